@@ -1,0 +1,46 @@
+// Append-only audit events: written once with a condition, never updated (decision 10).
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { Runtime } from './runtime';
+import { gsi1, keys } from './keys';
+
+export interface AuditEvent {
+  /** e.g. review.opened, decision.recorded, reminder.sent, review.escalated, request.rerouted */
+  type: string;
+  subjectPk: string;
+  /** Who or what caused it: an email address, or "system". */
+  actor: string;
+  detail?: Record<string, unknown>;
+  /** Deterministic id for writes a retry may repeat (the second write is then a no-op). */
+  eventId?: string;
+  at?: string;
+}
+
+export function auditItem(rt: Runtime, event: AuditEvent) {
+  const at = event.at ?? rt.now().toISOString();
+  const eventId = event.eventId ?? randomUUID();
+  return {
+    ...keys.event(event.subjectPk, at, eventId),
+    ...gsi1.audit(at, eventId),
+    kind: 'event',
+    bu: rt.config.id,
+    type: event.type,
+    subject: event.subjectPk,
+    actor: event.actor,
+    at,
+    eventId,
+    detail: event.detail ?? {},
+  };
+}
+
+/** Writes the event once; a retried write with the same eventId and time is harmless. */
+export async function recordEvent(rt: Runtime, event: AuditEvent): Promise<void> {
+  try {
+    await rt.ddb.send(
+      new PutCommand({ TableName: rt.tableName, Item: auditItem(rt, event), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+  }
+}

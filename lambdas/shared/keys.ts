@@ -1,0 +1,25 @@
+// Keys of every item in the evidence table; docs/data-model.md lists the access patterns they serve.
+export const keys = {
+  review: (reviewId: string) => ({ pk: `REVIEW#${reviewId}`, sk: 'REVIEW' }),
+  reviewInputs: (reviewId: string, submittedAt: string) => ({ pk: `REVIEW#${reviewId}`, sk: `INPUTS#${submittedAt}` }),
+  reviewPack: (reviewId: string) => ({ pk: `REVIEW#${reviewId}`, sk: 'PACK' }),
+  reviewMinutes: (reviewId: string) => ({ pk: `REVIEW#${reviewId}`, sk: 'MINUTES' }),
+  request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
+  action: (actionId: string) => ({ pk: `ACTION#${actionId}`, sk: 'ACTION' }),
+  link: (decisionId: string) => ({ pk: `LINK#${decisionId}`, sk: 'LINK' }),
+  /** A decision lives in its subject's partition, so one strongly consistent query tallies a subject. */
+  decision: (subjectPk: string, decisionId: string) => ({ pk: subjectPk, sk: `DECISION#${decisionId}` }),
+  event: (subjectPk: string, at: string, eventId: string) => ({ pk: subjectPk, sk: `EVENT#${at}#${eventId}` }),
+} as const;
+
+export const prefixes = { decision: 'DECISION#', event: 'EVENT#', inputs: 'INPUTS#' } as const;
+
+/** GSI1 values: listings by kind and time. */
+export const gsi1 = {
+  reviews: (period: string) => ({ gsi1pk: 'REVIEWS', gsi1sk: period }),
+  requests: (submittedAt: string, requestId: string) => ({ gsi1pk: 'REQUESTS', gsi1sk: `${submittedAt}#${requestId}` }),
+  action: (status: 'OPEN' | 'CLOSED', dueDate: string, actionId: string) => ({ gsi1pk: `ACTIONS#${status}`, gsi1sk: `${dueDate}#${actionId}` }),
+  audit: (at: string, eventId: string) => ({ gsi1pk: `AUDIT#${at.slice(0, 7)}`, gsi1sk: `${at}#${eventId}` }),
+} as const;
+
+export const GSI1 = 'gsi1';

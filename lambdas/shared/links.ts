@@ -1,0 +1,173 @@
+// Decision links: a random id and a 256-bit secret per recipient; only the secret's SHA-256 is stored (decision 4).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { timing, type ResourceCategory } from '../../lib/config';
+import type { Runtime } from './runtime';
+import { keys } from './keys';
+import { recordEvent } from './audit';
+
+export type SubjectType = 'review' | 'request';
+export type Choice = 'approve' | 'request-changes' | 'reject';
+export type Adequacy = 'adequate' | 'inadequate';
+
+export interface LinkRecipient {
+  name: string;
+  email: string;
+  role?: string;
+}
+
+export interface LinkItem {
+  pk: string;
+  sk: 'LINK';
+  kind: 'link';
+  decisionId: string;
+  subjectType: SubjectType;
+  /** Partition of the review or request; the decision is recorded there as DECISION#<decisionId>. */
+  subjectPk: string;
+  subjectId: string;
+  recipient: LinkRecipient;
+  /** Resource requests: index of the approval level this decision is for. */
+  level?: number;
+  /** One hash per link sent for this decision (the first email, then each reminder). */
+  secretHashes: string[];
+  createdAt: string;
+  expiresAt: string;
+  /** TTL (epoch seconds): the link item goes a while after expiry; decisions and events stay. */
+  secretExpiresAt: number;
+  supersededAt?: string;
+  supersededReason?: string;
+}
+
+export interface DecisionRecord {
+  pk: string;
+  sk: string;
+  kind: 'decision';
+  decisionId: string;
+  subjectType: SubjectType;
+  subjectId: string;
+  recipient: LinkRecipient;
+  level?: number;
+  choice: Choice;
+  comment: string;
+  resourceAdequacy?: Partial<Record<ResourceCategory, Adequacy>>;
+  decidedAt: string;
+  sourceIp: string;
+  userAgent: string;
+}
+
+/** Kept after expiry so that a late click gets "expired" (410) rather than "unknown" (404). */
+const LINK_ITEM_GRACE_SECONDS = 30 * 86400;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+const newSecret = () => randomBytes(32).toString('base64url');
+export const newDecisionId = () => randomBytes(16).toString('base64url');
+
+export function linkUrl(rt: Runtime, decisionId: string, secret: string): string {
+  const base = rt.env.DECISION_BASE_URL;
+  if (!base) throw new Error('DECISION_BASE_URL is not set: this function may not mint decision links');
+  return `${base.replace(/\/+$/, '')}/decisions/${encodeURIComponent(decisionId)}?k=${secret}`;
+}
+
+export interface MintInput {
+  subjectType: SubjectType;
+  subjectPk: string;
+  subjectId: string;
+  recipient: LinkRecipient;
+  level?: number;
+}
+
+/** Creates one personal decision and returns its link (the only place the secret ever exists in clear). */
+export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<{ decisionId: string; url: string; expiresAt: string }> {
+  const now = rt.now();
+  const decisionId = newDecisionId();
+  const secret = newSecret();
+  const expires = new Date(now.getTime() + timing(rt.config).linkLifetimeSeconds * 1000);
+  const item: LinkItem = {
+    ...keys.link(decisionId),
+    sk: 'LINK',
+    kind: 'link',
+    decisionId,
+    subjectType: input.subjectType,
+    subjectPk: input.subjectPk,
+    subjectId: input.subjectId,
+    recipient: input.recipient,
+    level: input.level,
+    secretHashes: [hashSecret(secret)],
+    createdAt: now.toISOString(),
+    expiresAt: expires.toISOString(),
+    secretExpiresAt: Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS,
+  };
+  await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  await recordEvent(rt, {
+    type: 'link.issued',
+    subjectPk: input.subjectPk,
+    actor: 'system',
+    detail: { decisionId, recipient: input.recipient.email, level: input.level, expiresAt: item.expiresAt },
+  });
+  return { decisionId, url: linkUrl(rt, decisionId, secret), expiresAt: item.expiresAt };
+}
+
+/**
+ * A further link to the same decision (for a reminder): the earlier links keep working, and whichever is
+ * clicked first decides. The secret of the first email cannot be sent again because only its hash is kept.
+ */
+export async function reissueLink(rt: Runtime, decisionId: string): Promise<string> {
+  const secret = newSecret();
+  await rt.ddb.send(
+    new UpdateCommand({
+      TableName: rt.tableName,
+      Key: keys.link(decisionId),
+      UpdateExpression: 'SET secretHashes = list_append(secretHashes, :h)',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
+      ExpressionAttributeValues: { ':h': [hashSecret(secret)] },
+    }),
+  );
+  return linkUrl(rt, decisionId, secret);
+}
+
+/** Stops a link from working (escalation moves the decision to someone else); it then answers 410. */
+export async function supersedeLink(rt: Runtime, decisionId: string, reason: string): Promise<void> {
+  await rt.ddb.send(
+    new UpdateCommand({
+      TableName: rt.tableName,
+      Key: keys.link(decisionId),
+      UpdateExpression: 'SET supersededAt = if_not_exists(supersededAt, :at), supersededReason = if_not_exists(supersededReason, :r)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': rt.now().toISOString(), ':r': reason },
+    }),
+  );
+}
+
+export async function getLink(rt: Runtime, decisionId: string): Promise<LinkItem | undefined> {
+  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.link(decisionId), ConsistentRead: true }));
+  return out.Item as LinkItem | undefined;
+}
+
+export type LinkCheck =
+  | { status: 'valid'; link: LinkItem }
+  | { status: 'not-found' }
+  | { status: 'expired'; link: LinkItem }
+  | { status: 'superseded'; link: LinkItem };
+
+const DUMMY_HASH = hashSecret('no such link');
+
+/**
+ * Compares the secret in constant time against every hash of the link, and against a dummy when there
+ * is no link, so that an unknown id and a wrong secret take the same path and give the same answer.
+ */
+export function checkLink(link: LinkItem | undefined, secret: string, now: Date): LinkCheck {
+  const given = Buffer.from(hashSecret(secret), 'hex');
+  const hashes = link?.secretHashes?.length ? link.secretHashes : [DUMMY_HASH];
+  let match = false;
+  for (const h of hashes) {
+    const stored = Buffer.from(h, 'hex');
+    if (stored.length === given.length && timingSafeEqual(stored, given)) match = true;
+  }
+  if (!link || !match) return { status: 'not-found' };
+  if (link.supersededAt) return { status: 'superseded', link };
+  if (now.getTime() >= Date.parse(link.expiresAt)) return { status: 'expired', link };
+  return { status: 'valid', link };
+}

@@ -1,0 +1,54 @@
+// Resumes a waiting workflow once its subject's recorded decisions complete the wait (decisions 6 and 7).
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import type { Runtime } from './runtime';
+import { prefixes } from './keys';
+import type { DecisionRecord, SubjectType } from './links';
+import { reviewWaitOutcome } from './review';
+import { requestWaitOutcome } from './request';
+
+/** Given the subject item and its decisions, is the current wait over, and with what task output? */
+export type WaitRule = (subject: Record<string, any>, decisions: DecisionRecord[]) => { complete: boolean; output: Record<string, unknown> };
+
+const RULES: Record<SubjectType, WaitRule> = { review: reviewWaitOutcome, request: requestWaitOutcome };
+
+export async function loadSubject(rt: Runtime, subjectPk: string, subjectSk: string) {
+  const [subject, decisions] = await Promise.all([
+    rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: { pk: subjectPk, sk: subjectSk }, ConsistentRead: true })),
+    rt.ddb.send(
+      new QueryCommand({
+        TableName: rt.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': subjectPk, ':d': prefixes.decision },
+        ConsistentRead: true,
+      }),
+    ),
+  ]);
+  return { subject: subject.Item, decisions: (decisions.Items ?? []) as DecisionRecord[] };
+}
+
+export type ResumeResult = 'resumed' | 'waiting' | 'stale-token' | 'no-token' | 'no-subject';
+
+/**
+ * Reads the tally with strongly consistent reads and, when the wait is over, sends the stored task token.
+ * Both the decision endpoint (after recording) and the workflow (after storing a new token) call this, so
+ * whichever runs last sees both writes and no decision is lost. A stale token is normal, not an error.
+ */
+export async function resumeIfComplete(rt: Runtime, subjectType: SubjectType, subjectPk: string, subjectSk: string): Promise<ResumeResult> {
+  const { subject, decisions } = await loadSubject(rt, subjectPk, subjectSk);
+  if (!subject) return 'no-subject';
+  const { complete, output } = RULES[subjectType](subject, decisions);
+  if (!complete) return 'waiting';
+  if (!subject.taskToken) return 'no-token';
+  try {
+    await rt.sfn.send(new SendTaskSuccessCommand({ taskToken: subject.taskToken, output: JSON.stringify(output) }));
+    return 'resumed';
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist') {
+      rt.logger.info('wait already over; the workflow reads the tally before it waits again', { subjectPk, error: name });
+      return 'stale-token';
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+// What a handler runs with: its environment, the unit's config, SDK clients and a clock, built once per environment.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SESClient } from '@aws-sdk/client-ses';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
+
+/** The environment every function gets (see lib/functions.ts, which fills it for CDK and the local runtime). */
+export interface HandlerEnv {
+  TABLE_NAME: string;
+  /** The unit's validated config as JSON, so handlers need no extra read at cold start. */
+  BU_CONFIG: string;
+  /** Base of decision links, e.g. https://abc.execute-api.eu-west-1.amazonaws.com or http://127.0.0.1:3000. */
+  DECISION_BASE_URL?: string;
+  POWERTOOLS_SERVICE_NAME?: string;
+  POWERTOOLS_LOG_LEVEL?: string;
+  /** Local runtime only: endpoint overrides; on AWS these are unset and the SDK uses the regional endpoints. */
+  AWS_ENDPOINT_URL_DYNAMODB?: string;
+  AWS_ENDPOINT_URL_SES?: string;
+  AWS_ENDPOINT_URL_SFN?: string;
+  AWS_REGION?: string;
+}
+
+export interface Runtime {
+  env: HandlerEnv;
+  config: BusinessUnitConfig;
+  tableName: string;
+  ddb: DynamoDBDocumentClient;
+  ses: SESClient;
+  sfn: SFNClient;
+  logger: Logger;
+  now: () => Date;
+}
+
+const cache = new Map<string, Runtime>();
+
+export function runtimeFrom(env: Record<string, string | undefined>, overrides: Partial<Runtime> = {}): Runtime {
+  const key = JSON.stringify([env.TABLE_NAME, env.BU_CONFIG, env.DECISION_BASE_URL, env.AWS_ENDPOINT_URL_DYNAMODB, env.AWS_ENDPOINT_URL_SES, env.AWS_ENDPOINT_URL_SFN]);
+  const cached = cache.get(key);
+  if (cached && Object.keys(overrides).length === 0) return cached;
+  if (!env.TABLE_NAME || !env.BU_CONFIG) throw new Error('TABLE_NAME and BU_CONFIG must be set in the function environment');
+  const config = businessUnitSchema.parse(JSON.parse(env.BU_CONFIG));
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const client = { region };
+  const rt: Runtime = {
+    env: env as unknown as HandlerEnv,
+    config,
+    tableName: env.TABLE_NAME,
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    ses: new SESClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_SES }),
+    sfn: new SFNClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_SFN }),
+    logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'isms-leadership', persistentKeys: { bu: config.id } }),
+    now: () => new Date(),
+    ...overrides,
+  };
+  if (Object.keys(overrides).length === 0) cache.set(key, rt);
+  return rt;
+}
+
+/**
+ * Every handler module exports `createHandler(rt)` (what the local runtime and tests call, with their own
+ * environment) and `handler` (what Lambda calls, built from process.env on first use).
+ */
+export function lambdaHandler<E, R>(create: (rt: Runtime) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  let built: ((event: E) => Promise<R>) | undefined;
+  return (event: E) => {
+    built ??= create(runtimeFrom(process.env));
+    return built(event);
+  };
+}
+
+/** Errors a task may throw on purpose; Step Functions Retry/Catch match on `name`. */
+export class WorkflowError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}

@@ -1,0 +1,237 @@
+// Business-unit configuration: the zod schema, and a loader that reports every problem at once.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration';
+import { validateScheduleExpression } from './schedule';
+
+export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
+export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
+
+export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
+
+const show = (value: unknown) => JSON.stringify(value);
+
+const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });
+const text = (max: number) => z.string().trim().min(1).max(max);
+const duration = z.string().regex(DURATION_PATTERN, {
+  error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"`,
+});
+
+const person = z.strictObject({ name: text(120), email });
+
+const member = z.strictObject({
+  name: text(120),
+  email,
+  role: text(120),
+  /** Exactly one member chairs the review; the minutes name them. */
+  chair: z.boolean().optional(),
+});
+
+const level = z.strictObject({
+  name: text(120),
+  /** The level applies to requests of this amount or more (in the policy's currency). */
+  fromAmount: z.number().nonnegative(),
+  approver: person,
+  escalationContact: person,
+  /** Only requests of these categories need this level. @default every category */
+  categories: z.array(z.enum(RESOURCE_CATEGORIES)).min(1).optional(),
+});
+
+const baseSchema = z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, {
+      error: (iss) =>
+        `${show(iss.input)} is not a unit id: 3-32 characters, lowercase letters, digits and "-", starting with a letter`,
+    }),
+    name: text(120),
+    /** Deploy to this account and region; @default the CLI's. */
+    account: z.string().regex(/^\d{12}$/, { error: (iss) => `${show(iss.input)} is not a 12-digit AWS account id` }).optional(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (iss) => `${show(iss.input)} is not an AWS region like "eu-west-1"` }).optional(),
+    timeZone: z.string().refine((tz) => isTimeZone(tz), {
+      error: (iss) => `${show(iss.input)} is not an IANA time zone like "Europe/Berlin"`,
+    }),
+    reviewSchedule: z.string().default(DEFAULT_REVIEW_SCHEDULE),
+    sender: email,
+    ismsManager: person,
+    /** Owner of review actions; @default the ISMS manager. */
+    actionOwner: person.optional(),
+    topManagement: z.array(member).min(1),
+    quorum: z.union([z.literal('all'), z.number().int().positive()], {
+      error: (iss) => `${show(iss.input)} is not a quorum: a whole number of members from 1, or "all"`,
+    }),
+    reminders: z.strictObject({ interval: duration, maximum: z.number().int().min(0).max(10) }),
+    escalationContacts: z.array(person).min(1),
+    decisionLinkLifetime: duration,
+    /** Base URL of decision links, e.g. a custom domain; @default the HTTP API's URL. */
+    decisionBaseUrl: z.url({ protocol: /^https?$/, error: (iss) => `${show(iss.input)} is not an http(s) URL` }).optional(),
+    resourceApproval: z.strictObject({
+      currency: z.string().regex(/^[A-Z]{3}$/, { error: (iss) => `${show(iss.input)} is not an ISO 4217 currency code like "EUR"` }),
+      levels: z.array(level).min(1),
+    }),
+    evidenceRetentionYears: z.number().int().min(1).max(100),
+  });
+
+export const businessUnitSchema = baseSchema
+  // Cross-field rules run even when a field is bad, so one run reports every problem; hence defensive reads.
+  .superRefine((unit, ctx) => crossFieldRules(unit as Partial<Draft>, ctx), { when: () => true });
+
+type Draft = z.input<typeof baseSchema>;
+function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const members = Array.isArray(unit.topManagement) ? unit.topManagement.filter((m) => m && typeof m === 'object') : [];
+  if (members.length > 0) {
+    const chairs = members.filter((m) => m.chair === true).length;
+    if (chairs !== 1) issue(['topManagement'], `must name exactly one chair ("chair": true); found ${chairs}`);
+    const emails = members.map((m) => String(m.email).toLowerCase());
+    emails.forEach((e, i) => {
+      if (emails.indexOf(e) !== i) issue(['topManagement', i, 'email'], `${show(e)} is listed twice`);
+    });
+  }
+  if (typeof unit.quorum === 'number' && members.length > 0 && unit.quorum > members.length) {
+    issue(['quorum'], `${unit.quorum} is larger than the ${members.length} members of topManagement`);
+  }
+  if (typeof unit.reviewSchedule === 'string' || unit.reviewSchedule === undefined) {
+    try {
+      const tz = typeof unit.timeZone === 'string' && isTimeZone(unit.timeZone) ? unit.timeZone : 'UTC';
+      validateScheduleExpression(unit.reviewSchedule ?? DEFAULT_REVIEW_SCHEDULE, tz);
+    } catch (err) {
+      issue(['reviewSchedule'], (err as Error).message);
+    }
+  }
+  const levels = Array.isArray(unit.resourceApproval?.levels) ? unit.resourceApproval.levels : [];
+  levels.forEach((l, i) => {
+    const prev = levels[i - 1]?.fromAmount;
+    if (i > 0 && typeof l?.fromAmount === 'number' && typeof prev === 'number' && l.fromAmount <= prev) {
+      issue(['resourceApproval', 'levels', i, 'fromAmount'], `${l.fromAmount} must be larger than the level before (${prev}): levels are ordered lowest first`);
+    }
+  });
+  if (levels[0] && (levels[0].fromAmount !== 0 || levels[0].categories)) {
+    issue(['resourceApproval', 'levels', 0], 'the first level must apply from 0 to every category, so that every request has an approver');
+  }
+  const lifetime = safeDuration(unit.decisionLinkLifetime);
+  const interval = safeDuration(unit.reminders?.interval);
+  const maximum = typeof unit.reminders?.maximum === 'number' ? unit.reminders.maximum : undefined;
+  // The workflow waits one interval, then one per reminder, then escalates and waits out the rest of the lifetime.
+  if (lifetime !== undefined && interval !== undefined && maximum !== undefined && lifetime <= interval * (maximum + 1)) {
+    issue(
+      ['decisionLinkLifetime'],
+      `${show(unit.decisionLinkLifetime)} must be longer than reminders.interval × (reminders.maximum + 1) = ${interval * (maximum + 1)}s, so that escalation happens while links still work`,
+    );
+  }
+}
+
+function safeDuration(value: unknown): number | undefined {
+  return typeof value === 'string' && DURATION_PATTERN.test(value) ? parseDuration(value) : undefined;
+}
+
+export type BusinessUnitConfig = z.output<typeof businessUnitSchema>;
+export type Person = z.output<typeof person>;
+export type Member = z.output<typeof member>;
+export type ApprovalLevel = z.output<typeof level>;
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Numbers the workflows need, derived once so CDK and the local runtime agree. */
+export function timing(unit: BusinessUnitConfig) {
+  return {
+    reminderIntervalSeconds: parseDuration(unit.reminders.interval),
+    maxReminders: unit.reminders.maximum,
+    linkLifetimeSeconds: parseDuration(unit.decisionLinkLifetime),
+  };
+}
+
+export function requiredApprovals(unit: BusinessUnitConfig): number {
+  return unit.quorum === 'all' ? unit.topManagement.length : unit.quorum;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Business-unit configuration is invalid:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** "topManagement[1].email" from a zod path. */
+export function formatPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+/** Validates one parsed file; returns the unit or the problems, each "file: path: message". */
+export function validateUnit(raw: unknown, file: string): { unit?: BusinessUnitConfig; problems: string[] } {
+  const result = businessUnitSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return { unit: result.data, problems: [] };
+  const problems = result.error.issues.flatMap((iss) => {
+    if (iss.code === 'unrecognized_keys') {
+      return iss.keys.map((k) => `${file}: ${formatPath([...iss.path, k])}: is not a known field`);
+    }
+    const where = formatPath(iss.path) || '(file)';
+    let message = iss.message;
+    if (iss.code === 'invalid_type') {
+      message = iss.input === undefined ? `is required (${iss.expected})` : `${show(iss.input)} is not a ${iss.expected}`;
+    } else if (iss.code === 'invalid_value' && 'values' in iss) {
+      message = `${show(iss.input)} is not one of ${iss.values.map((v) => show(v)).join(', ')}`;
+    } else if (iss.code === 'too_small' || iss.code === 'too_big') {
+      message = sizeMessage(iss);
+    }
+    return [`${file}: ${where}: ${message}`];
+  });
+  return { problems };
+}
+
+function sizeMessage(iss: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = iss.code === 'too_small';
+  const bound = Number(small ? (iss as z.core.$ZodIssueTooSmall).minimum : (iss as z.core.$ZodIssueTooBig).maximum);
+  const inclusive = iss.inclusive !== false;
+  if (iss.origin === 'string') {
+    if (small && bound === 1) return 'must not be empty';
+    return `must be ${small ? 'at least' : 'at most'} ${bound} characters`;
+  }
+  if (iss.origin === 'array') return `must list ${small ? 'at least' : 'at most'} ${bound}`;
+  const limit = small ? (inclusive ? `${bound} or more` : `more than ${bound}`) : inclusive ? `${bound} or less` : `less than ${bound}`;
+  return `${show(iss.input)} must be ${limit}`;
+}
+
+export const CONFIG_DIR = path.join(import.meta.dirname, '..', 'config', 'business-units');
+
+/** Loads every unit in `dir`; throws ConfigError listing every problem in every file. */
+export function loadBusinessUnits(dir = CONFIG_DIR): BusinessUnitConfig[] {
+  const rel = (f: string) => path.relative(process.cwd(), path.join(dir, f)) || f;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const problems: string[] = [];
+  const units: BusinessUnitConfig[] = [];
+  if (files.length === 0) problems.push(`${rel('')}: no business-unit files (*.json) found`);
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    } catch (err) {
+      problems.push(`${rel(f)}: is not valid JSON (${(err as Error).message})`);
+      continue;
+    }
+    const result = validateUnit(raw, rel(f));
+    problems.push(...result.problems);
+    if (!result.unit) continue;
+    const other = seen.get(result.unit.id);
+    if (other) problems.push(`${rel(f)}: id: ${show(result.unit.id)} is already used by ${other}`);
+    seen.set(result.unit.id, rel(f));
+    units.push(result.unit);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return units;
+}
+
+/** The units selected by `-c bu=<id>` (or all); an unknown id names the known ones. */
+export function selectUnits(units: BusinessUnitConfig[], id?: string): BusinessUnitConfig[] {
+  if (!id) return units;
+  const unit = units.find((u) => u.id === id);
+  if (!unit) throw new Error(`Unknown business unit "${id}". Known units: ${units.map((u) => u.id).join(', ')}`);
+  return [unit];
+}

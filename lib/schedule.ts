@@ -1,0 +1,66 @@
+// EventBridge Scheduler expressions: validation, and the translation the local scheduler needs.
+import { Cron } from 'croner';
+
+const DOW_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/**
+ * Translates `cron(min hour dom month dow year)` (AWS: day-of-week 1-7 = SUN-SAT, a year field)
+ * into a croner pattern (day-of-week 0-6 = SUN-SAT, no year). Numbers in the day-of-week field
+ * become names so that the off-by-one between the two conventions cannot slip through.
+ */
+export function toCronerPattern(expression: string): { pattern: string; years?: string } {
+  const match = /^cron\((.+)\)$/.exec(expression.trim());
+  if (!match) throw new Error(`"${expression}" is not a cron(...) expression`);
+  const fields = match[1].trim().split(/\s+/);
+  if (fields.length !== 6) {
+    throw new Error(`"${expression}" must have 6 fields: minutes hours day-of-month month day-of-week year`);
+  }
+  const [min, hour, dom, month, dow, year] = fields;
+  if (dom !== '?' && dow !== '?') {
+    throw new Error(`"${expression}": one of day-of-month and day-of-week must be "?"`);
+  }
+  if (dom === '?' && dow === '?') {
+    throw new Error(`"${expression}": day-of-month and day-of-week cannot both be "?"`);
+  }
+  const dowNamed = dow.replace(/\d+/g, (n, offset: number, whole: string) => {
+    // "#3" (nth weekday) keeps its number; only weekday numbers are translated.
+    if (whole[offset - 1] === '#') return n;
+    const i = Number(n);
+    if (i < 1 || i > 7) throw new Error(`"${expression}": day-of-week ${n} is outside 1-7 (SUN-SAT)`);
+    return DOW_NAMES[i - 1];
+  });
+  return { pattern: `${min} ${hour} ${dom} ${month} ${dowNamed}`, years: year === '*' ? undefined : year };
+}
+
+/** Throws a message naming what is wrong; accepts cron(...), rate(...) and at(...). */
+export function validateScheduleExpression(expression: string, timeZone: string): void {
+  if (/^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$/.test(expression)) return;
+  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression)) return;
+  if (!expression.startsWith('cron(')) {
+    throw new Error(`"${expression}" is not a schedule expression: use cron(...), rate(...) or at(...)`);
+  }
+  const { pattern } = toCronerPattern(expression);
+  try {
+    new Cron(pattern, { timezone: timeZone, paused: true }).stop();
+  } catch (err) {
+    throw new Error(`"${expression}" is not a valid cron expression (${(err as Error).message})`);
+  }
+}
+
+/** The next fire time after `from`, for cron expressions only (what the local scheduler runs). */
+export function nextFire(expression: string, timeZone: string, from: Date): Date | null {
+  const { pattern, years } = toCronerPattern(expression);
+  const cron = new Cron(pattern, { timezone: timeZone, paused: true });
+  let at: Date | null = cron.nextRun(from);
+  // The year field is rare; honour a plain list or range of years by skipping the others.
+  while (at && years && !yearMatches(years, at.getUTCFullYear())) at = cron.nextRun(at);
+  cron.stop();
+  return at;
+}
+
+function yearMatches(years: string, year: number): boolean {
+  return years.split(',').some((part) => {
+    const [lo, hi] = part.split('-').map(Number);
+    return hi === undefined ? year === lo : year >= lo && year <= hi;
+  });
+}

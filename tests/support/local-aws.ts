@@ -1,0 +1,75 @@
+// Real local emulators for tests: dynalite (DynamoDB) and aws-ses-v2-local (SES), on free loopback ports.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadBusinessUnits, businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
+import { createTableInput } from '../../lib/table-schema';
+import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
+
+const require = createRequire(import.meta.url);
+process.env.AWS_ACCESS_KEY_ID ??= 'local';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+process.env.AWS_REGION ??= 'us-east-1';
+
+export async function startDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server: Server = require('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export interface StoredEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[]; cc: string[]; bcc: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  at: number;
+}
+
+export async function startSesLocal(): Promise<{ endpoint: string; emails(): Promise<StoredEmail[]>; clear(): Promise<void>; close(): Promise<void> }> {
+  const mod = require('aws-ses-v2-local');
+  const start = mod.default ?? mod;
+  const server: Server = await start({ port: 0, host: '127.0.0.1' });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    emails: async () => ((await (await fetch(`${endpoint}/store`)).json()) as { emails: StoredEmail[] }).emails,
+    clear: async () => void (await fetch(`${endpoint}/clear-store`, { method: 'POST' })),
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** The EMEA example with test-sized intervals: reminders every 2 s, links valid for 30 s. */
+export function testUnit(overrides: Partial<BusinessUnitConfig> = {}): BusinessUnitConfig {
+  const emea = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
+  return businessUnitSchema.parse({ ...emea, reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '30s', ...overrides });
+}
+
+/** A fresh table on the given DynamoDB endpoint and a Runtime pointed at it (and at SES/SFN if given). */
+export async function testRuntime(opts: {
+  dynamoEndpoint: string;
+  sesEndpoint?: string;
+  sfnEndpoint?: string;
+  unit?: BusinessUnitConfig;
+  decisionBaseUrl?: string;
+  now?: () => Date;
+}): Promise<Runtime> {
+  const tableName = `test-${randomBytes(6).toString('hex')}`;
+  const ddb = new DynamoDBClient({ endpoint: opts.dynamoEndpoint, region: 'us-east-1' });
+  await ddb.send(new CreateTableCommand(createTableInput(tableName)));
+  const env = {
+    TABLE_NAME: tableName,
+    BU_CONFIG: JSON.stringify(opts.unit ?? testUnit()),
+    DECISION_BASE_URL: opts.decisionBaseUrl ?? 'http://127.0.0.1:3000',
+    AWS_ENDPOINT_URL_DYNAMODB: opts.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SES: opts.sesEndpoint ?? 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_SFN: opts.sfnEndpoint ?? 'http://127.0.0.1:9',
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  };
+  return runtimeFrom(env, opts.now ? { now: opts.now } : {});
+}
