@@ -1,0 +1,22 @@
+// CDK entry: one stack per business-unit config file, or only the unit named by `-c bu=<id>`.
+import { App } from 'aws-cdk-lib';
+import { ConfigError, loadBusinessUnits, selectUnits } from '../lib/config';
+import { IsmsLeadershipStack, stackName } from '../lib/stack';
+
+const app = new App();
+try {
+  const units = selectUnits(loadBusinessUnits(), app.node.tryGetContext('bu'));
+  for (const unit of units) {
+    new IsmsLeadershipStack(app, stackName(unit.id), {
+      unit,
+      env: unit.account || unit.region ? { account: unit.account, region: unit.region } : undefined,
+      description: `ISO/IEC 27001 leadership workflows for ${unit.name} (isms-leadership)`,
+      tags: { 'isms:business-unit': unit.id },
+    });
+  }
+} catch (err) {
+  // A config problem is the user's to fix: print it plainly, without a stack trace, and synthesize nothing.
+  console.error(err instanceof ConfigError || err instanceof Error ? err.message : err);
+  process.exit(1);
+}
+app.synth();

@@ -1,0 +1,32 @@
+#!/usr/bin/env -S npx tsx
+// The isms CLI: starts reviews, submits review inputs and resource requests, locally (--local) or on AWS.
+import { createCliContext, type CliCommand } from '../lib/cli/context';
+import { commands as reviewCommands } from '../lib/cli/review-commands';
+import { commands as requestCommands } from '../lib/cli/request-commands';
+
+const COMMANDS: CliCommand[] = [...reviewCommands, ...requestCommands];
+
+function usage(): string {
+  return ['Usage: isms <command> [options] [--local]', '', 'Commands:', ...COMMANDS.map((c) => `  ${c.usage}`), '', '--local uses the runtime started by `npm start`; without it, the deployed stack of the unit.'].join('\n');
+}
+
+export async function main(argv: string[], io: { out?: (l: string) => void; err?: (l: string) => void } = {}): Promise<number> {
+  const err = io.err ?? ((l: string) => console.error(l));
+  const command = COMMANDS.find((c) => argv.slice(0, c.name.split(' ').length).join(' ') === c.name);
+  if (!command || argv.includes('--help') || argv.includes('-h')) {
+    (command ? err : (l: string) => (argv.length ? err(l) : (io.out ?? console.log)(l)))(command ? command.usage : usage());
+    return command || argv.length === 0 ? 0 : 2;
+  }
+  const args = argv.slice(command.name.split(' ').length);
+  try {
+    const ctx = createCliContext({ local: args.includes('--local'), out: io.out, err: io.err });
+    return await command.run(args, ctx);
+  } catch (e) {
+    err(`isms ${command.name}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bin/isms.ts')) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

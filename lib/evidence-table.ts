@@ -1,0 +1,35 @@
+// The unit's evidence table: on-demand, point-in-time recovery, deletion protection, retained, encrypted.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { TABLE_SCHEMA, tableName } from './table-schema';
+
+export interface EvidenceTableProps {
+  unitId: string;
+}
+
+export class EvidenceTable extends Construct {
+  readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props: EvidenceTableProps) {
+    super(scope, id);
+    const key = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      tableName: tableName(props.unitId),
+      partitionKey: key(TABLE_SCHEMA.partitionKey),
+      sortKey: key(TABLE_SCHEMA.sortKey),
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // Evidence outlives the stack: deleting a unit's stack must not delete its audit trail.
+      removalPolicy: RemovalPolicy.RETAIN,
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      globalSecondaryIndexes: TABLE_SCHEMA.globalSecondaryIndexes.map((g) => ({
+        indexName: g.indexName,
+        partitionKey: key(g.partitionKey),
+        sortKey: key(g.sortKey),
+      })),
+    });
+  }
+}

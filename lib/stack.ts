@@ -1,0 +1,65 @@
+// One business unit's stack: evidence table, functions from the catalogue, decision API, both workflows, the schedule.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { BusinessUnitConfig } from './config';
+import { EvidenceTable } from './evidence-table';
+import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from './functions';
+import { IsmsFunction } from './isms-function';
+import { DecisionApi } from './decision-api';
+import { Workflow, stateMachineName } from './workflow';
+import { ReviewSchedule } from './review-schedule';
+import { WORKFLOWS } from './definitions';
+
+export interface IsmsLeadershipStackProps extends StackProps {
+  unit: BusinessUnitConfig;
+}
+
+export function stackName(unitId: string): string {
+  return `IsmsLeadership-${unitId}`;
+}
+
+/** Construct id of a catalogue function: review-open → ReviewOpenFunction. */
+const constructId = (fnId: string) => `${fnId.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}Function`;
+
+export class IsmsLeadershipStack extends Stack {
+  readonly functions: Map<string, IsmsFunction>;
+
+  constructor(scope: Construct, id: string, props: IsmsLeadershipStackProps) {
+    super(scope, id, props);
+    const { unit } = props;
+    const evidence = new EvidenceTable(this, 'Evidence', { unitId: unit.id });
+    const table = evidence.table;
+
+    // The decision endpoint comes first: its API URL is the base of the links the other functions mint.
+    const endpointSpec = FUNCTIONS.find((f) => f.id === 'decision-endpoint')!;
+    const endpointEnv = functionEnvironment(endpointSpec, unit, { tableName: table.tableName });
+    checkEnvironmentSize(unit, endpointEnv);
+    const endpoint = new IsmsFunction(this, constructId(endpointSpec.id), { spec: endpointSpec, unit, environment: endpointEnv });
+    const api = new DecisionApi(this, 'DecisionApi', { handler: endpoint, unit });
+
+    this.functions = new Map([[endpointSpec.id, endpoint]]);
+    for (const spec of FUNCTIONS) {
+      if (spec.id === endpointSpec.id) continue;
+      const environment = functionEnvironment(spec, unit, { tableName: table.tableName, decisionBaseUrl: api.url });
+      checkEnvironmentSize(unit, environment);
+      this.functions.set(spec.id, new IsmsFunction(this, constructId(spec.id), { spec, unit, environment }));
+    }
+    const workflowNames = WORKFLOWS.map((w) => stateMachineName(unit.id, w));
+    for (const fn of this.functions.values()) {
+      fn.bindTable(table.tableArn, fn.spec.access.table);
+      if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender);
+      if (fn.spec.access.sendTaskResult) fn.allowTaskResponses(workflowNames);
+    }
+
+    const fns = [...this.functions.values()];
+    const review = new Workflow(this, 'ManagementReview', { workflow: 'management-review', unit, functions: fns, table });
+    const approval = new Workflow(this, 'ResourceApproval', { workflow: 'resource-approval', unit, functions: fns, table });
+    new ReviewSchedule(this, 'ReviewSchedule', { unit, stateMachine: review.stateMachine });
+
+    // The CLI finds these by output key (isms review start / request submit without --local).
+    new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ResourceApprovalStateMachineArn', { value: approval.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'EvidenceTableName', { value: table.tableName });
+    new CfnOutput(this, 'DecisionBaseUrl', { value: api.url });
+  }
+}

@@ -1,0 +1,74 @@
+// A unit's state machine from its .asl.json: numbers filled from config, ARNs and names as substitutions.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import type { BusinessUnitConfig } from './config';
+import { definitionText, placeholders } from './definitions';
+import { arnPlaceholder, type WorkflowName } from './functions';
+import type { IsmsFunction } from './isms-function';
+
+export interface WorkflowProps {
+  workflow: WorkflowName;
+  unit: BusinessUnitConfig;
+  functions: IsmsFunction[];
+  table: dynamodb.ITableV2;
+}
+
+export function stateMachineName(unitId: string, workflow: WorkflowName): string {
+  return `isms-${unitId}-${workflow}`;
+}
+
+/** DynamoDB optimized integrations a definition uses (arn:aws:states:::dynamodb:putItem → dynamodb:PutItem). */
+export function dynamoActionsUsed(text: string): string[] {
+  const actions = [...text.matchAll(/arn:aws:states:::(?:aws-sdk:)?dynamodb:([a-zA-Z]+)/g)].map(
+    (m) => `dynamodb:${m[1][0].toUpperCase()}${m[1].slice(1)}`,
+  );
+  return [...new Set(actions)].sort();
+}
+
+export class Workflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+    // fromString, not fromFile: numbers (TimeoutSeconds) are filled by our own code first, because
+    // CloudFormation substitutions carry strings; ARNs and names remain definitionSubstitutions.
+    const text = definitionText(props.workflow, props.unit);
+    const used = new Set(placeholders(text));
+    const substitutions: Record<string, string> = {};
+    const invoked: IsmsFunction[] = [];
+    for (const fn of props.functions) {
+      const key = arnPlaceholder(fn.spec.id);
+      if (used.has(key)) {
+        substitutions[key] = fn.functionArn;
+        invoked.push(fn);
+      }
+    }
+    if (used.has('TableName')) substitutions.TableName = props.table.tableName;
+    const missing = [...used].filter((p) => !(p in substitutions));
+    if (missing.length) {
+      throw new Error(`statemachines/${props.workflow}.asl.json: no value for ${missing.map((m) => `\${${m}}`).join(', ')}`);
+    }
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: stateMachineName(props.unit.id, props.workflow),
+      definitionBody: sfn.DefinitionBody.fromString(text),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      // Execution data stays out of the logs: task inputs carry task tokens, which must never be logged.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    for (const fn of invoked) fn.grantInvoke(this.stateMachine);
+    const dynamoActions = dynamoActionsUsed(text);
+    if (dynamoActions.length) {
+      this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: dynamoActions, resources: [props.table.tableArn] }));
+    }
+  }
+}
