@@ -1,6 +1,199 @@
-// Resource request domain (placeholder signature; the resource approval workflow fills it in).
+// Resource request domain: the request schema (CLI and workflow alike), approval routing, segregation of duties, the wait rule.
+import { z } from 'zod';
+import { RESOURCE_CATEGORIES, formatPath, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
+import { PERIOD_PATTERN } from '../../lib/period';
 import type { DecisionRecord } from './links';
+import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
 
-export function requestWaitOutcome(_subject: Record<string, any>, _decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
-  throw new Error('requestWaitOutcome: to be written with the resource approval workflow');
+export const TITLE_MAX = 200;
+export const JUSTIFICATION_MAX = 4000;
+/** Request ids are execution names too: letters, digits and "-", at most 80 characters. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,79}$/;
+
+const show = (value: unknown) => JSON.stringify(value);
+
+const text = (max: number) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? 'is required' : `${show(iss.input)} is not text`) })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: (iss) => `must be at most ${max} characters (it has ${String(iss.input ?? '').trim().length})` });
+
+/** A decimal string ("12500", "99.5") from the CLI becomes a number; anything else is left for zod to refuse. */
+const toNumber = (value: unknown) => (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value);
+
+/** What someone asks for; the same schema checks the CLI's flags and the workflow's input (which may come from elsewhere). */
+export const requestInputSchema = z.strictObject({
+  requestId: z.string().regex(REQUEST_ID_PATTERN, { error: (iss) => `${show(iss.input)} is not a request id (letters, digits and "-", 3-80 characters)` }).optional(),
+  bu: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+  category: z.enum(RESOURCE_CATEGORIES, {
+    error: (iss) =>
+      iss.input === undefined ? `is required: one of ${RESOURCE_CATEGORIES.join(', ')}` : `${show(iss.input)} is not one of ${RESOURCE_CATEGORIES.join(', ')}`,
+  }),
+  title: text(TITLE_MAX),
+  justification: text(JUSTIFICATION_MAX),
+  amount: z.preprocess(
+    toNumber,
+    z
+      .number({ error: (iss) => (iss.input === undefined ? 'is required (a number)' : `${show(iss.input)} is not a number`) })
+      .refine(Number.isFinite, { error: 'must be a finite number' })
+      .refine((n) => n >= 0, { error: (iss) => `${show(iss.input)} must not be negative` })
+      .refine((n) => Number.isInteger(Math.round(n * 100)) && Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
+        error: 'must have at most 2 decimal places',
+      })
+      .refine((n) => n <= 1e12, { error: 'must be at most 1000000000000' }),
+  ),
+  currency: z.string({ error: 'is required' }).regex(/^[A-Z]{3}$/, { error: (iss) => `${show(iss.input)} is not an ISO 4217 currency code like "EUR"` }),
+  requester: z.email({ error: (iss) => (iss.input === undefined ? 'is required (an email address)' : `${show(iss.input)} is not an email address`) }),
+  reviewPeriod: z.string().regex(PERIOD_PATTERN, { error: (iss) => `${show(iss.input)} is not a review period like "2026-Q4"` }).optional(),
+});
+
+export type RequestInput = z.output<typeof requestInputSchema>;
+
+/** Field names as the CLI spells them, so a message names the flag the user typed. */
+const CLI_NAMES: Record<string, string> = { reviewPeriod: 'review', bu: 'bu' };
+
+/**
+ * Validates a request for one unit: the schema, then the unit's own rules (its id, its currency).
+ * Returns every problem as "field: message"; `naming: 'cli'` spells fields as flags (--review).
+ */
+export function parseRequest(
+  raw: unknown,
+  unit: BusinessUnitConfig,
+  naming: 'field' | 'cli' = 'field',
+): { request: RequestInput; problems: [] } | { request?: undefined; problems: string[] } {
+  const name = (field: string) => (naming === 'cli' ? `--${CLI_NAMES[field] ?? field}` : field);
+  const result = requestInputSchema.safeParse(raw, { reportInput: true });
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const iss of result.error.issues) {
+      if (iss.code === 'unrecognized_keys') {
+        for (const k of iss.keys) problems.push(`${name(k)}: is not a known field`);
+      } else {
+        problems.push(`${name(formatPath(iss.path)) || '(request)'}: ${iss.message}`);
+      }
+    }
+  }
+  const r = (raw ?? {}) as Record<string, unknown>;
+  if (typeof r.bu === 'string' && r.bu !== unit.id) problems.push(`${name('bu')}: ${show(r.bu)} is not this unit (${unit.id})`);
+  const currency = unit.resourceApproval.currency;
+  if (typeof r.currency === 'string' && /^[A-Z]{3}$/.test(r.currency) && r.currency !== currency) {
+    problems.push(`${name('currency')}: ${show(r.currency)} is not the currency of unit ${unit.id}; its approval policy is in ${currency}`);
+  }
+  if (problems.length || !result.success) return { problems };
+  return { request: result.data, problems: [] };
+}
+
+const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+export type Route =
+  | { routable: true; levels: RequestLevel[]; reroutes: Array<{ level: number; reason: string; from: Person; to: Person }> }
+  | { routable: false; levels: RequestLevel[]; level: number; reason: string };
+
+/**
+ * The levels a request needs, lowest first: every level whose fromAmount it reaches and whose categories (if any) include it.
+ * A level whose approver is the requester goes to its escalation contact (segregation of duties, ISO/IEC 27001 A.5.3);
+ * if that contact is the requester too, nobody may approve it and the request is unroutable.
+ */
+export function routeRequest(unit: BusinessUnitConfig, request: { amount: number; category: ResourceCategory; requester: string }): Route {
+  const levels: RequestLevel[] = unit.resourceApproval.levels
+    .filter((l) => request.amount >= l.fromAmount && (!l.categories || l.categories.includes(request.category)))
+    .map((l, index) => ({
+      index,
+      name: l.name,
+      fromAmount: l.fromAmount,
+      approver: { ...l.approver },
+      configuredApprover: { ...l.approver },
+      escalationContact: { ...l.escalationContact },
+    }));
+  const reroutes: Array<{ level: number; reason: string; from: Person; to: Person }> = [];
+  for (const level of levels) {
+    if (!sameEmail(level.configuredApprover.email, request.requester)) continue;
+    if (sameEmail(level.escalationContact.email, request.requester)) {
+      return {
+        routable: false,
+        levels,
+        level: level.index,
+        reason:
+          `unroutable: level "${level.name}" would be approved by the requester ${request.requester}, as approver and as escalation contact; ` +
+          'nobody else may approve it (segregation of duties, ISO/IEC 27001 A.5.3)',
+      };
+    }
+    const reason = `self-approval: ${level.configuredApprover.email} is the requester and may not approve their own request (segregation of duties, ISO/IEC 27001 A.5.3); level "${level.name}" goes to its escalation contact ${level.escalationContact.email}`;
+    level.approver = { ...level.escalationContact };
+    level.reroutedReason = reason;
+    reroutes.push({ level: level.index, reason, from: level.configuredApprover, to: level.escalationContact });
+  }
+  return { routable: true, levels, reroutes };
+}
+
+/** Who gets the decision when a level is overdue: its escalation contact, unless that would be the requester or is already deciding. */
+export function escalationTarget(
+  request: Pick<RequestItem, 'requester'>,
+  level: RequestLevel,
+): { escalate: true; to: Person } | { escalate: false; reason: string } {
+  if (sameEmail(level.escalationContact.email, request.requester)) {
+    return { escalate: false, reason: `the escalation contact ${level.escalationContact.email} is the requester (segregation of duties, ISO/IEC 27001 A.5.3)` };
+  }
+  if (sameEmail(level.approver.email, level.escalationContact.email)) {
+    return { escalate: false, reason: `the escalation contact ${level.escalationContact.email} already holds this decision` };
+  }
+  return { escalate: true, to: level.escalationContact };
+}
+
+/** What the wait task returns when the current level is decided (request-await's output, via SendTaskSuccess). */
+export interface LevelDecision {
+  level: number;
+  choice: 'approve' | 'reject';
+  decisionId: string;
+  decidedBy: string;
+  decidedAt: string;
+  comment: string;
+  /** True when this was the last level: an approval then approves the request. */
+  isLast: boolean;
+  nextLevel: number;
+}
+
+/** Decisions that count for a level: its current decision, and any it replaced (a click just before escalation is never lost). */
+export function levelDecisionIds(level: RequestLevel & { supersededDecisionIds?: string[] }): string[] {
+  return [level.decisionId, ...(level.supersededDecisionIds ?? [])].filter((id): id is string => typeof id === 'string' && id.length > 0);
+}
+
+/**
+ * The wait is over when the current level's decision is recorded. The earliest recorded decision for the level wins;
+ * anything but an approval rejects (requests offer approve or reject only).
+ */
+export function requestWaitOutcome(subject: Record<string, any>, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
+  const item = subject as RequestItem;
+  const index = item.currentLevel;
+  const level = item.levels?.[index] as (RequestLevel & { supersededDecisionIds?: string[] }) | undefined;
+  if (item.status !== 'pending' || !level) return { complete: false, output: {} };
+  const ids = levelDecisionIds(level);
+  const found = decisions
+    .filter((d) => ids.includes(d.decisionId))
+    .sort((a, b) => a.decidedAt.localeCompare(b.decidedAt))[0];
+  if (!found) return { complete: false, output: {} };
+  const output: LevelDecision = {
+    level: index,
+    choice: found.choice === 'approve' ? 'approve' : 'reject',
+    decisionId: found.decisionId,
+    decidedBy: found.recipient.email,
+    decidedAt: found.decidedAt,
+    comment: found.comment ?? '',
+    isLast: index >= item.levels.length - 1,
+    nextLevel: index + 1,
+  };
+  return { complete: true, output: { ...output } };
+}
+
+export type Outcome = Exclude<RequestStatus, 'pending'>;
+
+/** Amount in the unit's currency, e.g. "EUR 10,000.00" (the same in HTML and text). */
+export function formatAmount(amount: number, currency: string): string {
+  return `${currency} ${amount.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** A new request id: date of submission and 40 random bits, e.g. req-20261127-k3f9a2c1xq. */
+export function newRequestId(now: Date, random: () => string): string {
+  return `req-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${random()}`;
 }
