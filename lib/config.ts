@@ -56,7 +56,7 @@ const baseSchema = z.strictObject({
     /** Owner of review actions; @default the ISMS manager. */
     actionOwner: person.optional(),
     topManagement: z.array(member).min(1),
-    quorum: z.union([z.literal('all'), z.number().int().positive()], {
+    quorum: z.union([z.literal('all'), z.number().int().min(1)], {
       error: (iss) => `${show(iss.input)} is not a quorum: a whole number of members from 1, or "all"`,
     }),
     reminders: z.strictObject({ interval: duration, maximum: z.number().int().min(0).max(10) }),

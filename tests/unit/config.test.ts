@@ -1,0 +1,109 @@
+// Business-unit config: the shipped examples load, and each broken config gives the message a person can act on.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadBusinessUnits, requiredApprovals, selectUnits, timing, validateUnit } from '../../lib/config';
+import { numericSubstitutions } from '../../lib/definitions';
+
+const units = loadBusinessUnits();
+const emea = units.find((u) => u.id === 'example-emea')!;
+const FILE = 'config/business-units/emea.json';
+
+/** A copy of the EMEA example with one change applied. */
+function broken(change: (u: any) => void): unknown {
+  const copy = structuredClone(emea) as any;
+  change(copy);
+  return copy;
+}
+
+describe('shipped examples', () => {
+  it('load, both of them, with defaults applied', () => {
+    expect(units.map((u) => u.id).sort()).toEqual(['example-apac', 'example-emea']);
+    expect(requiredApprovals(emea)).toBe(2);
+    expect(requiredApprovals(units.find((u) => u.id === 'example-apac')!)).toBe(2);
+    expect(timing(emea)).toEqual({ reminderIntervalSeconds: 172800, maxReminders: 2, linkLifetimeSeconds: 1209600 });
+  });
+
+  it('leave time after escalation for the last wait', () => {
+    for (const u of units) expect(numericSubstitutions(u).AfterEscalationSeconds).toBeGreaterThan(0);
+  });
+});
+
+describe('broken configs', () => {
+  const cases: Array<[string, (u: any) => void, string]> = [
+    ['bad member email', (u) => (u.topManagement[1].email = 'bob@'), 'topManagement[1].email: "bob@" is not an email address'],
+    ['missing sender', (u) => delete u.sender, 'sender: is required'],
+    ['unknown field', (u) => (u.colour = 'blue'), 'colour: is not a known field'],
+    ['unknown time zone', (u) => (u.timeZone = 'Mars/Olympus'), 'timeZone: "Mars/Olympus" is not an IANA time zone'],
+    ['quorum above members', (u) => (u.quorum = 4), 'quorum: 4 is larger than the 3 members of topManagement'],
+    ['quorum zero', (u) => (u.quorum = 0), 'quorum: 0 must be 1 or more'],
+    ['no chair', (u) => (u.topManagement[0].chair = false), 'topManagement: must name exactly one chair'],
+    ['two chairs', (u) => (u.topManagement[1].chair = true), 'found 2'],
+    ['no members', (u) => (u.topManagement = []), 'topManagement: must list at least 1'],
+    ['member listed twice', (u) => (u.topManagement[2].email = 'CLARA.WEBER@example.com'), 'topManagement[2].email: "clara.weber@example.com" is listed twice'],
+    ['bad duration', (u) => (u.reminders.interval = '2 days'), 'reminders.interval: "2 days" is not a duration'],
+    ['lifetime too short for reminders', (u) => (u.decisionLinkLifetime = '5d'), 'decisionLinkLifetime: "5d" must be longer than reminders.interval × (reminders.maximum + 1)'],
+    ['bad schedule', (u) => (u.reviewSchedule = 'cron(0 9 1 1,4,7,10 MON *)'), 'reviewSchedule: "cron(0 9 1 1,4,7,10 MON *)": one of day-of-month and day-of-week must be "?"'],
+    ['schedule not an expression', (u) => (u.reviewSchedule = 'quarterly'), 'reviewSchedule: "quarterly" is not a schedule expression'],
+    ['levels out of order', (u) => (u.resourceApproval.levels[2].fromAmount = 5000), 'resourceApproval.levels[2].fromAmount: 5000 must be larger than the level before (10000)'],
+    ['negative amount', (u) => (u.resourceApproval.levels[1].fromAmount = -1), 'resourceApproval.levels[1].fromAmount: -1 must be 0 or more'],
+    ['first level not from 0', (u) => (u.resourceApproval.levels[0].fromAmount = 10), 'resourceApproval.levels[0]: the first level must apply from 0'],
+    ['bad currency', (u) => (u.resourceApproval.currency = 'euro'), 'resourceApproval.currency: "euro" is not an ISO 4217 currency code'],
+    ['unknown category', (u) => (u.resourceApproval.levels[1].categories = ['snacks']), 'resourceApproval.levels[1].categories[0]: "snacks" is not one of'],
+    ['bad unit id', (u) => (u.id = 'EMEA_1'), 'id: "EMEA_1" is not a unit id'],
+    ['bad account', (u) => (u.account = '12345'), 'account: "12345" is not a 12-digit AWS account id'],
+    ['retention not a number', (u) => (u.evidenceRetentionYears = 'seven'), 'evidenceRetentionYears: "seven" is not a number'],
+  ];
+
+  it.each(cases)('%s', (_name, change, message) => {
+    const { unit, problems } = validateUnit(broken(change), FILE);
+    expect(unit).toBeUndefined();
+    expect(problems.some((p) => p.startsWith(`${FILE}: `) && p.includes(message)), problems.join('\n')).toBe(true);
+  });
+
+  it('reports every problem of a file at once, cross-field rules included', () => {
+    const { problems } = validateUnit(
+      broken((u) => {
+        u.topManagement[1].email = 'bob@';
+        u.quorum = 9;
+        delete u.sender;
+      }),
+      FILE,
+    );
+    expect(problems).toHaveLength(3);
+  });
+});
+
+describe('loading a folder', () => {
+  function folder(files: Record<string, unknown>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'isms-config-'));
+    for (const [name, content] of Object.entries(files)) {
+      writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+    }
+    return dir;
+  }
+
+  it('fails on duplicate ids across files, naming both files', () => {
+    const dir = folder({ 'a.json': emea, 'b.json': emea });
+    expect(() => loadBusinessUnits(dir)).toThrow(/b\.json: id: "example-emea" is already used by .*a\.json/);
+  });
+
+  it('collects problems from every file, including files that are not JSON', () => {
+    const dir = folder({ 'a.json': '{ nope', 'b.json': broken((u) => (u.quorum = 'most')) });
+    try {
+      loadBusinessUnits(dir);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const { problems } = err as ConfigError;
+      expect(problems[0]).toMatch(/a\.json: is not valid JSON/);
+      expect(problems[1]).toMatch(/b\.json: quorum: "most" is not a quorum/);
+    }
+  });
+
+  it('selects one unit, or names the known ones for an unknown id', () => {
+    expect(selectUnits(units, 'example-apac').map((u) => u.id)).toEqual(['example-apac']);
+    expect(() => selectUnits(units, 'nope')).toThrow('Unknown business unit "nope". Known units: example-apac, example-emea');
+  });
+});

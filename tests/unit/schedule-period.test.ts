@@ -1,0 +1,44 @@
+// Review periods and schedule expressions, in the unit's own time zone.
+import { describe, expect, it } from 'vitest';
+import { nextFire, toCronerPattern, validateScheduleExpression } from '../../lib/schedule';
+import { nextPeriod, periodOf, periodStart, previousPeriod, reviewId } from '../../lib/period';
+
+describe('periods', () => {
+  it('derive the quarter in the unit time zone, not UTC', () => {
+    const newYearInTokyo = new Date('2026-12-31T15:30:00Z');
+    expect(periodOf(newYearInTokyo, 'Asia/Tokyo')).toBe('2027-Q1');
+    expect(periodOf(newYearInTokyo, 'Europe/Berlin')).toBe('2026-Q4');
+  });
+
+  it('step forward and back across years', () => {
+    expect(nextPeriod('2026-Q4')).toBe('2027-Q1');
+    expect(previousPeriod('2027-Q1')).toBe('2026-Q4');
+    expect(periodStart('2027-Q2')).toBe('2027-04-01');
+    expect(reviewId('example-emea', '2026-Q4')).toBe('example-emea#2026-Q4');
+    expect(() => reviewId('example-emea', '2026-Q5')).toThrow('period: "2026-Q5" is not a period like "2026-Q4"');
+  });
+});
+
+describe('schedule expressions', () => {
+  it('translate AWS day-of-week numbers (1 = SUN) into names', () => {
+    expect(toCronerPattern('cron(0 9 ? * 2 *)').pattern).toBe('0 9 ? * MON');
+    expect(toCronerPattern('cron(0 10 ? 1,4,7,10 2#1 *)').pattern).toBe('0 10 ? 1,4,7,10 MON#1');
+  });
+
+  it('fire quarterly at 09:00 in the unit time zone', () => {
+    const at = nextFire('cron(0 9 1 1,4,7,10 ? *)', 'Europe/Berlin', new Date('2026-11-27T12:00:00Z'));
+    expect(at?.toISOString()).toBe('2027-01-01T08:00:00.000Z');
+  });
+
+  it('honour the year field', () => {
+    const at = nextFire('cron(0 9 1 1,4,7,10 ? 2028)', 'UTC', new Date('2026-11-27T12:00:00Z'));
+    expect(at?.toISOString()).toBe('2028-01-01T09:00:00.000Z');
+  });
+
+  it('accept rate and at, and refuse the rest with a reason', () => {
+    expect(() => validateScheduleExpression('rate(7 days)', 'UTC')).not.toThrow();
+    expect(() => validateScheduleExpression('at(2027-01-01T09:00:00)', 'UTC')).not.toThrow();
+    expect(() => validateScheduleExpression('cron(0 9 * * *)', 'UTC')).toThrow('must have 6 fields');
+    expect(() => validateScheduleExpression('cron(0 9 ? * 8 *)', 'UTC')).toThrow('day-of-week 8 is outside 1-7');
+  });
+});
