@@ -1,0 +1,272 @@
+// Decision links over HTTP: GET/HEAD show a confirmation page and change nothing; POST records one decision, then resumes the workflow.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { lambdaHandler, type Runtime } from './shared/runtime';
+import { keys } from './shared/keys';
+import { recordEvent } from './shared/audit';
+import { checkLink, getLink, type DecisionRecord, type LinkItem } from './shared/links';
+import { resumeIfComplete } from './shared/resume';
+import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from './shared/decision-form';
+import {
+  alreadyDecidedPage,
+  badRequestPage,
+  confirmationPage,
+  decisionView,
+  forbiddenPage,
+  gonePage,
+  methodNotAllowedPage,
+  notFoundPage,
+  recordedPage,
+  tooLargePage,
+  unavailablePage,
+  unsupportedMediaPage,
+  PAGE_HEADERS,
+  type PageResult,
+} from './shared/decision-pages';
+
+/** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
+const eventSchema = z.object({
+  rawPath: z.string(),
+  rawQueryString: z.string().optional().default(''),
+  headers: z.record(z.string(), z.string().optional()).optional().default({}),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional().default(false),
+  requestContext: z.object({
+    domainName: z.string().optional(),
+    http: z.object({ method: z.string(), sourceIp: z.string().optional().default(''), userAgent: z.string().optional().default('') }),
+  }),
+});
+type HttpEvent = z.output<typeof eventSchema>;
+
+const PATH = /^\/decisions\/([^/]+)$/;
+/** Kept as evidence, but a header can be kilobytes of junk. */
+const USER_AGENT_MAX = 512;
+
+const SUBJECT_SK = { review: 'REVIEW', request: 'REQUEST' } as const;
+
+export const createHandler =
+  (rt: Runtime) =>
+  async (raw: unknown): Promise<APIGatewayProxyStructuredResultV2> => {
+    const parsed = eventSchema.safeParse(raw);
+    if (!parsed.success) return badRequestPage([{ field: 'request', message: 'is not an HTTP API request' }]);
+    const event = parsed.data;
+    const method = event.requestContext.http.method.toUpperCase();
+    let result: PageResult;
+    try {
+      result = await route(rt, event, method);
+    } catch (err) {
+      // Only reads and the decision write itself can get here; after the write nothing escapes (see decide).
+      rt.logger.error('decision endpoint failed before recording anything', { error: describe(err) });
+      result = unavailablePage();
+    }
+    return method === 'HEAD' ? { ...result, body: '' } : result;
+  };
+
+export const handler = lambdaHandler(createHandler);
+
+async function route(rt: Runtime, event: HttpEvent, method: string): Promise<PageResult> {
+  const match = PATH.exec(event.rawPath);
+  const decisionId = match ? safeDecode(match[1]) : undefined;
+  if (!decisionId || !DECISION_ID_PATTERN.test(decisionId)) return notFoundPage();
+  if (method === 'GET' || method === 'HEAD') return show(rt, decisionId, single(new URLSearchParams(event.rawQueryString), 'k'));
+  if (method === 'POST') return decide(rt, event, decisionId);
+  return methodNotAllowedPage();
+}
+
+interface Loaded {
+  link: LinkItem;
+  subject?: Record<string, any>;
+  decision?: DecisionRecord;
+}
+
+/** The link if the secret matches (constant time), with its subject and any recorded decision; else the page to answer. */
+async function load(rt: Runtime, decisionId: string, secret: string): Promise<Loaded | PageResult> {
+  const check = checkLink(await getLink(rt, decisionId), secret, rt.now());
+  if (check.status === 'not-found') return notFoundPage();
+  const { link } = check;
+  const [subject, decision] = await Promise.all([
+    get(rt, { pk: link.subjectPk, sk: SUBJECT_SK[link.subjectType] }),
+    get(rt, keys.decision(link.subjectPk, decisionId)) as Promise<DecisionRecord | undefined>,
+  ]);
+  // A decision once recorded is what the link shows from then on, whatever happened to the link since.
+  if (decision) return { link, subject, decision };
+  if (check.status === 'superseded') return gonePage('superseded');
+  if (check.status === 'expired') return gonePage('expired', link.expiresAt, rt.config.timeZone);
+  if (!subject) {
+    rt.logger.error('decision link points at a missing subject', { decisionId, subjectPk: link.subjectPk });
+    return notFoundPage();
+  }
+  if (subject.closedAt) return gonePage('closed');
+  return { link, subject };
+}
+
+async function show(rt: Runtime, decisionId: string, secret: string): Promise<PageResult> {
+  const loaded = await load(rt, decisionId, secret);
+  if (!('link' in loaded)) return loaded;
+  const view = decisionView(loaded.link, loaded.subject ?? {}, rt.config);
+  return loaded.decision ? recordedPage(view, loaded.decision) : confirmationPage(view, secret);
+}
+
+async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promise<PageResult> {
+  const headers = event.headers;
+  if (!sameOrigin(headers, event.requestContext.domainName, rt.config.decisionBaseUrl)) return forbiddenPage();
+  const contentType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (contentType !== 'application/x-www-form-urlencoded') return unsupportedMediaPage();
+  const body = decodeBody(event);
+  if (body.length > FORM_MAX_BYTES) return tooLargePage();
+  const { values, repeated } = formFields(body);
+  const secret = repeated.includes('k') ? '' : (values.k ?? '');
+
+  const loaded = await load(rt, decisionId, secret);
+  if (!('link' in loaded)) return loaded;
+  const { link } = loaded;
+  if (loaded.decision) return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
+
+  const form = parseDecisionForm(link.subjectType, values, repeated);
+  if (!form.ok) {
+    const view = decisionView(link, loaded.subject ?? {}, rt.config);
+    return confirmationPage(view, secret, { statusCode: 400, problems: form.problems, values: form.values });
+  }
+
+  const record: DecisionRecord = {
+    ...keys.decision(link.subjectPk, decisionId),
+    kind: 'decision',
+    decisionId,
+    subjectType: link.subjectType,
+    subjectId: link.subjectId,
+    recipient: link.recipient,
+    level: link.level,
+    choice: form.input.choice,
+    comment: form.input.comment,
+    resourceAdequacy: form.input.resourceAdequacy,
+    decidedAt: rt.now().toISOString(),
+    sourceIp: event.requestContext.http.sourceIp,
+    userAgent: (event.requestContext.http.userAgent || headers['user-agent'] || '').slice(0, USER_AGENT_MAX),
+  };
+  try {
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (err) {
+    if (!isConditionalFailure(err)) throw err;
+    // Another click won (a double submit, a second device): show what was recorded.
+    const winner = (await get(rt, keys.decision(link.subjectPk, decisionId))) as DecisionRecord | undefined;
+    if (!winner) throw err;
+    await auditDecision(rt, link, winner);
+    return alreadyDecidedPage(winner, rt.config.timeZone);
+  }
+
+  // Recorded: from here on nothing may turn the click into an error page (decision 6).
+  await auditDecision(rt, link, record);
+  try {
+    const resumed = await resumeIfComplete(rt, link.subjectType, link.subjectPk, SUBJECT_SK[link.subjectType]);
+    rt.logger.info('decision recorded', { decisionId, subjectPk: link.subjectPk, choice: record.choice, resume: resumed });
+  } catch (err) {
+    rt.logger.error('decision recorded; resuming the workflow failed, it reads the tally when it next checks', {
+      decisionId,
+      subjectPk: link.subjectPk,
+      error: describe(err),
+    });
+  }
+  // Post/redirect/get: the same link, which now shows the recorded decision and decides nothing.
+  return {
+    statusCode: 303,
+    headers: { ...PAGE_HEADERS, location: `${encodeURIComponent(decisionId)}?k=${encodeURIComponent(secret)}` },
+    body: '',
+  };
+}
+
+/**
+ * The event id is derived from the decision, so the loser of a race (or a later POST) re-writing it is a no-op;
+ * it also fills the gap if the winner's event write failed after its record was stored.
+ */
+async function auditDecision(rt: Runtime, link: LinkItem, record: DecisionRecord): Promise<void> {
+  try {
+    await recordEvent(rt, {
+      type: 'decision.recorded',
+      subjectPk: link.subjectPk,
+      actor: record.recipient.email,
+      eventId: `decision-${record.decisionId}`,
+      at: record.decidedAt,
+      detail: {
+        decisionId: record.decisionId,
+        subjectType: record.subjectType,
+        subjectId: record.subjectId,
+        level: record.level,
+        choice: record.choice,
+        comment: record.comment,
+        resourceAdequacy: record.resourceAdequacy,
+      },
+    });
+  } catch (err) {
+    rt.logger.error('decision recorded; its audit event was not written (the decision item itself is the evidence)', {
+      decisionId: record.decisionId,
+      error: describe(err),
+    });
+  }
+}
+
+async function get(rt: Runtime, key: { pk: string; sk: string }): Promise<Record<string, any> | undefined> {
+  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: key, ConsistentRead: true }));
+  return out.Item;
+}
+
+/**
+ * A POST from another site is refused. A missing Origin is allowed (some mail clients' browsers send none),
+ * and so is "null": the page's own Referrer-Policy: no-referrer makes browsers send `Origin: null` on its
+ * form post (Fetch, "append a request Origin header"). Sec-Fetch-Site still gives a cross-site post away.
+ * The secret in the body is what authorises a decision; this only stops other sites from posting one.
+ */
+export function sameOrigin(headers: Record<string, string | undefined>, domainName?: string, decisionBaseUrl?: string): boolean {
+  if ((headers['sec-fetch-site'] ?? '').toLowerCase() === 'cross-site') return false;
+  const origin = headers.origin?.trim();
+  if (!origin || origin === 'null') return true;
+  let host: string;
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+    return false;
+  }
+  const allowed = [headers.host, domainName, decisionBaseUrl ? safeHost(decisionBaseUrl) : undefined]
+    .filter((h): h is string => Boolean(h))
+    .map((h) => h.toLowerCase());
+  return allowed.some((h) => h === host || stripDefaultPort(h) === stripDefaultPort(host));
+}
+
+const stripDefaultPort = (host: string) => host.replace(/:(443|80)$/, '');
+
+function safeHost(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeBody(event: HttpEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function single(params: URLSearchParams, name: string): string {
+  const all = params.getAll(name);
+  return all.length === 1 ? all[0] : '';
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function isConditionalFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Name and message only: never a request, an item or a token. */
+function describe(err: unknown): { name: string; message: string } {
+  const e = err as Error;
+  return { name: e?.name ?? 'Error', message: String(e?.message ?? err).slice(0, 300) };
+}
