@@ -121,7 +121,7 @@ export function outcomeEmail(opts: {
   request: RequestItem;
   outcome: Outcome;
   reason?: string;
-  decision?: { decidedBy: string; decidedAt: string; comment: string; level: number };
+  decision?: { decidedBy: string; decidedAt: string; comment?: string; level: number };
 }): Email {
   const { unit, request, outcome, decision } = opts;
   const subject = `[${unit.name}] Resource request ${OUTCOME_WORDS[outcome]}: ${request.title}`;

@@ -1,0 +1,109 @@
+// After the last reminder: moves the current level's decision to its escalation contact (old link answers 410) with a new link.
+import { z } from 'zod';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { recordEvent } from './shared/audit';
+import { getLink, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
+import { sendEmail } from './shared/email';
+import { approvalEmail } from './shared/request-emails';
+import { escalationTarget } from './shared/request';
+import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
+
+const eventSchema = z.object({ requestId: z.string().min(1), level: z.number().int().min(0) });
+
+export interface EscalateOutput {
+  requestId: string;
+  level: number;
+  /** escalated: the contact decides now; skipped: nobody else may (the approver was nudged); decided: a click beat the escalation. */
+  escalation: 'escalated' | 'skipped' | 'decided';
+}
+
+export const createHandler = (rt: Runtime) => async (event: unknown): Promise<EscalateOutput> => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-escalate: ${parsed.error.message}`);
+  const { requestId, level: index } = parsed.data;
+  const item = await getRequest(rt, requestId);
+  const level = item.levels[index];
+  if (item.status !== 'pending' || item.currentLevel !== index || !level?.decisionId) {
+    throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
+  }
+  const done = (escalation: EscalateOutput['escalation']): EscalateOutput => ({ requestId, level: index, escalation });
+
+  if (level.escalatedAt) {
+    // A retry after the move was stored: make sure the evidence is there; the contact's email went before the claim.
+    await recordEvent(rt, escalatedEvent(item.pk, index, level.name, level.supersededDecisionIds?.at(-1) ?? '', level.decisionId, level.approver.email, level.reroutedReason ?? '', level.escalatedAt));
+    return done('escalated');
+  }
+
+  const target = escalationTarget(item, level);
+  if (!target.escalate) {
+    // Nobody else may take the decision: the current approver gets an overdue notice with a further link.
+    const at = level.escalationSkippedAt ?? rt.now().toISOString();
+    if (!level.escalationSkippedAt) {
+      const url = await reissueLink(rt, level.decisionId);
+      const expiresAt = (await getLink(rt, level.decisionId))?.expiresAt;
+      await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level, url, kind: 'overdue', reason: `It was not escalated: ${target.reason}.`, expiresAt }));
+      await updateRequestOnce(rt, requestId, {
+        set: `SET levels[${index}].escalationSkippedAt = :at`,
+        condition: `attribute_not_exists(levels[${index}].escalationSkippedAt)`,
+        values: { ':at': at },
+      });
+    }
+    await recordEvent(rt, {
+      type: 'request.escalation-skipped', subjectPk: item.pk, actor: 'system', eventId: `escalation-skipped-${index}`, at,
+      detail: { level: index, levelName: level.name, reason: target.reason, approver: level.approver.email },
+    });
+    return done('skipped');
+  }
+
+  const oldDecisionId = level.decisionId;
+  const reason = `no decision from ${level.approver.email} after ${rt.config.reminders.maximum} reminder(s); escalated to ${target.to.email}`;
+  // Stop the old link first, then look: a click that got in before is recorded and counts (decision 6).
+  await supersedeLink(rt, oldDecisionId, reason);
+  if (await decisionExists(rt, requestId, oldDecisionId)) return done('decided');
+
+  const minted = await mintDecisionLink(rt, {
+    subjectType: 'request',
+    subjectPk: item.pk,
+    subjectId: requestId,
+    recipient: { name: target.to.name, email: target.to.email, role: `${level.name} (escalation contact)` },
+    level: index,
+  });
+  const at = rt.now().toISOString();
+  const claimed = await updateRequestOnce(rt, requestId, {
+    set:
+      `SET levels[${index}].decisionId = :new, levels[${index}].approver = :to, levels[${index}].escalatedAt = :at, ` +
+      `levels[${index}].reroutedReason = :reason, ` +
+      `levels[${index}].supersededDecisionIds = list_append(if_not_exists(levels[${index}].supersededDecisionIds, :none), :old)`,
+    condition: `levels[${index}].decisionId = :oldId AND #status = :pending`,
+    names: { '#status': 'status' },
+    values: { ':new': minted.decisionId, ':to': target.to, ':at': at, ':reason': reason, ':none': [], ':old': [oldDecisionId], ':oldId': oldDecisionId, ':pending': 'pending' },
+  });
+  if (!claimed) {
+    await supersedeLink(rt, minted.decisionId, 'duplicate escalation of the same level');
+    const now = await getRequest(rt, requestId);
+    const l = now.levels[index];
+    if (!l?.escalatedAt) throw new WorkflowError('RequestNotWaiting', `Request ${requestId} moved on while escalating level ${index}`);
+    await recordEvent(rt, escalatedEvent(item.pk, index, l.name, oldDecisionId, l.decisionId!, l.approver.email, l.reroutedReason ?? reason, l.escalatedAt));
+    return done('escalated');
+  }
+  const after = await getRequest(rt, requestId);
+  await sendEmail(
+    rt,
+    approvalEmail({ unit: rt.config, request: after, level: after.levels[index], url: minted.url, kind: 'escalation', escalatedFrom: level.approver, expiresAt: minted.expiresAt }),
+  );
+  await recordEvent(rt, escalatedEvent(item.pk, index, level.name, oldDecisionId, minted.decisionId, target.to.email, reason, at, level.approver.email));
+  return done('escalated');
+};
+
+function escalatedEvent(pk: string, index: number, levelName: string, from: string, to: string, contact: string, reason: string, at: string, previousApprover?: string) {
+  return {
+    type: 'request.escalated',
+    subjectPk: pk,
+    actor: 'system',
+    eventId: `escalated-${index}`,
+    at,
+    detail: { level: index, levelName, supersededDecisionId: from, decisionId: to, to: contact, from: previousApprover, reason },
+  };
+}
+
+export const handler = lambdaHandler(createHandler);

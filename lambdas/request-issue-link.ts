@@ -1,0 +1,99 @@
+// Emails the approver of the current level a personal decision link; when moving up, records the level below as approved.
+import { z } from 'zod';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { recordEvent } from './shared/audit';
+import { mintDecisionLink, reissueLink, supersedeLink, getLink } from './shared/links';
+import { sendEmail } from './shared/email';
+import { approvalEmail } from './shared/request-emails';
+import { getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
+
+const levelDecision = z.object({
+  level: z.number().int().min(0),
+  choice: z.literal('approve'),
+  decisionId: z.string(),
+  decidedBy: z.string(),
+  decidedAt: z.string(),
+  comment: z.string().optional(),
+});
+
+const eventSchema = z.object({
+  requestId: z.string().min(1),
+  level: z.number().int().min(0),
+  /** The approval that moved the request up to this level. */
+  previous: levelDecision.optional(),
+});
+
+export interface LevelState {
+  requestId: string;
+  level: number;
+  reminders: number;
+}
+
+async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous: z.infer<typeof levelDecision>) {
+  const i = previous.level;
+  await updateRequestOnce(rt, item.requestId, {
+    set: `SET levels[${i}].outcome = :o, levels[${i}].decidedAt = :at, levels[${i}].decidedBy = :by`,
+    condition: `attribute_not_exists(levels[${i}].outcome)`,
+    values: { ':o': 'approved', ':at': previous.decidedAt, ':by': previous.decidedBy },
+  });
+  await recordEvent(rt, {
+    type: 'request.level-approved',
+    subjectPk: item.pk,
+    actor: previous.decidedBy,
+    eventId: `level-${i}-approved`,
+    at: previous.decidedAt,
+    detail: { level: i, levelName: item.levels[i]?.name, decisionId: previous.decisionId, comment: previous.comment ?? '' },
+  });
+}
+
+export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-issue-link: ${parsed.error.message}`);
+  const { requestId, level: index, previous } = parsed.data;
+  let item = await getRequest(rt, requestId);
+  if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
+  const level = item.levels[index];
+  if (!level) throw new WorkflowError('NoSuchLevel', `Request ${requestId} has ${item.levels.length} levels; level ${index} does not exist`);
+  if (previous) {
+    if (previous.level !== index - 1) throw new WorkflowError('InvalidEvent', `level ${index} follows level ${index - 1}, not ${previous.level}`);
+    await recordPreviousApproval(rt, item, previous);
+  }
+
+  let url: string;
+  let expiresAt: string | undefined;
+  if (level.decisionId) {
+    // A retry after the decision was stored: the first email may not have gone, so send a further link to the same decision.
+    url = await reissueLink(rt, level.decisionId);
+    expiresAt = (await getLink(rt, level.decisionId))?.expiresAt;
+  } else {
+    const minted = await mintDecisionLink(rt, {
+      subjectType: 'request',
+      subjectPk: item.pk,
+      subjectId: requestId,
+      recipient: { name: level.approver.name, email: level.approver.email, role: level.name },
+      level: index,
+    });
+    const claimed = await updateRequestOnce(rt, requestId, {
+      set: `SET levels[${index}].decisionId = :d, levels[${index}].issuedAt = :at, currentLevel = :l, remindersSent = :zero REMOVE taskToken`,
+      condition: `attribute_not_exists(levels[${index}].decisionId) AND #status = :pending`,
+      names: { '#status': 'status' },
+      values: { ':d': minted.decisionId, ':at': rt.now().toISOString(), ':l': index, ':zero': 0, ':pending': 'pending' },
+    });
+    if (claimed) {
+      url = minted.url;
+      expiresAt = minted.expiresAt;
+    } else {
+      // A concurrent attempt stored its decision first: ours must never work, theirs is the one to send.
+      await supersedeLink(rt, minted.decisionId, 'duplicate issue of the same level');
+      item = await getRequest(rt, requestId);
+      const winner = item.levels[index]?.decisionId;
+      if (!winner) throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
+      url = await reissueLink(rt, winner);
+    }
+    item = await getRequest(rt, requestId);
+  }
+  await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level: item.levels[index], url, kind: 'first', expiresAt }));
+  return { requestId, level: index, reminders: 0 };
+};
+
+export const handler = lambdaHandler(createHandler);

@@ -1,0 +1,109 @@
+// Validates a resource request (again: the workflow may be started by other means than the CLI), routes it and stores it once.
+import { z } from 'zod';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { recordEvent } from './shared/audit';
+import { gsi1, keys } from './shared/keys';
+import { parseRequest, REQUEST_ID_PATTERN, routeRequest } from './shared/request';
+import { getRequest, linkReviewActions, putNewRequest, type StoredRequest } from './shared/request-store';
+
+const eventSchema = z.object({
+  /** The execution input: the request as submitted. */
+  request: z.record(z.string(), z.unknown()),
+  /** The execution name: the request id when the input has none, so a retried start keys the same request. */
+  executionName: z.string().min(1),
+});
+
+/** The next workflow state: the route is stored on the item; the workflow only carries the id and where it is. */
+export interface RecordOutput {
+  requestId: string;
+  routable: boolean;
+  reason: string;
+  level: 0;
+  reminders: 0;
+}
+
+const SAME_FIELDS = ['category', 'title', 'justification', 'amount', 'currency', 'requester', 'reviewPeriod'] as const;
+
+export const createHandler = (rt: Runtime) => async (event: unknown): Promise<RecordOutput> => {
+  const parsedEvent = eventSchema.safeParse(event);
+  if (!parsedEvent.success) throw new WorkflowError('InvalidEvent', `request-record: ${parsedEvent.error.message}`);
+  const { request: raw, executionName } = parsedEvent.data;
+  const { submittedAt: rawSubmittedAt, ...fields } = raw;
+  if (fields.requestId === undefined && REQUEST_ID_PATTERN.test(executionName)) fields.requestId = executionName;
+  const { request, problems } = parseRequest(fields, rt.config);
+  if (!request) throw new WorkflowError('InvalidRequest', `The request is invalid: ${problems.join('; ')}`);
+  const requestId = request.requestId;
+  if (!requestId) throw new WorkflowError('InvalidRequest', `requestId: missing, and the execution name ${JSON.stringify(executionName)} is not a request id`);
+  const submittedAt = typeof rawSubmittedAt === 'string' && !Number.isNaN(Date.parse(rawSubmittedAt)) ? new Date(rawSubmittedAt).toISOString() : rt.now().toISOString();
+
+  const route = routeRequest(rt.config, request);
+  const item: StoredRequest = {
+    ...keys.request(requestId),
+    sk: 'REQUEST',
+    kind: 'request',
+    ...gsi1.requests(submittedAt, requestId),
+    gsi1pk: 'REQUESTS',
+    requestId,
+    bu: rt.config.id,
+    category: request.category,
+    title: request.title,
+    justification: request.justification,
+    amount: request.amount,
+    currency: request.currency,
+    requester: request.requester,
+    reviewPeriod: request.reviewPeriod,
+    submittedAt,
+    status: 'pending',
+    levels: route.levels,
+    currentLevel: 0,
+    remindersSent: 0,
+  };
+
+  let stored = item;
+  if (!(await putNewRequest(rt, item))) {
+    // A retried task or a restarted execution finds its own item; another request under the same id is refused.
+    stored = await getRequest(rt, requestId);
+    const differs = SAME_FIELDS.filter((f) => stored[f] !== item[f]);
+    if (differs.length) {
+      throw new WorkflowError('DuplicateRequest', `Request ${requestId} already exists with other ${differs.join(', ')}; submit under a new id`);
+    }
+  }
+
+  const at = stored.submittedAt;
+  await recordEvent(rt, {
+    type: 'request.submitted',
+    subjectPk: stored.pk,
+    actor: stored.requester,
+    eventId: 'submitted',
+    at,
+    detail: {
+      category: stored.category, amount: stored.amount, currency: stored.currency, title: stored.title, reviewPeriod: stored.reviewPeriod,
+      route: stored.levels.map((l) => ({ level: l.index, name: l.name, approver: l.approver.email })),
+    },
+  });
+  if (route.routable) {
+    for (const r of route.reroutes) {
+      await recordEvent(rt, {
+        type: 'request.rerouted',
+        subjectPk: stored.pk,
+        actor: 'system',
+        eventId: `rerouted-${r.level}`,
+        at,
+        detail: { level: r.level, levelName: route.levels[r.level].name, from: r.from.email, to: r.to.email, reason: r.reason },
+      });
+    }
+  } else {
+    await recordEvent(rt, {
+      type: 'request.unroutable',
+      subjectPk: stored.pk,
+      actor: 'system',
+      eventId: 'unroutable',
+      at,
+      detail: { level: route.level, levelName: route.levels[route.level]?.name, reason: route.reason },
+    });
+  }
+  await linkReviewActions(rt, stored);
+  return { requestId, routable: route.routable, reason: route.routable ? '' : route.reason, level: 0, reminders: 0 };
+};
+
+export const handler = lambdaHandler(createHandler);

@@ -1,0 +1,55 @@
+// Reminds the approver of the current level, with a further link to the same decision (the earlier links keep working).
+import { z } from 'zod';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { recordEvent } from './shared/audit';
+import { getLink, reissueLink } from './shared/links';
+import { sendEmail } from './shared/email';
+import { approvalEmail } from './shared/request-emails';
+import { getRequest, updateRequestOnce } from './shared/request-store';
+import type { LevelState } from './request-issue-link';
+
+const eventSchema = z.object({
+  requestId: z.string().min(1),
+  level: z.number().int().min(0),
+  /** Reminders already sent for this level. */
+  reminders: z.number().int().min(0),
+});
+
+export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-remind: ${parsed.error.message}`);
+  const { requestId, level: index, reminders } = parsed.data;
+  const n = reminders + 1;
+  const item = await getRequest(rt, requestId);
+  const level = item.levels[index];
+  if (item.status !== 'pending' || item.currentLevel !== index || !level?.decisionId) {
+    throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
+  }
+  const key = `reminder-${index}-${n}`;
+  let at = level.reminderTimes?.[n - 1];
+  if (!at) {
+    // Email first, then record: a retry may send the reminder twice, but never loses it.
+    const url = await reissueLink(rt, level.decisionId);
+    const expiresAt = (await getLink(rt, level.decisionId))?.expiresAt;
+    await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt }));
+    const claimed = await updateRequestOnce(rt, requestId, {
+      set: `SET remindersSent = :n, levels[${index}].remindersSent = :n, levels[${index}].reminderTimes = list_append(if_not_exists(levels[${index}].reminderTimes, :none), :at)`,
+      condition: `(attribute_not_exists(levels[${index}].reminderTimes) OR size(levels[${index}].reminderTimes) < :n)`,
+      values: { ':n': n, ':none': [], ':at': [rt.now().toISOString()] },
+    });
+    // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
+    at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];
+    if (!at) throw new WorkflowError('ReminderConflict', `Reminder ${n} of level ${index} of ${requestId} could not be recorded (claimed: ${claimed})`);
+  }
+  await recordEvent(rt, {
+    type: 'reminder.sent',
+    subjectPk: item.pk,
+    actor: 'system',
+    eventId: key,
+    at,
+    detail: { level: index, levelName: level.name, reminder: n, maximum: rt.config.reminders.maximum, to: level.approver.email, decisionId: level.decisionId },
+  });
+  return { requestId, level: index, reminders: n };
+};
+
+export const handler = lambdaHandler(createHandler);
