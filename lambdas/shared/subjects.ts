@@ -10,6 +10,8 @@ export interface ReviewMember {
   chair?: boolean;
   /** The member's personal decision (LINK#<decisionId>), once links are issued. */
   decisionId?: string;
+  /** When the email with the link went out; a retried issue step re-sends only where this is missing. */
+  invitedAt?: string;
 }
 
 export interface ReviewItem {

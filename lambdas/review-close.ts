@@ -1,0 +1,104 @@
+// Closes the review: minutes (HTML and JSON) stored and emailed, actions created, the outcome recorded. Safe to retry.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { recordEvent } from './shared/audit';
+import { sendEmail } from './shared/email';
+import { keys } from './shared/keys';
+import { supersedeLink } from './shared/links';
+import { loadSubject } from './shared/resume';
+import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, tally, type Minutes, type ReviewOutcome } from './shared/review';
+import { minutesEmail } from './shared/review-emails';
+import { getMinutes, getPack, putOnce, type StoredReview } from './shared/review-store';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+
+const eventSchema = z.object({ reviewId: z.string().min(1), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
+
+export const createHandler = (rt: Runtime) => async (event: unknown) => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
+  const { reviewId } = parsed.data;
+  const key = keys.review(reviewId);
+  // The first attempt fixes the closing time and outcome; a retry reuses both, so the minutes come out the same.
+  const out = await rt.ddb
+    .send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: key,
+        UpdateExpression: 'SET closingAt = if_not_exists(closingAt, :now), outcome = if_not_exists(outcome, :o) REMOVE taskToken',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': rt.now().toISOString(), ':o': parsed.data.outcome },
+        ReturnValues: 'ALL_NEW',
+      }),
+    )
+    .catch((err) => {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
+      throw err;
+    });
+  const review = out.Attributes as StoredReview & { closingAt: string; outcome: ReviewOutcome };
+  const closedAt = review.closingAt;
+  const outcome = review.outcome;
+
+  let stored = await getMinutes(rt, reviewId);
+  if (!stored) {
+    // Links of members who did not decide stop working, so that no decision arrives that the minutes cannot show.
+    const before = await loadSubject(rt, key.pk, key.sk);
+    for (const m of tally(review, before.decisions).undecided) {
+      if (m.decisionId) await supersedeLink(rt, m.decisionId, `the review closed (${outcome}) before this decision`);
+    }
+    const { decisions } = await loadSubject(rt, key.pk, key.sk);
+    const pack = await getPack(rt, reviewId);
+    if (!pack) throw new WorkflowError('PackNotFound', `${reviewId} has no pack`);
+    const minutes = buildMinutes({ unit: rt.config, review, pack, decisions, outcome, closedAt });
+    const item = { ...keys.reviewMinutes(reviewId), kind: 'review-minutes', reviewId, minutes, html: renderMinutesHtml(minutes), text: renderMinutesText(minutes) };
+    stored = (await putOnce(rt, item)) ? item : await getMinutes(rt, reviewId);
+    if (!stored) throw new WorkflowError('MinutesNotFound', `The minutes of ${reviewId} were reported as existing but cannot be read`);
+  }
+  const minutes: Minutes = stored.minutes;
+
+  for (const a of minutes.actions) {
+    if (await putOnce(rt, actionItem(minutes, a, closedAt) as unknown as Record<string, unknown>)) {
+      rt.logger.info('action created', { actionId: a.actionId });
+    }
+    await recordEvent(rt, {
+      type: 'action.created',
+      subjectPk: key.pk,
+      actor: 'system',
+      at: closedAt,
+      eventId: `action-${a.actionId}`,
+      detail: { actionId: a.actionId, title: a.title, owner: a.owner.email, dueDate: a.dueDate, source: a.source },
+    });
+  }
+
+  if (!(review as { minutesEmailedAt?: string }).minutesEmailedAt) {
+    await sendEmail(rt, minutesEmail(rt.config, minutes, stored));
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: key,
+        UpdateExpression: 'SET minutesEmailedAt = if_not_exists(minutesEmailedAt, :now)',
+        ExpressionAttributeValues: { ':now': rt.now().toISOString() },
+      }),
+    );
+  }
+
+  await rt.ddb.send(
+    new UpdateCommand({
+      TableName: rt.tableName,
+      Key: key,
+      UpdateExpression: 'SET #s = :o, closedAt = :at',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':o': outcome, ':at': closedAt },
+    }),
+  );
+  await recordEvent(rt, {
+    type: `review.${outcome}`,
+    subjectPk: key.pk,
+    actor: 'system',
+    at: closedAt,
+    eventId: 'closed',
+    detail: { outcome, approvals: minutes.approvals, required: minutes.requiredApprovals, actions: minutes.actions.map((a) => a.actionId) },
+  });
+  return { reviewId, outcome, closedAt, approvals: minutes.approvals, actions: minutes.actions.length };
+};
+
+export const handler = lambdaHandler(createHandler);

@@ -1,0 +1,71 @@
+// Compiles the review pack (9.3.2 a-g, resource requests, adequacy questions) once, as an immutable snapshot.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { recordEvent } from './shared/audit';
+import { keys } from './shared/keys';
+import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from './shared/review';
+import { getPack, latestInputs, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+
+const eventSchema = z.object({ reviewId: z.string().min(1) });
+
+export const createHandler = (rt: Runtime) => async (event: unknown) => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
+  const review = await requireReview(rt, parsed.data.reviewId);
+  let pack = await getPack(rt, review.reviewId);
+  if (!pack) {
+    const compiled = await compile(rt, review.reviewId, review.period);
+    const item = { ...keys.reviewPack(review.reviewId), kind: 'review-pack', reviewId: review.reviewId, compiledAt: compiled.compiledAt, pack: compiled };
+    // A retry that lost the race reads the snapshot that won: the pack is never rewritten.
+    pack = (await putOnce(rt, item)) ? compiled : await getPack(rt, review.reviewId);
+    if (!pack) throw new WorkflowError('PackNotFound', `The pack of ${review.reviewId} was reported as existing but cannot be read`);
+  }
+  await rt.ddb.send(
+    new UpdateCommand({
+      TableName: rt.tableName,
+      Key: keys.review(review.reviewId),
+      UpdateExpression: 'SET packSummary = :s, packCompiledAt = :at',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':s': packSummary(pack), ':at': pack.compiledAt },
+    }),
+  );
+  await recordEvent(rt, {
+    type: 'review.pack-compiled',
+    subjectPk: keys.review(review.reviewId).pk,
+    actor: 'system',
+    at: pack.compiledAt,
+    eventId: 'pack-compiled',
+    detail: {
+      inputsSubmittedAt: pack.inputsSubmitted?.submittedAt ?? null,
+      openActions: pack.openActions.map((a) => a.actionId),
+      requests: pack.requests.map((r) => r.requestId),
+      emptySections: pack.sections.filter((s) => s.empty).map((s) => s.clause),
+    },
+  });
+  return {
+    compiledAt: pack.compiledAt,
+    inputsSubmittedAt: pack.inputsSubmitted?.submittedAt ?? null,
+    openActions: pack.openActions.length,
+    requests: pack.requests.length,
+  };
+};
+
+async function compile(rt: Runtime, reviewId: string, period: string): Promise<ReviewPack> {
+  const compiledAt = rt.now().toISOString();
+  const [inputs, previous, actions] = await Promise.all([latestInputs(rt, reviewId, compiledAt), previousReview(rt, period), openActions(rt)]);
+  const since = previous?.openedAt;
+  const requests = await requestsSince(rt, since);
+  return compilePack({
+    unit: rt.config,
+    period,
+    compiledAt,
+    since,
+    inputs: inputs && { submittedAt: inputs.submittedAt, submittedBy: inputs.submittedBy, inputs: inputs.inputs },
+    // Actions of this very review do not exist yet; the filter only guards a re-run after a manual reset.
+    openActions: actions.filter((a) => a.reviewId !== reviewId).map(actionSummary),
+    requests: requests.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt)).map(requestSummary),
+  });
+}
+
+export const handler = lambdaHandler(createHandler);

@@ -1,0 +1,63 @@
+// After the last reminder: emails the escalation contacts and marks the review overdue; the links keep working.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { recordEvent } from './shared/audit';
+import { sendEmail } from './shared/email';
+import { keys } from './shared/keys';
+import { getLink } from './shared/links';
+import { loadSubject } from './shared/resume';
+import { tally } from './shared/review';
+import { escalationEmail } from './shared/review-emails';
+import { isConditionFailure, type StoredReview } from './shared/review-store';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+
+const eventSchema = z.object({ reviewId: z.string().min(1) });
+
+export const createHandler = (rt: Runtime) => async (event: unknown) => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
+  const key = keys.review(parsed.data.reviewId);
+  let review: StoredReview & { escalationEmailedAt?: string };
+  try {
+    const out = await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: key,
+        UpdateExpression: 'SET #s = :overdue, escalatedAt = if_not_exists(escalatedAt, :now)',
+        ConditionExpression: '#s IN (:open, :awaiting, :overdue)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':overdue': 'overdue', ':open': 'open', ':awaiting': 'awaiting-decisions', ':now': rt.now().toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    review = out.Attributes as typeof review;
+  } catch (err) {
+    if (isConditionFailure(err)) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
+    throw err;
+  }
+  const { decisions } = await loadSubject(rt, key.pk, key.sk);
+  const t = tally(review, decisions);
+  const firstLink = review.members.find((m) => m.decisionId)?.decisionId;
+  const expiresAt = (firstLink && (await getLink(rt, firstLink))?.expiresAt) || review.escalatedAt!;
+  const contacts = rt.config.escalationContacts.map((c) => c.email);
+  if (!review.escalationEmailedAt) {
+    await sendEmail(
+      rt,
+      escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt }),
+    );
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: key,
+        UpdateExpression: 'SET escalationEmailedAt = if_not_exists(escalationEmailedAt, :now)',
+        ExpressionAttributeValues: { ':now': rt.now().toISOString() },
+      }),
+    );
+  }
+  const detail = { escalatedTo: contacts, undecided: t.undecided.map((m) => m.email), approvals: t.approvals, required: t.required };
+  await recordEvent(rt, { type: 'review.escalated', subjectPk: key.pk, actor: 'system', at: review.escalatedAt, eventId: 'escalated', detail });
+  await recordEvent(rt, { type: 'review.overdue', subjectPk: key.pk, actor: 'system', at: review.escalatedAt, eventId: 'overdue', detail: { status: 'overdue', linksExpireAt: expiresAt } });
+  return { escalatedAt: review.escalatedAt, undecided: t.undecided.length };
+};
+
+export const handler = lambdaHandler(createHandler);

@@ -1,0 +1,97 @@
+// Emails each top manager the pack summary and a personal decision link; a retry re-sends only what did not go out.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { recordEvent } from './shared/audit';
+import { sendEmail } from './shared/email';
+import { keys } from './shared/keys';
+import { getLink, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
+import { invitationEmail } from './shared/review-emails';
+import { isConditionFailure, requireReview } from './shared/review-store';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import type { ReviewMember } from './shared/subjects';
+
+const eventSchema = z.object({ reviewId: z.string().min(1) });
+
+export const createHandler = (rt: Runtime) => async (event: unknown) => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
+  const review = await requireReview(rt, parsed.data.reviewId);
+  if (!review.packSummary) throw new WorkflowError('PackNotCompiled', `${review.reviewId} has no pack summary yet`);
+  const subjectPk = keys.review(review.reviewId).pk;
+  let invited = 0;
+  for (const [index, member] of review.members.entries()) {
+    if (member.invitedAt) continue;
+    const { decisionId, url, expiresAt } = await linkFor(rt, review.reviewId, subjectPk, index, member);
+    await sendEmail(rt, invitationEmail({ unit: rt.config, review, member, summary: review.packSummary, url, expiresAt }));
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: keys.review(review.reviewId),
+        UpdateExpression: 'SET #m[' + index + '].invitedAt = :at',
+        ExpressionAttributeNames: { '#m': 'members' },
+        ExpressionAttributeValues: { ':at': rt.now().toISOString() },
+      }),
+    );
+    invited += 1;
+    rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });
+  }
+  const openedAt = rt.now().toISOString();
+  try {
+    const out = await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: keys.review(review.reviewId),
+        UpdateExpression: 'SET #s = :awaiting, awaitingSince = if_not_exists(awaitingSince, :at)',
+        ConditionExpression: '#s = :open OR #s = :awaiting',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':open': 'open', ':awaiting': 'awaiting-decisions', ':at': openedAt },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    await recordEvent(rt, {
+      type: 'review.awaiting-decisions',
+      subjectPk,
+      actor: 'system',
+      at: out.Attributes?.awaitingSince as string,
+      eventId: 'awaiting-decisions',
+      detail: { members: review.members.map((m) => m.email), requiredApprovals: review.requiredApprovals },
+    });
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+  return { invited, members: review.members.length };
+};
+
+/** The member's decision and a link to it: minted once (the id is kept on the review), re-issued if the email did not go out. */
+async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember) {
+  if (member.decisionId) {
+    const link = await getLink(rt, member.decisionId);
+    if (!link) throw new WorkflowError('LinkNotFound', `The decision ${member.decisionId} of ${member.email} has no link item`);
+    return { decisionId: member.decisionId, url: await reissueLink(rt, member.decisionId), expiresAt: link.expiresAt };
+  }
+  const recipient = { name: member.name, email: member.email, role: member.role };
+  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient });
+  try {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: keys.review(reviewId),
+        UpdateExpression: 'SET #m[' + index + '].decisionId = :d',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#m[' + index + '].decisionId) AND #m[' + index + '].email = :e',
+        ExpressionAttributeNames: { '#m': 'members' },
+        ExpressionAttributeValues: { ':d': minted.decisionId, ':e': member.email },
+      }),
+    );
+    return minted;
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+    // A concurrent attempt stored its decision first: ours must never work, and theirs is the member's decision.
+    await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');
+    const fresh = await requireReview(rt, reviewId);
+    const current = fresh.members[index];
+    if (!current?.decisionId) throw new WorkflowError('MemberChanged', `Member ${index} of ${reviewId} is not ${member.email}`);
+    return linkFor(rt, reviewId, subjectPk, index, current);
+  }
+}
+
+export const handler = lambdaHandler(createHandler);

@@ -1,0 +1,59 @@
+// Reminds the members who have not decided, each with a further link to their same decision.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { recordEvent } from './shared/audit';
+import { sendEmail } from './shared/email';
+import { keys } from './shared/keys';
+import { getLink, reissueLink } from './shared/links';
+import { loadSubject } from './shared/resume';
+import { reviewWaitOutcome, tally } from './shared/review';
+import { reminderEmail } from './shared/review-emails';
+import { isConditionFailure, type StoredReview } from './shared/review-store';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+
+const eventSchema = z.object({ reviewId: z.string().min(1), remindersSent: z.number().int().min(0) });
+
+export const createHandler = (rt: Runtime) => async (event: unknown) => {
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
+  const { reviewId } = parsed.data;
+  const reminder = parsed.data.remindersSent + 1;
+  const key = keys.review(reviewId);
+  const { subject, decisions } = await loadSubject(rt, key.pk, key.sk);
+  if (!subject) throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
+  const review = subject as StoredReview;
+  // A retry after this reminder went out sends nothing again.
+  if ((review.remindersSent ?? 0) >= reminder) return { remindersSent: review.remindersSent!, reminded: 0 };
+  // The tally completed while no wait was open: the next wait resumes at once, so nobody needs reminding.
+  if (reviewWaitOutcome(review, decisions).complete) return { remindersSent: parsed.data.remindersSent, reminded: 0 };
+
+  const undecided = tally(review, decisions).undecided.filter((m) => m.decisionId);
+  for (const member of undecided) {
+    const link = await getLink(rt, member.decisionId!);
+    if (!link || link.supersededAt) continue;
+    const url = await reissueLink(rt, member.decisionId!);
+    await sendEmail(rt, reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt: link.expiresAt }));
+    await recordEvent(rt, {
+      type: 'reminder.sent',
+      subjectPk: key.pk,
+      actor: 'system',
+      detail: { reminder, recipient: member.email, decisionId: member.decisionId },
+    });
+  }
+  try {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: key,
+        UpdateExpression: 'SET remindersSent = :n',
+        ConditionExpression: 'attribute_not_exists(remindersSent) OR remindersSent < :n',
+        ExpressionAttributeValues: { ':n': reminder },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+  return { remindersSent: reminder, reminded: undecided.length };
+};
+
+export const handler = lambdaHandler(createHandler);
