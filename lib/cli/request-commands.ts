@@ -1,0 +1,128 @@
+// `isms request submit` and `isms request status`: resource requests from the command line, validated before anything starts.
+import { randomBytes } from 'node:crypto';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { RESOURCE_CATEGORIES } from '../config';
+import type { CliCommand, CliContext } from './context';
+import { keys } from '../../lambdas/shared/keys';
+import { formatAmount, newRequestId, parseRequest, REQUEST_ID_PATTERN } from '../../lambdas/shared/request';
+import type { StoredRequest } from '../../lambdas/shared/request-store';
+
+const SUBMIT_USAGE =
+  `request submit --bu <id> --category ${RESOURCE_CATEGORIES.join('|')} --title <text> --justification <text> ` +
+  '--amount <number> --currency <code> --requester <email> [--review YYYY-Qn] [--local]';
+const STATUS_USAGE = 'request status --bu <id> --id <request id> [--local]';
+
+/** Options that take a value; all are strings until the shared request schema has checked them. */
+const SUBMIT_OPTIONS = {
+  bu: { type: 'string' },
+  category: { type: 'string' },
+  title: { type: 'string' },
+  justification: { type: 'string' },
+  amount: { type: 'string' },
+  currency: { type: 'string' },
+  requester: { type: 'string' },
+  review: { type: 'string' },
+  local: { type: 'boolean' },
+} as const;
+
+/** parseArgs in strict mode, with its error as one line naming the flag; undefined when the arguments are unusable. */
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>, name: string, ctx: CliContext) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    ctx.err(`isms ${name}: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function unitOrFail(ctx: CliContext, name: string, bu: unknown) {
+  if (typeof bu !== 'string' || bu === '') {
+    ctx.err(`isms ${name}: --bu: is required (a business unit id)`);
+    return undefined;
+  }
+  try {
+    return ctx.unit(bu);
+  } catch (err) {
+    ctx.err(`isms ${name}: --bu: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+const randomSuffix = () => randomBytes(8).toString('hex').slice(0, 10);
+
+export const submitCommand: CliCommand = {
+  name: 'request submit',
+  usage: SUBMIT_USAGE,
+  async run(args, ctx) {
+    const name = 'request submit';
+    const values = parse(args, SUBMIT_OPTIONS, name, ctx);
+    if (!values) return 2;
+    const unit = unitOrFail(ctx, name, values.bu);
+    if (!unit) return 2;
+    const raw: Record<string, unknown> = {
+      bu: values.bu,
+      category: values.category,
+      title: values.title,
+      justification: values.justification,
+      amount: values.amount,
+      currency: values.currency,
+      requester: values.requester,
+    };
+    if (values.review !== undefined) raw.reviewPeriod = values.review;
+    const { request, problems } = parseRequest(raw, unit, 'cli');
+    if (!request) {
+      for (const p of problems) ctx.err(`isms ${name}: ${p}`);
+      ctx.err(`Usage: isms ${SUBMIT_USAGE}`);
+      return 2;
+    }
+    const now = new Date();
+    const requestId = newRequestId(now, randomSuffix);
+    const stateMachineArn = await ctx.stateMachineArn(unit.id, 'resource-approval');
+    // The execution is named after the request, so the id is the handle on both, and a repeated start is refused.
+    const started = await ctx.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn,
+        name: requestId,
+        input: JSON.stringify({ ...request, requestId, submittedAt: now.toISOString() }),
+      }),
+    );
+    ctx.out(requestId);
+    ctx.err(`Submitted ${request.category} request "${request.title}" for ${formatAmount(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`);
+    return 0;
+  },
+};
+
+export const statusCommand: CliCommand = {
+  name: 'request status',
+  usage: STATUS_USAGE,
+  async run(args, ctx) {
+    const name = 'request status';
+    const values = parse(args, { bu: { type: 'string' }, id: { type: 'string' }, local: { type: 'boolean' } } as const, name, ctx);
+    if (!values) return 2;
+    const unit = unitOrFail(ctx, name, values.bu);
+    if (!unit) return 2;
+    const id = values.id;
+    if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) {
+      ctx.err(`isms ${name}: --id: ${id === undefined ? 'is required' : `${JSON.stringify(id)} is not a request id`} (as printed by request submit)`);
+      return 2;
+    }
+    const rt = ctx.runtime(unit.id);
+    const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(id), ConsistentRead: true }));
+    const item = out.Item as StoredRequest | undefined;
+    if (!item) {
+      ctx.err(`isms ${name}: --id: no request ${id} in unit ${unit.id}`);
+      return 1;
+    }
+    ctx.out(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`);
+    ctx.out(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt})`);
+    for (const l of item.levels) {
+      const state = l.outcome ?? (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
+      ctx.out(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`);
+    }
+    return 0;
+  },
+};
+
+export const commands: CliCommand[] = [submitCommand, statusCommand];
