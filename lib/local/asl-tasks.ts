@@ -102,7 +102,7 @@ export interface TaskHooks {
   /** A fresh token for this task, and the promise SendTaskSuccess/SendTaskFailure settles; close() is false if it was answered already. */
   openCallback(spec: TaskSpec): { token: string; answer: Promise<unknown>; close(): boolean };
   startExecution(stateMachineArn: string, input: string, name?: string): Promise<{ executionArn: string; startDate: number }>;
-  /** Resolves when the execution has closed, with DescribeExecution's answer. */
+  /** Resolves when the execution has closed, with DescribeExecution's answer (but startDate/stopDate in epoch ms). */
   whenClosed(executionArn: string): Promise<any>;
   log(line: string): void;
 }
@@ -128,6 +128,15 @@ function asTaskError(err: unknown): Error {
   return taskError('Error', String(err));
 }
 
+/** invokeLambda as a task: any throw (even a synchronous one) becomes a task error. */
+async function invoke(hooks: TaskHooks, functionName: string, payload: unknown): Promise<unknown> {
+  try {
+    return await hooks.invokeLambda(functionName, payload);
+  } catch (err) {
+    throw asTaskError(err);
+  }
+}
+
 function lambdaResult(payload: unknown) {
   // The shape AWS's lambda:invoke integration returns; handlers' results go through JSON as on AWS.
   return {
@@ -147,7 +156,7 @@ async function callDynamoDb(client: DynamoDBClient | undefined, spec: TaskSpec, 
     return asJson(out);
   } catch (err: any) {
     const name = String(err?.name ?? 'Error');
-    const status = err?.$metadata?.httpStatusCode ?? 400;
+    const status = err?.$metadata?.httpStatusCode ?? 'none';
     if (spec.kind === 'aws-sdk') throw taskError(`DynamoDb.${name}`, `${err?.message} (Service: DynamoDb, Status Code: ${status})`);
     const errorName = NAMED_DYNAMODB_ERRORS.has(name) ? name : 'AmazonDynamoDBException';
     throw taskError(
@@ -197,10 +206,9 @@ async function startExecution(spec: TaskSpec, hooks: TaskHooks, input: any): Pro
 export function taskHandler(spec: TaskSpec, hooks: TaskHooks): (input: any) => Promise<any> {
   switch (spec.kind) {
     case 'lambda-arn':
-      return async (input) => asJson(await hooks.invokeLambda(spec.resource, input).catch((e) => Promise.reject(asTaskError(e))));
+      return async (input) => asJson(await invoke(hooks, spec.resource, input));
     case 'lambda-invoke':
-      return async (input) =>
-        lambdaResult(await hooks.invokeLambda(input?.FunctionName, input?.Payload ?? {}).catch((e) => Promise.reject(asTaskError(e))));
+      return async (input) => lambdaResult(await invoke(hooks, input?.FunctionName, input?.Payload ?? {}));
     case 'lambda-callback':
       return (input) => waitForCallback(spec, hooks, input);
     case 'dynamodb':

@@ -90,10 +90,17 @@ const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:\s]+:[^:
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 const MAX_INPUT_BYTES = 256 * 1024;
 
+/**
+ * asl-validator compiles its JSON schemas on every call (about half a second here); validity depends on the text only,
+ * and tests and business units register the same definitions again and again.
+ */
+const validDefinitions = new Set<string>();
+
 function fail(name: string, message: string): never {
   throw new SfnServiceError(name, message);
 }
 
+const executionClosed = () => taskError('States.Runtime', 'The execution has closed');
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 const json = (value: unknown) => JSON.stringify(value ?? null);
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
@@ -131,14 +138,17 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     const problem = (what: string) => new Error(`State machine '${name}': ${what}`);
     let def: any;
     try {
-      def = typeof definition === 'string' ? JSON.parse(definition) : definition;
+      // A copy also when given an object: the validator writes QueryLanguage into every state.
+      def = JSON.parse(typeof definition === 'string' ? definition : JSON.stringify(definition));
     } catch (err: any) {
       throw problem(`definition is not JSON: ${err.message}`);
     }
+    const key = JSON.stringify(def);
     let machine: StateMachine;
     let tasks: Map<string, TaskSpec>;
     try {
-      machine = new StateMachine(def, { validationOptions: { checkArn: false } });
+      machine = new StateMachine(def, { validationOptions: validDefinitions.has(key) ? { noValidate: true } : { checkArn: false } });
+      validDefinitions.add(key);
       tasks = collectTaskSpecs(def);
     } catch (err: any) {
       throw problem(err.message);
@@ -170,9 +180,11 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
 
   // ---- callbacks (.waitForTaskToken) ----
 
-  function closeCallback(token: string): boolean {
+  /** Closes a token: later answers get TaskTimedOut. `settle` also fails the waiting task, which releases the interpreter's own timer. */
+  function closeCallback(token: string, settle?: Error): boolean {
     const cb = callbacks.get(token);
     if (!cb) return false;
+    if (settle) cb.reject(settle);
     clearTimeout(cb.timer);
     callbacks.delete(token);
     cb.execution.openTokens.delete(token);
@@ -189,6 +201,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     if (execution.lastCall) execution.lastCall.token = token;
     if (execution.ended) {
       closedTokens.add(token);
+      reject(executionClosed());
     } else {
       const cb: Callback = { execution, resolve, reject };
       // Set before the interpreter's own timer of the same length (it starts after the handler returns its promise),
@@ -373,7 +386,8 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
         execution.ended = true;
         await recorded;
         Object.assign(execution, outcome, outcome.status === 'ABORTED' ? execution.stopDetails : {}, { stopDate: Date.now() });
-        for (const token of [...execution.openTokens]) closeCallback(token);
+        // After StopExecution (or a timeout) the interpreter still awaits these tasks, each with its own timer: end them.
+        for (const token of [...execution.openTokens]) closeCallback(token, executionClosed());
         log(`sfn: ${arn} ${execution.status}${execution.error ? ` ${execution.error}: ${execution.cause}` : ''}`);
       });
     log(`sfn: ${arn} started`);

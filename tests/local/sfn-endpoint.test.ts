@@ -238,6 +238,10 @@ describe('local Step Functions endpoint', () => {
     const listed = await client.send(new ListExecutionsCommand({ stateMachineArn: arns.callback }));
     expect(listed.executions!.filter((e) => e.name === 'bu-2026-Q2')).toHaveLength(1);
     await client.send(new StopExecutionCommand({ executionArn: first.executionArn }));
+    // Once closed, AWS refuses the name even with the same input.
+    expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"r-idem"}' })))).toBe(
+      'ExecutionAlreadyExists',
+    );
   });
 
   it('names bad requests as AWS does', async () => {
@@ -289,6 +293,50 @@ describe('local Step Functions endpoint', () => {
     const types = (await client.send(new GetExecutionHistoryCommand({ executionArn: d.executionArn }))).events!.map((e) => e.type);
     expect(types.filter((t) => t === 'LambdaFunctionSucceeded')).toHaveLength(2);
     expect(types.filter((t) => t === 'MapIterationSucceeded')).toHaveLength(2);
+  });
+
+  it('starts child executions from Parallel branches (states:startExecution, .sync:2)', async () => {
+    const parent = sfn.registerStateMachine('parent', {
+      StartAt: 'Both',
+      States: {
+        Both: {
+          Type: 'Parallel',
+          End: true,
+          Branches: [
+            {
+              StartAt: 'RunChild',
+              States: {
+                RunChild: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::states:startExecution.sync:2',
+                  Parameters: { StateMachineArn: arns.echo, Input: { 'message.$': '$.m' } },
+                  ResultSelector: { 'output.$': '$.Output', 'status.$': '$.Status' },
+                  End: true,
+                },
+              },
+            },
+            {
+              StartAt: 'FireAndForget',
+              States: {
+                FireAndForget: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::states:startExecution',
+                  Parameters: { StateMachineArn: arns.echo, Name: 'fired-by-parent', Input: { message: 'fired' } },
+                  End: true,
+                },
+              },
+            },
+          ],
+        },
+      },
+    });
+    arns.parent = parent;
+    const d = await finished(await start('parent', { m: 'child' }));
+    expect(d.status).toBe('SUCCEEDED');
+    const [child, fired] = JSON.parse(d.output!);
+    expect(child).toEqual({ status: 'SUCCEEDED', output: { echoed: { message: 'child', at: '1970-01-01T00:00:00.000Z' } } });
+    expect(fired.ExecutionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:echo:fired-by-parent');
+    expect((await finished(fired.ExecutionArn)).status).toBe('SUCCEEDED');
   });
 
   it('refuses a definition it cannot run, naming the state machine, the state and the resource', () => {
