@@ -1,0 +1,134 @@
+// CLI commands of the management review: `isms review start` and `isms inputs submit`.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { PERIOD_PATTERN, periodOf, reviewId as reviewIdOf } from '../period';
+import { startReviewInput } from '../../lambdas/shared/review';
+import { parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
+import { getPack, getReview, submitInputs } from '../../lambdas/shared/review-store';
+import type { CliCommand, CliContext } from './context';
+
+const period = z.string().regex(PERIOD_PATTERN, { error: (iss) => `--period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` });
+const bu = z.string({ error: '--bu: is required (a business-unit id)' }).min(1, { error: '--bu: must not be empty' });
+
+/** Parses flags strictly; every problem is one line naming the flag. Returns undefined after printing them. */
+function parse<T extends z.ZodType>(args: string[], options: Record<string, { type: 'string' | 'boolean' }>, schema: T, ctx: CliContext, usage: string): z.output<T> | undefined {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    ctx.err((err as Error).message.replace(/\. To specify .*$/s, ''));
+    ctx.err(`usage: ${usage}`);
+    return undefined;
+  }
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      ctx.err(issue.message.startsWith('--') ? issue.message : `--${String(issue.path[0] ?? '')}: ${issue.message}`);
+    }
+    ctx.err(`usage: ${usage}`);
+    return undefined;
+  }
+  return result.data;
+}
+
+function unitOrError(ctx: CliContext, id: string) {
+  try {
+    return ctx.unit(id);
+  } catch (err) {
+    ctx.err(`--bu: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+const startUsage = 'isms review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter)';
+
+const reviewStart: CliCommand = {
+  name: 'review start',
+  usage: startUsage,
+  async run(args, ctx) {
+    const opts = parse(
+      args,
+      { bu: { type: 'string' }, period: { type: 'string' }, local: { type: 'boolean' } },
+      z.object({ bu, period: period.optional(), local: z.boolean().optional() }),
+      ctx,
+      startUsage,
+    );
+    if (!opts) return 2;
+    const unit = unitOrError(ctx, opts.bu);
+    if (!unit) return 2;
+    const p = opts.period ?? periodOf(new Date(), unit.timeZone);
+    const rt = ctx.runtime(unit.id);
+    const id = reviewIdOf(unit.id, p);
+    const existing = await getReview(rt, id);
+    if (existing) {
+      ctx.out(`The review ${id} already exists: status ${existing.status}, opened at ${existing.openedAt}. Nothing started.`);
+      return 0;
+    }
+    const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
+    const { name, input } = startReviewInput(unit, p, 'cli');
+    try {
+      const out = await ctx.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      ctx.out(`Started the management review ${id}: execution ${out.executionArn}`);
+      return 0;
+    } catch (err) {
+      if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const d = await ctx.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      ctx.out(`The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
+      return 0;
+    }
+  },
+};
+
+const submitUsage = 'isms inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager\'s review inputs (9.3.2 b-g)';
+
+const inputsSubmit: CliCommand = {
+  name: 'inputs submit',
+  usage: submitUsage,
+  async run(args, ctx) {
+    const opts = parse(
+      args,
+      { bu: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
+      z.object({
+        bu,
+        period: z.string({ error: '--period: is required (a period like "2026-Q4")' }).pipe(period),
+        file: z.string({ error: '--file: is required (a JSON file like config/examples/review-inputs.json)' }).min(1),
+        by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
+        local: z.boolean().optional(),
+      }),
+      ctx,
+      submitUsage,
+    );
+    if (!opts) return 2;
+    const unit = unitOrError(ctx, opts.bu);
+    if (!unit) return 2;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(opts.file, 'utf8'));
+    } catch (err) {
+      ctx.err(`--file: ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `is not valid JSON (${(err as Error).message})`}`);
+      return 2;
+    }
+    let inputs;
+    try {
+      inputs = parseReviewInputs(raw);
+    } catch (err) {
+      if (!(err instanceof ReviewInputsError)) throw err;
+      for (const problem of err.problems) ctx.err(`${opts.file}: ${problem}`);
+      ctx.err('Nothing was stored.');
+      return 2;
+    }
+    const rt = ctx.runtime(unit.id);
+    const item = await submitInputs(rt, { period: opts.period, inputs, submittedBy: opts.by ?? unit.ismsManager.email });
+    ctx.out(`Stored the review inputs of ${unit.id} for ${opts.period}, submitted at ${item.submittedAt} by ${item.submittedBy}.`);
+    const pack = await getPack(rt, item.reviewId);
+    if (pack) {
+      ctx.out(`Note: the pack of this review was compiled at ${pack.compiledAt}, before this submission; these inputs are kept as evidence but are not in its pack.`);
+    }
+    return 0;
+  },
+};
+
+export const commands: CliCommand[] = [reviewStart, inputsSubmit];

@@ -1,0 +1,62 @@
+// The quarterly trigger of a unit's management review: an EventBridge Scheduler schedule with retries and a dead-letter queue.
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { BusinessUnitConfig } from './config';
+import { startReviewInput } from '../lambdas/shared/review';
+
+export interface ReviewScheduleProps {
+  /** The unit whose `reviewSchedule` (cron/rate/at) and `timeZone` the schedule follows. */
+  unit: BusinessUnitConfig;
+  /** The unit's management-review state machine. */
+  stateMachine: sfn.IStateMachine;
+  /**
+   * How often Scheduler retries a start that failed (throttling, a transient error).
+   * @default 10
+   */
+  retryAttempts?: number;
+  /**
+   * How long Scheduler keeps trying one fire before it goes to the dead-letter queue.
+   * @default 24 hours
+   */
+  maxEventAge?: Duration;
+}
+
+/** Scheduler allows 64 characters; unit ids have at most 32. */
+export function reviewScheduleName(unitId: string): string {
+  return `isms-${unitId}-management-review`;
+}
+
+export class ReviewSchedule extends Construct {
+  readonly schedule: scheduler.Schedule;
+  /** Fires that Scheduler could not deliver after its retries; an alarm on its depth belongs to operations. */
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ReviewScheduleProps) {
+    super(scope, id);
+    const { unit } = props;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: a missed quarterly review must stay visible long enough to be noticed.
+      retentionPeriod: Duration.days(14),
+    });
+    // The period is derived from the scheduled time in the unit's time zone when the workflow opens the review,
+    // so a retried or late delivery of the same fire still opens (at most) the same period's review.
+    const { input } = startReviewInput(unit, { scheduledTime: scheduler.ContextAttribute.scheduledTime }, 'schedule');
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      scheduleName: reviewScheduleName(unit.id),
+      description: `Opens the quarterly ISMS management review (ISO/IEC 27001 9.3) of ${unit.id}`,
+      schedule: scheduler.ScheduleExpression.expression(unit.reviewSchedule, TimeZone.of(unit.timeZone)),
+      target: new targets.StepFunctionsStartExecution(props.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject(input),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: props.retryAttempts ?? 10,
+        maxEventAge: props.maxEventAge ?? Duration.hours(24),
+      }),
+    });
+  }
+}
