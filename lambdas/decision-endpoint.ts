@@ -19,6 +19,7 @@ import {
   methodNotAllowedPage,
   notFoundPage,
   recordedPage,
+  subjectClosed,
   tooLargePage,
   unavailablePage,
   unsupportedMediaPage,
@@ -98,7 +99,7 @@ async function load(rt: Runtime, decisionId: string, secret: string): Promise<Lo
     rt.logger.error('decision link points at a missing subject', { decisionId, subjectPk: link.subjectPk });
     return notFoundPage();
   }
-  if (subject.closedAt) return gonePage('closed');
+  if (subjectClosed(subject)) return gonePage('closed');
   return { link, subject };
 }
 

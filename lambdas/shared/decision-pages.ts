@@ -4,6 +4,8 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import { html, SafeHtml } from './html';
 import type { Choice, DecisionRecord, LinkItem, LinkRecipient, SubjectType } from './links';
+import { TERMINAL_STATUSES, adequacyQuestion } from './review';
+import { formatAmount } from './request';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
 
 /**
@@ -144,12 +146,12 @@ export function formatTime(iso: string, timeZone: string): string {
   }
 }
 
-export function formatAmount(amount: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(amount);
-  } catch {
-    return `${amount} ${currency}`;
-  }
+/** Review over, request decided: no more decisions are collected, whatever links are still out. */
+export function subjectClosed(subject: Record<string, any>): boolean {
+  if (subject.closedAt) return true;
+  if (subject.kind === 'review') return TERMINAL_STATUSES.includes(subject.status);
+  if (subject.kind === 'request') return subject.status !== undefined && subject.status !== 'pending';
+  return false;
 }
 
 const categoryLabel = (c: string) => CATEGORY_LABELS[c as ResourceCategory] ?? c;
@@ -223,7 +225,7 @@ export function confirmationPage(
     view.subjectType === 'review'
       ? RESOURCE_CATEGORIES.map(
           (c) => html`<fieldset>
-<legend>${CATEGORY_LABELS[c]} resources</legend>
+<legend>${adequacyQuestion(c)}</legend>
 ${ADEQUACY.map((a) => radio(adequacyField(c), a, a, values[adequacyField(c)] === a, true))}
 </fieldset>`,
         )
@@ -248,7 +250,7 @@ ${choices.map((c, i) => radio('choice', c, CHOICE_LABELS[c].replace(/^./, (x) =>
 </fieldset>
 ${
   adequacy.length
-    ? html`<h2>Are the resources the ISMS needs adequate? (ISO/IEC 27001 clause 7.1)</h2>
+    ? html`<h2>Resources (ISO/IEC 27001 clause 7.1)</h2>
 ${adequacy}`
     : ''
 }
