@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatPath } from '../../lib/config';
 
 const show = (value: unknown) => JSON.stringify(value);
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 /** One point of the input: a sentence or short paragraph. */
 const point = z.string().trim().min(1).max(2000);
@@ -106,7 +107,7 @@ export function inputsProblems(error: z.ZodError): string[] {
     }
     const where = formatPath(iss.path) || '(file)';
     if (iss.code === 'invalid_type') {
-      return [iss.input === undefined ? `${where}: is required (${iss.expected})` : `${where}: ${show(iss.input)} is not a ${iss.expected}`];
+      return [iss.input === undefined ? `${where}: is required (${iss.expected})` : `${where}: ${show(iss.input)} is not ${article(iss.expected)}`];
     }
     if (iss.code === 'too_small') {
       return [iss.origin === 'string' ? `${where}: must not be empty` : `${where}: ${iss.message}`];
