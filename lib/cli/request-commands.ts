@@ -29,8 +29,18 @@ const SUBMIT_OPTIONS = {
 
 /** parseArgs in strict mode, with its error as one line naming the flag; undefined when the arguments are unusable. */
 function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>, name: string, ctx: CliContext) {
+  // "--amount -5" would read as an ambiguous option; join it so the schema can say what is wrong with -5.
+  const fixed: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    if (/^--[a-z]+$/.test(a) && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      fixed.push(`${a}=${next}`);
+      i++;
+    } else fixed.push(a);
+  }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: fixed, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
   } catch (err) {
     ctx.err(`isms ${name}: ${(err as Error).message.split('\n')[0]}`);
     return undefined;

@@ -1,0 +1,282 @@
+// The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
+import type { CliContext } from '../../lib/cli/context';
+import { submitCommand } from '../../lib/cli/request-commands';
+import { keys, prefixes } from '../../lambdas/shared/keys';
+import type { StoredRequest } from '../../lambdas/shared/request-store';
+import { testUnit } from '../support/local-aws';
+
+// Happy paths wait long enough that no reminder interferes; the timing unit reminds after 2 s and escalates after 4 s.
+const calm = testUnit({ id: 'ra-calm', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
+const quick = testUnit({ id: 'ra-quick', reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '9s' });
+
+const OONA = 'oona.byrne@example.com'; // level 1, from 0 (escalation: Clara)
+const FARID = 'farid.haddad@example.com'; // level 2, from 10 000 (escalation: Clara)
+const CLARA = 'clara.weber@example.com'; // level 3, from 100 000 (escalation: Board Office)
+const IRENE = 'irene.schulz@example.com'; // ISMS manager
+
+let lr: LocalRuntime;
+beforeAll(async () => {
+  lr = await startLocalRuntime({ units: [calm, quick], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+});
+afterAll(async () => {
+  await lr?.close();
+});
+
+const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
+
+function cliContext(lines: { out: string[]; err: string[] }): CliContext {
+  return {
+    unit: (id) => {
+      const u = lr.units.find((x) => x.unit.id === id);
+      if (!u) throw new Error(`Unknown business unit "${id}". Known units: ${lr.units.map((x) => x.unit.id).join(', ')}`);
+      return u.unit;
+    },
+    local: true,
+    sfn: lr.sfn,
+    stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
+    runtime: (id) => unitOf(id).runtime,
+    out: (l) => lines.out.push(l),
+    err: (l) => lines.err.push(l),
+  };
+}
+
+async function submit(unitId: string, fields: Record<string, string | null>): Promise<{ code: number; out: string[]; err: string[] }> {
+  const lines = { out: [] as string[], err: [] as string[] };
+  const args = Object.entries({ bu: unitId, category: 'equipment', justification: 'Needed for the ISMS.', currency: 'EUR', ...fields }).flatMap(([k, v]) => (v === null ? [] : [`--${k}`, v]));
+  const code = await submitCommand.run([...args, '--local'], cliContext(lines));
+  return { code, ...lines };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Emails of one request (its title is unique per test), oldest first. */
+async function mailsAbout(title: string): Promise<StoredEmail[]> {
+  return (await lr.emails()).filter((e) => e.subject.includes(title)).sort((a, b) => a.at - b.at);
+}
+const to = (e: StoredEmail, who: string) => e.destination.to.includes(who);
+
+async function mailTo(title: string, who: string, n = 1): Promise<StoredEmail> {
+  return until(`email #${n} to ${who} about "${title}"`, async () => (await mailsAbout(title)).filter((e) => to(e, who))[n - 1]);
+}
+
+function decisionUrl(email: StoredEmail): URL {
+  const m = /(http:\/\/\S+\/decisions\/\S+)/.exec(email.body.text ?? '');
+  if (!m) throw new Error(`No decision link in "${email.subject}"`);
+  return new URL(m[1]);
+}
+
+/** What a browser does on the confirmation page: POST the form (secret in the body) to the page's own path. */
+async function decide(email: StoredEmail, choice: 'approve' | 'reject', comment = ''): Promise<number> {
+  const url = decisionUrl(email);
+  const res = await fetch(`${url.origin}${url.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
+    body: new URLSearchParams({ k: url.searchParams.get('k')!, choice, comment }).toString(),
+    redirect: 'manual',
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function finished(unitId: string, requestId: string) {
+  const arn = unitOf(unitId).stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${requestId}`;
+  return until(`execution ${requestId} to finish`, async () => {
+    const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    return d.status !== 'RUNNING' && d;
+  }, 30_000);
+}
+
+async function requestItem(unitId: string, requestId: string): Promise<StoredRequest> {
+  const rt = unitOf(unitId).runtime;
+  const out = await rt.ddb.send(new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':sk': 'REQUEST' }, ConsistentRead: true }));
+  return out.Items![0] as StoredRequest;
+}
+
+async function events(unitId: string, requestId: string): Promise<Array<{ type: string; detail: any; actor: string }>> {
+  const rt = unitOf(unitId).runtime;
+  const out = await rt.ddb.send(
+    new QueryCommand({
+      TableName: rt.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':e': prefixes.event },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []) as any;
+}
+
+async function submitted(unitId: string, fields: Record<string, string>): Promise<string> {
+  const r = await submit(unitId, fields);
+  expect(r.err.filter((l) => l.startsWith('isms'))).toEqual([]);
+  expect(r.code).toBe(0);
+  expect(r.out[0]).toMatch(/^req-\d{8}-[0-9a-f]{10}$/);
+  return r.out[0];
+}
+
+// The flows are independent (one title each), so they run side by side: the suite takes as long as the expiry.
+describe('resource approval on the local runtime', { concurrent: true }, () => {
+  it('one level approved: the sponsor decides, the requester and the ISMS manager hear the outcome', async () => {
+    const title = 'One level: badge readers';
+    const id = await submitted(calm.id, { title, amount: '9999.99', requester: 'ann@example.com' });
+    const ask = await mailTo(title, OONA);
+    expect(ask.body.html).toContain('Review and decide');
+    expect(ask.body.text).toContain('level 1 of 1');
+    expect(ask.from).toBe(calm.sender);
+    expect(await decide(ask, 'approve', 'fine')).toBe(303);
+    const done = await finished(calm.id, id);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output!)).toEqual({ requestId: id, status: 'approved' });
+    const item = await requestItem(calm.id, id);
+    expect(item.status).toBe('approved');
+    expect(item.levels).toHaveLength(1);
+    expect(item.levels[0]).toMatchObject({ outcome: 'approved', decidedBy: OONA });
+    const outcome = await until('outcome email', async () => (await mailsAbout(title)).find((e) => /approved/.test(e.subject)));
+    expect(outcome.destination.to).toEqual(['ann@example.com']);
+    expect(outcome.destination.cc).toEqual([IRENE]);
+    const types = (await events(calm.id, id)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['request.submitted', 'link.issued', 'decision.recorded', 'request.approved']));
+  });
+
+  it('three levels approved: each approver is asked only after the level below approved, in order', async () => {
+    const title = 'Three levels: new SIEM';
+    const id = await submitted(calm.id, { title, amount: '100000', requester: 'bob@example.com', category: 'infrastructure-technology' });
+    for (const [i, who] of [OONA, FARID, CLARA].entries()) {
+      const ask = await mailTo(title, who);
+      expect(ask.body.text).toContain(`level ${i + 1} of 3`);
+      // Nobody above this level has been asked yet.
+      await new Promise((r) => setTimeout(r, 300));
+      const asked = (await mailsAbout(title)).map((e) => e.destination.to[0]);
+      expect(asked).toEqual([OONA, FARID, CLARA].slice(0, i + 1));
+      expect(await decide(ask, 'approve', `ok ${i + 1}`)).toBe(303);
+    }
+    const done = await finished(calm.id, id);
+    expect(JSON.parse(done.output!).status).toBe('approved');
+    const item = await requestItem(calm.id, id);
+    expect(item.levels.map((l) => [l.approver.email, l.outcome])).toEqual([[OONA, 'approved'], [FARID, 'approved'], [CLARA, 'approved']]);
+    const types = (await events(calm.id, id)).map((e) => e.type);
+    expect(types.filter((t) => t === 'request.level-approved')).toHaveLength(2);
+    expect(types.filter((t) => t === 'request.approved')).toHaveLength(1);
+  });
+
+  it('rejected at the first level: no higher level is asked', async () => {
+    const title = 'Rejected: second data centre';
+    const id = await submitted(calm.id, { title, amount: '250000', requester: 'cy@example.com', category: 'financial' });
+    expect(await decide(await mailTo(title, OONA), 'reject', 'not <this> year')).toBe(303);
+    const done = await finished(calm.id, id);
+    expect(JSON.parse(done.output!).status).toBe('rejected');
+    const outcome = await until('outcome email', async () => (await mailsAbout(title)).find((e) => /rejected/.test(e.subject)));
+    expect(outcome.body.text).toContain('not <this> year');
+    expect(outcome.body.html).toContain('not &lt;this&gt; year');
+    expect((await mailsAbout(title)).some((e) => to(e, FARID) || to(e, CLARA))).toBe(false);
+    expect((await requestItem(calm.id, id)).levels[0].outcome).toBe('rejected');
+  });
+
+  it('self-approval is rerouted: the CFO asking goes to the escalation contact, and the trail says why', async () => {
+    const title = 'Self-approval: CFO laptop';
+    const id = await submitted(calm.id, { title, amount: '12000', requester: 'Farid.Haddad@example.com' });
+    expect(await decide(await mailTo(title, OONA), 'approve')).toBe(303);
+    const ask = await mailTo(title, CLARA);
+    expect(ask.body.text).toMatch(/instead of Farid Haddad: self-approval/);
+    expect(await decide(ask, 'approve')).toBe(303);
+    expect(JSON.parse((await finished(calm.id, id)).output!).status).toBe('approved');
+    expect((await mailsAbout(title)).filter((e) => to(e, FARID) && !/approved/.test(e.subject))).toEqual([]);
+    const rerouted = (await events(calm.id, id)).find((e) => e.type === 'request.rerouted');
+    expect(rerouted?.detail).toMatchObject({ level: 1, from: FARID, to: CLARA, reason: expect.stringMatching(/A\.5\.3/) });
+  });
+
+  it('reminder then approval: a further link to the same decision works', async () => {
+    const title = 'Reminder: spare disks';
+    const id = await submitted(quick.id, { title, amount: '500', requester: 'dee@example.com' });
+    const first = await mailTo(title, OONA, 1);
+    const reminder = await mailTo(title, OONA, 2);
+    expect(reminder.subject).toMatch(/Reminder 1/);
+    expect(decisionUrl(reminder).pathname).toBe(decisionUrl(first).pathname);
+    expect(await decide(reminder, 'approve')).toBe(303);
+    expect(JSON.parse((await finished(quick.id, id)).output!).status).toBe('approved');
+    const types = (await events(quick.id, id)).map((e) => e.type);
+    expect(types.filter((t) => t === 'reminder.sent')).toHaveLength(1);
+    expect(types).not.toContain('request.escalated');
+  });
+
+  it('escalation after the last reminder: the old link answers 410, the contact decides with a new one', async () => {
+    const title = 'Escalation: firewall renewal';
+    const id = await submitted(quick.id, { title, amount: '800', requester: 'eve@example.com' });
+    const first = await mailTo(title, OONA, 1);
+    await mailTo(title, OONA, 2); // the reminder
+    const escalated = await mailTo(title, CLARA);
+    expect(escalated.subject).toMatch(/Escalated/);
+    expect(decisionUrl(escalated).pathname).not.toBe(decisionUrl(first).pathname);
+    expect(await decide(first, 'approve')).toBe(410);
+    expect(await decide(escalated, 'reject', 'too late anyway')).toBe(303);
+    expect(JSON.parse((await finished(quick.id, id)).output!).status).toBe('rejected');
+    const item = await requestItem(quick.id, id);
+    expect(item.levels[0]).toMatchObject({ approver: { email: CLARA }, outcome: 'rejected', decidedBy: CLARA });
+    const ev = (await events(quick.id, id)).find((e) => e.type === 'request.escalated');
+    expect(ev?.detail).toMatchObject({ level: 0, to: CLARA, from: OONA });
+  });
+
+  it('no decision even after escalation: the request expires, and says so', async () => {
+    const title = 'Expiry: nobody answers';
+    const id = await submitted(quick.id, { title, amount: '100', requester: 'fay@example.com' });
+    const done = await finished(quick.id, id);
+    expect(JSON.parse(done.output!).status).toBe('expired');
+    expect((await requestItem(quick.id, id)).status).toBe('expired');
+    const outcome = (await mailsAbout(title)).find((e) => /expired/.test(e.subject));
+    expect(outcome?.destination.to).toEqual(['fay@example.com']);
+    expect((await events(quick.id, id)).map((e) => e.type)).toEqual(expect.arrayContaining(['reminder.sent', 'request.escalated', 'request.expired']));
+  });
+
+  it('history shows one wait per level', async () => {
+    const title = 'History: two levels';
+    const id = await submitted(calm.id, { title, amount: '10000', requester: 'hal@example.com' });
+    expect(await decide(await mailTo(title, OONA), 'approve')).toBe(303);
+    expect(await decide(await mailTo(title, FARID), 'approve')).toBe(303);
+    const done = await finished(calm.id, id);
+    const history = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn!, maxResults: 1000 }));
+    const entered = (history.events ?? []).filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name);
+    expect(entered).toEqual(['RecordRequest', 'IssueLink', 'AwaitDecision', 'IssueLink', 'AwaitDecision', 'Finish']);
+  });
+});
+
+// Sequential: each case counts the unit's executions and request items before and after.
+describe('isms request submit refuses bad input', () => {
+  it.for([
+    ['category', { category: 'travel' }, /--category: "travel" is not one of/],
+    ['amount', { amount: '-5' }, /--amount: -5 must not be negative/],
+    ['amount', { amount: 'lots' }, /--amount: "lots" is not a number/],
+    ['currency', { currency: 'USD' }, /--currency: "USD" is not the currency of unit ra-calm/],
+    ['title', { title: '' }, /--title: must not be empty/],
+    ['title', { title: 'x'.repeat(201) }, /--title: must be at most 200 characters \(it has 201\)/],
+    ['justification', { justification: 'j'.repeat(4001) }, /--justification: must be at most 4000 characters/],
+    ['requester', { requester: 'nobody' }, /--requester: "nobody" is not an email address/],
+    ['review', { review: '2026-Q9' }, /--review: "2026-Q9" is not a review period/],
+    ['bu', { bu: 'nowhere' }, /--bu: Unknown business unit "nowhere"/],
+    ['colour', { colour: 'blue' }, /Unknown option '--colour'/],
+    ['requester (missing)', { requester: null }, /--requester: is required/],
+  ] as Array<[string, Record<string, string | null>, RegExp]>)('refuses a bad --%s with a message naming the flag, and starts and writes nothing', async ([, change, message]) => {
+    const rt = unitOf(calm.id).runtime;
+    const arn = unitOf(calm.id).stateMachineArns['resource-approval'];
+    const count = async () => ({
+      executions: (await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn }))).executions?.length ?? 0,
+      requests: (await rt.ddb.send(new ScanCommand({ TableName: rt.tableName, FilterExpression: 'kind = :k', ExpressionAttributeValues: { ':k': 'request' } }))).Count,
+    });
+    const before = await count();
+    const r = await submit(calm.id, { title: 'Bad input', amount: '10', requester: 'gil@example.com', ...change });
+    expect(r.code).toBe(2);
+    expect(r.out).toEqual([]);
+    expect(r.err.join('\n')).toMatch(message);
+    expect(await count()).toEqual(before);
+  });
+});
