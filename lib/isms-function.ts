@@ -66,10 +66,11 @@ export class IsmsFunction extends NodejsFunction {
   }
 
   /** Read, or read and append/update; never delete: evidence is append-only, enforced by IAM too. */
-  bindTable(tableArn: string, mode: 'read' | 'readwrite'): void {
+  bindTable(tableArn: string, mode: 'read' | 'readwrite', indexNames: readonly string[]): void {
     const actions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
     if (mode === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem');
-    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [tableArn, `${tableArn}/index/*`] }));
+    // Each index by name rather than `index/*`: nothing the function does needs an index we have not designed.
+    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [tableArn, ...indexNames.map((i) => `${tableArn}/index/${i}`)] }));
   }
 
   /** ses:SendEmail/SendRawEmail from the unit's sender identity (the address, or its domain if that is what is verified). */

@@ -1,5 +1,5 @@
 // The quarterly trigger of a unit's management review: an EventBridge Scheduler schedule with retries and a dead-letter queue.
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -43,6 +43,10 @@ export class ReviewSchedule extends Construct {
       enforceSSL: true,
       // The longest SQS allows: a missed quarterly review must stay visible long enough to be noticed.
       retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the review schedule; a DLQ of a DLQ would only move the same undelivered fires.',
     });
     // The period is derived from the scheduled time in the unit's time zone when the workflow opens the review,
     // so a retried or late delivery of the same fire still opens (at most) the same period's review.

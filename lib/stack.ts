@@ -9,6 +9,7 @@ import { DecisionApi } from './decision-api';
 import { Workflow, stateMachineName } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { WORKFLOWS } from './definitions';
+import { TABLE_SCHEMA } from './table-schema';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
@@ -46,7 +47,7 @@ export class IsmsLeadershipStack extends Stack {
     }
     const workflowNames = WORKFLOWS.map((w) => stateMachineName(unit.id, w));
     for (const fn of this.functions.values()) {
-      fn.bindTable(table.tableArn, fn.spec.access.table);
+      fn.bindTable(table.tableArn, fn.spec.access.table, TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName));
       if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender);
       if (fn.spec.access.sendTaskResult) fn.allowTaskResponses(workflowNames);
     }

@@ -1,5 +1,5 @@
 // A unit's state machine from its .asl.json: numbers filled from config, ARNs and names as substitutions.
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -65,7 +65,16 @@ export class Workflow extends Construct {
       // Execution data stays out of the logs: task inputs carry task tokens, which must never be logged.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    for (const fn of invoked) fn.grantInvoke(this.stateMachine);
+    // The unqualified ARNs only (grantInvoke would add `<arn>:*` for versions and aliases we never invoke).
+    if (invoked.length) {
+      this.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: invoked.map((fn) => fn.functionArn) }),
+      );
+    }
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing: xray:PutTraceSegments, PutTelemetryRecords and GetSampling* take no resource ARN; this statement holds only those actions.',
+    });
     const dynamoActions = dynamoActionsUsed(text);
     if (dynamoActions.length) {
       this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: dynamoActions, resources: [props.table.tableArn] }));
