@@ -7,7 +7,7 @@ import { keys } from './shared/keys';
 import { getLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { tally } from './shared/review';
-import { escalationEmail } from './shared/review-emails';
+import { escalationEmail, oneEach } from './shared/review-emails';
 import { isConditionFailure, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
@@ -41,10 +41,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const expiresAt = (firstLink && (await getLink(rt, firstLink))?.expiresAt) || review.escalatedAt!;
   const contacts = rt.config.escalationContacts.map((c) => c.email);
   if (!review.escalationEmailedAt) {
-    await sendEmail(
-      rt,
-      escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt }),
-    );
+    const email = escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt });
+    for (const copy of oneEach(email)) await sendEmail(rt, copy);
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,

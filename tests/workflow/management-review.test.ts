@@ -1,0 +1,359 @@
+// The management review end to end on the local runtime: the real ASL, handlers, decision endpoint and SES inbox.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
+import type { CliContext } from '../../lib/cli/context';
+import { commands } from '../../lib/cli/review-commands';
+import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
+import { reviewId } from '../../lib/period';
+import { keys, prefixes } from '../../lambdas/shared/keys';
+import type { ActionItem, Minutes } from '../../lambdas/shared/review';
+import { getMinutes, getPack, getReview, openActions } from '../../lambdas/shared/review-store';
+import { testUnit } from '../support/local-aws';
+
+// Each scenario has its own unit, so its own table: open actions and requests of one cannot leak into another.
+const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
+const units = {
+  approve: testUnit({ id: 'mr-approve', name: 'Unit mr-approve', ...calm }),
+  changes: testUnit({ id: 'mr-changes', name: 'Unit mr-changes', ...calm, quorum: 'all', actionOwner: { name: 'Alex Owner', email: 'alex.owner@example.com' } }),
+  between: testUnit({ id: 'mr-between', name: 'Unit mr-between', reminders: { interval: '2s', maximum: 2 }, decisionLinkLifetime: '60s' }),
+  remind: testUnit({ id: 'mr-remind', name: 'Unit mr-remind', reminders: { interval: '2s', maximum: 2 }, decisionLinkLifetime: '60s' }),
+  escalate: testUnit({ id: 'mr-escalate', name: 'Unit mr-escalate', reminders: { interval: '1s', maximum: 1 }, decisionLinkLifetime: '4s' }),
+  duplicate: testUnit({ id: 'mr-duplicate', name: 'Unit mr-duplicate', ...calm }),
+};
+
+const CLARA = 'clara.weber@example.com';
+const FARID = 'farid.haddad@example.com';
+const OONA = 'oona.byrne@example.com';
+const IRENE = 'irene.schulz@example.com';
+const BOARD = 'board-office-emea@example.com';
+
+let lr: LocalRuntime;
+beforeAll(async () => {
+  lr = await startLocalRuntime({ units: Object.values(units), ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+});
+afterAll(async () => {
+  await lr?.close();
+});
+
+const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
+
+function cliContext(lines: { out: string[]; err: string[] }): CliContext {
+  return {
+    unit: (id) => {
+      const u = lr.units.find((x) => x.unit.id === id);
+      if (!u) throw new Error(`Unknown business unit "${id}". Known units: ${lr.units.map((x) => x.unit.id).join(', ')}`);
+      return u.unit;
+    },
+    local: true,
+    sfn: lr.sfn,
+    stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
+    runtime: (id) => unitOf(id).runtime,
+    out: (l) => lines.out.push(l),
+    err: (l) => lines.err.push(l),
+  };
+}
+
+async function cli(name: string, args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const lines = { out: [] as string[], err: [] as string[] };
+  const command = commands.find((c) => c.name === name)!;
+  const code = await command.run([...args, '--local'], cliContext(lines));
+  return { code, ...lines };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Emails about one unit's review of a period (subjects name the unit and the period), oldest first. */
+async function mails(unitId: string, period: string): Promise<StoredEmail[]> {
+  const unit = unitOf(unitId).unit;
+  return (await lr.emails()).filter((e) => e.subject.includes(`${period} (${unit.name})`) || e.subject.endsWith(`${period}: ${unit.name}`)).sort((a, b) => a.at - b.at);
+}
+
+async function mailTo(unitId: string, period: string, who: string, subject: RegExp, n = 1): Promise<StoredEmail> {
+  return until(`email #${n} to ${who} matching ${subject}`, async () =>
+    (await mails(unitId, period)).filter((e) => e.destination.to.includes(who) && subject.test(e.subject))[n - 1],
+  );
+}
+
+function decisionUrl(email: StoredEmail, unitId: string): URL {
+  const m = new RegExp(`(http://\\S+/${unitId}/decisions/\\S+)`).exec(email.body.text ?? '');
+  if (!m) throw new Error(`No decision link in "${email.subject}"`);
+  return new URL(m[1]);
+}
+
+type Adequacy = Partial<Record<ResourceCategory, 'adequate' | 'inadequate'>>;
+
+/** What a browser does on the confirmation page: POST the form (secret in the body) to the page's own path. */
+async function decide(email: StoredEmail, unitId: string, choice: 'approve' | 'request-changes', comment = '', adequacy: Adequacy = {}): Promise<number> {
+  const url = decisionUrl(email, unitId);
+  const form = new URLSearchParams({ k: url.searchParams.get('k')!, choice, comment });
+  for (const c of RESOURCE_CATEGORIES) form.set(`adequacy-${c}`, adequacy[c] ?? 'adequate');
+  const res = await fetch(`${url.origin}${url.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
+    body: form.toString(),
+    redirect: 'manual',
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function start(unitId: string, period: string): Promise<string> {
+  const r = await cli('review start', ['--bu', unitId, '--period', period]);
+  expect(r).toMatchObject({ code: 0, err: [] });
+  return executionArn(unitId, period);
+}
+
+const executionArn = (unitId: string, period: string) =>
+  `${unitOf(unitId).stateMachineArns['management-review'].replace(':stateMachine:', ':execution:')}:${unitId}-${period}`;
+
+async function finished(arn: string, timeoutMs = 30_000) {
+  return until(`execution ${arn} to finish`, async () => {
+    const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    return d.status !== 'RUNNING' && d;
+  }, timeoutMs);
+}
+
+async function events(unitId: string, period: string): Promise<Array<{ type: string; detail: any; at: string }>> {
+  const rt = unitOf(unitId).runtime;
+  const out = await rt.ddb.send(
+    new QueryCommand({
+      TableName: rt.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':pk': keys.review(reviewId(unitId, period)).pk, ':e': prefixes.event },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []) as any;
+}
+
+const review = (unitId: string, period: string) => getReview(unitOf(unitId).runtime, reviewId(unitId, period));
+
+async function invitations(unitId: string, period: string): Promise<Record<string, StoredEmail>> {
+  const subject = /your decision is needed/;
+  const [c, f, o] = await Promise.all([CLARA, FARID, OONA].map((who) => mailTo(unitId, period, who, subject)));
+  return { [CLARA]: c, [FARID]: f, [OONA]: o };
+}
+
+async function statesEntered(arn: string): Promise<string[]> {
+  const h = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));
+  return (h.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
+}
+
+describe('management review workflow', () => {
+  it('quorum reached: approved, minutes stored and emailed to top management and the ISMS manager', async () => {
+    const u = units.approve.id;
+    const arn = await start(u, '2025-Q1');
+    const invited = await invitations(u, '2025-Q1');
+    // The invitation carries the pack summary, says "no input submitted" plainly, and is HTML and text.
+    expect(invited[CLARA].body.text).toContain('9.3.2 b) Changes in external and internal issues');
+    expect(invited[CLARA].body.text).toContain('No input submitted.');
+    expect(invited[CLARA].body.html).toContain('Review and decide</a>');
+    expect(invited[CLARA].from).toBe(units.approve.sender);
+    expect(decisionUrl(invited[CLARA], u).href).not.toBe(decisionUrl(invited[FARID], u).href);
+
+    expect(await decide(invited[CLARA], u, 'approve', 'Good quarter & <b>well</b> run.')).toBe(303);
+    expect((await review(u, '2025-Q1'))!.status).toBe('awaiting-decisions');
+    expect(await decide(invited[OONA], u, 'approve')).toBe(303);
+
+    const d = await finished(arn);
+    expect(d.status).toBe('SUCCEEDED');
+    expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'approved', approvals: 2, actions: 0 });
+    const item = (await review(u, '2025-Q1'))!;
+    expect(item).toMatchObject({ status: 'approved', closedAt: expect.any(String) });
+    expect(item.taskToken).toBeUndefined();
+
+    const stored = (await getMinutes(unitOf(u).runtime, reviewId(u, '2025-Q1')))!;
+    expect(stored.minutes.members.map((m) => m.decision?.choice ?? null)).toEqual(['approve', null, 'approve']);
+    expect(stored.html).toContain('Good quarter &amp; &lt;b&gt;well&lt;/b&gt; run.');
+    const minutesMail = await mailTo(u, '2025-Q1', IRENE, /^Minutes of the management review/);
+    for (const who of [CLARA, FARID, OONA]) await mailTo(u, '2025-Q1', who, /^Minutes of the management review/);
+    expect(minutesMail.body.html).toBe(stored.html);
+
+    // Farid did not decide before the close: his link now answers 410 instead of recording a decision the minutes cannot show.
+    expect(await decide(invited[FARID], u, 'approve')).toBe(410);
+    const types = (await events(u, '2025-Q1')).map((e) => e.type);
+    for (const t of ['review.opened', 'review.pack-compiled', 'review.awaiting-decisions', 'decision.recorded', 'review.approved']) expect(types).toContain(t);
+    expect(types.filter((t) => t === 'link.issued')).toHaveLength(3);
+  });
+
+  it('changes requested: not approved, actions created with owner and due date, and carried into the next pack', async () => {
+    const u = units.changes.id;
+    // The ISMS manager's inputs: the latest submission before the pack counts.
+    const dir = mkdtempSync(path.join(tmpdir(), 'review-inputs-'));
+    const file = path.join(dir, 'inputs.json');
+    const base = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...base, improvementOpportunities: ['First draft'] }));
+    expect((await cli('inputs submit', ['--bu', u, '--period', '2025-Q3', '--file', file])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    writeFileSync(file, JSON.stringify({ ...base, improvementOpportunities: ['Publish a trust page'] }));
+    expect((await cli('inputs submit', ['--bu', u, '--period', '2025-Q3', '--file', file])).code).toBe(0);
+
+    const arn = await start(u, '2025-Q3');
+    const invited = await invitations(u, '2025-Q3');
+    expect(invited[FARID].body.text).toContain('Publish a trust page');
+    expect(invited[FARID].body.text).not.toContain('First draft');
+    const pack = (await getPack(unitOf(u).runtime, reviewId(u, '2025-Q3')))!;
+    expect(pack.sections.find((s) => s.clause === '9.3.2 g)')!.blocks[0].lines).toEqual(['Publish a trust page']);
+
+    expect(await decide(invited[CLARA], u, 'approve', '', { human: 'inadequate' })).toBe(303);
+    expect(await decide(invited[FARID], u, 'request-changes', 'Add a second admin for the ticketing tenant (R-42).')).toBe(303);
+    expect(await decide(invited[OONA], u, 'approve', '', { human: 'inadequate', equipment: 'inadequate' })).toBe(303);
+    const d = await finished(arn);
+    expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'not-approved', approvals: 2, actions: 3 });
+    expect((await review(u, '2025-Q3'))!.status).toBe('not-approved');
+
+    const actions = (await openActions(unitOf(u).runtime)).sort((a, b) => a.actionId.localeCompare(b.actionId));
+    expect(actions.map((a: ActionItem) => [a.actionId, a.title, a.owner.email, a.dueDate])).toEqual([
+      ['mr-changes#2025-Q3#A1', 'Raise a resource request for human resources', 'alex.owner@example.com', '2025-10-01'],
+      ['mr-changes#2025-Q3#A2', 'Raise a resource request for equipment resources', 'alex.owner@example.com', '2025-10-01'],
+      ['mr-changes#2025-Q3#A3', 'Address the changes requested by Farid Haddad', 'alex.owner@example.com', '2025-10-01'],
+    ]);
+    const minutes: Minutes = (await getMinutes(unitOf(u).runtime, reviewId(u, '2025-Q3')))!.minutes;
+    expect(minutes.adequacy.find((a) => a.category === 'human')!.inadequate).toEqual(['Clara Weber', 'Oona Byrne']);
+    expect((await events(u, '2025-Q3')).filter((e) => e.type === 'action.created')).toHaveLength(3);
+    expect((await events(u, '2025-Q3')).filter((e) => e.type === 'review.inputs-submitted')).toHaveLength(2);
+
+    // The next period: no inputs submitted, the three open actions come back as input a).
+    const next = await start(u, '2025-Q4');
+    const nextInvites = await invitations(u, '2025-Q4');
+    expect(nextInvites[CLARA].body.text).toContain('Address the changes requested by Farid Haddad (from 2025-Q3');
+    expect(nextInvites[CLARA].body.text).toContain('No input submitted.');
+    const nextPack = (await getPack(unitOf(u).runtime, reviewId(u, '2025-Q4')))!;
+    expect(nextPack.openActions.map((a) => a.actionId)).toEqual(actions.map((a) => a.actionId));
+    expect(nextPack.since).toBe((await review(u, '2025-Q3'))!.openedAt);
+    for (const who of [CLARA, FARID, OONA]) expect(await decide(nextInvites[who], u, 'approve')).toBe(303);
+    expect(JSON.parse((await finished(next)).output!)).toMatchObject({ outcome: 'approved' });
+  });
+
+  it('a decision recorded while no wait is open is counted before the next wait', async () => {
+    const u = units.between.id;
+    const arn = await start(u, '2025-Q1');
+    const invited = await invitations(u, '2025-Q1');
+    const rt = unitOf(u).runtime;
+    await until('the first wait to store its token', async () => (await review(u, '2025-Q1'))?.taskToken);
+    // As if the wait had just timed out: the stored token is one whose task is over, so the endpoint's resume is stale.
+    await rt.ddb.send(
+      new UpdateCommand({ TableName: rt.tableName, Key: keys.review(reviewId(u, '2025-Q1')), UpdateExpression: 'SET taskToken = :t', ExpressionAttributeValues: { ':t': 'token-of-a-wait-that-has-ended' } }),
+    );
+    expect(await decide(invited[CLARA], u, 'approve')).toBe(303);
+    expect(await decide(invited[FARID], u, 'approve')).toBe(303);
+    expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+
+    const d = await finished(arn);
+    expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
+    // The wait timed out, the reminder step saw a complete tally and reminded nobody, the next wait resumed at once.
+    expect((await statesEntered(arn)).filter((s) => s === 'AwaitDecisions')).toHaveLength(2);
+    expect((await mails(u, '2025-Q1')).filter((e) => /^Reminder/.test(e.subject))).toHaveLength(0);
+  });
+
+  it('reminds only the members who have not decided, with a new link to the same decision, then completes', async () => {
+    const u = units.remind.id;
+    const arn = await start(u, '2025-Q2');
+    const invited = await invitations(u, '2025-Q2');
+    expect(await decide(invited[FARID], u, 'approve')).toBe(303);
+    const reminder = await mailTo(u, '2025-Q2', CLARA, /^Reminder 1:/);
+    await mailTo(u, '2025-Q2', OONA, /^Reminder 1:/);
+    expect((await mails(u, '2025-Q2')).filter((e) => e.destination.to.includes(FARID) && /^Reminder/.test(e.subject))).toHaveLength(0);
+    expect(decisionUrl(reminder, u).pathname).toBe(decisionUrl(invited[CLARA], u).pathname);
+    expect(decisionUrl(reminder, u).search).not.toBe(decisionUrl(invited[CLARA], u).search);
+
+    expect(await decide(reminder, u, 'approve', 'Sorry for the delay.')).toBe(303);
+    const d = await finished(arn);
+    expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
+    // The first link of the same decision now answers "already decided".
+    expect(await decide(invited[CLARA], u, 'approve')).toBe(409);
+    const sent = (await events(u, '2025-Q2')).filter((e) => e.type === 'reminder.sent');
+    expect(sent.filter((e) => e.detail.reminder === 1).map((e) => e.detail.recipient).sort()).toEqual([CLARA, OONA]);
+    expect((await review(u, '2025-Q2'))!.remindersSent).toBeGreaterThanOrEqual(1);
+  });
+
+  it('escalates after the last reminder, marks the review overdue, then closes it as not held on time', async () => {
+    const u = units.escalate.id;
+    const arn = await start(u, '2025-Q4');
+    const invited = await invitations(u, '2025-Q4');
+    expect(await decide(invited[OONA], u, 'request-changes', 'Budget missing.', { financial: 'inadequate' })).toBe(303);
+    const escalation = await mailTo(u, '2025-Q4', BOARD, /^Overdue:/);
+    await mailTo(u, '2025-Q4', IRENE, /^Overdue:/); // the ISMS manager gets a copy
+    expect(escalation.body.text).toContain('Clara Weber');
+    expect(escalation.body.text).not.toContain('Oona Byrne');
+    expect((await review(u, '2025-Q4'))!.status).toBe('overdue');
+
+    const d = await finished(arn);
+    expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'not-held-on-time', approvals: 0, actions: 2 });
+    const item = (await review(u, '2025-Q4'))!;
+    expect(item).toMatchObject({ status: 'not-held-on-time', remindersSent: 1, escalatedAt: expect.any(String) });
+    const types = (await events(u, '2025-Q4')).map((e) => e.type);
+    for (const t of ['reminder.sent', 'review.escalated', 'review.overdue', 'review.not-held-on-time']) expect(types).toContain(t);
+    const minutesMail = await mailTo(u, '2025-Q4', IRENE, /^Minutes of the management review/);
+    expect(minutesMail.body.text).toContain('Not held on time');
+    expect(await statesEntered(arn)).toEqual(expect.arrayContaining(['SendReminder', 'Escalate', 'AwaitAfterEscalation', 'LinksExpired', 'NotHeldOnTime']));
+  });
+
+  it('opens the review of a period once: a second start and a duplicate schedule fire open nothing new', async () => {
+    const u = units.duplicate.id;
+    const machine = unitOf(u).stateMachineArns['management-review'];
+    const arn = await start(u, '2026-Q2');
+    await invitations(u, '2026-Q2');
+    const again = await cli('review start', ['--bu', u, '--period', '2026-Q2']);
+    expect(again.code).toBe(0);
+    expect(again.out.join('\n')).toMatch(/already exists: status (open|awaiting-decisions), opened at \d{4}-/);
+
+    // A schedule fire for the same quarter (1 April, 09:00 in Berlin) has no execution name: the review key stops it.
+    const fired = await lr.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: machine, input: JSON.stringify({ bu: u, scheduledTime: '2026-04-01T07:00:00Z', trigger: 'schedule' }) }),
+    );
+    const dup = await finished(fired.executionArn!);
+    expect(dup.status).toBe('SUCCEEDED');
+    expect(JSON.parse(dup.output!)).toMatchObject({ reviewId: 'mr-duplicate#2026-Q2', opened: false, status: 'awaiting-decisions' });
+    expect(await statesEntered(fired.executionArn!)).toEqual(['OpenReview', 'FirstOpening?', 'ReviewAlreadyExists']);
+
+    const list = await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: machine }));
+    expect(list.executions).toHaveLength(2);
+    expect((await mails(u, '2026-Q2')).filter((e) => /your decision is needed/.test(e.subject))).toHaveLength(3);
+    const types = (await events(u, '2026-Q2')).map((e) => e.type);
+    expect(types.filter((t) => t === 'review.opened')).toHaveLength(1);
+    expect(types.filter((t) => t === 'review.duplicate-start')).toHaveLength(1);
+    expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+  });
+
+  it('review start with a bad period or unit, or inputs with unknown fields, start and store nothing', async () => {
+    const u = units.duplicate.id;
+    const machine = unitOf(u).stateMachineArns['management-review'];
+    const before = (await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: machine }))).executions!.length;
+    const bad = await cli('review start', ['--bu', u, '--period', '2026-Q5']);
+    expect(bad).toMatchObject({ code: 2, out: [] });
+    expect(bad.err[0]).toBe('--period: "2026-Q5" is not a period like "2026-Q4"');
+    const unknown = await cli('review start', ['--bu', 'nope', '--period', '2026-Q3']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err[0]).toMatch(/^--bu: Unknown business unit "nope". Known units: .*mr-duplicate/);
+    const flag = await cli('review start', ['--bu', u, '--quarter', '2026-Q3']);
+    expect(flag.code).toBe(2);
+    expect(flag.err[0]).toContain("'--quarter'");
+    expect((await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: machine }))).executions).toHaveLength(before);
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'review-inputs-'));
+    const file = path.join(dir, 'inputs.json');
+    writeFileSync(file, JSON.stringify({ changesInIssues: { external: [], internal: [] }, budget: 1 }));
+    const inputs = await cli('inputs submit', ['--bu', u, '--period', '2026-Q3', '--file', file]);
+    expect(inputs.code).toBe(2);
+    expect(inputs.err).toEqual(expect.arrayContaining([`${file}: budget: is not a known field`, `${file}: risk: is required (object)`, 'Nothing was stored.']));
+    const rt = unitOf(u).runtime;
+    const stored = await rt.ddb.send(
+      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.review(reviewId(u, '2026-Q3')).pk }, ConsistentRead: true }),
+    );
+    expect(stored.Items).toEqual([]);
+  });
+});
