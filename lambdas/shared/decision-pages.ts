@@ -156,11 +156,11 @@ export function subjectClosed(subject: Record<string, any>): boolean {
 
 const categoryLabel = (c: string) => CATEGORY_LABELS[c as ResourceCategory] ?? c;
 
-function subjectSummary(view: DecisionView): SafeHtml {
+function subjectSummary(view: DecisionView, title = 'What you are deciding'): SafeHtml {
   if (view.review) {
     const blocks = view.review.packSummary ?? [];
     return html`<section aria-labelledby="what">
-<h2 id="what">What you are deciding</h2>
+<h2 id="what">${title}</h2>
 <dl>
 <dt>Business unit</dt><dd>${view.unitName}</dd>
 <dt>Review period</dt><dd>${view.review.period}</dd>
@@ -179,7 +179,7 @@ ${
   }
   const r = view.request!;
   return html`<section aria-labelledby="what">
-<h2 id="what">What you are deciding</h2>
+<h2 id="what">${title}</h2>
 <dl>
 <dt>Business unit</dt><dd>${view.unitName}</dd>
 <dt>Request</dt><dd>${r.title}</dd>
@@ -281,7 +281,7 @@ ${record.comment ? html`<dt>Comment</dt><dd class="justification">${record.comme
 export function recordedPage(view: DecisionView, record: DecisionRecord): PageResult {
   const content = html`<h1>Decision recorded</h1>
 ${decisionSummary(record, view.timeZone)}
-${subjectSummary(view)}
+${subjectSummary(view, 'What was decided')}
 <p class="note">You can close this page. The link cannot be used to decide again.</p>`;
   return page(200, 'Decision recorded', content);
 }

@@ -12,7 +12,6 @@ import type { Runtime } from '../../lambdas/shared/runtime';
 import { CONTENT_SECURITY_POLICY, STYLE, STYLE_HASH } from '../../lambdas/shared/decision-pages';
 import { createHash } from 'node:crypto';
 import {
-  EVIL,
   REVIEW_FORM,
   TASK_TOKEN,
   formBody,
@@ -38,7 +37,8 @@ function fakeStepFunctions() {
         calls.push({ taskToken: input.taskToken, output: JSON.parse(input.output) });
         if (stale.has(input.taskToken)) {
           res.statusCode = 400;
-          return res.end(JSON.stringify({ __type: 'com.amazonaws.swf.service.v2.model#TaskTimedOut', message: 'Task Timed Out' }));
+          res.end(JSON.stringify({ __type: 'com.amazonaws.swf.service.v2.model#TaskTimedOut', message: 'Task Timed Out' }));
+          return;
         }
       }
       res.end('{}');
@@ -270,6 +270,9 @@ describe('POST records exactly one decision', () => {
     expect(res.statusCode).toBe(303);
     expect(sfn.calls.some((c) => c.taskToken === token)).toBe(true);
     expect((await decisionOf(q.pk, link.decisionId))?.choice).toBe('approve');
+    // Stale is the normal case it is, not a failure.
+    const line = logs.find((l) => l.includes(link.decisionId) && l.includes('"resume"'));
+    expect(line).toContain('"resume":"stale-token"');
   });
 
   it('a resume that fails outright is logged, and the click still counts', async () => {
