@@ -1,0 +1,112 @@
+// The resource-approval state machine as synthesized per unit, and least privilege for it and its six functions.
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json';
+import { loadBusinessUnits, timing, type BusinessUnitConfig } from '../../lib/config';
+import { numericSubstitutions } from '../../lib/definitions';
+import { arnPlaceholder, FUNCTIONS } from '../../lib/functions';
+import { IsmsLeadershipStack, stackName } from '../../lib/stack';
+
+const REQUEST_FUNCTIONS = FUNCTIONS.filter((f) => f.id.startsWith('request-')).map((f) => f.id);
+const units = loadBusinessUnits();
+
+/** One synth-only app with every unit's stack, built once for the file (bundling skipped; synth is the slow part). */
+let templates: Map<string, Record<string, any>> | undefined;
+function resourcesOfUnit(unitId: string): Record<string, any> {
+  if (!templates) {
+    const app = new App({ context: { ...cdkJson.context, [cxapi.BUNDLING_STACKS]: [] } });
+    const stacks = units.map((u) => new IsmsLeadershipStack(app, stackName(u.id), { unit: u, env: { account: '111111111111', region: u.region } }));
+    templates = new Map(stacks.map((st, i) => [units[i].id, Template.fromStack(st).toJSON().Resources]));
+  }
+  return templates.get(unitId)!;
+}
+
+type Statement = { Action: string | string[]; Resource: any; Effect: string; Condition?: any };
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+/** The logical id a Fn::GetAtt / Ref points at, or the literal string. */
+const target = (r: any): string => (typeof r === 'string' ? r : (r?.['Fn::GetAtt']?.[0] ?? r?.Ref ?? JSON.stringify(r)));
+
+describe.each(units)('resource approval in the stack of $id', (unit: BusinessUnitConfig) => {
+  let resources: Record<string, any>;
+  let machine: any;
+  let definition: any;
+  const byLogicalId = (fnId: string) => {
+    const prefix = arnPlaceholder(fnId).replace(/Arn$/, '');
+    return Object.keys(resources).find((id) => id.startsWith(prefix) && resources[id].Type === 'AWS::Lambda::Function')!;
+  };
+  const policiesOfRole = (roleId: string): Statement[] =>
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleId))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+  const roleOfFunction = (fnId: string) => target(resources[byLogicalId(fnId)].Properties.Role);
+
+  beforeAll(() => {
+    resources = resourcesOfUnit(unit.id);
+    machine = Object.values(resources).find(
+      (r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Properties.StateMachineName === `isms-${unit.id}-resource-approval`,
+    );
+    const body = machine.Properties.DefinitionString;
+    definition = JSON.parse(typeof body === 'string' ? body : body['Fn::Join'][1].join(''));
+  });
+
+  it('is one state machine per unit, logging without execution data, traced', () => {
+    expect(machine).toBeDefined();
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ IncludeExecutionData: false, Level: 'ALL' });
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+  });
+
+  it('gets exactly the six request functions as substitutions, each the function the catalogue names', () => {
+    const subs = machine.Properties.DefinitionSubstitutions;
+    expect(Object.keys(subs).sort()).toEqual(REQUEST_FUNCTIONS.map(arnPlaceholder).sort());
+    for (const id of REQUEST_FUNCTIONS) {
+      const logical = target(subs[arnPlaceholder(id)]);
+      expect(resources[logical].Properties.FunctionName).toBe(`isms-${unit.id}-${id}`);
+    }
+  });
+
+  it("has the unit's numbers filled in as numbers: interval, reminders, wait after escalation", () => {
+    const n = numericSubstitutions(unit);
+    expect(definition.States.AwaitDecision.TimeoutSeconds).toBe(timing(unit).reminderIntervalSeconds);
+    expect(definition.States['RemindOrEscalate?'].Choices[0].NumericLessThan).toBe(unit.reminders.maximum);
+    expect(definition.States.AwaitAfterEscalation.TimeoutSeconds).toBe(n.AfterEscalationSeconds);
+    expect(n.AfterEscalationSeconds).toBeGreaterThan(0);
+    // Every waiting task sets its timeout (the local interpreter's default would be 60 s, AWS's a year).
+    for (const [name, state] of Object.entries<any>(definition.States)) {
+      if (String(state.Resource).endsWith('.waitForTaskToken')) expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
+    }
+  });
+
+  it('lets the state machine invoke only the six request functions, nothing in the table or SES', () => {
+    const statements = policiesOfRole(target(machine.Properties.RoleArn));
+    const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0].Resource.map(target).sort()).toEqual(REQUEST_FUNCTIONS.map(byLogicalId).sort());
+    const actions = statements.flatMap(actionsOf);
+    expect(actions.filter((a) => /^(dynamodb|ses|states):/.test(a))).toEqual([]);
+    // Only log delivery and X-Ray need "*" (they have no resource-level permissions).
+    for (const s of statements.filter((x) => resourcesOf(x).includes('*'))) {
+      expect(actionsOf(s).every((a) => /^(logs:(Create|Delete|Describe|Get|List|Put|Update)\w*|xray:\w+)$/.test(a))).toBe(true);
+    }
+  });
+
+  it.each(REQUEST_FUNCTIONS)('%s: the table of its unit, SES only if it emails, task results only if it resumes', (id) => {
+    const spec = FUNCTIONS.find((f) => f.id === id)!;
+    const statements = policiesOfRole(roleOfFunction(id));
+    for (const s of statements) expect(resourcesOf(s)).not.toContain('*');
+    const actions = statements.flatMap(actionsOf);
+    expect(actions.some((a) => a.startsWith('ses:'))).toBe(Boolean(spec.access.sendEmail));
+    expect(actions.some((a) => a.startsWith('states:'))).toBe(Boolean(spec.access.sendTaskResult));
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).every((a) => !/Delete|Scan|Batch|\*/.test(a))).toBe(true);
+    const ses = statements.find((s) => actionsOf(s).includes('ses:SendEmail'));
+    if (ses) expect(ses.Condition).toEqual({ StringEquals: { 'ses:FromAddress': unit.sender } });
+    const tableTargets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))).flatMap(resourcesOf);
+    const tables = Object.keys(resources).filter((k) => resources[k].Type === 'AWS::DynamoDB::GlobalTable');
+    expect(tables).toHaveLength(1);
+    expect(tableTargets.every((r) => JSON.stringify(r).includes(tables[0]))).toBe(true);
+    const env = resources[byLogicalId(id)].Properties.Environment.Variables;
+    expect('DECISION_BASE_URL' in env).toBe(Boolean(spec.access.mintsLinks));
+  });
+});
