@@ -1,0 +1,205 @@
+// The request handlers against real dynalite and SES local: retries are harmless, refusals are named, review actions get linked.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PutCommand, QueryCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Runtime } from '../../lambdas/shared/runtime';
+import { gsi1, keys, prefixes } from '../../lambdas/shared/keys';
+import { reviewId } from '../../lib/period';
+import { createHandler as record } from '../../lambdas/request-record';
+import { createHandler as issueLink } from '../../lambdas/request-issue-link';
+import { createHandler as remind } from '../../lambdas/request-remind';
+import { createHandler as escalate } from '../../lambdas/request-escalate';
+import { createHandler as awaitDecision } from '../../lambdas/request-await';
+import { createHandler as finish } from '../../lambdas/request-finish';
+import { getLink } from '../../lambdas/shared/links';
+import type { StoredRequest } from '../../lambdas/shared/request-store';
+import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
+
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let ses: Awaited<ReturnType<typeof startSesLocal>>;
+let rt: Runtime;
+const unit = testUnit();
+
+beforeAll(async () => {
+  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+});
+afterAll(async () => {
+  await Promise.all([dynamo?.close(), ses?.close()]);
+});
+beforeEach(async () => {
+  rt = await testRuntime({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: ses.endpoint, unit });
+  await ses.clear();
+});
+
+let seq = 0;
+const input = (over: Record<string, unknown> = {}) => ({
+  requestId: `req-test-${++seq}`,
+  bu: unit.id,
+  category: 'equipment',
+  title: 'Two HSMs',
+  justification: 'Key ceremony needs a spare.',
+  amount: 15000,
+  currency: 'EUR',
+  requester: 'ann@example.com',
+  submittedAt: '2026-11-27T10:00:00.000Z',
+  ...over,
+});
+const recordEvent = (request: Record<string, unknown>) => ({ request, executionName: String(request.requestId) });
+
+async function item(id: string): Promise<StoredRequest> {
+  return (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(id), ConsistentRead: true }))).Item as StoredRequest;
+}
+async function eventsOf(pk: string) {
+  const out = await rt.ddb.send(
+    new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': pk, ':e': prefixes.event } }),
+  );
+  return (out.Items ?? []) as Array<{ type: string; detail: any }>;
+}
+const countTypes = (events: Array<{ type: string }>) => events.reduce<Record<string, number>>((m, e) => ({ ...m, [e.type]: (m[e.type] ?? 0) + 1 }), {});
+
+describe('request-record', () => {
+  it('stores the request with its route once; a retry changes nothing', async () => {
+    const req = input();
+    const first = await record(rt)(recordEvent(req));
+    expect(first).toEqual({ requestId: req.requestId, routable: true, reason: '', level: 0, reminders: 0 });
+    const again = await record(rt)(recordEvent(req));
+    expect(again).toEqual(first);
+    const stored = await item(req.requestId);
+    expect(stored).toMatchObject({ status: 'pending', currentLevel: 0, submittedAt: req.submittedAt, gsi1pk: 'REQUESTS', gsi1sk: `${req.submittedAt}#${req.requestId}` });
+    expect(stored.levels.map((l) => l.name)).toEqual(['ISMS sponsor', 'Chief Financial Officer']);
+    expect(countTypes(await eventsOf(stored.pk))).toEqual({ 'request.submitted': 1 });
+  });
+
+  it('refuses another request under a taken id, and invalid input naming each field', async () => {
+    const req = input();
+    await record(rt)(recordEvent(req));
+    await expect(record(rt)(recordEvent({ ...req, amount: 16000 }))).rejects.toMatchObject({ name: 'DuplicateRequest', message: expect.stringMatching(/amount/) });
+    await expect(record(rt)(recordEvent(input({ currency: 'USD', title: '' })))).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: expect.stringMatching(/title: must not be empty.*currency: "USD"/),
+    });
+  });
+
+  it('records a reroute for self-approval, and an unroutable request with its reason', async () => {
+    const self = input({ requester: 'FARID.HADDAD@example.com' });
+    await record(rt)(recordEvent(self));
+    const rerouted = (await eventsOf(keys.request(self.requestId).pk)).filter((e) => e.type === 'request.rerouted');
+    expect(rerouted).toHaveLength(1);
+    expect(rerouted[0].detail).toMatchObject({ level: 1, from: 'farid.haddad@example.com', to: 'clara.weber@example.com' });
+
+    const strict = testUnit({
+      resourceApproval: {
+        currency: 'EUR',
+        levels: [{ name: 'Director', fromAmount: 0, approver: { name: 'D', email: 'd@example.com' }, escalationContact: { name: 'D', email: 'd@example.com' } }],
+      },
+    });
+    const rt2 = await testRuntime({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: ses.endpoint, unit: strict });
+    const out = await record(rt2)(recordEvent(input({ requester: 'd@example.com' })));
+    expect(out.routable).toBe(false);
+    expect(out.reason).toMatch(/unroutable/);
+  });
+
+  it('links the request to the open action of its review in the same category, once', async () => {
+    const period = '2026-Q4';
+    const action = (id: string, category: string) => ({
+      ...keys.action(id),
+      ...gsi1.action('OPEN', '2027-01-01', id),
+      kind: 'action',
+      actionId: id,
+      reviewId: reviewId(unit.id, period),
+      category,
+      title: `Raise a ${category} resource request`,
+    });
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: action('a-equipment', 'equipment') }));
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: action('a-human', 'human') }));
+    const req = input({ reviewPeriod: period });
+    await record(rt)(recordEvent(req));
+    await record(rt)(recordEvent(req)); // a retry
+    const get = async (id: string) => (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.action(id) }))).Item!;
+    expect((await get('a-equipment')).requestIds).toEqual([req.requestId]);
+    expect((await get('a-human')).requestIds).toBeUndefined();
+    expect((await item(req.requestId)).answersActions).toEqual(['a-equipment']);
+    expect(countTypes(await eventsOf(keys.action('a-equipment').pk))).toEqual({ 'action.request-linked': 1 });
+  });
+});
+
+describe('the steps after recording', () => {
+  async function recorded(over: Record<string, unknown> = {}) {
+    const req = input(over);
+    await record(rt)(recordEvent(req));
+    return req.requestId;
+  }
+
+  it('issue-link: a retry sends a further link to the same decision, never a second decision', async () => {
+    const id = await recorded();
+    expect(await issueLink(rt)({ requestId: id, level: 0 })).toEqual({ requestId: id, level: 0, reminders: 0 });
+    const decisionId = (await item(id)).levels[0].decisionId!;
+    await issueLink(rt)({ requestId: id, level: 0 });
+    expect((await item(id)).levels[0].decisionId).toBe(decisionId);
+    expect((await getLink(rt, decisionId))!.secretHashes).toHaveLength(2);
+    const mails = await ses.emails();
+    expect(mails.map((m) => m.destination.to[0])).toEqual(['oona.byrne@example.com', 'oona.byrne@example.com']);
+    expect(countTypes(await eventsOf(keys.request(id).pk))['link.issued']).toBe(1);
+  });
+
+  it('remind: numbered, once per number even when retried', async () => {
+    const id = await recorded();
+    await issueLink(rt)({ requestId: id, level: 0 });
+    expect(await remind(rt)({ requestId: id, level: 0, reminders: 0 })).toEqual({ requestId: id, level: 0, reminders: 1 });
+    await remind(rt)({ requestId: id, level: 0, reminders: 0 }); // retry of reminder 1
+    expect((await item(id)).levels[0]).toMatchObject({ remindersSent: 1, reminderTimes: [expect.any(String)] });
+    expect(countTypes(await eventsOf(keys.request(id).pk))['reminder.sent']).toBe(1);
+    expect((await ses.emails()).filter((m) => /Reminder 1/.test(m.subject))).toHaveLength(1);
+  });
+
+  it('escalate: a click recorded on the old link before the escalation wins; nothing moves', async () => {
+    const id = await recorded();
+    await issueLink(rt)({ requestId: id, level: 0 });
+    const before = await item(id);
+    const decisionId = before.levels[0].decisionId!;
+    await rt.ddb.send(
+      new PutCommand({
+        TableName: rt.tableName,
+        Item: { ...keys.decision(before.pk, decisionId), kind: 'decision', decisionId, choice: 'approve', comment: '', decidedAt: new Date().toISOString(), recipient: before.levels[0].approver },
+      }),
+    );
+    expect(await escalate(rt)({ requestId: id, level: 0 })).toMatchObject({ escalation: 'decided' });
+    expect((await item(id)).levels[0]).toMatchObject({ decisionId, approver: before.levels[0].approver });
+  });
+
+  it('escalate: moves the decision once; a retry neither mints nor emails again', async () => {
+    const id = await recorded();
+    await issueLink(rt)({ requestId: id, level: 0 });
+    const old = (await item(id)).levels[0].decisionId!;
+    expect(await escalate(rt)({ requestId: id, level: 0 })).toMatchObject({ escalation: 'escalated' });
+    expect(await escalate(rt)({ requestId: id, level: 0 })).toMatchObject({ escalation: 'escalated' });
+    const level = (await item(id)).levels[0] as any;
+    expect(level.approver.email).toBe('clara.weber@example.com');
+    expect(level.supersededDecisionIds).toEqual([old]);
+    expect((await getLink(rt, old))!.supersededAt).toBeDefined();
+    expect((await ses.emails()).filter((m) => /Escalated/.test(m.subject))).toHaveLength(1);
+    expect(countTypes(await eventsOf(keys.request(id).pk))['request.escalated']).toBe(1);
+  });
+
+  it('finish: one outcome, one event, one email, however often it runs; a closed request never waits again', async () => {
+    const id = await recorded();
+    await issueLink(rt)({ requestId: id, level: 0 });
+    const done = { requestId: id, outcome: 'expired' as const, reason: 'nobody answered' };
+    expect(await finish(rt)(done)).toEqual({ requestId: id, status: 'expired' });
+    expect(await finish(rt)(done)).toEqual({ requestId: id, status: 'expired' });
+    await expect(finish(rt)({ requestId: id, outcome: 'approved' })).rejects.toMatchObject({ name: 'RequestClosed' });
+    const stored = await item(id);
+    expect(stored).toMatchObject({ status: 'expired', outcomeReason: 'nobody answered' });
+    expect(stored.taskToken).toBeUndefined();
+    expect(countTypes(await eventsOf(stored.pk))['request.expired']).toBe(1);
+    expect((await ses.emails()).filter((m) => /expired/.test(m.subject))).toHaveLength(1);
+    await expect(awaitDecision(rt)({ requestId: id, level: 0, taskToken: 't' })).rejects.toMatchObject({ name: 'RequestNotWaiting' });
+  });
+
+  it('await: stores the token and keeps waiting while the level is undecided', async () => {
+    const id = await recorded();
+    await issueLink(rt)({ requestId: id, level: 0 });
+    expect(await awaitDecision(rt)({ requestId: id, level: 0, taskToken: 'token-1' })).toEqual({ resume: 'waiting' });
+    expect((await item(id)).taskToken).toBe('token-1');
+    await expect(awaitDecision(rt)({ requestId: id, level: 1, taskToken: 'token-2' })).rejects.toMatchObject({ name: 'RequestNotWaiting' });
+  });
+});
