@@ -5,7 +5,8 @@ import { recordEvent } from './shared/audit';
 import { getLink, reissueLink } from './shared/links';
 import { sendEmail } from './shared/email';
 import { approvalEmail } from './shared/request-emails';
-import { getRequest, updateRequestOnce } from './shared/request-store';
+import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
+import { levelDecisionIds } from './shared/request';
 import type { LevelState } from './request-issue-link';
 
 const eventSchema = z.object({
@@ -24,6 +25,10 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   const level = item.levels[index];
   if (item.status !== 'pending' || item.currentLevel !== index || !level?.decisionId) {
     throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
+  }
+  // A click that landed as the wait timed out (its resume found a stale token): no reminder; the next wait resumes at once.
+  for (const decisionId of levelDecisionIds(level)) {
+    if (await decisionExists(rt, requestId, decisionId)) return { requestId, level: index, reminders };
   }
   const key = `reminder-${index}-${n}`;
   let at = level.reminderTimes?.[n - 1];

@@ -203,3 +203,23 @@ describe('the steps after recording', () => {
     await expect(awaitDecision(rt)({ requestId: id, level: 1, taskToken: 'token-2' })).rejects.toMatchObject({ name: 'RequestNotWaiting' });
   });
 });
+
+describe('a decision that beat the timeout', () => {
+  it('remind sends nothing when the level is already decided (its resume met a stale token)', async () => {
+    const req = input();
+    await record(rt)(recordEvent(req));
+    await issueLink(rt)({ requestId: req.requestId, level: 0 });
+    const stored = await item(req.requestId);
+    const decisionId = stored.levels[0].decisionId!;
+    await rt.ddb.send(
+      new PutCommand({
+        TableName: rt.tableName,
+        Item: { ...keys.decision(stored.pk, decisionId), kind: 'decision', decisionId, choice: 'reject', comment: '', decidedAt: new Date().toISOString(), recipient: stored.levels[0].approver },
+      }),
+    );
+    await ses.clear();
+    expect(await remind(rt)({ requestId: req.requestId, level: 0, reminders: 0 })).toEqual({ requestId: req.requestId, level: 0, reminders: 0 });
+    expect(await ses.emails()).toEqual([]);
+    expect(countTypes(await eventsOf(stored.pk))['reminder.sent']).toBeUndefined();
+  });
+});
