@@ -85,8 +85,8 @@ export async function decisionExists(rt: Runtime, requestId: string, decisionId:
 
 /**
  * Open actions of the review of `period` about this category. Review actions are written by the management review
- * (keys.action, GSI1 ACTIONS#OPEN); an action belongs to the review by `reviewId` or `period`, and names a `category`
- * when it asks for a resource request.
+ * (keys.action, GSI1 ACTIONS#OPEN, ActionItem in review.ts); it belongs to the review by `reviewId` or `period`, and
+ * asks for a resource request of a category when its source is `{ kind: 'resource-inadequate', category }`.
  */
 export async function openActionsFor(rt: Runtime, period: string, category: string): Promise<Array<Record<string, any>>> {
   const review = reviewId(rt.config.id, period);
@@ -104,7 +104,8 @@ export async function openActionsFor(rt: Runtime, period: string, category: stri
     );
     for (const item of out.Items ?? []) {
       const ofReview = item.reviewId === review || item.period === period || item.reviewPeriod === period;
-      const categories: unknown[] = Array.isArray(item.categories) ? item.categories : [item.category, item.resourceCategory];
+      // The review raises "resource inadequate" actions with the category in their source (lambdas/shared/review.ts).
+      const categories: unknown[] = [item.source?.kind === 'resource-inadequate' ? item.source.category : undefined, item.category];
       if (ofReview && categories.includes(category)) found.push(item);
     }
     start = out.LastEvaluatedKey;

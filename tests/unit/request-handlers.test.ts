@@ -2,8 +2,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PutCommand, QueryCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { gsi1, keys, prefixes } from '../../lambdas/shared/keys';
+import { keys, prefixes } from '../../lambdas/shared/keys';
 import { reviewId } from '../../lib/period';
+import type { ResourceCategory } from '../../lib/config';
+import { actionItem, type Minutes } from '../../lambdas/shared/review';
 import { createHandler as record } from '../../lambdas/request-record';
 import { createHandler as issueLink } from '../../lambdas/request-issue-link';
 import { createHandler as remind } from '../../lambdas/request-remind';
@@ -100,15 +102,20 @@ describe('request-record', () => {
 
   it('links the request to the open action of its review in the same category, once', async () => {
     const period = '2026-Q4';
-    const action = (id: string, category: string) => ({
-      ...keys.action(id),
-      ...gsi1.action('OPEN', '2027-01-01', id),
-      kind: 'action',
-      actionId: id,
-      reviewId: reviewId(unit.id, period),
-      category,
-      title: `Raise a ${category} resource request`,
-    });
+    // The shape the management review stores (lambdas/shared/review.ts), so a change there shows up here.
+    const action = (id: string, category: ResourceCategory) =>
+      actionItem(
+        { bu: unit.id, reviewId: reviewId(unit.id, period), period } as Minutes,
+        {
+          actionId: id,
+          title: `Raise a resource request for ${category} resources`,
+          detail: 'judged inadequate',
+          owner: unit.ismsManager,
+          dueDate: '2027-01-01',
+          source: { kind: 'resource-inadequate', category, judgedBy: ['Clara Weber'] },
+        },
+        '2026-10-01T09:00:00.000Z',
+      );
     await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: action('a-equipment', 'equipment') }));
     await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: action('a-human', 'human') }));
     const req = input({ reviewPeriod: period });
