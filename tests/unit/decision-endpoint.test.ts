@@ -15,6 +15,10 @@ import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { startReviewInput } from '../../lambdas/shared/review';
 import { reviewId } from '../../lib/period';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DecisionApi } from '../../lib/decision-api';
 import {
   REVIEW_FORM,
   TASK_TOKEN,
@@ -593,5 +597,33 @@ describe('on the local runtime: the emailed link survives mail scanners', () => 
     expect(done.status).toBe('SUCCEEDED');
     // The third member's link now answers 410: the review is closed.
     expect((await fetch(urls.get(members[2])!)).status).toBe(410);
+  });
+});
+
+describe('DecisionApi (CDK)', () => {
+  function synth(unit = testUnit()) {
+    const stack = new Stack(new App(), 'DecisionApiTest');
+    const fn = new lambda.Function(stack, 'Endpoint', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('x') });
+    const api = new DecisionApi(stack, 'DecisionApi', { handler: fn, unit });
+    return { stack, api, template: Template.fromStack(stack) };
+  }
+
+  it('routes GET, HEAD and POST /decisions/{id} and everything else to the endpoint, throttled, with secret-free access logs', () => {
+    const { template, stack, api } = synth();
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey).sort();
+    expect(routes).toEqual(['$default', 'GET /decisions/{id}', 'HEAD /decisions/{id}', 'POST /decisions/{id}']);
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0].Properties;
+    expect(stage).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
+    const format = stage.AccessLogSettings.Format as string;
+    expect(JSON.parse(format)).toMatchObject({ routeKey: '$context.routeKey', status: '$context.status', requestId: '$context.requestId' });
+    // Nothing that carries the path with its query string (the link secret).
+    expect(format).not.toMatch(/\$context\.(path|resourcePath|http\.path)|querystring|\$input|\$request/i);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    expect(stack.resolve(api.url)).toEqual(stack.resolve(api.api.apiEndpoint));
+  });
+
+  it('uses the unit\'s decisionBaseUrl for links when it has one', () => {
+    const { api } = synth(testUnit({ decisionBaseUrl: 'https://decide.example.com/emea/' }));
+    expect(api.url).toBe('https://decide.example.com/emea');
   });
 });
