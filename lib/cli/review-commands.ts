@@ -7,13 +7,23 @@ import { PERIOD_PATTERN, periodOf, reviewId as reviewIdOf } from '../period';
 import { startReviewInput } from '../../lambdas/shared/review';
 import { parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
 import { getPack, getReview, submitInputs } from '../../lambdas/shared/review-store';
+import type { BusinessUnitConfig } from '../config';
 import type { CliCommand, CliContext } from './context';
 
 const period = z.string().regex(PERIOD_PATTERN, { error: (iss) => `--period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` });
 const bu = z.string({ error: '--bu: is required (a business-unit id)' }).min(1, { error: '--bu: must not be empty' });
 
-/** Parses flags strictly; every problem is one line naming the flag. Returns undefined after printing them. */
-function parse<T extends z.ZodType>(args: string[], options: Record<string, { type: 'string' | 'boolean' }>, schema: T, ctx: CliContext, usage: string): z.output<T> | undefined {
+/**
+ * Parses flags strictly and checks the unit id, printing every problem as one line naming the flag
+ * (a bad unit and a bad period are both reported). Returns the options and the unit, or undefined.
+ */
+function parse<T extends z.ZodType>(
+  args: string[],
+  options: Record<string, { type: 'string' | 'boolean' }>,
+  schema: T,
+  ctx: CliContext,
+  usage: string,
+): { opts: z.output<T>; unit: BusinessUnitConfig } | undefined {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
@@ -22,42 +32,44 @@ function parse<T extends z.ZodType>(args: string[], options: Record<string, { ty
     ctx.err(`usage: ${usage}`);
     return undefined;
   }
+  const problems: string[] = [];
+  let unit: BusinessUnitConfig | undefined;
+  if (typeof values.bu === 'string' && values.bu !== '') {
+    try {
+      unit = ctx.unit(values.bu);
+    } catch (err) {
+      problems.push(`--bu: ${(err as Error).message}`);
+    }
+  }
   const result = schema.safeParse(values);
   if (!result.success) {
     for (const issue of result.error.issues) {
-      ctx.err(issue.message.startsWith('--') ? issue.message : `--${String(issue.path[0] ?? '')}: ${issue.message}`);
+      problems.push(issue.message.startsWith('--') ? issue.message : `--${String(issue.path[0] ?? '')}: ${issue.message}`);
     }
+  }
+  if (problems.length || !result.success || !unit) {
+    problems.forEach((p) => ctx.err(p));
     ctx.err(`usage: ${usage}`);
     return undefined;
   }
-  return result.data;
+  return { opts: result.data, unit };
 }
 
-function unitOrError(ctx: CliContext, id: string) {
-  try {
-    return ctx.unit(id);
-  } catch (err) {
-    ctx.err(`--bu: ${(err as Error).message}`);
-    return undefined;
-  }
-}
-
-const startUsage = 'isms review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter)';
+const startUsage = 'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter)';
 
 const reviewStart: CliCommand = {
   name: 'review start',
   usage: startUsage,
   async run(args, ctx) {
-    const opts = parse(
+    const parsed = parse(
       args,
       { bu: { type: 'string' }, period: { type: 'string' }, local: { type: 'boolean' } },
       z.object({ bu, period: period.optional(), local: z.boolean().optional() }),
       ctx,
       startUsage,
     );
-    if (!opts) return 2;
-    const unit = unitOrError(ctx, opts.bu);
-    if (!unit) return 2;
+    if (!parsed) return 2;
+    const { opts, unit } = parsed;
     const p = opts.period ?? periodOf(new Date(), unit.timeZone);
     const rt = ctx.runtime(unit.id);
     const id = reviewIdOf(unit.id, p);
@@ -82,13 +94,13 @@ const reviewStart: CliCommand = {
   },
 };
 
-const submitUsage = 'isms inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager\'s review inputs (9.3.2 b-g)';
+const submitUsage = 'inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager\'s review inputs (9.3.2 b-g)';
 
 const inputsSubmit: CliCommand = {
   name: 'inputs submit',
   usage: submitUsage,
   async run(args, ctx) {
-    const opts = parse(
+    const parsed = parse(
       args,
       { bu: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
       z.object({
@@ -101,9 +113,8 @@ const inputsSubmit: CliCommand = {
       ctx,
       submitUsage,
     );
-    if (!opts) return 2;
-    const unit = unitOrError(ctx, opts.bu);
-    if (!unit) return 2;
+    if (!parsed) return 2;
+    const { opts, unit } = parsed;
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(opts.file, 'utf8'));
