@@ -1,7 +1,9 @@
 // The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { reviewId } from '../../lib/period';
+import { actionItem, type Minutes } from '../../lambdas/shared/review';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
 import type { CliContext } from '../../lib/cli/context';
 import { submitCommand } from '../../lib/cli/request-commands';
@@ -236,6 +238,33 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const outcome = (await mailsAbout(title)).find((e) => /expired/.test(e.subject));
     expect(outcome?.destination.to).toEqual(['fay@example.com']);
     expect((await events(quick.id, id)).map((e) => e.type)).toEqual(expect.arrayContaining(['reminder.sent', 'request.escalated', 'request.expired']));
+  });
+
+  it('a request that answers a review action is recorded on the action', async () => {
+    const rt = unitOf(calm.id).runtime;
+    const period = '2026-Q3';
+    const action = actionItem(
+      { bu: calm.id, reviewId: reviewId(calm.id, period), period } as Minutes,
+      {
+        actionId: `${reviewId(calm.id, period)}#A1`,
+        title: 'Raise a resource request for human resources',
+        detail: 'judged inadequate',
+        owner: calm.ismsManager,
+        dueDate: '2026-10-01',
+        source: { kind: 'resource-inadequate', category: 'human', judgedBy: ['Clara Weber'] },
+      },
+      '2026-07-01T09:00:00.000Z',
+    );
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: action }));
+    const title = 'Review action: second analyst';
+    const id = await submitted(calm.id, { title, amount: '60000', requester: 'ira@example.com', category: 'human', review: period });
+    await mailTo(title, OONA);
+    const stored = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: { pk: action.pk, sk: action.sk }, ConsistentRead: true }));
+    expect(stored.Item!.requestIds).toEqual([id]);
+    expect((await requestItem(calm.id, id)).reviewPeriod).toBe(period);
+    expect((await events(calm.id, id)).map((e) => e.type)).toContain('request.answers-action');
+    expect(await decide(await mailTo(title, OONA), 'reject', 'hire in Q1')).toBe(303);
+    expect(JSON.parse((await finished(calm.id, id)).output!).status).toBe('rejected');
   });
 
   it('history shows one wait per level', async () => {
