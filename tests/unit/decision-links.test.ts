@@ -12,6 +12,7 @@ let rt: Runtime;
 let clock = new Date('2026-11-27T10:00:00.000Z');
 
 beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   dynalite = await startDynalite();
   rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint, now: () => clock });
 });
