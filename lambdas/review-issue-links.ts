@@ -6,7 +6,7 @@ import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { getLink, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
-import { isConditionFailure, requireReview } from './shared/review-store';
+import { getPack, isConditionFailure, requireReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import type { ReviewMember } from './shared/subjects';
 
@@ -16,13 +16,14 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
   const review = await requireReview(rt, parsed.data.reviewId);
-  if (!review.packSummary) throw new WorkflowError('PackNotCompiled', `${review.reviewId} has no pack summary yet`);
+  const pack = await getPack(rt, review.reviewId);
+  if (!pack || !review.packSummary) throw new WorkflowError('PackNotCompiled', `${review.reviewId} has no pack yet`);
   const subjectPk = keys.review(review.reviewId).pk;
   let invited = 0;
   for (const [index, member] of review.members.entries()) {
     if (member.invitedAt) continue;
     const { decisionId, url, expiresAt } = await linkFor(rt, review.reviewId, subjectPk, index, member);
-    await sendEmail(rt, invitationEmail({ unit: rt.config, review, member, summary: review.packSummary, url, expiresAt }));
+    await sendEmail(rt, invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }));
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,

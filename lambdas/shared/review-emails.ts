@@ -2,20 +2,22 @@
 import type { BusinessUnitConfig } from '../../lib/config';
 import type { Email } from './email';
 import { html, type SafeHtml } from './html';
-import { minutesTitle, renderMinutesHtml, renderMinutesText, type Minutes } from './review';
+import { minutesTitle, renderMinutesHtml, renderMinutesText, type Minutes, type PackSection, type ReviewPack } from './review';
 import type { ReviewItem, ReviewMember } from './subjects';
-
-type Summary = NonNullable<ReviewItem['packSummary']>;
 
 const page = (title: string, body: SafeHtml) =>
   html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`.value;
 
-function summaryHtml(summary: Summary): SafeHtml {
-  return html`${summary.map((s) => html`<h3>${s.heading}</h3><ul>${s.lines.map((l) => html`<li>${l}</li>`)}</ul>`)}`;
+function packHtml(sections: PackSection[]): SafeHtml {
+  return html`${sections.map(
+    (s) => html`<h3>${s.clause} ${s.heading}</h3>${s.blocks.map((b) => html`${b.label ? html`<h4>${b.label}</h4>` : ''}<ul>${b.lines.map((l) => html`<li>${l}</li>`)}</ul>`)}`,
+  )}`;
 }
 
-function summaryText(summary: Summary): string {
-  return summary.map((s) => `${s.heading}\n${s.lines.map((l) => `  - ${l}`).join('\n')}`).join('\n\n');
+function packText(sections: PackSection[]): string {
+  return sections
+    .map((s) => [`${s.clause} ${s.heading}`, ...s.blocks.flatMap((b) => [...(b.label ? [`  ${b.label}:`] : []), ...b.lines.map((l) => `  - ${l}`)])].join('\n'))
+    .join('\n\n');
 }
 
 const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
@@ -29,11 +31,15 @@ export function invitationEmail(args: {
   unit: BusinessUnitConfig;
   review: Pick<ReviewItem, 'period' | 'requiredApprovals' | 'members'>;
   member: ReviewMember;
-  summary: Summary;
+  /** The whole pack goes to each member: the decision page shows only its summary. */
+  pack: Pick<ReviewPack, 'sections' | 'inputsSubmitted'>;
   url: string;
   expiresAt: string;
 }): Email {
-  const { unit, review, member, summary, url, expiresAt } = args;
+  const { unit, review, member, pack, url, expiresAt } = args;
+  const inputsLine = pack.inputsSubmitted
+    ? `Inputs submitted by ${pack.inputsSubmitted.submittedBy} at ${when(pack.inputsSubmitted.submittedAt)}.`
+    : 'The ISMS manager submitted no inputs for this period.';
   const subject = `Management review ${review.period} (${unit.name}): your decision is needed`;
   const quorum = `${review.requiredApprovals} of ${review.members.length} members must approve.`;
   return {
@@ -43,10 +49,12 @@ export function invitationEmail(args: {
       subject,
       html`<p>Dear ${member.name},</p>
 <p>The management review of the ISMS of ${unit.name} for ${review.period} is ready for your decision (ISO/IEC 27001 9.3). ${quorum}</p>
-<p><a href="${url}">Review and decide</a> (your personal link; it works until ${when(expiresAt)}; please do not forward it).</p>
+<p><a href="${url}" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">Review and decide</a></p>
+<p>(Your personal link; it works until ${when(expiresAt)}; please do not forward it.)</p>
 <p>${WHAT_YOU_DECIDE}</p>
-<h2>Review pack summary</h2>
-${summaryHtml(summary)}
+<h2>Review pack</h2>
+<p>${inputsLine}</p>
+${packHtml(pack.sections)}
 <p>Questions: ${unit.ismsManager.name} &lt;${unit.ismsManager.email}&gt;, ISMS manager.</p>`,
     ),
     text: [
@@ -59,9 +67,11 @@ ${summaryHtml(summary)}
       '',
       WHAT_YOU_DECIDE,
       '',
-      'REVIEW PACK SUMMARY',
+      'REVIEW PACK',
       '',
-      summaryText(summary),
+      inputsLine,
+      '',
+      packText(pack.sections),
       '',
       `Questions: ${unit.ismsManager.name} <${unit.ismsManager.email}>, ISMS manager.`,
       '',
@@ -86,7 +96,8 @@ export function reminderEmail(args: {
       subject,
       html`<p>Dear ${member.name},</p>
 <p>The management review of ${unit.name} for ${review.period} still awaits your decision.</p>
-<p><a href="${url}">Review and decide</a> (your personal link; it works until ${when(expiresAt)}; the link in the first email works too).</p>
+<p><a href="${url}" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">Review and decide</a></p>
+<p>(Your personal link; it works until ${when(expiresAt)}; the link in the first email works too.)</p>
 <p>${WHAT_YOU_DECIDE}</p>`,
     ),
     text: [

@@ -266,7 +266,7 @@ export function compilePack(args: {
     heading: 'Resource adequacy: your assessment is asked for each category',
     blocks: RESOURCE_CATEGORIES.map((c) => {
       const n = args.requests.filter((r) => r.category === c).length;
-      return { label: CATEGORY_LABELS[c], lines: [adequacyQuestion(c), `${n} request${n === 1 ? '' : 's'} in this category since the last review.`] };
+      return { label: CATEGORY_LABELS[c], lines: [`${adequacyQuestion(c)} (${n} resource request${n === 1 ? '' : 's'} in this category ${args.since ? 'since the last review' : 'so far'})`] };
     }),
     empty: false,
   });
@@ -294,7 +294,7 @@ export function packSummary(pack: ReviewPack, maxLines = 4, maxChars = 160): Arr
   return pack.sections.map((s) => {
     const lines = s.blocks.flatMap((b) => b.lines.map((l) => (b.label && s.blocks.length > 1 ? `${b.label}: ${l}` : l)));
     const shown = lines.slice(0, maxLines).map((l) => clip(l, maxChars));
-    if (lines.length > maxLines) shown.push(`… and ${lines.length - maxLines} more in the full pack`);
+    if (lines.length > maxLines) shown.push(`… and ${lines.length - maxLines} more in the review pack emailed to you`);
     return { heading: `${s.clause} ${s.heading}`, lines: shown };
   });
 }

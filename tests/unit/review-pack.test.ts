@@ -88,7 +88,7 @@ describe('compilePack', () => {
     const adequacy = pack.sections.at(-1)!;
     expect(adequacy.blocks.map((b) => b.label)).toEqual(['Financial', 'Human', 'Equipment', 'Infrastructure technology']);
     expect(adequacy.blocks).toHaveLength(RESOURCE_CATEGORIES.length);
-    expect(adequacy.blocks[1].lines[1]).toBe('1 request in this category since the last review.');
+    expect(adequacy.blocks[1].lines).toEqual(['Are the human resources the ISMS needs adequate and available? (1 resource request in this category since the last review)']);
   });
 
   it('summarises each section in a few clipped lines for emails and the decision page', () => {
@@ -106,7 +106,7 @@ describe('compilePack', () => {
     expect(c.lines).toHaveLength(5);
     expect(c.lines[0]).toHaveLength(160);
     expect(c.lines[0].endsWith('…')).toBe(true);
-    expect(c.lines[4]).toBe('… and 2 more in the full pack');
+    expect(c.lines[4]).toBe('… and 2 more in the review pack emailed to you');
     expect(summary.find((s) => s.heading.startsWith('9.3.2 b)'))!.lines[0]).toMatch(/^External: NIS2/);
   });
 });
