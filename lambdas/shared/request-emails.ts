@@ -85,7 +85,7 @@ export function approvalEmail(opts: {
 <p>${levelLine}</p>
 ${why.map((w) => html`<p>${w}</p>`)}
 ${summaryHtml(request)}
-<p><a href="${url}" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">Review and decide</a></p>
+<p><a href="${url}" target="_blank" rel="noopener noreferrer" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">Review and decide</a></p>
 <p style="font-size: 0.9em; color: #555">The link opens a page where you approve or reject, with a comment; opening it decides nothing. ${expires} Do not forward this email.</p>
 <h4 style="margin-bottom: 4px">Approval route</h4>
 <ol style="margin-top: 0">${route.map((r) => (r.current ? html`<li><strong>${r.text.replace(/^\d+\. /, '')}</strong></li>` : html`<li>${r.text.replace(/^\d+\. /, '')}</li>`))}</ol>

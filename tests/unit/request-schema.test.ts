@@ -84,7 +84,7 @@ describe('request emails', () => {
     expect(email.html).not.toContain('<script>');
     expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; laptops');
     expect(email.html).toContain('Tom &amp; Jerry &quot;need&quot; them');
-    expect(email.html).toContain('href="https://d.example/decisions/abc?k=s3cret&amp;x=1"');
+    expect(email.html).toContain('href="https://d.example/decisions/abc?k=s3cret&amp;x=1" target="_blank" rel="noopener noreferrer"');
     expect(email.text).toContain('<script>alert(1)</script> laptops');
     expect(email.text).toContain('https://d.example/decisions/abc?k=s3cret&x=1');
     expect(email.text).toContain('level 2 of 2');
