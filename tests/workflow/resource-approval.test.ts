@@ -19,10 +19,23 @@ const OONA = 'oona.byrne@example.com'; // level 1, from 0 (escalation: Clara)
 const FARID = 'farid.haddad@example.com'; // level 2, from 10 000 (escalation: Clara)
 const CLARA = 'clara.weber@example.com'; // level 3, from 100 000 (escalation: Board Office)
 const IRENE = 'irene.schulz@example.com'; // ISMS manager
+// A policy where the CFO is also their own level's escalation contact: a CFO request from 1 000 has nobody to approve it.
+const strict = testUnit({
+  id: 'ra-strict',
+  reminders: { interval: '60s', maximum: 1 },
+  decisionLinkLifetime: '300s',
+  resourceApproval: {
+    currency: 'EUR',
+    levels: [
+      { name: 'ISMS sponsor', fromAmount: 0, approver: { name: 'Oona Byrne', email: OONA }, escalationContact: { name: 'Clara Weber', email: CLARA } },
+      { name: 'Chief Financial Officer', fromAmount: 1000, approver: { name: 'Farid Haddad', email: FARID }, escalationContact: { name: 'Farid Haddad', email: FARID } },
+    ],
+  },
+});
 
 let lr: LocalRuntime;
 beforeAll(async () => {
-  lr = await startLocalRuntime({ units: [calm, quick], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+  lr = await startLocalRuntime({ units: [calm, quick, strict], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
 });
 afterAll(async () => {
   await lr?.close();
@@ -196,6 +209,25 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect((await mailsAbout(title)).filter((e) => to(e, FARID) && !/approved/.test(e.subject))).toEqual([]);
     const rerouted = (await events(calm.id, id)).find((e) => e.type === 'request.rerouted');
     expect(rerouted?.detail).toMatchObject({ level: 1, from: FARID, to: CLARA, reason: expect.stringMatching(/A\.5\.3/) });
+  });
+
+  it('unroutable: when the escalation contact is the requester too, the request is rejected at once, saying why', async () => {
+    const title = 'Unroutable: CFO budget line';
+    const id = await submitted(strict.id, { title, amount: '5000', requester: FARID, category: 'financial' });
+    const done = await finished(strict.id, id);
+    expect(JSON.parse(done.output!).status).toBe('rejected');
+    const item = await requestItem(strict.id, id);
+    expect(item).toMatchObject({ status: 'rejected', outcomeReason: expect.stringMatching(/unroutable.*segregation of duties/) });
+    const mails = await until('outcome email', async () => {
+      const m = await mailsAbout(title);
+      return m.length > 0 && m;
+    });
+    expect(mails.map((m) => m.destination.to)).toEqual([[FARID]]);
+    expect(mails[0].subject).toMatch(/rejected/);
+    expect(mails[0].body.text).toMatch(/Reason: unroutable/);
+    const types = (await events(strict.id, id)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['request.unroutable', 'request.rejected']));
+    expect(types).not.toContain('link.issued');
   });
 
   it('reminder then approval: a further link to the same decision works', async () => {
