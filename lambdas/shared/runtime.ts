@@ -34,9 +34,14 @@ export interface Runtime {
 }
 
 const cache = new Map<string, Runtime>();
+/** Everything a Runtime is built from: locally many functions of many units share one process and this cache. */
+const ENV_KEYS: readonly (keyof HandlerEnv)[] = [
+  'TABLE_NAME', 'BU_CONFIG', 'DECISION_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL',
+  'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL_SFN', 'AWS_REGION',
+];
 
 export function runtimeFrom(env: Record<string, string | undefined>, overrides: Partial<Runtime> = {}): Runtime {
-  const key = JSON.stringify([env.TABLE_NAME, env.BU_CONFIG, env.DECISION_BASE_URL, env.AWS_ENDPOINT_URL_DYNAMODB, env.AWS_ENDPOINT_URL_SES, env.AWS_ENDPOINT_URL_SFN]);
+  const key = JSON.stringify(ENV_KEYS.map((k) => env[k]));
   const cached = cache.get(key);
   if (cached && Object.keys(overrides).length === 0) return cached;
   if (!env.TABLE_NAME || !env.BU_CONFIG) throw new Error('TABLE_NAME and BU_CONFIG must be set in the function environment');
@@ -52,7 +57,12 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
     }),
     ses: new SESClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_SES }),
     sfn: new SFNClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_SFN }),
-    logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'isms-leadership', persistentKeys: { bu: config.id } }),
+    logger: new Logger({
+      serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'isms-leadership',
+      // Powertools reads process.env by itself; locally many units share one process, so pass the level explicitly.
+      logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO',
+      persistentKeys: { bu: config.id },
+    }),
     now: () => new Date(),
     ...overrides,
   };

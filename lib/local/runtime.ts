@@ -35,6 +35,8 @@ export interface LocalRuntimeOptions {
   /** Fire each unit's review schedule in its time zone while running. @default false */
   scheduler?: boolean;
   log?: (line: string) => void;
+  /** Powertools log level of the handlers. @default 'WARN' (INFO is the deployed default; locally it drowns the console) */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export interface StoredEmail {
@@ -170,6 +172,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         AWS_ENDPOINT_URL_SES: urls.ses,
         AWS_ENDPOINT_URL_SFN: urls.stepFunctions,
         AWS_REGION: LOCAL_REGION,
+        POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
       };
       const decisionBaseUrl = `${urls.decisions}/${unit.id}`;
       const substitutions: Record<string, string> = { TableName: table };
@@ -192,7 +195,6 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         TABLE_NAME: table,
         BU_CONFIG: JSON.stringify(unit),
         DECISION_BASE_URL: decisionBaseUrl,
-        POWERTOOLS_LOG_LEVEL: 'WARN',
         ...endpoints,
       });
       localUnits.push({ unit, tableName: table, stateMachineArns, runtime });

@@ -1,0 +1,193 @@
+// A person reads the email in the local web inbox, follows the link, confirms on the page, and the workflow moves.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { businessUnitSchema } from '../../lib/config';
+import { createCliContext, type LocalState } from '../../lib/cli/context';
+import { submitCommand } from '../../lib/cli/request-commands';
+import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
+import { keys } from '../../lambdas/shared/keys';
+import { startReviewInput } from '../../lambdas/shared/review';
+import { testUnit } from '../support/local-aws';
+
+const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
+const EVIL_TITLE = '<img src=x onerror=alert(1)>';
+const APPROVER = 'oona.byrne@example.com'; // level 1 approver and a top manager in the EMEA example
+
+// Long intervals: no reminder may race the person's click in this test.
+const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('deciding in a real browser', () => {
+  let runtime: LocalRuntime;
+  let browser: Browser;
+  let context: BrowserContext;
+  const dialogs: string[] = [];
+  const pagesSeen: string[] = [];
+  const logLines: string[] = [];
+  const tokens = new Set<string>();
+  const restoreWrites: Array<() => void> = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // Everything the handlers log goes through stdout/stderr; keep it to look for task tokens afterwards.
+    for (const stream of [process.stdout, process.stderr]) {
+      const write = stream.write.bind(stream);
+      stream.write = ((chunk: any, ...rest: any[]) => {
+        logLines.push(String(chunk));
+        return write(chunk, ...rest);
+      }) as typeof stream.write;
+      restoreWrites.push(() => (stream.write = write));
+    }
+    runtime = await startLocalRuntime({
+      units: [unit],
+      ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 },
+      log: (l) => logLines.push(l),
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    context = await browser.newContext({ viewport: { width: 390, height: 844 } }); // a phone
+    context.on('page', (p) => p.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss())));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.close();
+    restoreWrites.forEach((r) => r());
+  });
+
+  /** Opens the inbox, shows the HTML of the newest email to `to` whose subject matches, and follows its link. */
+  async function followLinkFromInbox(to: string, subject: RegExp, shot: string): Promise<Page> {
+    const email = await waitFor(`an email to ${to}`, async () =>
+      (await runtime.emails()).reverse().find((e: StoredEmail) => e.destination.to.includes(to) && subject.test(e.subject)),
+    );
+    const inbox = await context.newPage();
+    inbox.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
+    await inbox.goto(runtime.urls.inbox);
+    const card = inbox.locator('.email', { hasText: email.subject }).filter({ hasText: to }).first();
+    await card.getByRole('button', { name: 'Toggle HTML view' }).click();
+    const frame = inbox.frameLocator(`[id="${email.messageId}-html-iframe"]`);
+    const link = frame.getByRole('link', { name: /decide/i }).first();
+    await link.waitFor();
+    await inbox.screenshot({ path: path.join(ARTIFACTS, `${shot}-inbox.png`), fullPage: true });
+    // Mail links open in a new tab, as in a mail client; the decision page refuses to be framed.
+    const [page] = await Promise.all([context.waitForEvent('page'), link.click()]);
+    await page.waitForLoadState('domcontentloaded');
+    await inbox.close();
+    return page;
+  }
+
+  it('approves a resource request: the title stays text, the decision is recorded, the workflow ends approved', async () => {
+    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'isms-e2e-')), 'runtime.json');
+    const state: LocalState = {
+      pid: process.pid,
+      urls: runtime.urls,
+      units: { [unit.id]: { tableName: runtime.units[0].tableName, stateMachineArns: runtime.units[0].stateMachineArns } },
+    };
+    writeFileSync(stateFile, JSON.stringify(state));
+    const out: string[] = [];
+    const ctx = createCliContext({ local: true, localStateFile: stateFile, out: (l) => out.push(l), err: () => {} });
+    const code = await submitCommand.run(
+      ['--bu', unit.id, '--category', 'equipment', '--title', EVIL_TITLE, '--justification', `Needed because ${EVIL_TITLE}`,
+        '--amount', '500', '--currency', 'EUR', '--requester', 'irene.schulz@example.com', '--local'],
+      ctx,
+    );
+    expect(code).toBe(0);
+    const requestId = out[0].trim();
+
+    const page = await followLinkFromInbox(APPROVER, /./, 'request');
+    pagesSeen.push(await page.content());
+    await expect.poll(() => page.locator('h1').textContent()).toBeTruthy();
+    // The hostile title is shown as text and never became an element.
+    expect(await page.locator('main').textContent()).toContain(EVIL_TITLE);
+    expect(await page.locator('img').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'request-confirm.png'), fullPage: true });
+
+    await page.getByLabel(/^approve/i).check();
+    await page.getByLabel(/comment/i).fill('Fine by me <b>really</b>');
+    await page.getByRole('button', { name: /record my decision/i }).click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(await page.locator('h1').textContent()).toMatch(/decision recorded/i);
+    pagesSeen.push(await page.content());
+    await page.screenshot({ path: path.join(ARTIFACTS, 'request-recorded.png'), fullPage: true });
+
+    const rt = runtime.units[0].runtime;
+    const decisions = await rt.ddb.send(
+      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':d': 'DECISION#' } }),
+    );
+    expect(decisions.Items).toHaveLength(1);
+    expect(decisions.Items![0]).toMatchObject({ choice: 'approve', comment: 'Fine by me <b>really</b>', recipient: { email: APPROVER } });
+
+    const arn = runtime.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${requestId}`;
+    const status = await waitFor('the request workflow to finish', async () => {
+      const d = await runtime.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return d.status === 'RUNNING' ? undefined : d.status;
+    });
+    expect(status).toBe('SUCCEEDED');
+    const request = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(requestId) }));
+    expect(request.Item?.status).toBe('approved');
+    await page.close();
+  });
+
+  it('records a top manager’s review decision with a resource-adequacy answer per category', async () => {
+    const { name, input } = startReviewInput(unit, '2026-Q4', 'e2e');
+    await runtime.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: runtime.units[0].stateMachineArns['management-review'], name, input: JSON.stringify(input) }),
+    );
+    const rt = runtime.units[0].runtime;
+    // The workflow stores its task token while it waits; keep it to prove it never reached a page, an email or a log.
+    const token = await waitFor('the review to wait for decisions', async () => {
+      const item = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.review(`${unit.id}#2026-Q4`), ConsistentRead: true }));
+      return item.Item?.taskToken as string | undefined;
+    });
+    tokens.add(token);
+
+    const page = await followLinkFromInbox('clara.weber@example.com', /review/i, 'review');
+    pagesSeen.push(await page.content());
+    await page.screenshot({ path: path.join(ARTIFACTS, 'review-confirm.png'), fullPage: true });
+    await page.getByLabel(/^approve/i).check();
+    for (const fieldset of await page.locator('fieldset', { hasText: /financial|human|equipment|infrastructure/i }).all()) {
+      const choice = (await fieldset.textContent())?.match(/human/i) ? /^inadequate/i : /^adequate/i;
+      await fieldset.getByLabel(choice).check();
+    }
+    await page.getByRole('button', { name: /record my decision/i }).click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(await page.locator('h1').textContent()).toMatch(/decision recorded/i);
+    pagesSeen.push(await page.content());
+    await page.screenshot({ path: path.join(ARTIFACTS, 'review-recorded.png'), fullPage: true });
+
+    const decisions = await rt.ddb.send(
+      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': keys.review(`${unit.id}#2026-Q4`).pk, ':d': 'DECISION#' } }),
+    );
+    expect(decisions.Items).toHaveLength(1);
+    expect(decisions.Items![0]).toMatchObject({
+      choice: 'approve',
+      recipient: { email: 'clara.weber@example.com' },
+      resourceAdequacy: { financial: 'adequate', human: 'inadequate', equipment: 'adequate', 'infrastructure-technology': 'adequate' },
+    });
+    await page.close();
+  });
+
+  it('never opened a dialog, and no task token reached an email, a page or a log line', async () => {
+    expect(dialogs).toEqual([]);
+    expect(tokens.size).toBeGreaterThan(0);
+    const emails = JSON.stringify(await runtime.emails());
+    const everything = [emails, ...pagesSeen, ...logLines].join('\n');
+    for (const token of tokens) expect(everything.includes(token)).toBe(false);
+  });
+});
