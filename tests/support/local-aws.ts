@@ -57,6 +57,8 @@ export async function testRuntime(opts: {
   unit?: BusinessUnitConfig;
   decisionBaseUrl?: string;
   now?: () => Date;
+  /** @default 'WARN': tests that assert on log lines ask for 'INFO'. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }): Promise<Runtime> {
   const tableName = `test-${randomBytes(6).toString('hex')}`;
   const ddb = new DynamoDBClient({ endpoint: opts.dynamoEndpoint, region: 'us-east-1' });
@@ -69,7 +71,7 @@ export async function testRuntime(opts: {
     AWS_ENDPOINT_URL_SES: opts.sesEndpoint ?? 'http://127.0.0.1:9',
     AWS_ENDPOINT_URL_SFN: opts.sfnEndpoint ?? 'http://127.0.0.1:9',
     AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
   };
   return runtimeFrom(env, opts.now ? { now: opts.now } : {});
 }

@@ -67,7 +67,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => sfn.server.listen(0, '127.0.0.1', r));
   const sfnEndpoint = `http://127.0.0.1:${(sfn.server.address() as AddressInfo).port}`;
   clock = new Date('2026-11-27T10:00:00.000Z');
-  rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint, sfnEndpoint, now: () => clock });
+  rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint, sfnEndpoint, now: () => clock, logLevel: 'INFO' });
   // Every log line the endpoint writes, to prove no secret or token ever reaches one.
   const capture = (stream: NodeJS.WriteStream) => {
     const original = stream.write.bind(stream);
