@@ -5,12 +5,12 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { loadBusinessUnits, type BusinessUnitConfig } from '../config';
 import { definitionText, substitute, WORKFLOWS } from '../definitions';
 import { arnPlaceholder, FUNCTIONS, functionEnvironment, functionName, type FunctionSpec, type WorkflowName } from '../functions';
-import { createTableInput, tableName } from '../table-schema';
+import { createTableInput, TABLE_SCHEMA, tableName } from '../table-schema';
 import { stateMachineName } from '../workflow';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import { createLocalStepFunctions } from './step-functions';
@@ -107,6 +107,12 @@ async function ensureTable(ddb: DynamoDBClient, name: string): Promise<void> {
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
     await ddb.send(new CreateTableCommand(createTableInput(name)));
+    try {
+      await ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true } }));
+    } catch (err) {
+      // dynalite has no UpdateTimeToLive; DynamoDB Local has. Links check their expiry themselves either way.
+      if ((err as Error).name !== 'UnknownOperationException') throw err;
+    }
   }
 }
 

@@ -83,7 +83,7 @@ async function main(): Promise<number> {
 
   const { urls } = runtime;
   if (args.json) {
-    console.log(JSON.stringify({ ready: true, urls, units: state.units }));
+    console.log(JSON.stringify({ ready: true, pid: process.pid, urls, units: state.units }));
   } else {
     console.log(`
 isms-leadership is running locally (${runtime.units.map((u) => u.unit.id).join(', ')})

@@ -1,0 +1,81 @@
+// `npm start -- --json` as a user runs it: reaches ready, answers on every URL, stops cleanly on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const ROOT = path.join(import.meta.dirname, '..', '..');
+const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0'];
+let child: ChildProcess | undefined;
+
+function start(args: string[]): { proc: ChildProcess; ready: Promise<any>; exit: Promise<number | null>; stderr: () => string } {
+  const proc = spawn('npm', ['start', '--silent', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child = proc;
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const ready = new Promise<any>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    exit.then((code) => reject(new Error(`exited ${code} before ready: ${err}`)));
+  });
+  ready.catch(() => {}); // tests of failing starts await `exit` instead
+  return { proc, ready, exit, stderr: () => err };
+}
+
+afterEach(() => {
+  if (child && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+});
+
+describe('npm start', () => {
+  it('reaches ready with --json, answers on every URL, and exits 0 on SIGTERM', async () => {
+    const { proc, ready, exit } = start(['--json', '--no-reviews', ...FREE]);
+    const info = await ready;
+    expect(info.ready).toBe(true);
+    const { urls } = info;
+    expect(Object.keys(urls).sort()).toEqual(['decisions', 'dynamodb', 'inbox', 'ses', 'stepFunctions']);
+    for (const url of Object.values<string>(urls)) expect(new URL(url).hostname).toBe('127.0.0.1');
+
+    expect((await fetch(urls.inbox)).status).toBe(200);
+    expect((await (await fetch(`${urls.ses}/store`)).json()).emails).toEqual([]);
+    const notFound = await fetch(`${urls.decisions}/example-emea/decisions/nope?k=nope`);
+    expect(notFound.status).toBe(404);
+    expect(notFound.headers.get('cache-control')).toBe('no-store');
+    const creds = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const tables = await new DynamoDBClient({ endpoint: urls.dynamodb, region: 'us-east-1', credentials: creds }).send(new ListTablesCommand({}));
+    expect(tables.TableNames).toEqual(['isms-example-apac-evidence', 'isms-example-emea-evidence']);
+    const machines = await new SFNClient({ endpoint: urls.stepFunctions, region: 'us-east-1', credentials: creds }).send(new ListStateMachinesCommand({}));
+    expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual([
+      'isms-example-apac-management-review',
+      'isms-example-apac-resource-approval',
+      'isms-example-emea-management-review',
+      'isms-example-emea-resource-approval',
+    ]);
+
+    process.kill(info.pid, 'SIGTERM'); // the runtime itself (npm and tsx sit between it and us)
+    expect(await exit).toBe(0);
+    await expect(fetch(urls.inbox)).rejects.toThrow();
+  });
+
+  it('fails before starting anything when a port is in use, naming it', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = String((blocker.address() as { port: number }).port);
+    const { exit, stderr } = start(['--json', '--no-reviews', ...FREE.slice(0, 6), '--decisions-port', port]);
+    expect(await exit).toBe(1);
+    expect(stderr()).toContain(`Port ${port} (decisions) is in use`);
+    blocker.close();
+  });
+
+  it('refuses a bad port flag with what is allowed', async () => {
+    const { exit, stderr } = start(['--json', '--ses-port', 'eighty']);
+    expect(await exit).toBe(1);
+    expect(stderr()).toContain('--ses-port: "eighty" is not a port number (0-65535; 0 picks a free one)');
+  });
+});
