@@ -1,5 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // The isms CLI: starts reviews, submits review inputs and resource requests, locally (--local) or on AWS.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createCliContext, type CliCommand } from '../lib/cli/context';
 import { commands as reviewCommands } from '../lib/cli/review-commands';
 import { commands as requestCommands } from '../lib/cli/request-commands';
@@ -27,6 +29,8 @@ export async function main(argv: string[], io: { out?: (l: string) => void; err?
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bin/isms.ts')) {
+// Run when executed (directly, through npx's .bin symlink, or npm run), not when imported by tests.
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }

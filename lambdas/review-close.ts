@@ -7,7 +7,7 @@ import { keys } from './shared/keys';
 import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, tally, type Minutes, type ReviewOutcome } from './shared/review';
-import { minutesEmail, oneEach } from './shared/review-emails';
+import { minutesEmail } from './shared/review-emails';
 import { getMinutes, getPack, putOnce, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
@@ -70,7 +70,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   }
 
   if (!(review as { minutesEmailedAt?: string }).minutesEmailedAt) {
-    for (const copy of oneEach(minutesEmail(rt.config, minutes, stored))) await sendEmail(rt, copy);
+    await sendEmail(rt, minutesEmail(rt.config, minutes, stored));
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,

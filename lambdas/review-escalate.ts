@@ -7,7 +7,7 @@ import { keys } from './shared/keys';
 import { getLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { tally } from './shared/review';
-import { escalationEmail, oneEach } from './shared/review-emails';
+import { escalationEmail } from './shared/review-emails';
 import { isConditionFailure, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
@@ -42,7 +42,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const contacts = rt.config.escalationContacts.map((c) => c.email);
   if (!review.escalationEmailedAt) {
     const email = escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt });
-    for (const copy of oneEach(email)) await sendEmail(rt, copy);
+    await sendEmail(rt, email);
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,

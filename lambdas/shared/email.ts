@@ -10,16 +10,31 @@ export interface Email {
   text: string;
 }
 
-export async function sendEmail(rt: Runtime, email: Email): Promise<string | undefined> {
-  const result = await rt.ses.send(
-    new SendEmailCommand({
-      Source: rt.config.sender,
-      Destination: { ToAddresses: email.to, CcAddresses: email.cc },
-      Message: {
-        Subject: { Data: email.subject, Charset: 'UTF-8' },
-        Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
-      },
-    }),
-  );
-  return result.MessageId;
+/** Every recipient once (To and Cc together, compared without case). */
+export function recipients(email: Pick<Email, 'to' | 'cc'>): string[] {
+  const all = [...email.to, ...(email.cc ?? [])];
+  return all.filter((e, i) => all.findIndex((x) => x.toLowerCase() === e.toLowerCase()) === i);
+}
+
+/**
+ * Sends one copy per recipient: each person sees only their own address, each copy has its own message id
+ * for the evidence, and the local SES emulator (which keeps only the first address of a v1 SendEmail) shows
+ * every copy in the inbox. Returns the message ids in recipient order.
+ */
+export async function sendEmail(rt: Runtime, email: Email): Promise<string[]> {
+  const ids: string[] = [];
+  for (const to of recipients(email)) {
+    const result = await rt.ses.send(
+      new SendEmailCommand({
+        Source: rt.config.sender,
+        Destination: { ToAddresses: [to] },
+        Message: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+        },
+      }),
+    );
+    ids.push(result.MessageId ?? '');
+  }
+  return ids;
 }

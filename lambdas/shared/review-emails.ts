@@ -152,17 +152,10 @@ export function escalationEmail(args: {
  * One copy per recipient: nobody's reply goes to the whole board, a bounce affects one copy only, and the local
  * SES emulator (aws-ses-v2-local 2.10) keeps only the first address of a destination list.
  */
-export function oneEach(email: Email): Email[] {
-  const all = [...email.to, ...(email.cc ?? [])];
-  const unique = all.filter((e, i) => all.findIndex((x) => x.toLowerCase() === e.toLowerCase()) === i);
-  return unique.map((to) => ({ ...email, to: [to], cc: undefined }));
-}
-
 export function minutesEmail(unit: BusinessUnitConfig, minutes: Minutes, rendered?: { html: string; text: string }): Email {
-  const all = [...unit.topManagement.map((m) => m.email), unit.ismsManager.email];
-  const to = all.filter((e, i) => all.findIndex((x) => x.toLowerCase() === e.toLowerCase()) === i);
   return {
-    to,
+    // sendEmail sends each address one copy, once, whatever the case of its letters.
+    to: [...unit.topManagement.map((m) => m.email), unit.ismsManager.email],
     subject: minutesTitle(minutes),
     html: rendered?.html ?? renderMinutesHtml(minutes),
     text: rendered?.text ?? renderMinutesText(minutes),

@@ -35,7 +35,7 @@ afterEach(() => {
 
 describe('npm start', () => {
   it('reaches ready with --json, answers on every URL, and exits 0 on SIGTERM', async () => {
-    const { proc, ready, exit } = start(['--json', '--no-reviews', ...FREE]);
+    const { ready, exit } = start(['--json', '--no-reviews', ...FREE]);
     const info = await ready;
     expect(info.ready).toBe(true);
     const { urls } = info;
@@ -43,7 +43,7 @@ describe('npm start', () => {
     for (const url of Object.values<string>(urls)) expect(new URL(url).hostname).toBe('127.0.0.1');
 
     expect((await fetch(urls.inbox)).status).toBe(200);
-    expect((await (await fetch(`${urls.ses}/store`)).json()).emails).toEqual([]);
+    expect(((await (await fetch(`${urls.ses}/store`)).json()) as { emails: unknown[] }).emails).toEqual([]);
     const notFound = await fetch(`${urls.decisions}/example-emea/decisions/nope?k=nope`);
     expect(notFound.status).toBe(404);
     expect(notFound.headers.get('cache-control')).toBe('no-store');

@@ -157,9 +157,12 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(item.status).toBe('approved');
     expect(item.levels).toHaveLength(1);
     expect(item.levels[0]).toMatchObject({ outcome: 'approved', decidedBy: OONA });
-    const outcome = await until('outcome email', async () => (await mailsAbout(title)).find((e) => /approved/.test(e.subject)));
-    expect(outcome.destination.to).toEqual(['ann@example.com']);
-    expect(outcome.destination.cc).toEqual([IRENE]);
+    // One copy each for the requester and the ISMS manager.
+    const outcomes = await until('outcome emails', async () => {
+      const m = (await mailsAbout(title)).filter((e) => /approved/.test(e.subject));
+      return m.length === 2 && m;
+    });
+    expect(outcomes.map((m) => m.destination.to[0]).sort()).toEqual(['ann@example.com', IRENE]);
     const types = (await events(calm.id, id)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['request.submitted', 'link.issued', 'decision.recorded', 'request.approved']));
   });
@@ -218,11 +221,11 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(JSON.parse(done.output!).status).toBe('rejected');
     const item = await requestItem(strict.id, id);
     expect(item).toMatchObject({ status: 'rejected', outcomeReason: expect.stringMatching(/unroutable.*segregation of duties/) });
-    const mails = await until('outcome email', async () => {
+    const mails = await until('outcome emails', async () => {
       const m = await mailsAbout(title);
-      return m.length > 0 && m;
+      return m.length === 2 && m;
     });
-    expect(mails.map((m) => m.destination.to)).toEqual([[FARID]]);
+    expect(mails.map((m) => m.destination.to[0]).sort()).toEqual([FARID, IRENE]);
     expect(mails[0].subject).toMatch(/rejected/);
     expect(mails[0].body.text).toMatch(/Reason: unroutable/);
     const types = (await events(strict.id, id)).map((e) => e.type);
