@@ -43,7 +43,7 @@ export async function requireReview(rt: Runtime, reviewId: string): Promise<Stor
   return review;
 }
 
-async function queryAll<T>(rt: Runtime, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
+export async function queryAll<T>(rt: Runtime, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
   const items: T[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {

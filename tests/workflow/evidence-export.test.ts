@@ -1,0 +1,91 @@
+// The auditor's export: a real request decided on the local runtime comes out whole, and without secrets.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { businessUnitSchema } from '../../lib/config';
+import { createCliContext, type CliContext, type LocalState } from '../../lib/cli/context';
+import { evidenceExport } from '../../lib/cli/evidence-commands';
+import { submitCommand } from '../../lib/cli/request-commands';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
+import { testUnit } from '../support/local-aws';
+
+const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
+
+describe('isms evidence export', () => {
+  let runtime: LocalRuntime;
+  let ctx: CliContext;
+  let dir: string;
+  const out: string[] = [];
+  const err: string[] = [];
+  let requestId = '';
+  let secret = '';
+
+  beforeAll(async () => {
+    runtime = await startLocalRuntime({ units: [unit], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+    dir = mkdtempSync(path.join(tmpdir(), 'isms-evidence-'));
+    const state: LocalState = {
+      pid: process.pid,
+      urls: runtime.urls,
+      units: { [unit.id]: { tableName: runtime.units[0].tableName, stateMachineArns: runtime.units[0].stateMachineArns } },
+    };
+    writeFileSync(path.join(dir, 'runtime.json'), JSON.stringify(state));
+    ctx = createCliContext({ local: true, localStateFile: path.join(dir, 'runtime.json'), out: (l) => out.push(l), err: (l) => err.push(l) });
+
+    const args = ['--bu', unit.id, '--category', 'human', '--title', 'Security analyst', '--justification', 'SOC coverage at night',
+      '--amount', '900', '--currency', 'EUR', '--requester', 'irene.schulz@example.com', '--local'];
+    expect(await submitCommand.run(args, ctx)).toBe(0);
+    requestId = out.pop()!.trim();
+    let email;
+    for (let i = 0; i < 100 && !email; i++) {
+      email = (await runtime.emails()).find((e) => e.subject.includes('Security analyst'));
+      if (!email) await new Promise((r) => setTimeout(r, 100));
+    }
+    const link = new URL(email!.body.html!.match(/href="([^"]+)"/)![1].replace(/&amp;/g, '&'));
+    secret = link.searchParams.get('k')!;
+    const res = await fetch(link.origin + link.pathname, {
+      method: 'POST',
+      body: new URLSearchParams({ k: secret, choice: 'approve', comment: 'yes' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(303);
+    const executionArn = `${runtime.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:')}:${requestId}`;
+    for (let i = 0; i < 100; i++) {
+      const d = await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(() => runtime?.close());
+
+  it('exports the events of the range and every item of the request, with no task token, secret or hash', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const file = path.join(dir, 'evidence.json');
+    expect(await evidenceExport.run(['--bu', unit.id, '--from', month, '--to', month, '--out', file, '--local'], ctx)).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    const evidence = JSON.parse(text);
+    expect(evidence).toMatchObject({ format: 'isms-leadership/evidence-export@1', bu: unit.id, from: month, to: month });
+    const types = evidence.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['request.submitted', 'link.issued', 'decision.recorded', 'request.approved']));
+    const times = evidence.events.map((e: { at: string }) => e.at);
+    expect(times).toEqual([...times].sort());
+    const items = evidence.subjects[`REQUEST#${requestId}`];
+    expect(items.map((i: { kind: string }) => i.kind).sort()).toEqual(['decision', 'request']);
+    expect(items.find((i: { kind: string }) => i.kind === 'decision')).toMatchObject({ choice: 'approve', comment: 'yes', recipient: { email: 'oona.byrne@example.com' } });
+    expect(text).not.toContain('taskToken');
+    expect(text).not.toContain('secretHashes');
+    expect(text).not.toContain(secret);
+  });
+
+  it('refuses bad ranges and units, naming the flag, and reads nothing', async () => {
+    err.length = 0;
+    expect(await evidenceExport.run(['--bu', 'nope', '--from', '2026-13', '--to', '2026-01', '--local'], ctx)).toBe(2);
+    expect(err).toContain('--from: "2026-13" is not a month like "2026-11"');
+    expect(err.some((l) => l.startsWith('--bu: Unknown business unit "nope"'))).toBe(true);
+    err.length = 0;
+    expect(await evidenceExport.run(['--bu', unit.id, '--from', '2026-12', '--to', '2026-01', '--local'], ctx)).toBe(2);
+    expect(err).toContain('--from 2026-12 is after --to 2026-01');
+  });
+});
