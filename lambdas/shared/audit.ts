@@ -1,9 +1,8 @@
 // Append-only audit events: written once with a condition, never updated (decision 10).
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Runtime } from './runtime';
 import { gsi1, keys } from './keys';
+import { putOnce } from './store';
 
 export interface AuditEvent {
   /** e.g. review.opened, decision.recorded, reminder.sent, review.escalated, request.rerouted */
@@ -36,11 +35,5 @@ export function auditItem(rt: Runtime, event: AuditEvent) {
 
 /** Writes the event once; a retried write with the same eventId and time is harmless. */
 export async function recordEvent(rt: Runtime, event: AuditEvent): Promise<void> {
-  try {
-    await rt.ddb.send(
-      new PutCommand({ TableName: rt.tableName, Item: auditItem(rt, event), ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
-  } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
-  }
+  await putOnce(rt, auditItem(rt, event));
 }

@@ -1,6 +1,6 @@
 // The evidence export for an audit: audit events of a time range and every item of the reviews and requests they concern.
 import { GSI1, gsi1 } from './keys';
-import { queryAll } from './review-store';
+import { queryAll } from './store';
 import type { Runtime } from './runtime';
 
 /** Attributes that are secrets or workflow plumbing, never evidence: they never leave the table. */

@@ -1,10 +1,11 @@
 // Reads and once-only writes of RequestItems, and the link from a request to the review action it answers.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId } from '../../lib/period';
 import type { Runtime } from './runtime';
 import { WorkflowError } from './runtime';
 import { GSI1, gsi1, keys } from './keys';
 import { recordEvent } from './audit';
+import { isConditionFailure, putOnce } from './store';
 import type { RequestItem, RequestLevel } from './subjects';
 
 /** A level as stored: what the subject type has, plus the history of its decision. */
@@ -28,8 +29,6 @@ export type StoredRequest = Omit<RequestItem, 'levels'> & {
   answersActions?: string[];
 };
 
-const isConditionFailure = (err: unknown) => (err as Error)?.name === 'ConditionalCheckFailedException';
-
 export const requestPk = (requestId: string) => keys.request(requestId).pk;
 
 export async function getRequest(rt: Runtime, requestId: string): Promise<StoredRequest> {
@@ -39,15 +38,7 @@ export async function getRequest(rt: Runtime, requestId: string): Promise<Stored
 }
 
 /** Stores a new request once; false when the id is taken (the caller decides whether that is a retry or a clash). */
-export async function putNewRequest(rt: Runtime, item: StoredRequest): Promise<boolean> {
-  try {
-    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-    return true;
-  } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
-  }
-}
+export const putNewRequest = (rt: Runtime, item: StoredRequest): Promise<boolean> => putOnce(rt, item);
 
 /**
  * One conditional update of the request item; false when the condition does not hold (a retry of a step

@@ -1,8 +1,10 @@
 // DynamoDB access of the management review: the review item, inputs, pack, minutes, actions and requests.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId as reviewIdOf } from '../../lib/period';
 import { recordEvent } from './audit';
+import { getItem, putOnce, queryAll } from './store';
+// Re-exported: the review handlers import their store helpers from one place.
+export { getItem, isConditionFailure, putOnce, queryAll } from './store';
 import { GSI1, gsi1, keys, prefixes } from './keys';
 import type { Runtime } from './runtime';
 import { WorkflowError } from './runtime';
@@ -12,25 +14,8 @@ import type { RequestItem, ReviewItem } from './subjects';
 
 export type StoredReview = ReviewItem & { executionId?: string; packCompiledAt?: string; minutesEmailedAt?: string; outcome?: string };
 
-export function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
-}
 
-/** Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). */
-export async function putOnce(rt: Runtime, item: Record<string, unknown>): Promise<boolean> {
-  try {
-    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-    return true;
-  } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
-  }
-}
 
-export async function getItem<T>(rt: Runtime, key: { pk: string; sk: string }): Promise<T | undefined> {
-  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: key, ConsistentRead: true }));
-  return out.Item as T | undefined;
-}
 
 export async function getReview(rt: Runtime, reviewId: string): Promise<StoredReview | undefined> {
   return getItem<StoredReview>(rt, keys.review(reviewId));
@@ -43,16 +28,6 @@ export async function requireReview(rt: Runtime, reviewId: string): Promise<Stor
   return review;
 }
 
-export async function queryAll<T>(rt: Runtime, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
-  const items: T[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await rt.ddb.send(new QueryCommand({ TableName: rt.tableName, ...input, ExclusiveStartKey }));
-    items.push(...((out.Items ?? []) as T[]));
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
 
 /** Stores one submission of inputs (append-only: a resubmission is a new item) and its audit event. */
 export async function submitInputs(

@@ -1,18 +1,17 @@
 // A person reads the email in the local web inbox, follows the link, confirms on the page, and the workflow moves.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessUnitSchema } from '../../lib/config';
-import { createCliContext, type LocalState } from '../../lib/cli/context';
 import { submitCommand } from '../../lib/cli/request-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
 import { keys } from '../../lambdas/shared/keys';
 import { startReviewInput } from '../../lambdas/shared/review';
 import { testUnit } from '../support/local-aws';
+import { FREE_PORTS, localCliContext, until } from '../support/workflow';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
 const EVIL_TITLE = '<img src=x onerror=alert(1)>';
@@ -20,16 +19,6 @@ const APPROVER = 'oona.byrne@example.com'; // level 1 approver and a top manager
 
 // Long intervals: no reminder may race the person's click in this test.
 const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('deciding in a real browser', () => {
   let runtime: LocalRuntime;
@@ -54,7 +43,7 @@ describe('deciding in a real browser', () => {
     }
     runtime = await startLocalRuntime({
       units: [unit],
-      ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 },
+      ports: FREE_PORTS,
       log: (l) => logLines.push(l),
     });
     browser = await chromium.launch({
@@ -73,7 +62,7 @@ describe('deciding in a real browser', () => {
 
   /** Opens the inbox, shows the HTML of the newest email to `to` whose subject matches, and follows its link. */
   async function followLinkFromInbox(to: string, subject: RegExp, shot: string): Promise<Page> {
-    const email = await waitFor(`an email to ${to}`, async () =>
+    const email = await until(`an email to ${to}`, async () =>
       (await runtime.emails()).reverse().find((e: StoredEmail) => e.destination.to.includes(to) && subject.test(e.subject)),
     );
     const inbox = await context.newPage();
@@ -93,15 +82,8 @@ describe('deciding in a real browser', () => {
   }
 
   it('approves a resource request: the title stays text, the decision is recorded, the workflow ends approved', async () => {
-    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'isms-e2e-')), 'runtime.json');
-    const state: LocalState = {
-      pid: process.pid,
-      urls: runtime.urls,
-      units: { [unit.id]: { tableName: runtime.units[0].tableName, stateMachineArns: runtime.units[0].stateMachineArns } },
-    };
-    writeFileSync(stateFile, JSON.stringify(state));
     const out: string[] = [];
-    const ctx = createCliContext({ local: true, localStateFile: stateFile, out: (l) => out.push(l), err: () => {} });
+    const ctx = localCliContext(runtime, { out, err: [] });
     const code = await submitCommand.run(
       ['--bu', unit.id, '--category', 'equipment', '--title', EVIL_TITLE, '--justification', `Needed because ${EVIL_TITLE}`,
         '--amount', '500', '--currency', 'EUR', '--requester', 'irene.schulz@example.com', '--local'],
@@ -134,7 +116,7 @@ describe('deciding in a real browser', () => {
     expect(decisions.Items![0]).toMatchObject({ choice: 'approve', comment: 'Fine by me <b>really</b>', recipient: { email: APPROVER } });
 
     const arn = runtime.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${requestId}`;
-    const status = await waitFor('the request workflow to finish', async () => {
+    const status = await until('the request workflow to finish', async () => {
       const d = await runtime.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
       return d.status === 'RUNNING' ? undefined : d.status;
     });
@@ -151,7 +133,7 @@ describe('deciding in a real browser', () => {
     );
     const rt = runtime.units[0].runtime;
     // The workflow stores its task token while it waits; keep it to prove it never reached a page, an email or a log.
-    const token = await waitFor('the review to wait for decisions', async () => {
+    const token = await until('the review to wait for decisions', async () => {
       const item = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.review(`${unit.id}#2026-Q4`), ConsistentRead: true }));
       return item.Item?.taskToken as string | undefined;
     });

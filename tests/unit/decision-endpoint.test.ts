@@ -1,5 +1,6 @@
 // The decision endpoint handler against dynalite: every answer, its headers, no state change where there must be none.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../support/workflow';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -531,16 +532,6 @@ describe('on the local runtime: the emailed link survives mail scanners', () => 
     lr = await startLocalRuntime({ units: [unit], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
   });
   afterAll(async () => lr?.close());
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it('GETs and HEADs by scanners decide nothing; the people then decide through the page and the review completes', async () => {
     const local = lr.units[0];

@@ -1,15 +1,16 @@
 // The auditor's export: a real request decided on the local runtime comes out whole, and without secrets.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessUnitSchema } from '../../lib/config';
-import { createCliContext, type CliContext, type LocalState } from '../../lib/cli/context';
+import type { CliContext } from '../../lib/cli/context';
 import { evidenceExport } from '../../lib/cli/evidence-commands';
 import { submitCommand } from '../../lib/cli/request-commands';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { testUnit } from '../support/local-aws';
+import { FREE_PORTS, localCliContext, until } from '../support/workflow';
 
 const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
 
@@ -23,26 +24,16 @@ describe('isms evidence export', () => {
   let secret = '';
 
   beforeAll(async () => {
-    runtime = await startLocalRuntime({ units: [unit], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+    runtime = await startLocalRuntime({ units: [unit], ports: FREE_PORTS });
     dir = mkdtempSync(path.join(tmpdir(), 'isms-evidence-'));
-    const state: LocalState = {
-      pid: process.pid,
-      urls: runtime.urls,
-      units: { [unit.id]: { tableName: runtime.units[0].tableName, stateMachineArns: runtime.units[0].stateMachineArns } },
-    };
-    writeFileSync(path.join(dir, 'runtime.json'), JSON.stringify(state));
-    ctx = createCliContext({ local: true, localStateFile: path.join(dir, 'runtime.json'), out: (l) => out.push(l), err: (l) => err.push(l) });
+    ctx = localCliContext(runtime, { out, err });
 
     const args = ['--bu', unit.id, '--category', 'human', '--title', 'Security analyst', '--justification', 'SOC coverage at night',
       '--amount', '900', '--currency', 'EUR', '--requester', 'irene.schulz@example.com', '--local'];
     expect(await submitCommand.run(args, ctx)).toBe(0);
     requestId = out.pop()!.trim();
-    let email;
-    for (let i = 0; i < 100 && !email; i++) {
-      email = (await runtime.emails()).find((e) => e.subject.includes('Security analyst'));
-      if (!email) await new Promise((r) => setTimeout(r, 100));
-    }
-    const link = new URL(email!.body.html!.match(/href="([^"]+)"/)![1].replace(/&amp;/g, '&'));
+    const email = await until('the approval email', async () => (await runtime.emails()).find((e) => e.subject.includes('Security analyst')));
+    const link = new URL(email.body.html!.match(/href="([^"]+)"/)![1].replace(/&amp;/g, '&'));
     secret = link.searchParams.get('k')!;
     const res = await fetch(link.origin + link.pathname, {
       method: 'POST',
@@ -52,11 +43,7 @@ describe('isms evidence export', () => {
     });
     expect(res.status).toBe(303);
     const executionArn = `${runtime.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:')}:${requestId}`;
-    for (let i = 0; i < 100; i++) {
-      const d = await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (d.status !== 'RUNNING') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('the request to finish', async () => (await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING');
   });
   afterAll(() => runtime?.close());
 

@@ -1,12 +1,12 @@
 // The management review end to end on the local runtime: the real ASL, handlers, decision endpoint and SES inbox.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { FREE_PORTS, localCliContext, until } from '../support/workflow';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import type { CliContext } from '../../lib/cli/context';
 import { commands } from '../../lib/cli/review-commands';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import { reviewId } from '../../lib/period';
@@ -34,7 +34,7 @@ const BOARD = 'board-office-emea@example.com';
 
 let lr: LocalRuntime;
 beforeAll(async () => {
-  lr = await startLocalRuntime({ units: Object.values(units), ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+  lr = await startLocalRuntime({ units: Object.values(units), ports: FREE_PORTS });
 });
 afterAll(async () => {
   await lr?.close();
@@ -42,37 +42,12 @@ afterAll(async () => {
 
 const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
 
-function cliContext(lines: { out: string[]; err: string[] }): CliContext {
-  return {
-    unit: (id) => {
-      const u = lr.units.find((x) => x.unit.id === id);
-      if (!u) throw new Error(`Unknown business unit "${id}". Known units: ${lr.units.map((x) => x.unit.id).join(', ')}`);
-      return u.unit;
-    },
-    local: true,
-    sfn: lr.sfn,
-    stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
-    runtime: (id) => unitOf(id).runtime,
-    out: (l) => lines.out.push(l),
-    err: (l) => lines.err.push(l),
-  };
-}
 
 async function cli(name: string, args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const lines = { out: [] as string[], err: [] as string[] };
   const command = commands.find((c) => c.name === name)!;
-  const code = await command.run([...args, '--local'], cliContext(lines));
+  const code = await command.run([...args, '--local'], localCliContext(lr, lines));
   return { code, ...lines };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Emails about one unit's review of a period (subjects name the unit and the period), oldest first. */

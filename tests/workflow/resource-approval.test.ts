@@ -1,11 +1,11 @@
 // The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FREE_PORTS, localCliContext, until } from '../support/workflow';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId } from '../../lib/period';
 import { actionItem, type Minutes } from '../../lambdas/shared/review';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import type { CliContext } from '../../lib/cli/context';
 import { submitCommand } from '../../lib/cli/request-commands';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
@@ -35,7 +35,7 @@ const strict = testUnit({
 
 let lr: LocalRuntime;
 beforeAll(async () => {
-  lr = await startLocalRuntime({ units: [calm, quick, strict], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+  lr = await startLocalRuntime({ units: [calm, quick, strict], ports: FREE_PORTS });
 });
 afterAll(async () => {
   await lr?.close();
@@ -43,37 +43,12 @@ afterAll(async () => {
 
 const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
 
-function cliContext(lines: { out: string[]; err: string[] }): CliContext {
-  return {
-    unit: (id) => {
-      const u = lr.units.find((x) => x.unit.id === id);
-      if (!u) throw new Error(`Unknown business unit "${id}". Known units: ${lr.units.map((x) => x.unit.id).join(', ')}`);
-      return u.unit;
-    },
-    local: true,
-    sfn: lr.sfn,
-    stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
-    runtime: (id) => unitOf(id).runtime,
-    out: (l) => lines.out.push(l),
-    err: (l) => lines.err.push(l),
-  };
-}
 
 async function submit(unitId: string, fields: Record<string, string | null>): Promise<{ code: number; out: string[]; err: string[] }> {
   const lines = { out: [] as string[], err: [] as string[] };
   const args = Object.entries({ bu: unitId, category: 'equipment', justification: 'Needed for the ISMS.', currency: 'EUR', ...fields }).flatMap(([k, v]) => (v === null ? [] : [`--${k}`, v]));
-  const code = await submitCommand.run([...args, '--local'], cliContext(lines));
+  const code = await submitCommand.run([...args, '--local'], localCliContext(lr, lines));
   return { code, ...lines };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Emails of one request (its title is unique per test), oldest first. */

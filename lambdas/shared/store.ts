@@ -1,0 +1,35 @@
+// The few DynamoDB moves every workflow makes: write once, read consistently, query every page.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Runtime } from './runtime';
+
+export function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). */
+export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
+  try {
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+export async function getItem<T>(rt: Runtime, key: { pk: string; sk: string }): Promise<T | undefined> {
+  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: key, ConsistentRead: true }));
+  return out.Item as T | undefined;
+}
+
+export async function queryAll<T>(rt: Runtime, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
+  const items: T[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await rt.ddb.send(new QueryCommand({ TableName: rt.tableName, ...input, ExclusiveStartKey }));
+    items.push(...((out.Items ?? []) as T[]));
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}

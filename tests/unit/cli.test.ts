@@ -1,0 +1,39 @@
+// The CLI's front door: usage, unknown commands, and --local when no runtime is running.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../bin/isms';
+import { createCliContext, readLocalState } from '../../lib/cli/context';
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('isms', () => {
+  it('lists every command when called without one, and exits 0', async () => {
+    const { code, out } = await run([]);
+    expect(code).toBe(0);
+    for (const c of ['review start', 'inputs submit', 'request submit', 'request status', 'evidence export']) expect(out).toContain(c);
+  });
+
+  it('refuses an unknown command with the list, exit 2', async () => {
+    const { code, err } = await run(['review stop']);
+    expect(code).toBe(2);
+    expect(err).toContain('Usage: isms <command>');
+  });
+
+  it('--local without a running `npm start` says how to start one', () => {
+    const missing = path.join(mkdtempSync(path.join(tmpdir(), 'isms-cli-')), 'runtime.json');
+    expect(() => createCliContext({ local: true, localStateFile: missing })).toThrow('No local runtime is running');
+  });
+
+  it('--local with a state file of a stopped runtime names its pid', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'isms-cli-')), 'runtime.json');
+    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 7, urls: {}, units: {} }));
+    expect(() => readLocalState(file)).toThrow(`(pid ${2 ** 22 + 7}) is not running`);
+  });
+});
