@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
 import { PERIOD_PATTERN, nextPeriod, periodOf, periodStart, reviewId as reviewIdOf } from '../../lib/period';
+import { nextFire } from '../../lib/schedule';
 import { html, type SafeHtml } from './html';
 import { gsi1, keys } from './keys';
 import type { Adequacy, Choice, DecisionRecord } from './links';
@@ -347,9 +348,24 @@ export const OUTCOME_TEXT: Record<ReviewOutcome, string> = {
   'not-held-on-time': 'Not held on time: the decision links expired before the quorum of approvals was reached.',
 };
 
+
+/**
+ * Actions are due at the next review: the unit's next scheduled review after the minutes are written (a
+ * review closed late must not get actions that are already overdue), or the start of the next period
+ * when the schedule is not a cron expression.
+ */
+export function nextReviewDate(unit: Pick<BusinessUnitConfig, 'reviewSchedule' | 'timeZone'>, period: string, closedAt: string): string {
+  const fallback = periodStart(nextPeriod(period));
+  if (!unit.reviewSchedule.startsWith('cron(')) return fallback;
+  const at = nextFire(unit.reviewSchedule, unit.timeZone, new Date(closedAt));
+  if (!at) return fallback;
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: unit.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return day > fallback ? day : fallback;
+}
+
 /** Deterministic: the same review, pack and decisions give the same minutes and action ids, so a retried close creates nothing twice. */
 export function buildMinutes(args: {
-  unit: Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'actionOwner'>;
+  unit: Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'actionOwner' | 'reviewSchedule' | 'timeZone'>;
   review: Pick<ReviewItem, 'reviewId' | 'period' | 'openedAt' | 'members' | 'requiredApprovals'>;
   pack: ReviewPack;
   decisions: DecisionRecord[];
@@ -374,7 +390,7 @@ export function buildMinutes(args: {
     notAssessed: members.filter((m) => !m.decision?.resourceAdequacy[category]).map((m) => m.name),
   }));
   const owner = unit.actionOwner ?? unit.ismsManager;
-  const dueDate = periodStart(nextPeriod(review.period));
+  const dueDate = nextReviewDate(unit, review.period, args.closedAt);
   const actions: MinutesAction[] = [];
   const nextId = () => `${review.reviewId}#A${actions.length + 1}`;
   for (const a of adequacy) {
@@ -396,7 +412,7 @@ export function buildMinutes(args: {
     actions.push({
       actionId: nextId(),
       title: `Address the changes requested by ${m.name}`,
-      detail: comment || `${m.name} requested changes without a comment; ask them what is needed.`,
+      detail: comment ? `${m.name} wrote: "${comment}"` : `${m.name} requested changes without a comment; ask them what is needed.`,
       owner,
       dueDate,
       source: { kind: 'changes-requested', by: m.name, decisionId: m.decisionId! },

@@ -1,6 +1,6 @@
 // Minutes of the management review: content, actions derived from the decisions, determinism and HTML escaping.
 import { describe, expect, it } from 'vitest';
-import { buildMinutes, compilePack, renderMinutesHtml, renderMinutesText, actionItem } from '../../lambdas/shared/review';
+import { buildMinutes, compilePack, renderMinutesHtml, renderMinutesText, actionItem, nextReviewDate } from '../../lambdas/shared/review';
 import type { DecisionRecord } from '../../lambdas/shared/links';
 import type { BusinessUnitConfig } from '../../lib/config';
 
@@ -8,7 +8,9 @@ const unit = {
   id: 'example-emea',
   name: 'Example <EMEA> & Co',
   ismsManager: { name: 'Irene Schulz', email: 'irene.schulz@example.com' },
-} as Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'actionOwner'>;
+  reviewSchedule: 'cron(0 9 1 1,4,7,10 ? *)',
+  timeZone: 'Europe/Berlin',
+} as Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'actionOwner' | 'reviewSchedule' | 'timeZone'>;
 
 const members = [
   { name: 'Clara Weber', email: 'clara@example.com', role: 'Managing Director', chair: true, decisionId: 'd0' },
@@ -62,7 +64,14 @@ describe('buildMinutes', () => {
       ['example-emea#2026-Q4#A2', 'Raise a resource request for infrastructure technology resources', '2027-01-01', 'irene.schulz@example.com'],
       ['example-emea#2026-Q4#A3', 'Address the changes requested by Farid Haddad', '2027-01-01', 'irene.schulz@example.com'],
     ]);
-    expect(minutes.actions[2].detail).toBe(decisions[1].comment);
+    expect(minutes.actions[2].detail).toBe(`Farid Haddad wrote: "${decisions[1].comment}"`);
+  });
+
+  it('makes actions due at the next review: the next period, or the next scheduled review when closed late', () => {
+    expect(nextReviewDate(unit, '2026-Q4', '2026-10-03T08:00:00.000Z')).toBe('2027-01-01');
+    // Closed in February for Q4: due at the April review, not on 1 January (already past).
+    expect(nextReviewDate(unit, '2026-Q4', '2027-02-10T08:00:00.000Z')).toBe('2027-04-01');
+    expect(nextReviewDate({ ...unit, reviewSchedule: 'rate(90 days)' }, '2026-Q4', '2027-02-10T08:00:00.000Z')).toBe('2027-01-01');
   });
 
   it('gives actions to the action owner when the unit names one, and a clear task when changes came without a comment', () => {

@@ -11,7 +11,7 @@ import { commands } from '../../lib/cli/review-commands';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import { reviewId } from '../../lib/period';
 import { keys, prefixes } from '../../lambdas/shared/keys';
-import type { ActionItem, Minutes } from '../../lambdas/shared/review';
+import { nextReviewDate, type ActionItem, type Minutes } from '../../lambdas/shared/review';
 import { getMinutes, getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { testUnit } from '../support/local-aws';
 
@@ -191,12 +191,15 @@ describe('management review workflow', () => {
     expect((await review(u, '2025-Q3'))!.status).toBe('not-approved');
 
     const actions = (await openActions(unitOf(u).runtime)).sort((a, b) => a.actionId.localeCompare(b.actionId));
-    expect(actions.map((a: ActionItem) => [a.actionId, a.title, a.owner.email, a.dueDate])).toEqual([
-      ['mr-changes#2025-Q3#A1', 'Raise a resource request for human resources', 'alex.owner@example.com', '2025-10-01'],
-      ['mr-changes#2025-Q3#A2', 'Raise a resource request for equipment resources', 'alex.owner@example.com', '2025-10-01'],
-      ['mr-changes#2025-Q3#A3', 'Address the changes requested by Farid Haddad', 'alex.owner@example.com', '2025-10-01'],
-    ]);
     const minutes: Minutes = (await getMinutes(unitOf(u).runtime, reviewId(u, '2025-Q3')))!.minutes;
+    // This 2025-Q3 review closes late (today), so its actions are due at the next scheduled review, not in the past.
+    const due = nextReviewDate(unitOf(u).unit, '2025-Q3', minutes.closedAt);
+    expect(due > minutes.closedAt.slice(0, 10)).toBe(true);
+    expect(actions.map((a: ActionItem) => [a.actionId, a.title, a.owner.email, a.dueDate])).toEqual([
+      ['mr-changes#2025-Q3#A1', 'Raise a resource request for human resources', 'alex.owner@example.com', due],
+      ['mr-changes#2025-Q3#A2', 'Raise a resource request for equipment resources', 'alex.owner@example.com', due],
+      ['mr-changes#2025-Q3#A3', 'Address the changes requested by Farid Haddad', 'alex.owner@example.com', due],
+    ]);
     expect(minutes.adequacy.find((a) => a.category === 'human')!.inadequate).toEqual(['Clara Weber', 'Oona Byrne']);
     expect((await events(u, '2025-Q3')).filter((e) => e.type === 'action.created')).toHaveLength(3);
     expect((await events(u, '2025-Q3')).filter((e) => e.type === 'review.inputs-submitted')).toHaveLength(2);
