@@ -89,7 +89,13 @@ const listen = (server: Server, port: number) =>
     server.once('error', reject);
     server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
   });
-const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+/** Closes now, not after keep-alive timeouts: a step aborted mid-request would otherwise hold dynalite open ~5 s. */
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 100).unref();
+  });
 
 export function localFunctionArn(unitId: string, fnId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName(unitId, fnId)}`;
