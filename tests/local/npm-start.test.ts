@@ -1,6 +1,8 @@
 // `npm start -- --json` as a user runs it: reaches ready, answers on every URL, stops cleanly on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -71,6 +73,16 @@ describe('npm start', () => {
     expect(await exit).toBe(1);
     expect(stderr()).toContain(`Port ${port} (decisions) is in use`);
     blocker.close();
+  });
+
+  it('fails before starting anything on a bad config, naming the file and field', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'isms-bad-config-'));
+    const unit = JSON.parse(readFileSync(path.join(ROOT, 'config', 'business-units', 'example-emea.json'), 'utf8'));
+    unit.topManagement[1].email = 'bob@';
+    writeFileSync(path.join(dir, 'emea.json'), JSON.stringify(unit));
+    const { exit, stderr } = start(['--json', '--no-reviews', ...FREE, '--config-dir', dir]);
+    expect(await exit).toBe(1);
+    expect(stderr()).toMatch(/emea\.json: topManagement\[1\]\.email: "bob@" is not an email address/);
   });
 
   it('refuses a bad port flag with what is allowed', async () => {
