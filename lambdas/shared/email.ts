@@ -1,6 +1,7 @@
 // Sends one email (HTML and plain text) from the unit's sender through SES.
 import { SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Runtime } from './runtime';
+import { html, type SafeHtml } from './html';
 
 export interface Email {
   to: string[];
@@ -37,4 +38,12 @@ export async function sendEmail(rt: Runtime, email: Email): Promise<string[]> {
     ids.push(result.MessageId ?? '');
   }
   return ids;
+}
+
+/**
+ * The one call to action of a decision email. It opens a new tab: mail clients do so anyway, and the
+ * decision page refuses to be framed (frame-ancestors 'none'), so it must not open inside a web inbox's frame.
+ */
+export function decisionButton(url: string, label = 'Review and decide'): SafeHtml {
+  return html`<p><a href="${url}" target="_blank" rel="noopener noreferrer" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">${label}</a></p>`;
 }

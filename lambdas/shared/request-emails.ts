@@ -1,7 +1,7 @@
 // The resource-approval emails (approval request, reminder, escalation, outcome), rendered as HTML and plain text with no AWS import.
 import type { BusinessUnitConfig } from '../../lib/config';
 import { html, type SafeHtml } from './html';
-import type { Email } from './email';
+import { decisionButton, type Email } from './email';
 import type { RequestItem, RequestLevel } from './subjects';
 import { formatAmount, type Outcome } from './request';
 
@@ -85,7 +85,7 @@ export function approvalEmail(opts: {
 <p>${levelLine}</p>
 ${why.map((w) => html`<p>${w}</p>`)}
 ${summaryHtml(request)}
-<p><a href="${url}" target="_blank" rel="noopener noreferrer" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">Review and decide</a></p>
+${decisionButton(url)}
 <p style="font-size: 0.9em; color: #555">The link opens a page where you approve or reject, with a comment; opening it decides nothing. ${expires} Do not forward this email.</p>
 <h4 style="margin-bottom: 4px">Approval route</h4>
 <ol style="margin-top: 0">${route.map((r) => (r.current ? html`<li><strong>${r.text.replace(/^\d+\. /, '')}</strong></li>` : html`<li>${r.text.replace(/^\d+\. /, '')}</li>`))}</ol>

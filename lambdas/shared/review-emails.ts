@@ -1,6 +1,6 @@
 // Emails of the management review (invitation, reminder, escalation, minutes): HTML and plain text, every value escaped.
 import type { BusinessUnitConfig } from '../../lib/config';
-import type { Email } from './email';
+import { decisionButton, type Email } from './email';
 import { html, type SafeHtml } from './html';
 import { minutesTitle, renderMinutesHtml, renderMinutesText, type Minutes, type PackSection, type ReviewPack } from './review';
 import type { ReviewItem, ReviewMember } from './subjects';
@@ -49,7 +49,7 @@ export function invitationEmail(args: {
       subject,
       html`<p>Dear ${member.name},</p>
 <p>The management review of the ISMS of ${unit.name} for ${review.period} is ready for your decision (ISO/IEC 27001 9.3). ${quorum}</p>
-<p><a href="${url}" target="_blank" rel="noopener noreferrer" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">Review and decide</a></p>
+${decisionButton(url)}
 <p>(Your personal link; it works until ${when(expiresAt)}; please do not forward it.)</p>
 <p>${WHAT_YOU_DECIDE}</p>
 <h2>Review pack</h2>
@@ -96,7 +96,7 @@ export function reminderEmail(args: {
       subject,
       html`<p>Dear ${member.name},</p>
 <p>The management review of ${unit.name} for ${review.period} still awaits your decision.</p>
-<p><a href="${url}" target="_blank" rel="noopener noreferrer" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">Review and decide</a></p>
+${decisionButton(url)}
 <p>(Your personal link; it works until ${when(expiresAt)}; the link in the first email works too.)</p>
 <p>${WHAT_YOU_DECIDE}</p>`,
     ),

@@ -7,6 +7,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadBusinessUnits, businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
 import { createTableInput } from '../../lib/table-schema';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
+import type { StoredEmail } from '../../lib/local/runtime';
 
 const require = createRequire(import.meta.url);
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -20,14 +21,7 @@ export async function startDynalite(): Promise<{ endpoint: string; close(): Prom
   return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-export interface StoredEmail {
-  messageId: string;
-  from: string;
-  destination: { to: string[]; cc: string[]; bcc: string[] };
-  subject: string;
-  body: { html?: string; text?: string };
-  at: number;
-}
+export type { StoredEmail };
 
 export async function startSesLocal(): Promise<{ endpoint: string; emails(): Promise<StoredEmail[]>; clear(): Promise<void>; close(): Promise<void> }> {
   const mod = require('aws-ses-v2-local');
