@@ -6,8 +6,9 @@ import { createCliContext, type CliCommand } from '../lib/cli/context';
 import { commands as reviewCommands } from '../lib/cli/review-commands';
 import { commands as requestCommands } from '../lib/cli/request-commands';
 import { commands as evidenceCommands } from '../lib/cli/evidence-commands';
+import { commands as actionCommands } from '../lib/cli/action-commands';
 
-const COMMANDS: CliCommand[] = [...reviewCommands, ...requestCommands, ...evidenceCommands];
+const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands];
 
 function usage(): string {
   return ['Usage: isms <command> [options] [--local]', '', 'Commands:', ...COMMANDS.map((c) => `  ${c.usage}`), '', '--local uses the runtime started by `npm start`; without it, the deployed stack of the unit.'].join('\n');
