@@ -1,7 +1,6 @@
 // `isms actions list`, `isms action close` and `isms review status`: follow up review actions and see where a review is.
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { PERIOD_PATTERN, periodOf, reviewId as reviewIdOf } from '../period';
+import { periodOf, reviewId as reviewIdOf } from '../period';
 import {
   ACTION_STATUS_FILTERS,
   ActionCloseError,
@@ -16,54 +15,9 @@ import {
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import type { DecisionRecord } from '../../lambdas/shared/links';
 import { getMinutes, getReview, queryAll } from '../../lambdas/shared/review-store';
-import type { BusinessUnitConfig } from '../config';
-import type { CliCommand, CliContext } from './context';
+import type { CliCommand } from './context';
+import { bu, parse, period } from './flags';
 
-const period = z.string().regex(PERIOD_PATTERN, { error: (iss) => `--period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` });
-const bu = z.string({ error: '--bu: is required (a business-unit id)' }).min(1, { error: '--bu: must not be empty' });
-
-/**
- * Parses flags strictly and checks the unit id, printing every problem as one line naming the flag
- * (a bad unit and a bad period are both reported). Returns the options and the unit, or undefined.
- * The same rules as review-commands.ts, so every review command answers bad flags alike.
- */
-function parse<T extends z.ZodType>(
-  args: string[],
-  options: Record<string, { type: 'string' | 'boolean' }>,
-  schema: T,
-  ctx: CliContext,
-  usage: string,
-): { opts: z.output<T>; unit: BusinessUnitConfig } | undefined {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    ctx.err((err as Error).message.replace(/\. To specify .*$/s, ''));
-    ctx.err(`usage: ${usage}`);
-    return undefined;
-  }
-  const problems: string[] = [];
-  let unit: BusinessUnitConfig | undefined;
-  if (typeof values.bu === 'string' && values.bu !== '') {
-    try {
-      unit = ctx.unit(values.bu);
-    } catch (err) {
-      problems.push(`--bu: ${(err as Error).message}`);
-    }
-  }
-  const result = schema.safeParse(values);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      problems.push(issue.message.startsWith('--') ? issue.message : `--${String(issue.path[0] ?? '')}: ${issue.message}`);
-    }
-  }
-  if (problems.length || !result.success || !unit) {
-    problems.forEach((p) => ctx.err(p));
-    ctx.err(`usage: ${usage}`);
-    return undefined;
-  }
-  return { opts: result.data, unit };
-}
 
 // ---------------------------------------------------------------- actions list
 
