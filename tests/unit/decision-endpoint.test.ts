@@ -246,7 +246,7 @@ describe('POST records exactly one decision', () => {
     clock = new Date('2026-11-27T10:05:00.000Z');
     const result = await unchanged({ path: links[0].path, query: new URL(`http://x/${res.headers.location}`).search.slice(1) }, 200);
     expect(result.body).toContain('<h1>Decision recorded</h1>');
-    expect(result.body).toMatch(/Recorded: <strong data-choice="approve">approve<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
+    expect(result.body).toMatch(/Recorded: <strong data-choice="approve">approved<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
     expect(result.body).toContain('Line &lt;two&gt;');
     expect(result.body).not.toContain('<form');
   });
@@ -359,7 +359,7 @@ describe('answers for every other case', () => {
     await handle(httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM, choice: 'request-changes' }) }));
     const res = await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }, 409);
     expect(res.body).toContain('<h1>Already decided</h1>');
-    expect(res.body).toMatch(/data-choice="request-changes">request changes<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
+    expect(res.body).toMatch(/data-choice="request-changes">changes requested<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
     // Even malformed, a repeated post is told what was decided.
     await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret }) }, 409);
   });
@@ -581,7 +581,7 @@ describe('on the local runtime: the emailed link survives mail scanners', () => 
       });
       expect(res.status).toBe(303);
       const result = await fetch(new URL(res.headers.get('location')!, action));
-      expect(await result.text()).toContain('Recorded: <strong data-choice="approve">approve</strong>');
+      expect(await result.text()).toContain('Recorded: <strong data-choice="approve">approved</strong>');
     }
     const done = await until('the review to finish', async () => {
       const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));

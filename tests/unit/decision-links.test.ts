@@ -128,7 +128,7 @@ describe('decision links on DynamoDB', () => {
     const replay = await handle({ ...event, body: formBody({ k: link.secret, ...REVIEW_FORM, choice: 'request-changes' }) });
     expect(replay.statusCode).toBe(409);
     expect(replay.body).toContain('Already decided');
-    expect(replay.body).toMatch(/Recorded: <strong data-choice="approve">approve<\/strong>/);
+    expect(replay.body).toMatch(/Recorded: <strong data-choice="approve">approved<\/strong>/);
     expect(await snapshot(rt)).toBe(before);
   });
 
