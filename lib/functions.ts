@@ -60,6 +60,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   request('remind', 'Reminds the approver of the current level', { table: 'readwrite', sendEmail: true, mintsLinks: true }),
   request('escalate', "Moves the current level's decision to its escalation contact with a new link", { table: 'readwrite', sendEmail: true, mintsLinks: true }),
   request('finish', 'Records the outcome and emails the requester and the ISMS manager', { table: 'readwrite', sendEmail: true }),
+  // Operations: called by an EventBridge rule (lib/operations.ts) on AWS, by the local Step Functions service locally.
+  {
+    id: 'workflow-failed',
+    entry: 'lambdas/workflow-failed.ts',
+    description: 'Records a workflow execution that failed, timed out or was stopped on its review or request, and tells the ISMS manager',
+    access: { table: 'readwrite', sendEmail: true },
+  },
 ];
 
 export function functionSpec(id: string): FunctionSpec {
@@ -71,6 +78,10 @@ export function functionSpec(id: string): FunctionSpec {
 /** review-open → ReviewOpenFunctionArn, the ASL placeholder for its ARN. */
 export function arnPlaceholder(id: string): string {
   return `${id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}FunctionArn`;
+}
+
+export function stateMachineName(unitId: string, workflow: WorkflowName): string {
+  return `isms-${unitId}-${workflow}`;
 }
 
 export function functionName(unitId: string, id: string): string {

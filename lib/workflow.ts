@@ -7,7 +7,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from './config';
 import { definitionText, placeholders } from './definitions';
-import { arnPlaceholder, type WorkflowName } from './functions';
+import { arnPlaceholder, stateMachineName, type WorkflowName } from './functions';
 import type { IsmsFunction } from './isms-function';
 
 export interface WorkflowProps {
@@ -17,9 +17,8 @@ export interface WorkflowProps {
   table: dynamodb.ITableV2;
 }
 
-export function stateMachineName(unitId: string, workflow: WorkflowName): string {
-  return `isms-${unitId}-${workflow}`;
-}
+// Defined with the catalogue (no CDK import), so handlers can recognise the unit's workflows too.
+export { stateMachineName } from './functions';
 
 /** DynamoDB optimized integrations a definition uses (arn:aws:states:::dynamodb:putItem → dynamodb:PutItem). */
 export function dynamoActionsUsed(text: string): string[] {

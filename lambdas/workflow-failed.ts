@@ -1,0 +1,177 @@
+// An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
+import { createHash } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { auditItem } from './shared/audit';
+import { sendEmail } from './shared/email';
+import { keys } from './shared/keys';
+import { getItem, isConditionFailure, putOnce } from './shared/store';
+import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import {
+  clip,
+  executionStatusChangeSchema,
+  identifySubject,
+  isFailedStatus,
+  workflowFailedEmail,
+  workflowOf,
+  type FailedSubject,
+} from './shared/workflow-failure';
+
+export interface WorkflowFailedResult {
+  /** The partition the audit event went to: the subject's, or WORKFLOW#<execution name>. */
+  subjectPk?: string;
+  /** False when this execution's event was already there (a redelivery). */
+  recorded: boolean;
+  /** True when this call marked the subject item (and so owns the one email). */
+  marked: boolean;
+  emailed: boolean;
+  ignored?: string;
+}
+
+/** Statuses in which a workflow still owes an outcome; any other (approved, not-approved, rejected, ...) is final and stays as it is. */
+const OPEN_STATUSES = {
+  review: ['open', 'awaiting-decisions', 'overdue'],
+  request: ['pending'],
+} as const;
+
+type SubjectItem = { pk: string; sk: string; status: string; executionId?: string; requester?: string };
+
+export const createHandler = (rt: Runtime) => async (event: unknown): Promise<WorkflowFailedResult> => {
+  const parsed = executionStatusChangeSchema.safeParse(event);
+  if (!parsed.success) throw new WorkflowError('InvalidEvent', `workflow-failed: ${z.prettifyError(parsed.error)}`);
+  const detail = parsed.data.detail;
+  const status = detail.status;
+  if (!isFailedStatus(status)) {
+    rt.logger.info('Execution did not fail; nothing to record', { executionArn: detail.executionArn, status });
+    return { recorded: false, marked: false, emailed: false, ignored: `status ${status}` };
+  }
+  const workflow = workflowOf(rt.config.id, detail.stateMachineArn);
+  // Another unit's (or any other) state machine: its evidence does not belong in this unit's table.
+  if (!workflow) throw new WorkflowError('UnknownStateMachine', `${detail.stateMachineArn} is not a workflow of unit "${rt.config.id}"`);
+
+  const { subject, problem } = identifySubject(rt.config, workflow, detail);
+  const key = subject?.kind === 'review' ? keys.review(subject.reviewId) : subject ? keys.request(subject.requestId) : undefined;
+  const item = key ? await getItem<SubjectItem>(rt, key) : undefined;
+  // Only the execution that owns the item speaks for it: a duplicate start of a review (another execution opened it)
+  // or a refused duplicate request failing says nothing about the subject's own workflow.
+  const owned = Boolean(item) && (subject?.kind === 'review' ? !item!.executionId || item!.executionId === detail.executionArn : detail.error !== 'DuplicateRequest');
+  const subjectPk = owned ? item!.pk : keys.workflow(detail.name).pk;
+
+  // The stop time keys the event with the execution ARN, so a redelivered event writes nothing new.
+  const at = new Date(detail.stopDate ?? (parsed.data.time ? Date.parse(parsed.data.time) : rt.now().getTime())).toISOString();
+  const failure = { status, error: detail.error ?? '', cause: clip(detail.cause ?? '', 4000) };
+  const recorded = await putOnce(
+    rt,
+    auditItem(rt, {
+      type: `${workflow === 'management-review' ? 'review' : 'request'}.workflow-failed`,
+      subjectPk,
+      actor: 'system',
+      at,
+      eventId: `workflow-failed-${createHash('sha256').update(detail.executionArn).digest('hex').slice(0, 24)}`,
+      detail: {
+        ...failure,
+        workflow,
+        executionArn: detail.executionArn,
+        executionName: detail.name,
+        stateMachineArn: detail.stateMachineArn,
+        startDate: detail.startDate == null ? undefined : new Date(detail.startDate).toISOString(),
+        stopDate: at,
+        ...subjectDetail(subject),
+        ...(problem ? { problem } : {}),
+        subjectFound: Boolean(item),
+        ...(item && !owned ? { ownedByAnotherExecution: true } : {}),
+        subjectStatus: item?.status,
+      },
+    }),
+  );
+
+  let marked = false;
+  if (item && owned && subject) marked = await mark(rt, subject.kind, item, detail.executionArn, at, failure);
+  // One email per execution: the conditional mark decides it; without an item, the first write of the event does.
+  const shouldEmail = marked || (!item && recorded);
+  if (!shouldEmail) {
+    if (!recorded) rt.logger.info('Failure already recorded', { executionArn: detail.executionArn, subjectPk });
+    return { subjectPk, recorded, marked, emailed: false };
+  }
+  const email = workflowFailedEmail({
+    unit: rt.config,
+    workflow,
+    detail: { ...detail, status },
+    at,
+    subject,
+    current: marked ? { status: item!.status, requester: item!.requester } : undefined,
+    problem,
+  });
+  try {
+    await sendEmail(rt, email);
+  } catch (err) {
+    // Give the claim back so that EventBridge's retry sends the email; the audit event stays (it is keyed).
+    if (marked) await release(rt, item!, detail.executionArn);
+    throw err;
+  }
+  rt.logger.warn('Workflow failure recorded and reported', { executionArn: detail.executionArn, subjectPk, status, error: failure.error });
+  return { subjectPk, recorded, marked, emailed: true };
+};
+
+function subjectDetail(subject: FailedSubject | undefined): Record<string, string> {
+  if (!subject) return {};
+  return subject.kind === 'review' ? { reviewId: subject.reviewId, period: subject.period } : { requestId: subject.requestId };
+}
+
+/** Marks the item once per execution, only while its status still waits for an outcome (a final status is never touched). */
+async function mark(
+  rt: Runtime,
+  kind: FailedSubject['kind'],
+  item: SubjectItem,
+  executionArn: string,
+  at: string,
+  failure: { status: string; error: string; cause: string },
+): Promise<boolean> {
+  const open = OPEN_STATUSES[kind];
+  const values: Record<string, unknown> = {
+    ':at': at,
+    ':err': clip(`${failure.status}${failure.error ? ` ${failure.error}` : ''}${failure.cause ? `: ${failure.cause}` : ''}`, 1000),
+    ':arn': executionArn,
+  };
+  open.forEach((s, i) => (values[`:s${i}`] = s));
+  const conditions = [
+    'attribute_exists(pk)',
+    `#s IN (${open.map((_s, i) => `:s${i}`).join(', ')})`,
+    '(attribute_not_exists(workflowFailedExecution) OR workflowFailedExecution <> :arn)',
+  ];
+  if (kind === 'review') conditions.push('(attribute_not_exists(executionId) OR executionId = :arn)');
+  try {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :err, workflowFailedExecution = :arn',
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+async function release(rt: Runtime, item: SubjectItem, executionArn: string): Promise<void> {
+  try {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: 'REMOVE workflowFailedExecution',
+        ConditionExpression: 'workflowFailedExecution = :arn',
+        ExpressionAttributeValues: { ':arn': executionArn },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+}
+
+export const handler = lambdaHandler(createHandler);
