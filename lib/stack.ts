@@ -1,4 +1,4 @@
-// One business unit's stack: evidence table, functions from the catalogue, decision API, both workflows, the schedule.
+// One business unit's stack: evidence table, functions from the catalogue, decision API, both workflows, the schedule, operations.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from './config';
@@ -8,6 +8,7 @@ import { IsmsFunction } from './isms-function';
 import { DecisionApi } from './decision-api';
 import { Workflow, stateMachineName } from './workflow';
 import { ReviewSchedule } from './review-schedule';
+import { Operations } from './operations';
 import { WORKFLOWS } from './definitions';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -55,7 +56,14 @@ export class IsmsLeadershipStack extends Stack {
     const fns = [...this.functions.values()];
     const review = new Workflow(this, 'ManagementReview', { workflow: 'management-review', unit, functions: fns, table });
     const approval = new Workflow(this, 'ResourceApproval', { workflow: 'resource-approval', unit, functions: fns, table });
-    new ReviewSchedule(this, 'ReviewSchedule', { unit, stateMachine: review.stateMachine });
+    const schedule = new ReviewSchedule(this, 'ReviewSchedule', { unit, stateMachine: review.stateMachine });
+    new Operations(this, 'Operations', {
+      unit,
+      stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
+      workflowFailed: this.functions.get('workflow-failed')!,
+      decisionEndpoint: endpoint,
+      scheduleDeadLetterQueue: schedule.deadLetterQueue,
+    });
 
     // The CLI finds these by output key (isms review start / request submit without --local).
     new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
