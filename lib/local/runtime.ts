@@ -13,6 +13,7 @@ import { arnPlaceholder, FUNCTIONS, functionEnvironment, functionName, type Func
 import { createTableInput, TABLE_SCHEMA, tableName } from '../table-schema';
 import { stateMachineName } from '../workflow';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
+import { isFailedStatus } from '../../lambdas/shared/workflow-failure';
 import { createLocalStepFunctions } from './step-functions';
 import { createDecisionServer } from './decision-server';
 
@@ -159,6 +160,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     };
     const ddb = new DynamoDBClient({ endpoint: urls.dynamodb, region: LOCAL_REGION });
     const handlers = new Map<string, Handler>();
+    /** State machine ARN → its unit's workflow-failed handler: what the EventBridge rule of lib/operations.ts routes on AWS. */
+    const failureHandlers = new Map<string, Handler>();
     const sfnService = createLocalStepFunctions({
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
@@ -168,6 +171,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         const handler = handlers.get(name);
         if (!handler) throw Object.assign(new Error(`Function not found: ${name}`), { name: 'Lambda.ResourceNotFoundException' });
         return handler(payload);
+      },
+      async onExecutionClosed(event) {
+        if (!isFailedStatus(event.detail.status)) return; // the rule's status filter
+        await failureHandlers.get(event.detail.stateMachineArn)?.(event);
       },
     });
     const sfnHttp = await sfnService.listen(ports.stepFunctions, HOST);
@@ -202,6 +209,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       for (const workflow of WORKFLOWS) {
         const definition = substitute(definitionText(workflow, unit), substitutions);
         stateMachineArns[workflow] = sfnService.registerStateMachine(stateMachineName(unit.id, workflow), definition);
+        failureHandlers.set(stateMachineArns[workflow], handlers.get(localFunctionArn(unit.id, 'workflow-failed'))!);
       }
       const runtime = runtimeFrom({
         TABLE_NAME: table,

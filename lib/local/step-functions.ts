@@ -15,6 +15,39 @@ export interface LocalStepFunctionsOptions {
   /** DynamoDB client pointed at the local DynamoDB, for the optimized dynamodb:* integrations. */
   dynamodb?: DynamoDBClient;
   log?: (line: string) => void;
+  /**
+   * Called when an execution closes, with the event Step Functions puts on EventBridge's default bus, so that the
+   * handler a rule targets on AWS runs locally on the same event. Not awaited by the execution (EventBridge is
+   * asynchronous too); close() waits for calls in flight. Executions that close() itself aborts are not reported:
+   * shutting the emulator down is not a stop of the workflow. Errors are logged.
+   */
+  onExecutionClosed?(event: ExecutionStatusChangeEvent): Promise<void> | void;
+}
+
+/** EventBridge's "Step Functions Execution Status Change" event (dates in epoch milliseconds, input and output as JSON strings). */
+export interface ExecutionStatusChangeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    executionArn: string;
+    stateMachineArn: string;
+    name: string;
+    status: Exclude<Status, 'RUNNING'>;
+    startDate: number;
+    stopDate: number;
+    input: string;
+    output: string | null;
+    inputDetails: { included: true };
+    outputDetails: { included: true } | null;
+    error: string | null;
+    cause: string | null;
+  };
 }
 
 export interface LocalStepFunctions {
@@ -132,6 +165,9 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
   /** Tokens whose task has closed: they answer TaskTimedOut, not InvalidToken. */
   const closedTokens = new Set<string>();
   const servers = new Set<SfnHttpServer>();
+  /** onExecutionClosed calls not yet settled; close() waits for them. */
+  const notifying = new Set<Promise<void>>();
+  let closing = false;
 
   function registerStateMachine(name: string, definition: string | object, roleArn?: string): string {
     if (!/^[\w-]{1,80}$/.test(name)) throw new Error(`State machine name '${name}' is invalid: use 1-80 of A-Z a-z 0-9 _ -`);
@@ -389,9 +425,33 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
         // After StopExecution (or a timeout) the interpreter still awaits these tasks, each with its own timer: end them.
         for (const token of [...execution.openTokens]) closeCallback(token, executionClosed());
         log(`sfn: ${arn} ${execution.status}${execution.error ? ` ${execution.error}: ${execution.cause}` : ''}`);
+        if (opts.onExecutionClosed && !closing) notifyClosed(execution);
       });
     log(`sfn: ${arn} started`);
     return execution;
+  }
+
+  function notifyClosed(e: Execution) {
+    const event: ExecutionStatusChangeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account,
+      time: new Date(e.stopDate!).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region,
+      resources: [e.arn],
+      detail: {
+        executionArn: e.arn, stateMachineArn: e.machine.arn, name: e.name, status: e.status as Exclude<Status, 'RUNNING'>,
+        startDate: e.startDate, stopDate: e.stopDate!, input: e.input, output: e.output ?? null,
+        inputDetails: { included: true }, outputDetails: e.output === undefined ? null : { included: true },
+        error: e.error ?? null, cause: e.cause ?? null,
+      },
+    };
+    const call = (async () => opts.onExecutionClosed!(event))()
+      .catch((err) => log(`sfn: onExecutionClosed for ${e.arn} failed: ${err?.stack ?? err}`))
+      .finally(() => notifying.delete(call));
+    notifying.add(call);
   }
 
   // ---- actions ----
@@ -539,8 +599,10 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       };
     },
     async close() {
+      closing = true;
       for (const e of executions.values()) if (!e.ended) e.abort();
       await Promise.allSettled([...executions.values()].map((e) => e.closed));
+      await Promise.allSettled([...notifying]);
       for (const token of [...callbacks.keys()]) closeCallback(token);
       await Promise.all([...servers].map((s) => s.close()));
       servers.clear();

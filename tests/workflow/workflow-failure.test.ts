@@ -1,0 +1,105 @@
+// Executions that end for good without an outcome, on the local runtime: the failure reaches the evidence, the item and the ISMS manager.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DescribeExecutionCommand, SendTaskFailureCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit } from '../../lib/local/runtime';
+import { keys, prefixes } from '../../lambdas/shared/keys';
+import { getItem } from '../../lambdas/shared/store';
+import { startReviewInput } from '../../lambdas/shared/review';
+import { FREE_PORTS, until } from '../support/workflow';
+import { testUnit } from '../support/local-aws';
+
+const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
+const unit = testUnit({ id: 'wf-local', name: 'Unit wf-local', ...calm });
+const IRENE = unit.ismsManager.email;
+
+let lr: LocalRuntime;
+let local: LocalUnit;
+beforeAll(async () => {
+  lr = await startLocalRuntime({ units: [unit], ports: FREE_PORTS });
+  local = lr.units[0];
+});
+afterAll(async () => {
+  await lr?.close();
+});
+
+async function eventsOf(pk: string): Promise<Array<Record<string, any>>> {
+  const out = await local.runtime.ddb.send(
+    new QueryCommand({ TableName: local.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': pk, ':e': prefixes.event }, ConsistentRead: true }),
+  );
+  return out.Items ?? [];
+}
+const item = (key: { pk: string; sk: string }) => getItem<Record<string, any>>(local.runtime, key);
+const managerMails = async (subject: string) => (await lr.emails()).filter((e) => e.destination.to.includes(IRENE) && e.subject === subject);
+
+describe('a workflow that ends for good', () => {
+  it('stopped while the review waits for decisions: recorded on the review, status kept, the ISMS manager told once', async () => {
+    const { name, input } = startReviewInput(unit, '2026-Q4', 'cli');
+    const { executionArn } = await lr.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['management-review'], name, input: JSON.stringify(input) }),
+    );
+    const key = keys.review('wf-local#2026-Q4');
+    await until('the review waits for decisions', async () => (await item(key))?.taskToken);
+    expect((await item(key))!.status).toBe('awaiting-decisions');
+
+    await lr.sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stopped', cause: 'stopped to test the failure path' }));
+    expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+    const review = await until('the review marked as failed', async () => {
+      const r = await item(key);
+      return r?.workflowFailedAt ? r : undefined;
+    });
+    expect(review).toMatchObject({ status: 'awaiting-decisions', workflowError: 'ABORTED Operator.Stopped: stopped to test the failure path', workflowFailedExecution: executionArn });
+    const failed = (await eventsOf(key.pk)).filter((e) => e.type === 'review.workflow-failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0].detail).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', executionArn, reviewId: 'wf-local#2026-Q4', subjectStatus: 'awaiting-decisions' });
+    const subject = 'ISMS wf-local: the workflow of management review 2026-Q4 was stopped';
+    await until('the ISMS manager’s email', async () => (await managerMails(subject)).length === 1);
+    // Stopping again changes nothing: the execution has closed and was reported once.
+    await lr.sfn.send(new StopExecutionCommand({ executionArn }));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await managerMails(subject)).toHaveLength(1);
+    expect((await eventsOf(key.pk)).filter((e) => e.type === 'review.workflow-failed')).toHaveLength(1);
+  });
+
+  it('a waiting step that keeps failing after its retries: the pending request is marked and stays pending', async () => {
+    const request = { requestId: 'req-wf-local-1', bu: unit.id, category: 'equipment', title: 'Spare HSM', justification: 'Key ceremony', amount: 900, currency: 'EUR', requester: 'ann@example.com' };
+    const { executionArn } = await lr.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['resource-approval'], name: request.requestId, input: JSON.stringify(request) }),
+    );
+    const key = keys.request(request.requestId);
+    // States.TaskFailed retries the wait twice (2 s, then 4 s), each time with a new token: fail every one of them.
+    const failedTokens = new Set<string>();
+    const marked = await until('the request marked as failed', async () => {
+      const r = await item(key);
+      if (r?.workflowFailedAt) return r;
+      if (r?.taskToken && !failedTokens.has(r.taskToken)) {
+        failedTokens.add(r.taskToken);
+        await lr.sfn.send(new SendTaskFailureCommand({ taskToken: r.taskToken, error: 'ApproverDirectoryDown', cause: 'lookup failed' }));
+      }
+      return undefined;
+    });
+    expect(failedTokens.size).toBe(3);
+    expect(marked).toMatchObject({ status: 'pending', workflowError: 'FAILED ApproverDirectoryDown: lookup failed' });
+    expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('FAILED');
+    const [ev] = (await eventsOf(key.pk)).filter((e) => e.type === 'request.workflow-failed');
+    expect(ev.detail).toMatchObject({ status: 'FAILED', error: 'ApproverDirectoryDown', requestId: request.requestId });
+    await until('the ISMS manager’s email', async () => (await managerMails('ISMS wf-local: the approval workflow of request req-wf-local-1 failed')).length === 1);
+  });
+
+  it('a request refused before it was stored: the failure goes to WORKFLOW#<execution name>', async () => {
+    const name = 'req-wf-local-bad';
+    await lr.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: local.stateMachineArns['resource-approval'],
+        name,
+        input: JSON.stringify({ requestId: name, bu: unit.id, category: 'snacks', title: 'x', justification: 'y', amount: 1, currency: 'EUR', requester: 'ann@example.com' }),
+      }),
+    );
+    const [ev] = await until('the failure on WORKFLOW#', async () => {
+      const events = await eventsOf(keys.workflow(name).pk);
+      return events.length ? events : undefined;
+    });
+    expect(ev).toMatchObject({ type: 'request.workflow-failed', detail: { status: 'FAILED', error: 'InvalidRequest', requestId: name, subjectFound: false } });
+    expect(await item(keys.request(name))).toBeUndefined();
+  });
+});
