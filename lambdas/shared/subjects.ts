@@ -37,6 +37,10 @@ export interface ReviewItem {
   remindersSent?: number;
   escalatedAt?: string;
   closedAt?: string;
+  /** Set by workflow-failed when the execution ended for good without an outcome; the status stays as it was. */
+  workflowFailedAt?: string;
+  workflowError?: string;
+  workflowFailedExecution?: string;
 }
 
 export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired';
@@ -80,4 +84,8 @@ export interface RequestItem {
   taskToken?: string;
   remindersSent?: number;
   closedAt?: string;
+  /** Set by workflow-failed when the execution ended for good without an outcome; the status stays as it was. */
+  workflowFailedAt?: string;
+  workflowError?: string;
+  workflowFailedExecution?: string;
 }

@@ -146,6 +146,7 @@ const reviewStatus: CliCommand = {
       ctx.out(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`);
     }
     ctx.out(`  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ?? 'no'}`);
+    if (review.workflowFailedAt) ctx.out(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError ?? ''}`);
     if (!minutes) {
       ctx.out('  actions: none yet (decided when the review closes)');
       return 0;

@@ -127,6 +127,7 @@ export const statusCommand: CliCommand = {
     }
     ctx.out(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`);
     ctx.out(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt})`);
+    if (item.workflowFailedAt) ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
     for (const l of item.levels) {
       const state = l.outcome ?? (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
       ctx.out(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`);

@@ -6,7 +6,9 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit } from '../../lib/
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../lambdas/shared/review';
-import { FREE_PORTS, until } from '../support/workflow';
+import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { commands as reviewCommands } from '../../lib/cli/action-commands';
+import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { testUnit } from '../support/local-aws';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -52,6 +54,9 @@ describe('a workflow that ends for good', () => {
     const failed = (await eventsOf(key.pk)).filter((e) => e.type === 'review.workflow-failed');
     expect(failed).toHaveLength(1);
     expect(failed[0].detail).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', executionArn, reviewId: 'wf-local#2026-Q4', subjectStatus: 'awaiting-decisions' });
+    const lines = { out: [] as string[], err: [] as string[] };
+    await reviewCommands.find((c) => c.name === 'review status')!.run(['--bu', unit.id, '--period', '2026-Q4', '--local'], localCliContext(lr, lines));
+    expect(lines.out).toContain(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError}`);
     const subject = 'ISMS wf-local: the workflow of management review 2026-Q4 was stopped';
     await until('the ISMS manager’s email', async () => (await managerMails(subject)).length === 1);
     // Stopping again changes nothing: the execution has closed and was reported once.
@@ -84,6 +89,9 @@ describe('a workflow that ends for good', () => {
     const [ev] = (await eventsOf(key.pk)).filter((e) => e.type === 'request.workflow-failed');
     expect(ev.detail).toMatchObject({ status: 'FAILED', error: 'ApproverDirectoryDown', requestId: request.requestId });
     await until('the ISMS manager’s email', async () => (await managerMails('ISMS wf-local: the approval workflow of request req-wf-local-1 failed')).length === 1);
+    const lines = { out: [] as string[], err: [] as string[] };
+    await requestCommands.find((c) => c.name === 'request status')!.run(['--bu', unit.id, '--id', request.requestId, '--local'], localCliContext(lr, lines));
+    expect(lines.out).toContain(`  workflow ended without an outcome at ${marked.workflowFailedAt}: FAILED ApproverDirectoryDown: lookup failed`);
   });
 
   it('a request refused before it was stored: the failure goes to WORKFLOW#<execution name>', async () => {
