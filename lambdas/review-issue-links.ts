@@ -6,7 +6,7 @@ import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { getLink, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
-import { getPack, isConditionFailure, requireReview } from './shared/review-store';
+import { getItem, getPack, isConditionFailure, requireReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import type { ReviewMember } from './shared/subjects';
 
@@ -21,8 +21,10 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const subjectPk = keys.review(review.reviewId).pk;
   let invited = 0;
   for (const [index, member] of review.members.entries()) {
-    if (member.invitedAt) continue;
-    const { decisionId, url, expiresAt } = await linkFor(rt, review.reviewId, subjectPk, index, member);
+    // Invited members keep their link (after a restart too); only an undecided member whose link no longer works gets a new one.
+    const replacement = member.invitedAt ? await replaceDeadLink(rt, review.reviewId, subjectPk, index, member) : undefined;
+    if (member.invitedAt && !replacement) continue;
+    const { decisionId, url, expiresAt } = replacement ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
     await sendEmail(rt, invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }));
     await rt.ddb.send(
       new UpdateCommand({
@@ -93,6 +95,46 @@ async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: 
     if (!current?.decisionId) throw new WorkflowError('MemberChanged', `Member ${index} of ${reviewId} is not ${member.email}`);
     return linkFor(rt, reviewId, subjectPk, index, current);
   }
+}
+
+/**
+ * A review restarted after its workflow failed may find a member's link expired (or superseded) with no decision
+ * recorded: that member gets a new decision and is invited again. Undefined when the link still works or was used.
+ */
+async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember) {
+  if (!member.decisionId) return undefined;
+  const link = await getLink(rt, member.decisionId);
+  const alive = link && !link.supersededAt && rt.now().getTime() < Date.parse(link.expiresAt);
+  if (alive || (await getItem(rt, keys.decision(subjectPk, member.decisionId)))) return undefined;
+  const recipient = { name: member.name, email: member.email, role: member.role };
+  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient });
+  try {
+    // The invitation mark goes with the old decision: if the email below does not go out, a retry re-sends it (linkFor).
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: keys.review(reviewId),
+        UpdateExpression: 'SET #m[' + index + '].decisionId = :d REMOVE #m[' + index + '].invitedAt',
+        ConditionExpression: '#m[' + index + '].decisionId = :old AND #m[' + index + '].email = :e',
+        ExpressionAttributeNames: { '#m': 'members' },
+        ExpressionAttributeValues: { ':d': minted.decisionId, ':old': member.decisionId, ':e': member.email },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+    // A concurrent attempt replaced it first and invites the member: ours must never work.
+    await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');
+    return undefined;
+  }
+  const reason = link?.supersededAt ? 'superseded' : 'expired';
+  await supersedeLink(rt, member.decisionId, `${reason}; the restarted review issued a new link`);
+  await recordEvent(rt, {
+    type: 'link.replaced',
+    subjectPk,
+    actor: 'system',
+    detail: { decisionId: member.decisionId, replacedBy: minted.decisionId, recipient: member.email, reason },
+  });
+  return minted;
 }
 
 export const handler = lambdaHandler(createHandler);

@@ -18,6 +18,8 @@ export const reviewStartSchema = z
     period: z.string().regex(PERIOD_PATTERN, { error: (iss) => `period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` }).optional(),
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
     trigger: z.string().min(1).max(40).default('manual'),
+    /** A restart (`isms review start` on a review whose workflow failed): the ARN of the failed execution it takes over from. */
+    restartOf: z.string().min(1).max(2048).optional(),
   })
   .refine((i) => i.period !== undefined || i.scheduledTime !== undefined, { error: 'either period or scheduledTime is required' });
 export type ReviewStartInput = z.output<typeof reviewStartSchema>;
@@ -44,6 +46,22 @@ export function startReviewInput(
 
 export function reviewExecutionName(bu: string, period: string): string {
   return `${bu}-${period}`;
+}
+
+/**
+ * The input and name of a restart: `<bu>-<period>-restart-<n>`, with n the review's stored restart count + 1
+ * (the CLI moves on to n + 1 only when an earlier restart with that name closed before it took the review over).
+ * A repeated start with the same name does not start a second execution.
+ */
+export function restartReviewInput(
+  unit: Pick<BusinessUnitConfig, 'id'>,
+  period: string,
+  failedExecution: string,
+  n: number,
+  trigger: ReviewTrigger,
+): { name: string; input: { bu: string; period: string; trigger: string; restartOf: string } } {
+  reviewIdOf(unit.id, period);
+  return { name: `${reviewExecutionName(unit.id, period)}-restart-${n}`, input: { bu: unit.id, period, trigger, restartOf: failedExecution } };
 }
 
 /** The period the review is for: given, or the quarter the schedule fired in (unit's time zone). */

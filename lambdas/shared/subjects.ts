@@ -41,6 +41,9 @@ export interface ReviewItem {
   workflowFailedAt?: string;
   workflowError?: string;
   workflowFailedExecution?: string;
+  /** How often `isms review start` restarted a failed workflow (review-open takes the review over and clears the failure mark). */
+  restarts?: number;
+  restartedAt?: string;
 }
 
 export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'expired';

@@ -118,7 +118,7 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
     meaning.push(`${what} ${word}. No workflow waits for decisions any more: no reminders, no escalation and no minutes will follow. Decisions already recorded are kept.`);
     todo.push(
       `Find the cause in the execution's history (Step Functions console, execution above) and fix it.`,
-      `Then have the team that runs the ISMS workflows restart the review of ${subject.period}: "isms review start" does not open a period that already has a review.`,
+      `Then run "isms review start --bu ${unit.id} --period ${subject.period}" to restart it: the restarted workflow carries on with the same pack, the decisions already recorded and the links already sent.`,
       `"isms review status --bu ${unit.id} --period ${subject.period}" shows what has been recorded so far.`,
     );
   } else if (subject.kind === 'review') {

@@ -1,16 +1,17 @@
-// CLI commands of the management review: `isms review start` and `isms inputs submit`.
+// CLI commands of the management review: `isms review start` (which also restarts a review whose workflow failed) and `isms inputs submit`.
 import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { periodOf, reviewId as reviewIdOf } from '../period';
-import { startReviewInput } from '../../lambdas/shared/review';
+import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../../lambdas/shared/review';
 import { parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
 import { getPack, getReview, submitInputs } from '../../lambdas/shared/review-store';
-import type { CliCommand } from './context';
+import type { BusinessUnitConfig } from '../config';
+import type { CliCommand, CliContext } from './context';
 import { bu, parse, period } from './flags';
 
 
-const startUsage = 'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter)';
+const startUsage = 'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
 
 const reviewStart: CliCommand = {
   name: 'review start',
@@ -29,6 +30,9 @@ const reviewStart: CliCommand = {
     const rt = ctx.runtime(unit.id);
     const id = reviewIdOf(unit.id, p);
     const existing = await getReview(rt, id);
+    if (existing?.workflowFailedExecution && !TERMINAL_STATUSES.includes(existing.status)) {
+      return restart(ctx, unit, p, existing.workflowFailedExecution, existing.restarts ?? 0);
+    }
     if (existing) {
       ctx.out(`The review ${id} already exists: status ${existing.status}, opened at ${existing.openedAt}. Nothing started.`);
       return 0;
@@ -48,6 +52,36 @@ const reviewStart: CliCommand = {
     }
   },
 };
+
+/**
+ * The review's workflow failed for good: a new execution `<bu>-<period>-restart-<n>` takes it over (review-open checks
+ * that the review is still marked failed by `failed`). n follows the stored restart count, so a second start before the
+ * takeover finds the same execution and starts nothing; a restart that closed before taking over is skipped.
+ */
+async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, failed: string, restarts: number): Promise<number> {
+  const id = reviewIdOf(unit.id, p);
+  const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
+  for (let n = restarts + 1; n <= restarts + MAX_RESTART_NAMES; n++) {
+    const { name, input } = restartReviewInput(unit, p, failed, n, 'cli');
+    try {
+      const out = await ctx.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      ctx.out(`The workflow of the review ${id} ended without an outcome (${failed}). Restarted it: execution ${out.executionArn}`);
+      return 0;
+    } catch (err) {
+      if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const d = await ctx.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') {
+        ctx.out(`The review ${id} is already being restarted: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
+        return 0;
+      }
+    }
+  }
+  ctx.err(`The review ${id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms review status --bu ${unit.id} --period ${p}".`);
+  return 1;
+}
+
+const MAX_RESTART_NAMES = 10;
 
 const submitUsage = 'inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager\'s review inputs (9.3.2 b-g)';
 

@@ -1,6 +1,6 @@
 // Review handlers against real DynamoDB (dynalite) and SES (aws-ses-v2-local): retried steps change nothing twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { keys, prefixes } from '../../lambdas/shared/keys';
@@ -9,6 +9,7 @@ import { createHandler as packHandler } from '../../lambdas/review-compile-pack'
 import { createHandler as linksHandler } from '../../lambdas/review-issue-links';
 import { createHandler as closeHandler } from '../../lambdas/review-close';
 import { getPack, getReview, openActions } from '../../lambdas/shared/review-store';
+import { getLink } from '../../lambdas/shared/links';
 
 let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 let ses: Awaited<ReturnType<typeof startSesLocal>>;
@@ -98,5 +99,79 @@ describe('compile, issue links and close, retried', () => {
     expect(events.filter((t) => t === 'action.created')).toHaveLength(2);
     expect(events.filter((t) => t === 'review.not-held-on-time')).toHaveLength(1);
     expect((await getReview(rt, id))!.status).toBe('not-held-on-time');
+  });
+});
+
+describe('review-open restarting a review whose workflow failed', () => {
+  it('takes over only from the failed execution named, once, and a late restart re-invites only members whose link expired', async () => {
+    let clock = new Date('2026-04-01T08:00:00.000Z');
+    const rt = await testRuntime({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: ses.endpoint, unit, now: () => clock });
+    const open = openHandler(rt);
+    const id = 'rh-unit#2026-Q2';
+    const input = { bu: 'rh-unit', period: '2026-Q2', trigger: 'cli' };
+    await open({ input, executionId: 'exec-1' });
+    await packHandler(rt)({ reviewId: id });
+    await ses.clear();
+    await linksHandler(rt)({ reviewId: id });
+    const before = (await getReview(rt, id))!;
+    // Clara decided before the workflow failed.
+    const clara = before.members[0];
+    await rt.ddb.send(
+      new PutCommand({
+        TableName: rt.tableName,
+        Item: {
+          ...keys.decision(keys.review(id).pk, clara.decisionId!), kind: 'decision', decisionId: clara.decisionId, subjectType: 'review', subjectId: id,
+          recipient: { name: clara.name, email: clara.email }, choice: 'approve', comment: '', decidedAt: clock.toISOString(), sourceIp: '127.0.0.1', userAgent: 'test',
+        },
+      }),
+    );
+
+    // Not marked failed: a restart is a duplicate start.
+    expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r1' })).toMatchObject({ opened: false, openedBy: 'exec-1' });
+    const markFailed = (arn: string) =>
+      rt.ddb.send(
+        new UpdateCommand({
+          TableName: rt.tableName,
+          Key: keys.review(id),
+          UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :e, workflowFailedExecution = :arn',
+          ExpressionAttributeValues: { ':at': clock.toISOString(), ':e': 'ABORTED', ':arn': arn },
+        }),
+      );
+    await markFailed('exec-1');
+    // Another failed execution named: refused.
+    expect(await open({ input: { ...input, restartOf: 'exec-0' }, executionId: 'exec-r1' })).toMatchObject({ opened: false });
+    // Long after the links expired.
+    clock = new Date('2026-05-01T08:00:00.000Z');
+    const taken = await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r1' });
+    expect(taken).toMatchObject({ opened: true, status: 'awaiting-decisions', openedBy: 'exec-r1', openedAt: before.openedAt });
+    // A retried invocation carries on; a second restart of the same failure does not take it over again.
+    expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r1' })).toMatchObject({ opened: true });
+    expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r2' })).toMatchObject({ opened: false, openedBy: 'exec-r1' });
+    const after = (await getReview(rt, id))!;
+    expect(after).toMatchObject({ executionId: 'exec-r1', restarts: 1, restartedAt: clock.toISOString() });
+    expect(after.workflowFailedExecution).toBeUndefined();
+    const events = (await items(rt, keys.review(id).pk, prefixes.event)).map((e) => e.type);
+    expect(events.filter((t) => t === 'review.restarted')).toHaveLength(1);
+    expect(events.filter((t) => t === 'review.duplicate-start')).toHaveLength(3);
+
+    // The pack is reused; Clara (decided) is left alone; Farid and Oona get new links, their old ones stop working.
+    await packHandler(rt)({ reviewId: id });
+    await ses.clear();
+    expect(await linksHandler(rt)({ reviewId: id })).toEqual({ invited: 2, members: 3 });
+    expect(await linksHandler(rt)({ reviewId: id })).toEqual({ invited: 0, members: 3 });
+    expect((await ses.emails()).map((e) => e.destination.to[0]).sort()).toEqual(['farid.haddad@example.com', 'oona.byrne@example.com']);
+    const relinked = (await getReview(rt, id))!;
+    expect(relinked.members[0].decisionId).toBe(clara.decisionId);
+    for (const i of [1, 2]) {
+      expect(relinked.members[i].decisionId).not.toBe(before.members[i].decisionId);
+      expect((await getLink(rt, before.members[i].decisionId!))!.supersededAt).toBeDefined();
+      expect(Date.parse((await getLink(rt, relinked.members[i].decisionId!))!.expiresAt)).toBeGreaterThan(clock.getTime());
+    }
+    expect((await items(rt, keys.review(id).pk, prefixes.event)).filter((e) => e.type === 'link.replaced')).toHaveLength(2);
+
+    // A review with a final status is never taken over.
+    await markFailed('exec-r1');
+    await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, Key: keys.review(id), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'approved' } }));
+    expect(await open({ input: { ...input, restartOf: 'exec-r1' }, executionId: 'exec-r3' })).toMatchObject({ opened: false, status: 'approved' });
   });
 });

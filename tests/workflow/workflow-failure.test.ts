@@ -1,14 +1,16 @@
 // Executions that end for good without an outcome, on the local runtime: the failure reaches the evidence, the item and the ISMS manager.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeExecutionCommand, SendTaskFailureCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SendTaskFailureCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalRuntime, type LocalRuntime, type LocalUnit } from '../../lib/local/runtime';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../lambdas/shared/review';
+import { RESOURCE_CATEGORIES } from '../../lib/config';
 import { FREE_PORTS, localCliContext, until } from '../support/workflow';
 import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
+import { commands as startCommands } from '../../lib/cli/review-commands';
 import { testUnit } from '../support/local-aws';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -109,5 +111,101 @@ describe('a workflow that ends for good', () => {
     });
     expect(ev).toMatchObject({ type: 'request.workflow-failed', detail: { status: 'FAILED', error: 'InvalidRequest', requestId: name, subjectFound: false } });
     expect(await item(keys.request(name))).toBeUndefined();
+  });
+});
+
+describe('a review whose workflow failed is restarted', () => {
+  const period = '2027-Q1';
+  const key = keys.review(`${unit.id}#${period}`);
+  const executions = async () =>
+    ((await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: local.stateMachineArns['management-review'] }))).executions ?? []).filter((e) =>
+      e.name!.startsWith(`${unit.id}-${period}`),
+    );
+  async function reviewStart(): Promise<string[]> {
+    const lines = { out: [] as string[], err: [] as string[] };
+    const code = await startCommands.find((c) => c.name === 'review start')!.run(['--bu', unit.id, '--period', period, '--local'], localCliContext(lr, lines));
+    expect({ code, err: lines.err }).toEqual({ code: 0, err: [] });
+    return lines.out;
+  }
+  const invitations = async () =>
+    (await lr.emails()).filter((e) => e.subject === `Management review ${period} (${unit.name}): your decision is needed`);
+  /** What the confirmation page's form does: POST the choice with the link's secret. */
+  async function decide(email: StoredEmail): Promise<number> {
+    const m = new RegExp(`(http://\\S+/${unit.id}/decisions/\\S+)`).exec(email.body.text ?? '');
+    const url = new URL(m![1]);
+    const form = new URLSearchParams({ k: url.searchParams.get('k')!, choice: 'approve', comment: '' });
+    for (const c of RESOURCE_CATEGORIES) form.set(`adequacy-${c}`, 'adequate');
+    const res = await fetch(`${url.origin}${url.pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
+      body: form.toString(),
+      redirect: 'manual',
+    });
+    await res.arrayBuffer();
+    return res.status;
+  }
+
+  it('stopped while waiting, restarted by `isms review start`, completed through the links of the first email', async () => {
+    expect((await reviewStart())[0]).toMatch(/^Started the management review/);
+    const firstArn = (await executions())[0].executionArn!;
+    await until('the review waits for decisions', async () => (await item(key))?.taskToken);
+    const first = await until('three invitations', async () => {
+      const mails = await invitations();
+      return mails.length === 3 && mails;
+    });
+    const invitationTo = (who: string) => first.find((e) => e.destination.to.includes(who))!;
+    const [clara, farid] = unit.topManagement.map((m) => m.email);
+    expect(await decide(invitationTo(clara))).toBe(303);
+
+    await lr.sfn.send(new StopExecutionCommand({ executionArn: firstArn, error: 'Operator.Stopped', cause: 'stopped to test the restart' }));
+    await until('the review marked as failed', async () => (await item(key))?.workflowFailedExecution === firstArn);
+    const failureMail = await until('the failure email', async () =>
+      (await managerMails(`ISMS wf-local: the workflow of management review ${period} was stopped`))[0],
+    );
+    expect(failureMail.body.text).toContain(`run "isms review start --bu ${unit.id} --period ${period}" to restart it`);
+
+    // Two starts at once (a double click): one restart execution, named after the restart count.
+    const outs = await Promise.all([reviewStart(), reviewStart()]);
+    const restarts = (await executions()).filter((e) => e.name !== `${unit.id}-${period}`);
+    expect(restarts.map((e) => e.name)).toEqual([`${unit.id}-${period}-restart-1`]);
+    const restartArn = restarts[0].executionArn!;
+    expect(outs.flat().join('\n')).toContain(`Restarted it: execution ${restartArn}`);
+    const restarted = await until('the restart to take the review over and wait', async () => {
+      const r = await item(key);
+      return r?.executionId === restartArn && r.taskToken ? r : undefined;
+    });
+    expect(restarted).toMatchObject({ status: 'awaiting-decisions', restarts: 1 });
+    expect(restarted.workflowFailedAt).toBeUndefined();
+    expect(restarted.workflowFailedExecution).toBeUndefined();
+    expect(restarted.workflowError).toBeUndefined();
+
+    // While the restart runs, the review is no longer failed: a further start is told it exists and starts nothing.
+    const again = await reviewStart();
+    expect(again).toEqual([expect.stringMatching(new RegExp(`^The review ${unit.id}#${period} already exists: status awaiting-decisions, .*Nothing started\\.$`))]);
+    expect(await executions()).toHaveLength(2);
+
+    // Nobody was invited again; Farid decides through the link of the first email, which reaches the quorum.
+    expect(await invitations()).toHaveLength(3);
+    expect(await decide(invitationTo(farid))).toBe(303);
+    const done = await until('the restarted execution to finish', async () => {
+      const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: restartArn }));
+      return d.status !== 'RUNNING' && d;
+    });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
+    expect(await item(key)).toMatchObject({ status: 'approved', restarts: 1 });
+    await until('the minutes emailed', async () =>
+      (await lr.emails()).some((e) => e.destination.to.includes(IRENE) && e.subject === `Minutes of the management review ${period}: ${unit.name}`),
+    );
+
+    const types = (await eventsOf(key.pk)).map((e) => e.type);
+    expect(types.filter((t) => t === 'review.workflow-failed' || t === 'review.restarted')).toEqual(['review.workflow-failed', 'review.restarted']);
+    const ev = (await eventsOf(key.pk)).find((e) => e.type === 'review.restarted')!;
+    expect(ev.detail).toMatchObject({ executionId: restartArn, restartOf: firstArn, restarts: 1, workflowError: 'ABORTED Operator.Stopped: stopped to test the restart' });
+    expect(types.filter((t) => t === 'link.issued')).toHaveLength(3);
+    expect(types.filter((t) => t === 'review.pack-compiled')).toHaveLength(1);
+    // A final review is not restarted either.
+    expect((await reviewStart())[0]).toMatch(/already exists: status approved/);
+    expect(await executions()).toHaveLength(2);
   });
 });
