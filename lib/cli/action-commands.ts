@@ -147,6 +147,7 @@ const reviewStatus: CliCommand = {
     }
     ctx.out(`  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ?? 'no'}`);
     if (review.workflowFailedAt) ctx.out(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError ?? ''}`);
+    if (review.restarts) ctx.out(`  workflow restarted ${review.restarts} time(s), last at ${review.restartedAt ?? '?'}`);
     if (!minutes) {
       ctx.out('  actions: none yet (decided when the review closes)');
       return 0;

@@ -178,6 +178,10 @@ describe('a review whose workflow failed is restarted', () => {
     expect(restarted.workflowFailedAt).toBeUndefined();
     expect(restarted.workflowFailedExecution).toBeUndefined();
     expect(restarted.workflowError).toBeUndefined();
+    const status = { out: [] as string[], err: [] as string[] };
+    await reviewCommands.find((c) => c.name === 'review status')!.run(['--bu', unit.id, '--period', period, '--local'], localCliContext(lr, status));
+    expect(status.out).toContain(`  workflow restarted 1 time(s), last at ${restarted.restartedAt}`);
+    expect(status.out.join('\n')).not.toContain('ended without an outcome');
 
     // While the restart runs, the review is no longer failed: a further start is told it exists and starts nothing.
     const again = await reviewStart();
