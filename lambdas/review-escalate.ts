@@ -8,7 +8,8 @@ import { getLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { tally } from './shared/review';
 import { escalationEmail } from './shared/review-emails';
-import { isConditionFailure, type StoredReview } from './shared/review-store';
+import type { StoredReview } from './shared/review-store';
+import { updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
@@ -17,24 +18,15 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
   const key = keys.review(parsed.data.reviewId);
-  let review: StoredReview & { escalationEmailedAt?: string };
-  try {
-    const out = await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: key,
-        UpdateExpression: 'SET #s = :overdue, escalatedAt = if_not_exists(escalatedAt, :now)',
-        ConditionExpression: '#s IN (:open, :awaiting, :overdue)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':overdue': 'overdue', ':open': 'open', ':awaiting': 'awaiting-decisions', ':now': rt.now().toISOString() },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    review = out.Attributes as typeof review;
-  } catch (err) {
-    if (isConditionFailure(err)) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
-    throw err;
-  }
+  const review = await updateOnce<StoredReview & { escalationEmailedAt?: string }>(rt, {
+    Key: key,
+    UpdateExpression: 'SET #s = :overdue, escalatedAt = if_not_exists(escalatedAt, :now)',
+    ConditionExpression: '#s IN (:open, :awaiting, :overdue)',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':overdue': 'overdue', ':open': 'open', ':awaiting': 'awaiting-decisions', ':now': rt.now().toISOString() },
+    ReturnValues: 'ALL_NEW',
+  });
+  if (!review) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
   const { decisions } = await loadSubject(rt, key.pk, key.sk);
   const t = tally(review, decisions);
   const firstLink = review.members.find((m) => m.decisionId)?.decisionId;

@@ -6,7 +6,7 @@ import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { getLink, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
-import { getItem, getPack, isConditionFailure, requireReview } from './shared/review-store';
+import { getItem, getPack, isConditionFailure, requireReview, updateOnce } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import type { ReviewMember } from './shared/subjects';
 
@@ -39,28 +39,24 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });
   }
   const openedAt = rt.now().toISOString();
-  try {
-    const out = await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: keys.review(review.reviewId),
-        UpdateExpression: 'SET #s = :awaiting, awaitingSince = if_not_exists(awaitingSince, :at)',
-        ConditionExpression: '#s = :open OR #s = :awaiting',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':open': 'open', ':awaiting': 'awaiting-decisions', ':at': openedAt },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+  // Overdue (a restarted review) keeps its status; the condition then simply does not hold.
+  const awaiting = await updateOnce<{ awaitingSince: string }>(rt, {
+    Key: keys.review(review.reviewId),
+    UpdateExpression: 'SET #s = :awaiting, awaitingSince = if_not_exists(awaitingSince, :at)',
+    ConditionExpression: '#s = :open OR #s = :awaiting',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':open': 'open', ':awaiting': 'awaiting-decisions', ':at': openedAt },
+    ReturnValues: 'ALL_NEW',
+  });
+  if (awaiting) {
     await recordEvent(rt, {
       type: 'review.awaiting-decisions',
       subjectPk,
       actor: 'system',
-      at: out.Attributes?.awaitingSince as string,
+      at: awaiting.awaitingSince,
       eventId: 'awaiting-decisions',
       detail: { members: review.members.map((m) => m.email), requiredApprovals: review.requiredApprovals },
     });
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
   }
   return { invited, members: review.members.length };
 };

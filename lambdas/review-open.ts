@@ -1,12 +1,11 @@
 // Opens the review of a period once: deterministic key and a conditional write (decision 8); a restart takes over a review whose workflow failed.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { requiredApprovals } from '../lib/config';
 import { reviewId as reviewIdOf } from '../lib/period';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { newReviewItem, resolvePeriod, reviewStartSchema, TERMINAL_STATUSES } from './shared/review';
-import { getReview, isConditionFailure, putOnce, type StoredReview } from './shared/review-store';
+import { getReview, putOnce, updateOnce, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
 const eventSchema = z.object({ input: z.unknown(), executionId: z.string().min(1) });
@@ -73,24 +72,15 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
 async function takeOver(rt: Runtime, reviewId: string, failedExecution: string, executionId: string, now: string): Promise<StoredReview | undefined> {
   const terminal: Record<string, string> = {};
   TERMINAL_STATUSES.forEach((s, i) => (terminal[`:t${i}`] = s));
-  try {
-    const out = await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: keys.review(reviewId),
-        UpdateExpression:
-          'SET executionId = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution, taskToken',
-        ConditionExpression: `workflowFailedExecution = :failed AND NOT (#s IN (${Object.keys(terminal).join(', ')}))`,
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':exec': executionId, ':now': now, ':zero': 0, ':one': 1, ':failed': failedExecution, ...terminal },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return out.Attributes as StoredReview;
-  } catch (err) {
-    if (isConditionFailure(err)) return undefined;
-    throw err;
-  }
+  return updateOnce<StoredReview>(rt, {
+    Key: keys.review(reviewId),
+    UpdateExpression:
+      'SET executionId = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution, taskToken',
+    ConditionExpression: `workflowFailedExecution = :failed AND NOT (#s IN (${Object.keys(terminal).join(', ')}))`,
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':exec': executionId, ':now': now, ':zero': 0, ':one': 1, ':failed': failedExecution, ...terminal },
+    ReturnValues: 'ALL_OLD',
+  });
 }
 
 /** Keyed by the restart count, so a retried open writes it once; the failure's details are known on the first write only. */

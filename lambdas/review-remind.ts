@@ -1,5 +1,4 @@
 // Reminds the members who have not decided, each with a further link to their same decision.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { sendEmail } from './shared/email';
@@ -8,7 +7,8 @@ import { getLink, reissueLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { reviewWaitOutcome, tally } from './shared/review';
 import { reminderEmail } from './shared/review-emails';
-import { isConditionFailure, type StoredReview } from './shared/review-store';
+import { updateOnce } from './shared/store';
+import type { StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
 const eventSchema = z.object({ reviewId: z.string().min(1), remindersSent: z.number().int().min(0) });
@@ -40,19 +40,12 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       detail: { reminder, recipient: member.email, decisionId: member.decisionId },
     });
   }
-  try {
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: key,
-        UpdateExpression: 'SET remindersSent = :n',
-        ConditionExpression: 'attribute_not_exists(remindersSent) OR remindersSent < :n',
-        ExpressionAttributeValues: { ':n': reminder },
-      }),
-    );
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-  }
+  await updateOnce(rt, {
+    Key: key,
+    UpdateExpression: 'SET remindersSent = :n',
+    ConditionExpression: 'attribute_not_exists(remindersSent) OR remindersSent < :n',
+    ExpressionAttributeValues: { ':n': reminder },
+  });
   return { remindersSent: reminder, reminded: undecided.length };
 };
 

@@ -1,11 +1,10 @@
 // An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
 import { createHash } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { auditItem } from './shared/audit';
 import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
-import { getItem, isConditionFailure, putOnce } from './shared/store';
+import { getItem, putOnce, updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import {
   clip,
@@ -140,38 +139,23 @@ async function mark(
     '(attribute_not_exists(workflowFailedExecution) OR workflowFailedExecution <> :arn)',
   ];
   if (kind === 'review') conditions.push('(attribute_not_exists(executionId) OR executionId = :arn)');
-  try {
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: { pk: item.pk, sk: item.sk },
-        UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :err, workflowFailedExecution = :arn',
-        ConditionExpression: conditions.join(' AND '),
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
-  }
+  const applied = await updateOnce(rt, {
+    Key: { pk: item.pk, sk: item.sk },
+    UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :err, workflowFailedExecution = :arn',
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: values,
+  });
+  return applied !== undefined;
 }
 
 async function release(rt: Runtime, item: SubjectItem, executionArn: string): Promise<void> {
-  try {
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: { pk: item.pk, sk: item.sk },
-        UpdateExpression: 'REMOVE workflowFailedExecution',
-        ConditionExpression: 'workflowFailedExecution = :arn',
-        ExpressionAttributeValues: { ':arn': executionArn },
-      }),
-    );
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-  }
+  await updateOnce(rt, {
+    Key: { pk: item.pk, sk: item.sk },
+    UpdateExpression: 'REMOVE workflowFailedExecution',
+    ConditionExpression: 'workflowFailedExecution = :arn',
+    ExpressionAttributeValues: { ':arn': executionArn },
+  });
 }
 
 export const handler = lambdaHandler(createHandler);

@@ -1,10 +1,9 @@
 // Review actions after they are created: list them by status, close one (9.3.3 outputs followed up), read a review's.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { recordEvent } from './audit';
 import { GSI1, gsi1, keys } from './keys';
 import type { ActionItem } from './review';
 import type { Runtime } from './runtime';
-import { getItem, isConditionFailure, queryAll } from './store';
+import { getItem, queryAll, updateOnce } from './store';
 
 // ---------------------------------------------------------------- domain (no AWS)
 
@@ -80,29 +79,22 @@ export async function getAction(rt: Runtime, actionId: string): Promise<StoredAc
  */
 export async function closeAction(rt: Runtime, args: { actionId: string; note: string; by: string }): Promise<StoredAction> {
   const closedAt = rt.now().toISOString();
-  let closed: StoredAction;
-  try {
-    const out = await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: keys.action(args.actionId),
-        UpdateExpression: 'SET #s = :closed, gsi1pk = :gsi1pk, closedAt = :at, closedBy = :by, closingNote = :note',
-        ConditionExpression: 'attribute_exists(pk) AND #s = :open',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':closed': 'closed',
-          ':open': 'open',
-          ':gsi1pk': gsi1.action('CLOSED', '', '').gsi1pk,
-          ':at': closedAt,
-          ':by': args.by,
-          ':note': args.note,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    closed = out.Attributes as StoredAction;
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
+  const closed = await updateOnce<StoredAction>(rt, {
+    Key: keys.action(args.actionId),
+    UpdateExpression: 'SET #s = :closed, gsi1pk = :gsi1pk, closedAt = :at, closedBy = :by, closingNote = :note',
+    ConditionExpression: 'attribute_exists(pk) AND #s = :open',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: {
+      ':closed': 'closed',
+      ':open': 'open',
+      ':gsi1pk': gsi1.action('CLOSED', '', '').gsi1pk,
+      ':at': closedAt,
+      ':by': args.by,
+      ':note': args.note,
+    },
+    ReturnValues: 'ALL_NEW',
+  });
+  if (!closed) {
     const existing = await getAction(rt, args.actionId);
     if (!existing) throw new ActionCloseError('not-found', `no action ${args.actionId} in unit ${rt.config.id}`);
     if (existing.status === 'closed' && existing.closedAt) await recordClosed(rt, existing); // completes an earlier close cut short

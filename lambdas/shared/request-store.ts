@@ -1,11 +1,11 @@
 // Reads and once-only writes of RequestItems, and the link from a request to the review action it answers.
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId } from '../../lib/period';
 import type { Runtime } from './runtime';
 import { WorkflowError } from './runtime';
 import { GSI1, gsi1, keys } from './keys';
 import { recordEvent } from './audit';
-import { isConditionFailure, putOnce } from './store';
+import { putOnce, updateOnce } from './store';
 import type { RequestItem, RequestLevel } from './subjects';
 
 /** A level as stored: what the subject type has, plus the history of its decision. */
@@ -49,22 +49,14 @@ export async function updateRequestOnce(
   requestId: string,
   update: { set: string; condition: string; names?: Record<string, string>; values: Record<string, unknown> },
 ): Promise<boolean> {
-  try {
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: keys.request(requestId),
-        UpdateExpression: update.set,
-        ConditionExpression: `attribute_exists(pk) AND ${update.condition}`,
-        ExpressionAttributeNames: update.names,
-        ExpressionAttributeValues: update.values,
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
-  }
+  const applied = await updateOnce(rt, {
+    Key: keys.request(requestId),
+    UpdateExpression: update.set,
+    ConditionExpression: `attribute_exists(pk) AND ${update.condition}`,
+    ExpressionAttributeNames: update.names,
+    ExpressionAttributeValues: update.values,
+  });
+  return applied !== undefined;
 }
 
 export async function decisionExists(rt: Runtime, requestId: string, decisionId: string): Promise<boolean> {
@@ -111,19 +103,13 @@ export async function linkReviewActions(rt: Runtime, request: StoredRequest): Pr
   const linked: string[] = [];
   for (const action of actions) {
     const actionId = String(action.actionId ?? String(action.pk).replace(/^ACTION#/, ''));
-    try {
-      await rt.ddb.send(
-        new UpdateCommand({
-          TableName: rt.tableName,
-          Key: { pk: action.pk, sk: action.sk },
-          UpdateExpression: 'SET requestIds = list_append(if_not_exists(requestIds, :none), :ids)',
-          ConditionExpression: 'attribute_exists(pk) AND NOT contains(requestIds, :id)',
-          ExpressionAttributeValues: { ':none': [], ':ids': [request.requestId], ':id': request.requestId },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+    // Already linked (a retry) is fine: the condition only keeps the id from being appended twice.
+    await updateOnce(rt, {
+      Key: { pk: action.pk, sk: action.sk },
+      UpdateExpression: 'SET requestIds = list_append(if_not_exists(requestIds, :none), :ids)',
+      ConditionExpression: 'attribute_exists(pk) AND NOT contains(requestIds, :id)',
+      ExpressionAttributeValues: { ':none': [], ':ids': [request.requestId], ':id': request.requestId },
+    });
     const detail = { requestId: request.requestId, actionId, reviewPeriod: request.reviewPeriod, category: request.category };
     const at = request.submittedAt;
     await recordEvent(rt, { type: 'action.request-linked', subjectPk: String(action.pk), actor: request.requester, detail, eventId: `request-${request.requestId}`, at });

@@ -4,7 +4,7 @@ import { reviewId as reviewIdOf } from '../../lib/period';
 import { recordEvent } from './audit';
 import { getItem, putOnce, queryAll } from './store';
 // Re-exported: the review handlers import their store helpers from one place.
-export { getItem, isConditionFailure, putOnce, queryAll } from './store';
+export { getItem, isConditionFailure, putOnce, queryAll, updateOnce } from './store';
 import { GSI1, gsi1, keys, prefixes } from './keys';
 import type { Runtime } from './runtime';
 import { WorkflowError } from './runtime';

@@ -1,6 +1,6 @@
 // The few DynamoDB moves every workflow makes: write once, read consistently, query every page.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from './runtime';
 
 export function isConditionFailure(err: unknown): boolean {
@@ -14,6 +14,20 @@ export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * One conditional update: the item's attributes (as asked by ReturnValues, else `{}`) when it applied,
+ * undefined when its condition did not hold (a retry of a step that already happened, or a state that moved on).
+ */
+export async function updateOnce<T = Record<string, unknown>>(rt: Runtime, input: Omit<UpdateCommandInput, 'TableName'>): Promise<T | undefined> {
+  try {
+    const out = await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, ...input }));
+    return (out.Attributes ?? {}) as T;
+  } catch (err) {
+    if (isConditionFailure(err)) return undefined;
     throw err;
   }
 }
