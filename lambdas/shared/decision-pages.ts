@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import { html, SafeHtml } from './html';
-import type { Choice, DecisionRecord, LinkItem, LinkRecipient, SubjectType } from './links';
+import { DECIDED, type Choice, type DecisionRecord, type LinkItem, type LinkRecipient, type SubjectType } from './links';
 import { CATEGORY_LABELS, TERMINAL_STATUSES, adequacyQuestion } from './review';
 import { formatAmount } from './request';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
@@ -77,12 +77,9 @@ ${content}
   return { statusCode, headers: { ...PAGE_HEADERS, ...extraHeaders }, body: body.value };
 }
 
-/** What the buttons say ... */
+/** What the buttons say; what was recorded reads as DECIDED says it. */
 const CHOICE_LABELS: Record<Choice, string> = { approve: 'approve', 'request-changes': 'request changes', reject: 'reject' };
-/** ... and what the record says afterwards. */
-const RECORDED_LABELS: Record<Choice, string> = { approve: 'approved', 'request-changes': 'changes requested', reject: 'rejected' };
-
-export const choiceLabel = (choice: Choice) => RECORDED_LABELS[choice] ?? choice;
+export const choiceLabel = (choice: Choice) => DECIDED[choice] ?? choice;
 
 /** What the page says about the subject; built from the link, the subject item and the unit config. */
 export interface DecisionView {

@@ -10,6 +10,9 @@ export type SubjectType = 'review' | 'request';
 export type Choice = 'approve' | 'request-changes' | 'reject';
 export type Adequacy = 'adequate' | 'inadequate';
 
+/** A recorded choice as minutes, pages and the CLI say it. */
+export const DECIDED: Record<Choice, string> = { approve: 'approved', 'request-changes': 'requested changes', reject: 'rejected' };
+
 export interface LinkRecipient {
   name: string;
   email: string;

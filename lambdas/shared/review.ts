@@ -5,7 +5,7 @@ import { PERIOD_PATTERN, nextPeriod, periodOf, periodStart, reviewId as reviewId
 import { nextFire } from '../../lib/schedule';
 import { html, type SafeHtml } from './html';
 import { gsi1, keys } from './keys';
-import type { Adequacy, Choice, DecisionRecord } from './links';
+import { DECIDED, type Adequacy, type Choice, type DecisionRecord } from './links';
 import { INPUT_PARTS, type ReviewInputs } from './review-inputs';
 import type { RequestItem, ReviewItem, ReviewMember, ReviewStatus } from './subjects';
 
@@ -468,7 +468,6 @@ export function buildMinutes(args: {
   };
 }
 
-const CHOICE_TEXT: Record<Choice, string> = { approve: 'approved', 'request-changes': 'requested changes', reject: 'rejected' };
 
 export function minutesTitle(m: Pick<Minutes, 'unitName' | 'period'>): string {
   return `Minutes of the management review ${m.period}: ${m.unitName}`;
@@ -483,7 +482,7 @@ function sectionHtml(s: PackSection): SafeHtml {
 /** The minutes as an HTML document (stored and emailed); every value is escaped. */
 export function renderMinutesHtml(m: Minutes): string {
   const memberRow = (x: MinutesMember) => html`<tr><td>${x.name}${x.chair ? ' (chair)' : ''}</td><td>${x.role}</td><td>${
-    x.decision ? CHOICE_TEXT[x.decision.choice] : 'no decision'
+    x.decision ? DECIDED[x.decision.choice] : 'no decision'
   }</td><td>${x.decision?.decidedAt ?? ''}</td><td>${x.decision?.comment ?? ''}</td></tr>`;
   const adequacyRow = (a: Minutes['adequacy'][number]) =>
     html`<tr><td>${CATEGORY_LABELS[a.category]}</td><td>${a.adequate.join(', ') || '-'}</td><td>${a.inadequate.join(', ') || '-'}</td><td>${
@@ -522,7 +521,7 @@ export function renderMinutesText(m: Minutes): string {
   lines.push(`Outcome: ${OUTCOME_TEXT[m.outcome]}`, '', 'DECISIONS OF TOP MANAGEMENT');
   for (const x of m.members) {
     const d = x.decision;
-    lines.push(`- ${x.name}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${CHOICE_TEXT[d.choice]} at ${d.decidedAt}` : 'no decision'}`);
+    lines.push(`- ${x.name}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : 'no decision'}`);
     if (d?.comment) lines.push(`  Comment: ${d.comment}`);
   }
   lines.push('', 'DECISIONS', ...m.decisions.map((d) => `- ${d}`), '', 'RESOURCE ADEQUACY');

@@ -1,6 +1,5 @@
 // `isms actions list`, `isms action close` and `isms review status`: follow up review actions and see where a review is.
 import { z } from 'zod';
-import { periodOf, reviewId as reviewIdOf } from '../period';
 import {
   ACTION_STATUS_FILTERS,
   ActionCloseError,
@@ -13,10 +12,10 @@ import {
   type StoredAction,
 } from '../../lambdas/shared/actions';
 import { keys, prefixes } from '../../lambdas/shared/keys';
-import type { DecisionRecord } from '../../lambdas/shared/links';
+import { DECIDED, type DecisionRecord } from '../../lambdas/shared/links';
 import { getMinutes, getReview, queryAll } from '../../lambdas/shared/review-store';
 import type { CliCommand } from './context';
-import { bu, parse, period } from './flags';
+import { bu, parse, parseReviewTarget } from './flags';
 
 
 // ---------------------------------------------------------------- actions list
@@ -104,24 +103,15 @@ const actionClose: CliCommand = {
 
 const statusUsage = 'review status --bu <id> [--period YYYY-Qn] [--local]   status, decisions, reminders and actions of a review (default: the current quarter)';
 
-const CHOICE_TEXT: Record<DecisionRecord['choice'], string> = { approve: 'approved', 'request-changes': 'requested changes', reject: 'rejected' };
 
 const reviewStatus: CliCommand = {
   name: 'review status',
   usage: statusUsage,
   async run(args, ctx) {
-    const parsed = parse(
-      args,
-      { bu: { type: 'string' }, period: { type: 'string' }, local: { type: 'boolean' } },
-      z.object({ bu, period: period.optional(), local: z.boolean().optional() }),
-      ctx,
-      statusUsage,
-    );
-    if (!parsed) return 2;
-    const { opts, unit } = parsed;
-    const p = opts.period ?? periodOf(new Date(), unit.timeZone);
+    const target = parseReviewTarget(args, ctx, statusUsage);
+    if (!target) return 2;
+    const { unit, period: p, reviewId: id } = target;
     const rt = ctx.runtime(unit.id);
-    const id = reviewIdOf(unit.id, p);
     const review = await getReview(rt, id);
     if (!review) {
       ctx.err(`no review for ${p} in ${unit.id} (start one with: isms review start --bu ${unit.id} --period ${p})`);
@@ -142,7 +132,7 @@ const reviewStatus: CliCommand = {
     ctx.out(`  approvals: ${approvals} of ${review.requiredApprovals} required (${decided.length} of ${review.members.length} members decided)`);
     for (const m of review.members) {
       const d = m.decisionId ? byId.get(m.decisionId) : undefined;
-      const state = d ? `${CHOICE_TEXT[d.choice]} at ${d.decidedAt}` : m.decisionId ? 'not yet' : 'not yet invited';
+      const state = d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : m.decisionId ? 'not yet' : 'not yet invited';
       ctx.out(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`);
     }
     ctx.out(`  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ?? 'no'}`);

@@ -1,7 +1,7 @@
 // Flag parsing shared by the CLI commands: strict flags, zod rules, one line per problem naming the flag.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { PERIOD_PATTERN } from '../period';
+import { PERIOD_PATTERN, periodOf, reviewId } from '../period';
 import type { BusinessUnitConfig } from '../config';
 import type { CliContext } from './context';
 
@@ -48,4 +48,18 @@ export function parse<T extends z.ZodType>(
     return undefined;
   }
   return { opts: result.data, unit };
+}
+
+/** `--bu <id> [--period YYYY-Qn] [--local]`, the period defaulting to the current quarter in the unit's time zone. */
+export function parseReviewTarget(args: string[], ctx: CliContext, usage: string): { unit: BusinessUnitConfig; period: string; reviewId: string } | undefined {
+  const parsed = parse(
+    args,
+    { bu: { type: 'string' }, period: { type: 'string' }, local: { type: 'boolean' } },
+    z.object({ bu, period: period.optional(), local: z.boolean().optional() }),
+    ctx,
+    usage,
+  );
+  if (!parsed) return undefined;
+  const p = parsed.opts.period ?? periodOf(new Date(), parsed.unit.timeZone);
+  return { unit: parsed.unit, period: p, reviewId: reviewId(parsed.unit.id, p) };
 }

@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { periodOf, reviewId as reviewIdOf } from '../period';
+import { reviewId as reviewIdOf } from '../period';
 import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../../lambdas/shared/review';
 import { parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
 import { getPack, getReview, submitInputs } from '../../lambdas/shared/review-store';
 import type { BusinessUnitConfig } from '../config';
 import type { CliCommand, CliContext } from './context';
-import { bu, parse, period } from './flags';
+import { bu, parse, parseReviewTarget, period } from './flags';
 
 
 const startUsage = 'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
@@ -17,18 +17,10 @@ const reviewStart: CliCommand = {
   name: 'review start',
   usage: startUsage,
   async run(args, ctx) {
-    const parsed = parse(
-      args,
-      { bu: { type: 'string' }, period: { type: 'string' }, local: { type: 'boolean' } },
-      z.object({ bu, period: period.optional(), local: z.boolean().optional() }),
-      ctx,
-      startUsage,
-    );
-    if (!parsed) return 2;
-    const { opts, unit } = parsed;
-    const p = opts.period ?? periodOf(new Date(), unit.timeZone);
+    const target = parseReviewTarget(args, ctx, startUsage);
+    if (!target) return 2;
+    const { unit, period: p, reviewId: id } = target;
     const rt = ctx.runtime(unit.id);
-    const id = reviewIdOf(unit.id, p);
     const existing = await getReview(rt, id);
     if (existing?.workflowFailedExecution && !TERMINAL_STATUSES.includes(existing.status)) {
       return restart(ctx, unit, p, existing.workflowFailedExecution, existing.restarts ?? 0);

@@ -359,7 +359,7 @@ describe('answers for every other case', () => {
     await handle(httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM, choice: 'request-changes' }) }));
     const res = await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }, 409);
     expect(res.body).toContain('<h1>Already decided</h1>');
-    expect(res.body).toMatch(/data-choice="request-changes">changes requested<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
+    expect(res.body).toMatch(/data-choice="request-changes">requested changes<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
     // Even malformed, a repeated post is told what was decided.
     await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret }) }, 409);
   });
