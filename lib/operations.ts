@@ -1,5 +1,5 @@
 // Operations of a unit: failed executions reach workflow-failed through EventBridge, and alarms reach the ISMS manager through SNS.
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letter-queue';
 import type { BusinessUnitConfig } from './config';
 import type { WorkflowName } from './functions';
 import { EXECUTION_STATUS_CHANGE, FAILED_EXECUTION_STATUSES } from '../lambdas/shared/workflow-failure';
@@ -68,15 +69,7 @@ export class Operations extends Construct {
     this.topic.addSubscription(new subscriptions.EmailSubscription(unit.ismsManager.email));
     const notify = new actions.SnsAction(this.topic);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'WorkflowFailedDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the workflow-failed rule target; a DLQ of a DLQ would only move the same undelivered events.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'WorkflowFailedDeadLetterQueue', 'the workflow-failed rule target');
     const machines = Object.entries(props.stateMachines) as Array<[WorkflowName, sfn.IStateMachine]>;
     this.rule = new events.Rule(this, 'WorkflowFailedRule', {
       description: `Failed, timed-out or stopped executions of ${unit.id}'s workflows → workflow-failed`,

@@ -1,10 +1,11 @@
 // The quarterly trigger of a unit's management review: an EventBridge Scheduler schedule with retries and a dead-letter queue.
-import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letter-queue';
 import type { BusinessUnitConfig } from './config';
 import { startReviewInput } from '../lambdas/shared/review';
 
@@ -38,16 +39,7 @@ export class ReviewSchedule extends Construct {
   constructor(scope: Construct, id: string, props: ReviewScheduleProps) {
     super(scope, id);
     const { unit } = props;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS allows: a missed quarterly review must stay visible long enough to be noticed.
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the review schedule; a DLQ of a DLQ would only move the same undelivered fires.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', 'the review schedule');
     // The period is derived from the scheduled time in the unit's time zone when the workflow opens the review,
     // so a retried or late delivery of the same fire still opens (at most) the same period's review.
     const { input } = startReviewInput(unit, { scheduledTime: scheduler.ContextAttribute.scheduledTime }, 'schedule');
