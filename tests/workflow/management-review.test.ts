@@ -285,6 +285,8 @@ describe('management review workflow', () => {
     const machine = unitOf(u).stateMachineArns['management-review'];
     const arn = await start(u, '2026-Q2');
     await invitations(u, '2026-Q2');
+    // The last invitation goes out just before the status changes: wait for the change, not for the email.
+    await until('review awaiting decisions', async () => (await review(u, '2026-Q2'))?.status === 'awaiting-decisions');
     const again = await cli('review start', ['--bu', u, '--period', '2026-Q2']);
     expect(again.code).toBe(0);
     expect(again.out.join('\n')).toMatch(/already exists: status (open|awaiting-decisions), opened at \d{4}-/);
