@@ -20,8 +20,8 @@ const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime:
 const units = {
   approve: testUnit({ id: 'mr-approve', name: 'Unit mr-approve', ...calm }),
   changes: testUnit({ id: 'mr-changes', name: 'Unit mr-changes', ...calm, quorum: 'all', actionOwner: { name: 'Alex Owner', email: 'alex.owner@example.com' } }),
-  between: testUnit({ id: 'mr-between', name: 'Unit mr-between', reminders: { interval: '2s', maximum: 2 }, decisionLinkLifetime: '60s' }),
-  remind: testUnit({ id: 'mr-remind', name: 'Unit mr-remind', reminders: { interval: '2s', maximum: 2 }, decisionLinkLifetime: '60s' }),
+  between: testUnit({ id: 'mr-between', name: 'Unit mr-between', reminders: { interval: '5s', maximum: 2 }, decisionLinkLifetime: '60s' }),
+  remind: testUnit({ id: 'mr-remind', name: 'Unit mr-remind', reminders: { interval: '3s', maximum: 2 }, decisionLinkLifetime: '60s' }),
   escalate: testUnit({ id: 'mr-escalate', name: 'Unit mr-escalate', reminders: { interval: '1s', maximum: 1 }, decisionLinkLifetime: '4s' }),
   duplicate: testUnit({ id: 'mr-duplicate', name: 'Unit mr-duplicate', ...calm }),
 };
@@ -138,6 +138,8 @@ describe('management review workflow', () => {
     expect(invited[CLARA].body.html).toContain('Review and decide</a>');
     expect(invited[CLARA].from).toBe(units.approve.sender);
     expect(decisionUrl(invited[CLARA], u).href).not.toBe(decisionUrl(invited[FARID], u).href);
+    // The status changes only after the last invitation has gone out: wait for it, so the check below is about the decision.
+    await until('review awaiting decisions', async () => (await review(u, '2025-Q1'))?.status === 'awaiting-decisions');
 
     expect(await decide(invited[CLARA], u, 'approve', 'Good quarter & <b>well</b> run.')).toBe(303);
     expect((await review(u, '2025-Q1'))!.status).toBe('awaiting-decisions');
