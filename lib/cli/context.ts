@@ -27,8 +27,13 @@ export interface CliCommand {
   run(args: string[], ctx: CliContext): Promise<number>;
 }
 
-/** Written by `npm start` so that `--local` commands find the running emulators. */
-export const LOCAL_STATE_FILE = path.join(import.meta.dirname, '..', '..', '.isms-local', 'runtime.json');
+/**
+ * Written by `npm start` so that `--local` commands find the running emulators.
+ * ISMS_LOCAL_STATE moves it, so that a second runtime (a test, a demo) leaves the first one's file alone.
+ */
+export const LOCAL_STATE_FILE = process.env.ISMS_LOCAL_STATE
+  ? path.resolve(process.env.ISMS_LOCAL_STATE)
+  : path.join(import.meta.dirname, '..', '..', '.isms-local', 'runtime.json');
 
 export interface LocalState {
   pid: number;
@@ -38,7 +43,7 @@ export interface LocalState {
 
 export function readLocalState(file = LOCAL_STATE_FILE): LocalState {
   if (!existsSync(file)) {
-    throw new Error('No local runtime is running (no .isms-local/runtime.json). Start it with `npm start` in another terminal.');
+    throw new Error(`No local runtime is running (no ${path.relative(process.cwd(), file)}). Start it with \`npm start\` in another terminal.`);
   }
   const state = JSON.parse(readFileSync(file, 'utf8')) as LocalState;
   try {

@@ -1,5 +1,5 @@
 // `npm start`: runs the whole system on local emulators and prints where a person starts (the inbox).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config';
@@ -70,12 +70,20 @@ async function main(): Promise<number> {
   mkdirSync(path.dirname(LOCAL_STATE_FILE), { recursive: true });
   writeFileSync(LOCAL_STATE_FILE, JSON.stringify(state, null, 2));
 
+  // Another runtime started since (with other ports) owns the file now: leave its file alone.
+  const removeOwnState = () => {
+    try {
+      if ((JSON.parse(readFileSync(LOCAL_STATE_FILE, 'utf8')) as LocalState).pid === process.pid) rmSync(LOCAL_STATE_FILE, { force: true });
+    } catch {
+      // already gone
+    }
+  };
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await runtime.close();
-    rmSync(LOCAL_STATE_FILE, { force: true });
+    removeOwnState();
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -1,19 +1,27 @@
 // `npm start -- --json` as a user runs it: reaches ready, answers on every URL, stops cleanly on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readLocalState } from '../../lib/cli/context';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0'];
+// Our own state file: a developer's `npm start` keeps its .isms-local/runtime.json while the tests run.
+const STATE = path.join(mkdtempSync(path.join(tmpdir(), 'isms-npm-start-')), 'runtime.json');
 let child: ChildProcess | undefined;
 
 function start(args: string[]): { proc: ChildProcess; ready: Promise<any>; exit: Promise<number | null>; stderr: () => string } {
-  const proc = spawn('npm', ['start', '--silent', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn('npm', ['start', '--silent', '--', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, ISMS_LOCAL_STATE: STATE },
+  });
   child = proc;
   let out = '';
   let err = '';
@@ -60,8 +68,11 @@ describe('npm start', () => {
       'isms-example-emea-resource-approval',
     ]);
 
+    // `--local` commands find this runtime through the state file, which goes away with it.
+    expect(readLocalState(STATE)).toMatchObject({ pid: info.pid, urls });
     process.kill(info.pid, 'SIGTERM'); // the runtime itself (npm and tsx sit between it and us)
     expect(await exit).toBe(0);
+    expect(existsSync(STATE)).toBe(false);
     await expect(fetch(urls.inbox)).rejects.toThrow();
   });
 
