@@ -29,7 +29,9 @@ import {
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({
+  routeKey: z.string().optional().default('$default'),
   rawPath: z.string(),
+  pathParameters: z.record(z.string(), z.string().optional()).optional(),
   rawQueryString: z.string().optional().default(''),
   headers: z.record(z.string(), z.string().optional()).optional().default({}),
   body: z.string().optional(),
@@ -41,7 +43,11 @@ const eventSchema = z.object({
 });
 type HttpEvent = z.output<typeof eventSchema>;
 
-const PATH = /^\/decisions\/([^/]+)$/;
+/**
+ * A declared route (`GET|HEAD|POST /decisions/{id}`) hands over its id as a path parameter. rawPath keeps a
+ * custom domain's base path (`/isms/decisions/…`), so for other methods only its tail is read, to answer 405.
+ */
+const PATH_TAIL = /\/decisions\/([^/]+)$/;
 /** Kept as evidence, but a header can be kilobytes of junk. */
 const USER_AGENT_MAX = 512;
 
@@ -68,8 +74,11 @@ export const createHandler =
 export const handler = lambdaHandler(createHandler);
 
 async function route(rt: Runtime, event: HttpEvent, method: string): Promise<PageResult> {
-  const match = PATH.exec(event.rawPath);
-  const decisionId = match ? safeDecode(match[1]) : undefined;
+  if (event.routeKey === '$default') {
+    const tail = PATH_TAIL.exec(event.rawPath);
+    return tail && !['GET', 'HEAD', 'POST'].includes(method) ? methodNotAllowedPage() : notFoundPage();
+  }
+  const decisionId = event.pathParameters?.id;
   if (!decisionId || !DECISION_ID_PATTERN.test(decisionId)) return notFoundPage();
   if (method === 'GET' || method === 'HEAD') return show(rt, decisionId, single(new URLSearchParams(event.rawQueryString), 'k'));
   if (method === 'POST') return decide(rt, event, decisionId);
@@ -252,14 +261,6 @@ function decodeBody(event: HttpEvent): string {
 function single(params: URLSearchParams, name: string): string {
   const all = params.getAll(name);
   return all.length === 1 ? all[0] : '';
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
 }
 
 function isConditionalFailure(err: unknown): boolean {

@@ -20,7 +20,8 @@ const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript)\b|[^;]*\+(json|x
 
 /**
  * `handlers` maps a unit id to its decision-endpoint handler; it is read on every request, so units can be
- * added after the server listens. `/<bu>/<rest>` reaches that unit's handler with rawPath `/<rest>`.
+ * added after the server listens. `/<bu>` works like an API mapping key on a custom domain: routes match
+ * `/<rest>`, and rawPath keeps the whole path, as API Gateway passes it.
  */
 export function createDecisionServer(handlers: Map<string, DecisionHandler>): Server {
   return createServer((req, res) => {
@@ -48,12 +49,20 @@ async function serve(handlers: Map<string, DecisionHandler>, req: IncomingMessag
 
   const body = await readBody(req);
   if (body === undefined) return write(req, res, tooLargePage());
-  const result = await handler(toEvent(req, match[2], rawQueryString, body));
+  const result = await handler(toEvent(req, { routePath: match[2], rawPath: fullPath }, rawQueryString, body));
   write(req, res, result);
 }
 
-/** The event API Gateway HTTP API builds for a Lambda proxy integration (payload format 2.0). */
-export function toEvent(req: IncomingMessage, rawPath: string, rawQueryString: string, body: Buffer): APIGatewayProxyEventV2 {
+/**
+ * The event API Gateway HTTP API builds for a Lambda proxy integration (payload format 2.0). Routes match
+ * `routePath`, the path after the API mapping key; rawPath is the path the client asked for.
+ */
+export function toEvent(
+  req: IncomingMessage,
+  { routePath, rawPath }: { routePath: string; rawPath: string },
+  rawQueryString: string,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -67,7 +76,7 @@ export function toEvent(req: IncomingMessage, rawPath: string, rawQueryString: s
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   const method = (req.method ?? 'GET').toUpperCase();
-  const routeMatch = ROUTE_PATH.exec(rawPath);
+  const routeMatch = ROUTE_PATH.exec(routePath);
   const routed = routeMatch !== null && ROUTES.includes(method);
   const now = new Date();
   const contentType = headers['content-type'] ?? '';

@@ -143,17 +143,31 @@ export interface EventInput {
   domainName?: string;
 }
 
-/** An API Gateway HTTP API (payload 2.0) event as AWS builds it. */
-export function httpEvent(input: EventInput): APIGatewayProxyEventV2 {
+/**
+ * An API Gateway HTTP API (payload 2.0) event as AWS builds it: GET, HEAD and POST on `[/<mapping key>]/decisions/{id}`
+ * match the declared route (the id decoded into pathParameters); anything else reaches `$default`.
+ * `mappingKey` is a custom domain's base path, which stays in rawPath.
+ */
+export function httpEvent(input: EventInput & { mappingKey?: string }): APIGatewayProxyEventV2 {
   const method = input.method ?? 'GET';
+  const rawPath = input.mappingKey ? `/${input.mappingKey}${input.path}` : input.path;
+  const route = /^\/decisions\/([^/]+)$/.exec(input.path);
+  let id: string | undefined;
+  try {
+    id = route ? decodeURIComponent(route[1]) : undefined;
+  } catch {
+    id = undefined; // API Gateway answers a malformed escape itself
+  }
+  const routeKey = id !== undefined && ['GET', 'HEAD', 'POST'].includes(method) ? `${method} /decisions/{id}` : '$default';
   const domainName = input.domainName ?? 'abc123.execute-api.eu-west-1.amazonaws.com';
   const headers: Record<string, string> = { host: domainName, 'user-agent': 'Mozilla/5.0 (iPhone) test', ...input.headers };
   if (method === 'POST' && !Object.keys(headers).includes('content-type')) headers['content-type'] = 'application/x-www-form-urlencoded';
   const body = input.body === undefined ? undefined : input.base64 ? Buffer.from(input.body).toString('base64') : input.body;
   return {
     version: '2.0',
-    routeKey: `${method} /decisions/{id}`,
-    rawPath: input.path,
+    routeKey,
+    rawPath,
+    pathParameters: routeKey === '$default' ? undefined : { id: id! },
     rawQueryString: input.query ?? '',
     headers,
     queryStringParameters: input.query ? Object.fromEntries(new URLSearchParams(input.query)) : undefined,
@@ -162,9 +176,9 @@ export function httpEvent(input: EventInput): APIGatewayProxyEventV2 {
       apiId: 'abc123',
       domainName,
       domainPrefix: 'abc123',
-      http: { method, path: input.path, protocol: 'HTTP/1.1', sourceIp: input.sourceIp ?? '198.51.100.7', userAgent: headers['user-agent'] },
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: input.sourceIp ?? '198.51.100.7', userAgent: headers['user-agent'] },
       requestId: 'req-1',
-      routeKey: `${method} /decisions/{id}`,
+      routeKey,
       stage: '$default',
       time: '27/Nov/2026:10:00:00 +0000',
       timeEpoch: 0,

@@ -251,6 +251,17 @@ describe('POST records exactly one decision', () => {
     expect(result.body).not.toContain('<form');
   });
 
+  it('behind a custom domain\'s base path (API Gateway keeps it in rawPath) the page shows and the POST decides', async () => {
+    const { review: r, links } = await review();
+    const page = await handle(httpEvent({ mappingKey: 'emea', path: links[0].path, query: `k=${links[0].secret}` }));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`action="${links[0].decisionId}"`); // relative: the form posts under the base path
+    const body = formBody({ k: links[0].secret, ...REVIEW_FORM });
+    const res = await handle(httpEvent({ mappingKey: 'emea', method: 'POST', path: links[0].path, body }));
+    expect(res.statusCode).toBe(303);
+    expect(await decisionOf(r.pk, links[0].decisionId)).toMatchObject({ choice: 'approve' });
+  });
+
   it('resumes the workflow when the decision completes the wait: request level decided', async () => {
     const { request: q, link } = await request();
     const token = `${TASK_TOKEN}-${q.requestId}`;

@@ -195,19 +195,19 @@ describe('the local decision server', () => {
     expect(post).toMatchObject({
       version: '2.0',
       routeKey: 'POST /decisions/{id}',
-      rawPath: '/decisions/abc%2Fd',
+      rawPath: '/bu-one/decisions/abc%2Fd',
       rawQueryString: 'k=1&k=2&x=%20y',
       queryStringParameters: { k: '1,2', x: ' y' },
       pathParameters: { id: 'abc/d' },
       cookies: ['a=1', 'b=2'],
       isBase64Encoded: true,
-      requestContext: { http: { method: 'POST', path: '/decisions/abc%2Fd', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'UA/1' }, stage: '$default' },
+      requestContext: { http: { method: 'POST', path: '/bu-one/decisions/abc%2Fd', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'UA/1' }, stage: '$default' },
     });
     expect(post.headers['x-custom']).toBe('A');
     expect(post.headers.cookie).toBeUndefined();
     expect(post.requestContext.domainName).toBe(new URL(url).host);
     expect(Buffer.from(post.body!, 'base64').toString()).toBe('k=s&choice=approve');
-    expect(other).toMatchObject({ routeKey: '$default', rawPath: '/other/path', body: undefined, isBase64Encoded: false });
+    expect(other).toMatchObject({ routeKey: '$default', rawPath: '/bu-one/other/path', body: undefined, isBase64Encoded: false });
     expect(other.pathParameters).toBeUndefined();
   });
 
