@@ -105,7 +105,8 @@ export function functionEnvironment(
   };
   if (spec.access.mintsLinks) {
     if (!ctx.decisionBaseUrl) throw new Error(`${spec.id} mints decision links and needs a decision base URL`);
-    env.DECISION_BASE_URL = unit.decisionBaseUrl ?? ctx.decisionBaseUrl;
+    // The stack passes its API URL (the custom domain or base URL when configured), the local runtime its own server.
+    env.DECISION_BASE_URL = ctx.decisionBaseUrl;
   }
   return env;
 }

@@ -12,7 +12,8 @@ import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { testUnit } from '../support/local-aws';
 
 // Happy paths wait long enough that no reminder interferes; the timing unit reminds after 2 s and escalates after 4 s.
-const calm = testUnit({ id: 'ra-calm', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
+// calm is configured for a production domain, as a copied real config would be: local links must still reach the local server.
+const calm = testUnit({ id: 'ra-calm', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s', decisionBaseUrl: 'https://decide.example.com/isms' });
 const quick = testUnit({ id: 'ra-quick', reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '9s' });
 
 const OONA = 'oona.byrne@example.com'; // level 1, from 0 (escalation: Clara)
