@@ -20,6 +20,9 @@ const duration = z.string().regex(DURATION_PATTERN, {
 
 const person = z.strictObject({ name: text(120), email });
 
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate\/[A-Za-z0-9-]+$/;
+
 const member = z.strictObject({
   name: text(120),
   email,
@@ -62,8 +65,23 @@ const baseSchema = z.strictObject({
     reminders: z.strictObject({ interval: duration, maximum: z.number().int().min(0).max(10) }),
     escalationContacts: z.array(person).min(1),
     decisionLinkLifetime: duration,
-    /** Base URL of decision links, e.g. a custom domain; @default the HTTP API's URL. */
+    /** Base URL of decision links when something else fronts the API (a proxy, CloudFront); @default the HTTP API's URL. */
     decisionBaseUrl: z.url({ protocol: /^https?$/, error: (iss) => `${show(iss.input)} is not an http(s) URL` }).optional(),
+    /** A custom domain the stack serves decision links on; the API's own execute-api URL is then switched off. */
+    decisionDomain: z
+      .strictObject({
+        name: z.string().regex(HOSTNAME, { error: (iss) => `${show(iss.input)} is not a host name like "decide.example.com"` }),
+        /** An ACM certificate for the name, in the unit's region (a regional endpoint). */
+        certificateArn: z.string().regex(CERTIFICATE_ARN, {
+          error: (iss) => `${show(iss.input)} is not an ACM certificate ARN like "arn:aws:acm:eu-central-1:123456789012:certificate/…"`,
+        }),
+        /** A path on the domain for this unit, so that several units can share it (links: https://<name>/<basePath>/decisions/…). */
+        basePath: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/, { error: (iss) => `${show(iss.input)} is not a base path: one segment of letters, digits, "-", "_" or "."` })
+          .optional(),
+      })
+      .optional(),
     resourceApproval: z.strictObject({
       currency: z.string().regex(/^[A-Z]{3}$/, { error: (iss) => `${show(iss.input)} is not an ISO 4217 currency code like "EUR"` }),
       levels: z.array(level).min(1),
@@ -107,6 +125,13 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
   });
   if (levels[0] && (levels[0].fromAmount !== 0 || levels[0].categories)) {
     issue(['resourceApproval', 'levels', 0], 'the first level must apply from 0 to every category, so that every request has an approver');
+  }
+  if (unit.decisionDomain && unit.decisionBaseUrl !== undefined) {
+    issue(['decisionDomain'], 'cannot be combined with decisionBaseUrl: links use the custom domain; remove one of the two');
+  }
+  const certificateRegion = CERTIFICATE_ARN.exec(String(unit.decisionDomain?.certificateArn ?? ''))?.[1];
+  if (certificateRegion && typeof unit.region === 'string' && certificateRegion !== unit.region) {
+    issue(['decisionDomain', 'certificateArn'], `is in ${certificateRegion}, but the unit deploys to ${unit.region}: a regional API needs a certificate in its own region`);
   }
   const lifetime = safeDuration(unit.decisionLinkLifetime);
   const interval = safeDuration(unit.reminders?.interval);

@@ -1,7 +1,8 @@
 // The decision endpoint's HTTP API: GET/HEAD/POST /decisions/{id}, throttled, with access logs that never hold a link secret.
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { DomainName, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, SecurityPolicy } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -42,15 +43,25 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 };
 
 export class DecisionApi extends Construct {
-  /** Base of decision links: the unit's custom URL if configured, else the API's own endpoint. */
+  /** Base of decision links: the unit's custom domain or base URL if configured, else the API's own endpoint. */
   readonly url: string;
   readonly api: HttpApi;
   readonly accessLogs: LogGroup;
   readonly stage: HttpStage;
+  /** The unit's custom domain, when its config has `decisionDomain`: point a DNS record at `regionalDomainName`. */
+  readonly domain?: DomainName;
 
   constructor(scope: Construct, id: string, props: DecisionApiProps) {
     super(scope, id);
     const { handler, unit } = props;
+    const custom = unit.decisionDomain;
+    if (custom) {
+      this.domain = new DomainName(this, 'Domain', {
+        domainName: custom.name,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', custom.certificateArn),
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+    }
     const integration = new HttpLambdaIntegration('DecisionEndpoint', handler);
 
     this.api = new HttpApi(this, 'Api', {
@@ -61,6 +72,8 @@ export class DecisionApi extends Construct {
       // Any other path or method reaches the handler too, so every answer carries its security headers
       // (API Gateway's own 404 has none); the handler answers 404 or 405.
       defaultIntegration: integration,
+      // With a custom domain the links name it; the execute-api URL would be a second door to the same pages.
+      disableExecuteApiEndpoint: custom !== undefined,
     });
     for (const method of [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST]) {
       // The result page is the same URL (post/redirect/get) and the stylesheet is inline: no other route.
@@ -74,6 +87,8 @@ export class DecisionApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle,
+      // The base path is API Gateway's mapping key: it stays in rawPath, and routes match the rest.
+      domainMapping: this.domain ? { domainName: this.domain, mappingKey: custom?.basePath } : undefined,
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
@@ -81,7 +96,9 @@ export class DecisionApi extends Construct {
     });
 
     // The $default stage is served at the API's root, so its endpoint is the base (no stage path).
-    this.url = unit.decisionBaseUrl?.replace(/\/+$/, '') ?? this.api.apiEndpoint;
+    this.url = custom
+      ? `https://${custom.name}${custom.basePath ? `/${custom.basePath}` : ''}`
+      : (unit.decisionBaseUrl?.replace(/\/+$/, '') ?? this.api.apiEndpoint);
 
     // Decision links carry their own credential (a 256-bit secret per recipient, checked in constant time);
     // recipients are people reading email, who have no AWS identity or token to present.

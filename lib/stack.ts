@@ -70,5 +70,10 @@ export class IsmsLeadershipStack extends Stack {
     new CfnOutput(this, 'ResourceApprovalStateMachineArn', { value: approval.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceTableName', { value: table.tableName });
     new CfnOutput(this, 'DecisionBaseUrl', { value: api.url });
+    if (api.domain) {
+      // DNS is the operator's: a CNAME (or a Route 53 alias with the zone id) from the custom name to this target.
+      new CfnOutput(this, 'DecisionDomainTarget', { value: api.domain.regionalDomainName });
+      new CfnOutput(this, 'DecisionDomainHostedZoneId', { value: api.domain.regionalHostedZoneId });
+    }
   }
 }

@@ -5,17 +5,17 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
-import { loadBusinessUnits } from '../../lib/config';
+import { loadBusinessUnits, type BusinessUnitConfig } from '../../lib/config';
 import { FUNCTIONS, functionName } from '../../lib/functions';
 import { IsmsLeadershipStack, stackName } from '../../lib/stack';
 
 const units = loadBusinessUnits();
 
 /** Synth-only: bundling is skipped here (one test in bundling.test.ts bundles for real). */
-function synth(withNag = false) {
+function synth(withNag = false, extra: BusinessUnitConfig[] = []) {
   const app = new App({ context: { ...cdkJson.context, [cxapi.BUNDLING_STACKS]: [] } });
   if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stacks = units.map((unit) => new IsmsLeadershipStack(app, stackName(unit.id), { unit, env: { account: '111111111111', region: unit.region } }));
+  const stacks = [...units, ...extra].map((unit) => new IsmsLeadershipStack(app, stackName(unit.id), { unit, env: { account: '111111111111', region: unit.region } }));
   return { app, stacks };
 }
 
@@ -145,9 +145,28 @@ describe.each(units)('stack of $id', (unit) => {
   });
 });
 
+/** The EMEA example served on its own domain: the stack then has a domain name, a mapping and two more outputs. */
+const onOwnDomain: BusinessUnitConfig = {
+  ...units.find((u) => u.id === 'example-emea')!,
+  id: 'example-domain',
+  decisionDomain: { name: 'decide.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' },
+};
+
+describe('a unit with a decisionDomain', () => {
+  it('links use the domain, and the outputs name the DNS target for it', () => {
+    const { stacks } = synth(false, [onOwnDomain]);
+    const template = Template.fromStack(stacks.find((s) => s.stackName === stackName(onOwnDomain.id))!);
+    template.hasOutput('DecisionBaseUrl', { Value: 'https://decide.example.com' });
+    template.hasOutput('DecisionDomainTarget', { Value: { 'Fn::GetAtt': [Match.anyValue(), 'RegionalDomainName'] } });
+    template.hasOutput('DecisionDomainHostedZoneId', {});
+    const minter = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === functionName(onOwnDomain.id, 'review-issue-links'));
+    expect(minter?.Properties.Environment.Variables.DECISION_BASE_URL).toBe('https://decide.example.com');
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('finds no error left unacknowledged, and every acknowledgement gives a specific reason', () => {
-    const { app } = synth(true);
+    const { app } = synth(true, [onOwnDomain]);
     let report = '';
     try {
       app.synth();

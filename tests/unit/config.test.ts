@@ -10,6 +10,8 @@ const units = loadBusinessUnits();
 const emea = units.find((u) => u.id === 'example-emea')!;
 const FILE = 'config/business-units/emea.json';
 
+const DOMAIN = { name: 'decide.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' };
+
 /** A copy of the EMEA example with one change applied. */
 function broken(change: (u: any) => void): unknown {
   const copy = structuredClone(emea) as any;
@@ -27,6 +29,14 @@ describe('shipped examples', () => {
 
   it('leave time after escalation for the last wait', () => {
     for (const u of units) expect(numericSubstitutions(u).AfterEscalationSeconds).toBeGreaterThan(0);
+  });
+});
+
+describe('decision domain', () => {
+  it('accepts a custom domain with a certificate in the unit\'s region, and a base path', () => {
+    const { unit, problems } = validateUnit(broken((u) => (u.decisionDomain = { ...DOMAIN, basePath: 'emea' })), FILE);
+    expect(problems).toEqual([]);
+    expect(unit!.decisionDomain).toEqual({ ...DOMAIN, basePath: 'emea' });
   });
 });
 
@@ -54,6 +64,12 @@ describe('broken configs', () => {
     ['bad unit id', (u) => (u.id = 'EMEA_1'), 'id: "EMEA_1" is not a unit id'],
     ['bad account', (u) => (u.account = '12345'), 'account: "12345" is not a 12-digit AWS account id'],
     ['retention not a number', (u) => (u.evidenceRetentionYears = 'seven'), 'evidenceRetentionYears: "seven" is not a number'],
+    ['decision domain not a host name', (u) => (u.decisionDomain = { ...DOMAIN, name: 'https://decide.example.com' }), 'decisionDomain.name: "https://decide.example.com" is not a host name'],
+    ['decision domain without certificate', (u) => (u.decisionDomain = { name: DOMAIN.name }), 'decisionDomain.certificateArn: is required'],
+    ['certificate not an ACM ARN', (u) => (u.decisionDomain = { ...DOMAIN, certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' }), 'decisionDomain.certificateArn: "arn:aws:iam::123456789012:server-certificate/x" is not an ACM certificate ARN'],
+    ['certificate in another region', (u) => (u.decisionDomain = { ...DOMAIN, certificateArn: DOMAIN.certificateArn.replace('eu-west-1', 'us-east-1') }), 'decisionDomain.certificateArn: is in us-east-1, but the unit deploys to eu-west-1'],
+    ['base path with a slash', (u) => (u.decisionDomain = { ...DOMAIN, basePath: 'isms/emea' }), 'decisionDomain.basePath: "isms/emea" is not a base path'],
+    ['custom domain and base URL', (u) => Object.assign(u, { decisionDomain: DOMAIN, decisionBaseUrl: 'https://decide.example.com' }), 'decisionDomain: cannot be combined with decisionBaseUrl'],
   ];
 
   it.each(cases)('%s', (_name, change, message) => {

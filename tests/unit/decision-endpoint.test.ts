@@ -627,7 +627,22 @@ describe('DecisionApi (CDK)', () => {
   });
 
   it('uses the unit\'s decisionBaseUrl for links when it has one', () => {
-    const { api } = synth(testUnit({ decisionBaseUrl: 'https://decide.example.com/emea/' }));
+    const { api, template } = synth(testUnit({ decisionBaseUrl: 'https://decide.example.com/emea/' }));
     expect(api.url).toBe('https://decide.example.com/emea');
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+
+  it('serves a decisionDomain itself: TLS 1.2 domain with the certificate, the base path mapped to the stage, execute-api off', () => {
+    const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+    const { api, template, stack } = synth(testUnit({ decisionDomain: { name: 'decide.example.com', certificateArn, basePath: 'emea' } }));
+    expect(api.url).toBe('https://decide.example.com/emea');
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'decide.example.com',
+      DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+    });
+    const mapping = Object.values(template.findResources('AWS::ApiGatewayV2::ApiMapping'));
+    expect(mapping).toHaveLength(1);
+    expect(mapping[0].Properties).toMatchObject({ ApiMappingKey: 'emea', ApiId: stack.resolve(api.api.apiId), Stage: stack.resolve(api.stage.stageName) });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
   });
 });
