@@ -16,6 +16,7 @@ import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import { isFailedStatus } from '../../lambdas/shared/workflow-failure';
 import { createLocalStepFunctions } from './step-functions';
 import { createDecisionServer } from './decision-server';
+import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..', '..');
@@ -60,6 +61,8 @@ export interface LocalUnit {
 export interface LocalRuntime {
   urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string };
   units: LocalUnit[];
+  /** With dataDir: reviews and requests whose execution ended with the last run, now recorded as stopped. */
+  interrupted: InterruptedWorkflow[];
   sfn: SFNClient;
   emails(): Promise<StoredEmail[]>;
   close(): Promise<void>;
@@ -220,10 +223,20 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       localUnits.push({ unit, tableName: table, stateMachineArns, runtime });
     }
 
+    // Kept data from an earlier run: its executions are gone, so what waited on them is recorded as stopped.
+    const interrupted: InterruptedWorkflow[] = [];
+    if (opts.dataDir) {
+      for (const u of localUnits) {
+        const onFailure = failureHandlers.get(u.stateMachineArns['management-review'])!;
+        interrupted.push(...(await recordInterruptedWorkflows(u, onFailure, new Date())));
+      }
+    }
+
     const sfn = new SFNClient({ endpoint: urls.stepFunctions, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const runtime: LocalRuntime = {
       urls,
       units: localUnits,
+      interrupted,
       sfn,
       async emails() {
         const res = await fetch(`${urls.ses}/store`);

@@ -91,8 +91,14 @@ async function main(): Promise<number> {
 
   const { urls } = runtime;
   if (args.json) {
-    console.log(JSON.stringify({ ready: true, pid: process.pid, urls, units: state.units }));
+    console.log(JSON.stringify({ ready: true, pid: process.pid, urls, units: state.units, interrupted: runtime.interrupted }));
   } else {
+    const interrupted = runtime.interrupted.length
+      ? `
+  Stopped with the last run (recorded, and the ISMS manager emailed); to carry on:
+${runtime.interrupted.map((w) => `    ${w.unitId} ${w.workflow === 'management-review' ? 'review' : 'request'} ${w.subject}: ${w.next}`).join('\n')}
+`
+      : '';
     console.log(`
 isms-leadership is running locally (${runtime.units.map((u) => u.unit.id).join(', ')})
 
@@ -106,7 +112,7 @@ isms-leadership is running locally (${runtime.units.map((u) => u.unit.id).join('
          --justification "Replace end-of-life laptops" --amount 25000 --currency EUR \\
          --requester irene.schulz@example.com --local
   Ctrl-C stops everything.
-ready`);
+${interrupted}ready`);
   }
   return -1;
 }

@@ -1,0 +1,85 @@
+// `npm start --data-dir` keeps the tables, not the executions: what was waiting when the runtime stopped is
+// recorded as a stopped execution, by the same workflow-failed handler that AWS's failure rule calls.
+import { GSI1 } from '../../lambdas/shared/keys';
+import { TERMINAL_STATUSES } from '../../lambdas/shared/review';
+import { queryAll } from '../../lambdas/shared/store';
+import type { ExecutionStatusChange } from '../../lambdas/shared/workflow-failure';
+import type { WorkflowName } from '../functions';
+import type { LocalUnit } from './runtime';
+
+export interface InterruptedWorkflow {
+  unitId: string;
+  workflow: WorkflowName;
+  /** The review's period or the request's id. */
+  subject: string;
+  executionArn: string;
+  /** What brings it back, for the console. */
+  next: string;
+}
+
+type Subject = { status: string; executionId?: string; workflowFailedExecution?: string; period?: string; requestId?: string; pk: string };
+
+const ERROR = 'LocalRuntimeStopped';
+const CAUSE = 'npm start stopped while this execution ran; --data-dir keeps the data, not the running executions.';
+
+/**
+ * Every review that still owes an outcome and every pending request of the unit had an execution in the runtime
+ * that stopped; each gets the ABORTED event the EventBridge rule would deliver, so it is marked, audited and
+ * reported once. A review or request already marked for its execution is left alone (the handler is idempotent too).
+ */
+export async function recordInterruptedWorkflows(
+  u: LocalUnit,
+  onFailure: (event: ExecutionStatusChange) => Promise<unknown>,
+  now: Date,
+): Promise<InterruptedWorkflow[]> {
+  const found: InterruptedWorkflow[] = [];
+  const byIndex = (gsi1pk: string) =>
+    queryAll<Subject>(u.runtime, { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': gsi1pk } });
+  const executionOf = (workflow: WorkflowName, name: string) =>
+    `${u.stateMachineArns[workflow].replace(':stateMachine:', ':execution:')}:${name}`;
+
+  for (const review of await byIndex('REVIEWS')) {
+    if (TERMINAL_STATUSES.includes(review.status as never) || !review.period) continue;
+    const arn = review.executionId ?? executionOf('management-review', `${u.unit.id}-${review.period}`);
+    if (review.workflowFailedExecution === arn) continue;
+    found.push({
+      unitId: u.unit.id,
+      workflow: 'management-review',
+      subject: review.period,
+      executionArn: arn,
+      next: `npx isms review start --bu ${u.unit.id} --period ${review.period} --local`,
+    });
+  }
+  for (const request of await byIndex('REQUESTS')) {
+    if (request.status !== 'pending' || !request.requestId) continue;
+    const arn = executionOf('resource-approval', request.requestId);
+    if (request.workflowFailedExecution === arn) continue;
+    found.push({
+      unitId: u.unit.id,
+      workflow: 'resource-approval',
+      subject: request.requestId,
+      executionArn: arn,
+      next: `submit it again (npx isms request submit … --local); npx isms request status --bu ${u.unit.id} --id ${request.requestId} --local shows what was recorded`,
+    });
+  }
+
+  for (const w of found) {
+    const input = w.workflow === 'management-review' ? { bu: w.unitId, period: w.subject } : { requestId: w.subject };
+    await onFailure({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      time: now.toISOString(),
+      detail: {
+        executionArn: w.executionArn,
+        stateMachineArn: u.stateMachineArns[w.workflow],
+        name: w.executionArn.slice(w.executionArn.lastIndexOf(':') + 1),
+        status: 'ABORTED',
+        input: JSON.stringify(input),
+        error: ERROR,
+        cause: CAUSE,
+        stopDate: now.getTime(),
+      },
+    });
+  }
+  return found;
+}

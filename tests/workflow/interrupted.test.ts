@@ -1,0 +1,120 @@
+// `npm start --data-dir` restarted while a review and a request wait: the data survives, the executions do not. What waited is
+// recorded as stopped (as AWS's failure rule would), the review restarts and finishes through the links already sent.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { keys, prefixes } from '../../lambdas/shared/keys';
+import { getItem } from '../../lambdas/shared/store';
+import { RESOURCE_CATEGORIES } from '../../lib/config';
+import { commands as requestCommands } from '../../lib/cli/request-commands';
+import { commands as reviewCommands } from '../../lib/cli/review-commands';
+import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
+import { testUnit } from '../support/local-aws';
+import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+
+const unit = testUnit({ id: 'dd-restart', name: 'Unit dd-restart', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
+const IRENE = unit.ismsManager.email;
+const [CLARA, FARID] = ['clara.weber@example.com', 'farid.haddad@example.com'];
+const OONA = 'oona.byrne@example.com'; // the sponsor: first level of every request
+const dataDir = mkdtempSync(path.join(tmpdir(), 'isms-data-dir-'));
+const REVIEW = keys.review('dd-restart#2026-Q3');
+
+let lr: LocalRuntime | undefined;
+afterEach(async () => {
+  await lr?.close();
+  lr = undefined;
+});
+const start = async () => (lr = await startLocalRuntime({ units: [unit], ports: FREE_PORTS, dataDir }));
+const rt = () => lr!.units[0].runtime;
+const item = (key: { pk: string; sk: string }) => getItem<Record<string, any>>(rt(), key);
+
+async function cli(command: typeof reviewCommands | typeof requestCommands, name: string, args: string[]) {
+  const lines = { out: [] as string[], err: [] as string[] };
+  const code = await command.find((c) => c.name === name)!.run([...args, '--local'], localCliContext(lr!, lines));
+  return { code, ...lines };
+}
+const mailTo = (who: string, subject: RegExp) =>
+  until(`email to ${who} matching ${subject}`, async () => (await lr!.emails()).find((e) => e.destination.to.includes(who) && subject.test(e.subject)));
+
+/** The decision form, posted to the running decision server (its port changes with each start, the path does not). */
+async function decide(email: StoredEmail, fields: Record<string, string>): Promise<number> {
+  const link = new URL(/(http:\/\/\S+\/decisions\/\S+)/.exec(email.body.text ?? '')![1]);
+  const res = await fetch(`${lr!.urls.decisions}${link.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ k: link.searchParams.get('k')!, ...fields }).toString(),
+    redirect: 'manual',
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+const approveReview = (email: StoredEmail) =>
+  decide(email, { choice: 'approve', comment: '', ...Object.fromEntries(RESOURCE_CATEGORIES.map((c) => [`adequacy-${c}`, 'adequate'])) });
+
+describe('npm start --data-dir, restarted while workflows wait', () => {
+  let faridInvitation: StoredEmail;
+  let requestId: string;
+  let sentBefore = 0;
+
+  it('first run: a review with one decision, and a request waiting at its first level', async () => {
+    await start();
+    expect(lr!.interrupted).toEqual([]);
+    expect((await cli(reviewCommands, 'review start', ['--bu', unit.id, '--period', '2026-Q3'])).code).toBe(0);
+    await until('the review waits', async () => (await item(REVIEW))?.taskToken);
+    expect(await approveReview(await mailTo(CLARA, /your decision is needed/))).toBe(303);
+    faridInvitation = await mailTo(FARID, /your decision is needed/);
+
+    const submitted = await cli(requestCommands, 'request submit', [
+      '--bu', unit.id, '--category', 'equipment', '--title', 'Backup appliance', '--justification', 'Offsite copies',
+      '--amount', '50000', '--currency', 'EUR', '--requester', IRENE,
+    ]);
+    expect(submitted.code).toBe(0);
+    requestId = /req-[\w-]+/.exec(submitted.out.join('\n'))![0];
+    await mailTo(OONA, /Backup appliance/);
+  });
+
+  it('second run: both are recorded as stopped, once, with the ISMS manager told; the review restarts and completes through the first email', async () => {
+    await start();
+    expect(lr!.interrupted.map((w) => [w.workflow, w.subject]).sort()).toEqual([
+      ['management-review', '2026-Q3'],
+      ['resource-approval', requestId],
+    ]);
+    const review = await item(REVIEW);
+    expect(review).toMatchObject({ status: 'awaiting-decisions', workflowFailedExecution: review!.executionId, workflowError: expect.stringMatching(/^ABORTED LocalRuntimeStopped: npm start stopped/) });
+    expect(await item(keys.request(requestId))).toMatchObject({ status: 'pending', workflowError: expect.stringContaining('LocalRuntimeStopped') });
+    const events = await rt().ddb.send(
+      new QueryCommand({ TableName: lr!.units[0].tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': REVIEW.pk, ':e': prefixes.event }, ConsistentRead: true }),
+    );
+    expect(events.Items!.filter((e) => e.type === 'review.workflow-failed')).toHaveLength(1);
+    const told = (await lr!.emails()).filter((e) => e.destination.to.includes(IRENE) && /was stopped$/.test(e.subject));
+    expect(told.map((e) => e.subject).sort()).toEqual([
+      `ISMS dd-restart: the approval workflow of request ${requestId} was stopped`,
+      'ISMS dd-restart: the workflow of management review 2026-Q3 was stopped',
+    ]);
+
+    // What the console tells the user to run: the review carries on, Clara's decision from the first run counts.
+    const restarted = await cli(reviewCommands, 'review start', ['--bu', unit.id, '--period', '2026-Q3']);
+    expect(restarted.code).toBe(0);
+    const arn = `${lr!.units[0].stateMachineArns['management-review'].replace(':stateMachine:', ':execution:')}:dd-restart-2026-Q3-restart-1`;
+    await until('the restart waits', async () => (await item(REVIEW))?.taskToken);
+    expect(await approveReview(faridInvitation)).toBe(303);
+    const done = await until('the restarted review to finish', async () => {
+      const d = await lr!.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return d.status !== 'RUNNING' && d;
+    });
+    expect(JSON.parse(done.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
+    await mailTo(IRENE, /^Minutes of the management review/);
+    sentBefore = (await lr!.emails()).length;
+  });
+
+  it('third run: nothing is waiting that was not recorded already, so nothing new is recorded or sent', async () => {
+    await start();
+    expect(lr!.interrupted).toEqual([]);
+    expect(await item(REVIEW)).toMatchObject({ status: 'approved' });
+    // The SES emulator keeps its mail per process (one process runs all three starts here).
+    expect((await lr!.emails()).length).toBe(sentBefore);
+  });
+});
