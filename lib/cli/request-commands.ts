@@ -8,6 +8,9 @@ import type { CliCommand, CliContext } from './context';
 import { keys } from '../../lambdas/shared/keys';
 import { formatAmount, newRequestId, parseRequest, REQUEST_ID_PATTERN } from '../../lambdas/shared/request';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
+import { requestsSince } from '../../lambdas/shared/review-store';
+import { z } from 'zod';
+import { bu, parse as parseFlags } from './flags';
 
 const SUBMIT_USAGE =
   `request submit --bu <id> --category ${RESOURCE_CATEGORIES.join('|')} --title <text> --justification <text> ` +
@@ -136,4 +139,52 @@ export const statusCommand: CliCommand = {
   },
 };
 
-export const commands: CliCommand[] = [submitCommand, statusCommand];
+const LIST_USAGE =
+  'requests list --bu <id> [--status pending|approved|rejected|expired|all] [--since YYYY-MM-DD] [--local]   resource requests, newest first (default: all)';
+const LIST_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'all'] as const;
+
+export const listCommand: CliCommand = {
+  name: 'requests list',
+  usage: LIST_USAGE,
+  async run(args, ctx) {
+    const parsed = parseFlags(
+      args,
+      { bu: { type: 'string' }, status: { type: 'string' }, since: { type: 'string' }, local: { type: 'boolean' } },
+      z.object({
+        bu,
+        status: z.enum(LIST_STATUSES, { error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${LIST_STATUSES.join(', ')}` }).optional(),
+        since: z.iso.date({ error: (iss) => `--since: ${JSON.stringify(iss.input)} is not a date like "2026-10-01"` }).optional(),
+        local: z.boolean().optional(),
+      }),
+      ctx,
+      LIST_USAGE,
+    );
+    if (!parsed) return 2;
+    const { opts, unit } = parsed;
+    const status = opts.status ?? 'all';
+    // Submitted on or after the day (UTC); GSI1 REQUESTS is ordered by submission time.
+    const all = (await requestsSince(ctx.runtime(unit.id), opts.since)) as StoredRequest[];
+    const shown = all.filter((r) => status === 'all' || r.status === status).reverse();
+    if (!shown.length) {
+      ctx.out(`No ${status === 'all' ? '' : `${status} `}requests in ${unit.id}${opts.since ? ` since ${opts.since}` : ''}.`);
+      return 0;
+    }
+    for (const r of shown) ctx.out(requestListLine(r));
+    return 0;
+  },
+};
+
+/** One line per request: what, how much, who asked, and where it stands (the level it waits at, or its outcome). */
+export function requestListLine(r: StoredRequest): string {
+  const waiting = r.levels.find((l) => l.index === r.currentLevel);
+  const where =
+    r.status === 'pending'
+      ? waiting
+        ? `waits at level ${waiting.index + 1} ${waiting.name} (${waiting.approver.email})`
+        : 'waits'
+      : `${r.status}${r.closedAt ? ` at ${r.closedAt}` : ''}`;
+  const failed = r.workflowFailedAt ? `  WORKFLOW STOPPED ${r.workflowFailedAt}` : '';
+  return `${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`;
+}
+
+export const commands: CliCommand[] = [submitCommand, statusCommand, listCommand];

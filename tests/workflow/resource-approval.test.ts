@@ -6,7 +6,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import { reviewId } from '../../lib/period';
 import { actionItem, type Minutes } from '../../lambdas/shared/review';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import { submitCommand } from '../../lib/cli/request-commands';
+import { listCommand, submitCommand } from '../../lib/cli/request-commands';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { testUnit } from '../support/local-aws';
@@ -44,6 +44,12 @@ afterAll(async () => {
 
 const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
 
+
+async function list(args: string[]) {
+  const lines = { out: [] as string[], err: [] as string[] };
+  const code = await listCommand.run([...args, '--local'], localCliContext(lr, lines));
+  return { code, ...lines };
+}
 
 async function submit(unitId: string, fields: Record<string, string | null>): Promise<{ code: number; out: string[]; err: string[] }> {
   const lines = { out: [] as string[], err: [] as string[] };
@@ -287,6 +293,38 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const history = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn!, maxResults: 1000 }));
     const entered = (history.events ?? []).filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name);
     expect(entered).toEqual(['RecordRequest', 'IssueLink', 'AwaitDecision', 'IssueLink', 'AwaitDecision', 'Finish']);
+  });
+
+  it('requests list shows where each request stands: the level it waits at, then its outcome', async () => {
+    const title = 'Listed: SIEM licence';
+    const id = await submitted(calm.id, { title, amount: '20000', requester: 'lee@example.com', category: 'infrastructure-technology' });
+    const lineOf = async (status: string) => (await list(['--bu', calm.id, '--status', status])).out.find((l) => l.startsWith(id));
+
+    expect(await decide(await mailTo(title, OONA), 'approve')).toBe(303);
+    await mailTo(title, FARID); // level 2 asked
+    expect(await lineOf('pending')).toBe(
+      `${id}  waits at level 2 Chief Financial Officer (${FARID})  infrastructure-technology EUR 20,000.00  by lee@example.com ${(await requestItem(calm.id, id)).submittedAt}  ${title}`,
+    );
+    expect(await decide(await mailTo(title, FARID), 'reject', 'Not this year.')).toBe(303);
+    await finished(calm.id, id);
+    expect(await lineOf('pending')).toBeUndefined();
+    expect(await lineOf('rejected')).toMatch(new RegExp(`^${id}  rejected at \\d{4}-\\d\\d-\\d\\dT`));
+    expect(await lineOf('all')).toContain('rejected');
+    expect((await list(['--bu', calm.id, '--since', '2999-01-01'])).out).toEqual(['No requests in ra-calm since 2999-01-01.']);
+  });
+});
+
+describe('isms requests list refuses bad flags', () => {
+  it('names each bad flag and what is allowed, exit 2', async () => {
+    const r = await list(['--bu', calm.id, '--status', 'maybe', '--since', '2026-13-01']);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual(
+      expect.arrayContaining([
+        '--status: "maybe" is not one of pending, approved, rejected, expired, all',
+        '--since: "2026-13-01" is not a date like "2026-10-01"',
+      ]),
+    );
+    expect(r.out).toEqual([]);
   });
 });
 
