@@ -12,7 +12,8 @@ export interface CliContext {
   /** The unit's config; an unknown id throws a message listing the known ones. */
   unit(id: string): BusinessUnitConfig;
   local: boolean;
-  sfn: SFNClient;
+  /** Step Functions of the unit: the local endpoint, or AWS in the unit's region (where its state machines are). */
+  sfn(unitId: string): SFNClient;
   stateMachineArn(unitId: string, workflow: WorkflowName): Promise<string>;
   /** DynamoDB/SES clients and config for that unit, pointed at the local emulators or at AWS. */
   runtime(unitId: string): Runtime;
@@ -60,9 +61,14 @@ export function createCliContext(opts: { local: boolean; out?: (l: string) => vo
   const units = () => loadBusinessUnits();
   const unit = (id: string) => selectUnits(units(), id)[0];
   const local = opts.local ? readLocalState(opts.localStateFile) : undefined;
-  const sfn = local
-    ? new SFNClient({ endpoint: local.urls.stepFunctions, region: 'us-east-1', credentials: LOCAL_CREDENTIALS })
-    : new SFNClient({});
+  const localSfn = local && new SFNClient({ endpoint: local.urls.stepFunctions, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  const sfnByRegion = new Map<string, SFNClient>();
+  const sfn = (unitId: string): SFNClient => {
+    if (localSfn) return localSfn;
+    const region = unit(unitId).region ?? '';
+    if (!sfnByRegion.has(region)) sfnByRegion.set(region, new SFNClient(region ? { region } : {}));
+    return sfnByRegion.get(region)!;
+  };
   const outputs = new Map<string, Record<string, string>>();
 
   async function stackOutputs(u: BusinessUnitConfig): Promise<Record<string, string>> {

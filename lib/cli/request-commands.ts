@@ -94,7 +94,7 @@ export const submitCommand: CliCommand = {
     const requestId = newRequestId(now, randomSuffix);
     const stateMachineArn = await ctx.stateMachineArn(unit.id, 'resource-approval');
     // The execution is named after the request, so the id is the handle on both, and a repeated start is refused.
-    const started = await ctx.sfn.send(
+    const started = await ctx.sfn(unit.id).send(
       new StartExecutionCommand({
         stateMachineArn,
         name: requestId,

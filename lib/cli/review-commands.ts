@@ -32,13 +32,13 @@ const reviewStart: CliCommand = {
     const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
     const { name, input } = startReviewInput(unit, p, 'cli');
     try {
-      const out = await ctx.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
       ctx.out(`Started the management review ${id}: execution ${out.executionArn}`);
       return 0;
     } catch (err) {
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
       const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-      const d = await ctx.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
       ctx.out(`The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
       return 0;
     }
@@ -56,13 +56,13 @@ async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, fai
   for (let n = restarts + 1; n <= restarts + MAX_RESTART_NAMES; n++) {
     const { name, input } = restartReviewInput(unit, p, failed, n, 'cli');
     try {
-      const out = await ctx.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
       ctx.out(`The workflow of the review ${id} ended without an outcome (${failed}). Restarted it: execution ${out.executionArn}`);
       return 0;
     } catch (err) {
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
       const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-      const d = await ctx.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
       if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') {
         ctx.out(`The review ${id} is already being restarted: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
         return 0;

@@ -30,7 +30,7 @@ export function localCliContext(lr: LocalRuntime, lines: CliLines = { out: [], e
   return {
     unit: (id) => unitOf(id).unit,
     local: true,
-    sfn: lr.sfn,
+    sfn: () => lr.sfn,
     stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
     runtime: (id) => unitOf(id).runtime,
     out: (l) => lines.out.push(l),
