@@ -11,11 +11,11 @@ import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../li
 import { keys } from '../../lambdas/shared/keys';
 import { startReviewInput } from '../../lambdas/shared/review';
 import { testUnit } from '../support/local-aws';
-import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { FREE_PORTS, IRENE, OONA, localCliContext, until } from '../support/workflow';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
 const EVIL_TITLE = '<img src=x onerror=alert(1)>';
-const APPROVER = 'oona.byrne@example.com'; // level 1 approver and a top manager in the EMEA example
+const APPROVER = OONA; // level 1 approver and a top manager in the EMEA example
 
 // Long intervals: no reminder may race the person's click in this test.
 const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
@@ -86,7 +86,7 @@ describe('deciding in a real browser', () => {
     const ctx = localCliContext(runtime, { out, err: [] });
     const code = await submitCommand.run(
       ['--bu', unit.id, '--category', 'equipment', '--title', EVIL_TITLE, '--justification', `Needed because ${EVIL_TITLE}`,
-        '--amount', '500', '--currency', 'EUR', '--requester', 'irene.schulz@example.com', '--local'],
+        '--amount', '500', '--currency', 'EUR', '--requester', IRENE, '--local'],
       ctx,
     );
     expect(code).toBe(0);

@@ -1,6 +1,8 @@
-// Helpers for tests on the local runtime: free ports, polling, and a CLI context bound to a running runtime.
-import type { CliContext } from '../../lib/cli/context';
-import type { LocalRuntime, LocalUnit } from '../../lib/local/runtime';
+// Helpers for tests on the local runtime: free ports, polling, a CLI context bound to a running runtime, the people of the
+// example unit, and what a browser does on a decision confirmation page.
+import type { CliCommand, CliContext } from '../../lib/cli/context';
+import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
+import type { LocalRuntime, LocalUnit, StoredEmail } from '../../lib/local/runtime';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;
 
@@ -36,4 +38,65 @@ export function localCliContext(lr: LocalRuntime, lines: CliLines = { out: [], e
     out: (l) => lines.out.push(l),
     err: (l) => lines.err.push(l),
   };
+}
+
+export interface CliResult extends CliLines {
+  code: number;
+}
+
+/** Runs the command called `name` from `commands` against this runtime, with `--local` appended unless `local` is false. */
+export async function runCli(lr: LocalRuntime, commands: readonly CliCommand[], name: string, args: string[], { local = true } = {}): Promise<CliResult> {
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new Error(`No CLI command "${name}" among: ${commands.map((c) => c.name).join(', ')}`);
+  const lines: CliLines = { out: [], err: [] };
+  const code = await command.run(local ? [...args, '--local'] : args, localCliContext(lr, lines));
+  return { code, ...lines };
+}
+
+// The people of config/business-units/example-emea.json, which testUnit() builds on.
+/** Managing Director and review chair; approves requests from 100 000 (escalation: Board Office). */
+export const CLARA = 'clara.weber@example.com';
+/** Chief Financial Officer; approves requests from 10 000 (escalation: Clara). */
+export const FARID = 'farid.haddad@example.com';
+/** Chief Operating Officer and ISMS sponsor: the first level of every request, from 0 (escalation: Clara). */
+export const OONA = 'oona.byrne@example.com';
+/** The ISMS manager. */
+export const IRENE = 'irene.schulz@example.com';
+/** The unit's escalation contact for reviews, and for requests at Clara's level. */
+export const BOARD = 'board-office-emea@example.com';
+
+export type Adequacy = Partial<Record<ResourceCategory, 'adequate' | 'inadequate'>>;
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The decision link (http://…/<unit>/decisions/<id>?k=…) in an email's text; with `unitId`, a link of that unit only. */
+export function decisionLink(email: StoredEmail, unitId?: string): URL {
+  const m = new RegExp(`(http://\\S+${unitId ? `/${escapeRegExp(unitId)}` : ''}/decisions/\\S+)`).exec(email.body.text ?? '');
+  if (!m) throw new Error(`No decision link${unitId ? ` of unit ${unitId}` : ''} in "${email.subject}"`);
+  return new URL(m[1]);
+}
+
+/** The fields of a review's confirmation page: the choice, the comment and every resource category, adequate unless `adequacy` says not. */
+export function reviewForm(choice: 'approve' | 'request-changes', comment = '', adequacy: Adequacy = {}): Record<string, string> {
+  return { choice, comment, ...Object.fromEntries(RESOURCE_CATEGORIES.map((c) => [`adequacy-${c}`, adequacy[c] ?? 'adequate'])) };
+}
+
+/**
+ * What a browser does on the confirmation page: POST the form, with the link's secret `k` in the body, to the page's own path,
+ * without following the redirect; returns the status. `origin` posts to another server than the link names (the path is
+ * kept), e.g. a restarted local runtime on a new port. The Origin header is always the origin posted to, as a browser sends.
+ */
+export async function postDecision(email: StoredEmail, fields: Record<string, string>, opts: { unitId?: string; origin?: string } = {}): Promise<number> {
+  const link = decisionLink(email, opts.unitId);
+  const k = link.searchParams.get('k');
+  if (!k) throw new Error(`The decision link in "${email.subject}" has no secret (k): ${link.href}`);
+  const origin = new URL(opts.origin ?? link.origin).origin;
+  const res = await fetch(`${origin}${link.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    body: new URLSearchParams({ k, ...fields }).toString(),
+    redirect: 'manual',
+  });
+  await res.arrayBuffer();
+  return res.status;
 }

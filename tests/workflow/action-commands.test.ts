@@ -5,12 +5,11 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
 import { commands as actionCommands } from '../../lib/cli/action-commands';
 import { commands as reviewCommands } from '../../lib/cli/review-commands';
-import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import { reviewId } from '../../lib/period';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { actionItem, type Minutes, type MinutesAction } from '../../lambdas/shared/review';
 import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
-import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { CLARA, FARID, FREE_PORTS, IRENE, OONA, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
 import { testUnit } from '../support/local-aws';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -23,11 +22,6 @@ const U = units.follow.id;
 const A1 = `${U}#2025-Q3#A1`;
 const A2 = `${U}#2025-Q3#A2`;
 
-const CLARA = 'clara.weber@example.com';
-const FARID = 'farid.haddad@example.com';
-const OONA = 'oona.byrne@example.com';
-const IRENE = 'irene.schulz@example.com';
-
 let lr: LocalRuntime;
 beforeAll(async () => {
   lr = await startLocalRuntime({ units: Object.values(units), ports: FREE_PORTS });
@@ -38,12 +32,7 @@ afterAll(async () => {
 
 const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
 
-async function cli(name: string, args: string[], local = true): Promise<{ code: number; out: string[]; err: string[] }> {
-  const lines = { out: [] as string[], err: [] as string[] };
-  const command = [...actionCommands, ...reviewCommands].find((c) => c.name === name)!;
-  const code = await command.run(local ? [...args, '--local'] : args, localCliContext(lr, lines));
-  return { code, ...lines };
-}
+const cli = (name: string, args: string[], local = true) => runCli(lr, [...actionCommands, ...reviewCommands], name, args, { local });
 
 async function mailTo(period: string, who: string, subject: RegExp): Promise<StoredEmail> {
   return until(`email to ${who} matching ${subject}`, async () =>
@@ -52,21 +41,8 @@ async function mailTo(period: string, who: string, subject: RegExp): Promise<Sto
 }
 
 /** What a browser does on the confirmation page: POST the form (secret in the body) to the page's own path. */
-async function decide(email: StoredEmail, choice: 'approve' | 'request-changes', comment = '', adequacy: Partial<Record<ResourceCategory, 'inadequate'>> = {}): Promise<number> {
-  const m = new RegExp(`(http://\\S+/${U}/decisions/\\S+)`).exec(email.body.text ?? '');
-  if (!m) throw new Error(`No decision link in "${email.subject}"`);
-  const url = new URL(m[1]);
-  const form = new URLSearchParams({ k: url.searchParams.get('k')!, choice, comment });
-  for (const c of RESOURCE_CATEGORIES) form.set(`adequacy-${c}`, adequacy[c] ?? 'adequate');
-  const res = await fetch(`${url.origin}${url.pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
-    body: form.toString(),
-    redirect: 'manual',
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const decide = (email: StoredEmail, choice: 'approve' | 'request-changes', comment = '', adequacy: Adequacy = {}) =>
+  postDecision(email, reviewForm(choice, comment, adequacy), { unitId: U });
 
 async function finished(period: string) {
   const executionArn = `${unitOf(U).stateMachineArns['management-review'].replace(':stateMachine:', ':execution:')}:${U}-${period}`;

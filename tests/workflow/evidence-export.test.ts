@@ -10,7 +10,7 @@ import { evidenceExport } from '../../lib/cli/evidence-commands';
 import { submitCommand } from '../../lib/cli/request-commands';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { testUnit } from '../support/local-aws';
-import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { FREE_PORTS, IRENE, OONA, decisionLink, localCliContext, postDecision, until } from '../support/workflow';
 
 const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
 
@@ -29,19 +29,12 @@ describe('isms evidence export', () => {
     ctx = localCliContext(runtime, { out, err });
 
     const args = ['--bu', unit.id, '--category', 'human', '--title', 'Security analyst', '--justification', 'SOC coverage at night',
-      '--amount', '900', '--currency', 'EUR', '--requester', 'irene.schulz@example.com', '--local'];
+      '--amount', '900', '--currency', 'EUR', '--requester', IRENE, '--local'];
     expect(await submitCommand.run(args, ctx)).toBe(0);
     requestId = out.pop()!.trim();
     const email = await until('the approval email', async () => (await runtime.emails()).find((e) => e.subject.includes('Security analyst')));
-    const link = new URL(email.body.html!.match(/href="([^"]+)"/)![1].replace(/&amp;/g, '&'));
-    secret = link.searchParams.get('k')!;
-    const res = await fetch(link.origin + link.pathname, {
-      method: 'POST',
-      body: new URLSearchParams({ k: secret, choice: 'approve', comment: 'yes' }),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      redirect: 'manual',
-    });
-    expect(res.status).toBe(303);
+    secret = decisionLink(email).searchParams.get('k')!;
+    expect(await postDecision(email, { choice: 'approve', comment: 'yes' })).toBe(303);
     const executionArn = `${runtime.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:')}:${requestId}`;
     await until('the request to finish', async () => (await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING');
   });
@@ -60,7 +53,7 @@ describe('isms evidence export', () => {
     expect(times).toEqual([...times].sort());
     const items = evidence.subjects[`REQUEST#${requestId}`];
     expect(items.map((i: { kind: string }) => i.kind).sort()).toEqual(['decision', 'request']);
-    expect(items.find((i: { kind: string }) => i.kind === 'decision')).toMatchObject({ choice: 'approve', comment: 'yes', recipient: { email: 'oona.byrne@example.com' } });
+    expect(items.find((i: { kind: string }) => i.kind === 'decision')).toMatchObject({ choice: 'approve', comment: 'yes', recipient: { email: OONA } });
     expect(text).not.toContain('taskToken');
     expect(text).not.toContain('secretHashes');
     expect(text).not.toContain(secret);

@@ -8,17 +8,14 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
-import { RESOURCE_CATEGORIES } from '../../lib/config';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as reviewCommands } from '../../lib/cli/review-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
 import { testUnit } from '../support/local-aws';
-import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { CLARA, FARID, FREE_PORTS, OONA, postDecision, reviewForm, runCli, until } from '../support/workflow';
 
 const unit = testUnit({ id: 'dd-restart', name: 'Unit dd-restart', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
 const IRENE = unit.ismsManager.email;
-const [CLARA, FARID] = ['clara.weber@example.com', 'farid.haddad@example.com'];
-const OONA = 'oona.byrne@example.com'; // the sponsor: first level of every request
 const dataDir = mkdtempSync(path.join(tmpdir(), 'isms-data-dir-'));
 const REVIEW = keys.review('dd-restart#2026-Q3');
 
@@ -31,28 +28,12 @@ const start = async () => (lr = await startLocalRuntime({ units: [unit], ports: 
 const rt = () => lr!.units[0].runtime;
 const item = (key: { pk: string; sk: string }) => getItem<Record<string, any>>(rt(), key);
 
-async function cli(command: typeof reviewCommands | typeof requestCommands, name: string, args: string[]) {
-  const lines = { out: [] as string[], err: [] as string[] };
-  const code = await command.find((c) => c.name === name)!.run([...args, '--local'], localCliContext(lr!, lines));
-  return { code, ...lines };
-}
+const cli = (commands: typeof reviewCommands | typeof requestCommands, name: string, args: string[]) => runCli(lr!, commands, name, args);
 const mailTo = (who: string, subject: RegExp) =>
   until(`email to ${who} matching ${subject}`, async () => (await lr!.emails()).find((e) => e.destination.to.includes(who) && subject.test(e.subject)));
 
-/** The decision form, posted to the running decision server (its port changes with each start, the path does not). */
-async function decide(email: StoredEmail, fields: Record<string, string>): Promise<number> {
-  const link = new URL(/(http:\/\/\S+\/decisions\/\S+)/.exec(email.body.text ?? '')![1]);
-  const res = await fetch(`${lr!.urls.decisions}${link.pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ k: link.searchParams.get('k')!, ...fields }).toString(),
-    redirect: 'manual',
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-const approveReview = (email: StoredEmail) =>
-  decide(email, { choice: 'approve', comment: '', ...Object.fromEntries(RESOURCE_CATEGORIES.map((c) => [`adequacy-${c}`, 'adequate'])) });
+/** The review's decision form, posted to the running decision server (its port changes with each start, the path does not). */
+const approveReview = (email: StoredEmail) => postDecision(email, reviewForm('approve'), { origin: lr!.urls.decisions });
 
 describe('npm start --data-dir, restarted while workflows wait', () => {
   let faridInvitation: StoredEmail;
@@ -73,7 +54,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     ]);
     expect(submitted.code).toBe(0);
     requestId = /req-[\w-]+/.exec(submitted.out.join('\n'))![0];
-    await mailTo(OONA, /Backup appliance/);
+    await mailTo(OONA, /Backup appliance/); // the sponsor: first level of every request
   });
 
   it('second run: both are recorded as stopped, once, with the ISMS manager told; the review restarts and completes through the first email', async () => {

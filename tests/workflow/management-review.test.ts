@@ -1,6 +1,6 @@
 // The management review end to end on the local runtime: the real ASL, handlers, decision endpoint and SES inbox.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,6 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCom
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
 import { commands } from '../../lib/cli/review-commands';
-import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import { reviewId } from '../../lib/period';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { nextReviewDate, type ActionItem, type Minutes } from '../../lambdas/shared/review';
@@ -26,12 +25,6 @@ const units = {
   duplicate: testUnit({ id: 'mr-duplicate', name: 'Unit mr-duplicate', ...calm }),
 };
 
-const CLARA = 'clara.weber@example.com';
-const FARID = 'farid.haddad@example.com';
-const OONA = 'oona.byrne@example.com';
-const IRENE = 'irene.schulz@example.com';
-const BOARD = 'board-office-emea@example.com';
-
 let lr: LocalRuntime;
 beforeAll(async () => {
   lr = await startLocalRuntime({ units: Object.values(units), ports: FREE_PORTS });
@@ -41,14 +34,7 @@ afterAll(async () => {
 });
 
 const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
-
-
-async function cli(name: string, args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const lines = { out: [] as string[], err: [] as string[] };
-  const command = commands.find((c) => c.name === name)!;
-  const code = await command.run([...args, '--local'], localCliContext(lr, lines));
-  return { code, ...lines };
-}
+const cli = (name: string, args: string[]) => runCli(lr, commands, name, args);
 
 /** Emails about one unit's review of a period (subjects name the unit and the period), oldest first. */
 async function mails(unitId: string, period: string): Promise<StoredEmail[]> {
@@ -62,28 +48,9 @@ async function mailTo(unitId: string, period: string, who: string, subject: RegE
   );
 }
 
-function decisionUrl(email: StoredEmail, unitId: string): URL {
-  const m = new RegExp(`(http://\\S+/${unitId}/decisions/\\S+)`).exec(email.body.text ?? '');
-  if (!m) throw new Error(`No decision link in "${email.subject}"`);
-  return new URL(m[1]);
-}
-
-type Adequacy = Partial<Record<ResourceCategory, 'adequate' | 'inadequate'>>;
-
-/** What a browser does on the confirmation page: POST the form (secret in the body) to the page's own path. */
-async function decide(email: StoredEmail, unitId: string, choice: 'approve' | 'request-changes', comment = '', adequacy: Adequacy = {}): Promise<number> {
-  const url = decisionUrl(email, unitId);
-  const form = new URLSearchParams({ k: url.searchParams.get('k')!, choice, comment });
-  for (const c of RESOURCE_CATEGORIES) form.set(`adequacy-${c}`, adequacy[c] ?? 'adequate');
-  const res = await fetch(`${url.origin}${url.pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
-    body: form.toString(),
-    redirect: 'manual',
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+/** What a browser does on the confirmation page of the unit's review: POST the form (secret in the body) to the page's own path. */
+const decide = (email: StoredEmail, unitId: string, choice: 'approve' | 'request-changes', comment = '', adequacy: Adequacy = {}) =>
+  postDecision(email, reviewForm(choice, comment, adequacy), { unitId });
 
 async function start(unitId: string, period: string): Promise<string> {
   const r = await cli('review start', ['--bu', unitId, '--period', period]);
@@ -137,7 +104,7 @@ describe('management review workflow', () => {
     expect(invited[CLARA].body.text).toContain('No input submitted.');
     expect(invited[CLARA].body.html).toContain('Review and decide</a>');
     expect(invited[CLARA].from).toBe(units.approve.sender);
-    expect(decisionUrl(invited[CLARA], u).href).not.toBe(decisionUrl(invited[FARID], u).href);
+    expect(decisionLink(invited[CLARA], u).href).not.toBe(decisionLink(invited[FARID], u).href);
     // The status changes only after the last invitation has gone out: wait for it, so the check below is about the decision.
     await until('review awaiting decisions', async () => (await review(u, '2025-Q1'))?.status === 'awaiting-decisions');
 
@@ -247,8 +214,8 @@ describe('management review workflow', () => {
     const reminder = await mailTo(u, '2025-Q2', CLARA, /^Reminder 1:/);
     await mailTo(u, '2025-Q2', OONA, /^Reminder 1:/);
     expect((await mails(u, '2025-Q2')).filter((e) => e.destination.to.includes(FARID) && /^Reminder/.test(e.subject))).toHaveLength(0);
-    expect(decisionUrl(reminder, u).pathname).toBe(decisionUrl(invited[CLARA], u).pathname);
-    expect(decisionUrl(reminder, u).search).not.toBe(decisionUrl(invited[CLARA], u).search);
+    expect(decisionLink(reminder, u).pathname).toBe(decisionLink(invited[CLARA], u).pathname);
+    expect(decisionLink(reminder, u).search).not.toBe(decisionLink(invited[CLARA], u).search);
 
     expect(await decide(reminder, u, 'approve', 'Sorry for the delay.')).toBe(303);
     const d = await finished(arn);

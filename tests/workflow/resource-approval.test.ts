@@ -1,12 +1,12 @@
 // The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, postDecision, runCli, until } from '../support/workflow';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId } from '../../lib/period';
 import { actionItem, type Minutes } from '../../lambdas/shared/review';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import { listCommand, submitCommand } from '../../lib/cli/request-commands';
+import { commands } from '../../lib/cli/request-commands';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { testUnit } from '../support/local-aws';
@@ -16,10 +16,9 @@ import { testUnit } from '../support/local-aws';
 const calm = testUnit({ id: 'ra-calm', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s', decisionBaseUrl: 'https://decide.example.com/isms' });
 const quick = testUnit({ id: 'ra-quick', reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '9s' });
 
-const OONA = 'oona.byrne@example.com'; // level 1, from 0 (escalation: Clara)
-const FARID = 'farid.haddad@example.com'; // level 2, from 10 000 (escalation: Clara)
-const CLARA = 'clara.weber@example.com'; // level 3, from 100 000 (escalation: Board Office)
-const IRENE = 'irene.schulz@example.com'; // ISMS manager
+// The levels of the EMEA example: OONA level 1, from 0 (escalation: Clara); FARID level 2, from 10 000 (escalation: Clara);
+// CLARA level 3, from 100 000 (escalation: Board Office). IRENE is the ISMS manager.
+
 // A policy where the CFO is also their own level's escalation contact: a CFO request from 1 000 has nobody to approve it.
 const strict = testUnit({
   id: 'ra-strict',
@@ -43,19 +42,11 @@ afterAll(async () => {
 });
 
 const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
+const list = (args: string[]) => runCli(lr, commands, 'requests list', args);
 
-
-async function list(args: string[]) {
-  const lines = { out: [] as string[], err: [] as string[] };
-  const code = await listCommand.run([...args, '--local'], localCliContext(lr, lines));
-  return { code, ...lines };
-}
-
-async function submit(unitId: string, fields: Record<string, string | null>): Promise<{ code: number; out: string[]; err: string[] }> {
-  const lines = { out: [] as string[], err: [] as string[] };
+async function submit(unitId: string, fields: Record<string, string | null>) {
   const args = Object.entries({ bu: unitId, category: 'equipment', justification: 'Needed for the ISMS.', currency: 'EUR', ...fields }).flatMap(([k, v]) => (v === null ? [] : [`--${k}`, v]));
-  const code = await submitCommand.run([...args, '--local'], localCliContext(lr, lines));
-  return { code, ...lines };
+  return runCli(lr, commands, 'request submit', args);
 }
 
 /** Emails of one request (its title is unique per test), oldest first. */
@@ -68,24 +59,8 @@ async function mailTo(title: string, who: string, n = 1): Promise<StoredEmail> {
   return until(`email #${n} to ${who} about "${title}"`, async () => (await mailsAbout(title)).filter((e) => to(e, who))[n - 1]);
 }
 
-function decisionUrl(email: StoredEmail): URL {
-  const m = /(http:\/\/\S+\/decisions\/\S+)/.exec(email.body.text ?? '');
-  if (!m) throw new Error(`No decision link in "${email.subject}"`);
-  return new URL(m[1]);
-}
-
 /** What a browser does on the confirmation page: POST the form (secret in the body) to the page's own path. */
-async function decide(email: StoredEmail, choice: 'approve' | 'reject', comment = ''): Promise<number> {
-  const url = decisionUrl(email);
-  const res = await fetch(`${url.origin}${url.pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
-    body: new URLSearchParams({ k: url.searchParams.get('k')!, choice, comment }).toString(),
-    redirect: 'manual',
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const decide = (email: StoredEmail, choice: 'approve' | 'reject', comment = '') => postDecision(email, { choice, comment });
 
 async function finished(unitId: string, requestId: string) {
   const arn = unitOf(unitId).stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${requestId}`;
@@ -221,7 +196,7 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const first = await mailTo(title, OONA, 1);
     const reminder = await mailTo(title, OONA, 2);
     expect(reminder.subject).toMatch(/Reminder 1/);
-    expect(decisionUrl(reminder).pathname).toBe(decisionUrl(first).pathname);
+    expect(decisionLink(reminder).pathname).toBe(decisionLink(first).pathname);
     expect(await decide(reminder, 'approve')).toBe(303);
     expect(JSON.parse((await finished(quick.id, id)).output!).status).toBe('approved');
     const types = (await events(quick.id, id)).map((e) => e.type);
@@ -236,7 +211,7 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     await mailTo(title, OONA, 2); // the reminder
     const escalated = await mailTo(title, CLARA);
     expect(escalated.subject).toMatch(/Escalated/);
-    expect(decisionUrl(escalated).pathname).not.toBe(decisionUrl(first).pathname);
+    expect(decisionLink(escalated).pathname).not.toBe(decisionLink(first).pathname);
     expect(await decide(first, 'approve')).toBe(410);
     expect(await decide(escalated, 'reject', 'too late anyway')).toBe(303);
     expect(JSON.parse((await finished(quick.id, id)).output!).status).toBe('rejected');

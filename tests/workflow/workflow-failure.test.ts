@@ -6,8 +6,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../lambdas/shared/review';
-import { RESOURCE_CATEGORIES } from '../../lib/config';
-import { FREE_PORTS, localCliContext, until } from '../support/workflow';
+import { FREE_PORTS, postDecision, reviewForm, runCli, until } from '../support/workflow';
 import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as startCommands } from '../../lib/cli/review-commands';
@@ -56,8 +55,7 @@ describe('a workflow that ends for good', () => {
     const failed = (await eventsOf(key.pk)).filter((e) => e.type === 'review.workflow-failed');
     expect(failed).toHaveLength(1);
     expect(failed[0].detail).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', executionArn, reviewId: 'wf-local#2026-Q4', subjectStatus: 'awaiting-decisions' });
-    const lines = { out: [] as string[], err: [] as string[] };
-    await reviewCommands.find((c) => c.name === 'review status')!.run(['--bu', unit.id, '--period', '2026-Q4', '--local'], localCliContext(lr, lines));
+    const lines = await runCli(lr, reviewCommands, 'review status', ['--bu', unit.id, '--period', '2026-Q4']);
     expect(lines.out).toContain(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError}`);
     const subject = 'ISMS wf-local: the workflow of management review 2026-Q4 was stopped';
     await until('the ISMS manager’s email', async () => (await managerMails(subject)).length === 1);
@@ -91,8 +89,7 @@ describe('a workflow that ends for good', () => {
     const [ev] = (await eventsOf(key.pk)).filter((e) => e.type === 'request.workflow-failed');
     expect(ev.detail).toMatchObject({ status: 'FAILED', error: 'ApproverDirectoryDown', requestId: request.requestId });
     await until('the ISMS manager’s email', async () => (await managerMails('ISMS wf-local: the approval workflow of request req-wf-local-1 failed')).length === 1);
-    const lines = { out: [] as string[], err: [] as string[] };
-    await requestCommands.find((c) => c.name === 'request status')!.run(['--bu', unit.id, '--id', request.requestId, '--local'], localCliContext(lr, lines));
+    const lines = await runCli(lr, requestCommands, 'request status', ['--bu', unit.id, '--id', request.requestId]);
     expect(lines.out).toContain(`  workflow ended without an outcome at ${marked.workflowFailedAt}: FAILED ApproverDirectoryDown: lookup failed`);
   });
 
@@ -122,28 +119,14 @@ describe('a review whose workflow failed is restarted', () => {
       e.name!.startsWith(`${unit.id}-${period}`),
     );
   async function reviewStart(): Promise<string[]> {
-    const lines = { out: [] as string[], err: [] as string[] };
-    const code = await startCommands.find((c) => c.name === 'review start')!.run(['--bu', unit.id, '--period', period, '--local'], localCliContext(lr, lines));
-    expect({ code, err: lines.err }).toEqual({ code: 0, err: [] });
-    return lines.out;
+    const { code, out, err } = await runCli(lr, startCommands, 'review start', ['--bu', unit.id, '--period', period]);
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    return out;
   }
   const invitations = async () =>
     (await lr.emails()).filter((e) => e.subject === `Management review ${period} (${unit.name}): your decision is needed`);
   /** What the confirmation page's form does: POST the choice with the link's secret. */
-  async function decide(email: StoredEmail): Promise<number> {
-    const m = new RegExp(`(http://\\S+/${unit.id}/decisions/\\S+)`).exec(email.body.text ?? '');
-    const url = new URL(m![1]);
-    const form = new URLSearchParams({ k: url.searchParams.get('k')!, choice: 'approve', comment: '' });
-    for (const c of RESOURCE_CATEGORIES) form.set(`adequacy-${c}`, 'adequate');
-    const res = await fetch(`${url.origin}${url.pathname}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url.origin },
-      body: form.toString(),
-      redirect: 'manual',
-    });
-    await res.arrayBuffer();
-    return res.status;
-  }
+  const decide = (email: StoredEmail) => postDecision(email, reviewForm('approve'), { unitId: unit.id });
 
   it('stopped while waiting, restarted by `isms review start`, completed through the links of the first email', async () => {
     expect((await reviewStart())[0]).toMatch(/^Started the management review/);
@@ -178,8 +161,7 @@ describe('a review whose workflow failed is restarted', () => {
     expect(restarted.workflowFailedAt).toBeUndefined();
     expect(restarted.workflowFailedExecution).toBeUndefined();
     expect(restarted.workflowError).toBeUndefined();
-    const status = { out: [] as string[], err: [] as string[] };
-    await reviewCommands.find((c) => c.name === 'review status')!.run(['--bu', unit.id, '--period', period, '--local'], localCliContext(lr, status));
+    const status = await runCli(lr, reviewCommands, 'review status', ['--bu', unit.id, '--period', period]);
     expect(status.out).toContain(`  workflow restarted 1 time(s), last at ${restarted.restartedAt}`);
     expect(status.out.join('\n')).not.toContain('ended without an outcome');
 
