@@ -1,8 +1,10 @@
 // Helpers for tests on the local runtime: free ports, polling, a CLI context bound to a running runtime, the people of the
-// example unit, and what a browser does on a decision confirmation page.
+// example unit, what a browser does on a decision confirmation page, and reading a partition of a unit's table.
 import type { CliCommand, CliContext } from '../../lib/cli/context';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import type { LocalRuntime, LocalUnit, StoredEmail } from '../../lib/local/runtime';
+import type { Runtime } from '../../lambdas/shared/runtime';
+import { queryAll } from '../../lambdas/shared/store';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;
 
@@ -99,4 +101,9 @@ export async function postDecision(email: StoredEmail, fields: Record<string, st
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/** Every item of partition `pk` whose sort key starts with `skPrefix`, read consistently: e.g. a subject's audit events (`prefixes.event`). */
+export function partitionItems<T = Record<string, any>>(rt: Runtime, pk: string, skPrefix = ''): Promise<T[]> {
+  return queryAll<T>(rt, { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix }, ConsistentRead: true });
 }

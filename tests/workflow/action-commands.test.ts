@@ -1,7 +1,6 @@
 // Review actions followed up from the CLI, and a review's status, on the local runtime: list, close, next pack, bad flags.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
 import { commands as actionCommands } from '../../lib/cli/action-commands';
 import { commands as reviewCommands } from '../../lib/cli/review-commands';
@@ -9,7 +8,7 @@ import { reviewId } from '../../lib/period';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { actionItem, type Minutes, type MinutesAction } from '../../lambdas/shared/review';
 import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
-import { CLARA, FARID, FREE_PORTS, IRENE, OONA, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
+import { CLARA, FARID, FREE_PORTS, IRENE, OONA, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
 import { testUnit } from '../support/local-aws';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -53,13 +52,7 @@ async function finished(period: string) {
 }
 
 /** Every item of a partition: audit events of the review, or the action item itself. */
-async function partition(unitId: string, pk: string, prefix = ''): Promise<Array<Record<string, any>>> {
-  const rt = unitOf(unitId).runtime;
-  const out = await rt.ddb.send(
-    new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': prefix }, ConsistentRead: true }),
-  );
-  return out.Items ?? [];
-}
+const partition = (unitId: string, pk: string, prefix = '') => partitionItems(unitOf(unitId).runtime, pk, prefix);
 const reviewEvents = (period: string) => partition(U, keys.review(reviewId(U, period)).pk, prefixes.event);
 
 describe('review actions and review status from the CLI', () => {

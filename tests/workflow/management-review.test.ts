@@ -1,6 +1,6 @@
 // The management review end to end on the local runtime: the real ASL, handlers, decision endpoint and SES inbox.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
+import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,18 +68,8 @@ async function finished(arn: string, timeoutMs = 30_000) {
   }, timeoutMs);
 }
 
-async function events(unitId: string, period: string): Promise<Array<{ type: string; detail: any; at: string }>> {
-  const rt = unitOf(unitId).runtime;
-  const out = await rt.ddb.send(
-    new QueryCommand({
-      TableName: rt.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
-      ExpressionAttributeValues: { ':pk': keys.review(reviewId(unitId, period)).pk, ':e': prefixes.event },
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []) as any;
-}
+const events = (unitId: string, period: string) =>
+  partitionItems<{ type: string; detail: any; at: string }>(unitOf(unitId).runtime, keys.review(reviewId(unitId, period)).pk, prefixes.event);
 
 const review = (unitId: string, period: string) => getReview(unitOf(unitId).runtime, reviewId(unitId, period));
 

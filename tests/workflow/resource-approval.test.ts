@@ -1,6 +1,6 @@
 // The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, postDecision, runCli, until } from '../support/workflow';
+import { CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, runCli, until } from '../support/workflow';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId } from '../../lib/period';
@@ -76,18 +76,8 @@ async function requestItem(unitId: string, requestId: string): Promise<StoredReq
   return out.Items![0] as StoredRequest;
 }
 
-async function events(unitId: string, requestId: string): Promise<Array<{ type: string; detail: any; actor: string }>> {
-  const rt = unitOf(unitId).runtime;
-  const out = await rt.ddb.send(
-    new QueryCommand({
-      TableName: rt.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
-      ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':e': prefixes.event },
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []) as any;
-}
+const events = (unitId: string, requestId: string) =>
+  partitionItems<{ type: string; detail: any; actor: string }>(unitOf(unitId).runtime, keys.request(requestId).pk, prefixes.event);
 
 async function submitted(unitId: string, fields: Record<string, string>): Promise<string> {
   const r = await submit(unitId, fields);

@@ -1,12 +1,11 @@
 // Executions that end for good without an outcome, on the local runtime: the failure reaches the evidence, the item and the ISMS manager.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, ListExecutionsCommand, SendTaskFailureCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../lambdas/shared/review';
-import { FREE_PORTS, postDecision, reviewForm, runCli, until } from '../support/workflow';
+import { FREE_PORTS, partitionItems, postDecision, reviewForm, runCli, until } from '../support/workflow';
 import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as startCommands } from '../../lib/cli/review-commands';
@@ -26,12 +25,7 @@ afterAll(async () => {
   await lr?.close();
 });
 
-async function eventsOf(pk: string): Promise<Array<Record<string, any>>> {
-  const out = await local.runtime.ddb.send(
-    new QueryCommand({ TableName: local.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': pk, ':e': prefixes.event }, ConsistentRead: true }),
-  );
-  return out.Items ?? [];
-}
+const eventsOf = (pk: string) => partitionItems(local.runtime, pk, prefixes.event);
 const item = (key: { pk: string; sk: string }) => getItem<Record<string, any>>(local.runtime, key);
 const managerMails = async (subject: string) => (await lr.emails()).filter((e) => e.destination.to.includes(IRENE) && e.subject === subject);
 
