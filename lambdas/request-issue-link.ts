@@ -5,7 +5,7 @@ import { recordEvent } from './shared/audit';
 import { mintDecisionLink, reissueLink, supersedeLink, getLink } from './shared/links';
 import { sendEmail } from './shared/email';
 import { approvalEmail } from './shared/request-emails';
-import { getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
+import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
 
 const levelDecision = z.object({
   level: z.number().int().min(0),
@@ -61,10 +61,20 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
 
   let url: string;
   let expiresAt: string | undefined;
-  if (level.decisionId) {
-    // A retry after the decision was stored: the first email may not have gone, so send a further link to the same decision.
+  if (level.decisionId && (await decisionExists(rt, requestId, level.decisionId))) {
+    // A restart finds the level decided while no workflow ran: the wait that follows resumes at once; nobody is asked again.
+    return { requestId, level: index, reminders: 0 };
+  }
+  const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
+  if (level.decisionId && link && !link.supersededAt && rt.now().getTime() < Date.parse(link.expiresAt)) {
+    // A retry after the decision was stored, or a restart: the first email may not have gone (or was long ago),
+    // so send a further link to the same decision; earlier links keep working.
     url = await reissueLink(rt, level.decisionId);
-    expiresAt = (await getLink(rt, level.decisionId))?.expiresAt;
+    expiresAt = link.expiresAt;
+  } else if (level.decisionId) {
+    // A restart after the level's link expired unused: a new decision for the same approver.
+    ({ url, expiresAt } = await replaceDeadLink(rt, item, index, level.decisionId, link?.supersededAt ? 'superseded' : 'expired'));
+    item = await getRequest(rt, requestId);
   } else {
     const minted = await mintDecisionLink(rt, {
       subjectType: 'request',
@@ -95,5 +105,41 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level: item.levels[index], url, kind: 'first', expiresAt }));
   return { requestId, level: index, reminders: 0 };
 };
+
+async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, oldDecisionId: string, reason: string) {
+  const level = item.levels[index];
+  const minted = await mintDecisionLink(rt, {
+    subjectType: 'request',
+    subjectPk: item.pk,
+    subjectId: item.requestId,
+    recipient: { name: level.approver.name, email: level.approver.email, role: level.name },
+    level: index,
+  });
+  const claimed = await updateRequestOnce(rt, item.requestId, {
+    set:
+      `SET levels[${index}].decisionId = :new, levels[${index}].issuedAt = :at, remindersSent = :zero, ` +
+      `levels[${index}].supersededDecisionIds = list_append(if_not_exists(levels[${index}].supersededDecisionIds, :none), :old)`,
+    condition: `levels[${index}].decisionId = :oldId AND #status = :pending`,
+    names: { '#status': 'status' },
+    values: { ':new': minted.decisionId, ':at': rt.now().toISOString(), ':zero': 0, ':none': [], ':old': [oldDecisionId], ':oldId': oldDecisionId, ':pending': 'pending' },
+  });
+  if (!claimed) {
+    // A concurrent attempt replaced it first: ours must never work, theirs is the one to send.
+    await supersedeLink(rt, minted.decisionId, 'duplicate replacement of the same level');
+    const winner = (await getRequest(rt, item.requestId)).levels[index]?.decisionId;
+    if (!winner || winner === oldDecisionId) throw new WorkflowError('RequestClosed', `Request ${item.requestId} is no longer pending; no level is issued`);
+    return { url: await reissueLink(rt, winner), expiresAt: (await getLink(rt, winner))?.expiresAt };
+  }
+  await supersedeLink(rt, oldDecisionId, `${reason}; the restarted request issued a new link`);
+  await recordEvent(rt, {
+    type: 'link.replaced',
+    subjectPk: item.pk,
+    actor: 'system',
+    eventId: `link-replaced-${oldDecisionId}`,
+    at: rt.now().toISOString(),
+    detail: { decisionId: oldDecisionId, replacedBy: minted.decisionId, recipient: level.approver.email, reason, level: index, levelName: level.name },
+  });
+  return { url: minted.url, expiresAt: minted.expiresAt };
+}
 
 export const handler = lambdaHandler(createHandler);

@@ -5,6 +5,9 @@ import { recordEvent } from './shared/audit';
 import { gsi1, keys } from './shared/keys';
 import { parseRequest, REQUEST_ID_PATTERN, routeRequest } from './shared/request';
 import { getRequest, linkReviewActions, putNewRequest, type StoredRequest } from './shared/request-store';
+import { getItem, updateOnce } from './shared/store';
+
+type Restarted = StoredRequest & { restartedBy?: string; restartedAt?: string; restarts?: number };
 
 const eventSchema = z.object({
   /** The execution input: the request as submitted. */
@@ -18,9 +21,16 @@ export interface RecordOutput {
   requestId: string;
   routable: boolean;
   reason: string;
-  level: 0;
+  /** 0 for a new request; a restart carries on at the level the request waited at. */
+  level: number;
   reminders: 0;
 }
+
+/** `isms request restart`: the request's workflow failed for good; this execution takes it over from the failed one. */
+const restartSchema = z.object({
+  requestId: z.string().regex(REQUEST_ID_PATTERN),
+  restartOf: z.string().min(1).max(2048),
+});
 
 const SAME_FIELDS = ['category', 'title', 'justification', 'amount', 'currency', 'requester', 'reviewPeriod'] as const;
 
@@ -28,6 +38,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
   const parsedEvent = eventSchema.safeParse(event);
   if (!parsedEvent.success) throw new WorkflowError('InvalidEvent', `request-record: ${parsedEvent.error.message}`);
   const { request: raw, executionName } = parsedEvent.data;
+  if (raw.restartOf !== undefined) return restart(rt, raw, executionName);
   const { submittedAt: rawSubmittedAt, ...fields } = raw;
   if (fields.requestId === undefined && REQUEST_ID_PATTERN.test(executionName)) fields.requestId = executionName;
   const { request, problems } = parseRequest(fields, rt.config);
@@ -105,5 +116,42 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
   await linkReviewActions(rt, stored);
   return { requestId, routable: route.routable, reason: route.routable ? '' : route.reason, level: 0, reminders: 0 };
 };
+
+/**
+ * One conditional update takes the request over from the failed execution it names, only while it is pending:
+ * the failure mark goes, the restart is counted. A retried task finds the request already its own.
+ */
+async function restart(rt: Runtime, raw: Record<string, unknown>, executionName: string): Promise<RecordOutput> {
+  const parsed = restartSchema.safeParse(raw);
+  if (!parsed.success) throw new WorkflowError('InvalidRequest', `A restart names a requestId and the failed execution (restartOf): ${z.prettifyError(parsed.error)}`);
+  const { requestId, restartOf } = parsed.data;
+  const now = rt.now().toISOString();
+  let item = await updateOnce<Restarted>(rt, {
+    Key: keys.request(requestId),
+    UpdateExpression:
+      'SET restartedBy = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution, taskToken',
+    ConditionExpression: 'attribute_exists(pk) AND #status = :pending AND workflowFailedExecution = :failed',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':exec': executionName, ':now': now, ':zero': 0, ':one': 1, ':pending': 'pending', ':failed': restartOf },
+    ReturnValues: 'ALL_NEW',
+  });
+  if (!item) {
+    const current = await getItem<Restarted>(rt, keys.request(requestId));
+    if (current?.restartedBy !== executionName || current.status !== 'pending') {
+      const why = !current ? 'does not exist' : current.status !== 'pending' ? `is ${current.status}` : `is not marked as failed by ${restartOf}`;
+      throw new WorkflowError('NotRestartable', `Request ${requestId} ${why}; nothing to restart`);
+    }
+    item = current;
+  }
+  await recordEvent(rt, {
+    type: 'request.restarted',
+    subjectPk: item.pk,
+    actor: 'system',
+    eventId: `restarted-${item.restarts ?? 1}`,
+    at: item.restartedAt ?? now,
+    detail: { executionName, restartOf, level: item.currentLevel, levelName: item.levels[item.currentLevel]?.name },
+  });
+  return { requestId, routable: true, reason: '', level: item.currentLevel, reminders: 0 };
+}
 
 export const handler = lambdaHandler(createHandler);

@@ -125,9 +125,9 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
     meaning.push(`${what} was not opened: the workflow ${word} before it stored the review.`);
     todo.push(`Fix the cause above, then start the review again: isms review start --bu ${unit.id} --period ${subject.period}`);
   } else if (current) {
-    meaning.push(`${what} ${word}. It stays pending; its approver's link no longer moves it on, and no reminder or outcome email will follow.`);
+    meaning.push(`${what} ${word}. It stays pending; a decision made through its approver's link is recorded but moves nothing on, and no reminder or outcome email will follow.`);
     todo.push(
-      `Fix the cause above, then ask ${current.requester ?? 'the requester'} to submit the request again under a new request id (isms request submit).`,
+      `Fix the cause above, then run "isms request restart --bu ${unit.id} --id ${subject.requestId}": the restarted workflow carries on at the level it waited at, with the approvals and decisions already recorded and the links already sent.`,
       `"isms request status --bu ${unit.id} --id ${subject.requestId}" shows what has been recorded so far.`,
     );
   } else {

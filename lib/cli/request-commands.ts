@@ -1,7 +1,7 @@
 // `isms request submit` and `isms request status`: resource requests from the command line, validated before anything starts.
 import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { RESOURCE_CATEGORIES } from '../config';
 import type { CliCommand, CliContext } from './context';
@@ -130,7 +130,12 @@ export const statusCommand: CliCommand = {
     }
     ctx.out(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`);
     ctx.out(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt})`);
-    if (item.workflowFailedAt) ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
+    if (item.workflowFailedAt) {
+      ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
+      ctx.out(`  carry it on with: isms request restart --bu ${unit.id} --id ${item.requestId}`);
+    }
+    const restarted = item as StoredRequest & { restarts?: number; restartedAt?: string };
+    if (restarted.restarts) ctx.out(`  restarted ${restarted.restarts} time(s), last at ${restarted.restartedAt}`);
     for (const l of item.levels) {
       const state = l.outcome ?? (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
       ctx.out(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`);
@@ -187,4 +192,65 @@ export function requestListLine(r: StoredRequest): string {
   return `${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`;
 }
 
-export const commands: CliCommand[] = [submitCommand, statusCommand, listCommand];
+const RESTART_USAGE = 'request restart --bu <id> --id <request id> [--local]   carry on a pending request whose workflow failed, at the level it waited at';
+
+/** Room for "-restart-<n>" within the 80 characters of an execution name. */
+const restartName = (requestId: string, n: number) => `${requestId.slice(0, 64)}-restart-${n}`;
+const MAX_RESTART_NAMES = 5;
+
+export const restartCommand: CliCommand = {
+  name: 'request restart',
+  usage: RESTART_USAGE,
+  async run(args, ctx) {
+    const parsed = parseFlags(
+      args,
+      { bu: { type: 'string' }, id: { type: 'string' }, local: { type: 'boolean' } },
+      z.object({
+        bu,
+        id: z
+          .string({ error: '--id: is required (a request id as printed by request submit or requests list)' })
+          .regex(REQUEST_ID_PATTERN, { error: (iss) => `--id: ${JSON.stringify(iss.input)} is not a request id` }),
+        local: z.boolean().optional(),
+      }),
+      ctx,
+      RESTART_USAGE,
+    );
+    if (!parsed) return 2;
+    const { opts, unit } = parsed;
+    const rt = ctx.runtime(unit.id);
+    const item = (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(opts.id), ConsistentRead: true }))).Item as
+      | (StoredRequest & { restarts?: number })
+      | undefined;
+    if (!item) {
+      ctx.err(`--id: no request ${opts.id} in unit ${unit.id}`);
+      return 1;
+    }
+    if (item.status !== 'pending' || !item.workflowFailedExecution) {
+      ctx.err(`${opts.id} is ${item.status}${item.status === 'pending' ? ' and its workflow is running' : ''}; only a pending request whose workflow failed can be restarted.`);
+      return 1;
+    }
+    const stateMachineArn = await ctx.stateMachineArn(unit.id, 'resource-approval');
+    const input = JSON.stringify({ requestId: opts.id, restartOf: item.workflowFailedExecution });
+    // n follows the stored count; a restart that closed before taking over leaves its name used, so try the next.
+    for (let n = (item.restarts ?? 0) + 1; n <= (item.restarts ?? 0) + MAX_RESTART_NAMES; n++) {
+      const name = restartName(opts.id, n);
+      try {
+        const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input }));
+        ctx.out(`Restarted ${opts.id} at level ${item.currentLevel + 1} (${item.levels[item.currentLevel]?.name}): execution ${out.executionArn}`);
+        return 0;
+      } catch (err) {
+        if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+        const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+        const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
+        if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') {
+          ctx.out(`${opts.id} is already being restarted: execution ${executionArn}, ${d.status}. Nothing started.`);
+          return 0;
+        }
+      }
+    }
+    ctx.err(`${opts.id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms request status --bu ${unit.id} --id ${opts.id}".`);
+    return 1;
+  },
+};
+
+export const commands: CliCommand[] = [submitCommand, statusCommand, listCommand, restartCommand];

@@ -59,7 +59,7 @@ export async function recordInterruptedWorkflows(
       workflow: 'resource-approval',
       subject: request.requestId,
       executionArn: arn,
-      next: `submit it again (npx isms request submit … --local); npx isms request status --bu ${u.unit.id} --id ${request.requestId} --local shows what was recorded`,
+      next: `npx isms request restart --bu ${u.unit.id} --id ${request.requestId} --local`,
     });
   }
 

@@ -1,6 +1,6 @@
 // The request handlers against real dynalite and SES local: retries are harmless, refusals are named, review actions get linked.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PutCommand, QueryCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { reviewId } from '../../lib/period';
@@ -210,6 +210,62 @@ describe('the steps after recording', () => {
     expect(await awaitDecision(rt)({ requestId: id, level: 0, taskToken: 'token-1' })).toEqual({ resume: 'waiting' });
     expect((await item(id)).taskToken).toBe('token-1');
     await expect(awaitDecision(rt)({ requestId: id, level: 1, taskToken: 'token-2' })).rejects.toMatchObject({ name: 'RequestNotWaiting' });
+  });
+});
+
+describe('a restart (isms request restart) after the workflow failed', () => {
+  const FAILED = 'arn:aws:states:us-east-1:000000000000:execution:isms-x-resource-approval:failed-one';
+  const restartEvent = (requestId: string, n = 1) => ({ request: { requestId, restartOf: FAILED }, executionName: `${requestId}-restart-${n}` });
+  async function failedAt(id: string) {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: keys.request(id),
+        UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :e, workflowFailedExecution = :x',
+        ExpressionAttributeValues: { ':at': '2026-11-27T10:05:00.000Z', ':e': 'FAILED Boom', ':x': FAILED },
+      }),
+    );
+  }
+
+  it('is refused, changing nothing, unless the request is pending and marked failed by the execution it names', async () => {
+    const req = input();
+    await record(rt)(recordEvent(req));
+    const before = await item(req.requestId);
+    await expect(record(rt)(restartEvent(req.requestId))).rejects.toMatchObject({ name: 'NotRestartable', message: expect.stringContaining(`is not marked as failed by ${FAILED}`) });
+    await expect(record(rt)(restartEvent('req-test-unknown'))).rejects.toMatchObject({ name: 'NotRestartable', message: expect.stringContaining('does not exist') });
+    await expect(record(rt)({ request: { requestId: req.requestId, restartOf: '' }, executionName: 'x' })).rejects.toMatchObject({ name: 'InvalidRequest' });
+    expect(await item(req.requestId)).toEqual(before);
+  });
+
+  it('takes the request over once (a retry is its own), and issues a new decision where the link expired unused', async () => {
+    let now = new Date('2026-11-27T10:00:00.000Z');
+    rt = await testRuntime({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: ses.endpoint, unit, now: () => now });
+    const req = input();
+    await record(rt)(recordEvent(req));
+    await issueLink(rt)({ requestId: req.requestId, level: 0 });
+    const oldDecision = (await item(req.requestId)).levels[0].decisionId!;
+    await failedAt(req.requestId);
+
+    now = new Date('2026-12-31T10:00:00.000Z'); // long after the link's lifetime
+    const out = await record(rt)(restartEvent(req.requestId));
+    expect(out).toEqual({ requestId: req.requestId, routable: true, reason: '', level: 0, reminders: 0 });
+    expect(await record(rt)(restartEvent(req.requestId))).toEqual(out); // a retried task
+    const taken = await item(req.requestId);
+    expect(taken).toMatchObject({ status: 'pending', restarts: 1, restartedBy: `${req.requestId}-restart-1` });
+    expect(taken.workflowFailedExecution).toBeUndefined();
+    await expect(record(rt)(restartEvent(req.requestId, 2))).rejects.toMatchObject({ name: 'NotRestartable' });
+
+    await issueLink(rt)({ requestId: req.requestId, level: 0 });
+    const level = (await item(req.requestId)).levels[0];
+    expect(level.decisionId).not.toBe(oldDecision);
+    expect(level.supersededDecisionIds).toEqual([oldDecision]);
+    expect((await getLink(rt, oldDecision))!.supersededAt).toBeDefined();
+    expect(Date.parse((await getLink(rt, level.decisionId!))!.expiresAt)).toBeGreaterThan(now.getTime());
+    const types = countTypes(await eventsOf(keys.request(req.requestId).pk));
+    expect(types).toMatchObject({ 'request.restarted': 1, 'link.replaced': 1 });
+    const asks = (await ses.emails()).filter((m) => m.destination.to[0] === 'oona.byrne@example.com');
+    expect(asks).toHaveLength(2);
+    expect(asks[1].body.text).toContain(`/decisions/${level.decisionId}?k=`);
   });
 });
 

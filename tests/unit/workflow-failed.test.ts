@@ -188,7 +188,7 @@ describe('workflow-failed: a resource request', () => {
     expect(ev.detail).toMatchObject({ requestId: 'req-wf-1', status: 'FAILED', error: 'RequestNotWaiting', cause: 'req-wf-1 moved on' });
     const mails = await managerEmails();
     expect(mails.map((m) => m.subject)).toEqual(['ISMS wf-unit: the approval workflow of request req-wf-1 failed']);
-    expect(mails[0].body.text).toContain('ask ann@example.com to submit the request again under a new request id');
+    expect(mails[0].body.text).toContain('then run "isms request restart --bu wf-unit --id req-wf-1": the restarted workflow carries on at the level it waited at');
     expect(mails[0].body.html).toContain('What to do');
 
     await workflowFailed(rt)(event);

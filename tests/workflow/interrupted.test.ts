@@ -1,5 +1,5 @@
 // `npm start --data-dir` restarted while a review and a request wait: the data survives, the executions do not. What waited is
-// recorded as stopped (as AWS's failure rule would), the review restarts and finishes through the links already sent.
+// recorded as stopped (as AWS's failure rule would); the review and the request restart and finish through the links already sent.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
   let faridInvitation: StoredEmail;
   let requestId: string;
   let sentBefore = 0;
+  let oonaAsk: StoredEmail;
 
   it('first run: a review with one decision, and a request waiting at its first level', async () => {
     await start();
@@ -53,10 +54,10 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     ]);
     expect(submitted.code).toBe(0);
     requestId = /req-[\w-]+/.exec(submitted.out.join('\n'))![0];
-    await mailTo(OONA, /Backup appliance/); // the sponsor: first level of every request
+    oonaAsk = await mailTo(OONA, /Backup appliance/); // the sponsor: first level of every request
   });
 
-  it('second run: both are recorded as stopped, once, with the ISMS manager told; the review restarts and completes through the first email', async () => {
+  it('second run: both are recorded as stopped, once, with the ISMS manager told; both restart and complete through the first emails', async () => {
     await start();
     expect(lr!.interrupted.map((w) => [w.workflow, w.subject]).sort()).toEqual([
       ['management-review', '2026-Q3'],
@@ -85,6 +86,23 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     });
     expect(JSON.parse(done.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
     await mailTo(IRENE, /^Minutes of the management review/);
+
+    // The sponsor decides while no workflow runs: recorded, though nothing resumes. The restarted request counts it
+    // and asks the next level only.
+    expect(await postDecision(oonaAsk, { choice: 'approve', comment: '' }, { origin: lr!.urls.decisions })).toBe(303);
+    const requestRestart = await cli(requestCommands, 'request restart', ['--bu', unit.id, '--id', requestId]);
+    expect(requestRestart.code).toBe(0);
+    const faridAsk = await mailTo(FARID, /Backup appliance/);
+    const toOona = (await lr!.emails()).filter((e) => e.destination.to.includes(OONA) && e.subject.includes('Backup appliance'));
+    expect(toOona).toHaveLength(1); // the first run's email: the decided level is not asked again
+    expect(await postDecision(faridAsk, { choice: 'approve', comment: '' }, { origin: lr!.urls.decisions })).toBe(303);
+    const requestArn = `${lr!.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:')}:${requestId}-restart-1`;
+    const approved = await until('the restarted request to finish', async () => {
+      const d = await lr!.sfn.send(new DescribeExecutionCommand({ executionArn: requestArn }));
+      return d.status !== 'RUNNING' && d;
+    });
+    expect(JSON.parse(approved.output!)).toEqual({ requestId, status: 'approved' });
+    expect((await item(keys.request(requestId)))!.levels.map((l: { outcome?: string }) => l.outcome)).toEqual(['approved', 'approved']);
     sentBefore = (await lr!.emails()).length;
   });
 
@@ -92,6 +110,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     await start();
     expect(lr!.interrupted).toEqual([]);
     expect(await item(REVIEW)).toMatchObject({ status: 'approved' });
+    expect(await item(keys.request(requestId))).toMatchObject({ status: 'approved' });
     // The SES emulator keeps its mail per process (one process runs all three starts here).
     expect((await lr!.emails()).length).toBe(sentBefore);
   });

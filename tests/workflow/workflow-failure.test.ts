@@ -5,7 +5,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../lambdas/shared/review';
-import { FREE_PORTS, partitionItems, postDecision, reviewForm, runCli, until } from '../support/workflow';
+import { FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until } from '../support/workflow';
 import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as startCommands } from '../../lib/cli/review-commands';
@@ -85,6 +85,35 @@ describe('a workflow that ends for good', () => {
     await until('the ISMS manager’s email', async () => (await managerMails('ISMS wf-local: the approval workflow of request req-wf-local-1 failed')).length === 1);
     const lines = await runCli(lr, requestCommands, 'request status', ['--bu', unit.id, '--id', request.requestId]);
     expect(lines.out).toContain(`  workflow ended without an outcome at ${marked.workflowFailedAt}: FAILED ApproverDirectoryDown: lookup failed`);
+  });
+
+  it('the failed request is restarted by `isms request restart` and approved through the link of its first email', async () => {
+    const id = 'req-wf-local-1';
+    const key = keys.request(id);
+    const asked = async () => (await lr.emails()).filter((e) => e.destination.to.includes(OONA) && e.subject.includes('Spare HSM'));
+    const [firstAsk] = await asked();
+    const restarted = await runCli(lr, requestCommands, 'request restart', ['--bu', unit.id, '--id', id]);
+    expect(restarted).toMatchObject({ code: 0, err: [] });
+    expect(restarted.out[0]).toMatch(/^Restarted req-wf-local-1 at level 1 \(ISMS sponsor\): execution arn:.*:req-wf-local-1-restart-1$/);
+
+    // The restart takes the request over: the failure mark goes, the wait is on again; the sponsor gets a further link.
+    await until('the restarted wait', async () => (await item(key))?.taskToken);
+    expect(await item(key)).toMatchObject({ status: 'pending', restarts: 1, restartedBy: `${id}-restart-1` });
+    expect((await item(key))!.workflowFailedAt).toBeUndefined();
+    await until('a further email to the sponsor', async () => (await asked()).length === 2);
+    const again = await runCli(lr, requestCommands, 'request restart', ['--bu', unit.id, '--id', id]);
+    expect(again.code).toBe(1);
+    expect(again.err).toEqual([`${id} is pending and its workflow is running; only a pending request whose workflow failed can be restarted.`]);
+
+    expect(await postDecision(firstAsk, { choice: 'approve', comment: 'Fine.' }, { unitId: unit.id })).toBe(303);
+    const arn = local.stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${id}-restart-1`;
+    const done = await until('the restarted execution to finish', async () => {
+      const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return d.status !== 'RUNNING' && d;
+    });
+    expect(JSON.parse(done.output!)).toEqual({ requestId: id, status: 'approved' });
+    const types = (await eventsOf(key.pk)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['request.workflow-failed', 'request.restarted', 'decision.recorded', 'request.approved']));
   });
 
   it('a request refused before it was stored: the failure goes to WORKFLOW#<execution name>', async () => {
