@@ -1,7 +1,7 @@
 // `isms request submit` and `isms request status`: resource requests from the command line, validated before anything starts.
 import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { RESOURCE_CATEGORIES } from '../config';
 import type { CliCommand, CliContext } from './context';
@@ -11,6 +11,7 @@ import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { requestsSince } from '../../lambdas/shared/review-store';
 import { z } from 'zod';
 import { bu, parse as parseFlags } from './flags';
+import { MAX_RESTART_NAMES, startRestart } from './restart';
 
 const SUBMIT_USAGE =
   `request submit --bu <id> --category ${RESOURCE_CATEGORIES.join('|')} --title <text> --justification <text> ` +
@@ -196,7 +197,6 @@ const RESTART_USAGE = 'request restart --bu <id> --id <request id> [--local]   c
 
 /** Room for "-restart-<n>" within the 80 characters of an execution name. */
 const restartName = (requestId: string, n: number) => `${requestId.slice(0, 64)}-restart-${n}`;
-const MAX_RESTART_NAMES = 5;
 
 export const restartCommand: CliCommand = {
   name: 'request restart',
@@ -229,24 +229,15 @@ export const restartCommand: CliCommand = {
       ctx.err(`${opts.id} is ${item.status}${item.status === 'pending' ? ' and its workflow is running' : ''}; only a pending request whose workflow failed can be restarted.`);
       return 1;
     }
-    const stateMachineArn = await ctx.stateMachineArn(unit.id, 'resource-approval');
     const input = JSON.stringify({ requestId: opts.id, restartOf: item.workflowFailedExecution });
-    // n follows the stored count; a restart that closed before taking over leaves its name used, so try the next.
-    for (let n = (item.restarts ?? 0) + 1; n <= (item.restarts ?? 0) + MAX_RESTART_NAMES; n++) {
-      const name = restartName(opts.id, n);
-      try {
-        const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input }));
-        ctx.out(`Restarted ${opts.id} at level ${item.currentLevel + 1} (${item.levels[item.currentLevel]?.name}): execution ${out.executionArn}`);
-        return 0;
-      } catch (err) {
-        if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
-        const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-        const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
-        if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') {
-          ctx.out(`${opts.id} is already being restarted: execution ${executionArn}, ${d.status}. Nothing started.`);
-          return 0;
-        }
-      }
+    const r = await startRestart(ctx, unit.id, 'resource-approval', item.restarts ?? 0, (n) => ({ name: restartName(opts.id, n), input }));
+    if (r.outcome === 'started') {
+      ctx.out(`Restarted ${opts.id} at level ${item.currentLevel + 1} (${item.levels[item.currentLevel]?.name}): execution ${r.executionArn}`);
+      return 0;
+    }
+    if (r.outcome === 'running') {
+      ctx.out(`${opts.id} is already being restarted: execution ${r.executionArn}, ${r.status}. Nothing started.`);
+      return 0;
     }
     ctx.err(`${opts.id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms request status --bu ${unit.id} --id ${opts.id}".`);
     return 1;

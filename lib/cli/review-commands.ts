@@ -7,6 +7,7 @@ import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../../l
 import { parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
 import { getPack, getReview, submitInputs } from '../../lambdas/shared/review-store';
 import type { BusinessUnitConfig } from '../config';
+import { MAX_RESTART_NAMES, startRestart } from './restart';
 import type { CliCommand, CliContext } from './context';
 import { bu, parse, parseReviewTarget, period } from './flags';
 
@@ -52,28 +53,21 @@ const reviewStart: CliCommand = {
  */
 async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, failed: string, restarts: number): Promise<number> {
   const id = reviewIdOf(unit.id, p);
-  const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
-  for (let n = restarts + 1; n <= restarts + MAX_RESTART_NAMES; n++) {
+  const r = await startRestart(ctx, unit.id, 'management-review', restarts, (n) => {
     const { name, input } = restartReviewInput(unit, p, failed, n, 'cli');
-    try {
-      const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-      ctx.out(`The workflow of the review ${id} ended without an outcome (${failed}). Restarted it: execution ${out.executionArn}`);
-      return 0;
-    } catch (err) {
-      if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
-      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-      const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
-      if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') {
-        ctx.out(`The review ${id} is already being restarted: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
-        return 0;
-      }
-    }
+    return { name, input: JSON.stringify(input) };
+  });
+  if (r.outcome === 'started') {
+    ctx.out(`The workflow of the review ${id} ended without an outcome (${failed}). Restarted it: execution ${r.executionArn}`);
+    return 0;
+  }
+  if (r.outcome === 'running') {
+    ctx.out(`The review ${id} is already being restarted: execution ${r.executionArn}, ${r.status}, started at ${r.startDate?.toISOString()}. Nothing started.`);
+    return 0;
   }
   ctx.err(`The review ${id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms review status --bu ${unit.id} --period ${p}".`);
   return 1;
 }
-
-const MAX_RESTART_NAMES = 10;
 
 const submitUsage = 'inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager\'s review inputs (9.3.2 b-g)';
 
