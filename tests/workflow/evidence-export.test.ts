@@ -59,6 +59,20 @@ describe('isms evidence export', () => {
     expect(text).not.toContain(secret);
   });
 
+  it('--format html: the same evidence as one page an auditor reads, the decided level with who and when', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const file = path.join(dir, 'evidence.html');
+    expect(await evidenceExport.run(['--bu', unit.id, '--from', month, '--to', month, '--format', 'html', '--out', file, '--local'], ctx)).toBe(0);
+    const page = readFileSync(file, 'utf8');
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    expect(page).toContain(`<td>${requestId}<br>`);
+    expect(page).toContain('<td>Security analyst</td>');
+    expect(page).toMatch(new RegExp(`1\\. ISMS sponsor: ${OONA}: approved at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ \\(“yes”\\)`));
+    for (const type of ['request.submitted', 'decision.recorded', 'request.approved']) expect(page).toContain(`<td>${type}</td>`);
+    expect(page).not.toContain('taskToken');
+    expect(page).not.toContain(secret);
+  });
+
   it('refuses bad ranges and units, naming the flag, and reads nothing', async () => {
     err.length = 0;
     expect(await evidenceExport.run(['--bu', 'nope', '--from', '2026-13', '--to', '2026-01', '--local'], ctx)).toBe(2);
@@ -67,5 +81,8 @@ describe('isms evidence export', () => {
     err.length = 0;
     expect(await evidenceExport.run(['--bu', unit.id, '--from', '2026-12', '--to', '2026-01', '--local'], ctx)).toBe(2);
     expect(err).toContain('--from 2026-12 is after --to 2026-01');
+    err.length = 0;
+    expect(await evidenceExport.run(['--bu', unit.id, '--format', 'xml', '--local'], ctx)).toBe(2);
+    expect(err).toContain('--format: "xml" is not one of json, html');
   });
 });
