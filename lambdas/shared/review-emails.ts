@@ -154,8 +154,9 @@ export function escalationEmail(args: {
  */
 export function minutesEmail(unit: BusinessUnitConfig, minutes: Minutes, rendered?: { html: string; text: string }): Email {
   return {
-    // sendEmail sends each address one copy, once, whatever the case of its letters.
-    to: [...unit.topManagement.map((m) => m.email), unit.ismsManager.email],
+    // sendEmail sends each address one copy, once, whatever the case of its letters. An action owner outside top
+    // management (the unit's actionOwner) learns of their actions from these minutes.
+    to: [...unit.topManagement.map((m) => m.email), unit.ismsManager.email, ...minutes.actions.map((a) => a.owner.email)],
     subject: minutesTitle(minutes),
     html: rendered?.html ?? renderMinutesHtml(minutes),
     text: rendered?.text ?? renderMinutesText(minutes),

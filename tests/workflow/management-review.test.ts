@@ -160,6 +160,9 @@ describe('management review workflow', () => {
       ['mr-changes#2025-Q3#A3', 'Address the changes requested by Farid Haddad', 'alex.owner@example.com', due],
     ]);
     expect(minutes.adequacy.find((a) => a.category === 'human')!.inadequate).toEqual(['Clara Weber', 'Oona Byrne']);
+    // The action owner is not in top management: the minutes reach them too, with their actions.
+    const ownerCopy = await mailTo(u, '2025-Q3', 'alex.owner@example.com', /^Minutes of the management review/);
+    expect(ownerCopy.body.text).toContain('Address the changes requested by Farid Haddad');
     expect((await events(u, '2025-Q3')).filter((e) => e.type === 'action.created')).toHaveLength(3);
     expect((await events(u, '2025-Q3')).filter((e) => e.type === 'review.inputs-submitted')).toHaveLength(2);
 
