@@ -85,7 +85,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
   );
 
   let marked = false;
-  if (item && owned && subject) marked = await mark(rt, subject.kind, item, detail.executionArn, at, failure);
+  if (item && owned && subject) marked = await mark(rt, subject.kind, item, detail, at, failure);
   // One email per execution: the conditional mark decides it; without an item, the first write of the event does.
   const shouldEmail = marked || (!item && recorded);
   if (!shouldEmail) {
@@ -122,7 +122,7 @@ async function mark(
   rt: Runtime,
   kind: FailedSubject['kind'],
   item: SubjectItem,
-  executionArn: string,
+  { executionArn, name }: { executionArn: string; name: string },
   at: string,
   failure: { status: string; error: string; cause: string },
 ): Promise<boolean> {
@@ -139,6 +139,12 @@ async function mark(
     '(attribute_not_exists(workflowFailedExecution) OR workflowFailedExecution <> :arn)',
   ];
   if (kind === 'review') conditions.push('(attribute_not_exists(executionId) OR executionId = :arn)');
+  if (kind === 'request') {
+    // After `isms request restart` only the execution that took the request over speaks for it: a late redelivery of the
+    // failure it replaced, or a stray second restart, is recorded but marks nothing.
+    conditions.push('(attribute_not_exists(restartedBy) OR restartedBy = :name)');
+    values[':name'] = name;
+  }
   const applied = await updateOnce(rt, {
     Key: { pk: item.pk, sk: item.sk },
     UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :err, workflowFailedExecution = :arn',

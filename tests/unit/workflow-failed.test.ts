@@ -196,6 +196,27 @@ describe('workflow-failed: a resource request', () => {
     expect(await managerEmails()).toHaveLength(1);
   });
 
+  it('after a restart took the request over, the failure it replaced (redelivered late) is recorded but marks and emails nothing', async () => {
+    await recordRequest(rt)({ request: request('req-wf-4'), executionName: 'req-wf-4' });
+    const original = statusChange('resource-approval', 'req-wf-4', request('req-wf-4'));
+    expect(await workflowFailed(rt)(original)).toMatchObject({ marked: true, emailed: true });
+    await recordRequest(rt)({ request: { requestId: 'req-wf-4', restartOf: executionArn('resource-approval', 'req-wf-4') }, executionName: 'req-wf-4-restart-1' });
+    await ses.clear();
+
+    // EventBridge redelivers the original failure late (it retries for up to a day): keyed, so no second event.
+    expect(await workflowFailed(rt)(original)).toEqual({ subjectPk: 'REQUEST#req-wf-4', recorded: false, marked: false, emailed: false });
+    // A stray second restart that fails (NotRestartable): its own evidence, but the running restart keeps the request.
+    const stray = await workflowFailed(rt)(statusChange('resource-approval', 'req-wf-4-restart-2', { requestId: 'req-wf-4', restartOf: 'x' }, { error: 'NotRestartable' }));
+    expect(stray).toEqual({ subjectPk: 'REQUEST#req-wf-4', recorded: true, marked: false, emailed: false });
+    expect(await getRaw(keys.request('req-wf-4'))).toMatchObject({ status: 'pending', restartedBy: 'req-wf-4-restart-1' });
+    expect(await getRaw(keys.request('req-wf-4'))).not.toHaveProperty('workflowFailedAt');
+    expect(await managerEmails()).toEqual([]);
+
+    // The restart's own failure marks it again, and the manager hears of it.
+    const own = await workflowFailed(rt)(statusChange('resource-approval', 'req-wf-4-restart-1', { requestId: 'req-wf-4', restartOf: 'x' }));
+    expect(own).toMatchObject({ marked: true, emailed: true });
+  });
+
   it('takes the request id from the execution name when the input has none, and never overwrites a final status', async () => {
     await recordRequest(rt)({ request: request('req-wf-2'), executionName: 'req-wf-2' });
     await setStatus(keys.request('req-wf-2'), 'rejected');
