@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
-import { getLink, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
+import { getLink, reissueLink, supersedeLink } from './shared/links';
+import { replaceLevelDecision } from './shared/request-levels';
 import { sendEmail } from './shared/email';
 import { approvalEmail } from './shared/request-emails';
 import { escalationTarget } from './shared/request';
@@ -61,25 +62,12 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
   await supersedeLink(rt, oldDecisionId, reason);
   if (await decisionExists(rt, requestId, oldDecisionId)) return done('decided');
 
-  const minted = await mintDecisionLink(rt, {
-    subjectType: 'request',
-    subjectPk: item.pk,
-    subjectId: requestId,
-    recipient: { name: target.to.name, email: target.to.email, role: `${level.name} (escalation contact)` },
-    level: index,
-  });
   const at = rt.now().toISOString();
-  const claimed = await updateRequestOnce(rt, requestId, {
-    set:
-      `SET levels[${index}].decisionId = :new, levels[${index}].approver = :to, levels[${index}].escalatedAt = :at, ` +
-      `levels[${index}].reroutedReason = :reason, ` +
-      `levels[${index}].supersededDecisionIds = list_append(if_not_exists(levels[${index}].supersededDecisionIds, :none), :old)`,
-    condition: `levels[${index}].decisionId = :oldId AND #status = :pending`,
-    names: { '#status': 'status' },
-    values: { ':new': minted.decisionId, ':to': target.to, ':at': at, ':reason': reason, ':none': [], ':old': [oldDecisionId], ':oldId': oldDecisionId, ':pending': 'pending' },
+  const minted = await replaceLevelDecision(rt, item, index, { name: target.to.name, email: target.to.email, role: `${level.name} (escalation contact)` }, {
+    set: `levels[${index}].approver = :to, levels[${index}].escalatedAt = :at, levels[${index}].reroutedReason = :reason`,
+    values: { ':to': target.to, ':at': at, ':reason': reason },
   });
-  if (!claimed) {
-    await supersedeLink(rt, minted.decisionId, 'duplicate escalation of the same level');
+  if (!minted) {
     const now = await getRequest(rt, requestId);
     const l = now.levels[index];
     if (!l?.escalatedAt) throw new WorkflowError('RequestNotWaiting', `Request ${requestId} moved on while escalating level ${index}`);

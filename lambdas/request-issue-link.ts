@@ -5,6 +5,7 @@ import { recordEvent } from './shared/audit';
 import { mintDecisionLink, reissueLink, supersedeLink, getLink } from './shared/links';
 import { sendEmail } from './shared/email';
 import { approvalEmail } from './shared/request-emails';
+import { replaceLevelDecision } from './shared/request-levels';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
 
 const levelDecision = z.object({
@@ -108,24 +109,12 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
 
 async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, oldDecisionId: string, reason: string) {
   const level = item.levels[index];
-  const minted = await mintDecisionLink(rt, {
-    subjectType: 'request',
-    subjectPk: item.pk,
-    subjectId: item.requestId,
-    recipient: { name: level.approver.name, email: level.approver.email, role: level.name },
-    level: index,
+  const minted = await replaceLevelDecision(rt, item, index, { name: level.approver.name, email: level.approver.email, role: level.name }, {
+    set: `levels[${index}].issuedAt = :at, remindersSent = :zero`,
+    values: { ':at': rt.now().toISOString(), ':zero': 0 },
   });
-  const claimed = await updateRequestOnce(rt, item.requestId, {
-    set:
-      `SET levels[${index}].decisionId = :new, levels[${index}].issuedAt = :at, remindersSent = :zero, ` +
-      `levels[${index}].supersededDecisionIds = list_append(if_not_exists(levels[${index}].supersededDecisionIds, :none), :old)`,
-    condition: `levels[${index}].decisionId = :oldId AND #status = :pending`,
-    names: { '#status': 'status' },
-    values: { ':new': minted.decisionId, ':at': rt.now().toISOString(), ':zero': 0, ':none': [], ':old': [oldDecisionId], ':oldId': oldDecisionId, ':pending': 'pending' },
-  });
-  if (!claimed) {
-    // A concurrent attempt replaced it first: ours must never work, theirs is the one to send.
-    await supersedeLink(rt, minted.decisionId, 'duplicate replacement of the same level');
+  if (!minted) {
+    // A concurrent attempt replaced it first: theirs is the one to send.
     const winner = (await getRequest(rt, item.requestId)).levels[index]?.decisionId;
     if (!winner || winner === oldDecisionId) throw new WorkflowError('RequestClosed', `Request ${item.requestId} is no longer pending; no level is issued`);
     return { url: await reissueLink(rt, winner), expiresAt: (await getLink(rt, winner))?.expiresAt };

@@ -83,7 +83,13 @@ export interface MintInput {
 }
 
 /** Creates one personal decision and returns its link (the only place the secret ever exists in clear). */
-export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<{ decisionId: string; url: string; expiresAt: string }> {
+export interface MintedLink {
+  decisionId: string;
+  url: string;
+  expiresAt: string;
+}
+
+export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<MintedLink> {
   const now = rt.now();
   const decisionId = newDecisionId();
   const secret = newSecret();
