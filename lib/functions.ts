@@ -84,6 +84,11 @@ export function stateMachineName(unitId: string, workflow: WorkflowName): string
   return `isms-${unitId}-${workflow}`;
 }
 
+/** The ARN Step Functions gives an execution of that state machine under that name. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
 export function functionName(unitId: string, id: string): string {
   return `isms-${unitId}-${id}`;
 }

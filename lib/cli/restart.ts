@@ -2,6 +2,7 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowName } from '../functions';
 import type { CliContext } from './context';
+import { executionArnOf } from '../functions';
 
 /** Restart names tried after the last recorded restart before giving up. */
 export const MAX_RESTART_NAMES = 10;
@@ -32,7 +33,7 @@ export async function startRestart(
       return { outcome: 'started', executionArn: out.executionArn! };
     } catch (err) {
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
-      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const executionArn = executionArnOf(stateMachineArn, name);
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') return { outcome: 'running', executionArn, status: d.status, startDate: d.startDate };
     }

@@ -10,6 +10,7 @@ import type { BusinessUnitConfig } from '../config';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 import type { CliCommand, CliContext } from './context';
 import { bu, parse, parseReviewTarget, period } from './flags';
+import { executionArnOf } from '../functions';
 
 
 const startUsage = 'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
@@ -38,7 +39,7 @@ const reviewStart: CliCommand = {
       return 0;
     } catch (err) {
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
-      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const executionArn = executionArnOf(stateMachineArn, name!); // a period always gives the name
       const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
       ctx.out(`The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
       return 0;

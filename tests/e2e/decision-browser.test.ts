@@ -12,6 +12,7 @@ import { keys } from '../../lambdas/shared/keys';
 import { startReviewInput } from '../../lambdas/shared/review';
 import { testUnit } from '../support/local-aws';
 import { FREE_PORTS, IRENE, OONA, localCliContext, until } from '../support/workflow';
+import { executionArnOf } from '../../lib/functions';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
 const EVIL_TITLE = '<img src=x onerror=alert(1)>';
@@ -115,7 +116,7 @@ describe('deciding in a real browser', () => {
     expect(decisions.Items).toHaveLength(1);
     expect(decisions.Items![0]).toMatchObject({ choice: 'approve', comment: 'Fine by me <b>really</b>', recipient: { email: APPROVER } });
 
-    const arn = runtime.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${requestId}`;
+    const arn = executionArnOf(runtime.units[0].stateMachineArns['resource-approval'], requestId);
     const status = await until('the request workflow to finish', async () => {
       const d = await runtime.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
       return d.status === 'RUNNING' ? undefined : d.status;

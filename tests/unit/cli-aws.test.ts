@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
+import { executionArnOf } from '../../lib/functions';
 
 const cfn = mockClient(CloudFormationClient);
 const sfn = mockClient(SFNClient);
@@ -52,7 +53,7 @@ afterEach(() => {
 describe('isms without --local', () => {
   it('review start reads the unit\'s stack in the unit\'s region and starts the review workflow there', async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'IsmsLeadership-example-emea' }).resolves(deployed);
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${REVIEW_ARN.replace(':stateMachine:', ':execution:')}:example-emea-2026-Q3`, startDate: new Date() });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: executionArnOf(REVIEW_ARN, 'example-emea-2026-Q3'), startDate: new Date() });
 
     const r = await run('review', 'start', '--bu', 'example-emea', '--period', '2026-Q3');
     expect(r).toMatchObject({ code: 0, err: [] });
@@ -71,7 +72,7 @@ describe('isms without --local', () => {
 
   it('request submit starts the approval workflow named by the request id, in the unit\'s region', async () => {
     cfn.on(DescribeStacksCommand).resolves(deployed);
-    sfn.on(StartExecutionCommand).callsFake((input) => ({ executionArn: `${APPROVAL_ARN.replace(':stateMachine:', ':execution:')}:${input.name}`, startDate: new Date() }));
+    sfn.on(StartExecutionCommand).callsFake((input) => ({ executionArn: executionArnOf(APPROVAL_ARN, input.name), startDate: new Date() }));
 
     const r = await run(
       'request', 'submit', '--bu', 'example-emea', '--category', 'human', '--title', 'Second SOC analyst', '--justification', 'Night shift cover',
@@ -111,7 +112,7 @@ describe('isms without --local', () => {
     const r = await run('review', 'start', '--bu', 'example-emea', '--period', '2026-Q3');
     expect(r.code).toBe(0);
     expect(r.out.join('\n')).toBe(
-      `The review example-emea#2026-Q3 was already started: execution ${REVIEW_ARN.replace(':stateMachine:', ':execution:')}:example-emea-2026-Q3, RUNNING, started at 2026-07-01T07:00:00.000Z. Nothing started.`,
+      `The review example-emea#2026-Q3 was already started: execution ${executionArnOf(REVIEW_ARN, 'example-emea-2026-Q3')}, RUNNING, started at 2026-07-01T07:00:00.000Z. Nothing started.`,
     );
   });
 });

@@ -10,6 +10,7 @@ import { actionItem, type Minutes, type MinutesAction } from '../../lambdas/shar
 import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
 import { CLARA, FARID, FREE_PORTS, IRENE, OONA, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
 import { testUnit } from '../support/local-aws';
+import { executionArnOf } from '../../lib/functions';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const units = {
@@ -44,7 +45,7 @@ const decide = (email: StoredEmail, choice: 'approve' | 'request-changes', comme
   postDecision(email, reviewForm(choice, comment, adequacy), { unitId: U });
 
 async function finished(period: string) {
-  const executionArn = `${unitOf(U).stateMachineArns['management-review'].replace(':stateMachine:', ':execution:')}:${U}-${period}`;
+  const executionArn = executionArnOf(unitOf(U).stateMachineArns['management-review'], `${U}-${period}`);
   return until(`review ${period} to finish`, async () => {
     const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
     return d.status !== 'RUNNING' && d;

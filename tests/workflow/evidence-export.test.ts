@@ -11,6 +11,7 @@ import { submitCommand } from '../../lib/cli/request-commands';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { testUnit } from '../support/local-aws';
 import { FREE_PORTS, IRENE, OONA, decisionLink, localCliContext, postDecision, until } from '../support/workflow';
+import { executionArnOf } from '../../lib/functions';
 
 const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
 
@@ -35,7 +36,7 @@ describe('isms evidence export', () => {
     const email = await until('the approval email', async () => (await runtime.emails()).find((e) => e.subject.includes('Security analyst')));
     secret = decisionLink(email).searchParams.get('k')!;
     expect(await postDecision(email, { choice: 'approve', comment: 'yes' })).toBe(303);
-    const executionArn = `${runtime.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:')}:${requestId}`;
+    const executionArn = executionArnOf(runtime.units[0].stateMachineArns['resource-approval'], requestId);
     await until('the request to finish', async () => (await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING');
   });
   afterAll(() => runtime?.close());

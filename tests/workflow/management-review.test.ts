@@ -13,6 +13,7 @@ import { keys, prefixes } from '../../lambdas/shared/keys';
 import { nextReviewDate, type ActionItem, type Minutes } from '../../lambdas/shared/review';
 import { getMinutes, getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { testUnit } from '../support/local-aws';
+import { executionArnOf } from '../../lib/functions';
 
 // Each scenario has its own unit, so its own table: open actions and requests of one cannot leak into another.
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -59,7 +60,7 @@ async function start(unitId: string, period: string): Promise<string> {
 }
 
 const executionArn = (unitId: string, period: string) =>
-  `${unitOf(unitId).stateMachineArns['management-review'].replace(':stateMachine:', ':execution:')}:${unitId}-${period}`;
+  executionArnOf(unitOf(unitId).stateMachineArns['management-review'], `${unitId}-${period}`);
 
 async function finished(arn: string, timeoutMs = 30_000) {
   return until(`execution ${arn} to finish`, async () => {

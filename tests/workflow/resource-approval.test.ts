@@ -10,6 +10,7 @@ import { commands } from '../../lib/cli/request-commands';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { testUnit } from '../support/local-aws';
+import { executionArnOf } from '../../lib/functions';
 
 // Happy paths wait long enough that no reminder interferes; the timing unit reminds after 2 s and escalates after 4 s.
 // calm is configured for a production domain, as a copied real config would be: local links must still reach the local server.
@@ -63,7 +64,7 @@ async function mailTo(title: string, who: string, n = 1): Promise<StoredEmail> {
 const decide = (email: StoredEmail, choice: 'approve' | 'reject', comment = '') => postDecision(email, { choice, comment });
 
 async function finished(unitId: string, requestId: string) {
-  const arn = unitOf(unitId).stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${requestId}`;
+  const arn = executionArnOf(unitOf(unitId).stateMachineArns['resource-approval'], requestId);
   return until(`execution ${requestId} to finish`, async () => {
     const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     return d.status !== 'RUNNING' && d;

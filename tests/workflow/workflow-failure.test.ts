@@ -10,6 +10,7 @@ import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as startCommands } from '../../lib/cli/review-commands';
 import { testUnit } from '../support/local-aws';
+import { executionArnOf } from '../../lib/functions';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const unit = testUnit({ id: 'wf-local', name: 'Unit wf-local', ...calm });
@@ -106,7 +107,7 @@ describe('a workflow that ends for good', () => {
     expect(again.err).toEqual([`${id} is pending and its workflow is running; only a pending request whose workflow failed can be restarted.`]);
 
     expect(await postDecision(firstAsk, { choice: 'approve', comment: 'Fine.' }, { unitId: unit.id })).toBe(303);
-    const arn = local.stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:') + `:${id}-restart-1`;
+    const arn = executionArnOf(local.stateMachineArns['resource-approval'], `${id}-restart-1`);
     const done = await until('the restarted execution to finish', async () => {
       const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
       return d.status !== 'RUNNING' && d;
