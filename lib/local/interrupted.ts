@@ -1,10 +1,11 @@
 // `npm start --data-dir` keeps the tables, not the executions: what was waiting when the runtime stopped is
 // recorded as a stopped execution, by the same workflow-failed handler that AWS's failure rule calls.
 import { GSI1 } from '../../lambdas/shared/keys';
-import { TERMINAL_STATUSES } from '../../lambdas/shared/review';
+import { reviewExecutionName, TERMINAL_STATUSES } from '../../lambdas/shared/review';
+import { requestsSince } from '../../lambdas/shared/review-store';
 import { queryAll } from '../../lambdas/shared/store';
 import type { ExecutionStatusChange } from '../../lambdas/shared/workflow-failure';
-import type { WorkflowName } from '../functions';
+import { executionArnOf, type WorkflowName } from '../functions';
 import type { LocalUnit } from './runtime';
 
 export interface InterruptedWorkflow {
@@ -17,7 +18,7 @@ export interface InterruptedWorkflow {
   next: string;
 }
 
-type Subject = { status: string; executionId?: string; workflowFailedExecution?: string; period?: string; requestId?: string; pk: string };
+type Subject = { status: string; executionId?: string; restartedBy?: string; workflowFailedExecution?: string; period?: string; requestId?: string; pk: string };
 
 const ERROR = 'LocalRuntimeStopped';
 const CAUSE = 'npm start stopped while this execution ran; --data-dir keeps the data, not the running executions.';
@@ -33,14 +34,11 @@ export async function recordInterruptedWorkflows(
   now: Date,
 ): Promise<InterruptedWorkflow[]> {
   const found: InterruptedWorkflow[] = [];
-  const byIndex = (gsi1pk: string) =>
-    queryAll<Subject>(u.runtime, { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': gsi1pk } });
-  const executionOf = (workflow: WorkflowName, name: string) =>
-    `${u.stateMachineArns[workflow].replace(':stateMachine:', ':execution:')}:${name}`;
-
-  for (const review of await byIndex('REVIEWS')) {
+  const reviews = await queryAll<Subject>(u.runtime, { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'REVIEWS' } });
+  for (const review of reviews) {
     if (TERMINAL_STATUSES.includes(review.status as never) || !review.period) continue;
-    const arn = review.executionId ?? executionOf('management-review', `${u.unit.id}-${review.period}`);
+    // executionId names the execution that owns the review: the first, or the restart that took it over.
+    const arn = review.executionId ?? executionArnOf(u.stateMachineArns['management-review'], reviewExecutionName(u.unit.id, review.period));
     if (review.workflowFailedExecution === arn) continue;
     found.push({
       unitId: u.unit.id,
@@ -50,9 +48,10 @@ export async function recordInterruptedWorkflows(
       next: `npx isms review start --bu ${u.unit.id} --period ${review.period} --local`,
     });
   }
-  for (const request of await byIndex('REQUESTS')) {
+  for (const request of (await requestsSince(u.runtime, undefined)) as Subject[]) {
     if (request.status !== 'pending' || !request.requestId) continue;
-    const arn = executionOf('resource-approval', request.requestId);
+    // Named by its request id, or by the restart that took it over.
+    const arn = executionArnOf(u.stateMachineArns['resource-approval'], request.restartedBy ?? request.requestId);
     if (request.workflowFailedExecution === arn) continue;
     found.push({
       unitId: u.unit.id,

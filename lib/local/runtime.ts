@@ -227,8 +227,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const interrupted: InterruptedWorkflow[] = [];
     if (opts.dataDir) {
       for (const u of localUnits) {
-        const onFailure = failureHandlers.get(u.stateMachineArns['management-review'])!;
-        interrupted.push(...(await recordInterruptedWorkflows(u, onFailure, new Date())));
+        interrupted.push(...(await recordInterruptedWorkflows(u, handlers.get(localFunctionArn(u.unit.id, 'workflow-failed'))!, new Date())));
       }
     }
 

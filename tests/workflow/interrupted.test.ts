@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
@@ -12,6 +12,7 @@ import { commands as reviewCommands } from '../../lib/cli/review-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
 import { testUnit } from '../support/local-aws';
 import { CLARA, FARID, FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until } from '../support/workflow';
+import { executionArnOf } from '../../lib/functions';
 
 const unit = testUnit({ id: 'dd-restart', name: 'Unit dd-restart', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
 const IRENE = unit.ismsManager.email;
@@ -39,6 +40,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
   let requestId: string;
   let sentBefore = 0;
   let oonaAsk: StoredEmail;
+  let spareDisks = '';
 
   it('first run: a review with one decision, and a request waiting at its first level', async () => {
     await start();
@@ -77,7 +79,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     // What the console tells the user to run: the review carries on, Clara's decision from the first run counts.
     const restarted = await cli(reviewCommands, 'review start', ['--bu', unit.id, '--period', '2026-Q3']);
     expect(restarted.code).toBe(0);
-    const arn = `${lr!.units[0].stateMachineArns['management-review'].replace(':stateMachine:', ':execution:')}:dd-restart-2026-Q3-restart-1`;
+    const arn = executionArnOf(lr!.units[0].stateMachineArns['management-review'], 'dd-restart-2026-Q3-restart-1');
     await until('the restart waits', async () => (await item(REVIEW))?.taskToken);
     expect(await approveReview(faridInvitation)).toBe(303);
     const done = await until('the restarted review to finish', async () => {
@@ -96,7 +98,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     const toOona = (await lr!.emails()).filter((e) => e.destination.to.includes(OONA) && e.subject.includes('Backup appliance'));
     expect(toOona).toHaveLength(1); // the first run's email: the decided level is not asked again
     expect(await postDecision(faridAsk, { choice: 'approve', comment: '' }, { origin: lr!.urls.decisions })).toBe(303);
-    const requestArn = `${lr!.units[0].stateMachineArns['resource-approval'].replace(':stateMachine:', ':execution:')}:${requestId}-restart-1`;
+    const requestArn = executionArnOf(lr!.units[0].stateMachineArns['resource-approval'], `${requestId}-restart-1`);
     const approved = await until('the restarted request to finish', async () => {
       const d = await lr!.sfn.send(new DescribeExecutionCommand({ executionArn: requestArn }));
       return d.status !== 'RUNNING' && d;
@@ -106,12 +108,31 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     sentBefore = (await lr!.emails()).length;
   });
 
-  it('third run: nothing is waiting that was not recorded already, so nothing new is recorded or sent', async () => {
+  it('third run: nothing is waiting that was not recorded already, so nothing new is recorded or sent; then a request is stopped and restarted', async () => {
     await start();
     expect(lr!.interrupted).toEqual([]);
     expect(await item(REVIEW)).toMatchObject({ status: 'approved' });
     expect(await item(keys.request(requestId))).toMatchObject({ status: 'approved' });
-    // The SES emulator keeps its mail per process (one process runs all three starts here).
+    // The SES emulator keeps its mail per process (one process runs all the starts here).
     expect((await lr!.emails()).length).toBe(sentBefore);
+
+    // A request whose workflow is stopped, then restarted, waits under its restart's execution when this run ends.
+    const submitted = await cli(requestCommands, 'request submit', [
+      '--bu', unit.id, '--category', 'equipment', '--title', 'Spare disks', '--justification', 'RAID rebuilds',
+      '--amount', '900', '--currency', 'EUR', '--requester', IRENE,
+    ]);
+    spareDisks = /req-[\w-]+/.exec(submitted.out.join('\n'))![0];
+    await until('the request waits', async () => (await item(keys.request(spareDisks)))?.taskToken);
+    await lr!.sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(lr!.units[0].stateMachineArns['resource-approval'], spareDisks) }));
+    await until('the stop recorded', async () => (await item(keys.request(spareDisks)))?.workflowFailedAt);
+    expect((await cli(requestCommands, 'request restart', ['--bu', unit.id, '--id', spareDisks])).code).toBe(0);
+    await until('the restart waits', async () => (await item(keys.request(spareDisks)))?.taskToken);
+  });
+
+  it('fourth run: the restarted request is recorded as stopped against the restart that owned it', async () => {
+    await start();
+    const restartArn = executionArnOf(lr!.units[0].stateMachineArns['resource-approval'], `${spareDisks}-restart-1`);
+    expect(lr!.interrupted.map((w) => [w.subject, w.executionArn])).toEqual([[spareDisks, restartArn]]);
+    expect(await item(keys.request(spareDisks))).toMatchObject({ status: 'pending', workflowFailedExecution: restartArn });
   });
 });
