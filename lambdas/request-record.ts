@@ -7,8 +7,6 @@ import { parseRequest, REQUEST_ID_PATTERN, routeRequest } from './shared/request
 import { getRequest, linkReviewActions, putNewRequest, type StoredRequest } from './shared/request-store';
 import { getItem, updateOnce } from './shared/store';
 
-type Restarted = StoredRequest & { restartedBy?: string; restartedAt?: string; restarts?: number };
-
 const eventSchema = z.object({
   /** The execution input: the request as submitted. */
   request: z.record(z.string(), z.unknown()),
@@ -126,7 +124,7 @@ async function restart(rt: Runtime, raw: Record<string, unknown>, executionName:
   if (!parsed.success) throw new WorkflowError('InvalidRequest', `A restart names a requestId and the failed execution (restartOf): ${z.prettifyError(parsed.error)}`);
   const { requestId, restartOf } = parsed.data;
   const now = rt.now().toISOString();
-  let item = await updateOnce<Restarted>(rt, {
+  let item = await updateOnce<StoredRequest>(rt, {
     Key: keys.request(requestId),
     UpdateExpression:
       'SET restartedBy = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution, taskToken',
@@ -136,7 +134,7 @@ async function restart(rt: Runtime, raw: Record<string, unknown>, executionName:
     ReturnValues: 'ALL_NEW',
   });
   if (!item) {
-    const current = await getItem<Restarted>(rt, keys.request(requestId));
+    const current = await getItem<StoredRequest>(rt, keys.request(requestId));
     if (current?.restartedBy !== executionName || current.status !== 'pending') {
       const why = !current ? 'does not exist' : current.status !== 'pending' ? `is ${current.status}` : `is not marked as failed by ${restartOf}`;
       throw new WorkflowError('NotRestartable', `Request ${requestId} ${why}; nothing to restart`);

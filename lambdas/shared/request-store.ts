@@ -27,6 +27,10 @@ export type StoredRequest = Omit<RequestItem, 'levels'> & {
   outcomeEmailedAt?: string;
   /** Open review actions this request answers (action ids). */
   answersActions?: string[];
+  /** `isms request restart`: the execution that took the request over, when, and how many times it happened. */
+  restartedBy?: string;
+  restartedAt?: string;
+  restarts?: number;
 };
 
 export const requestPk = (requestId: string) => keys.request(requestId).pk;

@@ -2,12 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { RESOURCE_CATEGORIES } from '../config';
 import type { CliCommand, CliContext } from './context';
 import { keys } from '../../lambdas/shared/keys';
 import { formatAmount, newRequestId, parseRequest, REQUEST_ID_PATTERN } from '../../lambdas/shared/request';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
+import { getItem } from '../../lambdas/shared/store';
 import { requestsSince } from '../../lambdas/shared/review-store';
 import { z } from 'zod';
 import { bu, parse as parseFlags } from './flags';
@@ -123,8 +123,7 @@ export const statusCommand: CliCommand = {
       return 2;
     }
     const rt = ctx.runtime(unit.id);
-    const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(id), ConsistentRead: true }));
-    const item = out.Item as StoredRequest | undefined;
+    const item = await getItem<StoredRequest>(rt, keys.request(id));
     if (!item) {
       ctx.err(`isms ${name}: --id: no request ${id} in unit ${unit.id}`);
       return 1;
@@ -135,8 +134,7 @@ export const statusCommand: CliCommand = {
       ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
       ctx.out(`  carry it on with: isms request restart --bu ${unit.id} --id ${item.requestId}`);
     }
-    const restarted = item as StoredRequest & { restarts?: number; restartedAt?: string };
-    if (restarted.restarts) ctx.out(`  restarted ${restarted.restarts} time(s), last at ${restarted.restartedAt}`);
+    if (item.restarts) ctx.out(`  restarted ${item.restarts} time(s), last at ${item.restartedAt}`);
     for (const l of item.levels) {
       const state = l.outcome ?? (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
       ctx.out(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`);
@@ -218,9 +216,7 @@ export const restartCommand: CliCommand = {
     if (!parsed) return 2;
     const { opts, unit } = parsed;
     const rt = ctx.runtime(unit.id);
-    const item = (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(opts.id), ConsistentRead: true }))).Item as
-      | (StoredRequest & { restarts?: number })
-      | undefined;
+    const item = await getItem<StoredRequest>(rt, keys.request(opts.id));
     if (!item) {
       ctx.err(`--id: no request ${opts.id} in unit ${unit.id}`);
       return 1;
