@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
-import { mintDecisionLink, reissueLink, supersedeLink, getLink } from './shared/links';
+import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { sendEmail } from './shared/email';
 import { approvalEmail } from './shared/request-emails';
 import { replaceLevelDecision } from './shared/request-levels';
@@ -67,14 +67,15 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
     return { requestId, level: index, reminders: 0 };
   }
   const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
-  if (level.decisionId && link && !link.supersededAt && rt.now().getTime() < Date.parse(link.expiresAt)) {
+  const state = link ? linkState(link, rt.now()) : 'expired';
+  if (level.decisionId && state === 'valid') {
     // A retry after the decision was stored, or a restart: the first email may not have gone (or was long ago),
     // so send a further link to the same decision; earlier links keep working.
     url = await reissueLink(rt, level.decisionId);
-    expiresAt = link.expiresAt;
+    expiresAt = link!.expiresAt;
   } else if (level.decisionId) {
     // A restart after the level's link expired unused: a new decision for the same approver.
-    ({ url, expiresAt } = await replaceDeadLink(rt, item, index, level.decisionId, link?.supersededAt ? 'superseded' : 'expired'));
+    ({ url, expiresAt } = await replaceDeadLink(rt, item, index, level.decisionId, state));
     item = await getRequest(rt, requestId);
   } else {
     const minted = await mintDecisionLink(rt, {

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
-import { getLink, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
+import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
-import { getItem, getPack, isConditionFailure, requireReview, updateOnce } from './shared/review-store';
+import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import type { ReviewMember } from './shared/subjects';
 
@@ -68,29 +68,12 @@ async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: 
     if (!link) throw new WorkflowError('LinkNotFound', `The decision ${member.decisionId} of ${member.email} has no link item`);
     return { decisionId: member.decisionId, url: await reissueLink(rt, member.decisionId), expiresAt: link.expiresAt };
   }
-  const recipient = { name: member.name, email: member.email, role: member.role };
-  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient });
-  try {
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: keys.review(reviewId),
-        UpdateExpression: 'SET #m[' + index + '].decisionId = :d',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#m[' + index + '].decisionId) AND #m[' + index + '].email = :e',
-        ExpressionAttributeNames: { '#m': 'members' },
-        ExpressionAttributeValues: { ':d': minted.decisionId, ':e': member.email },
-      }),
-    );
-    return minted;
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-    // A concurrent attempt stored its decision first: ours must never work, and theirs is the member's decision.
-    await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');
-    const fresh = await requireReview(rt, reviewId);
-    const current = fresh.members[index];
-    if (!current?.decisionId) throw new WorkflowError('MemberChanged', `Member ${index} of ${reviewId} is not ${member.email}`);
-    return linkFor(rt, reviewId, subjectPk, index, current);
-  }
+  const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member);
+  if (minted) return minted;
+  // A concurrent attempt stored its decision first: theirs is the member's decision.
+  const current = (await requireReview(rt, reviewId)).members[index];
+  if (!current?.decisionId) throw new WorkflowError('MemberChanged', `Member ${index} of ${reviewId} is not ${member.email}`);
+  return linkFor(rt, reviewId, subjectPk, index, current);
 }
 
 /**
@@ -100,37 +83,40 @@ async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: 
 async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember) {
   if (!member.decisionId) return undefined;
   const link = await getLink(rt, member.decisionId);
-  const alive = link && !link.supersededAt && rt.now().getTime() < Date.parse(link.expiresAt);
-  if (alive || (await getItem(rt, keys.decision(subjectPk, member.decisionId)))) return undefined;
-  const recipient = { name: member.name, email: member.email, role: member.role };
-  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient });
-  try {
-    // The invitation mark goes with the old decision: if the email below does not go out, a retry re-sends it (linkFor).
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: keys.review(reviewId),
-        UpdateExpression: 'SET #m[' + index + '].decisionId = :d REMOVE #m[' + index + '].invitedAt',
-        ConditionExpression: '#m[' + index + '].decisionId = :old AND #m[' + index + '].email = :e',
-        ExpressionAttributeNames: { '#m': 'members' },
-        ExpressionAttributeValues: { ':d': minted.decisionId, ':old': member.decisionId, ':e': member.email },
-      }),
-    );
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-    // A concurrent attempt replaced it first and invites the member: ours must never work.
-    await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');
-    return undefined;
-  }
-  const reason = link?.supersededAt ? 'superseded' : 'expired';
-  await supersedeLink(rt, member.decisionId, `${reason}; the restarted review issued a new link`);
+  const state = link ? linkState(link, rt.now()) : 'expired';
+  if (state === 'valid' || (await getItem(rt, keys.decision(subjectPk, member.decisionId)))) return undefined;
+  // A concurrent attempt that replaced it first invites the member itself.
+  const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member, member.decisionId);
+  if (!minted) return undefined;
+  await supersedeLink(rt, member.decisionId, `${state}; the restarted review issued a new link`);
   await recordEvent(rt, {
     type: 'link.replaced',
     subjectPk,
     actor: 'system',
-    detail: { decisionId: member.decisionId, replacedBy: minted.decisionId, recipient: member.email, reason },
+    detail: { decisionId: member.decisionId, replacedBy: minted.decisionId, recipient: member.email, reason: state },
   });
   return minted;
+}
+
+/**
+ * Mints a decision for the member and stores it on the review with one conditional update: the member's first, or in
+ * place of `replacing` (whose invitation mark goes with it, so a retry re-sends the email). Undefined when a concurrent
+ * attempt stored another first: the decision minted here is superseded at once, so it can never work.
+ */
+async function claimMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: string) {
+  const recipient = { name: member.name, email: member.email, role: member.role };
+  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient });
+  const m = `#m[${index}]`;
+  const claimed = await updateOnce(rt, {
+    Key: keys.review(reviewId),
+    UpdateExpression: `SET ${m}.decisionId = :d` + (replacing ? ` REMOVE ${m}.invitedAt` : ''),
+    ConditionExpression: `attribute_exists(pk) AND ${replacing ? `${m}.decisionId = :old` : `attribute_not_exists(${m}.decisionId)`} AND ${m}.email = :e`,
+    ExpressionAttributeNames: { '#m': 'members' },
+    ExpressionAttributeValues: { ':d': minted.decisionId, ':e': member.email, ...(replacing ? { ':old': replacing } : {}) },
+  });
+  if (claimed) return minted;
+  await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');
+  return undefined;
 }
 
 export const handler = lambdaHandler(createHandler);

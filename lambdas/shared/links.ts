@@ -176,7 +176,12 @@ export function checkLink(link: LinkItem | undefined, secret: string, now: Date)
     if (stored.length === given.length && timingSafeEqual(stored, given)) match = true;
   }
   if (!link || !match) return { status: 'not-found' };
-  if (link.supersededAt) return { status: 'superseded', link };
-  if (now.getTime() >= Date.parse(link.expiresAt)) return { status: 'expired', link };
-  return { status: 'valid', link };
+  return { status: linkState(link, now), link };
+}
+
+/** Whether a link still opens its decision: superseded (escalation, close) and expired links do not. */
+export function linkState(link: LinkItem, now: Date): 'superseded' | 'expired' | 'valid' {
+  if (link.supersededAt) return 'superseded';
+  if (now.getTime() >= Date.parse(link.expiresAt)) return 'expired';
+  return 'valid';
 }
