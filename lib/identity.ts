@@ -15,6 +15,15 @@ export function canonicalAddress(address: string): string {
   return plus > 0 ? `${local.slice(0, plus)}${a.slice(at)}` : a;
 }
 
+/**
+ * The address an AWS principal's name carries, if it is one: IAM Identity Center names a user's role session after their
+ * email ("arn:aws:sts::…:assumed-role/AWSReservedSSO_…/oona.byrne@example.com"), and IAM user names may be addresses.
+ */
+export function principalAddress(arn: string | undefined): string | undefined {
+  const name = /^arn:aws[a-z-]*:(?:sts::\d{12}:assumed-role\/[^/]+|iam::\d{12}:user(?:\/[^/]+)*)\/([^/]+)$/.exec(arn ?? '')?.[1];
+  return name && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(name) ? name : undefined;
+}
+
 /** A person as the config names them: one address, and the other addresses that are theirs too. */
 export interface KnownPerson {
   name?: string;

@@ -1,7 +1,7 @@
 // Resource request domain: the request schema (CLI and workflow alike), approval routing, segregation of duties, the wait rule.
 import { z } from 'zod';
 import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
-import type { Identities } from '../../lib/identity';
+import { principalAddress, type Identities } from '../../lib/identity';
 import { PERIOD_PATTERN } from '../../lib/period';
 import type { DecisionRecord } from './links';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
@@ -106,15 +106,31 @@ export type Route =
 const SOD = 'segregation of duties, ISO/IEC 27001 A.5.3';
 
 /**
+ * Who asked for the request, as identities, each with how they are: the requester (an address anyone may type), and the
+ * submitter when their AWS principal names an address. The requester is shown as written, with who it is when that differs.
+ */
+function partiesOf(ids: Identities, request: { requester: string; submittedBy?: string }): Map<string, string> {
+  const parties = new Map<string, string>();
+  const submitter = principalAddress(request.submittedBy);
+  if (submitter) parties.set(ids.of(submitter), `submitted the request (as ${request.submittedBy})`);
+  const requester = ids.of(request.requester);
+  parties.set(requester, `is the requester ${request.requester.trim() === requester ? requester : `${request.requester.trim()} (${requester})`}`);
+  return parties;
+}
+
+/**
  * The levels a request needs, lowest first: every level whose fromAmount it reaches and whose categories (if any) include it.
  * People are compared as identities (decision 12), so a plus-tag, capitals or a configured alias change nobody's role.
  * Nobody approves their own request, and one person decides at most one level of it (ISO/IEC 27001 A.5.3): each level
- * keeps its configured approver unless they are the requester or keep a lower level; such a level goes to the first of
+ * keeps its configured approver unless they asked for it (requester, or submitter by their AWS principal) or keep a lower level; such a level goes to the first of
  * its escalation contact, then the unit's escalation contacts, who is neither; with nobody left the request is unroutable.
  */
-export function routeRequest(unit: BusinessUnitConfig, request: { amount: number; category: ResourceCategory; requester: string }): Route {
+export function routeRequest(
+  unit: BusinessUnitConfig,
+  request: { amount: number; category: ResourceCategory; requester: string; submittedBy?: string },
+): Route {
   const ids = unitIdentities(unit);
-  const requester = ids.of(request.requester);
+  const parties = partiesOf(ids, request);
   const levels: RequestLevel[] = unit.resourceApproval.levels
     .filter((l) => request.amount >= l.fromAmount && (!l.categories || l.categories.includes(request.category)))
     .map((l, index) => ({
@@ -125,15 +141,13 @@ export function routeRequest(unit: BusinessUnitConfig, request: { amount: number
       configuredApprover: who(l.approver),
       escalationContact: who(l.escalationContact),
     }));
-  // The address as submitted, and who it is when that differs: the trail shows how an alias was seen through.
-  const requesterText = request.requester.trim() === requester ? requester : `${request.requester.trim()} (${requester})`;
   /** identity → the level they decide */
   const holders = new Map<string, number>();
   const moved: Array<{ level: RequestLevel; why: string }> = [];
   for (const level of levels) {
     const id = ids.of(level.configuredApprover.email);
-    if (id === requester) {
-      moved.push({ level, why: `self-approval: ${level.configuredApprover.email} is the requester ${requesterText} and may not approve their own request (${SOD})` });
+    if (parties.has(id)) {
+      moved.push({ level, why: `self-approval: ${level.configuredApprover.email} ${parties.get(id)} and may not approve their own request (${SOD})` });
     } else if (holders.has(id)) {
       const other = levels[holders.get(id)!];
       moved.push({ level, why: `one person, one level: ${level.configuredApprover.email} approves level ${other.index + 1} "${other.name}" of this request already and may not decide a second (${SOD})` });
@@ -144,14 +158,14 @@ export function routeRequest(unit: BusinessUnitConfig, request: { amount: number
   const reroutes: Array<{ level: number; reason: string; from: Person; to: Person }> = [];
   for (const { level, why } of moved) {
     const pick = firstAllowed(ids, [level.escalationContact, ...unit.escalationContacts.map(who)], (id) =>
-      id === requester ? 'is the requester' : holders.has(id) ? `decides level ${holders.get(id)! + 1} "${levels[holders.get(id)!].name}"` : undefined,
+      parties.get(id) ?? (holders.has(id) ? `decides level ${holders.get(id)! + 1} "${levels[holders.get(id)!].name}"` : undefined),
     );
     if (!pick.to) {
       return {
         routable: false,
         levels,
         level: level.index,
-        reason: `unroutable: level "${level.name}" has nobody who may approve it for the requester ${requesterText} (${SOD}): ${why}; ${pick.skipped.join('; ')}`,
+        reason: `unroutable: level "${level.name}" has nobody who may approve it (${SOD}): ${why}; ${pick.skipped.join('; ')}`,
       };
     }
     const to = pick.to;
@@ -182,17 +196,17 @@ function firstAllowed(ids: Identities, candidates: Person[], bar: (id: string) =
 
 /**
  * Who gets the decision when a level is overdue: its escalation contact, else the unit's escalation contacts in order,
- * passing over the requester, whoever decides this level now, and anyone who holds or decided another level of the
+ * passing over who asked for it (requester, submitter), whoever decides this level now, and anyone who holds or decided another level of the
  * request (one person, one level). Nobody left: no escalation, and the reason says who was passed over and why.
  */
 export function escalationTarget(
   unit: BusinessUnitConfig,
-  request: Pick<RequestItem, 'requester'> & { levels: Array<RequestLevel & { decidedBy?: string }> },
+  request: Pick<RequestItem, 'requester' | 'submittedBy'> & { levels: Array<RequestLevel & { decidedBy?: string }> },
   index: number,
 ): { escalate: true; to: Person } | { escalate: false; reason: string } {
   const ids = unitIdentities(unit);
   const level = request.levels[index];
-  const requester = ids.of(request.requester);
+  const parties = partiesOf(ids, request);
   const current = ids.of(level.approver.email);
   const others = new Map<string, string>();
   request.levels.forEach((l, i) => {
@@ -201,7 +215,7 @@ export function escalationTarget(
     if (l.decidedBy) others.set(ids.of(l.decidedBy), `decided level ${i + 1} "${l.name}"`);
   });
   const pick = firstAllowed(ids, [level.escalationContact, ...unit.escalationContacts].map(who), (id) =>
-    id === requester ? `is the requester (${SOD})` : id === current ? 'already holds this decision' : others.has(id) ? `${others.get(id)} (one person, one level; ${SOD})` : undefined,
+    parties.has(id) ? `${parties.get(id)} (${SOD})` : id === current ? 'already holds this decision' : others.has(id) ? `${others.get(id)} (one person, one level; ${SOD})` : undefined,
   );
   if (pick.to) return { escalate: true, to: pick.to };
   return { escalate: false, reason: `nobody else may take it: ${pick.skipped.join('; ')}` };

@@ -1,6 +1,6 @@
 // Canonical identities (DESIGN decision 12): one person however their address is written, and aliases that are theirs only.
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress, Identities } from '../../lib/identity';
+import { canonicalAddress, Identities, principalAddress } from '../../lib/identity';
 
 describe('canonicalAddress', () => {
   it.each([
@@ -44,5 +44,18 @@ describe('Identities', () => {
       { where: 'second', aliasIndex: 0, alias: 'Shared+1@example.com', owner: 'a@example.com', ownerName: undefined, ownersAddress: false },
     ]);
     expect(built.identities.of('b@example.com')).toBe('b@example.com');
+  });
+});
+
+describe('principalAddress', () => {
+  it.each([
+    ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b2c/oona.byrne@example.com', 'oona.byrne@example.com'],
+    ['arn:aws:iam::123456789012:user/people/oona.byrne@example.com', 'oona.byrne@example.com'],
+    ['arn:aws:sts::123456789012:assumed-role/Deployer/ci-run-42', undefined],
+    ['arn:aws:iam::123456789012:root', undefined],
+    ['local:oona', undefined],
+    [undefined, undefined],
+  ])('%s names %s', (arn, address) => {
+    expect(principalAddress(arn)).toBe(address);
   });
 });

@@ -218,6 +218,20 @@ describe('people are identities, not strings (decision 12)', () => {
     expect(escalationTarget(emea, { requester, levels: route.levels }, 0)).toEqual({ escalate: true, to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' } });
   });
 
+  it('whoever submitted it, when their AWS session names them (IAM Identity Center), does not approve it either', () => {
+    const submittedBy = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Requesters_0123456789abcdef/Oona.Byrne@example.com';
+    const route = routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy });
+    expect(route.levels[0].approver.email).toBe(CLARA);
+    expect(route.levels[0].reroutedReason).toContain(`self-approval: ${OONA} submitted the request (as ${submittedBy})`);
+    const clara = routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber') });
+    expect(escalationTarget(emea, { requester: 'ann@example.com', submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber'), levels: clara.levels }, 0)).toEqual({
+      escalate: true,
+      to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' },
+    });
+    // A role session or local user that names no address changes nothing.
+    expect(routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy: 'local:oona' }).levels[0].approver.email).toBe(OONA);
+  });
+
   it('the ISMS manager asking is not copied on the outcome a second time under another spelling', () => {
     const item = { requester: 'Irene.Schulz+req@example.com', title: 't', justification: 'j', category: 'equipment', amount: 5, currency: 'EUR', levels: [] } as unknown as RequestItem;
     expect(outcomeEmail({ unit: emea, request: item, outcome: 'expired' })).toMatchObject({ to: ['Irene.Schulz+req@example.com'], cc: undefined });
