@@ -179,6 +179,8 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(item.submittedBy).toMatch(/^local:\S+$/);
     const submittedEvent = (await events(calm.id, id)).find((e) => e.type === 'request.submitted');
     expect(submittedEvent?.detail.submittedBy).toBe(item.submittedBy);
+    const status = await runCli(lr, commands, 'request status', ['--bu', calm.id, '--id', id]);
+    expect(status.out.join('\n')).toContain(`(by Oona.Byrne+x@Example.com, ${item.submittedAt}, submitted by ${item.submittedBy})`);
   });
 
   it('unroutable: when the escalation contact is the requester too, the request is rejected at once, saying why', async () => {
