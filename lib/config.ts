@@ -105,17 +105,19 @@ type Draft = z.input<typeof baseSchema>;
 function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const members = Array.isArray(unit.topManagement) ? unit.topManagement.filter((m) => m && typeof m === 'object') : [];
+  // Built afresh: a draft may be validated, changed and validated again, so it is never cached.
+  const people = Identities.build(configuredPeople(unit));
   if (members.length > 0) {
     const chairs = members.filter((m) => m.chair === true).length;
     if (chairs !== 1) issue(['topManagement'], `must name exactly one chair ("chair": true); found ${chairs}`);
     // The same person under another spelling, plus-tag or alias is still listed twice (decision 12).
-    const ids = peopleOf(unit).identities;
+    const ids = people.identities;
     const emails = members.map((m) => ids.of(String(m.email)));
     emails.forEach((e, i) => {
       if (emails.indexOf(e) !== i) issue(['topManagement', i, 'email'], `${show(e)} is listed twice`);
     });
   }
-  for (const c of peopleOf(unit).clashes) {
+  for (const c of people.clashes) {
     const owner = c.ownerName ? `${c.ownerName} <${c.owner}>` : c.owner;
     issue(
       [...c.where, 'aliases', c.aliasIndex],
@@ -182,18 +184,16 @@ function configuredPeople(unit: Partial<Draft>): Array<{ person: KnownPerson; wh
   return out;
 }
 
-const directories = new WeakMap<object, ReturnType<typeof Identities.build<PersonPath>>>();
-/** The unit's people as identities, built once per config object (routing asks for every request). */
-function peopleOf(unit: Partial<Draft>) {
-  if (!unit || typeof unit !== 'object') return Identities.build<PersonPath>([]);
-  let d = directories.get(unit);
-  if (!d) directories.set(unit, (d = Identities.build(configuredPeople(unit))));
-  return d;
-}
+const directories = new WeakMap<BusinessUnitConfig, Identities>();
 
-/** Who an address is in this unit: the configured person it is an address or alias of, else the address itself (canonical). */
+/**
+ * Who an address is in this unit: the configured person it is an address or alias of, else the address itself (canonical).
+ * Built once per validated config object (routing asks for every request; a handler's config never changes).
+ */
 export function unitIdentities(unit: BusinessUnitConfig): Identities {
-  return peopleOf(unit).identities;
+  let ids = directories.get(unit);
+  if (!ids) directories.set(unit, (ids = Identities.build(configuredPeople(unit)).identities));
+  return ids;
 }
 
 /**

@@ -122,8 +122,9 @@ function partiesOf(ids: Identities, request: { requester: string; submittedBy?: 
  * The levels a request needs, lowest first: every level whose fromAmount it reaches and whose categories (if any) include it.
  * People are compared as identities (decision 12), so a plus-tag, capitals or a configured alias change nobody's role.
  * Nobody approves their own request, and one person decides at most one level of it (ISO/IEC 27001 A.5.3): each level
- * keeps its configured approver unless they asked for it (requester, or submitter by their AWS principal) or keep a lower level; such a level goes to the first of
- * its escalation contact, then the unit's escalation contacts, who is neither; with nobody left the request is unroutable.
+ * keeps its configured approver unless they asked for it (the requester, or the submitter by their AWS principal) or keep
+ * a lower level; such a level goes to the first of its escalation contact, then the unit's escalation contacts, who did
+ * neither; with nobody left the request is unroutable.
  */
 export function routeRequest(
   unit: BusinessUnitConfig,
@@ -196,8 +197,9 @@ function firstAllowed(ids: Identities, candidates: Person[], bar: (id: string) =
 
 /**
  * Who gets the decision when a level is overdue: its escalation contact, else the unit's escalation contacts in order,
- * passing over who asked for it (requester, submitter), whoever decides this level now, and anyone who holds or decided another level of the
- * request (one person, one level). Nobody left: no escalation, and the reason says who was passed over and why.
+ * passing over who asked for it (requester, submitter), whoever decides this level now, and anyone who holds or decided
+ * another level of the request (one person, one level). Nobody left: no escalation, and the reason says who was passed
+ * over and why.
  */
 export function escalationTarget(
   unit: BusinessUnitConfig,
