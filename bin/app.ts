@@ -5,7 +5,8 @@ import { IsmsLeadershipStack, stackName } from '../lib/stack';
 
 const app = new App();
 try {
-  const units = selectUnits(loadBusinessUnits(), app.node.tryGetContext('bu'));
+  // Warnings (one person in several approval levels' roles) go to stderr, one line each; synth goes on.
+  const units = selectUnits(loadBusinessUnits(undefined, (line) => console.error(line)), app.node.tryGetContext('bu'));
   for (const unit of units) {
     new IsmsLeadershipStack(app, stackName(unit.id), {
       unit,

@@ -35,7 +35,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
     return done('escalated');
   }
 
-  const target = escalationTarget(item, level);
+  const target = escalationTarget(rt.config, item, index);
   if (!target.escalate) {
     // Nobody else may take the decision: the current approver gets an overdue notice with a further link.
     const at = level.escalationSkippedAt ?? rt.now().toISOString();

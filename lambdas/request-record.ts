@@ -60,6 +60,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
     amount: request.amount,
     currency: request.currency,
     requester: request.requester,
+    ...(request.submittedBy ? { submittedBy: request.submittedBy } : {}),
     reviewPeriod: request.reviewPeriod,
     submittedAt,
     status: 'pending',
@@ -87,6 +88,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
     at,
     detail: {
       category: stored.category, amount: stored.amount, currency: stored.currency, title: stored.title, reviewPeriod: stored.reviewPeriod,
+      ...(stored.submittedBy ? { submittedBy: stored.submittedBy } : {}),
       route: stored.levels.map((l) => ({ level: l.index, name: l.name, approver: l.approver.email })),
     },
   });

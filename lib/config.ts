@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
+import { Identities, type KnownPerson } from './identity';
 import { validateScheduleExpression } from './schedule';
 
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
@@ -18,7 +19,13 @@ const duration = z.string().regex(DURATION_PATTERN, {
   error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"`,
 });
 
-const person = z.strictObject({ name: text(120), email });
+/**
+ * Other addresses that are this person's too (an old domain, a second mailbox): comparisons of people resolve them to
+ * the person. Listed once, they apply to every role of the person (entries with the same email are one person).
+ */
+const aliases = z.array(email).max(10).optional();
+
+const person = z.strictObject({ name: text(120), email, aliases });
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate\/[A-Za-z0-9-]+$/;
@@ -26,6 +33,7 @@ const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(-[a-z]+)+-\d):\d{12}:cert
 const member = z.strictObject({
   name: text(120),
   email,
+  aliases,
   role: text(120),
   /** Exactly one member chairs the review; the minutes name them. */
   chair: z.boolean().optional(),
@@ -97,13 +105,24 @@ type Draft = z.input<typeof baseSchema>;
 function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const members = Array.isArray(unit.topManagement) ? unit.topManagement.filter((m) => m && typeof m === 'object') : [];
+  // Built afresh: a draft may be validated, changed and validated again, so it is never cached.
+  const people = Identities.build(configuredPeople(unit));
   if (members.length > 0) {
     const chairs = members.filter((m) => m.chair === true).length;
     if (chairs !== 1) issue(['topManagement'], `must name exactly one chair ("chair": true); found ${chairs}`);
-    const emails = members.map((m) => String(m.email).toLowerCase());
+    // The same person under another spelling, plus-tag or alias is still listed twice (decision 12).
+    const ids = people.identities;
+    const emails = members.map((m) => ids.of(String(m.email)));
     emails.forEach((e, i) => {
       if (emails.indexOf(e) !== i) issue(['topManagement', i, 'email'], `${show(e)} is listed twice`);
     });
+  }
+  for (const c of people.clashes) {
+    const owner = c.ownerName ? `${c.ownerName} <${c.owner}>` : c.owner;
+    issue(
+      [...c.where, 'aliases', c.aliasIndex],
+      `${show(c.alias)} is ${c.ownersAddress ? 'the address' : 'an alias'} of ${owner}, another person; an alias must be an address of this person only`,
+    );
   }
   if (typeof unit.quorum === 'number' && members.length > 0 && unit.quorum > members.length) {
     issue(['quorum'], `${unit.quorum} is larger than the ${members.length} members of topManagement`);
@@ -143,6 +162,63 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
       `${show(unit.decisionLinkLifetime)} must be longer than reminders.interval × (reminders.maximum + 1) = ${interval * (maximum + 1)}s, so that escalation happens while links still work`,
     );
   }
+}
+
+type PersonPath = Array<string | number>;
+
+/** Every person the config names, with where: the ISMS manager, action owner, members, escalation contacts, each level's two. */
+function configuredPeople(unit: Partial<Draft>): Array<{ person: KnownPerson; where: PersonPath }> {
+  const out: Array<{ person: KnownPerson; where: PersonPath }> = [];
+  const add = (p: unknown, where: PersonPath) => {
+    if (p && typeof p === 'object' && typeof (p as KnownPerson).email === 'string') out.push({ person: p as KnownPerson, where });
+  };
+  add(unit.ismsManager, ['ismsManager']);
+  add(unit.actionOwner, ['actionOwner']);
+  const list = (v: unknown) => (Array.isArray(v) ? v : []);
+  list(unit.topManagement).forEach((m, i) => add(m, ['topManagement', i]));
+  list(unit.escalationContacts).forEach((c, i) => add(c, ['escalationContacts', i]));
+  list(unit.resourceApproval?.levels).forEach((l, i) => {
+    add(l?.approver, ['resourceApproval', 'levels', i, 'approver']);
+    add(l?.escalationContact, ['resourceApproval', 'levels', i, 'escalationContact']);
+  });
+  return out;
+}
+
+const directories = new WeakMap<BusinessUnitConfig, Identities>();
+
+/**
+ * Who an address is in this unit: the configured person it is an address or alias of, else the address itself (canonical).
+ * Built once per validated config object (routing asks for every request; a handler's config never changes).
+ */
+export function unitIdentities(unit: BusinessUnitConfig): Identities {
+  let ids = directories.get(unit);
+  if (!ids) directories.set(unit, (ids = Identities.build(configuredPeople(unit)).identities));
+  return ids;
+}
+
+/**
+ * What is valid but works against the policy: one person in the roles of several approval levels. One person decides at
+ * most one level of a request, so such a person is skipped wherever they would decide a second level. One line per person.
+ */
+export function configWarnings(unit: BusinessUnitConfig): string[] {
+  const ids = unitIdentities(unit);
+  const roles = new Map<string, { name: string; levels: Set<number>; parts: string[] }>();
+  unit.resourceApproval.levels.forEach((l, i) => {
+    for (const [role, p] of [['approver', l.approver], ['escalation contact', l.escalationContact]] as const) {
+      const id = ids.of(p.email);
+      const r = roles.get(id) ?? { name: ids.nameOf(id) ?? p.name, levels: new Set<number>(), parts: [] };
+      r.levels.add(i);
+      r.parts.push(`${role} of level ${i + 1} "${l.name}"`);
+      roles.set(id, r);
+    }
+  });
+  return [...roles]
+    .filter(([, r]) => r.levels.size > 1)
+    .map(
+      ([id, r]) =>
+        `resourceApproval.levels: ${r.name} <${id}> holds roles in levels ${[...r.levels].map((i) => i + 1).join(', ')} (${r.parts.join(', ')}); ` +
+        'one person decides at most one level of a request, so wherever they would decide a second one, routing and escalation pass them over',
+    );
 }
 
 function safeDuration(value: unknown): number | undefined {
@@ -225,8 +301,11 @@ function sizeMessage(iss: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): st
 
 export const CONFIG_DIR = path.join(import.meta.dirname, '..', 'config', 'business-units');
 
-/** Loads every unit in `dir`; throws ConfigError listing every problem in every file. */
-export function loadBusinessUnits(dir = CONFIG_DIR): BusinessUnitConfig[] {
+/**
+ * Loads every unit in `dir`; throws ConfigError listing every problem in every file. `warn` gets one line per
+ * configWarnings of a valid unit ("file: warning: …"); synth and `npm start` print them, the CLI does not.
+ */
+export function loadBusinessUnits(dir = CONFIG_DIR, warn?: (line: string) => void): BusinessUnitConfig[] {
   const rel = (f: string) => path.relative(process.cwd(), path.join(dir, f)) || f;
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const problems: string[] = [];
@@ -248,6 +327,7 @@ export function loadBusinessUnits(dir = CONFIG_DIR): BusinessUnitConfig[] {
     if (other) problems.push(`${rel(f)}: id: ${show(result.unit.id)} is already used by ${other}`);
     seen.set(result.unit.id, rel(f));
     units.push(result.unit);
+    if (warn) for (const w of configWarnings(result.unit)) warn(`${rel(f)}: warning: ${w}`);
   }
   if (problems.length) throw new ConfigError(problems);
   return units;

@@ -122,7 +122,8 @@ export function checkEnvironmentSize(unit: BusinessUnitConfig, env: Record<strin
   // Unresolved CDK tokens (the API URL) are short strings now and about 100 bytes once deployed.
   if (bytes + 100 > LAMBDA_ENV_LIMIT_BYTES) {
     throw new Error(
-      `Business unit "${unit.id}": its config is ${bytes} bytes as a Lambda environment; the limit is ${LAMBDA_ENV_LIMIT_BYTES}. Shorten names or lists.`,
+      `Business unit "${unit.id}": its config is ${bytes} bytes as a Lambda environment; the limit is ${LAMBDA_ENV_LIMIT_BYTES}. ` +
+        'Shorten names or lists (a person\'s aliases apply to all their roles: list them on one entry only).',
     );
   }
 }

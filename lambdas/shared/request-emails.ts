@@ -1,5 +1,5 @@
 // The resource-approval emails (approval request, reminder, escalation, outcome), rendered as HTML and plain text with no AWS import.
-import type { BusinessUnitConfig } from '../../lib/config';
+import { unitIdentities, type BusinessUnitConfig } from '../../lib/config';
 import { html, type SafeHtml } from './html';
 import { decisionButton, type Email } from './email';
 import type { RequestItem, RequestLevel } from './subjects';
@@ -159,6 +159,6 @@ ${summaryHtml(request)}
     `This outcome is recorded as evidence and appears in the next management review pack of ${unit.name}.`,
   ].join('\n');
 
-  const managerIsRequester = request.requester.toLowerCase() === unit.ismsManager.email.toLowerCase();
+  const managerIsRequester = unitIdentities(unit).same(request.requester, unit.ismsManager.email);
   return { to: [request.requester], cc: managerIsRequester ? undefined : [unit.ismsManager.email], subject, html: page(subject, body), text };
 }

@@ -1,6 +1,7 @@
 // Resource request domain: the request schema (CLI and workflow alike), approval routing, segregation of duties, the wait rule.
 import { z } from 'zod';
-import { RESOURCE_CATEGORIES, formatPath, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
+import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
+import { principalAddress, type Identities } from '../../lib/identity';
 import { PERIOD_PATTERN } from '../../lib/period';
 import type { DecisionRecord } from './links';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
@@ -11,6 +12,9 @@ export const JUSTIFICATION_MAX = 4000;
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,79}$/;
 
 const show = (value: unknown) => JSON.stringify(value);
+
+/** An IAM/STS principal ARN, or "local:<user>"; printable ASCII only, so nothing in it can reach a terminal or an email as a control. */
+export const SUBMITTER_PATTERN = /^(arn:aws[a-z-]*:(sts|iam)::\d{12}:[\x21-\x7e]{1,1900}|local:[\x21-\x7e]{1,256})$/;
 
 const text = (max: number) =>
   z
@@ -46,6 +50,14 @@ export const requestInputSchema = z.strictObject({
   currency: z.string({ error: 'is required' }).regex(/^[A-Z]{3}$/, { error: (iss) => `${show(iss.input)} is not an ISO 4217 currency code like "EUR"` }),
   requester: z.email({ error: (iss) => (iss.input === undefined ? 'is required (an email address)' : `${show(iss.input)} is not an email address`) }),
   reviewPeriod: z.string().regex(PERIOD_PATTERN, { error: (iss) => `${show(iss.input)} is not a review period like "2026-Q4"` }).optional(),
+  /**
+   * Who ran `isms request submit`, as the CLI read it: the caller's AWS principal ARN (STS GetCallerIdentity), or "local:<OS user>"
+   * on the local runtime. The requester is who asks (an address anyone can type); this is who started it.
+   */
+  submittedBy: z
+    .string()
+    .regex(SUBMITTER_PATTERN, { error: (iss) => `${show(iss.input)} is not a submitter: an AWS principal ARN ("arn:aws:sts::123456789012:assumed-role/…") or "local:<user>"` })
+    .optional(),
 });
 
 export type RequestInput = z.output<typeof requestInputSchema>;
@@ -84,61 +96,131 @@ export function parseRequest(
   return { request: result.data, problems: [] };
 }
 
-const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+/** A person as a request stores them: who decides is a name and an address; aliases stay in the config. */
+const who = (p: Person): Person => ({ name: p.name, email: p.email });
 
 export type Route =
   | { routable: true; levels: RequestLevel[]; reroutes: Array<{ level: number; reason: string; from: Person; to: Person }> }
   | { routable: false; levels: RequestLevel[]; level: number; reason: string };
 
+const SOD = 'segregation of duties, ISO/IEC 27001 A.5.3';
+
+/**
+ * Who asked for the request, as identities, each with how they are: the requester (an address anyone may type), and the
+ * submitter when their AWS principal names an address. The requester is shown as written, with who it is when that differs.
+ */
+function partiesOf(ids: Identities, request: { requester: string; submittedBy?: string }): Map<string, string> {
+  const parties = new Map<string, string>();
+  const submitter = principalAddress(request.submittedBy);
+  if (submitter) parties.set(ids.of(submitter), `submitted the request (as ${request.submittedBy})`);
+  const requester = ids.of(request.requester);
+  parties.set(requester, `is the requester ${request.requester.trim() === requester ? requester : `${request.requester.trim()} (${requester})`}`);
+  return parties;
+}
+
 /**
  * The levels a request needs, lowest first: every level whose fromAmount it reaches and whose categories (if any) include it.
- * A level whose approver is the requester goes to its escalation contact (segregation of duties, ISO/IEC 27001 A.5.3);
- * if that contact is the requester too, nobody may approve it and the request is unroutable.
+ * People are compared as identities (decision 12), so a plus-tag, capitals or a configured alias change nobody's role.
+ * Nobody approves their own request, and one person decides at most one level of it (ISO/IEC 27001 A.5.3): each level
+ * keeps its configured approver unless they asked for it (the requester, or the submitter by their AWS principal) or keep
+ * a lower level; such a level goes to the first of its escalation contact, then the unit's escalation contacts, who did
+ * neither; with nobody left the request is unroutable.
  */
-export function routeRequest(unit: BusinessUnitConfig, request: { amount: number; category: ResourceCategory; requester: string }): Route {
+export function routeRequest(
+  unit: BusinessUnitConfig,
+  request: { amount: number; category: ResourceCategory; requester: string; submittedBy?: string },
+): Route {
+  const ids = unitIdentities(unit);
+  const parties = partiesOf(ids, request);
   const levels: RequestLevel[] = unit.resourceApproval.levels
     .filter((l) => request.amount >= l.fromAmount && (!l.categories || l.categories.includes(request.category)))
     .map((l, index) => ({
       index,
       name: l.name,
       fromAmount: l.fromAmount,
-      approver: { ...l.approver },
-      configuredApprover: { ...l.approver },
-      escalationContact: { ...l.escalationContact },
+      approver: who(l.approver),
+      configuredApprover: who(l.approver),
+      escalationContact: who(l.escalationContact),
     }));
-  const reroutes: Array<{ level: number; reason: string; from: Person; to: Person }> = [];
+  /** identity → the level they decide */
+  const holders = new Map<string, number>();
+  const moved: Array<{ level: RequestLevel; why: string }> = [];
   for (const level of levels) {
-    if (!sameEmail(level.configuredApprover.email, request.requester)) continue;
-    if (sameEmail(level.escalationContact.email, request.requester)) {
+    const id = ids.of(level.configuredApprover.email);
+    if (parties.has(id)) {
+      moved.push({ level, why: `self-approval: ${level.configuredApprover.email} ${parties.get(id)} and may not approve their own request (${SOD})` });
+    } else if (holders.has(id)) {
+      const other = levels[holders.get(id)!];
+      moved.push({ level, why: `one person, one level: ${level.configuredApprover.email} approves level ${other.index + 1} "${other.name}" of this request already and may not decide a second (${SOD})` });
+    } else {
+      holders.set(id, level.index);
+    }
+  }
+  const reroutes: Array<{ level: number; reason: string; from: Person; to: Person }> = [];
+  for (const { level, why } of moved) {
+    const pick = firstAllowed(ids, [level.escalationContact, ...unit.escalationContacts.map(who)], (id) =>
+      parties.get(id) ?? (holders.has(id) ? `decides level ${holders.get(id)! + 1} "${levels[holders.get(id)!].name}"` : undefined),
+    );
+    if (!pick.to) {
       return {
         routable: false,
         levels,
         level: level.index,
-        reason:
-          `unroutable: level "${level.name}" would be approved by the requester ${request.requester}, as approver and as escalation contact; ` +
-          'nobody else may approve it (segregation of duties, ISO/IEC 27001 A.5.3)',
+        reason: `unroutable: level "${level.name}" has nobody who may approve it (${SOD}): ${why}; ${pick.skipped.join('; ')}`,
       };
     }
-    const reason = `self-approval: ${level.configuredApprover.email} is the requester and may not approve their own request (segregation of duties, ISO/IEC 27001 A.5.3); level "${level.name}" goes to its escalation contact ${level.escalationContact.email}`;
-    level.approver = { ...level.escalationContact };
+    const to = pick.to;
+    const via = ids.same(to.email, level.escalationContact.email) ? 'its escalation contact' : `the unit's escalation contact`;
+    const reason = `${why}; level "${level.name}" goes to ${via} ${to.email}${pick.skipped.length ? ` (${pick.skipped.join('; ')})` : ''}`;
+    holders.set(ids.of(to.email), level.index);
+    level.approver = { ...to };
     level.reroutedReason = reason;
-    reroutes.push({ level: level.index, reason, from: level.configuredApprover, to: level.escalationContact });
+    reroutes.push({ level: level.index, reason, from: level.configuredApprover, to });
   }
   return { routable: true, levels, reroutes };
 }
 
-/** Who gets the decision when a level is overdue: its escalation contact, unless that would be the requester or is already deciding. */
+/** The first candidate (distinct people, in order) whom `bar` does not rule out; the others with why they were passed over. */
+function firstAllowed(ids: Identities, candidates: Person[], bar: (id: string) => string | undefined): { to?: Person; skipped: string[] } {
+  const skipped: string[] = [];
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    const id = ids.of(c.email);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const why = bar(id);
+    if (!why) return { to: c, skipped };
+    skipped.push(`${c.email} ${why}`);
+  }
+  return { skipped };
+}
+
+/**
+ * Who gets the decision when a level is overdue: its escalation contact, else the unit's escalation contacts in order,
+ * passing over who asked for it (requester, submitter), whoever decides this level now, and anyone who holds or decided
+ * another level of the request (one person, one level). Nobody left: no escalation, and the reason says who was passed
+ * over and why.
+ */
 export function escalationTarget(
-  request: Pick<RequestItem, 'requester'>,
-  level: RequestLevel,
+  unit: BusinessUnitConfig,
+  request: Pick<RequestItem, 'requester' | 'submittedBy'> & { levels: Array<RequestLevel & { decidedBy?: string }> },
+  index: number,
 ): { escalate: true; to: Person } | { escalate: false; reason: string } {
-  if (sameEmail(level.escalationContact.email, request.requester)) {
-    return { escalate: false, reason: `the escalation contact ${level.escalationContact.email} is the requester (segregation of duties, ISO/IEC 27001 A.5.3)` };
-  }
-  if (sameEmail(level.approver.email, level.escalationContact.email)) {
-    return { escalate: false, reason: `the escalation contact ${level.escalationContact.email} already holds this decision` };
-  }
-  return { escalate: true, to: level.escalationContact };
+  const ids = unitIdentities(unit);
+  const level = request.levels[index];
+  const parties = partiesOf(ids, request);
+  const current = ids.of(level.approver.email);
+  const others = new Map<string, string>();
+  request.levels.forEach((l, i) => {
+    if (i === index) return;
+    others.set(ids.of(l.approver.email), `holds level ${i + 1} "${l.name}"`);
+    if (l.decidedBy) others.set(ids.of(l.decidedBy), `decided level ${i + 1} "${l.name}"`);
+  });
+  const pick = firstAllowed(ids, [level.escalationContact, ...unit.escalationContacts].map(who), (id) =>
+    parties.has(id) ? `${parties.get(id)} (${SOD})` : id === current ? 'already holds this decision' : others.has(id) ? `${others.get(id)} (one person, one level; ${SOD})` : undefined,
+  );
+  if (pick.to) return { escalate: true, to: pick.to };
+  return { escalate: false, reason: `nobody else may take it: ${pick.skipped.join('; ')}` };
 }
 
 /** What the wait task returns when the current level is decided (request-await's output, via SendTaskSuccess). */

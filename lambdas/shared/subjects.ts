@@ -78,6 +78,8 @@ export interface RequestItem {
   currency: string;
   /** The requester's email address. */
   requester: string;
+  /** Who started the request: the AWS principal ARN that ran the CLI, or "local:<OS user>" (absent when started otherwise). */
+  submittedBy?: string;
   /** The review period whose action this request answers, if any. */
   reviewPeriod?: string;
   submittedAt: string;

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { userInfo } from 'node:os';
 import { loadBusinessUnits, selectUnits, type BusinessUnitConfig } from '../config';
 import type { WorkflowName } from '../functions';
 import { tableName } from '../table-schema';
@@ -17,6 +19,11 @@ export interface CliContext {
   stateMachineArn(unitId: string, workflow: WorkflowName): Promise<string>;
   /** DynamoDB/SES clients and config for that unit, pointed at the local emulators or at AWS. */
   runtime(unitId: string): Runtime;
+  /**
+   * Who runs the command, for the evidence: the caller's AWS principal ARN (STS GetCallerIdentity in the unit's region),
+   * or "local:<OS user>" on the local runtime, which has no authenticated caller; the OS user is all there is to say.
+   */
+  caller(unitId: string): Promise<string>;
   out(line: string): void;
   err(line: string): void;
 }
@@ -122,7 +129,28 @@ export function createCliContext(opts: { local: boolean; out?: (l: string) => vo
       }
       return runtimeFrom(env);
     },
+    async caller(unitId) {
+      if (local) return localCaller();
+      const region = unit(unitId).region;
+      const out = await new STSClient(region ? { region } : {}).send(new GetCallerIdentityCommand({})).catch((e: Error) => {
+        throw new Error(`Cannot read your AWS identity (STS GetCallerIdentity): ${e.message}. The request records who submitted it; check your AWS credentials, or use --local.`);
+      });
+      if (!out.Arn) throw new Error('STS GetCallerIdentity answered without an ARN; the request records who submitted it, so nothing was started.');
+      return out.Arn;
+    },
     out: opts.out ?? ((l) => console.log(l)),
     err: opts.err ?? ((l) => console.error(l)),
   };
+}
+
+/** "local:<OS user>", printable characters only (a user name is not checked by anyone here). */
+export function localCaller(): string {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    // A container user without a passwd entry.
+    name = process.env.USER ?? process.env.USERNAME ?? `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return `local:${name.replace(/[^\x21-\x7e]/g, '_').slice(0, 256) || 'unknown'}`;
 }

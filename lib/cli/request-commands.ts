@@ -94,12 +94,14 @@ export const submitCommand: CliCommand = {
     const now = new Date();
     const requestId = newRequestId(now, randomSuffix);
     const stateMachineArn = await ctx.stateMachineArn(unit.id, 'resource-approval');
+    // The requester is an address anyone may type; who ran this is evidence too (issue 9): read before anything starts.
+    const submittedBy = await ctx.caller(unit.id);
     // The execution is named after the request, so the id is the handle on both, and a repeated start is refused.
     const started = await ctx.sfn(unit.id).send(
       new StartExecutionCommand({
         stateMachineArn,
         name: requestId,
-        input: JSON.stringify({ ...request, requestId, submittedAt: now.toISOString() }),
+        input: JSON.stringify({ ...request, requestId, submittedAt: now.toISOString(), submittedBy }),
       }),
     );
     ctx.out(requestId);
@@ -129,7 +131,7 @@ export const statusCommand: CliCommand = {
       return 1;
     }
     ctx.out(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`);
-    ctx.out(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt})`);
+    ctx.out(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`);
     if (item.workflowFailedAt) {
       ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
       ctx.out(`  carry it on with: isms request restart --bu ${unit.id} --id ${item.requestId}`);

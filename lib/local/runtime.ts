@@ -37,6 +37,8 @@ export interface LocalRuntimeOptions {
   /** Fire each unit's review schedule in its time zone while running. @default false */
   scheduler?: boolean;
   log?: (line: string) => void;
+  /** Gets each config warning of the units read from configDir (one person in several approval levels' roles). */
+  warn?: (line: string) => void;
   /** Powertools log level of the handlers. @default 'WARN' (INFO is the deployed default; locally it drowns the console) */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -129,7 +131,7 @@ async function ensureTable(ddb: DynamoDBClient, name: string): Promise<void> {
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = opts.log ?? (() => {});
   // Everything that can be wrong with the input is checked before any server starts.
-  const units = opts.units ?? loadBusinessUnits(opts.configDir);
+  const units = opts.units ?? loadBusinessUnits(opts.configDir, opts.warn);
   const ports = { ...DEFAULT_PORTS, ...opts.ports };
   await assertPortsFree({ dynamodb: ports.dynamodb, ses: ports.ses, sfn: ports.stepFunctions, decisions: ports.decisions });
   const factories = new Map<string, (rt: Runtime) => Handler>();

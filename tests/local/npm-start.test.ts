@@ -45,9 +45,14 @@ afterEach(() => {
 
 describe('npm start', () => {
   it('reaches ready with --json, answers on every URL, and exits 0 on SIGTERM', async () => {
-    const { ready, exit } = start(['--json', '--no-reviews', ...FREE]);
+    const { ready, exit, stderr } = start(['--json', '--no-reviews', ...FREE]);
     const info = await ready;
     expect(info.ready).toBe(true);
+    // Valid configs that work against the policy start anyway, with one warning line each on stderr (issue 9).
+    expect(stderr().split('\n').filter((l) => l.includes('warning:'))).toEqual([
+      expect.stringMatching(/^config\/business-units\/example-apac\.json: warning: .*Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /),
+      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: .*Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 /),
+    ]);
     const { urls } = info;
     expect(Object.keys(urls).sort()).toEqual(['decisions', 'dynamodb', 'inbox', 'ses', 'stepFunctions']);
     for (const url of Object.values<string>(urls)) expect(new URL(url).hostname).toBe('127.0.0.1');

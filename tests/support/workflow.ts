@@ -1,6 +1,6 @@
 // Helpers for tests on the local runtime: free ports, polling, a CLI context bound to a running runtime, the people of the
 // example unit, what a browser does on a decision confirmation page, and reading a partition of a unit's table.
-import type { CliCommand, CliContext } from '../../lib/cli/context';
+import { localCaller, type CliCommand, type CliContext } from '../../lib/cli/context';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import type { LocalRuntime, LocalUnit, StoredEmail } from '../../lib/local/runtime';
 import type { Runtime } from '../../lambdas/shared/runtime';
@@ -37,6 +37,7 @@ export function localCliContext(lr: LocalRuntime, lines: CliLines = { out: [], e
     sfn: () => lr.sfn,
     stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
     runtime: (id) => unitOf(id).runtime,
+    caller: async () => localCaller(),
     out: (l) => lines.out.push(l),
     err: (l) => lines.err.push(l),
   };

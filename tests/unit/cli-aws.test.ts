@@ -3,6 +3,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
@@ -11,6 +12,8 @@ import { executionArnOf } from '../../lib/functions';
 const cfn = mockClient(CloudFormationClient);
 const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBDocumentClient);
+const sts = mockClient(STSClient);
+const CALLER = 'arn:aws:sts::123456789012:assumed-role/IsmsRequesters/irene';
 
 // example-emea deploys to eu-west-1, example-apac to ap-southeast-2 (config/business-units).
 const REVIEW_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:isms-example-emea-management-review';
@@ -42,12 +45,15 @@ beforeEach(() => {
   cfn.reset();
   sfn.reset();
   ddb.reset();
+  sts.reset();
   ddb.on(GetCommand).resolves({}); // no review of the period yet
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '123456789012', UserId: 'AROAEXAMPLE:irene' });
 });
 afterEach(() => {
   cfn.reset();
   sfn.reset();
   ddb.reset();
+  sts.reset();
 });
 
 describe('isms without --local', () => {
@@ -84,6 +90,33 @@ describe('isms without --local', () => {
     expect(call.args[0].input.name).toBe(r.out[0]);
     expect(JSON.parse(call.args[0].input.input!)).toMatchObject({ requestId: r.out[0], category: 'human', amount: 60000, currency: 'EUR' });
     expect(await regionOf(call.thisValue as never)).toBe('eu-west-1');
+  });
+
+  it('request submit records who ran it: the caller\'s AWS identity, read in the unit\'s region, goes into the workflow input', async () => {
+    cfn.on(DescribeStacksCommand).resolves(deployed);
+    sfn.on(StartExecutionCommand).callsFake((input) => ({ executionArn: executionArnOf(APPROVAL_ARN, input.name), startDate: new Date() }));
+    const r = await run(
+      'request', 'submit', '--bu', 'example-emea', '--category', 'equipment', '--title', 'Two HSMs', '--justification', 'Spare for key ceremonies',
+      '--amount', '500', '--currency', 'EUR', '--requester', 'oona.byrne+x@example.com',
+    );
+    expect(r.code).toBe(0);
+    const [call] = sfn.commandCalls(StartExecutionCommand);
+    expect(JSON.parse(call.args[0].input.input!)).toMatchObject({ requester: 'oona.byrne+x@example.com', submittedBy: CALLER });
+    expect(await regionOf(sts.call(0).thisValue as never)).toBe('eu-west-1');
+  });
+
+  it('request submit without a readable AWS identity starts nothing and says why', async () => {
+    cfn.on(DescribeStacksCommand).resolves(deployed);
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }));
+    const r = await run(
+      'request', 'submit', '--bu', 'example-emea', '--category', 'equipment', '--title', 'Two HSMs', '--justification', 'Spare',
+      '--amount', '500', '--currency', 'EUR', '--requester', 'irene.schulz@example.com',
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([
+      'isms request submit: Cannot read your AWS identity (STS GetCallerIdentity): The security token included in the request is expired. The request records who submitted it; check your AWS credentials, or use --local.',
+    ]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('a unit that is not deployed: says how to deploy it or use --local, and starts nothing', async () => {

@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadBusinessUnits, requiredApprovals, selectUnits, timing, validateUnit } from '../../lib/config';
+import { ConfigError, configWarnings, loadBusinessUnits, requiredApprovals, selectUnits, timing, unitIdentities, validateUnit } from '../../lib/config';
 import { numericSubstitutions } from '../../lib/definitions';
+import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from '../../lib/functions';
 
 const units = loadBusinessUnits();
 const emea = units.find((u) => u.id === 'example-emea')!;
@@ -52,6 +53,19 @@ describe('broken configs', () => {
     ['two chairs', (u) => (u.topManagement[1].chair = true), 'found 2'],
     ['no members', (u) => (u.topManagement = []), 'topManagement: must list at least 1'],
     ['member listed twice', (u) => (u.topManagement[2].email = 'CLARA.WEBER@example.com'), 'topManagement[2].email: "clara.weber@example.com" is listed twice'],
+    ['member listed twice under a plus-tag', (u) => (u.topManagement[2].email = 'clara.weber+md@example.com'), 'topManagement[2].email: "clara.weber@example.com" is listed twice'],
+    // Entries name a person by their address; an alias of one person as the address of another entry is a clash.
+    ['entry under another person\'s alias', (u) => ((u.topManagement[0].aliases = ['cw@example.org']), (u.topManagement[2].email = 'CW@example.org')),
+      'topManagement[0].aliases[0]: "cw@example.org" is the address of Oona Byrne <cw@example.org>, another person'],
+    ['alias not an email', (u) => (u.topManagement[2].aliases = ['oona@']), 'topManagement[2].aliases[0]: "oona@" is not an email address'],
+    ['aliases not a list', (u) => (u.ismsManager.aliases = 'irene@example.org'), 'ismsManager.aliases: "irene@example.org" is not a array'],
+    ['too many aliases', (u) => (u.escalationContacts[0].aliases = Array.from({ length: 11 }, (_, i) => `board${i}@example.org`)), 'escalationContacts[0].aliases: must list at most 10'],
+    ['alias that is another person\'s address', (u) => (u.resourceApproval.levels[0].approver.aliases = ['Farid.Haddad+oona@example.com']),
+      'resourceApproval.levels[0].approver.aliases[0]: "Farid.Haddad+oona@example.com" is the address of Farid Haddad <farid.haddad@example.com>, another person; an alias must be an address of this person only'],
+    ['alias that is another person\'s alias', (u) => ((u.topManagement[1].aliases = ['cfo@example.org']), (u.ismsManager.aliases = ['CFO@example.org'])),
+      'topManagement[1].aliases[0]: "cfo@example.org" is an alias of Irene Schulz <irene.schulz@example.com>, another person'],
+    ['action owner alias that is a member\'s address', (u) => (u.actionOwner = { name: 'Ops', email: 'ops@example.com', aliases: ['oona.byrne@example.com'] }),
+      'actionOwner.aliases[0]: "oona.byrne@example.com" is the address of Oona Byrne <oona.byrne@example.com>, another person'],
     ['bad duration', (u) => (u.reminders.interval = '2 days'), 'reminders.interval: "2 days" is not a duration'],
     ['lifetime too short for reminders', (u) => (u.decisionLinkLifetime = '5d'), 'decisionLinkLifetime: "5d" must be longer than reminders.interval × (reminders.maximum + 1)'],
     ['bad schedule', (u) => (u.reviewSchedule = 'cron(0 9 1 1,4,7,10 MON *)'), 'reviewSchedule: "cron(0 9 1 1,4,7,10 MON *)": one of day-of-month and day-of-week must be "?"'],
@@ -88,6 +102,82 @@ describe('broken configs', () => {
       FILE,
     );
     expect(problems).toHaveLength(3);
+  });
+});
+
+describe('aliases (people are identities, not strings)', () => {
+  it('are accepted on every kind of person, and listed once they apply to every role of the person', () => {
+    const { unit, problems } = validateUnit(
+      broken((u) => {
+        u.topManagement[2].aliases = ['o.byrne@example-holding.com'];
+        u.ismsManager.aliases = ['isms@example.com'];
+        u.actionOwner = { name: 'Irene Schulz', email: 'irene.schulz@example.com', aliases: ['irene@example.org'] };
+        u.escalationContacts[0].aliases = ['board@example.com'];
+        u.resourceApproval.levels[1].approver.aliases = ['cfo@example.com', 'farid.haddad@example.com'];
+        u.resourceApproval.levels[2].escalationContact.aliases = ['board@example.com'];
+      }),
+      FILE,
+    );
+    expect(problems).toEqual([]);
+    const ids = unitIdentities(unit!);
+    // Oona's alias is on her member entry; she approves level 1 under the same address, so it is hers there too.
+    expect(ids.of(' O.Byrne+x@Example-Holding.com ')).toBe('oona.byrne@example.com');
+    expect(ids.same('CFO@example.com', unit!.topManagement[1].email)).toBe(true);
+    expect(ids.same('irene@example.org', 'isms@example.com')).toBe(true);
+    expect(ids.of('someone+else@Example.com')).toBe('someone@example.com');
+  });
+
+  it('a config with aliases still fits a Lambda environment, or synth says which unit and what to shorten', () => {
+    const spec = FUNCTIONS.find((f) => f.access.mintsLinks)!;
+    const ctx = { tableName: 'isms-example-emea-evidence', decisionBaseUrl: 'https://abcdefghij.execute-api.eu-west-1.amazonaws.com' };
+    const some = validateUnit(broken((u) => u.topManagement.forEach((m: any, i: number) => (m.aliases = [`member${i}@example.org`, `member${i}@example.net`]))), FILE).unit!;
+    expect(() => checkEnvironmentSize(some, functionEnvironment(spec, some, ctx))).not.toThrow();
+    const many = validateUnit(
+      broken((u) =>
+        [...u.topManagement, u.ismsManager, ...u.escalationContacts].forEach(
+          (m: any, i: number) => (m.aliases = Array.from({ length: 10 }, (_, j) => `a-rather-long-alias-${i}-${j}@old-domain.example.org`)),
+        ),
+      ),
+      FILE,
+    ).unit!;
+    expect(() => checkEnvironmentSize(many, functionEnvironment(spec, many, ctx))).toThrow(/Business unit "example-emea": its config is \d+ bytes .* aliases apply to all their roles: list them on one entry only/);
+  });
+});
+
+// Issue 9, finding 3: one person in several levels' roles is valid, but works against the policy; say so, do not fail.
+describe('warnings', () => {
+  it('name each person who holds roles in several approval levels, with the levels, one line each', () => {
+    expect(configWarnings(emea)).toEqual([
+      expect.stringMatching(
+        /^resourceApproval\.levels: Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 \(escalation contact of level 1 "ISMS sponsor", escalation contact of level 2 "Chief Financial Officer", approver of level 3 "Managing Director"\); one person decides at most one level/,
+      ),
+    ]);
+    expect(configWarnings(units.find((u) => u.id === 'example-apac')!)).toEqual([expect.stringMatching(/^resourceApproval\.levels: Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /)]);
+    for (const w of configWarnings(emea)) expect(w).not.toContain('\n');
+  });
+
+  it('see through spellings, and leave a person in one level\'s two roles alone', () => {
+    const unit = validateUnit(
+      broken((u) => {
+        u.resourceApproval.levels[0].escalationContact = { name: 'Farid', email: 'FARID.HADDAD+l1@example.com' };
+        u.resourceApproval.levels[1].escalationContact = { name: 'Farid Haddad', email: 'farid.haddad@example.com' };
+        u.resourceApproval.levels[2].escalationContact = { name: 'Clara Weber', email: 'Clara.Weber+board@example.com' };
+      }),
+      FILE,
+    ).unit!;
+    expect(configWarnings(unit)).toEqual([
+      expect.stringMatching(/^resourceApproval\.levels: Farid Haddad <farid\.haddad@example\.com> holds roles in levels 1, 2 \(escalation contact of level 1 "ISMS sponsor", approver of level 2 "Chief Financial Officer", escalation contact of level 2/),
+    ]);
+  });
+
+  it('are passed to the loader\'s warn, prefixed with the file, and fail nothing', () => {
+    const lines: string[] = [];
+    const loaded = loadBusinessUnits(undefined, (l) => lines.push(l));
+    expect(loaded).toHaveLength(2);
+    expect(lines).toEqual([
+      expect.stringMatching(/^config\/business-units\/example-apac\.json: warning: resourceApproval\.levels: Mei Lin/),
+      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber .* levels 1, 2, 3/),
+    ]);
   });
 });
 

@@ -37,7 +37,7 @@ const evidence: EvidenceExport = {
     'REQUEST#req-20261127-abc': [
       {
         kind: 'request', requestId: 'req-20261127-abc', category: 'equipment', title: HOSTILE, requester: 'ann@example.com', amount: 25000, currency: 'EUR', status: 'pending', currentLevel: 1,
-        submittedAt: '2026-11-27T10:00:00.000Z',
+        submittedAt: '2026-11-27T10:00:00.000Z', submittedBy: 'arn:aws:sts::123456789012:assumed-role/IsmsRequesters/ann',
         levels: [
           { index: 0, name: 'ISMS sponsor', approver: { email: 'oona.byrne@example.com' }, outcome: 'approved', decidedAt: '2026-11-27T11:00:00.000Z', decisionId: 'd-1' },
           { index: 1, name: 'Chief Financial Officer', approver: { email: 'farid.haddad@example.com' }, decisionId: 'd-2' },
@@ -67,6 +67,8 @@ describe('renderEvidenceHtml', () => {
 
   it('shows each request level: decided with time and comment, or the one it waits at', () => {
     expect(page).toContain('equipment, EUR 25,000.00');
+    // Who asked (an address anyone may type) and who submitted it (the AWS identity the CLI ran as).
+    expect(page).toContain('<td>ann@example.com<br><span class="muted">submitted by arn:aws:sts::123456789012:assumed-role/IsmsRequesters/ann</span></td>');
     expect(page).toContain('1. ISMS sponsor: oona.byrne@example.com: approved at 2026-11-27 11:00:00Z (“Go.”)');
     expect(page).toContain('2. Chief Financial Officer: farid.haddad@example.com: waiting');
   });

@@ -93,11 +93,26 @@ describe('request-record', () => {
         currency: 'EUR',
         levels: [{ name: 'Director', fromAmount: 0, approver: { name: 'D', email: 'd@example.com' }, escalationContact: { name: 'D', email: 'd@example.com' } }],
       },
+      // The unit's escalation contacts come after the level's own (issue 9): here the requester too, so nobody is left.
+      escalationContacts: [{ name: 'D', email: 'd@example.com' }],
     });
     const rt2 = await testRuntime({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: ses.endpoint, unit: strict });
     const out = await record(rt2)(recordEvent(input({ requester: 'd@example.com' })));
     expect(out.routable).toBe(false);
     expect(out.reason).toMatch(/unroutable/);
+  });
+
+  it('stores who submitted the request, beside the requester, on the item and in the request.submitted event', async () => {
+    const submittedBy = 'arn:aws:sts::123456789012:assumed-role/IsmsRequesters/irene';
+    const req = input({ submittedBy });
+    await record(rt)(recordEvent(req));
+    expect(await item(req.requestId)).toMatchObject({ requester: 'ann@example.com', submittedBy });
+    const [submitted] = (await eventsOf(keys.request(req.requestId).pk)).filter((e) => e.type === 'request.submitted');
+    expect(submitted.detail).toMatchObject({ submittedBy });
+    await expect(record(rt)(recordEvent(input({ submittedBy: 'root\u001b[2J' })))).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: expect.stringMatching(/submittedBy: .* is not a submitter/),
+    });
   });
 
   it('links the request to the open action of its review in the same category, once', async () => {

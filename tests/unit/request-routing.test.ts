@@ -2,15 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
 import { escalationTarget, requestWaitOutcome, routeRequest } from '../../lambdas/shared/request';
+import { outcomeEmail } from '../../lambdas/shared/request-emails';
 import type { DecisionRecord } from '../../lambdas/shared/links';
 import type { RequestItem } from '../../lambdas/shared/subjects';
 import { testUnit } from '../support/local-aws';
 
 const person = (n: string) => ({ name: n, email: `${n.toLowerCase()}@example.com` });
 
-function unitWith(levels: unknown[]): BusinessUnitConfig {
+/** The test unit with these levels (and, if given, these unit-wide escalation contacts instead of the Board Office). */
+function unitWith(levels: unknown[], escalationContacts?: unknown[]): BusinessUnitConfig {
   const base = testUnit();
-  return businessUnitSchema.parse({ ...base, resourceApproval: { currency: 'EUR', levels } });
+  return businessUnitSchema.parse({ ...base, ...(escalationContacts ? { escalationContacts } : {}), resourceApproval: { currency: 'EUR', levels } });
 }
 
 const threeLevels = unitWith([
@@ -100,11 +102,24 @@ describe('self-approval (segregation of duties)', () => {
     expect(route.routable && route.reroutes).toEqual([]);
   });
 
-  it('is unroutable when the escalation contact is the requester too', () => {
+  it('goes on to the unit\'s escalation contacts when the level\'s contact is the requester too', () => {
     const unit = unitWith([
       { name: 'Sponsor', fromAmount: 0, approver: person('Sponsor'), escalationContact: person('Coo') },
       { name: 'CFO', fromAmount: 1000, approver: person('Cfo'), escalationContact: person('Cfo') },
     ]);
+    const route = routeRequest(unit, { amount: 1000, category: 'financial', requester: 'cfo@EXAMPLE.com' });
+    expect(route.routable && route.levels[1].approver.email).toBe('board-office-emea@example.com');
+    expect(route.routable && route.levels[1].reroutedReason).toMatch(/self-approval.*goes to the unit's escalation contact board-office-emea@example\.com.*cfo@example\.com is the requester/);
+  });
+
+  it('is unroutable when the escalation contact and the unit\'s escalation contacts are the requester too', () => {
+    const unit = unitWith(
+      [
+        { name: 'Sponsor', fromAmount: 0, approver: person('Sponsor'), escalationContact: person('Coo') },
+        { name: 'CFO', fromAmount: 1000, approver: person('Cfo'), escalationContact: person('Cfo') },
+      ],
+      [person('Cfo')],
+    );
     const route = routeRequest(unit, { amount: 1000, category: 'financial', requester: 'cfo@EXAMPLE.com' });
     expect(route.routable).toBe(false);
     if (route.routable) return;
@@ -114,12 +129,25 @@ describe('self-approval (segregation of duties)', () => {
     expect(routeRequest(unit, { amount: 999, category: 'financial', requester: 'cfo@example.com' }).routable).toBe(true);
   });
 
-  it('never escalates to the requester, nor to the person already deciding', () => {
-    const levels = routeRequest(threeLevels, { amount: 20000, category: 'financial', requester: 'coo@example.com' }).levels;
-    expect(escalationTarget({ requester: 'COO@example.com' }, levels[0])).toEqual({ escalate: false, reason: expect.stringMatching(/is the requester/) });
-    expect(escalationTarget({ requester: 'coo@example.com' }, levels[1])).toEqual({ escalate: true, to: person('Ceo') });
-    const rerouted = routeRequest(threeLevels, { amount: 20000, category: 'financial', requester: 'cfo@example.com' }).levels[1];
-    expect(escalationTarget({ requester: 'cfo@example.com' }, rerouted)).toEqual({ escalate: false, reason: expect.stringMatching(/already holds/) });
+  it('never escalates to the requester, nor to the person already deciding: the unit\'s escalation contacts come next', () => {
+    const item = (unit: BusinessUnitConfig, requester: string) => ({ requester, levels: routeRequest(unit, { amount: 20000, category: 'financial', requester }).levels });
+    const coo = item(threeLevels, 'COO@example.com');
+    expect(escalationTarget(threeLevels, coo, 0)).toEqual({ escalate: true, to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' } });
+    expect(escalationTarget(threeLevels, coo, 1)).toEqual({ escalate: true, to: person('Ceo') });
+    const rerouted = item(threeLevels, 'cfo@example.com');
+    expect(rerouted.levels[1].approver).toEqual(person('Ceo'));
+    expect(escalationTarget(threeLevels, rerouted, 1)).toEqual({ escalate: true, to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' } });
+    // With nobody else among the unit's contacts, the escalation is skipped and says why.
+    const cfoOnly = unitWith(threeLevels.resourceApproval.levels, [person('Cfo')]);
+    expect(escalationTarget(cfoOnly, item(cfoOnly, 'coo@example.com'), 0)).toEqual({
+      escalate: false,
+      reason: expect.stringMatching(/coo@example\.com is the requester.*cfo@example\.com holds level 2 "CFO"/),
+    });
+    const sponsorOnly = unitWith(threeLevels.resourceApproval.levels, [person('Sponsor')]);
+    expect(escalationTarget(sponsorOnly, item(sponsorOnly, 'cfo@example.com'), 1)).toEqual({
+      escalate: false,
+      reason: expect.stringMatching(/ceo@example\.com already holds this decision.*sponsor@example\.com holds level 1/),
+    });
   });
 });
 
@@ -159,5 +187,111 @@ describe('requestWaitOutcome', () => {
 
   it('never completes a closed request', () => {
     expect(requestWaitOutcome(item(0, { status: 'approved' }), [decision('d0', 'approve')]).complete).toBe(false);
+  });
+});
+
+// Issue 9, finding 2: `--requester oona.byrne+x@example.com` routed level 1 to Oona, who approved her own request.
+describe('people are identities, not strings (decision 12)', () => {
+  const emea = testUnit();
+  const OONA = 'oona.byrne@example.com';
+  const CLARA = 'clara.weber@example.com';
+  const withAlias = businessUnitSchema.parse({
+    ...emea,
+    topManagement: emea.topManagement.map((m) => (m.email === OONA ? { ...m, aliases: ['o.byrne@example-holding.com'] } : m)),
+  });
+
+  it.each([
+    ['a plus-tag', emea, 'oona.byrne+x@example.com'],
+    ['capitals and a plus-tag', emea, ' OONA.BYRNE+Budget@EXAMPLE.COM '],
+    ['a configured alias (listed on her member entry, applying to her approver role)', withAlias, 'O.Byrne@example-holding.com'],
+  ])('a requester writing their address with %s does not approve their own request', (_how, unit, requester) => {
+    const route = routeRequest(unit, { amount: 500, category: 'equipment', requester });
+    expect(route.routable).toBe(true);
+    expect(route.levels[0].approver.email).toBe(CLARA);
+    expect(route.levels[0].reroutedReason).toMatch(/^self-approval: oona\.byrne@example\.com is the requester .*\(oona\.byrne@example\.com\)/);
+  });
+
+  it('escalation never reaches the requester under an alias: the unit\'s contact takes it', () => {
+    const requester = 'clara.weber+me@example.com';
+    const route = routeRequest(emea, { amount: 500, category: 'equipment', requester });
+    expect(route.levels[0].approver.email).toBe(OONA);
+    expect(escalationTarget(emea, { requester, levels: route.levels }, 0)).toEqual({ escalate: true, to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' } });
+  });
+
+  it('whoever submitted it, when their AWS session names them (IAM Identity Center), does not approve it either', () => {
+    const submittedBy = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Requesters_0123456789abcdef/Oona.Byrne@example.com';
+    const route = routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy });
+    expect(route.levels[0].approver.email).toBe(CLARA);
+    expect(route.levels[0].reroutedReason).toContain(`self-approval: ${OONA} submitted the request (as ${submittedBy})`);
+    const clara = routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber') });
+    expect(escalationTarget(emea, { requester: 'ann@example.com', submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber'), levels: clara.levels }, 0)).toEqual({
+      escalate: true,
+      to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' },
+    });
+    // A role session or local user that names no address changes nothing.
+    expect(routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy: 'local:oona' }).levels[0].approver.email).toBe(OONA);
+  });
+
+  it('the ISMS manager asking is not copied on the outcome a second time under another spelling', () => {
+    const item = { requester: 'Irene.Schulz+req@example.com', title: 't', justification: 'j', category: 'equipment', amount: 5, currency: 'EUR', levels: [] } as unknown as RequestItem;
+    expect(outcomeEmail({ unit: emea, request: item, outcome: 'expired' })).toMatchObject({ to: ['Irene.Schulz+req@example.com'], cc: undefined });
+  });
+});
+
+// Issue 9, finding 3: Clara is escalation contact of levels 1 and 2 and approver of level 3 of example-emea, so escalation
+// let her approve a 150 000 EUR request alone.
+describe('one person decides at most one level of a request', () => {
+  const emea = testUnit();
+  const [OONA, FARID, CLARA, BOARD] = ['oona.byrne@example.com', 'farid.haddad@example.com', 'clara.weber@example.com', 'board-office-emea@example.com'];
+  const board = { name: 'Board Office EMEA', email: BOARD };
+
+  it('escalation passes over whoever holds another level, then over whoever decided one', () => {
+    const route = routeRequest(emea, { amount: 150000, category: 'financial', requester: 'irene.schulz@example.com' });
+    expect(route.levels.map((l) => l.approver.email)).toEqual([OONA, FARID, CLARA]);
+    const request = { requester: 'irene.schulz@example.com', levels: route.levels.map((l) => ({ ...l })) };
+    // Level 1 is overdue: Clara, its escalation contact, holds level 3, so the Board Office takes it.
+    expect(escalationTarget(emea, request, 0)).toEqual({ escalate: true, to: board });
+    Object.assign(request.levels[0], { approver: board, outcome: 'approved', decidedBy: BOARD });
+    // Level 2 is overdue: Clara holds level 3, the Board Office decided level 1: nobody else may take it.
+    const second = escalationTarget(emea, request, 1);
+    expect(second).toEqual({ escalate: false, reason: expect.stringContaining(`${CLARA} holds level 3 "Managing Director"`) });
+    expect(second).toEqual({ escalate: false, reason: expect.stringContaining(`${BOARD} decided level 1 "ISMS sponsor"`) });
+  });
+
+  it('a decision recorded by someone else than the level\'s approver (a click before escalation) still counts as theirs', () => {
+    const route = routeRequest(emea, { amount: 15000, category: 'financial', requester: 'irene.schulz@example.com' });
+    const request = { requester: 'irene.schulz@example.com', levels: route.levels.map((l) => ({ ...l })) };
+    Object.assign(request.levels[0], { approver: { name: 'Clara Weber', email: CLARA }, outcome: 'approved', decidedBy: 'Clara.Weber@example.com' });
+    expect(escalationTarget(emea, request, 1)).toEqual({ escalate: true, to: board });
+  });
+
+  it('routing keeps each configured approver where it can and moves the other level to the next distinct contact', () => {
+    // Oona asks for 150 000: her level goes past Clara (who approves level 3) to the Board Office.
+    const route = routeRequest(emea, { amount: 150000, category: 'financial', requester: OONA });
+    expect(route.routable && route.levels.map((l) => l.approver.email)).toEqual([BOARD, FARID, CLARA]);
+    expect(route.routable && route.reroutes[0].reason).toMatch(/goes to the unit's escalation contact board-office-emea@example\.com \(clara\.weber@example\.com decides level 3 "Managing Director"\)/);
+  });
+
+  it('one approver of two levels decides the lower; the higher goes to its escalation contact', () => {
+    const unit = unitWith([
+      { name: 'Sponsor', fromAmount: 0, approver: person('Ceo'), escalationContact: person('Coo') },
+      { name: 'CEO', fromAmount: 1000, approver: { name: 'CEO', email: 'CEO+approvals@example.com' }, escalationContact: person('Board') },
+    ]);
+    const route = routeRequest(unit, { amount: 5000, category: 'financial', requester: 'x@example.com' });
+    expect(route.routable && route.levels.map((l) => l.approver.email)).toEqual(['ceo@example.com', 'board@example.com']);
+    expect(route.routable && route.levels[1].reroutedReason).toMatch(/^one person, one level: CEO\+approvals@example\.com approves level 1 "Sponsor"/);
+  });
+
+  it('is unroutable when every candidate for a level holds another one or asked', () => {
+    const unit = unitWith(
+      [
+        { name: 'Sponsor', fromAmount: 0, approver: person('Ceo'), escalationContact: person('Coo') },
+        { name: 'CEO', fromAmount: 1000, approver: person('Ceo'), escalationContact: person('Coo') },
+      ],
+      [person('Ceo')],
+    );
+    const route = routeRequest(unit, { amount: 5000, category: 'financial', requester: 'coo@example.com' });
+    expect(route.routable).toBe(false);
+    expect(!route.routable && route.reason).toMatch(/^unroutable: level "CEO" has nobody .*one person, one level.*coo@example\.com is the requester/);
   });
 });

@@ -40,11 +40,19 @@ describe('parseRequest', () => {
     [{ reviewPeriod: '2026-Q5' }, /^reviewPeriod: "2026-Q5" is not a review period like "2026-Q4"$/],
     [{ bu: 'other' }, /^bu: "other" is not this unit \(example-emea\)$/],
     [{ extra: 1 }, /^extra: is not a known field$/],
+    [{ submittedBy: 'irene' }, /^submittedBy: "irene" is not a submitter: an AWS principal ARN/],
+    [{ submittedBy: 'arn:aws:sts::123456789012:assumed-role/x\n' }, /^submittedBy: .* is not a submitter/],
   ])('refuses %j with a message naming the field', (change, message) => {
     const result = parseRequest({ ...good, ...change }, unit);
     expect(result.request).toBeUndefined();
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]).toMatch(message);
+  });
+
+  it('accepts who submitted it: an AWS principal ARN, or local:<user>', () => {
+    for (const submittedBy of ['arn:aws:sts::123456789012:assumed-role/IsmsRequesters/irene@example.com', 'arn:aws:iam::123456789012:user/ci', 'local:irene']) {
+      expect(parseRequest({ ...good, submittedBy }, unit)).toEqual({ request: { ...good, submittedBy }, problems: [] });
+    }
   });
 
   it('accepts the limits exactly', () => {

@@ -1,6 +1,6 @@
 // The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, runCli, until } from '../support/workflow';
+import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, runCli, until } from '../support/workflow';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId } from '../../lib/period';
@@ -20,9 +20,11 @@ const quick = testUnit({ id: 'ra-quick', reminders: { interval: '2s', maximum: 1
 // The levels of the EMEA example: OONA level 1, from 0 (escalation: Clara); FARID level 2, from 10 000 (escalation: Clara);
 // CLARA level 3, from 100 000 (escalation: Board Office). IRENE is the ISMS manager.
 
-// A policy where the CFO is also their own level's escalation contact: a CFO request from 1 000 has nobody to approve it.
+// A policy where the CFO is also their own level's escalation contact and the unit's: a CFO request from 1 000 has nobody
+// to approve it (the unit's escalation contacts come after a level's own, issue 9).
 const strict = testUnit({
   id: 'ra-strict',
+  escalationContacts: [{ name: 'Farid Haddad', email: FARID }],
   reminders: { interval: '60s', maximum: 1 },
   decisionLinkLifetime: '300s',
   resourceApproval: {
@@ -162,6 +164,25 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(rerouted?.detail).toMatchObject({ level: 1, from: FARID, to: CLARA, reason: expect.stringMatching(/A\.5\.3/) });
   });
 
+  // Issue 9, finding 2: `--requester oona.byrne+x@example.com` routed level 1 to Oona, who approved her own request.
+  it('self-approval under another spelling of the address is rerouted too, and the request records who submitted it', async () => {
+    const title = 'Self-approval: sponsor under a plus-tag';
+    const id = await submitted(calm.id, { title, amount: '500', requester: 'Oona.Byrne+x@Example.com' });
+    const ask = await mailTo(title, CLARA);
+    expect(ask.body.text).toMatch(/instead of Oona Byrne: self-approval/);
+    expect(await decide(ask, 'approve')).toBe(303);
+    expect(JSON.parse((await finished(calm.id, id)).output!).status).toBe('approved');
+    expect((await mailsAbout(title)).filter((e) => e.destination.to.some((a) => /oona/i.test(a)) && !/approved/.test(e.subject))).toEqual([]);
+    const item = await requestItem(calm.id, id);
+    expect(item.levels[0]).toMatchObject({ configuredApprover: { email: OONA }, approver: { email: CLARA }, decidedBy: CLARA });
+    // The local runtime has no authenticated caller: the CLI records the OS user, marked as local.
+    expect(item.submittedBy).toMatch(/^local:\S+$/);
+    const submittedEvent = (await events(calm.id, id)).find((e) => e.type === 'request.submitted');
+    expect(submittedEvent?.detail.submittedBy).toBe(item.submittedBy);
+    const status = await runCli(lr, commands, 'request status', ['--bu', calm.id, '--id', id]);
+    expect(status.out.join('\n')).toContain(`(by Oona.Byrne+x@Example.com, ${item.submittedAt}, submitted by ${item.submittedBy})`);
+  });
+
   it('unroutable: when the escalation contact is the requester too, the request is rejected at once, saying why', async () => {
     const title = 'Unroutable: CFO budget line';
     const id = await submitted(strict.id, { title, amount: '5000', requester: FARID, category: 'financial' });
@@ -210,6 +231,31 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(item.levels[0]).toMatchObject({ approver: { email: CLARA }, outcome: 'rejected', decidedBy: CLARA });
     const ev = (await events(quick.id, id)).find((e) => e.type === 'request.escalated');
     expect(ev?.detail).toMatchObject({ level: 0, to: CLARA, from: OONA });
+  });
+
+  // Issue 9, finding 3: Clara is escalation contact of levels 1 and 2 and approver of level 3, so escalation let her approve
+  // a 150 000 EUR request alone. One person decides at most one level of a request.
+  it('one person, one level: escalation passes Clara over, so a 150 000 EUR request needs three people', async () => {
+    const title = 'One person one level: second data centre';
+    const id = await submitted(quick.id, { title, amount: '150000', requester: 'gil@example.com', category: 'financial' });
+    // Level 1 is overdue: its escalation contact Clara approves level 3, so the unit's escalation contact takes it.
+    const escalated = await mailTo(title, BOARD);
+    expect(escalated.subject).toMatch(/Escalated/);
+    expect(await decide(escalated, 'approve')).toBe(303);
+    // Level 2 is overdue: Clara holds level 3 and the Board Office decided level 1, so nobody else may take it; Farid is told.
+    const overdue = await mailTo(title, FARID, 3);
+    expect(overdue.subject).toMatch(/Overdue/);
+    expect(overdue.body.text).toContain(`${CLARA} holds level 3 "Managing Director"`);
+    expect(overdue.body.text).toContain(`${BOARD} decided level 1 "ISMS sponsor"`);
+    expect(await decide(overdue, 'approve')).toBe(303);
+    expect(await decide(await mailTo(title, CLARA), 'approve')).toBe(303);
+    expect(JSON.parse((await finished(quick.id, id)).output!).status).toBe('approved');
+    const item = await requestItem(quick.id, id);
+    expect(item.levels.map((l) => l.decidedBy)).toEqual([BOARD, FARID, CLARA]);
+    // Clara was asked once, for her own level only.
+    expect((await mailsAbout(title)).filter((e) => to(e, CLARA) && !/approved/.test(e.subject)).map((e) => e.body.text)).toEqual([expect.stringContaining('level 3 of 3')]);
+    const skipped = (await events(quick.id, id)).find((e) => e.type === 'request.escalation-skipped');
+    expect(skipped?.detail).toMatchObject({ level: 1, reason: expect.stringContaining('one person, one level') });
   });
 
   it('no decision even after escalation: the request expires, and says so', async () => {

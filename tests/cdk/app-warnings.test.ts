@@ -1,0 +1,27 @@
+// `cdk synth` runs bin/app.ts: config warnings (valid, but against the policy) reach stderr, one line each, and synth goes on.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.join(import.meta.dirname, '..', '..');
+
+describe('bin/app.ts', () => {
+  it('prints each unit\'s warning on stderr, naming the file, the person and the levels, and still synthesizes', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'isms-synth-'));
+    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['bin/app.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // What the cdk CLI hands the app: context and an output folder; no bundling, as in the other synth-only tests.
+      env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ bu: 'example-emea', 'aws:cdk:bundling-stacks': [] }) },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const warnings = run.stderr.split('\n').filter((l) => l.includes('warning:'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^config\/business-units\/example-apac\.json: warning: resourceApproval\.levels: Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /),
+      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 /),
+    ]);
+    expect(existsSync(path.join(out, 'IsmsLeadership-example-emea.template.json'))).toBe(true);
+  }, 60_000);
+});
