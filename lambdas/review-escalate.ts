@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
-import { getLink } from './shared/links';
+import { waitLeftSeconds } from '../lib/config';
+import { extendLink, getLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { tally } from './shared/review';
 import { escalationEmail } from './shared/review-emails';
@@ -29,8 +30,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   if (!review) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
   const { decisions } = await loadSubject(rt, key.pk, key.sk);
   const t = tally(review, decisions);
-  const firstLink = review.members.find((m) => m.decisionId)?.decisionId;
-  const expiresAt = (firstLink && (await getLink(rt, firstLink))?.expiresAt) || review.escalatedAt!;
+  // The links work until the wait after escalation ends, and the email says so. From the stored escalatedAt, so
+  // that a retry states and sets the same time.
+  const expiresAt = new Date(Date.parse(review.escalatedAt!) + waitLeftSeconds(rt.config, { kind: 'escalation' }) * 1000).toISOString();
+  for (const member of t.undecided) {
+    const link = member.decisionId ? await getLink(rt, member.decisionId) : undefined;
+    if (link && !link.supersededAt) await extendLink(rt, link.decisionId, expiresAt);
+  }
   const contacts = rt.config.escalationContacts.map((c) => c.email);
   if (!review.escalationEmailedAt) {
     const email = escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt });

@@ -66,7 +66,7 @@ async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: 
   if (member.decisionId) {
     const link = await getLink(rt, member.decisionId);
     if (!link) throw new WorkflowError('LinkNotFound', `The decision ${member.decisionId} of ${member.email} has no link item`);
-    return { decisionId: member.decisionId, url: await reissueLink(rt, member.decisionId), expiresAt: link.expiresAt };
+    return { decisionId: member.decisionId, ...(await reissueLink(rt, member.decisionId, { kind: 'first' })) };
   }
   const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member);
   if (minted) return minted;
@@ -105,7 +105,7 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
  */
 async function claimMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: string) {
   const recipient = { name: member.name, email: member.email, role: member.role };
-  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient });
+  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient, stage: { kind: 'first' } });
   const m = `#m[${index}]`;
   const claimed = await updateOnce(rt, {
     Key: keys.review(reviewId),
