@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { validateScheduleExpression } from './schedule';
+import { checkText } from './text';
 
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
 export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
@@ -13,7 +14,8 @@ export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
 const show = (value: unknown) => JSON.stringify(value);
 
 const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Names, roles and the unit's name go into email subjects and terminals: one line, no control characters.
+const text = (max: number) => z.string().trim().min(1).max(max).superRefine(checkText('single-line'));
 const duration = z.string().regex(DURATION_PATTERN, {
   error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"`,
 });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { RESOURCE_CATEGORIES, formatPath, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
 import { PERIOD_PATTERN } from '../../lib/period';
+import { checkText, normaliseLineBreaks, type TextKind } from '../../lib/text';
 import type { DecisionRecord } from './links';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
 
@@ -12,12 +13,15 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,79}$/;
 
 const show = (value: unknown) => JSON.stringify(value);
 
-const text = (max: number) =>
+// The title goes into email subjects and CLI lines: one line. The justification may have lines and tabs, nothing else.
+const text = (max: number, kind: TextKind) =>
   z
     .string({ error: (iss) => (iss.input === undefined ? 'is required' : `${show(iss.input)} is not text`) })
+    .overwrite((s) => (kind === 'multi-line' ? normaliseLineBreaks(s) : s))
     .trim()
     .min(1, { error: 'must not be empty' })
-    .max(max, { error: (iss) => `must be at most ${max} characters (it has ${String(iss.input ?? '').trim().length})` });
+    .max(max, { error: (iss) => `must be at most ${max} characters (it has ${String(iss.input ?? '').trim().length})` })
+    .superRefine(checkText(kind));
 
 /** A decimal string ("12500", "99.5") from the CLI becomes a number; anything else is left for zod to refuse. */
 const toNumber = (value: unknown) => (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value);
@@ -30,8 +34,8 @@ export const requestInputSchema = z.strictObject({
     error: (iss) =>
       iss.input === undefined ? `is required: one of ${RESOURCE_CATEGORIES.join(', ')}` : `${show(iss.input)} is not one of ${RESOURCE_CATEGORIES.join(', ')}`,
   }),
-  title: text(TITLE_MAX),
-  justification: text(JUSTIFICATION_MAX),
+  title: text(TITLE_MAX, 'single-line'),
+  justification: text(JUSTIFICATION_MAX, 'multi-line'),
   amount: z.preprocess(
     toNumber,
     z

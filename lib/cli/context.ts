@@ -6,6 +6,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { loadBusinessUnits, selectUnits, type BusinessUnitConfig } from '../config';
 import type { WorkflowName } from '../functions';
 import { tableName } from '../table-schema';
+import { terminalSafe } from '../text';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 
 export interface CliContext {
@@ -122,7 +123,9 @@ export function createCliContext(opts: { local: boolean; out?: (l: string) => vo
       }
       return runtimeFrom(env);
     },
-    out: opts.out ?? ((l) => console.log(l)),
-    err: opts.err ?? ((l) => console.error(l)),
+    // Stored values (written before control characters were refused, or by other means) and echoed input reach the
+    // terminal only through here: no escape sequence, carriage return or bidi override gets through.
+    out: (l) => (opts.out ?? console.log)(terminalSafe(l, true)),
+    err: (l) => (opts.err ?? console.error)(terminalSafe(l, true)),
   };
 }
