@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
-import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
+import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
 import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
@@ -84,7 +84,12 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
   if (!member.decisionId) return undefined;
   const link = await getLink(rt, member.decisionId);
   const state = link ? linkState(link, rt.now()) : 'expired';
-  if (state === 'valid' || (await getItem(rt, keys.decision(subjectPk, member.decisionId)))) return undefined;
+  if (await getItem(rt, keys.decision(subjectPk, member.decisionId))) return undefined;
+  if (state === 'valid') {
+    // The restarted workflow waits the whole lifetime again: the link works until then (its reminders will say so).
+    await extendLink(rt, member.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());
+    return undefined;
+  }
   // A concurrent attempt that replaced it first invites the member itself.
   const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member, member.decisionId);
   if (!minted) return undefined;

@@ -148,4 +148,24 @@ describe('links and emails state the end of the wait', () => {
     await reviewEscalate(rt)({ reviewId: id });
     expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(end)));
   });
+
+  it('restarts: the workflow waits the whole lifetime again, so the links still open work until then', async () => {
+    // A request restarted on day 3: the approver gets a further link to the same decision, stating the new end.
+    await request('req-expiry-3');
+    clock = new Date(T0 + 3 * DAY);
+    await issueLink(rt)({ requestId: 'req-expiry-3', level: 0 });
+    expect((await levelLink('req-expiry-3')).expiresAt).toBe(iso(T0 + 17 * DAY));
+    expect((await lastEmail(/Approval needed/)).body.text).toContain(`expires at ${iso(T0 + 17 * DAY)}`);
+
+    // A review restarted on day 3: invited members keep their links (and are not emailed again); the links work on.
+    const id = `${unit.id}#2026-Q3`;
+    clock = new Date(T0);
+    await openReview(rt)({ input: { bu: unit.id, period: '2026-Q3', trigger: 'cli' }, executionId: 'e' });
+    await compilePack(rt)({ reviewId: id });
+    await issueLinks(rt)({ reviewId: id });
+    clock = new Date(T0 + 3 * DAY);
+    expect(await issueLinks(rt)({ reviewId: id })).toMatchObject({ invited: 0 });
+    const members = (await getReview(rt, id))!.members;
+    for (const m of members) expect((await getLink(rt, m.decisionId!))!.expiresAt).toBe(iso(T0 + 17 * DAY));
+  });
 });
