@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
-import { waitLeftSeconds } from '../lib/config';
-import { extendLink, getLink } from './shared/links';
+import { extendLink, linkExpiry } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { tally } from './shared/review';
 import { escalationEmail } from './shared/review-emails';
@@ -30,12 +29,11 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   if (!review) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
   const { decisions } = await loadSubject(rt, key.pk, key.sk);
   const t = tally(review, decisions);
-  // The links work until the wait after escalation ends, and the email says so. From the stored escalatedAt, so
-  // that a retry states and sets the same time.
-  const expiresAt = new Date(Date.parse(review.escalatedAt!) + waitLeftSeconds(rt.config, { kind: 'escalation' }) * 1000).toISOString();
+  // The links work until the wait after this escalation ends, and the email says so. From now, not the stored
+  // escalatedAt: a restarted review escalates again, a whole lifetime after its first escalation.
+  const expiresAt = linkExpiry(rt, { kind: 'escalation' }).toISOString();
   for (const member of t.undecided) {
-    const link = member.decisionId ? await getLink(rt, member.decisionId) : undefined;
-    if (link && !link.supersededAt) await extendLink(rt, link.decisionId, expiresAt);
+    if (member.decisionId) await extendLink(rt, member.decisionId, expiresAt);
   }
   const contacts = rt.config.escalationContacts.map((c) => c.email);
   if (!review.escalationEmailedAt) {

@@ -5,6 +5,7 @@ import { waitLeftSeconds, type LinkStage, type ResourceCategory } from '../../li
 import type { Runtime } from './runtime';
 import { keys } from './keys';
 import { recordEvent } from './audit';
+import { updateOnce } from './store';
 
 export type SubjectType = 'review' | 'request';
 export type Choice = 'approve' | 'request-changes' | 'reject';
@@ -148,18 +149,17 @@ export async function reissueLink(rt: Runtime, decisionId: string, stage: LinkSt
 }
 
 /**
- * The review's escalation sends no new link but tells the contacts until when the members' links work: each
- * undecided member's decision then expires at the end of the wait after escalation. A superseded link stays dead.
+ * Keeps a link working until `expiresAt` without sending a new one: the review's escalation (it tells the contacts
+ * until when the members' links work) and a review's restart (its workflow waits the whole lifetime again). Never
+ * shortens a link, and a superseded link stays dead; false when nothing changed.
  */
-export async function extendLink(rt: Runtime, decisionId: string, expiresAt: string): Promise<void> {
-  const expires = Date.parse(expiresAt);
-  await rt.ddb.send(
-    new UpdateCommand({
-      TableName: rt.tableName,
+export async function extendLink(rt: Runtime, decisionId: string, expiresAt: string): Promise<boolean> {
+  return Boolean(
+    await updateOnce(rt, {
       Key: keys.link(decisionId),
       UpdateExpression: 'SET expiresAt = :x, secretExpiresAt = :ttl',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
-      ExpressionAttributeValues: { ':x': expiresAt, ':ttl': Math.floor(expires / 1000) + LINK_ITEM_GRACE_SECONDS },
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt) AND expiresAt < :x',
+      ExpressionAttributeValues: { ':x': expiresAt, ':ttl': Math.floor(Date.parse(expiresAt) / 1000) + LINK_ITEM_GRACE_SECONDS },
     }),
   );
 }

@@ -143,10 +143,12 @@ describe('links and emails state the end of the wait', () => {
     const end = clock.getTime() + 8 * DAY;
     expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(end)));
     expect((await lastEmail(/Overdue/)).body.text).toContain(`work until ${utc(end)}`);
-    // A retry states and sets the same time.
+    // A retry a minute later sends no second email; the links work a minute longer, never shorter.
     clock = new Date(clock.getTime() + 60_000);
     await reviewEscalate(rt)({ reviewId: id });
-    expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(end)));
+    expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(end + 60_000)));
+    // The escalation email went once: one copy to the contact, one to the ISMS manager.
+    expect((await ses.emails()).filter((e) => /Overdue/.test(e.subject))).toHaveLength(2);
   });
 
   it('restarts: the workflow waits the whole lifetime again, so the links still open work until then', async () => {
@@ -157,15 +159,24 @@ describe('links and emails state the end of the wait', () => {
     expect((await levelLink('req-expiry-3')).expiresAt).toBe(iso(T0 + 17 * DAY));
     expect((await lastEmail(/Approval needed/)).body.text).toContain(`expires at ${iso(T0 + 17 * DAY)}`);
 
-    // A review restarted on day 3: invited members keep their links (and are not emailed again); the links work on.
+    // A review escalated on day 6 (links until day 14) and restarted on day 10: invited members keep their links
+    // (and are not emailed again), which work until the restarted workflow stops waiting.
     const id = `${unit.id}#2026-Q3`;
     clock = new Date(T0);
     await openReview(rt)({ input: { bu: unit.id, period: '2026-Q3', trigger: 'cli' }, executionId: 'e' });
     await compilePack(rt)({ reviewId: id });
     await issueLinks(rt)({ reviewId: id });
-    clock = new Date(T0 + 3 * DAY);
-    expect(await issueLinks(rt)({ reviewId: id })).toMatchObject({ invited: 0 });
+    clock = new Date(T0 + 6 * DAY);
+    await reviewEscalate(rt)({ reviewId: id });
     const members = (await getReview(rt, id))!.members;
-    for (const m of members) expect((await getLink(rt, m.decisionId!))!.expiresAt).toBe(iso(T0 + 17 * DAY));
+    const expiries = async () => Promise.all(members.map(async (m) => (await getLink(rt, m.decisionId!))!.expiresAt));
+    expect(await expiries()).toEqual(Array(3).fill(iso(T0 + 14 * DAY)));
+    clock = new Date(T0 + 10 * DAY);
+    expect(await issueLinks(rt)({ reviewId: id })).toMatchObject({ invited: 0 });
+    expect(await expiries()).toEqual(Array(3).fill(iso(T0 + 24 * DAY)));
+    // The restart escalates again (a little late): 8 days from then, not from the first escalation.
+    clock = new Date(T0 + 16 * DAY + HOUR);
+    await reviewEscalate(rt)({ reviewId: id });
+    expect(await expiries()).toEqual(Array(3).fill(iso(T0 + 24 * DAY + HOUR)));
   });
 });
