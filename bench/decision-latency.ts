@@ -1,7 +1,7 @@
 // Decision POST latency through the local decision server on dynalite: p50/p99 at 1 and 50 concurrent clicks, median of 5 rounds.
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { startDynalite, testRuntime } from '../tests/support/local-aws';
+import { startDynalite, startSesLocal, testRuntime } from '../tests/support/local-aws';
 import { createHandler } from '../lambdas/decision-endpoint';
 import { createDecisionServer } from '../lib/local/decision-server';
 import { REVIEW_FORM, formBody, reviewWithLinks, type MintedLink } from '../tests/support/decision-fixtures';
@@ -20,8 +20,9 @@ function percentile(sorted: number[], p: number): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  const dynalite = await startDynalite();
-  const rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint });
+  const [dynalite, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  // The SES emulator receives the confirmation email each recorded decision sends.
+  const rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint, sesEndpoint: ses.endpoint });
   const server = createDecisionServer(new Map([[rt.config.id, createHandler(rt)]]));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${rt.config.id}`;
@@ -69,7 +70,7 @@ async function main() {
   // Warm up the handler, the SDK clients and dynalite's LevelDB.
   await round(5);
   console.log(`decision POST latency (local decision server + dynalite, ${PER_ROUND} distinct decisions per round, median of ${ROUNDS} rounds)`);
-  console.log(`node ${process.version}, ${members} review members per subject; each POST: link read, subject+decision reads, conditional put, audit put, tally query`);
+  console.log(`node ${process.version}, ${members} review members per subject; each POST: link read, subject+decision reads, conditional put, audit put, tally query, confirmation email (SES emulator) and its audit put`);
   for (const c of CONCURRENCY) {
     const rounds: Array<{ p50: number; p99: number }> = [];
     for (let i = 0; i < ROUNDS; i++) rounds.push(await round(c));
@@ -80,7 +81,7 @@ async function main() {
     );
   }
   await new Promise((r) => server.close(r));
-  await dynalite.close();
+  await Promise.all([dynalite.close(), ses.close()]);
 }
 
 main().catch((err) => {

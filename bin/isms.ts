@@ -3,6 +3,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCliContext, type CliCommand } from '../lib/cli/context';
+import { terminalSafe } from '../lib/text';
 import { commands as reviewCommands } from '../lib/cli/review-commands';
 import { commands as requestCommands } from '../lib/cli/request-commands';
 import { commands as evidenceCommands } from '../lib/cli/evidence-commands';
@@ -15,7 +16,8 @@ function usage(): string {
 }
 
 export async function main(argv: string[], io: { out?: (l: string) => void; err?: (l: string) => void } = {}): Promise<number> {
-  const err = io.err ?? ((l: string) => console.error(l));
+  // An error message may quote input or stored values: printed without control characters, like ctx.err.
+  const err = (l: string) => (io.err ?? console.error)(terminalSafe(l, true));
   const command = COMMANDS.find((c) => argv.slice(0, c.name.split(' ').length).join(' ') === c.name);
   if (!command || argv.includes('--help') || argv.includes('-h')) {
     (command ? err : (l: string) => (argv.length ? err(l) : (io.out ?? console.log)(l)))(command ? command.usage : usage());

@@ -8,6 +8,8 @@ import { keys } from './shared/keys';
 import { recordEvent } from './shared/audit';
 import { checkLink, getLink, type DecisionRecord, type LinkItem } from './shared/links';
 import { resumeIfComplete } from './shared/resume';
+import { sendEmail } from './shared/email';
+import { decisionConfirmationEmail } from './shared/decision-emails';
 import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from './shared/decision-form';
 import {
   alreadyDecidedPage,
@@ -178,6 +180,8 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
       error: describe(err),
     });
   }
+  // Only the winner of the write gets here, so a double POST confirms once.
+  await confirmDecision(rt, link, loaded.subject ?? {}, record);
   // Post/redirect/get: the same link, which now shows the recorded decision and decides nothing.
   return {
     statusCode: 303,
@@ -211,6 +215,30 @@ async function auditDecision(rt: Runtime, link: LinkItem, record: DecisionRecord
   } catch (err) {
     rt.logger.error('decision recorded; its audit event was not written (the decision item itself is the evidence)', {
       decisionId: record.decisionId,
+      error: describe(err),
+    });
+  }
+}
+
+/**
+ * A decision link is a bearer credential: whoever holds it decides once. The recipient is told at once what was
+ * recorded in their name and from where, so a forwarded link used by someone else does not go unnoticed. A failure
+ * is logged (it alarms) and never turns the recorded click into an error page.
+ */
+async function confirmDecision(rt: Runtime, link: LinkItem, subject: Record<string, any>, record: DecisionRecord): Promise<void> {
+  try {
+    const [messageId] = await sendEmail(rt, decisionConfirmationEmail({ unit: rt.config, link, subject, record }));
+    await recordEvent(rt, {
+      type: 'decision.confirmation-sent',
+      subjectPk: link.subjectPk,
+      actor: 'system',
+      eventId: `confirmation-${record.decisionId}`,
+      detail: { decisionId: record.decisionId, to: record.recipient.email, messageId },
+    });
+  } catch (err) {
+    rt.logger.error('decision recorded; its confirmation email to the recipient was not sent or not recorded', {
+      decisionId: record.decisionId,
+      subjectPk: link.subjectPk,
       error: describe(err),
     });
   }

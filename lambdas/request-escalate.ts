@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
-import { getLink, reissueLink, supersedeLink } from './shared/links';
+import { reissueLink, supersedeLink } from './shared/links';
 import { replaceLevelDecision } from './shared/request-levels';
 import { sendEmail } from './shared/email';
 import { approvalEmail } from './shared/request-emails';
@@ -40,8 +40,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
     // Nobody else may take the decision: the current approver gets an overdue notice with a further link.
     const at = level.escalationSkippedAt ?? rt.now().toISOString();
     if (!level.escalationSkippedAt) {
-      const url = await reissueLink(rt, level.decisionId);
-      const expiresAt = (await getLink(rt, level.decisionId))?.expiresAt;
+      const { url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'escalation' });
       await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level, url, kind: 'overdue', reason: `It was not escalated: ${target.reason}.`, expiresAt }));
       await updateRequestOnce(rt, requestId, {
         set: `SET levels[${index}].escalationSkippedAt = :at`,
@@ -66,7 +65,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
   const minted = await replaceLevelDecision(rt, item, index, { name: target.to.name, email: target.to.email, role: `${level.name} (escalation contact)` }, {
     set: `levels[${index}].approver = :to, levels[${index}].escalatedAt = :at, levels[${index}].reroutedReason = :reason`,
     values: { ':to': target.to, ':at': at, ':reason': reason },
-  });
+  }, { kind: 'escalation' });
   if (!minted) {
     const now = await getRequest(rt, requestId);
     const l = now.levels[index];

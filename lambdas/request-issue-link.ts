@@ -71,8 +71,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   if (level.decisionId && state === 'valid') {
     // A retry after the decision was stored, or a restart: the first email may not have gone (or was long ago),
     // so send a further link to the same decision; earlier links keep working.
-    url = await reissueLink(rt, level.decisionId);
-    expiresAt = link!.expiresAt;
+    ({ url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'first' }));
   } else if (level.decisionId) {
     // A restart after the level's link expired unused: a new decision for the same approver.
     ({ url, expiresAt } = await replaceDeadLink(rt, item, index, level.decisionId, state));
@@ -84,6 +83,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
       subjectId: requestId,
       recipient: { name: level.approver.name, email: level.approver.email, role: level.name },
       level: index,
+      stage: { kind: 'first' },
     });
     const claimed = await updateRequestOnce(rt, requestId, {
       set: `SET levels[${index}].decisionId = :d, levels[${index}].issuedAt = :at, currentLevel = :l, remindersSent = :zero REMOVE taskToken`,
@@ -100,7 +100,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
       item = await getRequest(rt, requestId);
       const winner = item.levels[index]?.decisionId;
       if (!winner) throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
-      url = await reissueLink(rt, winner);
+      ({ url, expiresAt } = await reissueLink(rt, winner, { kind: 'first' }));
     }
     item = await getRequest(rt, requestId);
   }
@@ -113,12 +113,12 @@ async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, 
   const minted = await replaceLevelDecision(rt, item, index, { name: level.approver.name, email: level.approver.email, role: level.name }, {
     set: `levels[${index}].issuedAt = :at, remindersSent = :zero`,
     values: { ':at': rt.now().toISOString(), ':zero': 0 },
-  });
+  }, { kind: 'first' });
   if (!minted) {
     // A concurrent attempt replaced it first: theirs is the one to send.
     const winner = (await getRequest(rt, item.requestId)).levels[index]?.decisionId;
     if (!winner || winner === oldDecisionId) throw new WorkflowError('RequestClosed', `Request ${item.requestId} is no longer pending; no level is issued`);
-    return { url: await reissueLink(rt, winner), expiresAt: (await getLink(rt, winner))?.expiresAt };
+    return reissueLink(rt, winner, { kind: 'first' });
   }
   await supersedeLink(rt, oldDecisionId, `${reason}; the restarted request issued a new link`);
   await recordEvent(rt, {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
-import { getLink, reissueLink } from './shared/links';
+import { reissueLink } from './shared/links';
 import { sendEmail } from './shared/email';
 import { approvalEmail } from './shared/request-emails';
 import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
@@ -34,8 +34,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   let at = level.reminderTimes?.[n - 1];
   if (!at) {
     // Email first, then record: a retry may send the reminder twice, but never loses it.
-    const url = await reissueLink(rt, level.decisionId);
-    const expiresAt = (await getLink(rt, level.decisionId))?.expiresAt;
+    const { url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'reminder', reminder: n });
     await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt }));
     const claimed = await updateRequestOnce(rt, requestId, {
       set: `SET remindersSent = :n, levels[${index}].remindersSent = :n, levels[${index}].reminderTimes = list_append(if_not_exists(levels[${index}].reminderTimes, :none), :at)`,

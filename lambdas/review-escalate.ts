@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
-import { getLink } from './shared/links';
+import { extendLink, linkExpiry } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { tally } from './shared/review';
 import { escalationEmail } from './shared/review-emails';
@@ -29,8 +29,12 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   if (!review) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
   const { decisions } = await loadSubject(rt, key.pk, key.sk);
   const t = tally(review, decisions);
-  const firstLink = review.members.find((m) => m.decisionId)?.decisionId;
-  const expiresAt = (firstLink && (await getLink(rt, firstLink))?.expiresAt) || review.escalatedAt!;
+  // The links work until the wait after this escalation ends, and the email says so. From now, not the stored
+  // escalatedAt: a restarted review escalates again, a whole lifetime after its first escalation.
+  const expiresAt = linkExpiry(rt, { kind: 'escalation' }).toISOString();
+  for (const member of t.undecided) {
+    if (member.decisionId) await extendLink(rt, member.decisionId, expiresAt);
+  }
   const contacts = rt.config.escalationContacts.map((c) => c.email);
   if (!review.escalationEmailedAt) {
     const email = escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt });

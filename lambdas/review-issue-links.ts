@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
-import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
+import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
 import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
@@ -66,7 +66,7 @@ async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: 
   if (member.decisionId) {
     const link = await getLink(rt, member.decisionId);
     if (!link) throw new WorkflowError('LinkNotFound', `The decision ${member.decisionId} of ${member.email} has no link item`);
-    return { decisionId: member.decisionId, url: await reissueLink(rt, member.decisionId), expiresAt: link.expiresAt };
+    return { decisionId: member.decisionId, ...(await reissueLink(rt, member.decisionId, { kind: 'first' })) };
   }
   const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member);
   if (minted) return minted;
@@ -84,7 +84,12 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
   if (!member.decisionId) return undefined;
   const link = await getLink(rt, member.decisionId);
   const state = link ? linkState(link, rt.now()) : 'expired';
-  if (state === 'valid' || (await getItem(rt, keys.decision(subjectPk, member.decisionId)))) return undefined;
+  if (await getItem(rt, keys.decision(subjectPk, member.decisionId))) return undefined;
+  if (state === 'valid') {
+    // The restarted workflow waits the whole lifetime again: the link works until then (its reminders will say so).
+    await extendLink(rt, member.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());
+    return undefined;
+  }
   // A concurrent attempt that replaced it first invites the member itself.
   const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member, member.decisionId);
   if (!minted) return undefined;
@@ -105,7 +110,7 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
  */
 async function claimMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: string) {
   const recipient = { name: member.name, email: member.email, role: member.role };
-  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient });
+  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient, stage: { kind: 'first' } });
   const m = `#m[${index}]`;
   const claimed = await updateOnce(rt, {
     Key: keys.review(reviewId),

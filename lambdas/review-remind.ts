@@ -31,8 +31,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   for (const member of undecided) {
     const link = await getLink(rt, member.decisionId!);
     if (!link || link.supersededAt) continue;
-    const url = await reissueLink(rt, member.decisionId!);
-    await sendEmail(rt, reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt: link.expiresAt }));
+    const { url, expiresAt } = await reissueLink(rt, member.decisionId!, { kind: 'reminder', reminder });
+    await sendEmail(rt, reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt }));
     await recordEvent(rt, {
       type: 'reminder.sent',
       subjectPk: key.pk,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { Identities, type KnownPerson } from './identity';
 import { validateScheduleExpression } from './schedule';
+import { checkText } from './text';
 
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
 export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
@@ -14,7 +15,8 @@ export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
 const show = (value: unknown) => JSON.stringify(value);
 
 const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Names, roles and the unit's name go into email subjects and terminals: one line, no control characters.
+const text = (max: number) => z.string().trim().min(1).max(max).superRefine(checkText('single-line'));
 const duration = z.string().regex(DURATION_PATTERN, {
   error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"`,
 });
@@ -241,11 +243,35 @@ export function isTimeZone(tz: string): boolean {
 
 /** Numbers the workflows need, derived once so CDK and the local runtime agree. */
 export function timing(unit: BusinessUnitConfig) {
+  const reminderIntervalSeconds = parseDuration(unit.reminders.interval);
+  const maxReminders = unit.reminders.maximum;
+  const linkLifetimeSeconds = parseDuration(unit.decisionLinkLifetime);
   return {
-    reminderIntervalSeconds: parseDuration(unit.reminders.interval),
-    maxReminders: unit.reminders.maximum,
-    linkLifetimeSeconds: parseDuration(unit.decisionLinkLifetime),
+    reminderIntervalSeconds,
+    maxReminders,
+    linkLifetimeSeconds,
+    /** After escalation the workflow waits for the rest of the link lifetime, then closes as not decided in time. */
+    afterEscalationSeconds: linkLifetimeSeconds - reminderIntervalSeconds * (maxReminders + 1),
   };
+}
+
+/**
+ * Where a link is sent from in the workflow: the first email (or its re-send), reminder n (1-based), or the
+ * escalation (the contact's new link, the overdue notice, or the review's escalation email).
+ */
+export type LinkStage = { kind: 'first' } | { kind: 'reminder'; reminder: number } | { kind: 'escalation' };
+
+/**
+ * How long the workflow still waits for a link sent at `stage`: the waits left in the definition (one reminder
+ * interval per wait before escalation, then the wait after escalation). A link expires at the end of the wait it
+ * serves: a click after that would find the workflow gone, a link that ends earlier would lock a person out while
+ * the workflow still waits. The email is sent just before the wait starts, so it never expires after the wait ends.
+ */
+export function waitLeftSeconds(unit: BusinessUnitConfig, stage: LinkStage): number {
+  const t = timing(unit);
+  if (stage.kind === 'escalation') return t.afterEscalationSeconds;
+  const remindersLeft = stage.kind === 'first' ? t.maxReminders : t.maxReminders - stage.reminder;
+  return t.reminderIntervalSeconds * (Math.max(remindersLeft, 0) + 1) + t.afterEscalationSeconds;
 }
 
 export function requiredApprovals(unit: BusinessUnitConfig): number {

@@ -14,8 +14,7 @@ export function numericSubstitutions(unit: BusinessUnitConfig): Record<string, n
     ReminderIntervalSeconds: t.reminderIntervalSeconds,
     MaxReminders: t.maxReminders,
     LinkLifetimeSeconds: t.linkLifetimeSeconds,
-    /** After escalation the workflow waits for the rest of the link lifetime, then closes as not decided in time. */
-    AfterEscalationSeconds: t.linkLifetimeSeconds - t.reminderIntervalSeconds * (t.maxReminders + 1),
+    AfterEscalationSeconds: t.afterEscalationSeconds,
   };
 }
 

@@ -43,7 +43,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'decision-endpoint',
     entry: 'lambdas/decision-endpoint.ts',
     description: 'Decision links: GET shows the confirmation page, POST records the decision and resumes the workflow',
-    access: { table: 'readwrite', sendTaskResult: true },
+    access: { table: 'readwrite', sendTaskResult: true, sendEmail: true },
   },
   // Management review (statemachines/management-review.asl.json)
   review('open', 'Opens the review of a period once (deterministic key, conditional write)', { table: 'readwrite' }),

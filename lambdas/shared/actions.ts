@@ -1,4 +1,5 @@
 // Review actions after they are created: list them by status, close one (9.3.3 outputs followed up), read a review's.
+import { terminalSafe } from '../../lib/text';
 import { recordEvent } from './audit';
 import { GSI1, gsi1, keys } from './keys';
 import type { ActionItem } from './review';
@@ -29,7 +30,8 @@ export function actionListLine(a: StoredAction, today: string): string {
   const due = `due ${a.dueDate}${isOverdue(a, today) ? ' (OVERDUE)' : ''}`;
   const closed = a.status === 'closed' && a.closedAt ? ` at ${a.closedAt} by ${a.closedBy ?? 'unknown'}` : '';
   const requests = a.requestIds?.length ? a.requestIds.join(', ') : '-';
-  return `${a.actionId}  ${a.status}${closed}  ${due}  owner ${a.owner.name} <${a.owner.email}>  requests ${requests}  ${a.title}`;
+  // One line, whatever the stored values hold: no escape sequences, no line break faking a line of its own.
+  return terminalSafe(`${a.actionId}  ${a.status}${closed}  ${due}  owner ${a.owner.name} <${a.owner.email}>  requests ${requests}  ${a.title}`);
 }
 
 /** By due date, then id: the order GSI1 keeps within one status. */

@@ -1,6 +1,7 @@
 // The decision form a confirmation page posts: field names, the zod schema per subject type, and problems that name the field.
 import { z } from 'zod';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
+import { checkText } from '../../lib/text';
 import type { Adequacy, Choice, SubjectType } from './links';
 
 export const COMMENT_MAX_CHARS = 2000;
@@ -57,7 +58,9 @@ const commentSchema = z
   .transform(normaliseComment)
   .refine((c) => c.length <= COMMENT_MAX_CHARS, {
     error: (iss) => `must be at most ${COMMENT_MAX_CHARS} characters (got ${String(iss.input).length})`,
-  });
+  })
+  // The comment is quoted in the minutes, outcome emails and the CLI: lines and tabs, no other controls.
+  .superRefine(checkText('multi-line'));
 
 /** k is the link secret; checked against the link before the form is validated, so here it only has to be present. */
 const secretSchema = z.string();

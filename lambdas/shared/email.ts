@@ -1,6 +1,7 @@
 // Sends one email (HTML and plain text) from the unit's sender through SES.
 import { SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Runtime } from './runtime';
+import { subjectLine } from '../../lib/text';
 import { html, type SafeHtml } from './html';
 
 export interface Email {
@@ -23,6 +24,9 @@ export function recipients(email: Pick<Email, 'to' | 'cc'>): string[] {
  * every copy in the inbox. Returns the message ids in recipient order.
  */
 export async function sendEmail(rt: Runtime, email: Email): Promise<string[]> {
+  // Subjects are built from validated values, but a value stored before validation refused control characters
+  // (or by other means) must still not add a header line: the one place every email is sent makes it one line.
+  const subject = subjectLine(email.subject);
   const ids: string[] = [];
   for (const to of recipients(email)) {
     const result = await rt.ses.send(
@@ -30,7 +34,7 @@ export async function sendEmail(rt: Runtime, email: Email): Promise<string[]> {
         Source: rt.config.sender,
         Destination: { ToAddresses: [to] },
         Message: {
-          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Subject: { Data: subject, Charset: 'UTF-8' },
           Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
         },
       }),

@@ -1,10 +1,11 @@
 // Decision links: a random id and a 256-bit secret per recipient; only the secret's SHA-256 is stored (decision 4).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { timing, type ResourceCategory } from '../../lib/config';
+import { waitLeftSeconds, type LinkStage, type ResourceCategory } from '../../lib/config';
 import type { Runtime } from './runtime';
 import { keys } from './keys';
 import { recordEvent } from './audit';
+import { updateOnce } from './store';
 
 export type SubjectType = 'review' | 'request';
 export type Choice = 'approve' | 'request-changes' | 'reject';
@@ -80,6 +81,13 @@ export interface MintInput {
   subjectId: string;
   recipient: LinkRecipient;
   level?: number;
+  /** Where in the workflow the link is sent: it expires when the workflow stops waiting for it. */
+  stage: LinkStage;
+}
+
+/** When a link sent now at `stage` stops working: the end of the wait it serves (finding 7 of issue 9). */
+export function linkExpiry(rt: Runtime, stage: LinkStage): Date {
+  return new Date(rt.now().getTime() + waitLeftSeconds(rt.config, stage) * 1000);
 }
 
 /** Creates one personal decision and returns its link (the only place the secret ever exists in clear). */
@@ -93,7 +101,7 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
   const now = rt.now();
   const decisionId = newDecisionId();
   const secret = newSecret();
-  const expires = new Date(now.getTime() + timing(rt.config).linkLifetimeSeconds * 1000);
+  const expires = linkExpiry(rt, input.stage);
   const item: LinkItem = {
     ...keys.link(decisionId),
     sk: 'LINK',
@@ -122,19 +130,38 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
 /**
  * A further link to the same decision (for a reminder): the earlier links keep working, and whichever is
  * clicked first decides. The secret of the first email cannot be sent again because only its hash is kept.
+ * The decision's expiry moves to the end of the wait this link serves (the workflow waits again after a reminder),
+ * so every link to it works until then, as the email says.
  */
-export async function reissueLink(rt: Runtime, decisionId: string): Promise<string> {
+export async function reissueLink(rt: Runtime, decisionId: string, stage: LinkStage): Promise<{ url: string; expiresAt: string }> {
   const secret = newSecret();
+  const expires = linkExpiry(rt, stage);
   await rt.ddb.send(
     new UpdateCommand({
       TableName: rt.tableName,
       Key: keys.link(decisionId),
-      UpdateExpression: 'SET secretHashes = list_append(secretHashes, :h)',
+      UpdateExpression: 'SET secretHashes = list_append(secretHashes, :h), expiresAt = :x, secretExpiresAt = :ttl',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
-      ExpressionAttributeValues: { ':h': [hashSecret(secret)] },
+      ExpressionAttributeValues: { ':h': [hashSecret(secret)], ':x': expires.toISOString(), ':ttl': Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS },
     }),
   );
-  return linkUrl(rt, decisionId, secret);
+  return { url: linkUrl(rt, decisionId, secret), expiresAt: expires.toISOString() };
+}
+
+/**
+ * Keeps a link working until `expiresAt` without sending a new one: the review's escalation (it tells the contacts
+ * until when the members' links work) and a review's restart (its workflow waits the whole lifetime again). Never
+ * shortens a link, and a superseded link stays dead; false when nothing changed.
+ */
+export async function extendLink(rt: Runtime, decisionId: string, expiresAt: string): Promise<boolean> {
+  return Boolean(
+    await updateOnce(rt, {
+      Key: keys.link(decisionId),
+      UpdateExpression: 'SET expiresAt = :x, secretExpiresAt = :ttl',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt) AND expiresAt < :x',
+      ExpressionAttributeValues: { ':x': expiresAt, ':ttl': Math.floor(Date.parse(expiresAt) / 1000) + LINK_ITEM_GRACE_SECONDS },
+    }),
+  );
 }
 
 /** Stops a link from working (escalation moves the decision to someone else); it then answers 410. */

@@ -1,4 +1,5 @@
 // A request level's decision handed to a new decision (escalation, or a restart after the link expired unused).
+import type { LinkStage } from '../../lib/config';
 import { mintDecisionLink, supersedeLink, type MintedLink } from './links';
 import { updateRequestOnce, type StoredRequest } from './request-store';
 import type { Runtime } from './runtime';
@@ -14,9 +15,11 @@ export async function replaceLevelDecision(
   index: number,
   recipient: { name: string; email: string; role: string },
   extra: { set: string; values: Record<string, unknown> },
+  /** Where the new link is sent from: it expires when the workflow stops waiting for it. */
+  stage: LinkStage,
 ): Promise<MintedLink | undefined> {
   const oldDecisionId = item.levels[index].decisionId!;
-  const minted = await mintDecisionLink(rt, { subjectType: 'request', subjectPk: item.pk, subjectId: item.requestId, recipient, level: index });
+  const minted = await mintDecisionLink(rt, { subjectType: 'request', subjectPk: item.pk, subjectId: item.requestId, recipient, level: index, stage });
   const claimed = await updateRequestOnce(rt, item.requestId, {
     set:
       `SET levels[${index}].decisionId = :new, ${extra.set}, ` +

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
 import { principalAddress, type Identities } from '../../lib/identity';
 import { PERIOD_PATTERN } from '../../lib/period';
+import { checkText, normaliseLineBreaks, type TextKind } from '../../lib/text';
 import type { DecisionRecord } from './links';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
 
@@ -16,12 +17,15 @@ const show = (value: unknown) => JSON.stringify(value);
 /** An IAM/STS principal ARN, or "local:<user>"; printable ASCII only, so nothing in it can reach a terminal or an email as a control. */
 export const SUBMITTER_PATTERN = /^(arn:aws[a-z-]*:(sts|iam)::\d{12}:[\x21-\x7e]{1,1900}|local:[\x21-\x7e]{1,256})$/;
 
-const text = (max: number) =>
+// The title goes into email subjects and CLI lines: one line. The justification may have lines and tabs, nothing else.
+const text = (max: number, kind: TextKind) =>
   z
     .string({ error: (iss) => (iss.input === undefined ? 'is required' : `${show(iss.input)} is not text`) })
+    .overwrite((s) => (kind === 'multi-line' ? normaliseLineBreaks(s) : s))
     .trim()
     .min(1, { error: 'must not be empty' })
-    .max(max, { error: (iss) => `must be at most ${max} characters (it has ${String(iss.input ?? '').trim().length})` });
+    .max(max, { error: (iss) => `must be at most ${max} characters (it has ${String(iss.input ?? '').trim().length})` })
+    .superRefine(checkText(kind));
 
 /** A decimal string ("12500", "99.5") from the CLI becomes a number; anything else is left for zod to refuse. */
 const toNumber = (value: unknown) => (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value);
@@ -34,8 +38,8 @@ export const requestInputSchema = z.strictObject({
     error: (iss) =>
       iss.input === undefined ? `is required: one of ${RESOURCE_CATEGORIES.join(', ')}` : `${show(iss.input)} is not one of ${RESOURCE_CATEGORIES.join(', ')}`,
   }),
-  title: text(TITLE_MAX),
-  justification: text(JUSTIFICATION_MAX),
+  title: text(TITLE_MAX, 'single-line'),
+  justification: text(JUSTIFICATION_MAX, 'multi-line'),
   amount: z.preprocess(
     toNumber,
     z

@@ -1,12 +1,13 @@
 // The ISMS manager's review inputs (ISO/IEC 27001 9.3.2 b-g): strict zod schema and messages that name each field.
 import { z } from 'zod';
 import { formatPath } from '../../lib/config';
+import { checkText, normaliseLineBreaks } from '../../lib/text';
 
 const show = (value: unknown) => JSON.stringify(value);
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 /** One point of the input: a sentence or short paragraph. */
-const point = z.string().trim().min(1).max(2000);
+const point = z.string().overwrite(normaliseLineBreaks).trim().min(1).max(2000).superRefine(checkText('multi-line'));
 /** A list of points; an empty list means "nothing to report" for that part, stated as such in the pack. */
 const points = z.array(point).max(30);
 

@@ -12,6 +12,7 @@ import {
   type StoredAction,
 } from '../../lambdas/shared/actions';
 import { keys, prefixes } from '../../lambdas/shared/keys';
+import { checkText, normaliseLineBreaks, terminalSafe } from '../text';
 import { DECIDED, type DecisionRecord } from '../../lambdas/shared/links';
 import { getMinutes, getReview, queryAll } from '../../lambdas/shared/review-store';
 import type { CliCommand } from './context';
@@ -73,9 +74,11 @@ const actionClose: CliCommand = {
           .max(300, { error: '--action: is longer than 300 characters; not an action id' }),
         note: z
           .string({ error: `--note: is required (what was done, 1-${CLOSING_NOTE_MAX} characters)` })
+          .overwrite(normaliseLineBreaks)
           .trim()
           .min(1, { error: '--note: must not be empty' })
-          .max(CLOSING_NOTE_MAX, { error: (iss) => `--note: is ${String((iss.input as string).length)} characters long; at most ${CLOSING_NOTE_MAX} are allowed` }),
+          .max(CLOSING_NOTE_MAX, { error: (iss) => `--note: is ${String((iss.input as string).length)} characters long; at most ${CLOSING_NOTE_MAX} are allowed` })
+          .superRefine(checkText('multi-line')),
         by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
         local: z.boolean().optional(),
       }),
@@ -94,7 +97,7 @@ const actionClose: CliCommand = {
       ctx.err(`--action: ${err.message}`);
       return 1;
     }
-    ctx.out(`Closed ${closed.actionId} ("${closed.title}") at ${closed.closedAt} by ${by}; it is no longer carried into review packs.`);
+    ctx.out(terminalSafe(`Closed ${closed.actionId} ("${closed.title}") at ${closed.closedAt} by ${by}; it is no longer carried into review packs.`));
     return 0;
   },
 };
@@ -133,7 +136,7 @@ const reviewStatus: CliCommand = {
     for (const m of review.members) {
       const d = m.decisionId ? byId.get(m.decisionId) : undefined;
       const state = d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : m.decisionId ? 'not yet' : 'not yet invited';
-      ctx.out(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`);
+      ctx.out(terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`));
     }
     ctx.out(`  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ?? 'no'}`);
     if (review.workflowFailedAt) ctx.out(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError ?? ''}`);

@@ -8,6 +8,7 @@ import { userInfo } from 'node:os';
 import { loadBusinessUnits, selectUnits, type BusinessUnitConfig } from '../config';
 import type { WorkflowName } from '../functions';
 import { tableName } from '../table-schema';
+import { terminalSafe } from '../text';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 
 export interface CliContext {
@@ -138,8 +139,10 @@ export function createCliContext(opts: { local: boolean; out?: (l: string) => vo
       if (!out.Arn) throw new Error('STS GetCallerIdentity answered without an ARN; the request records who submitted it, so nothing was started.');
       return out.Arn;
     },
-    out: opts.out ?? ((l) => console.log(l)),
-    err: opts.err ?? ((l) => console.error(l)),
+    // Stored values (written before control characters were refused, or by other means) and echoed input reach the
+    // terminal only through here: no escape sequence, carriage return or bidi override gets through.
+    out: (l) => (opts.out ?? console.log)(terminalSafe(l, true)),
+    err: (l) => (opts.err ?? console.error)(terminalSafe(l, true)),
   };
 }
 

@@ -10,6 +10,7 @@ import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { getItem } from '../../lambdas/shared/store';
 import { requestsSince } from '../../lambdas/shared/review-store';
 import { z } from 'zod';
+import { terminalSafe } from '../text';
 import { bu, parse as parseFlags } from './flags';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 
@@ -130,8 +131,8 @@ export const statusCommand: CliCommand = {
       ctx.err(`isms ${name}: --id: no request ${id} in unit ${unit.id}`);
       return 1;
     }
-    ctx.out(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`);
-    ctx.out(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`);
+    ctx.out(terminalSafe(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`));
+    ctx.out(terminalSafe(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`));
     if (item.workflowFailedAt) {
       ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
       ctx.out(`  carry it on with: isms request restart --bu ${unit.id} --id ${item.requestId}`);
@@ -139,7 +140,7 @@ export const statusCommand: CliCommand = {
     if (item.restarts) ctx.out(`  restarted ${item.restarts} time(s), last at ${item.restartedAt}`);
     for (const l of item.levels) {
       const state = l.outcome ?? (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
-      ctx.out(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`);
+      ctx.out(terminalSafe(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`));
     }
     return 0;
   },
@@ -190,7 +191,8 @@ export function requestListLine(r: StoredRequest): string {
         : 'waits'
       : `${r.status}${r.closedAt ? ` at ${r.closedAt}` : ''}`;
   const failed = r.workflowFailedAt ? `  WORKFLOW STOPPED ${r.workflowFailedAt}` : '';
-  return `${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`;
+  // One line, whatever the stored title holds (a line break in it would fake a line of its own).
+  return terminalSafe(`${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`);
 }
 
 const RESTART_USAGE = 'request restart --bu <id> --id <request id> [--local]   carry on a pending request whose workflow failed, at the level it waited at';

@@ -124,6 +124,11 @@ describe('deciding in a real browser', () => {
     expect(status).toBe('SUCCEEDED');
     const request = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(requestId) }));
     expect(request.Item?.status).toBe('approved');
+    // The approver is told what was recorded in their name, with this browser's user agent.
+    const confirmation = await until('the confirmation email', async () =>
+      (await runtime.emails()).find((e: StoredEmail) => e.destination.to.includes(APPROVER) && /Your decision was recorded: approved/.test(e.subject)),
+    );
+    expect(confirmation.body.text).toContain(`browser (user agent) ${await page.evaluate(() => navigator.userAgent)}.`);
     await page.close();
   });
 

@@ -93,6 +93,7 @@ export async function linkFor(rt: Runtime, subject: ReviewItem | RequestItem, re
     subjectId: isReview ? (subject as ReviewItem).reviewId : (subject as RequestItem).requestId,
     recipient: who,
     level: isReview ? undefined : 0,
+    stage: { kind: 'first' },
   });
   const url = new URL(minted.url);
   return { decisionId: minted.decisionId, secret: url.searchParams.get('k')!, path: `/decisions/${minted.decisionId}`, url: minted.url };

@@ -25,7 +25,7 @@ describe('shipped examples', () => {
     expect(units.map((u) => u.id).sort()).toEqual(['example-apac', 'example-emea']);
     expect(requiredApprovals(emea)).toBe(2);
     expect(requiredApprovals(units.find((u) => u.id === 'example-apac')!)).toBe(2);
-    expect(timing(emea)).toEqual({ reminderIntervalSeconds: 172800, maxReminders: 2, linkLifetimeSeconds: 1209600 });
+    expect(timing(emea)).toEqual({ reminderIntervalSeconds: 172800, maxReminders: 2, linkLifetimeSeconds: 1209600, afterEscalationSeconds: 691200 });
   });
 
   it('leave time after escalation for the last wait', () => {

@@ -386,7 +386,7 @@ describe('answers for every other case', () => {
   it('superseded links answer 410, and a reissued link of another decision keeps working', async () => {
     const { links } = await review();
     await supersedeLink(rt, links[0].decisionId, 'escalated');
-    const second = new URL(await reissueLink(rt, links[1].decisionId)).searchParams.get('k')!;
+    const second = new URL(await (await reissueLink(rt, links[1].decisionId, { kind: 'first' })).url).searchParams.get('k')!;
     await unchanged({ path: links[0].path, query: `k=${links[0].secret}` }, 410);
     await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }, 410);
     await unchanged({ path: links[1].path, query: `k=${second}` }, 200);

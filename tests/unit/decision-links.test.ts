@@ -101,7 +101,7 @@ describe('decision links on DynamoDB', () => {
 
   it('reissue: the reminder link and the first link both work, and whichever is used first decides', async () => {
     const { request, link } = await requestWithLink(rt, 'req-20261127-reissue01');
-    const second = await reissueLink(rt, link.decisionId);
+    const second = (await reissueLink(rt, link.decisionId, { kind: 'reminder', reminder: 1 })).url;
     const secondSecret = secretOf(second);
     expect(new URL(second).pathname).toBe(`/decisions/${link.decisionId}`);
     expect(secondSecret).not.toBe(link.secret);
@@ -142,7 +142,7 @@ describe('decision links on DynamoDB', () => {
     const post = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }));
     expect(post.statusCode).toBe(410);
     expect(await snapshot(rt)).toBe(before);
-    await expect(reissueLink(rt, link.decisionId)).rejects.toThrow(/conditional/i);
+    await expect(reissueLink(rt, link.decisionId, { kind: 'first' })).rejects.toThrow(/conditional/i);
     // A wrong secret still learns nothing about the link's state.
     expect((await handle(httpEvent({ path: link.path, query: 'k=wrong' }))).statusCode).toBe(404);
   });

@@ -11,6 +11,7 @@ import { keys, prefixes } from '../../lambdas/shared/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { testUnit } from '../support/local-aws';
 import { executionArnOf } from '../../lib/functions';
+import { formatAmount } from '../../lambdas/shared/request';
 
 // Happy paths wait long enough that no reminder interferes; the timing unit reminds after 2 s and escalates after 4 s.
 // calm is configured for a production domain, as a copied real config would be: local links must still reach the local server.
@@ -109,10 +110,13 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(item.levels[0]).toMatchObject({ outcome: 'approved', decidedBy: OONA });
     // One copy each for the requester and the ISMS manager.
     const outcomes = await until('outcome emails', async () => {
-      const m = (await mailsAbout(title)).filter((e) => /approved/.test(e.subject));
+      const m = (await mailsAbout(title)).filter((e) => /Resource request approved/.test(e.subject));
       return m.length === 2 && m;
     });
     expect(outcomes.map((m) => m.destination.to[0]).sort()).toEqual(['ann@example.com', IRENE]);
+    // The sponsor alone is told, once, that their decision was recorded (a forwarded link used by another shows here).
+    const confirmations = (await mailsAbout(title)).filter((e) => /Your decision was recorded/.test(e.subject));
+    expect(confirmations.map((m) => [m.destination.to[0], m.subject])).toEqual([[OONA, `[${calm.name}] Your decision was recorded: approved, ${title} (${formatAmount(9999.99, 'EUR')})`]]);
     const types = (await events(calm.id, id)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['request.submitted', 'link.issued', 'decision.recorded', 'request.approved']));
   });
@@ -125,7 +129,7 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
       expect(ask.body.text).toContain(`level ${i + 1} of 3`);
       // Nobody above this level has been asked yet.
       await new Promise((r) => setTimeout(r, 300));
-      const asked = (await mailsAbout(title)).map((e) => e.destination.to[0]);
+      const asked = (await mailsAbout(title)).filter((e) => /Approval needed/.test(e.subject)).map((e) => e.destination.to[0]);
       expect(asked).toEqual([OONA, FARID, CLARA].slice(0, i + 1));
       expect(await decide(ask, 'approve', `ok ${i + 1}`)).toBe(303);
     }
