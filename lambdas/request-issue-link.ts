@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
-import { sendEmail } from './shared/email';
+import { sendPersonalOnce, sentCopy } from './shared/sent-store';
 import { approvalEmail } from './shared/request-emails';
 import { replaceLevelDecision } from './shared/request-levels';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
@@ -69,8 +69,9 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
   const state = link ? linkState(link, rt.now()) : 'expired';
   if (level.decisionId && state === 'valid') {
-    // A retry after the decision was stored, or a restart: the first email may not have gone (or was long ago),
-    // so send a further link to the same decision; earlier links keep working.
+    // A retry after the decision was stored, or a restart: the approver's email went out if it is marked sent, and then
+    // nothing is sent again; else a further link to the same decision goes (earlier links keep working).
+    if (await sentCopy(rt, { subjectPk: item.pk, message: `invitation-${level.decisionId}` }, level.approver.email)) return { requestId, level: index, reminders: 0 };
     url = await reissueLink(rt, level.decisionId);
     expiresAt = link!.expiresAt;
   } else if (level.decisionId) {
@@ -104,7 +105,10 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
     }
     item = await getRequest(rt, requestId);
   }
-  await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level: item.levels[index], url, kind: 'first', expiresAt }));
+  const issued = item.levels[index];
+  await sendPersonalOnce(rt, { subjectPk: item.pk, message: `invitation-${issued.decisionId}`, recipient: issued.approver.email }, () =>
+    approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
+  );
   return { requestId, level: index, reminders: 0 };
 };
 

@@ -2,11 +2,11 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
-import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
 import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
+import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import type { ReviewMember } from './shared/subjects';
 
@@ -24,18 +24,24 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     // Invited members keep their link (after a restart too); only an undecided member whose link no longer works gets a new one.
     const replacement = member.invitedAt ? await replaceDeadLink(rt, review.reviewId, subjectPk, index, member) : undefined;
     if (member.invitedAt && !replacement) continue;
-    const { decisionId, url, expiresAt } = replacement ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
-    await sendEmail(rt, invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }));
+    // A member without a decision gets one first: its id names the invitation, so a retry (SES throttled at a later
+    // member, or a crash before invitedAt was written) finds the copy that went out and neither re-sends nor re-mints.
+    const fresh = replacement ?? (member.decisionId ? undefined : await linkFor(rt, review.reviewId, subjectPk, index, member));
+    const decisionId = fresh?.decisionId ?? member.decisionId!;
+    const sent = await sendPersonalOnce(rt, { subjectPk, message: `invitation-${decisionId}`, recipient: member.email }, async () => {
+      const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
+      return invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt });
+    });
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,
         Key: keys.review(review.reviewId),
         UpdateExpression: 'SET #m[' + index + '].invitedAt = :at',
         ExpressionAttributeNames: { '#m': 'members' },
-        ExpressionAttributeValues: { ':at': rt.now().toISOString() },
+        ExpressionAttributeValues: { ':at': sent.sentAt },
       }),
     );
-    invited += 1;
+    if (sent.fresh) invited += 1;
     rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });
   }
   const openedAt = rt.now().toISOString();

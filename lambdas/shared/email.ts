@@ -20,24 +20,28 @@ export function recipients(email: Pick<Email, 'to' | 'cc'>): string[] {
 /**
  * Sends one copy per recipient: each person sees only their own address, each copy has its own message id
  * for the evidence, and the local SES emulator (which keeps only the first address of a v1 SendEmail) shows
- * every copy in the inbox. Returns the message ids in recipient order.
+ * every copy in the inbox. Returns the message ids in recipient order. A fan-out that a workflow may retry
+ * sends through sendOnce (sent-store.ts) instead, which marks each copy so that a retry skips it.
  */
 export async function sendEmail(rt: Runtime, email: Email): Promise<string[]> {
   const ids: string[] = [];
-  for (const to of recipients(email)) {
-    const result = await rt.ses.send(
-      new SendEmailCommand({
-        Source: rt.config.sender,
-        Destination: { ToAddresses: [to] },
-        Message: {
-          Subject: { Data: email.subject, Charset: 'UTF-8' },
-          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
-        },
-      }),
-    );
-    ids.push(result.MessageId ?? '');
-  }
+  for (const to of recipients(email)) ids.push(await sendCopy(rt, email, to));
   return ids;
+}
+
+/** One recipient's copy of the email; its SES message id. */
+export async function sendCopy(rt: Runtime, email: Email, to: string): Promise<string> {
+  const result = await rt.ses.send(
+    new SendEmailCommand({
+      Source: rt.config.sender,
+      Destination: { ToAddresses: [to] },
+      Message: {
+        Subject: { Data: email.subject, Charset: 'UTF-8' },
+        Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+      },
+    }),
+  );
+  return result.MessageId ?? '';
 }
 
 /**
