@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
 import { evidenceOf, FakeSes, FaultyDdb, faultyRuntime, scanAll, type WriteFault } from '../support/faults';
+import { formBody, httpEvent, REVIEW_FORM } from '../support/decision-fixtures';
 import type { BusinessUnitConfig } from '../../lib/config';
 import { stateMachineName } from '../../lib/functions';
 import type { Runtime } from '../../lambdas/shared/runtime';
@@ -20,6 +21,7 @@ import { createHandler as remindRequest } from '../../lambdas/request-remind';
 import { createHandler as escalateRequest } from '../../lambdas/request-escalate';
 import { createHandler as finishRequest } from '../../lambdas/request-finish';
 import { createHandler as workflowFailed } from '../../lambdas/workflow-failed';
+import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
 import { EXECUTION_STATUS_CHANGE } from '../../lambdas/shared/workflow-failure';
 import type { StoredReview } from '../../lambdas/shared/review-store';
 
@@ -403,6 +405,38 @@ describe('fault injection: the failure notice, EventBridge delivering the same e
         return workflowFailed(rt)(event);
       },
       baseline: (_r, ses) => expect(ses.mails.map((m) => m.to)).toEqual([unit.ismsManager.email]),
+    });
+  });
+});
+
+// ---------------------------------------------------------------- the decision POST
+
+describe('fault injection: DynamoDB failures at each write of the decision POST, then the person posts again', () => {
+  /** The secret of a member's link, read from the invitation the fake SES kept. */
+  const secretOf = (ses: FakeSes, email: string, decisionId: string) => {
+    const mail = ses.mails.find((m) => m.to === email && m.text.includes(`/decisions/${decisionId}?k=`))!;
+    return new URL(/https?:\/\/\S+\/decisions\/\S+/.exec(mail.text)![0]).searchParams.get('k')!;
+  };
+  const post = (decisionId: string, secret: string) =>
+    httpEvent({ method: 'POST', path: `/decisions/${decisionId}`, body: formBody({ ...REVIEW_FORM, k: secret }) });
+
+  it('the decision that completes the quorum is recorded once, with its event', async () => {
+    await check({
+      name: 'decision-endpoint POST',
+      setup: async (rt) => {
+        const review = await invited(rt);
+        await decide(rt, review, 0, 'approve');
+        const farid = review.members[1];
+        return { decisionId: farid.decisionId!, secret: secretOf(rt.ses as unknown as FakeSes, farid.email, farid.decisionId!) };
+      },
+      run: (rt, ctx) => decisionEndpoint(rt)(post(ctx.decisionId, ctx.secret)),
+      againEvenIfNoError: true,
+      baseline: async (result, _ses, rt, ctx) => {
+        expect(result).toMatchObject({ statusCode: 303 });
+        const items = await scanAll(rt);
+        expect(items.filter((i) => i.kind === 'decision' && i.decisionId === ctx.decisionId)).toMatchObject([{ choice: 'approve' }]);
+        expect(items.filter((i) => i.type === 'decision.recorded' && i.detail.decisionId === ctx.decisionId)).toHaveLength(1);
+      },
     });
   });
 });
