@@ -69,9 +69,9 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
   const state = link ? linkState(link, rt.now()) : 'expired';
   if (level.decisionId && state === 'valid') {
-    // A retry after the decision was stored, or a restart: the approver's email went out if it is marked sent, and then
-    // nothing is sent again; else a further link to the same decision goes (earlier links keep working).
-    if (await sentCopy(rt, { subjectPk: item.pk, message: `invitation-${level.decisionId}` }, level.approver.email)) return { requestId, level: index, reminders: 0 };
+    // A retry after the decision was stored: nothing is sent again if the approver's email is marked sent. A restart
+    // (a new message) and a retry whose email did not go out send a further link to the same decision; earlier links keep working.
+    if (await sentCopy(rt, { subjectPk: item.pk, message: invitationMessage(item, level.decisionId) }, level.approver.email)) return { requestId, level: index, reminders: 0 };
     url = await reissueLink(rt, level.decisionId);
     expiresAt = link!.expiresAt;
   } else if (level.decisionId) {
@@ -106,11 +106,14 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
     item = await getRequest(rt, requestId);
   }
   const issued = item.levels[index];
-  await sendPersonalOnce(rt, { subjectPk: item.pk, message: `invitation-${issued.decisionId}`, recipient: issued.approver.email }, () =>
+  await sendPersonalOnce(rt, { subjectPk: item.pk, message: invitationMessage(item, issued.decisionId!), recipient: issued.approver.email }, () =>
     approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
   );
   return { requestId, level: index, reminders: 0 };
 };
+
+/** The approval email of a decision, once per execution: `isms request restart` asks the approver again, its retries do not. */
+const invitationMessage = (item: StoredRequest, decisionId: string) => `invitation-${decisionId}${item.restarts ? `-restart-${item.restarts}` : ''}`;
 
 async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, oldDecisionId: string, reason: string) {
   const level = item.levels[index];

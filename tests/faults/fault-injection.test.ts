@@ -1,7 +1,9 @@
 // Fault injection (decision 14): every fan-out, the decision POST and the failure notice survive SES throttling at each
 // send and a DynamoDB failure or crash at each write, then the retry: the same evidence, nobody emailed twice, no decision lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createTableInput } from '../../lib/table-schema';
 import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
 import { evidenceOf, FakeSes, FaultyDdb, faultyRuntime, scanAll, type WriteFault } from '../support/faults';
 import { formBody, httpEvent, REVIEW_FORM } from '../support/decision-fixtures';
@@ -64,8 +66,16 @@ interface Step<C> {
   baseline(result: unknown, ses: FakeSes, rt: Runtime, ctx: C): Promise<void> | void;
 }
 
+const runtimes = new Map<BusinessUnitConfig, Runtime>();
+let tables = 0;
+
+/** A fresh table; the clients of one runtime per unit are shared (building SDK clients per case costs more than the case). */
 async function fresh(forUnit = unit) {
-  const real = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit: forUnit, now: () => NOW });
+  let base = runtimes.get(forUnit);
+  if (!base) runtimes.set(forUnit, (base = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit: forUnit, now: () => NOW })));
+  const tableName = `${base.tableName}-${++tables}`;
+  await base.ddb.send(new CreateTableCommand(createTableInput(tableName)));
+  const real: Runtime = { ...base, tableName };
   const setupSes = new FakeSes();
   const setupRt = faultyRuntime(real, setupSes, new FaultyDdb(real.ddb), { sfn });
   return { real, setupRt };
@@ -302,6 +312,20 @@ describe('fault injection: resource request fan-outs', () => {
     await check({
       name: 'request-issue-link',
       setup: recorded,
+      run: (rt) => issueLink(rt)({ requestId: REQUEST_ID, level: 0 }),
+      baseline: (_r, ses) => expect(ses.mails.map((m) => m.to)).toEqual(['oona.byrne@example.com']),
+    });
+  });
+
+  it('approval email again after `isms request restart` (once per restart, not per retry)', async () => {
+    const FAILED = `arn:aws:states:eu-west-1:111111111111:execution:${stateMachineName(unit.id, 'resource-approval')}:${REQUEST_ID}`;
+    await check({
+      name: 'request-issue-link (restarted)',
+      setup: async (rt) => {
+        await issued(rt);
+        await workflowFailed(rt)(statusChange(REQUEST_ID, request()));
+        await recordRequest(rt)({ request: { requestId: REQUEST_ID, restartOf: FAILED }, executionName: `${REQUEST_ID}-restart-1` });
+      },
       run: (rt) => issueLink(rt)({ requestId: REQUEST_ID, level: 0 }),
       baseline: (_r, ses) => expect(ses.mails.map((m) => m.to)).toEqual(['oona.byrne@example.com']),
     });
