@@ -26,6 +26,7 @@ import { createHandler as workflowFailed } from '../../lambdas/workflow-failed';
 import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
 import { EXECUTION_STATUS_CHANGE } from '../../lambdas/shared/workflow-failure';
 import type { StoredReview } from '../../lambdas/shared/review-store';
+import type { StoredRequest } from '../../lambdas/shared/request-store';
 
 let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 beforeAll(async () => {
@@ -348,9 +349,12 @@ describe('fault injection: resource request fan-outs', () => {
       name: 'request-escalate',
       setup: issued,
       run: (rt) => escalateRequest(rt)({ requestId: REQUEST_ID, level: 0 }),
-      baseline: (result, ses) => {
+      baseline: async (result, ses, rt) => {
         expect(result).toMatchObject({ escalation: 'escalated' });
-        expect(ses.mails.map((m) => m.to)).toEqual(['clara.weber@example.com']);
+        // The one email goes to whoever now decides the level (the routing rules choose whom).
+        const level = ((await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(REQUEST_ID), ConsistentRead: true }))).Item as StoredRequest).levels[0];
+        expect(level.approver.email).not.toBe('oona.byrne@example.com');
+        expect(ses.mails.map((m) => m.to)).toEqual([level.approver.email]);
       },
     });
   });
@@ -358,7 +362,8 @@ describe('fault injection: resource request fan-outs', () => {
   it('overdue notice when nobody else may decide', async () => {
     await check({
       name: 'request-escalate (skipped)',
-      // Clara, the level's escalation contact, is the requester: she may not approve her own request.
+      // Clara, the level's and the unit's only escalation contact, is the requester: she may not approve her own request.
+      unit: { ...unit, escalationContacts: [{ name: 'Clara Weber', email: 'clara.weber@example.com' }] },
       setup: (rt) => issued(rt, { requester: 'clara.weber@example.com' }),
       run: (rt) => escalateRequest(rt)({ requestId: REQUEST_ID, level: 0 }),
       baseline: (result, ses) => {
