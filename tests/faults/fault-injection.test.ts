@@ -2,7 +2,7 @@
 // send and a DynamoDB failure or crash at each write, then the retry: the same evidence, nobody emailed twice, no decision lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createTableInput } from '../../lib/table-schema';
 import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
 import { evidenceOf, FakeSes, FaultyDdb, faultyRuntime, scanAll, type WriteFault } from '../support/faults';
@@ -240,6 +240,30 @@ describe('fault injection: management review fan-outs', () => {
       baseline: (result, ses) => {
         expect(result).toEqual({ invited: 3, members: 3 });
         expect(ses.mails).toHaveLength(3);
+      },
+    });
+  });
+
+  it('invitations of a review restarted after its links expired (each undecided member a new link, once)', async () => {
+    await check({
+      name: 'review-issue-links (restarted)',
+      setup: async (rt) => {
+        // Invited a month earlier; Clara decided; the workflow failed; restarted now, long after the links expired.
+        const earlier = { ...rt, now: () => new Date(NOW.getTime() - 30 * 86400_000) };
+        const review = await invited(earlier);
+        await decide(rt, review, 0, 'approve');
+        await rt.ddb.send(new UpdateCommand({
+          TableName: rt.tableName, Key: keys.review(REVIEW_ID),
+          UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :e, workflowFailedExecution = :arn',
+          ExpressionAttributeValues: { ':at': NOW.toISOString(), ':e': 'ABORTED', ':arn': 'exec-1' },
+        }));
+        await openReview(rt)({ input: { bu: unit.id, period: PERIOD, trigger: 'cli', restartOf: 'exec-1' }, executionId: 'exec-2' });
+      },
+      run: (rt) => issueLinks(rt)({ reviewId: REVIEW_ID }),
+      baseline: async (result, ses, rt) => {
+        expect(result).toEqual({ invited: 2, members: 3 });
+        expect(ses.mails.map((m) => m.to).sort()).toEqual(['farid.haddad@example.com', 'oona.byrne@example.com']);
+        expect(await eventsOfType(rt, 'link.replaced')).toHaveLength(2);
       },
     });
   });
