@@ -134,7 +134,12 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
   const loaded = await load(rt, decisionId, secret);
   if (!('link' in loaded)) return loaded;
   const { link } = loaded;
-  if (loaded.decision) return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
+  if (loaded.decision) {
+    // Posting again after an answer that never came (a 503, a lost connection): the event of the first POST may be
+    // what failed, and writing it again under its deterministic id fills that gap and is otherwise a no-op.
+    await auditDecision(rt, link, loaded.decision);
+    return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
+  }
 
   const form = parseDecisionForm(link.subjectType, values, repeated);
   if (!form.ok) {

@@ -2,12 +2,12 @@
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
-import { reissueLink, supersedeLink } from './shared/links';
+import { getLink, reissueLink, supersedeLink } from './shared/links';
 import { replaceLevelDecision } from './shared/request-levels';
-import { sendEmail } from './shared/email';
+import { sendPersonalOnce } from './shared/sent-store';
 import { approvalEmail } from './shared/request-emails';
 import { escalationTarget } from './shared/request';
-import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
+import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
 
 const eventSchema = z.object({ requestId: z.string().min(1), level: z.number().int().min(0) });
 
@@ -30,8 +30,9 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
   const done = (escalation: EscalateOutput['escalation']): EscalateOutput => ({ requestId, level: index, escalation });
 
   if (level.escalatedAt) {
-    // A retry after the move was stored: make sure the evidence is there; the contact's email went before the claim.
-    await recordEvent(rt, escalatedEvent(item.pk, index, level.name, level.supersededDecisionIds?.at(-1) ?? '', level.decisionId, level.approver.email, level.reroutedReason ?? '', level.escalatedAt));
+    // A retry after the move was stored: the contact's email goes after the claim, so send it unless it is marked sent.
+    const from = await sendEscalationOnce(rt, item, index, () => reissueLink(rt, level.decisionId!, { kind: 'escalation' }));
+    await recordEvent(rt, escalatedEvent(item.pk, index, level.name, level.supersededDecisionIds?.at(-1) ?? '', level.decisionId, level.approver.email, level.reroutedReason ?? '', level.escalatedAt, from.email));
     return done('escalated');
   }
 
@@ -40,8 +41,11 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
     // Nobody else may take the decision: the current approver gets an overdue notice with a further link.
     const at = level.escalationSkippedAt ?? rt.now().toISOString();
     if (!level.escalationSkippedAt) {
-      const { url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'escalation' });
-      await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level, url, kind: 'overdue', reason: `It was not escalated: ${target.reason}.`, expiresAt }));
+      const decisionId = level.decisionId;
+      await sendPersonalOnce(rt, { subjectPk: item.pk, message: `overdue-${index}-${decisionId}`, recipient: level.approver.email }, async () => {
+        const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'escalation' });
+        return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'overdue', reason: `It was not escalated: ${target.reason}.`, expiresAt });
+      });
       await updateRequestOnce(rt, requestId, {
         set: `SET levels[${index}].escalationSkippedAt = :at`,
         condition: `attribute_not_exists(levels[${index}].escalationSkippedAt)`,
@@ -73,14 +77,27 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
     await recordEvent(rt, escalatedEvent(item.pk, index, l.name, oldDecisionId, l.decisionId!, l.approver.email, l.reroutedReason ?? reason, l.escalatedAt));
     return done('escalated');
   }
-  const after = await getRequest(rt, requestId);
-  await sendEmail(
-    rt,
-    approvalEmail({ unit: rt.config, request: after, level: after.levels[index], url: minted.url, kind: 'escalation', escalatedFrom: level.approver, expiresAt: minted.expiresAt }),
-  );
+  await sendEscalationOnce(rt, item, index, async () => ({ url: minted.url, expiresAt: minted.expiresAt }));
   await recordEvent(rt, escalatedEvent(item.pk, index, level.name, oldDecisionId, minted.decisionId, target.to.email, reason, at, level.approver.email));
   return done('escalated');
 };
+
+/**
+ * The escalation contact's email with a link to their decision, once per decision (SENT#escalation-<level>-<decisionId>);
+ * returns the approver the decision came from (the recipient of the decision it superseded).
+ */
+async function sendEscalationOnce(rt: Runtime, before: StoredRequest, index: number, link: () => Promise<{ url: string; expiresAt: string }>) {
+  const after = await getRequest(rt, before.requestId);
+  const level = after.levels[index];
+  const decisionId = level.decisionId!;
+  const from = level.supersededDecisionIds?.at(-1);
+  const escalatedFrom = (from && (await getLink(rt, from))?.recipient) || before.levels[index].approver;
+  await sendPersonalOnce(rt, { subjectPk: after.pk, message: `escalation-${index}-${decisionId}`, recipient: level.approver.email }, async () => {
+    const { url, expiresAt } = await link();
+    return approvalEmail({ unit: rt.config, request: after, level, url, kind: 'escalation', escalatedFrom, expiresAt });
+  });
+  return escalatedFrom;
+}
 
 function escalatedEvent(pk: string, index: number, levelName: string, from: string, to: string, contact: string, reason: string, at: string, previousApprover?: string) {
   return {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
-import { sendEmail } from './shared/email';
+import { sendOnce } from './shared/sent-store';
 import { outcomeEmail } from './shared/request-emails';
 import { getRequest, updateRequestOnce } from './shared/request-store';
 
@@ -68,7 +68,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
     },
   });
   if (!item.outcomeEmailedAt) {
-    await sendEmail(rt, outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }));
+    // Requester and ISMS manager each once: a retry after SES throttled the second copy does not repeat the first.
+    await sendOnce(rt, { subjectPk: item.pk, message: 'outcome' }, outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }));
     await updateRequestOnce(rt, requestId, {
       set: 'SET outcomeEmailedAt = :at',
       condition: 'attribute_not_exists(outcomeEmailedAt)',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
-import { sendEmail } from './shared/email';
+import { sendPersonalOnce, sentCopy } from './shared/sent-store';
 import { approvalEmail } from './shared/request-emails';
 import { replaceLevelDecision } from './shared/request-levels';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
@@ -69,8 +69,9 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
   const state = link ? linkState(link, rt.now()) : 'expired';
   if (level.decisionId && state === 'valid') {
-    // A retry after the decision was stored, or a restart: the first email may not have gone (or was long ago),
-    // so send a further link to the same decision; earlier links keep working.
+    // A retry after the decision was stored: nothing is sent again if the approver's email is marked sent. A restart
+    // (a new message) and a retry whose email did not go out send a further link to the same decision; earlier links keep working.
+    if (await sentCopy(rt, { subjectPk: item.pk, message: invitationMessage(item, level.decisionId) }, level.approver.email)) return { requestId, level: index, reminders: 0 };
     ({ url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'first' }));
   } else if (level.decisionId) {
     // A restart after the level's link expired unused: a new decision for the same approver.
@@ -104,9 +105,15 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
     }
     item = await getRequest(rt, requestId);
   }
-  await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level: item.levels[index], url, kind: 'first', expiresAt }));
+  const issued = item.levels[index];
+  await sendPersonalOnce(rt, { subjectPk: item.pk, message: invitationMessage(item, issued.decisionId!), recipient: issued.approver.email }, () =>
+    approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
+  );
   return { requestId, level: index, reminders: 0 };
 };
+
+/** The approval email of a decision, once per execution: `isms request restart` asks the approver again, its retries do not. */
+const invitationMessage = (item: StoredRequest, decisionId: string) => `invitation-${decisionId}${item.restarts ? `-restart-${item.restarts}` : ''}`;
 
 async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, oldDecisionId: string, reason: string) {
   const level = item.levels[index];

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { reissueLink } from './shared/links';
-import { sendEmail } from './shared/email';
+import { sendPersonalOnce } from './shared/sent-store';
 import { approvalEmail } from './shared/request-emails';
 import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
 import { levelDecisionIds } from './shared/request';
@@ -33,13 +33,16 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
   const key = `reminder-${index}-${n}`;
   let at = level.reminderTimes?.[n - 1];
   if (!at) {
-    // Email first, then record: a retry may send the reminder twice, but never loses it.
-    const { url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'reminder', reminder: n });
-    await sendEmail(rt, approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt }));
+    // Email first (marked sent), then record: a retry after a crash before the record finds the mark and does not send again.
+    const decisionId = level.decisionId;
+    const sent = await sendPersonalOnce(rt, { subjectPk: item.pk, message: key, recipient: level.approver.email }, async () => {
+      const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
+      return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
+    });
     const claimed = await updateRequestOnce(rt, requestId, {
       set: `SET remindersSent = :n, levels[${index}].remindersSent = :n, levels[${index}].reminderTimes = list_append(if_not_exists(levels[${index}].reminderTimes, :none), :at)`,
       condition: `(attribute_not_exists(levels[${index}].reminderTimes) OR size(levels[${index}].reminderTimes) < :n)`,
-      values: { ':n': n, ':none': [], ':at': [rt.now().toISOString()] },
+      values: { ':n': n, ':none': [], ':at': [sent.sentAt] },
     });
     // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
     at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];

@@ -2,7 +2,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
-import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
@@ -10,6 +9,7 @@ import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, tally, 
 import { minutesEmail } from './shared/review-emails';
 import { getMinutes, getPack, putOnce, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { sendOnce } from './shared/sent-store';
 
 const eventSchema = z.object({ reviewId: z.string().min(1), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
 
@@ -70,7 +70,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   }
 
   if (!(review as { minutesEmailedAt?: string }).minutesEmailedAt) {
-    await sendEmail(rt, minutesEmail(rt.config, minutes, stored));
+    // Per recipient: a retry after SES throttled at the n-th copy sends only the copies not yet marked.
+    await sendOnce(rt, { subjectPk: key.pk, message: 'minutes' }, minutesEmail(rt.config, minutes, stored));
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,

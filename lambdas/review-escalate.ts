@@ -2,13 +2,13 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
-import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { extendLink, linkExpiry } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { tally } from './shared/review';
 import { escalationEmail } from './shared/review-emails';
 import type { StoredReview } from './shared/review-store';
+import { sendOnce } from './shared/sent-store';
 import { updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
@@ -38,7 +38,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const contacts = rt.config.escalationContacts.map((c) => c.email);
   if (!review.escalationEmailedAt) {
     const email = escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt });
-    await sendEmail(rt, email);
+    // Per contact: a retry after SES throttled the second contact does not email the first again.
+    await sendOnce(rt, { subjectPk: key.pk, message: 'escalation' }, email);
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,

@@ -2,11 +2,11 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
-import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from './shared/review-emails';
 import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
+import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import type { ReviewMember } from './shared/subjects';
 
@@ -24,18 +24,28 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     // Invited members keep their link (after a restart too); only an undecided member whose link no longer works gets a new one.
     const replacement = member.invitedAt ? await replaceDeadLink(rt, review.reviewId, subjectPk, index, member) : undefined;
     if (member.invitedAt && !replacement) continue;
-    const { decisionId, url, expiresAt } = replacement ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
-    await sendEmail(rt, invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }));
+    // A replacement claimed by this attempt, or by an earlier one that died before inviting: its old link stops and
+    // the replacement is on record before the new link goes out.
+    const replaced = replacement?.replaced ?? (member.invitedAt ? undefined : member.replaced);
+    if (replaced) await recordReplacement(rt, subjectPk, member, replaced, replacement?.decisionId ?? member.decisionId!);
+    // A member without a decision gets one first: its id names the invitation, so a retry (SES throttled at a later
+    // member, or a crash before invitedAt was written) finds the copy that went out and neither re-sends nor re-mints.
+    const fresh = replacement ?? (member.decisionId ? undefined : await linkFor(rt, review.reviewId, subjectPk, index, member));
+    const decisionId = fresh?.decisionId ?? member.decisionId!;
+    const sent = await sendPersonalOnce(rt, { subjectPk, message: `invitation-${decisionId}`, recipient: member.email }, async () => {
+      const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
+      return invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt });
+    });
     await rt.ddb.send(
       new UpdateCommand({
         TableName: rt.tableName,
         Key: keys.review(review.reviewId),
         UpdateExpression: 'SET #m[' + index + '].invitedAt = :at',
         ExpressionAttributeNames: { '#m': 'members' },
-        ExpressionAttributeValues: { ':at': rt.now().toISOString() },
+        ExpressionAttributeValues: { ':at': sent.sentAt },
       }),
     );
-    invited += 1;
+    if (sent.fresh) invited += 1;
     rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });
   }
   const openedAt = rt.now().toISOString();
@@ -91,33 +101,40 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
     return undefined;
   }
   // A concurrent attempt that replaced it first invites the member itself.
-  const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member, member.decisionId);
-  if (!minted) return undefined;
-  await supersedeLink(rt, member.decisionId, `${state}; the restarted review issued a new link`);
+  const replaced = { decisionId: member.decisionId, reason: state, at: rt.now().toISOString() };
+  const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member, replaced);
+  return minted && { ...minted, replaced };
+}
+
+/** Stops the replaced link and records the replacement; idempotent (the event's id and time come from the claim), so a retry may repeat it. */
+async function recordReplacement(rt: Runtime, subjectPk: string, member: ReviewMember, replaced: NonNullable<ReviewMember['replaced']>, replacedBy: string) {
+  await supersedeLink(rt, replaced.decisionId, `${replaced.reason}; the restarted review issued a new link`);
   await recordEvent(rt, {
     type: 'link.replaced',
     subjectPk,
     actor: 'system',
-    detail: { decisionId: member.decisionId, replacedBy: minted.decisionId, recipient: member.email, reason: state },
+    at: replaced.at,
+    eventId: `link-replaced-${replaced.decisionId}`,
+    detail: { decisionId: replaced.decisionId, replacedBy, recipient: member.email, reason: replaced.reason },
   });
-  return minted;
 }
 
 /**
  * Mints a decision for the member and stores it on the review with one conditional update: the member's first, or in
- * place of `replacing` (whose invitation mark goes with it, so a retry re-sends the email). Undefined when a concurrent
- * attempt stored another first: the decision minted here is superseded at once, so it can never work.
+ * place of `replacing` (whose invitation mark goes with it, so a retry re-sends the email; the member keeps what it
+ * replaced until the replacement is on record). Undefined when a concurrent attempt stored another first: the decision
+ * minted here is superseded at once, so it can never work.
  */
-async function claimMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: string) {
+async function claimMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: NonNullable<ReviewMember['replaced']>) {
   const recipient = { name: member.name, email: member.email, role: member.role };
   const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient, stage: { kind: 'first' } });
   const m = `#m[${index}]`;
   const claimed = await updateOnce(rt, {
     Key: keys.review(reviewId),
-    UpdateExpression: `SET ${m}.decisionId = :d` + (replacing ? ` REMOVE ${m}.invitedAt` : ''),
+    UpdateExpression: `SET ${m}.decisionId = :d` + (replacing ? `, ${m}.replaced = :replaced REMOVE ${m}.invitedAt` : ''),
     ConditionExpression: `attribute_exists(pk) AND ${replacing ? `${m}.decisionId = :old` : `attribute_not_exists(${m}.decisionId)`} AND ${m}.email = :e`,
     ExpressionAttributeNames: { '#m': 'members' },
-    ExpressionAttributeValues: { ':d': minted.decisionId, ':e': member.email, ...(replacing ? { ':old': replacing } : {}) },
+    ExpressionAttributeValues: { ':d': minted.decisionId, ':e': member.email, ...(replacing ? { ':old': replacing.decisionId, ':replaced': replacing } : {}) },
   });
   if (claimed) return minted;
   await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');

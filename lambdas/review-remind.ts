@@ -1,12 +1,12 @@
 // Reminds the members who have not decided, each with a further link to their same decision.
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
-import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { getLink, reissueLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { reviewWaitOutcome, tally } from './shared/review';
 import { reminderEmail } from './shared/review-emails';
+import { sendPersonalOnce } from './shared/sent-store';
 import { updateOnce } from './shared/store';
 import type { StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
@@ -29,15 +29,22 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
 
   const undecided = tally(review, decisions).undecided.filter((m) => m.decisionId);
   for (const member of undecided) {
-    const link = await getLink(rt, member.decisionId!);
+    const decisionId = member.decisionId!;
+    const link = await getLink(rt, decisionId);
     if (!link || link.supersededAt) continue;
-    const { url, expiresAt } = await reissueLink(rt, member.decisionId!, { kind: 'reminder', reminder });
-    await sendEmail(rt, reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt }));
+    // A retry of this step (SES throttled at a later member) skips the members its first attempt reminded.
+    const sent = await sendPersonalOnce(rt, { subjectPk: key.pk, message: `reminder-${reminder}`, recipient: member.email }, async () => {
+      const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder });
+      return reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt });
+    });
+    // One event per member and reminder number, keyed by the send: a retry rewrites the same event.
     await recordEvent(rt, {
       type: 'reminder.sent',
       subjectPk: key.pk,
       actor: 'system',
-      detail: { reminder, recipient: member.email, decisionId: member.decisionId },
+      at: sent.sentAt,
+      eventId: `reminder-${reminder}-${decisionId}`,
+      detail: { reminder, recipient: member.email, decisionId, sesMessageId: sent.sesMessageId },
     });
   }
   await updateOnce(rt, {

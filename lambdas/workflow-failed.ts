@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { auditItem } from './shared/audit';
-import { sendEmail } from './shared/email';
 import { keys } from './shared/keys';
 import { getItem, putOnce, updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { sendOnce } from './shared/sent-store';
 import {
   clip,
   executionStatusChangeSchema,
@@ -59,6 +59,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
   // The stop time keys the event with the execution ARN, so a redelivered event writes nothing new.
   const at = new Date(detail.stopDate ?? (parsed.data.time ? Date.parse(parsed.data.time) : rt.now().getTime())).toISOString();
   const failure = { status, error: detail.error ?? '', cause: clip(detail.cause ?? '', 4000) };
+  const eventId = `workflow-failed-${createHash('sha256').update(detail.executionArn).digest('hex').slice(0, 24)}`;
   const recorded = await putOnce(
     rt,
     auditItem(rt, {
@@ -66,7 +67,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
       subjectPk,
       actor: 'system',
       at,
-      eventId: `workflow-failed-${createHash('sha256').update(detail.executionArn).digest('hex').slice(0, 24)}`,
+      eventId,
       detail: {
         ...failure,
         workflow,
@@ -86,8 +87,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
 
   let marked = false;
   if (item && owned && subject) marked = await mark(rt, subject.kind, item, detail, at, failure);
-  // One email per execution: the conditional mark decides it; without an item, the first write of the event does.
-  const shouldEmail = marked || (!item && recorded);
+  // One email per execution. The item's mark says which execution's failure is on it (this call's, or an earlier
+  // delivery's that may have died before its email); without an item, every delivery may. The email's own sent-mark
+  // then keeps a redelivery from sending it twice.
+  const markedBefore = !marked && item && owned && subject
+    ? (await getItem<SubjectItem & { workflowFailedExecution?: string }>(rt, key!))?.workflowFailedExecution === detail.executionArn
+    : false;
+  const shouldEmail = marked || markedBefore || !item;
   if (!shouldEmail) {
     if (!recorded) rt.logger.info('Failure already recorded', { executionArn: detail.executionArn, subjectPk });
     return { subjectPk, recorded, marked, emailed: false };
@@ -98,15 +104,20 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
     detail: { ...detail, status },
     at,
     subject,
-    current: marked ? { status: item!.status, requester: item!.requester } : undefined,
+    current: marked || markedBefore ? { status: item!.status, requester: item!.requester } : undefined,
     problem,
   });
+  let emailed: boolean;
   try {
-    await sendEmail(rt, email);
+    emailed = (await sendOnce(rt, { subjectPk, message: eventId }, email)).sent.length > 0;
   } catch (err) {
     // Give the claim back so that EventBridge's retry sends the email; the audit event stays (it is keyed).
     if (marked) await release(rt, item!, detail.executionArn);
     throw err;
+  }
+  if (!emailed) {
+    rt.logger.info('Failure already reported', { executionArn: detail.executionArn, subjectPk });
+    return { subjectPk, recorded, marked, emailed };
   }
   rt.logger.warn('Workflow failure recorded and reported', { executionArn: detail.executionArn, subjectPk, status, error: failure.error });
   return { subjectPk, recorded, marked, emailed: true };

@@ -21,27 +21,31 @@ export function recipients(email: Pick<Email, 'to' | 'cc'>): string[] {
 /**
  * Sends one copy per recipient: each person sees only their own address, each copy has its own message id
  * for the evidence, and the local SES emulator (which keeps only the first address of a v1 SendEmail) shows
- * every copy in the inbox. Returns the message ids in recipient order.
+ * every copy in the inbox. Returns the message ids in recipient order. A fan-out that a workflow may retry
+ * sends through sendOnce (sent-store.ts) instead, which marks each copy so that a retry skips it.
  */
 export async function sendEmail(rt: Runtime, email: Email): Promise<string[]> {
-  // Subjects are built from validated values, but a value stored before validation refused control characters
-  // (or by other means) must still not add a header line: the one place every email is sent makes it one line.
-  const subject = subjectLine(email.subject);
   const ids: string[] = [];
-  for (const to of recipients(email)) {
-    const result = await rt.ses.send(
-      new SendEmailCommand({
-        Source: rt.config.sender,
-        Destination: { ToAddresses: [to] },
-        Message: {
-          Subject: { Data: subject, Charset: 'UTF-8' },
-          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
-        },
-      }),
-    );
-    ids.push(result.MessageId ?? '');
-  }
+  for (const to of recipients(email)) ids.push(await sendCopy(rt, email, to));
   return ids;
+}
+
+/** One recipient's copy of the email; its SES message id. */
+export async function sendCopy(rt: Runtime, email: Email, to: string): Promise<string> {
+  // Subjects are built from validated values, but a value stored before validation refused control characters
+  // (or by other means) must still not add a header line: the one place every copy is sent makes it one line.
+  const subject = subjectLine(email.subject);
+  const result = await rt.ses.send(
+    new SendEmailCommand({
+      Source: rt.config.sender,
+      Destination: { ToAddresses: [to] },
+      Message: {
+        Subject: { Data: subject, Charset: 'UTF-8' },
+        Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+      },
+    }),
+  );
+  return result.MessageId ?? '';
 }
 
 /**

@@ -12,9 +12,11 @@ export const keys = {
   /** Where a failed execution's audit event goes when its review or request was never stored. */
   workflow: (executionName: string) => ({ pk: `WORKFLOW#${executionName}` }),
   event: (subjectPk: string, at: string, eventId: string) => ({ pk: subjectPk, sk: `EVENT#${at}#${eventId}` }),
+  /** One recipient's copy of a named email of a fan-out (`minutes`, `reminder-2`, ...), marked once it went out. */
+  sent: (subjectPk: string, message: string, recipient: string) => ({ pk: subjectPk, sk: `SENT#${message}#${recipient.toLowerCase()}` }),
 } as const;
 
-export const prefixes = { decision: 'DECISION#', event: 'EVENT#', inputs: 'INPUTS#' } as const;
+export const prefixes = { decision: 'DECISION#', event: 'EVENT#', inputs: 'INPUTS#', sent: 'SENT#' } as const;
 
 /** GSI1 values: listings by kind and time. */
 export const gsi1 = {

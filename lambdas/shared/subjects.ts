@@ -12,6 +12,8 @@ export interface ReviewMember {
   decisionId?: string;
   /** When the email with the link went out; a retried issue step re-sends only where this is missing. */
   invitedAt?: string;
+  /** The decision a restarted review replaced (its link had expired unused), why, and when: kept so a retry completes the replacement. */
+  replaced?: { decisionId: string; reason: string; at: string };
 }
 
 export interface ReviewItem {

@@ -29,6 +29,8 @@ ${reviews.length} management review(s), ${requests.length} resource request(s). 
 ${reviews.length ? reviews.map(({ review, items }) => reviewSection(review!, items)) : html`<p>None in this range.</p>`}
 <h2>Resource requests (5.1 c, 7.1)</h2>
 ${requests.length ? requestTable(requests.map((r) => ({ request: r.request!, items: r.items }))) : html`<p>None in this range.</p>`}
+<h2>Emails sent, one copy per recipient</h2>
+${sentTable(parts.flat().filter((i) => i.kind === 'email-sent'))}
 <h2>Audit events, in time order</h2>
 <table><thead><tr><th>At</th><th>Subject</th><th>Event</th><th>By</th><th>Detail</th></tr></thead><tbody>
 ${e.events.map(
@@ -69,5 +71,14 @@ ${requests.map(({ request: r, items }) => {
   });
   return html`<tr><td>${r.requestId}<br><span class="muted">${when(r.submittedAt)}</span></td><td>${r.category}, ${formatAmount(Number(r.amount), String(r.currency))}</td><td>${r.title}</td><td>${r.requester}${r.submittedBy ? html`<br><span class="muted">submitted by ${r.submittedBy}</span>` : ''}</td><td>${r.status}${r.closedAt ? html`<br><span class="muted">${when(r.closedAt)}</span>` : ''}</td><td>${levels}</td></tr>`;
 })}
+</tbody></table>`;
+}
+
+/** Evidence that each person was told (7.4, 5.1 d): every copy SES accepted, with its message id, in time order. */
+function sentTable(sent: Item[]): SafeHtml {
+  if (!sent.length) return html`<p>None in this range.</p>`;
+  const rows = [...sent].sort((a, b) => String(a.sentAt).localeCompare(String(b.sentAt)));
+  return html`<table><thead><tr><th>Recipient</th><th>Sent at</th><th>Of</th><th>Message</th><th>Email subject</th><th>SES message id</th></tr></thead><tbody>
+${rows.map((m) => html`<tr><td>${m.recipient}</td><td>${when(m.sentAt)}</td><td>${m.pk}</td><td>${m.message}</td><td>${m.subject}</td><td>${m.sesMessageId}</td></tr>`)}
 </tbody></table>`;
 }

@@ -44,6 +44,14 @@ const evidence: EvidenceExport = {
         ],
       },
       { kind: 'decision', decisionId: 'd-1', choice: 'approve', comment: 'Go.', decidedAt: '2026-11-27T11:00:00.000Z' },
+      {
+        kind: 'email-sent', pk: 'REQUEST#req-20261127-abc', sk: 'SENT#invitation-d-2#farid.haddad@example.com', message: 'invitation-d-2', recipient: 'farid.haddad@example.com',
+        subject: `[Example] Approval needed: ${HOSTILE}`, sesMessageId: '0102018f-ses-2', sentAt: '2026-11-27T11:00:01.000Z',
+      },
+      {
+        kind: 'email-sent', pk: 'REQUEST#req-20261127-abc', sk: 'SENT#invitation-d-1#oona.byrne@example.com', message: 'invitation-d-1', recipient: 'oona.byrne@example.com',
+        subject: '[Example] Approval needed', sesMessageId: '0102018f-ses-1', sentAt: '2026-11-27T10:00:01.000Z',
+      },
     ],
   },
 };
@@ -71,6 +79,14 @@ describe('renderEvidenceHtml', () => {
     expect(page).toContain('<td>ann@example.com<br><span class="muted">submitted by arn:aws:sts::123456789012:assumed-role/IsmsRequesters/ann</span></td>');
     expect(page).toContain('1. ISMS sponsor: oona.byrne@example.com: approved at 2026-11-27 11:00:00Z (“Go.”)');
     expect(page).toContain('2. Chief Financial Officer: farid.haddad@example.com: waiting');
+  });
+
+  it('lists every email copy sent, in time order, with its recipient and SES message id', () => {
+    const rows = [...page.matchAll(/<tr><td>([^<]+@[^<]+)<\/td><td>([^<]+)<\/td><td>REQUEST#req-20261127-abc<\/td><td>([^<]+)<\/td><td>[^]*?<\/td><td>([^<]+)<\/td><\/tr>/g)].map((m) => m.slice(1));
+    expect(rows).toEqual([
+      ['oona.byrne@example.com', '2026-11-27 10:00:01Z', 'invitation-d-1', '0102018f-ses-1'],
+      ['farid.haddad@example.com', '2026-11-27 11:00:01Z', 'invitation-d-2', '0102018f-ses-2'],
+    ]);
   });
 
   it('lists every audit event in the order given, with its detail', () => {

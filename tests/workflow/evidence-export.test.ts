@@ -53,7 +53,11 @@ describe('isms evidence export', () => {
     const times = evidence.events.map((e: { at: string }) => e.at);
     expect(times).toEqual([...times].sort());
     const items = evidence.subjects[`REQUEST#${requestId}`];
-    expect(items.map((i: { kind: string }) => i.kind).sort()).toEqual(['decision', 'request']);
+    expect([...new Set(items.map((i: { kind: string }) => i.kind))].sort()).toEqual(['decision', 'email-sent', 'request']);
+    // Who was emailed what, each copy with its SES message id: the approval request to the sponsor, the outcome to the requester (Irene).
+    const sent = items.filter((i: { kind: string }) => i.kind === 'email-sent');
+    expect(sent.map((i: { recipient: string }) => i.recipient)).toEqual(expect.arrayContaining([OONA, IRENE]));
+    for (const i of sent) expect(i).toMatchObject({ message: expect.any(String), sesMessageId: expect.stringMatching(/.+/), sentAt: expect.any(String) });
     expect(items.find((i: { kind: string }) => i.kind === 'decision')).toMatchObject({ choice: 'approve', comment: 'yes', recipient: { email: OONA } });
     expect(text).not.toContain('taskToken');
     expect(text).not.toContain('secretHashes');
