@@ -8,7 +8,7 @@ import { keys } from './shared/keys';
 import { recordEvent } from './shared/audit';
 import { checkLink, getLink, type DecisionRecord, type LinkItem } from './shared/links';
 import { resumeIfComplete } from './shared/resume';
-import { sendEmail } from './shared/email';
+import { sendPersonalOnce } from './shared/sent-store';
 import { decisionConfirmationEmail } from './shared/decision-emails';
 import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from './shared/decision-form';
 import {
@@ -138,6 +138,7 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     // Posting again after an answer that never came (a 503, a lost connection): the event of the first POST may be
     // what failed, and writing it again under its deterministic id fills that gap and is otherwise a no-op.
     await auditDecision(rt, link, loaded.decision);
+    await confirmMissedDecision(rt, link, loaded.subject ?? {}, loaded.decision);
     return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
   }
 
@@ -230,15 +231,40 @@ async function auditDecision(rt: Runtime, link: LinkItem, record: DecisionRecord
  * recorded in their name and from where, so a forwarded link used by someone else does not go unnoticed. A failure
  * is logged (it alarms) and never turns the recorded click into an error page.
  */
+/** The confirmation email's message key: one per decision, so a copy marked sent is never sent again. */
+const confirmationMessage = (decisionId: string) => `confirmation-${decisionId}`;
+
+/**
+ * A POST that recorded the decision runs for at most the function's timeout (30 s). Once that has passed, a decision
+ * without a sent confirmation means that POST died before sending it (or SES refused it), and posting again sends it.
+ * Sooner, the first POST may still be sending: a double submit must not confirm twice.
+ */
+const CONFIRMATION_TAKEOVER_MS = 31_000;
+
+async function confirmMissedDecision(rt: Runtime, link: LinkItem, subject: Record<string, any>, record: DecisionRecord): Promise<void> {
+  if (rt.now().getTime() - Date.parse(record.decidedAt) < CONFIRMATION_TAKEOVER_MS) return;
+  // Sends only if no copy is marked sent, and writes the event of a copy that is (a POST that died in between).
+  await confirmDecision(rt, link, subject, record);
+}
+
+/**
+ * Tells the link's recipient that a decision was recorded through their link: a forwarded link used by someone else
+ * is noticed at once. Marked sent (SENT#confirmation-<decisionId>), so it goes once per decision.
+ */
 async function confirmDecision(rt: Runtime, link: LinkItem, subject: Record<string, any>, record: DecisionRecord): Promise<void> {
   try {
-    const [messageId] = await sendEmail(rt, decisionConfirmationEmail({ unit: rt.config, link, subject, record }));
+    const sent = await sendPersonalOnce(
+      rt,
+      { subjectPk: link.subjectPk, message: confirmationMessage(record.decisionId), recipient: record.recipient.email },
+      () => decisionConfirmationEmail({ unit: rt.config, link, subject, record }),
+    );
     await recordEvent(rt, {
       type: 'decision.confirmation-sent',
       subjectPk: link.subjectPk,
       actor: 'system',
       eventId: `confirmation-${record.decisionId}`,
-      detail: { decisionId: record.decisionId, to: record.recipient.email, messageId },
+      at: sent.sentAt,
+      detail: { decisionId: record.decisionId, to: record.recipient.email, messageId: sent.sesMessageId },
     });
   } catch (err) {
     rt.logger.error('decision recorded; its confirmation email to the recipient was not sent or not recorded', {

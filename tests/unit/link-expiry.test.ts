@@ -1,6 +1,6 @@
 // Every link expires, and every email says it expires, at the end of the workflow wait it serves (issue 9, finding 7).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadBusinessUnits, waitLeftSeconds, type BusinessUnitConfig, type LinkStage } from '../../lib/config';
 import { definitionText } from '../../lib/definitions';
 import type { Runtime } from '../../lambdas/shared/runtime';
@@ -53,7 +53,12 @@ describe('links and emails state the end of the wait', () => {
   let rt: Runtime;
   let clock: Date;
   // EMEA's real timing: reminders every 48 h, two of them, links for 14 days.
-  const unit = testUnit({ reminders: { interval: '48h', maximum: 2 }, decisionLinkLifetime: '14d' });
+  // Clara is the unit's only escalation contact too, so a request she makes has nobody left to escalate level 1 to.
+  const unit = testUnit({
+    reminders: { interval: '48h', maximum: 2 },
+    decisionLinkLifetime: '14d',
+    escalationContacts: [{ name: 'Clara Weber', email: 'clara.weber@example.com' }],
+  });
   const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 
   beforeAll(async () => {
@@ -115,7 +120,7 @@ describe('links and emails state the end of the wait', () => {
   });
 
   it('request: the overdue notice (escalation skipped) states and sets the end of the wait after escalation', async () => {
-    // The requester is level 1's escalation contact, so nobody else may take the decision.
+    // The requester is level 1's escalation contact and the unit's, so nobody else may take the decision.
     await request('req-expiry-2', 'clara.weber@example.com');
     clock = new Date(T0 + 6 * DAY + HOUR);
     expect(await requestEscalate(rt)({ requestId: 'req-expiry-2', level: 0 })).toMatchObject({ escalation: 'skipped' });
@@ -155,6 +160,8 @@ describe('links and emails state the end of the wait', () => {
     // A request restarted on day 3: the approver gets a further link to the same decision, stating the new end.
     await request('req-expiry-3');
     clock = new Date(T0 + 3 * DAY);
+    // What request-record's restart stores: a restart is a new invitation (a retry of the same one sends nothing).
+    await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, Key: keys.request('req-expiry-3'), UpdateExpression: 'SET restarts = :one', ExpressionAttributeValues: { ':one': 1 } }));
     await issueLink(rt)({ requestId: 'req-expiry-3', level: 0 });
     expect((await levelLink('req-expiry-3')).expiresAt).toBe(iso(T0 + 17 * DAY));
     expect((await lastEmail(/Approval needed/)).body.text).toContain(`expires at ${iso(T0 + 17 * DAY)}`);
