@@ -122,8 +122,14 @@ describe('management review workflow', () => {
     for (const who of [CLARA, FARID, OONA]) await mailTo(u, '2025-Q1', who, /^Minutes of the management review/);
     expect(minutesMail.body.html).toBe(stored.html);
 
-    // Farid did not decide before the close: his link now answers 410 instead of recording a decision the minutes cannot show.
+    // Farid did not decide before the close: his link now answers 410 instead of recording a decision the minutes cannot show,
+    // and tells him what happened: the review closed, approved at quorum, before his decision; the minutes reach him.
     expect(await decide(invited[FARID], u, 'approve')).toBe(410);
+    const late = await fetch(decisionLink(invited[FARID], u));
+    expect(late.status).toBe(410);
+    const page = (await late.text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    expect(page).toMatch(/The management review 2025-Q1 of Unit mr-approve closed on \d{1,2} \w+ \d{4} at \d\d:\d\d \(Europe\/Berlin\), approved: the quorum of 2 approvals was reached before your decision\. Your decision is not needed\./);
+    expect(page).toContain('You will receive the minutes of the review by email.');
     const types = (await events(u, '2025-Q1')).map((e) => e.type);
     for (const t of ['review.opened', 'review.pack-compiled', 'review.awaiting-decisions', 'decision.recorded', 'review.approved']) expect(types).toContain(t);
     expect(types.filter((t) => t === 'link.issued')).toHaveLength(3);
