@@ -22,6 +22,8 @@ import {
   notFoundPage,
   recordedPage,
   subjectClosed,
+  subjectClosing,
+  closedBeforeDecisionPage,
   tooLargePage,
   unavailablePage,
   unsupportedMediaPage,
@@ -104,6 +106,8 @@ async function load(rt: Runtime, decisionId: string, secret: string): Promise<Lo
   ]);
   // A decision once recorded is what the link shows from then on, whatever happened to the link since.
   if (decision) return { link, subject, decision };
+  // A link stopped because its subject closed first (a member late for a review closed at quorum) says so, not "passed on".
+  if (check.status === 'superseded' && subject && subjectClosing(subject)) return closedBeforeDecisionPage(subject, rt.config);
   if (check.status === 'superseded') return gonePage('superseded');
   if (check.status === 'expired') return gonePage('expired', link.expiresAt, rt.config.timeZone);
   if (!subject) {

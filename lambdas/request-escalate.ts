@@ -6,7 +6,7 @@ import { getLink, reissueLink, supersedeLink } from './shared/links';
 import { replaceLevelDecision } from './shared/request-levels';
 import { sendPersonalOnce } from './shared/sent-store';
 import { approvalEmail } from './shared/request-emails';
-import { escalationTarget } from './shared/request';
+import { escalationTarget, levelDecisionIds } from './shared/request';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
 
 const eventSchema = z.object({ requestId: z.string().min(1), level: z.number().int().min(0) });
@@ -28,6 +28,12 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
     throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
   }
   const done = (escalation: EscalateOutput['escalation']): EscalateOutput => ({ requestId, level: index, escalation });
+  // A click recorded as the wait timed out (its resume met a stale token): nobody is overdue; the next wait resumes at once.
+  if (!level.escalatedAt && !level.escalationSkippedAt) {
+    for (const decisionId of levelDecisionIds(level)) {
+      if (await decisionExists(rt, requestId, decisionId)) return done('decided');
+    }
+  }
 
   if (level.escalatedAt) {
     // A retry after the move was stored: the contact's email goes after the claim, so send it unless it is marked sent.

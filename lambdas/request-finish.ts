@@ -4,29 +4,53 @@ import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { sendOnce } from './shared/sent-store';
 import { outcomeEmail } from './shared/request-emails';
-import { getRequest, updateRequestOnce } from './shared/request-store';
+import type { DecisionRecord } from './shared/links';
+import { levelDecision, type LevelDecision, type Outcome } from './shared/request';
+import { getRequest, requestPk, updateRequestOnce, type StoredRequest } from './shared/request-store';
+import { loadSubject } from './shared/resume';
 
 const eventSchema = z.object({
   requestId: z.string().min(1),
+  /** What the workflow's path says; a decision recorded for the current level overrides it (decision 11, finding 4). */
   outcome: z.enum(['approved', 'rejected', 'expired']),
   reason: z.string().optional(),
-  decision: z
-    .object({
-      level: z.number().int().min(0),
-      choice: z.enum(['approve', 'reject']),
-      decisionId: z.string(),
-      decidedBy: z.string(),
-      decidedAt: z.string(),
-      comment: z.string().optional(),
-    })
-    .optional(),
 });
+
+type Decided = { outcome: Outcome; decision?: LevelDecision };
+
+/**
+ * The outcome from the table (decision 11): the current level's recorded decision, when there is one, decides; a
+ * decision recorded during the last wait counts even if the workflow was told the links expired (finding 4). Without a
+ * decision only the workflow's own ends are possible: expiry, and rejection of a request no link was ever issued for
+ * (unroutable). An approval nobody recorded is never possible.
+ */
+function decide(item: StoredRequest, decisions: DecisionRecord[], claimed: Outcome): Decided | { refused: string } {
+  const decision = levelDecision(item, item.currentLevel, decisions);
+  if (decision?.choice === 'reject') return { outcome: 'rejected', decision };
+  if (decision && decision.isLast) return { outcome: 'approved', decision };
+  if (decision) return { refused: `level ${decision.level + 1} of ${item.levels.length} is approved; the request moves on to level ${decision.nextLevel + 1}, it does not end ${claimed}` };
+  if (claimed === 'expired') return { outcome: 'expired' };
+  const unroutable = item.levels.every((l) => !l.decisionId);
+  if (claimed === 'rejected' && unroutable) return { outcome: 'rejected' };
+  return { refused: `no decision is recorded for level ${item.currentLevel + 1}; the request cannot be ${claimed}` };
+}
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ requestId: string; status: string }> => {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-finish: ${parsed.error.message}`);
-  const { requestId, outcome, reason, decision } = parsed.data;
-  let item = await getRequest(rt, requestId);
+  const { requestId, reason: givenReason } = parsed.data;
+  const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
+  if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
+  let item = subject as StoredRequest;
+  const decided = decide(item, decisions, parsed.data.outcome);
+  if ('refused' in decided) {
+    if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${parsed.data.outcome}`);
+    rt.logger.error('request-finish refused: the outcome is not supported by the recorded decisions', { requestId, claimed: parsed.data.outcome, why: decided.refused });
+    throw new WorkflowError('OutcomeNotSupported', `Request ${requestId}: ${decided.refused}`);
+  }
+  const { outcome, decision } = decided;
+  // A decision that beat the expiry is the outcome; the expiry's reason would be untrue.
+  const reason = decision ? undefined : givenReason;
   if (item.status !== 'pending' && item.status !== outcome) {
     throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${outcome}`);
   }

@@ -7,21 +7,13 @@ import { sendPersonalOnce, sentCopy } from './shared/sent-store';
 import { approvalEmail } from './shared/request-emails';
 import { replaceLevelDecision } from './shared/request-levels';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
+import { levelDecision, type LevelDecision } from './shared/request';
+import { loadSubject } from './shared/resume';
 
-const levelDecision = z.object({
-  level: z.number().int().min(0),
-  choice: z.literal('approve'),
-  decisionId: z.string(),
-  decidedBy: z.string(),
-  decidedAt: z.string(),
-  comment: z.string().optional(),
-});
-
+// Nothing else is read from the input: the approval that moved the request up to this level is read from the table (decision 11).
 const eventSchema = z.object({
   requestId: z.string().min(1),
   level: z.number().int().min(0),
-  /** The approval that moved the request up to this level. */
-  previous: levelDecision.optional(),
 });
 
 export interface LevelState {
@@ -30,7 +22,7 @@ export interface LevelState {
   reminders: number;
 }
 
-async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous: z.infer<typeof levelDecision>) {
+async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous: LevelDecision) {
   const i = previous.level;
   await updateRequestOnce(rt, item.requestId, {
     set: `SET levels[${i}].outcome = :o, levels[${i}].decidedAt = :at, levels[${i}].decidedBy = :by`,
@@ -43,20 +35,26 @@ async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous
     actor: previous.decidedBy,
     eventId: `level-${i}-approved`,
     at: previous.decidedAt,
-    detail: { level: i, levelName: item.levels[i]?.name, decisionId: previous.decisionId, comment: previous.comment ?? '' },
+    detail: { level: i, levelName: item.levels[i]?.name, decisionId: previous.decisionId, comment: previous.comment },
   });
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-issue-link: ${parsed.error.message}`);
-  const { requestId, level: index, previous } = parsed.data;
+  const { requestId, level: index } = parsed.data;
   let item = await getRequest(rt, requestId);
   if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
   const level = item.levels[index];
   if (!level) throw new WorkflowError('NoSuchLevel', `Request ${requestId} has ${item.levels.length} levels; level ${index} does not exist`);
-  if (previous) {
-    if (previous.level !== index - 1) throw new WorkflowError('InvalidEvent', `level ${index} follows level ${index - 1}, not ${previous.level}`);
+  if (index > 0) {
+    // A level is asked only once the level below has a recorded approval; that record, not the workflow, says who approved.
+    const { decisions } = await loadSubject(rt, item.pk, item.sk);
+    const previous = levelDecision(item, index - 1, decisions);
+    if (previous?.choice !== 'approve') {
+      rt.logger.error('request-issue-link refused: the level below has no recorded approval', { requestId, askedLevel: index, below: previous?.choice ?? 'none' });
+      throw new WorkflowError('LevelNotApproved', `Request ${requestId}: level ${index} is asked only after level ${index - 1} approved, and no approval of level ${index - 1} is recorded`);
+    }
     await recordPreviousApproval(rt, item, previous);
   }
 

@@ -5,19 +5,45 @@ import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, tally, type Minutes, type ReviewOutcome } from './shared/review';
+import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, reviewWaitOutcome, tally, type Minutes, type ReviewOutcome } from './shared/review';
 import { minutesEmail } from './shared/review-emails';
-import { getMinutes, getPack, putOnce, type StoredReview } from './shared/review-store';
+import { getMinutes, getPack, putOnce, requireReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { sendOnce } from './shared/sent-store';
 
+/** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
 const eventSchema = z.object({ reviewId: z.string().min(1), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
+
+/**
+ * The outcome from the recorded decisions (decision 11). When the links expired, the undecided members' links stop
+ * first and the tally is read after: a decision recorded during the last wait, whose resume failed, still counts
+ * (finding 4). An outcome the tally does not support is refused before anything changes.
+ */
+async function outcomeFromTable(rt: Runtime, review: StoredReview, claimed: ReviewOutcome): Promise<ReviewOutcome> {
+  const key = keys.review(review.reviewId);
+  let { decisions } = await loadSubject(rt, key.pk, key.sk);
+  let now = reviewWaitOutcome(review, decisions);
+  if (claimed !== 'not-held-on-time' && now.output.outcome !== claimed) {
+    rt.logger.error('review-close refused: the outcome is not supported by the recorded decisions', { reviewId: review.reviewId, claimed, tally: now.output });
+    throw new WorkflowError('OutcomeNotSupported', `${review.reviewId} cannot close ${claimed}: the recorded decisions give ${now.complete ? now.output.outcome : 'no outcome yet'} (${now.output.approvals} of ${now.output.required} approvals)`);
+  }
+  if (now.complete) return now.output.outcome as ReviewOutcome;
+  for (const m of tally(review, decisions).undecided) {
+    if (m.decisionId) await supersedeLink(rt, m.decisionId, 'the review closed before this decision');
+  }
+  ({ decisions } = await loadSubject(rt, key.pk, key.sk));
+  now = reviewWaitOutcome(review, decisions);
+  return now.complete ? (now.output.outcome as ReviewOutcome) : 'not-held-on-time';
+}
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
   const { reviewId } = parsed.data;
   const key = keys.review(reviewId);
+  const current = await requireReview(rt, reviewId);
+  // A retry finds the outcome the first attempt fixed from the table.
+  const computed = (current.outcome as ReviewOutcome | undefined) ?? (await outcomeFromTable(rt, current, parsed.data.outcome));
   // The first attempt fixes the closing time and outcome; a retry reuses both, so the minutes come out the same.
   const out = await rt.ddb
     .send(
@@ -26,7 +52,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
         Key: key,
         UpdateExpression: 'SET closingAt = if_not_exists(closingAt, :now), outcome = if_not_exists(outcome, :o) REMOVE taskToken',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': rt.now().toISOString(), ':o': parsed.data.outcome },
+        ExpressionAttributeValues: { ':now': rt.now().toISOString(), ':o': computed },
         ReturnValues: 'ALL_NEW',
       }),
     )

@@ -5,7 +5,7 @@ import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { extendLink, linkExpiry } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { tally } from './shared/review';
+import { reviewWaitOutcome, tally } from './shared/review';
 import { escalationEmail } from './shared/review-emails';
 import type { StoredReview } from './shared/review-store';
 import { sendOnce } from './shared/sent-store';
@@ -18,6 +18,11 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
   const key = keys.review(parsed.data.reviewId);
+  // A quorum recorded as the wait timed out (its resume met a stale token): nobody is overdue; the next wait resumes at once.
+  const before = await loadSubject(rt, key.pk, key.sk);
+  if (before.subject && !before.subject.escalatedAt && reviewWaitOutcome(before.subject, before.decisions).complete) {
+    return { escalatedAt: undefined, undecided: tally(before.subject as StoredReview, before.decisions).undecided.length };
+  }
   const review = await updateOnce<StoredReview & { escalationEmailedAt?: string }>(rt, {
     Key: key,
     UpdateExpression: 'SET #s = :overdue, escalatedAt = if_not_exists(escalatedAt, :now)',

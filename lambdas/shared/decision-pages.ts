@@ -297,6 +297,37 @@ export function gonePage(reason: GoneReason, at?: string, timeZone = 'UTC'): Pag
   return page(410, 'Link no longer valid', html`<h1>Link no longer valid</h1><p>${text[reason]}</p>`);
 }
 
+/** A review whose outcome is fixed (closing or closed), or a request that is no longer pending. */
+export function subjectClosing(subject: Record<string, any>): boolean {
+  return subjectClosed(subject) || (subject.kind === 'review' && typeof subject.outcome === 'string');
+}
+
+/**
+ * A link that stopped working because its subject closed first (e.g. a member who had not decided when the review
+ * closed at quorum): says what happened and when, in the unit's time zone, not that the decision went to someone else.
+ */
+export function closedBeforeDecisionPage(subject: Record<string, any>, unit: { name: string; timeZone: string }): PageResult {
+  const when = typeof (subject.closedAt ?? subject.closingAt) === 'string' ? ` on ${formatTime(subject.closedAt ?? subject.closingAt, unit.timeZone)}` : '';
+  if (subject.kind === 'review') {
+    const outcome = String(subject.outcome ?? subject.status ?? '');
+    const required = Number(subject.requiredApprovals);
+    const quorum = Number.isFinite(required) ? `the quorum of ${required} approval${required === 1 ? '' : 's'}` : 'the quorum';
+    const what: Record<string, string> = {
+      approved: `closed${when}, approved: ${quorum} was reached before your decision. Your decision is not needed.`,
+      'not-held-on-time': `closed${when} as not held on time: the decision links expired before ${quorum} was reached.`,
+      'not-approved': `closed${when}, not approved, before your decision.`,
+    };
+    const content = html`<h1>The review closed before your decision</h1>
+<p>The management review ${String(subject.period ?? '')} of ${unit.name} ${what[outcome] ?? `closed${when} before your decision.`}</p>
+<p>Nothing was recorded through this link. You will receive the minutes of the review by email.</p>`;
+    return page(410, 'Review closed', content);
+  }
+  const content = html`<h1>The request closed before your decision</h1>
+<p>The resource request ${String(subject.title ?? '')} closed${when} (${String(subject.status ?? 'closed')}) before your decision.</p>
+<p>Nothing was recorded through this link.</p>`;
+  return page(410, 'Request closed', content);
+}
+
 /** Unknown id, wrong secret, malformed id, unknown path: all the same page, so none is an oracle. */
 export function notFoundPage(): PageResult {
   return page(

@@ -246,31 +246,58 @@ export function levelDecisionIds(level: RequestLevel & { supersededDecisionIds?:
 }
 
 /**
- * The wait is over when the current level's decision is recorded. The earliest recorded decision for the level wins;
- * anything but an approval rejects (requests offer approve or reject only).
+ * The decision that counts for level `index`: the earliest recorded one among the level's decisions (a click just
+ * before escalation is never lost); anything but an approval rejects (requests offer approve or reject only).
+ * Undefined while nothing is recorded for the level.
  */
-export function requestWaitOutcome(subject: Record<string, any>, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
-  const item = subject as RequestItem;
-  const index = item.currentLevel;
-  const level = item.levels?.[index] as (RequestLevel & { supersededDecisionIds?: string[] }) | undefined;
-  if (item.status !== 'pending' || !level) return { complete: false, output: {} };
+export function levelDecision(subject: Pick<RequestItem, 'levels'>, index: number, decisions: DecisionRecord[]): LevelDecision | undefined {
+  const level = subject.levels?.[index] as (RequestLevel & { supersededDecisionIds?: string[] }) | undefined;
+  if (!level) return undefined;
   const ids = levelDecisionIds(level);
-  const found = decisions
-    .filter((d) => ids.includes(d.decisionId))
-    .sort((a, b) => a.decidedAt.localeCompare(b.decidedAt))[0];
-  if (!found) return { complete: false, output: {} };
-  const output: LevelDecision = {
+  const found = decisions.filter((d) => ids.includes(d.decisionId)).sort((a, b) => a.decidedAt.localeCompare(b.decidedAt))[0];
+  return found ? decisionOutput(subject, index, found) : undefined;
+}
+
+/** What the wait's task output says about one recorded decision of level `index` (the resume message built from it). */
+function decisionOutput(subject: Pick<RequestItem, 'levels'>, index: number, d: DecisionRecord): LevelDecision {
+  return {
     level: index,
-    choice: found.choice === 'approve' ? 'approve' : 'reject',
-    decisionId: found.decisionId,
-    decidedBy: found.recipient.email,
-    decidedAt: found.decidedAt,
-    comment: found.comment ?? '',
-    isLast: index >= item.levels.length - 1,
+    choice: d.choice === 'approve' ? 'approve' : 'reject',
+    decisionId: d.decisionId,
+    decidedBy: d.recipient.email,
+    decidedAt: d.decidedAt,
+    comment: d.comment ?? '',
+    isLast: index >= subject.levels.length - 1,
     nextLevel: index + 1,
   };
-  return { complete: true, output: { ...output } };
 }
+
+/** The wait is over when the current level's decision is recorded (see levelDecision for which one counts). */
+export function requestWaitOutcome(subject: Record<string, any>, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
+  const item = subject as RequestItem;
+  if (item.status !== 'pending') return { complete: false, output: {} };
+  const found = levelDecision(item, item.currentLevel, decisions);
+  return found ? { complete: true, output: { ...found } } : { complete: false, output: {} };
+}
+
+/**
+ * Decision 11: a resume message is a claim, never a fact. It is supported when it is exactly what a resumer sends for
+ * a decision recorded on the current level (resumeIfComplete builds it from the table). Decisions are append-only,
+ * so whatever a legitimate resumer read is still there; a message naming no recorded decision of this level, or
+ * saying something else about it (another choice, "last level"), is not.
+ */
+export function requestResumeSupported(subject: Record<string, any>, decisions: DecisionRecord[], claimed: unknown): boolean {
+  const item = subject as RequestItem;
+  const level = item.levels?.[item.currentLevel] as (RequestLevel & { supersededDecisionIds?: string[] }) | undefined;
+  if (item.status !== 'pending' || !level || !isPlainObject(claimed)) return false;
+  const record = decisions.find((d) => d.decisionId === claimed.decisionId && levelDecisionIds(level).includes(d.decisionId));
+  if (!record) return false;
+  const expected: Record<string, unknown> = { ...decisionOutput(item, item.currentLevel, record) };
+  const keys = Object.keys(claimed);
+  return keys.length === Object.keys(expected).length && keys.every((k) => claimed[k] === expected[k]);
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export type Outcome = Exclude<RequestStatus, 'pending'>;
 

@@ -155,6 +155,21 @@ export function reviewWaitOutcome(subject: Record<string, any>, decisions: Decis
   return { complete: false, output: { outcome: 'waiting', ...output } };
 }
 
+/**
+ * Decision 11: a resume message is a claim, never a fact. It is supported when the stored tally completes the wait
+ * with the outcome it names. Decisions only accumulate and the quorum is fixed at opening, so a legitimate resumer's
+ * outcome still holds and its counts can only have grown since it read them; "approved" with too few approvals, or
+ * counts the table does not have, is not supported.
+ */
+export function reviewResumeSupported(subject: Record<string, any>, decisions: DecisionRecord[], claimed: unknown): boolean {
+  const now = reviewWaitOutcome(subject, decisions);
+  if (!now.complete || typeof claimed !== 'object' || claimed === null || Array.isArray(claimed)) return false;
+  const c = claimed as Record<string, unknown>;
+  const o = now.output as { outcome: string; approvals: number; required: number; decided: number; members: number };
+  const atMost = (v: unknown, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+  return c.outcome === o.outcome && atMost(c.approvals, o.approvals) && atMost(c.decided, o.decided) && c.required === o.required && c.members === o.members;
+}
+
 // ---------------------------------------------------------------- pack
 
 export interface ActionSummary {

@@ -4,7 +4,10 @@ import { localCaller, type CliCommand, type CliContext } from '../../lib/cli/con
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import type { LocalRuntime, LocalUnit, StoredEmail } from '../../lib/local/runtime';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { queryAll } from '../../lambdas/shared/store';
+import { getItem, putOnce, queryAll } from '../../lambdas/shared/store';
+import { keys } from '../../lambdas/shared/keys';
+import { recordEvent } from '../../lambdas/shared/audit';
+import { getLink, type DecisionRecord } from '../../lambdas/shared/links';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;
 
@@ -107,4 +110,38 @@ export async function postDecision(email: StoredEmail, fields: Record<string, st
 /** Every item of partition `pk` whose sort key starts with `skPrefix`, read consistently: e.g. a subject's audit events (`prefixes.event`). */
 export function partitionItems<T = Record<string, any>>(rt: Runtime, pk: string, skPrefix = ''): Promise<T[]> {
   return queryAll<T>(rt, { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix }, ConsistentRead: true });
+}
+
+/**
+ * The task token a waiting workflow stored for its review or request (readable only by the resumers in production):
+ * what a token holder could send SendTaskSuccess with, so tests can forge a resume. One place to change if it moves.
+ */
+export async function storedTaskToken(rt: Runtime, key: { pk: string; sk: string }): Promise<string | undefined> {
+  return (await getItem<{ taskToken?: string }>(rt, key))?.taskToken;
+}
+
+/**
+ * What the decision endpoint stores for a click (the decision item and its decision.recorded event), without the
+ * resume that follows: as when the endpoint's resume of the workflow fails. The decision counts from the table alone.
+ */
+export async function recordDecisionWithoutResume(rt: Runtime, decisionId: string, choice: 'approve' | 'reject' | 'request-changes'): Promise<void> {
+  const link = await getLink(rt, decisionId);
+  if (!link) throw new Error(`No link ${decisionId}`);
+  const record: DecisionRecord = {
+    ...keys.decision(link.subjectPk, decisionId),
+    kind: 'decision',
+    decisionId,
+    subjectType: link.subjectType,
+    subjectId: link.subjectId,
+    recipient: link.recipient,
+    level: link.level,
+    choice,
+    comment: 'recorded while the resume failed',
+    ...(link.subjectType === 'review' ? { resourceAdequacy: Object.fromEntries(RESOURCE_CATEGORIES.map((c) => [c, 'adequate'])) } : {}),
+    decidedAt: new Date().toISOString(),
+    sourceIp: '127.0.0.1',
+    userAgent: 'test',
+  };
+  if (!(await putOnce(rt, record))) throw new Error(`Decision ${decisionId} was already recorded`);
+  await recordEvent(rt, { type: 'decision.recorded', subjectPk: link.subjectPk, actor: link.recipient.email, eventId: `decision-${decisionId}`, at: record.decidedAt, detail: { decisionId, choice } });
 }

@@ -401,6 +401,27 @@ describe('answers for every other case', () => {
     await unchanged({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }, 410);
   });
 
+  it('a member late for a review that closed at quorum is told exactly that, with the time in the unit\'s zone, and that the minutes follow', async () => {
+    const { review: r, links } = await review();
+    // As review-close leaves it: the outcome fixed, the undecided member's link stopped, the review closed.
+    await put(rt, { ...r, status: 'approved', outcome: 'approved', closingAt: '2026-11-27T10:00:00.000Z', closedAt: '2026-11-27T10:00:00.000Z' });
+    await supersedeLink(rt, links[1].decisionId, 'the review closed (approved) before this decision');
+    for (const input of [{ path: links[1].path, query: `k=${links[1].secret}` }, { method: 'POST', path: links[1].path, body: formBody({ k: links[1].secret, ...REVIEW_FORM }) }]) {
+      const res = await unchanged(input, 410);
+      const text = res.body.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+      expect(text).toContain('The review closed before your decision');
+      expect(text).toContain(
+        `The management review 2026-Q4 of ${rt.config.name} closed on 27 November 2026 at 11:00 (Europe/Berlin), approved: the quorum of 2 approvals was reached before your decision. Your decision is not needed.`,
+      );
+      expect(text).toContain('You will receive the minutes of the review by email.');
+      expect(text).not.toContain('someone else');
+    }
+    // A link superseded while the review is still open (it moved on) keeps the general answer.
+    const { links: open } = await review();
+    await supersedeLink(rt, open[0].decisionId, 'escalated');
+    expect((await unchanged({ path: open[0].path, query: `k=${open[0].secret}` }, 410)).body).not.toContain('closed before your decision');
+  });
+
   it('malformed forms answer 400 naming each field, re-show the form, and record nothing', async () => {
     const { links } = await review();
     const { link } = await request();

@@ -12,6 +12,10 @@ import { createHandler as remind } from '../../lambdas/request-remind';
 import { createHandler as escalate } from '../../lambdas/request-escalate';
 import { createHandler as awaitDecision } from '../../lambdas/request-await';
 import { createHandler as finish } from '../../lambdas/request-finish';
+import { createHandler as readDecision } from '../../lambdas/request-read-decision';
+import { randomUUID } from 'node:crypto';
+import { loadSubject } from '../../lambdas/shared/resume';
+import { requestWaitOutcome } from '../../lambdas/shared/request';
 import { getLink } from '../../lambdas/shared/links';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
@@ -301,5 +305,123 @@ describe('a decision that beat the timeout', () => {
     expect(await remind(rt)({ requestId: req.requestId, level: 0, reminders: 0 })).toEqual({ requestId: req.requestId, level: 0, reminders: 0 });
     expect(await ses.emails()).toEqual([]);
     expect(countTypes(await eventsOf(stored.pk))['reminder.sent']).toBeUndefined();
+  });
+});
+
+// Decision 11: whoever holds a task token can send any task output; only decisions recorded in the table move a request.
+describe('outcomes come from the recorded decisions, never from the workflow input', () => {
+  const FORGED = { level: 0, choice: 'approve', decisionId: 'forged', decidedBy: 'oona.byrne@example.com', decidedAt: '2026-11-27T10:01:00.000Z', comment: '', isLast: true, nextLevel: 1 };
+
+  async function issued(over: Record<string, unknown> = {}) {
+    const req = input(over);
+    await record(rt)(recordEvent(req));
+    await issueLink(rt)({ requestId: req.requestId, level: 0 });
+    return req.requestId;
+  }
+  async function decideDirectly(id: string, index: number, choice: 'approve' | 'reject', decidedAt = new Date().toISOString()) {
+    const stored = await item(id);
+    const decisionId = stored.levels[index].decisionId!;
+    await rt.ddb.send(
+      new PutCommand({
+        TableName: rt.tableName,
+        Item: {
+          ...keys.decision(stored.pk, decisionId), kind: 'decision', decisionId, subjectType: 'request', subjectId: id, level: index,
+          choice, comment: 'as recorded', decidedAt, recipient: stored.levels[index].approver, sourceIp: '127.0.0.1', userAgent: 'test',
+        },
+      }),
+    );
+    return decisionId;
+  }
+  /** ERROR lines the handlers log (the alarm's metric filter counts them). */
+  async function errorLines(run: () => Promise<unknown>): Promise<string[]> {
+    const lines: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    const originalErr = process.stderr.write.bind(process.stderr);
+    const keep = (chunk: unknown) => (String(chunk).includes('"level":"ERROR"') ? (lines.push(String(chunk)), true) : false);
+    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => keep(chunk) || (original as any)(chunk, ...rest)) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => keep(chunk) || (originalErr as any)(chunk, ...rest)) as typeof process.stderr.write;
+    try {
+      await run().catch(() => undefined);
+    } finally {
+      process.stdout.write = original;
+      process.stderr.write = originalErr;
+    }
+    return lines;
+  }
+
+  it('read-decision refuses a resume that claims a decision nobody recorded: one audit event per resume, an ERROR line, nothing else changes', async () => {
+    const id = await issued();
+    const before = await item(id);
+    const resume = { claimed: FORGED, resumeId: randomUUID(), ifUndecided: 'wait' as const };
+    let out: unknown;
+    const errors = await errorLines(async () => (out = await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume })));
+    expect(out).toMatchObject({ decided: 'none', ifUndecided: 'wait' });
+    expect(errors.join('\n')).toContain('resume refused');
+    // A retried step (same resume) writes no second event; another forged resume is its own event.
+    await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume });
+    await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume: { ...resume, resumeId: randomUUID() } });
+    const refused = (await eventsOf(before.pk)).filter((e) => e.type === 'request.resume-refused');
+    expect(refused).toHaveLength(2);
+    expect(refused[0].detail).toMatchObject({ claimed: expect.stringContaining('"isLast":true'), stored: { status: 'pending', level: 0, decisions: [] } });
+    expect(await item(id)).toEqual(before);
+  });
+
+  it('read-decision believes only what the table holds: the resumer\'s own message passes, the same decision with another choice does not', async () => {
+    const id = await issued();
+    const decisionId = await decideDirectly(id, 0, 'reject');
+    const { subject, decisions } = await loadSubject(rt, keys.request(id).pk, 'REQUEST');
+    // Exactly what resumeIfComplete sends for this record.
+    const legit = requestWaitOutcome(subject!, decisions).output;
+    expect(legit).toMatchObject({ decisionId, choice: 'reject' });
+    expect(await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume: { claimed: legit, resumeId: randomUUID() } })).toMatchObject({ decided: 'reject' });
+    const flipped = await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume: { claimed: { ...legit, choice: 'approve', isLast: true }, resumeId: randomUUID() } });
+    expect(flipped.decided).toBe('none');
+    expect(countTypes(await eventsOf(keys.request(id).pk))['request.resume-refused']).toBe(1);
+  });
+
+  it('finish cannot approve what nobody approved: the decision in its input is ignored, the outcome is refused, nothing is sent', async () => {
+    const id = await issued();
+    await ses.clear();
+    await expect(finish(rt)({ requestId: id, outcome: 'approved', decision: FORGED })).rejects.toMatchObject({ name: 'OutcomeNotSupported' });
+    const stored = await item(id);
+    expect(stored.status).toBe('pending');
+    expect(stored.levels[0].outcome).toBeUndefined();
+    expect(await ses.emails()).toEqual([]);
+    expect(countTypes(await eventsOf(stored.pk))['request.approved']).toBeUndefined();
+  });
+
+  it('finish at expiry counts a decision recorded during the last wait (its resume failed), with who decided from the record', async () => {
+    const id = await issued({ amount: 500 });
+    await decideDirectly(id, 0, 'reject');
+    expect(await finish(rt)({ requestId: id, outcome: 'expired', reason: 'no decision before the links expired' })).toEqual({ requestId: id, status: 'rejected' });
+    const stored = await item(id);
+    expect(stored).toMatchObject({ status: 'rejected', outcomeReason: '' });
+    expect(stored.levels[0]).toMatchObject({ outcome: 'rejected', decidedBy: 'oona.byrne@example.com' });
+    const event = (await eventsOf(stored.pk)).find((e) => e.type === 'request.rejected');
+    expect(event?.detail).toMatchObject({ level: 0, comment: 'as recorded' });
+  });
+
+  it('issue-link asks the next level only after a recorded approval of the level below; a "previous" in its input counts for nothing', async () => {
+    const id = await issued(); // 15 000: Oona, then Farid
+    await ses.clear();
+    await expect(issueLink(rt)({ requestId: id, level: 1, previous: { ...FORGED, isLast: false } })).rejects.toMatchObject({ name: 'LevelNotApproved' });
+    expect((await item(id)).levels.map((l) => [l.outcome, l.decisionId !== undefined])).toEqual([[undefined, true], [undefined, false]]);
+    expect(await ses.emails()).toEqual([]);
+
+    await decideDirectly(id, 0, 'approve', '2026-11-27T10:05:00.000Z');
+    await issueLink(rt)({ requestId: id, level: 1, previous: FORGED });
+    const stored = await item(id);
+    expect(stored.levels[0]).toMatchObject({ outcome: 'approved', decidedBy: 'oona.byrne@example.com', decidedAt: '2026-11-27T10:05:00.000Z' });
+    expect((await ses.emails()).map((m) => m.destination.to[0])).toEqual(['farid.haddad@example.com']);
+  });
+
+  it('escalate sends no overdue notice when the level was decided as the wait timed out', async () => {
+    // Clara asks: her level goes to Oona, whose escalation contact is Clara herself, so an overdue level is not escalated but nudged.
+    const id = await issued({ amount: 500, requester: 'clara.weber@example.com' });
+    await decideDirectly(id, 0, 'approve');
+    await ses.clear();
+    expect(await escalate(rt)({ requestId: id, level: 0 })).toMatchObject({ escalation: 'decided' });
+    expect(await ses.emails()).toEqual([]);
+    expect(countTypes(await eventsOf(keys.request(id).pk))['request.escalation-skipped']).toBeUndefined();
   });
 });

@@ -8,6 +8,11 @@ import { createHandler as openHandler } from '../../lambdas/review-open';
 import { createHandler as packHandler } from '../../lambdas/review-compile-pack';
 import { createHandler as linksHandler } from '../../lambdas/review-issue-links';
 import { createHandler as closeHandler } from '../../lambdas/review-close';
+import { createHandler as readTally } from '../../lambdas/review-read-tally';
+import { createHandler as escalateHandler } from '../../lambdas/review-escalate';
+import { randomUUID } from 'node:crypto';
+import { loadSubject } from '../../lambdas/shared/resume';
+import { reviewWaitOutcome } from '../../lambdas/shared/review';
 import { getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { getLink } from '../../lambdas/shared/links';
 
@@ -173,5 +178,78 @@ describe('review-open restarting a review whose workflow failed', () => {
     await markFailed('exec-r1');
     await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, Key: keys.review(id), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'approved' } }));
     expect(await open({ input: { ...input, restartOf: 'exec-r1' }, executionId: 'exec-r3' })).toMatchObject({ opened: false, status: 'approved' });
+  });
+});
+
+// Decision 11: whoever holds a task token can send any task output; only decisions recorded in the table close a review.
+describe('the review outcome comes from the recorded decisions', () => {
+  async function awaiting(period: string) {
+    const rt = await fresh();
+    await openHandler(rt)({ input: { bu: 'rh-unit', period, trigger: 'cli' }, executionId: 'e' });
+    const id = `rh-unit#${period}`;
+    await packHandler(rt)({ reviewId: id });
+    await linksHandler(rt)({ reviewId: id });
+    await ses.clear();
+    return { rt, id, review: (await getReview(rt, id))! };
+  }
+  async function decide(rt: Runtime, id: string, member: { name: string; email: string; decisionId?: string }, choice: 'approve' | 'request-changes') {
+    await rt.ddb.send(
+      new PutCommand({
+        TableName: rt.tableName,
+        Item: {
+          ...keys.decision(keys.review(id).pk, member.decisionId!), kind: 'decision', decisionId: member.decisionId, subjectType: 'review', subjectId: id,
+          recipient: { name: member.name, email: member.email }, choice, comment: '', decidedAt: new Date().toISOString(), sourceIp: '127.0.0.1', userAgent: 'test',
+          resourceAdequacy: { financial: 'adequate', human: 'adequate', equipment: 'adequate', 'infrastructure-technology': 'adequate' },
+        },
+      }),
+    );
+  }
+  const types = async (rt: Runtime, id: string) => (await items(rt, keys.review(id).pk, prefixes.event)).map((e) => e.type);
+
+  it('close refuses "approved" with no approval recorded: nothing is closed, stored or sent', async () => {
+    const { rt, id, review } = await awaiting('2027-Q1');
+    await expect(closeHandler(rt)({ reviewId: id, outcome: 'approved' })).rejects.toMatchObject({ name: 'OutcomeNotSupported' });
+    expect(await getReview(rt, id)).toEqual(review);
+    expect(await items(rt, keys.review(id).pk, 'MINUTES')).toEqual([]);
+    expect(await ses.emails()).toEqual([]);
+    expect(await types(rt, id)).not.toContain('review.approved');
+  });
+
+  it('close after the links expired counts a quorum recorded during the last wait (its resume failed)', async () => {
+    const { rt, id, review } = await awaiting('2027-Q2');
+    await decide(rt, id, review.members[0], 'approve');
+    await decide(rt, id, review.members[2], 'approve');
+    expect(await closeHandler(rt)({ reviewId: id, outcome: 'not-held-on-time' })).toMatchObject({ outcome: 'approved', approvals: 2 });
+    expect((await getReview(rt, id))!.status).toBe('approved');
+    expect(await types(rt, id)).toContain('review.approved');
+  });
+
+  it('read-tally refuses a forged "approved" once per resume and keeps the review waiting; the resumer\'s own message passes even after more decisions', async () => {
+    const { rt, id, review } = await awaiting('2027-Q3');
+    const resume = { claimed: { outcome: 'approved' }, resumeId: randomUUID(), ifIncomplete: 'wait' as const };
+    expect(await readTally(rt)({ reviewId: id, resume })).toMatchObject({ complete: false, outcome: 'incomplete', approvals: 0, ifIncomplete: 'wait' });
+    await readTally(rt)({ reviewId: id, resume }); // a retried step
+    const refused = (await items(rt, keys.review(id).pk, prefixes.event)).filter((e) => e.type === 'review.resume-refused');
+    expect(refused).toHaveLength(1);
+    expect(refused[0].detail).toMatchObject({ claimed: '{"outcome":"approved"}', stored: { complete: false, approvals: 0, required: 2 } });
+    expect(await getReview(rt, id)).toEqual(review);
+
+    await decide(rt, id, review.members[0], 'approve');
+    await decide(rt, id, review.members[1], 'approve');
+    const { subject, decisions } = await loadSubject(rt, keys.review(id).pk, 'REVIEW');
+    const legit = reviewWaitOutcome(subject!, decisions).output; // what resumeIfComplete sent
+    await decide(rt, id, review.members[2], 'request-changes'); // a decision after the resume
+    expect(await readTally(rt)({ reviewId: id, resume: { claimed: legit, resumeId: randomUUID(), ifIncomplete: 'wait' } })).toMatchObject({ complete: true, outcome: 'approved', approvals: 2, decided: 3 });
+    expect((await types(rt, id)).filter((t) => t === 'review.resume-refused')).toHaveLength(1);
+  });
+
+  it('escalate does nothing when the quorum was recorded as the wait timed out', async () => {
+    const { rt, id, review } = await awaiting('2027-Q4');
+    await decide(rt, id, review.members[0], 'approve');
+    await decide(rt, id, review.members[1], 'approve');
+    await escalateHandler(rt)({ reviewId: id });
+    expect((await getReview(rt, id))!.status).toBe('awaiting-decisions');
+    expect(await ses.emails()).toEqual([]);
+    expect(await types(rt, id)).not.toContain('review.escalated');
   });
 });

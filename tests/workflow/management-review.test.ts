@@ -1,10 +1,12 @@
 // The management review end to end on the local runtime: the real ASL, handlers, decision endpoint and SES inbox.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
+import {
+  BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, recordDecisionWithoutResume, reviewForm, runCli, storedTaskToken, until, type Adequacy,
+} from '../support/workflow';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
 import { commands } from '../../lib/cli/review-commands';
@@ -24,6 +26,9 @@ const units = {
   remind: testUnit({ id: 'mr-remind', name: 'Unit mr-remind', reminders: { interval: '3s', maximum: 2 }, decisionLinkLifetime: '60s' }),
   escalate: testUnit({ id: 'mr-escalate', name: 'Unit mr-escalate', reminders: { interval: '1s', maximum: 1 }, decisionLinkLifetime: '4s' }),
   duplicate: testUnit({ id: 'mr-duplicate', name: 'Unit mr-duplicate', ...calm }),
+  forged: testUnit({ id: 'mr-forged', name: 'Unit mr-forged', ...calm }),
+  // The last wait (after escalation) lasts 7 - 2 x 1 = 5 s.
+  late: testUnit({ id: 'mr-late', name: 'Unit mr-late', reminders: { interval: '1s', maximum: 1 }, decisionLinkLifetime: '7s' }),
 };
 
 let lr: LocalRuntime;
@@ -117,8 +122,14 @@ describe('management review workflow', () => {
     for (const who of [CLARA, FARID, OONA]) await mailTo(u, '2025-Q1', who, /^Minutes of the management review/);
     expect(minutesMail.body.html).toBe(stored.html);
 
-    // Farid did not decide before the close: his link now answers 410 instead of recording a decision the minutes cannot show.
+    // Farid did not decide before the close: his link now answers 410 instead of recording a decision the minutes cannot show,
+    // and tells him what happened: the review closed, approved at quorum, before his decision; the minutes reach him.
     expect(await decide(invited[FARID], u, 'approve')).toBe(410);
+    const late = await fetch(decisionLink(invited[FARID], u));
+    expect(late.status).toBe(410);
+    const page = (await late.text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    expect(page).toMatch(/The management review 2025-Q1 of Unit mr-approve closed on \d{1,2} \w+ \d{4} at \d\d:\d\d \(Europe\/Berlin\), approved: the quorum of 2 approvals was reached before your decision\. Your decision is not needed\./);
+    expect(page).toContain('You will receive the minutes of the review by email.');
     const types = (await events(u, '2025-Q1')).map((e) => e.type);
     for (const t of ['review.opened', 'review.pack-compiled', 'review.awaiting-decisions', 'decision.recorded', 'review.approved']) expect(types).toContain(t);
     expect(types.filter((t) => t === 'link.issued')).toHaveLength(3);
@@ -241,6 +252,48 @@ describe('management review workflow', () => {
     const minutesMail = await mailTo(u, '2025-Q4', IRENE, /^Minutes of the management review/);
     expect(minutesMail.body.text).toContain('Not held on time');
     expect(await statesEntered(arn)).toEqual(expect.arrayContaining(['SendReminder', 'Escalate', 'AwaitAfterEscalation', 'LinksExpired', 'NotHeldOnTime']));
+  });
+
+  it('a forged resume ("approved" sent with the task token) is refused: the review keeps waiting, and the real decisions close it', async () => {
+    const u = units.forged.id;
+    const arn = await start(u, '2025-Q1');
+    const invited = await invitations(u, '2025-Q1');
+    const rt = unitOf(u).runtime;
+    const key = keys.review(reviewId(u, '2025-Q1'));
+    const token = await until('the wait to store its token', () => storedTaskToken(rt, key));
+    await lr.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ outcome: 'approved', approvals: 2, required: 2, decided: 2, members: 3 }) }));
+    const refused = await until('the refusal', async () => (await events(u, '2025-Q1')).find((e) => e.type === 'review.resume-refused'));
+    expect(refused.detail).toMatchObject({ claimed: expect.stringContaining('"outcome":"approved"'), stored: { complete: false, approvals: 0, decided: 0, required: 2 } });
+    await until('the workflow to wait again', async () => (await storedTaskToken(rt, key)) !== token);
+    expect((await review(u, '2025-Q1'))!.status).toBe('awaiting-decisions');
+    expect(await getMinutes(rt, reviewId(u, '2025-Q1'))).toBeUndefined();
+    expect((await mails(u, '2025-Q1')).filter((e) => /^Minutes/.test(e.subject))).toEqual([]);
+    expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+
+    expect(await decide(invited[CLARA], u, 'approve')).toBe(303);
+    expect(await decide(invited[FARID], u, 'approve')).toBe(303);
+    expect(JSON.parse((await finished(arn)).output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
+    expect((await statesEntered(arn)).filter((s) => s === 'ReadTally')).toHaveLength(2);
+  });
+
+  it('a quorum recorded during the last wait, whose resume failed, closes the review approved when the wait times out', async () => {
+    const u = units.late.id;
+    const arn = await start(u, '2025-Q2');
+    await mailTo(u, '2025-Q2', BOARD, /^Overdue:/); // escalated: the last wait follows
+    await until('the last wait', async () => (await statesEntered(arn)).includes('AwaitAfterEscalation'));
+    await new Promise((r) => setTimeout(r, 1500)); // well inside the 5 s wait, after its await step has looked once
+    const rt = unitOf(u).runtime;
+    const members = (await review(u, '2025-Q2'))!.members;
+    for (const who of [CLARA, OONA]) await recordDecisionWithoutResume(rt, members.find((m) => m.email === who)!.decisionId!, 'approve');
+
+    const d = await finished(arn);
+    expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
+    const states = await statesEntered(arn);
+    expect(states).toContain('LinksExpired'); // the wait timed out: the timeout path read the tally
+    expect(states).not.toContain('NotHeldOnTime');
+    expect((await review(u, '2025-Q2'))!.status).toBe('approved');
+    const minutes = await mailTo(u, '2025-Q2', IRENE, /^Minutes of the management review/);
+    expect(minutes.body.text).toContain('Approved: the quorum of top management approved the review.');
   });
 
   it('opens the review of a period once: a second start and a duplicate schedule fire open nothing new', async () => {

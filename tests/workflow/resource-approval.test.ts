@@ -1,7 +1,7 @@
 // The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, runCli, until } from '../support/workflow';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, recordDecisionWithoutResume, runCli, storedTaskToken, until } from '../support/workflow';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewId } from '../../lib/period';
 import { actionItem, type Minutes } from '../../lambdas/shared/review';
@@ -72,6 +72,11 @@ async function finished(unitId: string, requestId: string) {
     const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     return d.status !== 'RUNNING' && d;
   }, 30_000);
+}
+
+async function statesEntered(arn: string): Promise<string[]> {
+  const h = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));
+  return (h.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
 }
 
 async function requestItem(unitId: string, requestId: string): Promise<StoredRequest> {
@@ -273,6 +278,68 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect((await events(quick.id, id)).map((e) => e.type)).toEqual(expect.arrayContaining(['reminder.sent', 'request.escalated', 'request.expired']));
   });
 
+  it('a forged resume (a task token and SendTaskSuccess) is refused: it neither approves nor moves a level, the request waits, the real decisions end it', async () => {
+    const title = 'Forged: resume without a decision';
+    const id = await submitted(calm.id, { title, amount: '15000', requester: 'gus@example.com' }); // Oona, then Farid
+    const ask = await mailTo(title, OONA);
+    const rt = unitOf(calm.id).runtime;
+    const arn = executionArnOf(unitOf(calm.id).stateMachineArns['resource-approval'], id);
+    const refusals = async () => (await events(calm.id, id)).filter((e) => e.type === 'request.resume-refused');
+    // What request-await sends for a recorded approval, but nothing is recorded: first "go to level 2", then "last level, approved".
+    const claim = { level: 0, choice: 'approve', decisionId: 'forged', decidedBy: OONA, decidedAt: new Date().toISOString(), comment: '', isLast: false, nextLevel: 1 };
+    let token = '';
+    for (const [n, isLast] of [[1, false], [2, true]] as const) {
+      const previous = token;
+      token = await until('a wait with a new token', async () => {
+        const t = await storedTaskToken(rt, keys.request(id));
+        return t !== previous && t;
+      });
+      await lr.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ ...claim, isLast }) }));
+      await until(`refusal ${n}`, async () => (await refusals()).length === n);
+    }
+    const refused = await refusals();
+    expect(refused.map((e) => JSON.parse(e.detail.claimed).isLast).sort()).toEqual([false, true]);
+    for (const e of refused) expect(e.detail.stored).toEqual({ status: 'pending', level: 0, levelName: 'ISMS sponsor', decisions: [] });
+    // Nothing moved: level 1 waits, nobody else was asked, no level or outcome is recorded, and the workflow waits again.
+    await until('the workflow to wait again', async () => (await storedTaskToken(rt, keys.request(id))) !== token);
+    const item = await requestItem(calm.id, id);
+    expect(item).toMatchObject({ status: 'pending', currentLevel: 0 });
+    expect(item.levels.map((l) => l.outcome)).toEqual([undefined, undefined]);
+    expect((await mailsAbout(title)).map((e) => e.destination.to)).toEqual([[OONA]]);
+    expect((await events(calm.id, id)).map((e) => e.type)).not.toContain('request.level-approved');
+    expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+
+    expect(await decide(ask, 'approve', 'real')).toBe(303);
+    expect(await decide(await mailTo(title, FARID), 'approve')).toBe(303);
+    expect(JSON.parse((await finished(calm.id, id)).output!).status).toBe('approved');
+    expect((await requestItem(calm.id, id)).levels.map((l) => [l.outcome, l.decidedBy])).toEqual([['approved', OONA], ['approved', FARID]]);
+    const outcomes = await until('outcome emails', async () => {
+      const m = (await mailsAbout(title)).filter((e) => /approved/.test(e.subject));
+      return m.length === 2 && m;
+    });
+    expect(outcomes.map((m) => m.destination.to[0]).sort()).toEqual(['gus@example.com', IRENE]);
+  });
+
+  it('an approval recorded during the last wait, whose resume failed, moves the request to its next level instead of expiring it', async () => {
+    const title = 'Last moment: escalated approval';
+    const id = await submitted(quick.id, { title, amount: '12000', requester: 'hana@example.com' }); // Oona (escalation: Clara), then Farid
+    const arn = executionArnOf(unitOf(quick.id).stateMachineArns['resource-approval'], id);
+    await mailTo(title, CLARA); // escalated: the last wait of level 1 follows
+    await until('the last wait', async () => (await statesEntered(arn)).includes('AwaitAfterEscalation'));
+    await new Promise((r) => setTimeout(r, 1500)); // well inside the 5 s wait, after its await step has looked once
+    const rt = unitOf(quick.id).runtime;
+    await recordDecisionWithoutResume(rt, (await requestItem(quick.id, id)).levels[0].decisionId!, 'approve');
+
+    expect(await decide(await mailTo(title, FARID), 'approve')).toBe(303);
+    const done = await finished(quick.id, id);
+    expect(JSON.parse(done.output!).status).toBe('approved');
+    const states = await statesEntered(arn);
+    expect(states).toContain('ReadDecisionAtExpiry'); // the wait timed out: the decision was found by the timeout path
+    expect(states).not.toContain('Expired');
+    expect((await requestItem(quick.id, id)).levels.map((l) => [l.outcome, l.decidedBy])).toEqual([['approved', CLARA], ['approved', FARID]]);
+    expect((await mailsAbout(title)).some((e) => /expired/.test(e.subject))).toBe(false);
+  });
+
   it('a request that answers a review action is recorded on the action', async () => {
     const rt = unitOf(calm.id).runtime;
     const period = '2026-Q3';
@@ -308,7 +375,8 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const done = await finished(calm.id, id);
     const history = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn!, maxResults: 1000 }));
     const entered = (history.events ?? []).filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name);
-    expect(entered).toEqual(['RecordRequest', 'IssueLink', 'AwaitDecision', 'IssueLink', 'AwaitDecision', 'Finish']);
+    // Each wait is followed by the read of the level's recorded decision (decision 11): the resume message decides nothing.
+    expect(entered).toEqual(['RecordRequest', 'IssueLink', 'AwaitDecision', 'ReadDecision', 'IssueLink', 'AwaitDecision', 'ReadDecision', 'Finish']);
   });
 
   it('requests list shows where each request stands: the level it waits at, then its outcome', async () => {
