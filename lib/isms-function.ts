@@ -7,7 +7,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import type { BusinessUnitConfig } from './config';
-import { functionName, type FunctionSpec } from './functions';
+import { functionName, stateMachineName, SUBJECT_KEY_PREFIX, type FunctionSpec } from './functions';
+import { LINKS_KEY_PREFIX } from './table-schema';
 
 export const REPO_ROOT = path.join(import.meta.dirname, '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -65,21 +66,52 @@ export class IsmsFunction extends NodejsFunction {
     logGroup.grantWrite(role);
   }
 
-  /** Read, or read and append/update; never delete: evidence is append-only, enforced by IAM too. */
-  bindTable(tableArn: string, mode: 'read' | 'readwrite', indexNames: readonly string[]): void {
-    const actions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-    if (mode === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem');
-    // Each index by name rather than `index/*`: nothing the function does needs an index we have not designed.
-    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [tableArn, ...indexNames.map((i) => `${tableArn}/index/${i}`)] }));
+  /**
+   * The evidence table as the catalogue says (read, append, update), never a delete: evidence is append-only, enforced
+   * by IAM too. The index only for the functions that list by it: nothing else needs to enumerate the unit's records.
+   */
+  bindEvidence(tableArn: string, indexNames: readonly string[]): void {
+    const { evidence, queriesIndex } = this.spec.access;
+    const actions = ['dynamodb:GetItem', 'dynamodb:Query'];
+    if (evidence === 'append' || evidence === 'update') actions.push('dynamodb:PutItem');
+    if (evidence === 'update') actions.push('dynamodb:UpdateItem');
+    const resources = [tableArn, ...(queriesIndex ? indexNames.map((i) => `${tableArn}/index/${i}`) : [])];
+    this.addToRolePolicy(new iam.PolicyStatement({ sid: 'Evidence', actions, resources }));
   }
 
-  /** ses:SendEmail/SendRawEmail from the unit's sender identity (the address, or its domain if that is what is verified). */
+  /**
+   * The links table, only the item kinds the catalogue names (dynamodb:LeadingKeys on the partition key): link minters and
+   * readers touch `LINK#…` only; only the functions that resume a workflow read `TOKEN#…` of that workflow's subjects,
+   * and only its two await steps write them. No Query, no Scan: every access is by key.
+   */
+  bindLinks(tableArn: string): void {
+    const { links, resumes = [], storesTaskTokens } = this.spec.access;
+    const statement = (sid: string, actions: string[], prefixes: string[]) =>
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid,
+          actions,
+          resources: [tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
+        }),
+      );
+    if (links) {
+      statement('Links', links === 'write' ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] : ['dynamodb:GetItem'], [LINKS_KEY_PREFIX.link]);
+    }
+    if (resumes.length) {
+      const tokens = resumes.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`);
+      statement('TaskTokens', storesTaskTokens ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : ['dynamodb:GetItem'], tokens);
+    }
+  }
+
+  /** ses:SendEmail from the unit's sender identity (the address, or its domain if that is what is verified); no raw email. */
   allowSendEmail(sender: string): void {
     const stack = Stack.of(this);
     const domain = sender.split('@')[1];
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        sid: 'SendEmail',
+        actions: ['ses:SendEmail'],
         resources: [sender, domain].map((identity) =>
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
         ),
@@ -88,14 +120,20 @@ export class IsmsFunction extends NodejsFunction {
     );
   }
 
-  /** SendTaskSuccess/Failure/Heartbeat on named state machines (ARNs built from names: no dependency cycle). */
-  allowTaskResponses(stateMachineNames: string[]): void {
+  /**
+   * SendTaskSuccess on the unit's state machines of the workflows the catalogue says it resumes (ARNs built from names:
+   * no dependency cycle). Nothing here fails or heartbeats a task, so those actions are not granted.
+   */
+  allowResume(unitId: string): void {
+    const resumes = this.spec.access.resumes ?? [];
+    if (!resumes.length) return;
     const stack = Stack.of(this);
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: stateMachineNames.map((name) =>
-          stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        sid: 'Resume',
+        actions: ['states:SendTaskSuccess'],
+        resources: resumes.map((w) =>
+          stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(unitId, w), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
         ),
       }),
     );

@@ -2,7 +2,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { timing, type ResourceCategory } from '../../lib/config';
-import type { Runtime } from './runtime';
+import { linksTableOf, type Runtime } from './runtime';
 import { keys } from './keys';
 import { recordEvent } from './audit';
 
@@ -35,7 +35,7 @@ export interface LinkItem {
   secretHashes: string[];
   createdAt: string;
   expiresAt: string;
-  /** TTL (epoch seconds): the link item goes a while after expiry; decisions and events stay. */
+  /** TTL of the links table (epoch seconds): the link item goes a while after expiry; decisions and events stay. */
   secretExpiresAt: number;
   supersededAt?: string;
   supersededReason?: string;
@@ -109,7 +109,8 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
     expiresAt: expires.toISOString(),
     secretExpiresAt: Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS,
   };
-  await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  // The link goes to the links table (it expires); that it was issued goes to the evidence table (it stays).
+  await rt.ddb.send(new PutCommand({ TableName: linksTableOf(rt, 'mint decision links'), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
   await recordEvent(rt, {
     type: 'link.issued',
     subjectPk: input.subjectPk,
@@ -127,7 +128,7 @@ export async function reissueLink(rt: Runtime, decisionId: string): Promise<stri
   const secret = newSecret();
   await rt.ddb.send(
     new UpdateCommand({
-      TableName: rt.tableName,
+      TableName: linksTableOf(rt, 're-issue decision links'),
       Key: keys.link(decisionId),
       UpdateExpression: 'SET secretHashes = list_append(secretHashes, :h)',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
@@ -141,7 +142,7 @@ export async function reissueLink(rt: Runtime, decisionId: string): Promise<stri
 export async function supersedeLink(rt: Runtime, decisionId: string, reason: string): Promise<void> {
   await rt.ddb.send(
     new UpdateCommand({
-      TableName: rt.tableName,
+      TableName: linksTableOf(rt, 'supersede decision links'),
       Key: keys.link(decisionId),
       UpdateExpression: 'SET supersededAt = if_not_exists(supersededAt, :at), supersededReason = if_not_exists(supersededReason, :r)',
       ConditionExpression: 'attribute_exists(pk)',
@@ -151,7 +152,7 @@ export async function supersedeLink(rt: Runtime, decisionId: string, reason: str
 }
 
 export async function getLink(rt: Runtime, decisionId: string): Promise<LinkItem | undefined> {
-  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.link(decisionId), ConsistentRead: true }));
+  const out = await rt.ddb.send(new GetCommand({ TableName: linksTableOf(rt, 'read decision links'), Key: keys.link(decisionId), ConsistentRead: true }));
   return out.Item as LinkItem | undefined;
 }
 

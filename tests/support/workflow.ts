@@ -5,6 +5,7 @@ import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import type { LocalRuntime, LocalUnit, StoredEmail } from '../../lib/local/runtime';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { queryAll } from '../../lambdas/shared/store';
+import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;
 
@@ -101,6 +102,17 @@ export async function postDecision(email: StoredEmail, fields: Record<string, st
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/**
+ * Polls until the subject (`REVIEW#…`, `REQUEST#…`) waits: its await step stored a task token in the links table, and
+ * one other than `previous` (a token stays until the next wait replaces it, so a restarted wait must differ).
+ */
+export function waitingToken(rt: Runtime, subjectPk: string, what: string, previous?: string, timeoutMs?: number): Promise<string> {
+  return until(what, async () => {
+    const token = await taskTokenOf(rt, subjectPk);
+    return token && token !== previous ? token : undefined;
+  }, timeoutMs);
 }
 
 /** Every item of partition `pk` whose sort key starts with `skPrefix`, read consistently: e.g. a subject's audit events (`prefixes.event`). */
