@@ -66,6 +66,8 @@ export class IsmsLeadershipStack extends Stack {
       stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
       workflowFailed: this.functions.get('workflow-failed')!,
       decisionEndpoint: endpoint,
+      decisionApi: api.api,
+      functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
     });
 
