@@ -1,6 +1,7 @@
 // The function catalogue: every Lambda, its entry, what it may touch and its environment, read by CDK and the local runtime.
 import type { BusinessUnitConfig } from './config';
 import { keys } from '../lambdas/shared/keys';
+import { LINKS_KEY_PREFIX } from './table-schema';
 
 export type WorkflowName = 'management-review' | 'resource-approval';
 
@@ -27,8 +28,8 @@ export interface FunctionSpec {
   description: string;
   /**
    * What it may touch, read from what the handler and the shared helpers it calls actually do: CDK turns this into
-   * its role's only statements; the local runtime has no IAM, but gives the links table's name only to functions
-   * with links or task-token access, so a handler that strays fails locally too.
+   * its role's only statements (tableGrants); the local runtime has no IAM and enforces the same grants on each
+   * function's clients (lib/local/catalogue-access.ts), so a handler that strays fails in local tests too.
    */
   access: {
     evidence: EvidenceAccess;
@@ -98,6 +99,37 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { evidence: 'update', sendEmail: true },
   },
 ];
+
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem';
+
+/** One statement of a function's table access: what CDK puts in its role and the local runtime enforces (lib/local/catalogue-access.ts). */
+export interface TableGrant {
+  sid: string;
+  table: 'evidence' | 'links';
+  actions: TableAction[];
+  /** Partition-key prefixes it is limited to (IAM: dynamodb:LeadingKeys `<prefix>*`); absent: any key of the table. */
+  leadingKeyPrefixes?: string[];
+  /** Also the evidence table's gsi1. */
+  index?: boolean;
+}
+
+/** The catalogue entry as table statements: no delete, no scan, no batch, and the links table only by key and kind. */
+export function tableGrants(spec: FunctionSpec): TableGrant[] {
+  const { evidence, queriesIndex, links, resumes = [], storesTaskTokens } = spec.access;
+  const evidenceActions: TableAction[] = ['GetItem', 'Query'];
+  if (evidence !== 'read') evidenceActions.push('PutItem');
+  if (evidence === 'update') evidenceActions.push('UpdateItem');
+  const grants: TableGrant[] = [{ sid: 'Evidence', table: 'evidence', actions: evidenceActions, index: Boolean(queriesIndex) }];
+  if (links) {
+    const actions: TableAction[] = links === 'write' ? ['GetItem', 'PutItem', 'UpdateItem'] : ['GetItem'];
+    grants.push({ sid: 'Links', table: 'links', actions, leadingKeyPrefixes: [LINKS_KEY_PREFIX.link] });
+  }
+  if (resumes.length) {
+    const actions: TableAction[] = storesTaskTokens ? ['GetItem', 'PutItem'] : ['GetItem'];
+    grants.push({ sid: 'TaskTokens', table: 'links', actions, leadingKeyPrefixes: resumes.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`) });
+  }
+  return grants;
+}
 
 /** Whether the function gets the links table at all (its name in the environment, and a grant). */
 export function usesLinksTable(spec: FunctionSpec): boolean {

@@ -7,8 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import type { BusinessUnitConfig } from './config';
-import { functionName, stateMachineName, SUBJECT_KEY_PREFIX, type FunctionSpec } from './functions';
-import { LINKS_KEY_PREFIX } from './table-schema';
+import { functionName, stateMachineName, tableGrants, type FunctionSpec } from './functions';
 
 export const REPO_ROOT = path.join(import.meta.dirname, '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -67,40 +66,25 @@ export class IsmsFunction extends NodejsFunction {
   }
 
   /**
-   * The evidence table as the catalogue says (read, append, update), never a delete: evidence is append-only, enforced
-   * by IAM too. The index only for the functions that list by it: nothing else needs to enumerate the unit's records.
+   * The tables as the catalogue says (lib/functions.ts tableGrants), never a delete: evidence is append-only, enforced by
+   * IAM too. The index only for the functions that list by it: nothing else needs to enumerate the unit's records. On the
+   * links table dynamodb:LeadingKeys limits each statement to its kind of item: link minters and readers touch `LINK#…`
+   * only; only the functions that resume a workflow read `TOKEN#…` of that workflow's subjects, and only its await step
+   * writes them. The local runtime enforces the same statements (lib/local/catalogue-access.ts).
    */
-  bindEvidence(tableArn: string, indexNames: readonly string[]): void {
-    const { evidence, queriesIndex } = this.spec.access;
-    const actions = ['dynamodb:GetItem', 'dynamodb:Query'];
-    if (evidence === 'append' || evidence === 'update') actions.push('dynamodb:PutItem');
-    if (evidence === 'update') actions.push('dynamodb:UpdateItem');
-    const resources = [tableArn, ...(queriesIndex ? indexNames.map((i) => `${tableArn}/index/${i}`) : [])];
-    this.addToRolePolicy(new iam.PolicyStatement({ sid: 'Evidence', actions, resources }));
-  }
-
-  /**
-   * The links table, only the item kinds the catalogue names (dynamodb:LeadingKeys on the partition key): link minters and
-   * readers touch `LINK#…` only; only the functions that resume a workflow read `TOKEN#…` of that workflow's subjects,
-   * and only its two await steps write them. No Query, no Scan: every access is by key.
-   */
-  bindLinks(tableArn: string): void {
-    const { links, resumes = [], storesTaskTokens } = this.spec.access;
-    const statement = (sid: string, actions: string[], prefixes: string[]) =>
+  bindTables(tables: { evidence: string; links: string }, indexNames: readonly string[]): void {
+    for (const grant of tableGrants(this.spec)) {
+      const arn = tables[grant.table];
       this.addToRolePolicy(
         new iam.PolicyStatement({
-          sid,
-          actions,
-          resources: [tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
+          sid: grant.sid,
+          actions: grant.actions.map((a) => `dynamodb:${a}`),
+          resources: [arn, ...(grant.index ? indexNames.map((i) => `${arn}/index/${i}`) : [])],
+          conditions: grant.leadingKeyPrefixes
+            ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': grant.leadingKeyPrefixes.map((p) => `${p}*`) } }
+            : undefined,
         }),
       );
-    if (links) {
-      statement('Links', links === 'write' ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] : ['dynamodb:GetItem'], [LINKS_KEY_PREFIX.link]);
-    }
-    if (resumes.length) {
-      const tokens = resumes.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`);
-      statement('TaskTokens', storesTaskTokens ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : ['dynamodb:GetItem'], tokens);
     }
   }
 

@@ -51,8 +51,7 @@ export class IsmsLeadershipStack extends Stack {
       this.functions.set(spec.id, new IsmsFunction(this, constructId(spec.id), { spec, unit, environment }));
     }
     for (const fn of this.functions.values()) {
-      fn.bindEvidence(table.tableArn, TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName));
-      fn.bindLinks(links.tableArn);
+      fn.bindTables({ evidence: table.tableArn, links: links.tableArn }, TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName));
       if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender);
       fn.allowResume(unit.id);
     }

@@ -17,6 +17,7 @@ import { isFailedStatus } from '../../lambdas/shared/workflow-failure';
 import { createLocalStepFunctions } from './step-functions';
 import { createDecisionServer } from './decision-server';
 import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
+import { enforceCatalogueAccess } from './catalogue-access';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..', '..');
@@ -207,7 +208,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       for (const spec of FUNCTIONS) {
         // The same environment CDK gives the function, plus endpoint overrides for the emulators.
         const env = { ...functionEnvironment(spec, unit, { tableName: table, linksTableName: linksTable, decisionBaseUrl }), ...endpoints };
-        const handler = factories.get(spec.id)!(runtimeFrom(env));
+        const rt = runtimeFrom(env);
+        // No IAM here: the catalogue's grants are checked on the function's clients instead, so a handler that strays fails locally too.
+        enforceCatalogueAccess(rt, spec, { evidence: table, links: linksTable });
+        const handler = factories.get(spec.id)!(rt);
         const arn = localFunctionArn(unit.id, spec.id);
         handlers.set(arn, handler);
         handlers.set(functionName(unit.id, spec.id), handler);
