@@ -113,7 +113,7 @@ function meterHandlers(lr: LocalRuntime): void {
     for (const spec of FUNCTIONS) {
       // The environment lib/local/runtime.ts gives the handler, so runtimeFrom answers with the Runtime the handler holds.
       const env = {
-        ...functionEnvironment(spec, u.unit, { tableName: u.tableName, decisionBaseUrl: `${lr.urls.decisions}/${u.unit.id}` }),
+        ...functionEnvironment(spec, u.unit, { tableName: u.tableName, linksTableName: u.linksTableName, decisionBaseUrl: `${lr.urls.decisions}/${u.unit.id}` }),
         AWS_ENDPOINT_URL_DYNAMODB: lr.urls.dynamodb,
         AWS_ENDPOINT_URL_SES: lr.urls.ses,
         AWS_ENDPOINT_URL_SFN: lr.urls.stepFunctions,
@@ -294,7 +294,7 @@ async function main() {
     console.log('emails = inbox copies (one per recipient, as SES bills); apiRequests = endpointRequests (HTTP API).');
     console.log('Not included: EventBridge Scheduler (1 invocation per review), CloudWatch Logs, DynamoDB storage and backups, data transfer, KMS.');
     const largest = scenarios.find((s) => s.members === Math.max(...scenarios.map((x) => x.members)))!;
-    const env = functionEnvironment(FUNCTIONS.find((f) => f.access.mintsLinks)!, largest.unit, { tableName: 'isms-x-evidence', decisionBaseUrl: 'https://x' });
+    const env = functionEnvironment(FUNCTIONS.find((f) => f.access.mintsLinks)!, largest.unit, { tableName: 'isms-x-evidence', linksTableName: 'isms-x-links', decisionBaseUrl: 'https://x' });
     const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     let fits = 'fits';
     try {

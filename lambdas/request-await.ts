@@ -1,8 +1,11 @@
-// The wait of one level: stores the task token on the request, then resumes at once if the level is already decided.
+// The wait of one level: stores the task token (links table), then resumes at once if the level is already decided.
 import { z } from 'zod';
+import { keys } from './shared/keys';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { resumeIfComplete, type ResumeResult } from './shared/resume';
-import { updateRequestOnce, requestPk } from './shared/request-store';
+import { requestPk, type StoredRequest } from './shared/request-store';
+import { getItem } from './shared/store';
+import { storeTaskToken } from './shared/task-tokens';
 
 const eventSchema = z.object({
   requestId: z.string().min(1),
@@ -14,13 +17,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-await: ${parsed.error.message}`);
   const { requestId, level, taskToken } = parsed.data;
-  const stored = await updateRequestOnce(rt, requestId, {
-    set: 'SET taskToken = :t',
-    condition: '#status = :pending AND currentLevel = :l',
-    names: { '#status': 'status' },
-    values: { ':t': taskToken, ':pending': 'pending', ':l': level },
-  });
-  if (!stored) throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not pending at level ${level}; nothing to wait for`);
+  // Read, not a conditional update: this function may only read evidence. A request that closes after this read
+  // leaves a spent token behind, which no resume can use (the wait it belonged to is over).
+  const request = await getItem<StoredRequest>(rt, keys.request(requestId));
+  if (request?.status !== 'pending' || request.currentLevel !== level) {
+    throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not pending at level ${level}; nothing to wait for`);
+  }
+  await storeTaskToken(rt, requestPk(requestId), taskToken);
   // A decision recorded while the workflow was between waits (decision 6) completes this wait now.
   return { resume: await resumeIfComplete(rt, 'request', requestPk(requestId), 'REQUEST') };
 };

@@ -62,9 +62,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
       sets.push(`levels[${i}].outcome = :lo`, `levels[${i}].decidedAt = :dat`, `levels[${i}].decidedBy = :dby`);
       Object.assign(values, { ':lo': decision.choice === 'approve' ? 'approved' : 'rejected', ':dat': decision.decidedAt, ':dby': decision.decidedBy });
     }
-    // The task token is spent; dropping it means a late click can never resume anything.
     await updateRequestOnce(rt, requestId, {
-      set: `SET ${sets.join(', ')} REMOVE taskToken`,
+      set: `SET ${sets.join(', ')}`,
       condition: '#status = :pending',
       names: { '#status': 'status' },
       values,

@@ -85,7 +85,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
       stage: { kind: 'first' },
     });
     const claimed = await updateRequestOnce(rt, requestId, {
-      set: `SET levels[${index}].decisionId = :d, levels[${index}].issuedAt = :at, currentLevel = :l, remindersSent = :zero REMOVE taskToken`,
+      set: `SET levels[${index}].decisionId = :d, levels[${index}].issuedAt = :at, currentLevel = :l, remindersSent = :zero`,
       condition: `attribute_not_exists(levels[${index}].decisionId) AND #status = :pending`,
       names: { '#status': 'status' },
       values: { ':d': minted.decisionId, ':at': rt.now().toISOString(), ':l': index, ':zero': 0, ':pending': 'pending' },

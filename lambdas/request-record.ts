@@ -129,7 +129,7 @@ async function restart(rt: Runtime, raw: Record<string, unknown>, executionName:
   let item = await updateOnce<StoredRequest>(rt, {
     Key: keys.request(requestId),
     UpdateExpression:
-      'SET restartedBy = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution, taskToken',
+      'SET restartedBy = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
     ConditionExpression: 'attribute_exists(pk) AND #status = :pending AND workflowFailedExecution = :failed',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':exec': executionName, ':now': now, ':zero': 0, ':one': 1, ':pending': 'pending', ':failed': restartOf },

@@ -1,25 +1,24 @@
-// Stores the wait's task token on the review, then resumes at once if the recorded tally already completes the wait.
+// Stores the wait's task token (links table), then resumes at once if the recorded tally already completes the wait.
 import { z } from 'zod';
 import { keys } from './shared/keys';
 import { resumeIfComplete } from './shared/resume';
-import { updateOnce } from './shared/store';
+import { getReview } from './shared/review-store';
+import { storeTaskToken } from './shared/task-tokens';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
 const eventSchema = z.object({ reviewId: z.string().min(1), taskToken: z.string().min(1) });
+const WAITING = ['open', 'awaiting-decisions', 'overdue'];
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error).replace(/taskToken[^\n]*/g, 'taskToken: invalid'));
   const { reviewId, taskToken } = parsed.data;
   const key = keys.review(reviewId);
-  const stored = await updateOnce(rt, {
-    Key: key,
-    UpdateExpression: 'SET taskToken = :t',
-    ConditionExpression: 'attribute_exists(pk) AND #s IN (:open, :awaiting, :overdue)',
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':t': taskToken, ':open': 'open', ':awaiting': 'awaiting-decisions', ':overdue': 'overdue' },
-  });
-  if (!stored) throw new WorkflowError('ReviewNotWaiting', `${reviewId} does not exist or is closed`);
+  // Read, not a conditional update: this function may only read evidence. A review that closes after this read
+  // leaves a spent token behind, which no resume can use (the wait it belonged to is over).
+  const review = await getReview(rt, reviewId);
+  if (!review || !WAITING.includes(review.status)) throw new WorkflowError('ReviewNotWaiting', `${reviewId} does not exist or is closed`);
+  await storeTaskToken(rt, key.pk, taskToken);
   // Decisions recorded while no wait was open (between a timeout and this wait) are counted here (decision 6).
   const resumed = await resumeIfComplete(rt, 'review', key.pk, key.sk);
   return { resumed };

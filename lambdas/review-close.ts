@@ -50,7 +50,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       new UpdateCommand({
         TableName: rt.tableName,
         Key: key,
-        UpdateExpression: 'SET closingAt = if_not_exists(closingAt, :now), outcome = if_not_exists(outcome, :o) REMOVE taskToken',
+        UpdateExpression: 'SET closingAt = if_not_exists(closingAt, :now), outcome = if_not_exists(outcome, :o)',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': rt.now().toISOString(), ':o': computed },
         ReturnValues: 'ALL_NEW',

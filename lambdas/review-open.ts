@@ -75,7 +75,7 @@ async function takeOver(rt: Runtime, reviewId: string, failedExecution: string, 
   return updateOnce<StoredReview>(rt, {
     Key: keys.review(reviewId),
     UpdateExpression:
-      'SET executionId = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution, taskToken',
+      'SET executionId = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
     ConditionExpression: `workflowFailedExecution = :failed AND NOT (#s IN (${Object.keys(terminal).join(', ')}))`,
     ExpressionAttributeNames: { '#s': 'status' },
     ExpressionAttributeValues: { ':exec': executionId, ':now': now, ':zero': 0, ':one': 1, ':failed': failedExecution, ...terminal },

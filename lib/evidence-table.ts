@@ -1,4 +1,4 @@
-// The unit's evidence table: on-demand, point-in-time recovery, deletion protection, retained, encrypted.
+// The unit's evidence table: on-demand, point-in-time recovery, deletion protection, retained, encrypted, and no TTL.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
@@ -24,7 +24,7 @@ export class EvidenceTable extends Construct {
       // Evidence outlives the stack: deleting a unit's stack must not delete its audit trail.
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      // No timeToLiveAttribute, on purpose: with TTL on, any writer could make an evidence item expire by setting it.
       globalSecondaryIndexes: TABLE_SCHEMA.globalSecondaryIndexes.map((g) => ({
         indexName: g.indexName,
         partitionKey: key(g.partitionKey),

@@ -7,7 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import type { BusinessUnitConfig } from './config';
-import { functionName, type FunctionSpec } from './functions';
+import { functionName, stateMachineName, tableGrants, type FunctionSpec } from './functions';
 
 export const REPO_ROOT = path.join(import.meta.dirname, '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -65,21 +65,37 @@ export class IsmsFunction extends NodejsFunction {
     logGroup.grantWrite(role);
   }
 
-  /** Read, or read and append/update; never delete: evidence is append-only, enforced by IAM too. */
-  bindTable(tableArn: string, mode: 'read' | 'readwrite', indexNames: readonly string[]): void {
-    const actions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-    if (mode === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem');
-    // Each index by name rather than `index/*`: nothing the function does needs an index we have not designed.
-    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [tableArn, ...indexNames.map((i) => `${tableArn}/index/${i}`)] }));
+  /**
+   * The tables as the catalogue says (lib/functions.ts tableGrants), never a delete: evidence is append-only, enforced by
+   * IAM too. The index only for the functions that list by it: nothing else needs to enumerate the unit's records. On the
+   * links table dynamodb:LeadingKeys limits each statement to its kind of item: link minters and readers touch `LINK#…`
+   * only; only the functions that resume a workflow read `TOKEN#…` of that workflow's subjects, and only its await step
+   * writes them. The local runtime enforces the same statements (lib/local/catalogue-access.ts).
+   */
+  bindTables(tables: { evidence: string; links: string }, indexNames: readonly string[]): void {
+    for (const grant of tableGrants(this.spec)) {
+      const arn = tables[grant.table];
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: grant.sid,
+          actions: grant.actions.map((a) => `dynamodb:${a}`),
+          resources: [arn, ...(grant.index ? indexNames.map((i) => `${arn}/index/${i}`) : [])],
+          conditions: grant.leadingKeyPrefixes
+            ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': grant.leadingKeyPrefixes.map((p) => `${p}*`) } }
+            : undefined,
+        }),
+      );
+    }
   }
 
-  /** ses:SendEmail/SendRawEmail from the unit's sender identity (the address, or its domain if that is what is verified). */
+  /** ses:SendEmail from the unit's sender identity (the address, or its domain if that is what is verified); no raw email. */
   allowSendEmail(sender: string): void {
     const stack = Stack.of(this);
     const domain = sender.split('@')[1];
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        sid: 'SendEmail',
+        actions: ['ses:SendEmail'],
         resources: [sender, domain].map((identity) =>
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
         ),
@@ -88,14 +104,20 @@ export class IsmsFunction extends NodejsFunction {
     );
   }
 
-  /** SendTaskSuccess/Failure/Heartbeat on named state machines (ARNs built from names: no dependency cycle). */
-  allowTaskResponses(stateMachineNames: string[]): void {
+  /**
+   * SendTaskSuccess on the unit's state machines of the workflows the catalogue says it resumes (ARNs built from names:
+   * no dependency cycle). Nothing here fails or heartbeats a task, so those actions are not granted.
+   */
+  allowResume(unitId: string): void {
+    const resumes = this.spec.access.resumes ?? [];
+    if (!resumes.length) return;
     const stack = Stack.of(this);
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: stateMachineNames.map((name) =>
-          stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        sid: 'Resume',
+        actions: ['states:SendTaskSuccess'],
+        resources: resumes.map((w) =>
+          stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(unitId, w), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
         ),
       }),
     );

@@ -5,8 +5,10 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -26,6 +28,13 @@ export interface OperationsProps {
   workflowFailed: lambda.IFunction;
   /** The decision endpoint: an error there is a decision someone could not record. */
   decisionEndpoint: lambda.IFunction;
+  /**
+   * The decision endpoint's HTTP API. The handler never throws (a failure is a 503 page), so Lambda's Errors metric
+   * stays at zero when people cannot decide: the API's 5xx count is what shows it.
+   */
+  decisionApi: IHttpApi;
+  /** Every catalogue function, by id, with its log group: an ERROR line in any of them alarms (JSON logs, `level`). */
+  functionLogs: ReadonlyArray<{ id: string; logGroup: logs.ILogGroup }>;
   /** The review schedule's dead-letter queue: a message there is a quarterly review that did not start. */
   scheduleDeadLetterQueue: sqs.IQueue;
   /**
@@ -116,5 +125,34 @@ export class Operations extends Construct {
       alarm(`${pascal}ExecutionsFailedAlarm`, machine.metricFailed({ ...fiveMinutes, statistic: 'Sum' }), `an execution of the ${name} workflow failed`);
     }
     alarm('DecisionEndpointErrorsAlarm', props.decisionEndpoint.metricErrors({ ...fiveMinutes, statistic: 'Sum' }), 'the decision endpoint failed on a request');
+    alarm(
+      'DecisionApi5xxAlarm',
+      props.decisionApi.metricServerError({ ...fiveMinutes, statistic: 'Sum' }),
+      'the decision API answered 5xx: someone could not see or record a decision (the endpoint answers 503 without failing)',
+    );
+    // Handlers catch and log what must not fail the request or the task (a resume that failed, a refused forged resume):
+    // those ERROR lines are the only trace, so each function's are counted and alarmed.
+    for (const { id: fnId, logGroup } of props.functionLogs) {
+      const pascal = fnId.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+      const metricName = `${pascal}ErrorLogLines`;
+      new logs.MetricFilter(this, `${pascal}ErrorLogLinesFilter`, {
+        logGroup,
+        filterPattern: ERROR_LOG_LINE,
+        metricNamespace: errorLogNamespace(unit.id),
+        metricName,
+        metricValue: '1',
+      });
+      const metric = new cloudwatch.Metric({ namespace: errorLogNamespace(unit.id), metricName, ...fiveMinutes, statistic: 'Sum' });
+      alarm(`${pascal}ErrorLogLinesAlarm`, metric, `${fnId} logged an ERROR line`);
+    }
   }
 }
+
+/**
+ * A log line at level ERROR: Powertools Logger writes `"level":"ERROR"`, and so does the Lambda runtime for an uncaught
+ * error when the function logs in JSON (lib/isms-function.ts sets LoggingFormat.JSON).
+ */
+export const ERROR_LOG_LINE = logs.FilterPattern.stringValue('$.level', '=', 'ERROR');
+
+/** Where the ERROR-line counts of a unit's functions go. */
+export const errorLogNamespace = (unitId: string) => `IsmsLeadership/${unitId}`;

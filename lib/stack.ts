@@ -1,15 +1,16 @@
-// One business unit's stack: evidence table, functions from the catalogue, decision API, both workflows, the schedule, operations.
+// One business unit's stack: evidence and links tables, the evidence backup, functions from the catalogue, decision API, both workflows, the schedule, operations.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from './config';
 import { EvidenceTable } from './evidence-table';
+import { EvidenceBackup } from './evidence-backup';
+import { LinksTable } from './links-table';
 import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from './functions';
 import { IsmsFunction } from './isms-function';
 import { DecisionApi } from './decision-api';
-import { Workflow, stateMachineName } from './workflow';
+import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
-import { WORKFLOWS } from './definitions';
 import { TABLE_SCHEMA } from './table-schema';
 
 export interface IsmsLeadershipStackProps extends StackProps {
@@ -31,10 +32,13 @@ export class IsmsLeadershipStack extends Stack {
     const { unit } = props;
     const evidence = new EvidenceTable(this, 'Evidence', { unitId: unit.id });
     const table = evidence.table;
+    const links = new LinksTable(this, 'Links', { unitId: unit.id }).table;
+    new EvidenceBackup(this, 'EvidenceBackup', { unit, table });
+    const tables = { tableName: table.tableName, linksTableName: links.tableName };
 
     // The decision endpoint comes first: its API URL is the base of the links the other functions mint.
     const endpointSpec = FUNCTIONS.find((f) => f.id === 'decision-endpoint')!;
-    const endpointEnv = functionEnvironment(endpointSpec, unit, { tableName: table.tableName });
+    const endpointEnv = functionEnvironment(endpointSpec, unit, tables);
     checkEnvironmentSize(unit, endpointEnv);
     const endpoint = new IsmsFunction(this, constructId(endpointSpec.id), { spec: endpointSpec, unit, environment: endpointEnv });
     const api = new DecisionApi(this, 'DecisionApi', { handler: endpoint, unit });
@@ -42,15 +46,14 @@ export class IsmsLeadershipStack extends Stack {
     this.functions = new Map([[endpointSpec.id, endpoint]]);
     for (const spec of FUNCTIONS) {
       if (spec.id === endpointSpec.id) continue;
-      const environment = functionEnvironment(spec, unit, { tableName: table.tableName, decisionBaseUrl: api.url });
+      const environment = functionEnvironment(spec, unit, { ...tables, decisionBaseUrl: api.url });
       checkEnvironmentSize(unit, environment);
       this.functions.set(spec.id, new IsmsFunction(this, constructId(spec.id), { spec, unit, environment }));
     }
-    const workflowNames = WORKFLOWS.map((w) => stateMachineName(unit.id, w));
     for (const fn of this.functions.values()) {
-      fn.bindTable(table.tableArn, fn.spec.access.table, TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName));
+      fn.bindTables({ evidence: table.tableArn, links: links.tableArn }, TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName));
       if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender);
-      if (fn.spec.access.sendTaskResult) fn.allowTaskResponses(workflowNames);
+      fn.allowResume(unit.id);
     }
 
     const fns = [...this.functions.values()];
@@ -62,6 +65,8 @@ export class IsmsLeadershipStack extends Stack {
       stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
       workflowFailed: this.functions.get('workflow-failed')!,
       decisionEndpoint: endpoint,
+      decisionApi: api.api,
+      functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
     });
 
@@ -69,6 +74,7 @@ export class IsmsLeadershipStack extends Stack {
     new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ResourceApprovalStateMachineArn', { value: approval.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceTableName', { value: table.tableName });
+    new CfnOutput(this, 'LinksTableName', { value: links.tableName });
     new CfnOutput(this, 'DecisionBaseUrl', { value: api.url });
     if (api.domain) {
       // DNS is the operator's: a CNAME (or a Route 53 alias with the zone id) from the custom name to this target.

@@ -2,10 +2,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { waitLeftSeconds, type LinkStage, type ResourceCategory } from '../../lib/config';
-import type { Runtime } from './runtime';
+import { linksTableOf, type Runtime } from './runtime';
 import { keys } from './keys';
 import { recordEvent } from './audit';
-import { updateOnce } from './store';
+import { isConditionFailure } from './store';
 
 export type SubjectType = 'review' | 'request';
 export type Choice = 'approve' | 'request-changes' | 'reject';
@@ -36,7 +36,7 @@ export interface LinkItem {
   secretHashes: string[];
   createdAt: string;
   expiresAt: string;
-  /** TTL (epoch seconds): the link item goes a while after expiry; decisions and events stay. */
+  /** TTL of the links table (epoch seconds): the link item goes a while after expiry; decisions and events stay. */
   secretExpiresAt: number;
   supersededAt?: string;
   supersededReason?: string;
@@ -117,7 +117,8 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
     expiresAt: expires.toISOString(),
     secretExpiresAt: Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS,
   };
-  await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  // The link goes to the links table (it expires); that it was issued goes to the evidence table (it stays).
+  await rt.ddb.send(new PutCommand({ TableName: linksTableOf(rt, 'mint decision links'), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
   await recordEvent(rt, {
     type: 'link.issued',
     subjectPk: input.subjectPk,
@@ -138,7 +139,7 @@ export async function reissueLink(rt: Runtime, decisionId: string, stage: LinkSt
   const expires = linkExpiry(rt, stage);
   await rt.ddb.send(
     new UpdateCommand({
-      TableName: rt.tableName,
+      TableName: linksTableOf(rt, 're-issue decision links'),
       Key: keys.link(decisionId),
       UpdateExpression: 'SET secretHashes = list_append(secretHashes, :h), expiresAt = :x, secretExpiresAt = :ttl',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
@@ -154,21 +155,28 @@ export async function reissueLink(rt: Runtime, decisionId: string, stage: LinkSt
  * shortens a link, and a superseded link stays dead; false when nothing changed.
  */
 export async function extendLink(rt: Runtime, decisionId: string, expiresAt: string): Promise<boolean> {
-  return Boolean(
-    await updateOnce(rt, {
-      Key: keys.link(decisionId),
-      UpdateExpression: 'SET expiresAt = :x, secretExpiresAt = :ttl',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt) AND expiresAt < :x',
-      ExpressionAttributeValues: { ':x': expiresAt, ':ttl': Math.floor(Date.parse(expiresAt) / 1000) + LINK_ITEM_GRACE_SECONDS },
-    }),
-  );
+  try {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: linksTableOf(rt, 'extend decision links'),
+        Key: keys.link(decisionId),
+        UpdateExpression: 'SET expiresAt = :x, secretExpiresAt = :ttl',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt) AND expiresAt < :x',
+        ExpressionAttributeValues: { ':x': expiresAt, ':ttl': Math.floor(Date.parse(expiresAt) / 1000) + LINK_ITEM_GRACE_SECONDS },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
 }
 
 /** Stops a link from working (escalation moves the decision to someone else); it then answers 410. */
 export async function supersedeLink(rt: Runtime, decisionId: string, reason: string): Promise<void> {
   await rt.ddb.send(
     new UpdateCommand({
-      TableName: rt.tableName,
+      TableName: linksTableOf(rt, 'supersede decision links'),
       Key: keys.link(decisionId),
       UpdateExpression: 'SET supersededAt = if_not_exists(supersededAt, :at), supersededReason = if_not_exists(supersededReason, :r)',
       ConditionExpression: 'attribute_exists(pk)',
@@ -178,7 +186,7 @@ export async function supersedeLink(rt: Runtime, decisionId: string, reason: str
 }
 
 export async function getLink(rt: Runtime, decisionId: string): Promise<LinkItem | undefined> {
-  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.link(decisionId), ConsistentRead: true }));
+  const out = await rt.ddb.send(new GetCommand({ TableName: linksTableOf(rt, 'read decision links'), Key: keys.link(decisionId), ConsistentRead: true }));
   return out.Item as LinkItem | undefined;
 }
 

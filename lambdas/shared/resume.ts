@@ -6,6 +6,7 @@ import { prefixes } from './keys';
 import type { DecisionRecord, SubjectType } from './links';
 import { reviewWaitOutcome } from './review';
 import { requestWaitOutcome } from './request';
+import { taskTokenOf } from './task-tokens';
 
 /** Given the subject item and its decisions, is the current wait over, and with what task output? */
 export type WaitRule = (subject: Record<string, any>, decisions: DecisionRecord[]) => { complete: boolean; output: Record<string, unknown> };
@@ -30,7 +31,8 @@ export async function loadSubject(rt: Runtime, subjectPk: string, subjectSk: str
 export type ResumeResult = 'resumed' | 'waiting' | 'stale-token' | 'no-token' | 'no-subject';
 
 /**
- * Reads the tally with strongly consistent reads and, when the wait is over, sends the stored task token.
+ * Reads the tally with strongly consistent reads and, when the wait is over, sends the stored task token
+ * (lambdas/shared/task-tokens.ts: only the callers of this function may read it).
  * Both the decision endpoint (after recording) and the workflow (after storing a new token) call this, so
  * whichever runs last sees both writes and no decision is lost. A stale token is normal, not an error.
  */
@@ -39,9 +41,11 @@ export async function resumeIfComplete(rt: Runtime, subjectType: SubjectType, su
   if (!subject) return 'no-subject';
   const { complete, output } = RULES[subjectType](subject, decisions);
   if (!complete) return 'waiting';
-  if (!subject.taskToken) return 'no-token';
+  // Read only now: most calls find the wait incomplete, and the token is read by nobody who does not send it.
+  const taskToken = await taskTokenOf(rt, subjectPk);
+  if (!taskToken) return 'no-token';
   try {
-    await rt.sfn.send(new SendTaskSuccessCommand({ taskToken: subject.taskToken, output: JSON.stringify(output) }));
+    await rt.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
     return 'resumed';
   } catch (err) {
     const name = (err as Error).name;

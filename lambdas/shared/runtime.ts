@@ -9,6 +9,8 @@ import { businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
 /** The environment every function gets (see lib/functions.ts, which fills it for CDK and the local runtime). */
 export interface HandlerEnv {
   TABLE_NAME: string;
+  /** The links table (link secrets, task tokens); only functions whose catalogue entry may touch it get it. */
+  LINKS_TABLE_NAME?: string;
   /** The unit's validated config as JSON, so handlers need no extra read at cold start. */
   BU_CONFIG: string;
   /** Base of decision links, e.g. https://abc.execute-api.eu-west-1.amazonaws.com or http://127.0.0.1:3000. */
@@ -26,6 +28,8 @@ export interface Runtime {
   env: HandlerEnv;
   config: BusinessUnitConfig;
   tableName: string;
+  /** Undefined for a function the catalogue gives no access to links or task tokens. */
+  linksTableName?: string;
   ddb: DynamoDBDocumentClient;
   ses: SESClient;
   sfn: SFNClient;
@@ -36,7 +40,7 @@ export interface Runtime {
 const cache = new Map<string, Runtime>();
 /** Everything a Runtime is built from: locally many functions of many units share one process and this cache. */
 const ENV_KEYS: readonly (keyof HandlerEnv)[] = [
-  'TABLE_NAME', 'BU_CONFIG', 'DECISION_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL',
+  'TABLE_NAME', 'LINKS_TABLE_NAME', 'BU_CONFIG', 'DECISION_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL',
   'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL_SFN', 'AWS_REGION',
 ];
 
@@ -52,6 +56,7 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
     env: env as unknown as HandlerEnv,
     config,
     tableName: env.TABLE_NAME,
+    linksTableName: env.LINKS_TABLE_NAME,
     ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), {
       marshallOptions: { removeUndefinedValues: true },
     }),
@@ -80,6 +85,12 @@ export function lambdaHandler<E, R>(create: (rt: Runtime) => (event: E) => Promi
     built ??= create(runtimeFrom(process.env));
     return built(event);
   };
+}
+
+/** The links table's name, or a clear error naming what the function tried when the catalogue gives it no access. */
+export function linksTableOf(rt: Runtime, what: string): string {
+  if (!rt.linksTableName) throw new Error(`LINKS_TABLE_NAME is not set: this function may not ${what} (see access in lib/functions.ts)`);
+  return rt.linksTableName;
 }
 
 /** Errors a task may throw on purpose; Step Functions Retry/Catch match on `name`. */

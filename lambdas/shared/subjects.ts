@@ -34,8 +34,6 @@ export interface ReviewItem {
   members: ReviewMember[];
   /** Short summary of the pack for emails and the confirmation page: one block per input. */
   packSummary?: Array<{ heading: string; lines: string[] }>;
-  /** The current wait's task token; never leaves the server. */
-  taskToken?: string;
   remindersSent?: number;
   escalatedAt?: string;
   closedAt?: string;
@@ -88,7 +86,6 @@ export interface RequestItem {
   status: RequestStatus;
   levels: RequestLevel[];
   currentLevel: number;
-  taskToken?: string;
   remindersSent?: number;
   closedAt?: string;
   /** Set by workflow-failed when the execution ended for good without an outcome; the status stays as it was. */

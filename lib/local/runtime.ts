@@ -10,13 +10,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { loadBusinessUnits, type BusinessUnitConfig } from '../config';
 import { definitionText, substitute, WORKFLOWS } from '../definitions';
 import { arnPlaceholder, FUNCTIONS, functionEnvironment, functionName, type FunctionSpec, type WorkflowName } from '../functions';
-import { createTableInput, TABLE_SCHEMA, tableName } from '../table-schema';
+import { createTableInput, LINKS_TABLE_SCHEMA, linksTableName, TABLE_SCHEMA, tableName, type TableSchema } from '../table-schema';
 import { stateMachineName } from '../workflow';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import { isFailedStatus } from '../../lambdas/shared/workflow-failure';
 import { createLocalStepFunctions } from './step-functions';
 import { createDecisionServer } from './decision-server';
 import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
+import { enforceCatalogueAccess } from './catalogue-access';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..', '..');
@@ -55,6 +56,8 @@ export interface StoredEmail {
 export interface LocalUnit {
   unit: BusinessUnitConfig;
   tableName: string;
+  /** Link secrets and task tokens (lib/table-schema.ts). */
+  linksTableName: string;
   stateMachineArns: Record<WorkflowName, string>;
   /** A handler Runtime for this unit, pointed at the local emulators. */
   runtime: Runtime;
@@ -113,14 +116,16 @@ async function loadHandlerFactory(spec: FunctionSpec): Promise<(rt: Runtime) => 
   return mod.createHandler;
 }
 
-async function ensureTable(ddb: DynamoDBClient, name: string): Promise<void> {
+/** Creates the table from the same schema CDK reads, unless it is there (a kept data dir). */
+async function ensureTable(ddb: DynamoDBClient, name: string, schema: TableSchema): Promise<void> {
   try {
     await ddb.send(new DescribeTableCommand({ TableName: name }));
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
-    await ddb.send(new CreateTableCommand(createTableInput(name)));
+    await ddb.send(new CreateTableCommand(createTableInput(name, schema)));
+    if (!schema.ttlAttribute) return;
     try {
-      await ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true } }));
+      await ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }));
     } catch (err) {
       // dynalite has no UpdateTimeToLive; DynamoDB Local has. Links check their expiry themselves either way.
       if ((err as Error).name !== 'UnknownOperationException') throw err;
@@ -190,7 +195,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const localUnits: LocalUnit[] = [];
     for (const unit of units) {
       const table = tableName(unit.id);
-      await ensureTable(ddb, table);
+      const linksTable = linksTableName(unit.id);
+      await ensureTable(ddb, table, TABLE_SCHEMA);
+      await ensureTable(ddb, linksTable, LINKS_TABLE_SCHEMA);
       const endpoints = {
         AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
         AWS_ENDPOINT_URL_SES: urls.ses,
@@ -202,8 +209,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       const substitutions: Record<string, string> = { TableName: table };
       for (const spec of FUNCTIONS) {
         // The same environment CDK gives the function, plus endpoint overrides for the emulators.
-        const env = { ...functionEnvironment(spec, unit, { tableName: table, decisionBaseUrl }), ...endpoints };
-        const handler = factories.get(spec.id)!(runtimeFrom(env));
+        const env = { ...functionEnvironment(spec, unit, { tableName: table, linksTableName: linksTable, decisionBaseUrl }), ...endpoints };
+        const rt = runtimeFrom(env);
+        // No IAM here: the catalogue's grants are checked on the function's clients instead, so a handler that strays fails locally too.
+        enforceCatalogueAccess(rt, spec, { evidence: table, links: linksTable });
+        const handler = factories.get(spec.id)!(rt);
         const arn = localFunctionArn(unit.id, spec.id);
         handlers.set(arn, handler);
         handlers.set(functionName(unit.id, spec.id), handler);
@@ -218,11 +228,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       }
       const runtime = runtimeFrom({
         TABLE_NAME: table,
+        LINKS_TABLE_NAME: linksTable,
         BU_CONFIG: JSON.stringify(unit),
         DECISION_BASE_URL: decisionBaseUrl,
         ...endpoints,
       });
-      localUnits.push({ unit, tableName: table, stateMachineArns, runtime });
+      localUnits.push({ unit, tableName: table, linksTableName: linksTable, stateMachineArns, runtime });
     }
 
     // Kept data from an earlier run: its executions are gone, so what waited on them is recorded as stopped.

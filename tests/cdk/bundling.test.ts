@@ -26,7 +26,7 @@ describe('bundled functions', () => {
     new IsmsFunction(stack, 'DecisionEndpoint', {
       spec,
       unit,
-      environment: functionEnvironment(spec, unit, { tableName: 'probe' }),
+      environment: functionEnvironment(spec, unit, { tableName: 'probe', linksTableName: 'probe-links' }),
     });
     const assembly = app.synth();
     outdir = assembly.directory;
@@ -54,6 +54,7 @@ describe('bundled functions', () => {
     const rt = await testRuntime({ dynamoEndpoint: dynamo.endpoint });
     Object.assign(process.env, {
       TABLE_NAME: rt.tableName,
+      LINKS_TABLE_NAME: rt.linksTableName,
       BU_CONFIG: JSON.stringify(rt.config),
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       POWERTOOLS_LOG_LEVEL: 'ERROR',

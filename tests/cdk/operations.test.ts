@@ -5,8 +5,10 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
 import { loadBusinessUnits } from '../../lib/config';
-import { functionName } from '../../lib/functions';
+import { FUNCTIONS, functionName } from '../../lib/functions';
 import { IsmsLeadershipStack, stackName } from '../../lib/stack';
+import { ERROR_LOG_LINE } from '../../lib/operations';
+import { runtimeFrom } from '../../lambdas/shared/runtime';
 
 const units = loadBusinessUnits();
 
@@ -70,24 +72,46 @@ describe.each(units)('operations of $id', (unit) => {
     });
   });
 
-  it('alarms on the schedule DLQ, failed executions of each workflow and decision endpoint errors, all to one topic', () => {
+  it('alarms on the schedule DLQ, failed executions of each workflow, decision endpoint errors, the API’s 5xx and every function’s ERROR lines, all to one topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     for (const a of alarms) {
       expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: topic }] });
     }
     const scheduleDlq = Object.keys(resources).find((k) => k.startsWith('ReviewScheduleDeadLetterQueue') && resources[k].Type === 'AWS::SQS::Queue')!;
     const endpoint = logicalId('AWS::Lambda::Function', { FunctionName: functionName(unit.id, 'decision-endpoint') });
-    const watched = alarms.map((a) => `${a.Namespace} ${a.MetricName} ${a.Statistic} ${JSON.stringify(a.Dimensions[0].Value)}`);
+    const api = logicalId('AWS::ApiGatewayV2::Api', { Name: `isms-${unit.id}-decisions` });
+    const watched = alarms.map((a) => `${a.Namespace} ${a.MetricName} ${a.Statistic} ${JSON.stringify(a.Dimensions?.[0]?.Value ?? null)}`);
     expect(watched).toEqual(
       expect.arrayContaining([
         `AWS/SQS ApproximateNumberOfMessagesVisible Maximum ${JSON.stringify({ 'Fn::GetAtt': [scheduleDlq, 'QueueName'] })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: reviewMachine })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: approvalMachine })}`,
         `AWS/Lambda Errors Sum ${JSON.stringify({ Ref: endpoint })}`,
+        // The endpoint never throws (it answers 503), so the HTTP API's 5xx count is what shows a failed decision.
+        `AWS/ApiGateway 5xx Sum ${JSON.stringify({ Ref: api })}`,
       ]),
     );
-    // The fifth: failure events that workflow-failed could not take (its own DLQ).
-    expect(alarms).toHaveLength(5);
+    const api5xx = alarms.find((a) => a.MetricName === '5xx')!;
+    expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
+    // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines.
+    expect(alarms).toHaveLength(6 + FUNCTIONS.length);
+  });
+
+  it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {
+    const fn = logicalId('AWS::Lambda::Function', { FunctionName: functionName(unit.id, fnId) });
+    const logGroup = resources[fn].Properties.LoggingConfig.LogGroup.Ref;
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter', { Properties: { LogGroupName: { Ref: logGroup } } })).map((f) => f.Properties);
+    expect(filters).toHaveLength(1);
+    const [filter] = filters;
+    expect(filter.FilterPattern).toBe('{ $.level = "ERROR" }');
+    expect(filter.MetricTransformations).toHaveLength(1);
+    const [t] = filter.MetricTransformations;
+    expect(t).toMatchObject({ MetricNamespace: `IsmsLeadership/${unit.id}`, MetricValue: '1' });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: t.MetricNamespace, MetricName: t.MetricName } })).map((a) => a.Properties);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 1, AlarmActions: [{ Ref: topic }] });
+    expect(alarms[0].Dimensions).toBeUndefined();
+    expect(alarms[0].AlarmDescription).toContain(fnId);
   });
 
   it('has one encrypted, TLS-only topic with the ISMS manager subscribed by email, and a rotating key CloudWatch may use', () => {
@@ -105,15 +129,50 @@ describe.each(units)('operations of $id', (unit) => {
     expect(subs).toEqual([{ Protocol: 'email', Endpoint: unit.ismsManager.email, TopicArn: { Ref: topic } }]);
   });
 
-  it('lets workflow-failed read and update the table and email from the unit’s sender, nothing else', () => {
+  it('lets workflow-failed read, append to and update the evidence table and email from the unit’s sender, nothing else (no links, no tokens)', () => {
     const role = resources[workflowFailedFn].Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
     expect(actions).toEqual(
-      ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ses:SendEmail', 'ses:SendRawEmail'].sort(),
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ses:SendEmail'].sort(),
     );
     expect(JSON.stringify(statements)).not.toContain('"*"');
+  });
+});
+
+/** The one kind of filter pattern the stack uses: `{ $.a.b = "value" }`, evaluated as CloudWatch Logs does on a JSON line. */
+function matchesJsonPattern(pattern: string, line: string): boolean {
+  const m = /^\{ \$\.([\w.]+) = "([^"]*)" \}$/.exec(pattern);
+  if (!m) throw new Error(`Not a pattern this test evaluates: ${pattern}`);
+  let value: unknown = JSON.parse(line);
+  for (const key of m[1].split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+  return value === m[2];
+}
+
+describe('the ERROR-line filter and our logger', () => {
+  it('matches a real ERROR line of the handlers’ Powertools logger, and not its WARN or INFO lines', () => {
+    const unit = units[0];
+    const rt = runtimeFrom({ TABLE_NAME: 't', BU_CONFIG: JSON.stringify(unit), POWERTOOLS_SERVICE_NAME: 'isms-decision-endpoint', POWERTOOLS_LOG_LEVEL: 'INFO' }, { now: () => new Date() });
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    const capture = ((chunk: unknown) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    try {
+      rt.logger.error('decision recorded; resuming the workflow failed', { decisionId: 'd1' });
+      rt.logger.warn('Workflow failure recorded and reported');
+      rt.logger.info('decision recorded');
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = writeErr;
+    }
+    const json = lines.join('').split('\n').filter((l) => l.trim());
+    expect(json).toHaveLength(3);
+    const pattern = ERROR_LOG_LINE.logPatternString;
+    expect(JSON.parse(json[0])).toMatchObject({ level: 'ERROR', message: 'decision recorded; resuming the workflow failed' });
+    expect(json.map((l) => matchesJsonPattern(pattern, l))).toEqual([true, false, false]);
   });
 });

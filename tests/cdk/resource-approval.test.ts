@@ -98,14 +98,15 @@ describe.each(units)('resource approval in the stack of $id', (unit: BusinessUni
     for (const s of statements) expect(resourcesOf(s)).not.toContain('*');
     const actions = statements.flatMap(actionsOf);
     expect(actions.some((a) => a.startsWith('ses:'))).toBe(Boolean(spec.access.sendEmail));
-    expect(actions.some((a) => a.startsWith('states:'))).toBe(Boolean(spec.access.sendTaskResult));
+    expect(actions.some((a) => a.startsWith('states:'))).toBe(Boolean(spec.access.resumes?.length));
     expect(actions.filter((a) => a.startsWith('dynamodb:')).every((a) => !/Delete|Scan|Batch|\*/.test(a))).toBe(true);
     const ses = statements.find((s) => actionsOf(s).includes('ses:SendEmail'));
     if (ses) expect(ses.Condition).toEqual({ StringEquals: { 'ses:FromAddress': unit.sender } });
     const tableTargets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:'))).flatMap(resourcesOf);
+    // The unit's own evidence and links tables, nothing else.
     const tables = Object.keys(resources).filter((k) => resources[k].Type === 'AWS::DynamoDB::GlobalTable');
-    expect(tables).toHaveLength(1);
-    expect(tableTargets.every((r) => JSON.stringify(r).includes(tables[0]))).toBe(true);
+    expect(tables).toHaveLength(2);
+    expect(tableTargets.every((r) => tables.some((t) => JSON.stringify(r).includes(t)))).toBe(true);
     const env = resources[byLogicalId(id)].Properties.Environment.Variables;
     expect('DECISION_BASE_URL' in env).toBe(Boolean(spec.access.mintsLinks));
   });

@@ -42,8 +42,8 @@ describe.each(units)('stack of $id', (unit) => {
     expect(stacks.find((s) => s.stackName === stackName(unit.id))!.region).toBe(unit.region);
   });
 
-  it('keeps evidence: on-demand, PITR, deletion protection, retained, encrypted, TTL only for link secrets', () => {
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+  it('keeps evidence: on-demand, PITR, deletion protection, retained, encrypted, and no TTL at all', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -55,7 +55,7 @@ describe.each(units)('stack of $id', (unit) => {
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
-        TimeToLiveSpecification: { AttributeName: 'secretExpiresAt', Enabled: true },
+        TimeToLiveSpecification: Match.absent(),
         GlobalSecondaryIndexes: [
           Match.objectLike({
             IndexName: 'gsi1',
@@ -73,6 +73,39 @@ describe.each(units)('stack of $id', (unit) => {
         ],
       }),
     });
+  });
+
+  it('keeps link secrets and task tokens in a links table of their own, which expires them by TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: `isms-${unit.id}-links`,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      TimeToLiveSpecification: { AttributeName: 'secretExpiresAt', Enabled: true },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it(`backs the evidence table up daily into a locked vault for evidenceRetentionYears (${unit.evidenceRetentionYears})`, () => {
+    const days = unit.evidenceRetentionYears * 365;
+    const resources = template.toJSON().Resources;
+    const evidenceTable = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable', { Properties: { TableName: `isms-${unit.id}-evidence` } }))[0];
+    const vaults = template.findResources('AWS::Backup::BackupVault');
+    expect(Object.values(vaults).map((v) => v.Properties.LockConfiguration)).toEqual([{ MinRetentionDays: days, ChangeableForDays: 3 }]);
+    const [vault] = Object.keys(vaults);
+    expect(vaults[vault].DeletionPolicy).toBe('Retain');
+    const plans = Object.values(template.findResources('AWS::Backup::BackupPlan'));
+    expect(plans).toHaveLength(1);
+    const rules = plans[0].Properties.BackupPlan.BackupPlanRule;
+    expect(rules).toEqual([
+      expect.objectContaining({ ScheduleExpression: 'cron(0 3 * * ? *)', Lifecycle: { DeleteAfterDays: days }, TargetBackupVault: { 'Fn::GetAtt': [vault, 'BackupVaultName'] } }),
+    ]);
+    const selections = Object.values(template.findResources('AWS::Backup::BackupSelection')).map((x) => x.Properties.BackupSelection);
+    expect(selections.map((x) => x.Resources)).toEqual([[{ 'Fn::GetAtt': [evidenceTable, 'Arn'] }]]);
+    expect(resources[evidenceTable].Properties.Replicas[0].PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
 
   it('gives every catalogue function the defaults: Node 24, ARM64, JSON logs to a log group with retention', () => {
@@ -101,22 +134,86 @@ describe.each(units)('stack of $id', (unit) => {
         expect(action).not.toMatch(/:\*$/);
       }
     }
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
-      expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
-    }
+    // The one managed policy: the service role AWS Backup assumes to back the evidence table up (no function, no person).
+    const managed = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, role]) => (role.Properties.ManagedPolicyArns ?? []).length);
+    expect(managed.map(([id]) => id)).toEqual([expect.stringMatching(/^EvidenceBackupPlanEvidenceTableRole/)]);
+    expect(JSON.stringify(managed[0][1].Properties.ManagedPolicyArns)).toContain(':iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup');
+    expect(managed[0][1].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'backup.amazonaws.com' });
   });
 
-  it('lets only the functions that resume workflows send task results, and only to this unit’s workflows', () => {
-    const senders = statementsOf(template).filter(({ statement }) => actionsOf(statement).includes('states:SendTaskSuccess'));
-    const allowed = FUNCTIONS.filter((f) => f.access.sendTaskResult).length;
-    expect(senders).toHaveLength(allowed);
-    for (const { statement } of senders) {
-      expect(JSON.stringify(statement.Resource)).toContain(`stateMachine:isms-${unit.id}-management-review`);
-      expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
-    }
+  it('gives each function exactly the actions and item kinds it uses (lambdas and their shared helpers, read by hand)', () => {
+    const resources = template.toJSON().Resources;
+    const logical = (type: string, props: object) => Object.keys(template.findResources(type, { Properties: props }))[0];
+    const evidence = logical('AWS::DynamoDB::GlobalTable', { TableName: `isms-${unit.id}-evidence` });
+    const links = logical('AWS::DynamoDB::GlobalTable', { TableName: `isms-${unit.id}-links` });
+    /** One line per action: what, on which table (with the leading keys it is limited to), or which state machine. */
+    const grants = (fnId: string): string[] => {
+      const fn = logical('AWS::Lambda::Function', { FunctionName: functionName(unit.id, fnId) });
+      const role = resources[fn].Properties.Role['Fn::GetAtt'][0];
+      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: any }>);
+      return statements.flatMap((st) => {
+        const text = JSON.stringify(st.Resource);
+        const keysOnly = st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+        const where = actionsOf(st)[0].startsWith('logs:')
+          ? 'own log group'
+          : text.includes(links)
+            ? `links ${keysOnly ? [...keysOnly].sort().join(' ') : 'ANY KEY'}`
+            : text.includes(evidence)
+              ? `evidence${text.includes('/index/') ? '+gsi1' : ''}`
+              : actionsOf(st)[0].startsWith('states:')
+                ? [st.Resource as string | string[]].flat().map((r) => r.split(':stateMachine:')[1]).sort().join(' ')
+                : 'sender';
+        return actionsOf(st).map((a) => `${a.replace(/^dynamodb:/, '')} ${where}`);
+      }).sort();
+    };
+    const log = ['logs:CreateLogStream own log group', 'logs:PutLogEvents own log group'];
+    const read = ['GetItem evidence', 'Query evidence'];
+    const append = [...read, 'PutItem evidence'];
+    const update = [...append, 'UpdateItem evidence'];
+    const withIndex = (xs: string[]) => xs.map((x) => x.replace(/ evidence$/, ' evidence+gsi1'));
+    const linksRead = ['GetItem links LINK#*'];
+    const linksWrite = ['GetItem links LINK#*', 'PutItem links LINK#*', 'UpdateItem links LINK#*'];
+    const email = ['ses:SendEmail sender'];
+    const review = `isms-${unit.id}-management-review`;
+    const approval = `isms-${unit.id}-resource-approval`;
+    const expected: Record<string, string[]> = {
+      // Records decisions and their events, and resumes: never updates evidence, never writes a link or a token.
+      'decision-endpoint': [...append, ...linksRead, 'GetItem links TOKEN#REQUEST#* TOKEN#REVIEW#*', `states:SendTaskSuccess ${review} ${approval}`],
+      'review-open': update,
+      'review-compile-pack': withIndex(update),
+      'review-issue-links': [...update, ...linksWrite, ...email],
+      'review-await': [...read, 'GetItem links TOKEN#REVIEW#*', 'PutItem links TOKEN#REVIEW#*', `states:SendTaskSuccess ${review}`],
+      'review-remind': [...update, ...linksWrite, ...email],
+      'review-escalate': [...update, ...linksRead, ...email],
+      'review-close': [...update, ...linksWrite, ...email],
+      'request-record': withIndex(update),
+      'request-issue-link': [...update, ...linksWrite, ...email],
+      'request-await': [...read, 'GetItem links TOKEN#REQUEST#*', 'PutItem links TOKEN#REQUEST#*', `states:SendTaskSuccess ${approval}`],
+      'request-remind': [...update, ...linksWrite, ...email],
+      'request-escalate': [...update, ...linksWrite, ...email],
+      'request-finish': [...update, ...email],
+      'workflow-failed': [...update, ...email],
+    };
+    expect(Object.keys(expected).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
+    for (const [fnId, want] of Object.entries(expected)) expect({ fnId, grants: grants(fnId) }).toEqual({ fnId, grants: [...log, ...want].sort() });
   });
 
-  it('sends email only from the unit’s sender', () => {
+  it('lets only the three functions that resume a workflow send task success, each only to its own state machines; nobody fails or heartbeats a task', () => {
+    const senders = statementsOf(template).filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:SendTask')));
+    expect(senders.flatMap(({ statement }) => actionsOf(statement))).toEqual(['states:SendTaskSuccess', 'states:SendTaskSuccess', 'states:SendTaskSuccess']);
+    const byPolicy = Object.fromEntries(senders.map(({ policy, statement }) => [policy.replace(/FunctionRoleDefaultPolicy.*$/, ''), statement.Resource]));
+    const arn = (w: string) => `arn:aws:states:${unit.region}:111111111111:stateMachine:isms-${unit.id}-${w}`;
+    expect(byPolicy).toEqual({
+      DecisionEndpoint: [arn('management-review'), arn('resource-approval')],
+      ReviewAwait: arn('management-review'),
+      RequestAwait: arn('resource-approval'),
+    });
+  });
+
+  it('sends email only from the unit’s sender, and no raw email', () => {
+    expect(statementsOf(template).flatMap(({ statement }) => actionsOf(statement))).not.toContain('ses:SendRawEmail');
     const mailers = statementsOf(template).filter(({ statement }) => actionsOf(statement).includes('ses:SendEmail'));
     expect(mailers).toHaveLength(FUNCTIONS.filter((f) => f.access.sendEmail).length);
     for (const { statement } of mailers) {
@@ -139,7 +236,7 @@ describe.each(units)('stack of $id', (unit) => {
   });
 
   it('exports what the CLI looks up', () => {
-    for (const key of ['ManagementReviewStateMachineArn', 'ResourceApprovalStateMachineArn', 'EvidenceTableName', 'DecisionBaseUrl']) {
+    for (const key of ['ManagementReviewStateMachineArn', 'ResourceApprovalStateMachineArn', 'EvidenceTableName', 'LinksTableName', 'DecisionBaseUrl']) {
       template.hasOutput(key, {});
     }
   });

@@ -11,7 +11,7 @@ import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../li
 import { keys } from '../../lambdas/shared/keys';
 import { startReviewInput } from '../../lambdas/shared/review';
 import { testUnit } from '../support/local-aws';
-import { FREE_PORTS, IRENE, OONA, localCliContext, until } from '../support/workflow';
+import { FREE_PORTS, IRENE, OONA, localCliContext, until, waitingToken } from '../support/workflow';
 import { executionArnOf } from '../../lib/functions';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
@@ -139,10 +139,7 @@ describe('deciding in a real browser', () => {
     );
     const rt = runtime.units[0].runtime;
     // The workflow stores its task token while it waits; keep it to prove it never reached a page, an email or a log.
-    const token = await until('the review to wait for decisions', async () => {
-      const item = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.review(`${unit.id}#2026-Q4`), ConsistentRead: true }));
-      return item.Item?.taskToken as string | undefined;
-    });
+    const token = await waitingToken(rt, keys.review(`${unit.id}#2026-Q4`).pk, 'the review to wait for decisions');
     tokens.add(token);
 
     const page = await followLinkFromInbox('clara.weber@example.com', /review/i, 'review');

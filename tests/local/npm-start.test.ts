@@ -64,7 +64,7 @@ describe('npm start', () => {
     expect(notFound.headers.get('cache-control')).toBe('no-store');
     const creds = { accessKeyId: 'local', secretAccessKey: 'local' };
     const tables = await new DynamoDBClient({ endpoint: urls.dynamodb, region: 'us-east-1', credentials: creds }).send(new ListTablesCommand({}));
-    expect(tables.TableNames).toEqual(['isms-example-apac-evidence', 'isms-example-emea-evidence']);
+    expect(tables.TableNames).toEqual(['isms-example-apac-evidence', 'isms-example-apac-links', 'isms-example-emea-evidence', 'isms-example-emea-links']);
     const machines = await new SFNClient({ endpoint: urls.stepFunctions, region: 'us-east-1', credentials: creds }).send(new ListStateMachinesCommand({}));
     expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual([
       'isms-example-apac-management-review',

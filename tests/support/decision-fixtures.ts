@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { keys } from '../../lambdas/shared/keys';
 import { mintDecisionLink, type LinkRecipient } from '../../lambdas/shared/links';
+import { storeTaskToken } from '../../lambdas/shared/task-tokens';
 import type { RequestItem, ReviewItem } from '../../lambdas/shared/subjects';
 
 /** What a test's pages must never show: the workflow's task token. */
@@ -14,7 +15,17 @@ export async function put(rt: Runtime, item: Record<string, unknown>): Promise<v
   await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item }));
 }
 
-export async function putReview(rt: Runtime, reviewId: string, overrides: Partial<ReviewItem> = {}): Promise<ReviewItem> {
+/** A subject's overrides, and the task token of its wait (default TASK_TOKEN; undefined: no wait has stored one). */
+type WithToken<T> = Partial<T> & { taskToken?: string };
+
+/** As the await steps do: the token goes to the links table, never onto the subject item. */
+async function storeToken(rt: Runtime, subjectPk: string, overrides: { taskToken?: string }): Promise<void> {
+  const token = 'taskToken' in overrides ? overrides.taskToken : TASK_TOKEN;
+  if (token) await storeTaskToken(rt, subjectPk, token);
+}
+
+export async function putReview(rt: Runtime, reviewId: string, withToken: WithToken<ReviewItem> = {}): Promise<ReviewItem> {
+  const { taskToken: _token, ...overrides } = withToken;
   const item: ReviewItem = {
     ...keys.review(reviewId),
     sk: 'REVIEW',
@@ -33,14 +44,15 @@ export async function putReview(rt: Runtime, reviewId: string, overrides: Partia
       { heading: '9.3.2 a) Status of actions', lines: ['2 open actions', `Patch the ${EVIL} server`] },
       { heading: `9.3.2 d) Performance ${EVIL}`, lines: ['No nonconformities'] },
     ],
-    taskToken: TASK_TOKEN,
     ...overrides,
   };
   await put(rt, item as unknown as Record<string, unknown>);
+  await storeToken(rt, item.pk, withToken);
   return item;
 }
 
-export async function putRequest(rt: Runtime, requestId: string, overrides: Partial<RequestItem> = {}): Promise<RequestItem> {
+export async function putRequest(rt: Runtime, requestId: string, withToken: WithToken<RequestItem> = {}): Promise<RequestItem> {
+  const { taskToken: _token, ...overrides } = withToken;
   const level = rt.config.resourceApproval.levels[0];
   const item: RequestItem = {
     ...keys.request(requestId),
@@ -69,10 +81,10 @@ export async function putRequest(rt: Runtime, requestId: string, overrides: Part
       },
     ],
     currentLevel: 0,
-    taskToken: TASK_TOKEN,
     ...overrides,
   };
   await put(rt, item as unknown as Record<string, unknown>);
+  await storeToken(rt, item.pk, withToken);
   return item;
 }
 
@@ -100,7 +112,7 @@ export async function linkFor(rt: Runtime, subject: ReviewItem | RequestItem, re
 }
 
 /** Review members get their decision ids, as review-issue-links stores them, so the quorum rule counts them. */
-export async function reviewWithLinks(rt: Runtime, reviewId: string, overrides: Partial<ReviewItem> = {}) {
+export async function reviewWithLinks(rt: Runtime, reviewId: string, overrides: WithToken<ReviewItem> = {}) {
   const review = await putReview(rt, reviewId, overrides);
   const links: MintedLink[] = [];
   for (const m of review.members) {
@@ -112,7 +124,7 @@ export async function reviewWithLinks(rt: Runtime, reviewId: string, overrides: 
   return { review, links };
 }
 
-export async function requestWithLink(rt: Runtime, requestId: string, overrides: Partial<RequestItem> = {}) {
+export async function requestWithLink(rt: Runtime, requestId: string, overrides: WithToken<RequestItem> = {}) {
   const request = await putRequest(rt, requestId, overrides);
   const link = await linkFor(rt, request);
   request.levels[0].decisionId = link.decisionId;
@@ -189,15 +201,17 @@ export function httpEvent(input: EventInput & { mappingKey?: string }): APIGatew
   };
 }
 
-/** Every item in the table (to prove a request changed nothing). */
+/** Every item in the evidence and links tables (to prove a request changed nothing). */
 export async function allItems(rt: Runtime): Promise<Record<string, any>[]> {
   const items: Record<string, any>[] = [];
-  let start: Record<string, any> | undefined;
-  do {
-    const out = await rt.ddb.send(new ScanCommand({ TableName: rt.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for (const table of [rt.tableName, rt.linksTableName].filter((t): t is string => Boolean(t))) {
+    let start: Record<string, any> | undefined;
+    do {
+      const out = await rt.ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
   return items;
 }
 

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadBusinessUnits, businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
-import { createTableInput } from '../../lib/table-schema';
+import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA } from '../../lib/table-schema';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import type { StoredEmail } from '../../lib/local/runtime';
 
@@ -43,7 +43,7 @@ export function testUnit(overrides: Partial<BusinessUnitConfig> = {}): BusinessU
   return businessUnitSchema.parse({ ...emea, reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '30s', ...overrides });
 }
 
-/** A fresh table on the given DynamoDB endpoint and a Runtime pointed at it (and at SES/SFN if given). */
+/** Fresh evidence and links tables on the given DynamoDB endpoint and a Runtime pointed at them (and at SES/SFN if given). */
 export async function testRuntime(opts: {
   dynamoEndpoint: string;
   sesEndpoint?: string;
@@ -55,10 +55,13 @@ export async function testRuntime(opts: {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }): Promise<Runtime> {
   const tableName = `test-${randomBytes(6).toString('hex')}`;
+  const linksTableName = `${tableName}-links`;
   const ddb = new DynamoDBClient({ endpoint: opts.dynamoEndpoint, region: 'us-east-1' });
-  await ddb.send(new CreateTableCommand(createTableInput(tableName)));
+  await ddb.send(new CreateTableCommand(createTableInput(tableName, TABLE_SCHEMA)));
+  await ddb.send(new CreateTableCommand(createTableInput(linksTableName, LINKS_TABLE_SCHEMA)));
   const env = {
     TABLE_NAME: tableName,
+    LINKS_TABLE_NAME: linksTableName,
     BU_CONFIG: JSON.stringify(opts.unit ?? testUnit()),
     DECISION_BASE_URL: opts.decisionBaseUrl ?? 'http://127.0.0.1:3000',
     AWS_ENDPOINT_URL_DYNAMODB: opts.dynamoEndpoint,

@@ -4,10 +4,11 @@ import { localCaller, type CliCommand, type CliContext } from '../../lib/cli/con
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import type { LocalRuntime, LocalUnit, StoredEmail } from '../../lib/local/runtime';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { getItem, putOnce, queryAll } from '../../lambdas/shared/store';
+import { putOnce, queryAll } from '../../lambdas/shared/store';
 import { keys } from '../../lambdas/shared/keys';
 import { recordEvent } from '../../lambdas/shared/audit';
 import { getLink, type DecisionRecord } from '../../lambdas/shared/links';
+import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;
 
@@ -107,6 +108,17 @@ export async function postDecision(email: StoredEmail, fields: Record<string, st
   return res.status;
 }
 
+/**
+ * Polls until the subject (`REVIEW#…`, `REQUEST#…`) waits: its await step stored a task token in the links table, and
+ * one other than `previous` (a token stays until the next wait replaces it, so a restarted wait must differ).
+ */
+export function waitingToken(rt: Runtime, subjectPk: string, what: string, previous?: string, timeoutMs?: number): Promise<string> {
+  return until(what, async () => {
+    const token = await taskTokenOf(rt, subjectPk);
+    return token && token !== previous ? token : undefined;
+  }, timeoutMs);
+}
+
 /** Every item of partition `pk` whose sort key starts with `skPrefix`, read consistently: e.g. a subject's audit events (`prefixes.event`). */
 export function partitionItems<T = Record<string, any>>(rt: Runtime, pk: string, skPrefix = ''): Promise<T[]> {
   return queryAll<T>(rt, { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix }, ConsistentRead: true });
@@ -117,7 +129,8 @@ export function partitionItems<T = Record<string, any>>(rt: Runtime, pk: string,
  * what a token holder could send SendTaskSuccess with, so tests can forge a resume. One place to change if it moves.
  */
 export async function storedTaskToken(rt: Runtime, key: { pk: string; sk: string }): Promise<string | undefined> {
-  return (await getItem<{ taskToken?: string }>(rt, key))?.taskToken;
+  // Where only the resuming functions may read it (the links table), not on the review or request item.
+  return taskTokenOf(rt, key.pk);
 }
 
 /**

@@ -129,7 +129,7 @@ describe('aliases (people are identities, not strings)', () => {
 
   it('a config with aliases still fits a Lambda environment, or synth says which unit and what to shorten', () => {
     const spec = FUNCTIONS.find((f) => f.access.mintsLinks)!;
-    const ctx = { tableName: 'isms-example-emea-evidence', decisionBaseUrl: 'https://abcdefghij.execute-api.eu-west-1.amazonaws.com' };
+    const ctx = { tableName: 'isms-example-emea-evidence', linksTableName: 'isms-example-emea-links', decisionBaseUrl: 'https://abcdefghij.execute-api.eu-west-1.amazonaws.com' };
     const some = validateUnit(broken((u) => u.topManagement.forEach((m: any, i: number) => (m.aliases = [`member${i}@example.org`, `member${i}@example.net`]))), FILE).unit!;
     expect(() => checkEnvironmentSize(some, functionEnvironment(spec, some, ctx))).not.toThrow();
     const many = validateUnit(

@@ -9,6 +9,7 @@ import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
 import { createHandler, sameOrigin } from '../../lambdas/decision-endpoint';
 import { keys } from '../../lambdas/shared/keys';
 import { reissueLink, supersedeLink, type DecisionRecord } from '../../lambdas/shared/links';
+import { storeTaskToken, taskTokenOf } from '../../lambdas/shared/task-tokens';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { CONTENT_SECURITY_POLICY, STYLE, STYLE_HASH } from '../../lambdas/shared/decision-pages';
 import { createHash } from 'node:crypto';
@@ -265,7 +266,8 @@ describe('POST records exactly one decision', () => {
   it('resumes the workflow when the decision completes the wait: request level decided', async () => {
     const { request: q, link } = await request();
     const token = `${TASK_TOKEN}-${q.requestId}`;
-    await put(rt, { ...q, levels: [{ ...q.levels[0], decisionId: link.decisionId }], taskToken: token });
+    await put(rt, { ...q, levels: [{ ...q.levels[0], decisionId: link.decisionId }] });
+    await storeTaskToken(rt, q.pk, token);
     const res = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'reject', comment: 'Not this year' }) }));
     expect(res.statusCode).toBe(303);
     const call = sfn.calls.find((c) => c.taskToken === token);
@@ -275,7 +277,7 @@ describe('POST records exactly one decision', () => {
   it('a review resumes only once its quorum of approvals is recorded', async () => {
     const { review: r, links } = await review();
     const token = `${TASK_TOKEN}-${r.reviewId}`;
-    await put(rt, { ...r, taskToken: token });
+    await storeTaskToken(rt, r.pk, token);
     const post = (i: number) => handle(httpEvent({ method: 'POST', path: links[i].path, body: formBody({ k: links[i].secret, ...REVIEW_FORM }) }));
     expect((await post(0)).statusCode).toBe(303);
     expect(sfn.calls.filter((c) => c.taskToken === token)).toHaveLength(0);
@@ -287,7 +289,8 @@ describe('POST records exactly one decision', () => {
     const { request: q, link } = await request();
     const token = `${TASK_TOKEN}-stale-${q.requestId}`;
     sfn.stale.add(token);
-    await put(rt, { ...q, levels: [{ ...q.levels[0], decisionId: link.decisionId }], taskToken: token });
+    await put(rt, { ...q, levels: [{ ...q.levels[0], decisionId: link.decisionId }] });
+    await storeTaskToken(rt, q.pk, token);
     const res = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }));
     expect(res.statusCode).toBe(303);
     expect(sfn.calls.some((c) => c.taskToken === token)).toBe(true);
@@ -544,7 +547,7 @@ describe('the task token and the secret stay on the server', () => {
     record(posted);
     record(await handle(httpEvent({ path: links[0].path, query: `k=${links[0].secret}` })));
     record(await handle(httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) })));
-    expect(r.taskToken).toBe(token);
+    expect(await taskTokenOf(rt, r.pk)).toBe(token);
     for (const res of responses) expect(res).not.toContain(token);
     // The redirect repeats the link the browser already has; the record and the audit event never hold the secret.
     expect(posted.headers?.location).toBe(`${links[0].decisionId}?k=${links[0].secret}`);
@@ -581,10 +584,7 @@ describe('on the local runtime: the emailed link survives mail scanners', () => 
     });
     // The workflow is quiet once it waits with a stored token; from then on only a decision may change the table.
     await until('the review to wait', async () => {
-      const item = await local.runtime.ddb.send(
-        new GetCommand({ TableName: local.tableName, Key: keys.review(reviewId(unit.id, '2026-Q4')), ConsistentRead: true }),
-      );
-      return Boolean(item.Item?.taskToken);
+      return Boolean(await taskTokenOf(local.runtime, keys.review(reviewId(unit.id, '2026-Q4')).pk));
     });
     const before = await snapshot(local.runtime);
     for (const url of urls.values()) {

@@ -1,11 +1,12 @@
 // Decision links: minting, checking (constant-time, expiry, supersession), reissue and replay, on dynalite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynalite, testRuntime } from '../support/local-aws';
 import { checkLink, getLink, hashSecret, reissueLink, supersedeLink, type LinkItem } from '../../lambdas/shared/links';
 import { createHandler } from '../../lambdas/decision-endpoint';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { REVIEW_FORM, formBody, httpEvent, linkFor, putReview, requestWithLink, snapshot } from '../support/decision-fixtures';
+import { queryAll } from '../../lambdas/shared/store';
 
 let dynalite: Awaited<ReturnType<typeof startDynalite>>;
 let rt: Runtime;
@@ -66,6 +67,26 @@ describe('checkLink (pure)', () => {
 });
 
 describe('decision links on DynamoDB', () => {
+  it('keeps the link (which expires) in the links table, and the fact it was issued (which stays) in the evidence table', async () => {
+    const review = await putReview(rt, 'example-emea#2026-Q1-split');
+    const link = await linkFor(rt, review);
+    const key = { pk: `LINK#${link.decisionId}`, sk: 'LINK' };
+    const inEvidence = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: key, ConsistentRead: true }));
+    const inLinks = await rt.ddb.send(new GetCommand({ TableName: rt.linksTableName, Key: key, ConsistentRead: true }));
+    expect(inEvidence.Item).toBeUndefined();
+    expect(inLinks.Item).toMatchObject({ decisionId: link.decisionId, secretExpiresAt: expect.any(Number) });
+    const events = await queryAll<{ type: string; detail: { decisionId?: string } }>(rt, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':pk': review.pk, ':e': 'EVENT#' },
+      ConsistentRead: true,
+    });
+    expect(events.filter((e) => e.type === 'link.issued' && e.detail.decisionId === link.decisionId)).toHaveLength(1);
+    // Nothing in the evidence table is a link or a token, or carries the TTL attribute the links table expires by.
+    const evidence = (await rt.ddb.send(new ScanCommand({ TableName: rt.tableName, ConsistentRead: true }))).Items ?? [];
+    expect(evidence.length).toBeGreaterThan(0);
+    expect(evidence.filter((i) => /^(LINK|TOKEN)#/.test(String(i.pk)) || 'secretExpiresAt' in i || 'taskToken' in i)).toEqual([]);
+  });
+
   it('mints a URL with the id and a 256-bit secret, and stores only its hash', async () => {
     const review = await putReview(rt, 'example-emea#2026-Q1');
     const link = await linkFor(rt, review);

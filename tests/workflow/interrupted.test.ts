@@ -11,7 +11,7 @@ import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as reviewCommands } from '../../lib/cli/review-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
 import { testUnit } from '../support/local-aws';
-import { CLARA, FARID, FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until } from '../support/workflow';
+import { CLARA, FARID, FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
 import { executionArnOf } from '../../lib/functions';
 
 const unit = testUnit({ id: 'dd-restart', name: 'Unit dd-restart', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
@@ -41,12 +41,13 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
   let sentBefore = 0;
   let oonaAsk: StoredEmail;
   let spareDisks = '';
+  let reviewToken = '';
 
   it('first run: a review with one decision, and a request waiting at its first level', async () => {
     await start();
     expect(lr!.interrupted).toEqual([]);
     expect((await cli(reviewCommands, 'review start', ['--bu', unit.id, '--period', '2026-Q3'])).code).toBe(0);
-    await until('the review waits', async () => (await item(REVIEW))?.taskToken);
+    reviewToken = await waitingToken(rt(), REVIEW.pk, 'the review waits');
     expect(await approveReview(await mailTo(CLARA, /your decision is needed/))).toBe(303);
     faridInvitation = await mailTo(FARID, /your decision is needed/);
 
@@ -80,7 +81,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     const restarted = await cli(reviewCommands, 'review start', ['--bu', unit.id, '--period', '2026-Q3']);
     expect(restarted.code).toBe(0);
     const arn = executionArnOf(lr!.units[0].stateMachineArns['management-review'], 'dd-restart-2026-Q3-restart-1');
-    await until('the restart waits', async () => (await item(REVIEW))?.taskToken);
+    await waitingToken(rt(), REVIEW.pk, 'the restart waits', reviewToken);
     expect(await approveReview(faridInvitation)).toBe(303);
     const done = await until('the restarted review to finish', async () => {
       const d = await lr!.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
@@ -122,11 +123,11 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
       '--amount', '900', '--currency', 'EUR', '--requester', IRENE,
     ]);
     spareDisks = /req-[\w-]+/.exec(submitted.out.join('\n'))![0];
-    await until('the request waits', async () => (await item(keys.request(spareDisks)))?.taskToken);
+    const requestToken = await waitingToken(rt(), keys.request(spareDisks).pk, 'the request waits');
     await lr!.sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(lr!.units[0].stateMachineArns['resource-approval'], spareDisks) }));
     await until('the stop recorded', async () => (await item(keys.request(spareDisks)))?.workflowFailedAt);
     expect((await cli(requestCommands, 'request restart', ['--bu', unit.id, '--id', spareDisks])).code).toBe(0);
-    await until('the restart waits', async () => (await item(keys.request(spareDisks)))?.taskToken);
+    await waitingToken(rt(), keys.request(spareDisks).pk, 'the restart waits', requestToken);
   });
 
   it('fourth run: the restarted request is recorded as stopped against the restart that owned it', async () => {

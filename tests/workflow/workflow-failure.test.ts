@@ -5,7 +5,8 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../lambdas/shared/review';
-import { FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until } from '../support/workflow';
+import { FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
+import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as startCommands } from '../../lib/cli/review-commands';
@@ -37,7 +38,7 @@ describe('a workflow that ends for good', () => {
       new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['management-review'], name, input: JSON.stringify(input) }),
     );
     const key = keys.review('wf-local#2026-Q4');
-    await until('the review waits for decisions', async () => (await item(key))?.taskToken);
+    await waitingToken(local.runtime, key.pk, 'the review waits for decisions');
     expect((await item(key))!.status).toBe('awaiting-decisions');
 
     await lr.sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stopped', cause: 'stopped to test the failure path' }));
@@ -72,9 +73,10 @@ describe('a workflow that ends for good', () => {
     const marked = await until('the request marked as failed', async () => {
       const r = await item(key);
       if (r?.workflowFailedAt) return r;
-      if (r?.taskToken && !failedTokens.has(r.taskToken)) {
-        failedTokens.add(r.taskToken);
-        await lr.sfn.send(new SendTaskFailureCommand({ taskToken: r.taskToken, error: 'ApproverDirectoryDown', cause: 'lookup failed' }));
+      const token = await taskTokenOf(local.runtime, key.pk);
+      if (token && !failedTokens.has(token)) {
+        failedTokens.add(token);
+        await lr.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'ApproverDirectoryDown', cause: 'lookup failed' }));
       }
       return undefined;
     });
@@ -93,12 +95,13 @@ describe('a workflow that ends for good', () => {
     const key = keys.request(id);
     const asked = async () => (await lr.emails()).filter((e) => e.destination.to.includes(OONA) && e.subject.includes('Spare HSM'));
     const [firstAsk] = await asked();
+    const failedToken = await taskTokenOf(local.runtime, key.pk);
     const restarted = await runCli(lr, requestCommands, 'request restart', ['--bu', unit.id, '--id', id]);
     expect(restarted).toMatchObject({ code: 0, err: [] });
     expect(restarted.out[0]).toMatch(/^Restarted req-wf-local-1 at level 1 \(ISMS sponsor\): execution arn:.*:req-wf-local-1-restart-1$/);
 
     // The restart takes the request over: the failure mark goes, the wait is on again; the sponsor gets a further link.
-    await until('the restarted wait', async () => (await item(key))?.taskToken);
+    await waitingToken(local.runtime, key.pk, 'the restarted wait', failedToken);
     expect(await item(key)).toMatchObject({ status: 'pending', restarts: 1, restartedBy: `${id}-restart-1` });
     expect((await item(key))!.workflowFailedAt).toBeUndefined();
     await until('a further email to the sponsor', async () => (await asked()).length === 2);
@@ -155,7 +158,7 @@ describe('a review whose workflow failed is restarted', () => {
   it('stopped while waiting, restarted by `isms review start`, completed through the links of the first email', async () => {
     expect((await reviewStart())[0]).toMatch(/^Started the management review/);
     const firstArn = (await executions())[0].executionArn!;
-    await until('the review waits for decisions', async () => (await item(key))?.taskToken);
+    const firstToken = await waitingToken(local.runtime, key.pk, 'the review waits for decisions');
     const first = await until('three invitations', async () => {
       const mails = await invitations();
       return mails.length === 3 && mails;
@@ -179,7 +182,7 @@ describe('a review whose workflow failed is restarted', () => {
     expect(outs.flat().join('\n')).toContain(`Restarted it: execution ${restartArn}`);
     const restarted = await until('the restart to take the review over and wait', async () => {
       const r = await item(key);
-      return r?.executionId === restartArn && r.taskToken ? r : undefined;
+      return r?.executionId === restartArn && (await taskTokenOf(local.runtime, key.pk)) !== firstToken ? r : undefined;
     });
     expect(restarted).toMatchObject({ status: 'awaiting-decisions', restarts: 1 });
     expect(restarted.workflowFailedAt).toBeUndefined();
