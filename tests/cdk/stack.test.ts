@@ -179,14 +179,18 @@ describe.each(units)('stack of $id', (unit) => {
     const review = `isms-${unit.id}-management-review`;
     const approval = `isms-${unit.id}-resource-approval`;
     const expected: Record<string, string[]> = {
-      // Records decisions and their events, and resumes: never updates evidence, never writes a link or a token.
-      'decision-endpoint': [...append, ...linksRead, 'GetItem links TOKEN#REQUEST#* TOKEN#REVIEW#*', `states:SendTaskSuccess ${review} ${approval}`],
+      // Records decisions, their events and the confirmation's sent-mark, resumes, and emails the confirmation: never
+      // updates evidence, never writes a link or a token.
+      'decision-endpoint': [...append, ...linksRead, 'GetItem links TOKEN#REQUEST#* TOKEN#REVIEW#*', `states:SendTaskSuccess ${review} ${approval}`, ...email],
       'review-open': update,
       'review-compile-pack': withIndex(update),
       'review-issue-links': [...update, ...linksWrite, ...email],
       'review-await': [...read, 'GetItem links TOKEN#REVIEW#*', 'PutItem links TOKEN#REVIEW#*', `states:SendTaskSuccess ${review}`],
       'review-remind': [...update, ...linksWrite, ...email],
-      'review-escalate': [...update, ...linksRead, ...email],
+      // Keeps the members' links working to the end of the wait after escalation.
+      'review-escalate': [...update, ...linksWrite, ...email],
+      // Reads the tally after a resume; writes only the resume-refused event.
+      'review-read-tally': append,
       'review-close': [...update, ...linksWrite, ...email],
       'request-record': withIndex(update),
       'request-issue-link': [...update, ...linksWrite, ...email],
@@ -194,6 +198,8 @@ describe.each(units)('stack of $id', (unit) => {
       'request-remind': [...update, ...linksWrite, ...email],
       'request-escalate': [...update, ...linksWrite, ...email],
       'request-finish': [...update, ...email],
+      // Reads the level's decision after a wait; stops the level's links at expiry; writes only events.
+      'request-read-decision': [...append, ...linksWrite],
       'workflow-failed': [...update, ...email],
     };
     expect(Object.keys(expected).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createTableInput } from '../../lib/table-schema';
+import { createTableInput, LINKS_TABLE_SCHEMA } from '../../lib/table-schema';
 import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
 import { evidenceOf, FakeSes, FaultyDdb, faultyRuntime, scanAll, type WriteFault } from '../support/faults';
 import { formBody, httpEvent, REVIEW_FORM } from '../support/decision-fixtures';
@@ -80,8 +80,10 @@ async function fresh(forUnit = unit) {
   let base = runtimes.get(forUnit);
   if (!base) runtimes.set(forUnit, (base = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit: forUnit, now: () => NOW })));
   const tableName = `${base.tableName}-${++tables}`;
+  const linksTableName = `${tableName}-links`;
   await base.ddb.send(new CreateTableCommand(createTableInput(tableName)));
-  const real: Runtime = { ...base, tableName };
+  await base.ddb.send(new CreateTableCommand(createTableInput(linksTableName, LINKS_TABLE_SCHEMA)));
+  const real: Runtime = { ...base, tableName, linksTableName };
   const setupSes = new FakeSes();
   const setupRt = faultyRuntime(real, setupSes, new FaultyDdb(real.ddb), { sfn });
   return { real, setupRt };
@@ -101,10 +103,14 @@ async function prepare<C>(step: Step<C>): Promise<Prepared<C>> {
 
 async function attempt<C>(step: Step<C>, prepared: Prepared<C>, inject?: (ses: FakeSes, ddb: FaultyDdb) => void) {
   const { real } = await fresh(step.unit);
-  for (let i = 0; i < prepared.items.length; i += 25) {
-    const chunk = prepared.items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    const out = await real.ddb.send(new BatchWriteCommand({ RequestItems: { [real.tableName]: chunk } }));
-    if (Object.keys(out.UnprocessedItems ?? {}).length) throw new Error('the copy of the prepared state was throttled');
+  // Links and task tokens live in the links table, everything else in the evidence table (lib/table-schema.ts).
+  const inLinks = (item: Record<string, any>) => /^(LINK|TOKEN)#/.test(String(item.pk));
+  for (const [table, items] of [[real.tableName, prepared.items.filter((i) => !inLinks(i))], [real.linksTableName!, prepared.items.filter(inLinks)]] as const) {
+    for (let i = 0; i < items.length; i += 25) {
+      const chunk = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      const out = await real.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: chunk } }));
+      if (Object.keys(out.UnprocessedItems ?? {}).length) throw new Error('the copy of the prepared state was throttled');
+    }
   }
   const ctx = prepared.ctx;
   const ses = new FakeSes();

@@ -36,7 +36,7 @@ describe('tableCallDenied: the catalogue as IAM reads it', () => {
     // A link minter may not reach a token by a key that merely contains LINK#.
     expect(deniedFor('review-issue-links', 'GetItemCommand', token('TOKEN#LINK#x'))).toBeDefined();
     expect(deniedFor('review-issue-links', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('LINK#d') } })).toBeUndefined();
-    expect(deniedFor('review-escalate', 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } })).toBeDefined();
+    expect(deniedFor('review-open', 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } })).toBeDefined();
   });
 
   it('refuses every table but the unit’s two', () => {

@@ -109,12 +109,15 @@ export function faultyRuntime(rt: Runtime, ses: FakeSes, ddb: FaultyDdb, extra: 
 /** Every item of the table. */
 export async function scanAll(rt: Runtime): Promise<Record<string, any>[]> {
   const items: Record<string, any>[] = [];
-  let start: Record<string, any> | undefined;
-  do {
-    const out = await rt.ddb.send(new ScanCommand({ TableName: rt.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  // The evidence table, and the links table (links and task tokens) when the runtime has one.
+  for (const TableName of [rt.tableName, rt.linksTableName].filter((t): t is string => Boolean(t))) {
+    let start: Record<string, any> | undefined;
+    do {
+      const out = await rt.ddb.send(new ScanCommand({ TableName, ExclusiveStartKey: start, ConsistentRead: true }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
   return items;
 }
 
@@ -128,7 +131,7 @@ export async function evidenceOf(rt: Runtime): Promise<string[]> {
   const names = new Map<string, string>();
   for (const i of items) if (i.kind === 'link') names.set(i.decisionId, `<decision of ${i.recipient.email}>`);
   const linked = new Set<string>();
-  const rest = items.filter((i) => i.kind !== 'link' && !(i.kind === 'event' && i.type === 'link.issued'));
+  const rest = items.filter((i) => i.kind !== 'link' && i.kind !== 'task-token' && !(i.kind === 'event' && i.type === 'link.issued'));
   let text = JSON.stringify(rest);
   for (const [id] of names) if (text.includes(id)) linked.add(id);
   // Links that the subject refers to: whether each still works is part of the state.
