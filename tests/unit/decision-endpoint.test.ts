@@ -274,6 +274,19 @@ describe('POST records exactly one decision', () => {
     expect(call?.output).toMatchObject({ choice: 'reject', decisionId: link.decisionId, comment: 'Not this year' });
   });
 
+  it('posting again resumes a workflow that the first POST recorded for but never resumed', async () => {
+    const { request: q, link } = await request();
+    await put(rt, { ...q, levels: [{ ...q.levels[0], decisionId: link.decisionId }] });
+    // The first POST stored the decision and died before resuming: no token was there yet to resume with.
+    const first = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }));
+    expect(first.statusCode).toBe(303);
+    const token = `${TASK_TOKEN}-repost-${q.requestId}`;
+    await storeTaskToken(rt, q.pk, token);
+    const again = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }));
+    expect(again.statusCode).toBe(409);
+    expect(sfn.calls.find((c) => c.taskToken === token)?.output).toMatchObject({ choice: 'approve', decisionId: link.decisionId });
+  });
+
   it('a review resumes only once its quorum of approvals is recorded', async () => {
     const { review: r, links } = await review();
     const token = `${TASK_TOKEN}-${r.reviewId}`;
