@@ -2,17 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
-import { createCliContext } from '../../lib/cli/context';
-import { requestListLine } from '../../lib/cli/request-commands';
-import { loadBusinessUnits, validateUnit } from '../../lib/config';
-import { terminalSafe, textProblem } from '../../lib/text';
+import { createCliContext } from '../../cli/context';
+import { requestListLine } from '../../cli/request-commands';
+import { validateUnit } from '../../core/config';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { terminalSafe, textProblem } from '../../core/text';
 import { actionListLine, type StoredAction } from '../../lambdas/shared/actions';
-import { parseDecisionForm } from '../../lambdas/shared/decision-form';
+import { parseDecisionForm } from '../../core/decision-form';
 import { sendEmail } from '../../lambdas/shared/email';
-import { outcomeEmail } from '../../lambdas/shared/request-emails';
-import { parseRequest } from '../../lambdas/shared/request';
+import { outcomeEmail } from '../../core/request-emails';
+import { parseRequest } from '../../core/request';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
-import { parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
+import { parseReviewInputs, ReviewInputsError } from '../../core/review-inputs';
 import { startDynalite, startSesLocal, testRuntime } from '../support/local-aws';
 
 const ESC = '\u001b';
