@@ -25,7 +25,7 @@ const UNSAFE_OR_BREAK = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
 const emea = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
 const raw = JSON.parse(readFileSync('config/business-units/example-emea.json', 'utf8'));
 
-describe('the shared rule (lib/text)', () => {
+describe('the shared rule (core/text)', () => {
   it('refuses C0, DEL, C1 and bidi overrides/isolates in one line, and allows only newline and tab more in several', () => {
     for (const c of ['\u0000', '\r', '\n', '\t', ESC, '\u007f', '\u0085', '\u009b', '\u202a', RLO, '\u2066', '\u2069']) {
       expect(textProblem(`a${c}b`, 'single-line'), JSON.stringify(c)).toMatch(/^contains the control character U\+[0-9A-F]{4} at position 2; allowed is one line of printable text/);
