@@ -4,13 +4,14 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { recordEvent } from './shared/audit';
-import { checkLink, getLink, type DecisionRecord, type LinkItem } from './shared/links';
+import { checkLink, getLink } from './shared/links';
+import type { DecisionRecord, LinkItem } from '../core/decisions';
 import { resumeIfComplete } from './shared/resume';
 import { sendPersonalOnce } from './shared/sent-store';
-import { decisionConfirmationEmail } from './shared/decision-emails';
-import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from './shared/decision-form';
+import { decisionConfirmationEmail } from '../core/decision-emails';
+import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from '../core/decision-form';
 import {
   alreadyDecidedPage,
   badRequestPage,
@@ -29,7 +30,7 @@ import {
   unsupportedMediaPage,
   PAGE_HEADERS,
   type PageResult,
-} from './shared/decision-pages';
+} from '../core/decision-pages';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({

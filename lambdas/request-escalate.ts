@@ -5,8 +5,8 @@ import { recordEvent } from './shared/audit';
 import { getLink, reissueLink, supersedeLink } from './shared/links';
 import { replaceLevelDecision } from './shared/request-levels';
 import { sendPersonalOnce } from './shared/sent-store';
-import { approvalEmail } from './shared/request-emails';
-import { escalationTarget, levelDecisionIds } from './shared/request';
+import { approvalEmail } from '../core/request-emails';
+import { escalationTarget, levelDecisionIds } from '../core/request';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
 
 const eventSchema = z.object({ requestId: z.string().min(1), level: z.number().int().min(0) });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { supersedeLink } from './shared/links';
-import { levelDecision, levelDecisionIds, requestResumeSupported } from './shared/request';
+import { levelDecision, levelDecisionIds, requestResumeSupported } from '../core/request';
 import { getRequest, requestPk } from './shared/request-store';
 import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';

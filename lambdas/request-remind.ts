@@ -4,9 +4,9 @@ import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { reissueLink } from './shared/links';
 import { sendPersonalOnce } from './shared/sent-store';
-import { approvalEmail } from './shared/request-emails';
+import { approvalEmail } from '../core/request-emails';
 import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
-import { levelDecisionIds } from './shared/request';
+import { levelDecisionIds } from '../core/request';
 import type { LevelState } from './request-issue-link';
 
 const eventSchema = z.object({

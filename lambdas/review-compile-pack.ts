@@ -2,8 +2,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
-import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from './shared/review';
+import { keys } from '../core/keys';
+import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review';
 import { getPack, latestInputs, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 

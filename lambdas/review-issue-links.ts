@@ -2,13 +2,13 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
-import { invitationEmail } from './shared/review-emails';
+import { invitationEmail } from '../core/review-emails';
 import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
 import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
-import type { ReviewMember } from './shared/subjects';
+import type { ReviewMember } from '../core/subjects';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
 

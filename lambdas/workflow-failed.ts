@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { auditItem } from './shared/audit';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { getItem, putOnce, updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { sendOnce } from './shared/sent-store';
@@ -14,7 +14,7 @@ import {
   workflowFailedEmail,
   workflowOf,
   type FailedSubject,
-} from './shared/workflow-failure';
+} from '../core/workflow-failure';
 
 export interface WorkflowFailedResult {
   /** The partition the audit event went to: the subject's, or WORKFLOW#<execution name>. */
