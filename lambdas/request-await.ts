@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { keys } from '../core/keys';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { resumeIfComplete, type ResumeResult } from './shared/resume';
 import { requestPk, type StoredRequest } from './shared/request-store';
 import { getItem } from './shared/store';
@@ -14,9 +15,7 @@ const eventSchema = z.object({
 });
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ resume: ResumeResult }> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-await: ${parsed.error.message}`);
-  const { requestId, level, taskToken } = parsed.data;
+  const { requestId, level, taskToken } = parseEvent(eventSchema, event, 'request-await');
   // Read, not a conditional update: this function may only read evidence. A request that closes after this read
   // leaves a spent token behind, which no resume can use (the wait it belonged to is over).
   const request = await getItem<StoredRequest>(rt, keys.request(requestId));

@@ -1,6 +1,7 @@
 // After the last reminder: moves the current level's decision to its escalation contact (old link answers 410) with a new link.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { getLink, reissueLink, supersedeLink } from './shared/links';
 import { replaceLevelDecision } from './shared/request-levels';
@@ -19,9 +20,7 @@ export interface EscalateOutput {
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<EscalateOutput> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-escalate: ${parsed.error.message}`);
-  const { requestId, level: index } = parsed.data;
+  const { requestId, level: index } = parseEvent(eventSchema, event, 'request-escalate');
   const item = await getRequest(rt, requestId);
   const level = item.levels[index];
   if (item.status !== 'pending' || item.currentLevel !== index || !level?.decisionId) {

@@ -1,6 +1,7 @@
 // Records the request's outcome once (status, level, audit event) and emails the requester and the ISMS manager.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { sendOnce } from './shared/sent-store';
 import { outcomeEmail } from '../core/request-emails';
@@ -36,16 +37,15 @@ function decide(item: StoredRequest, decisions: DecisionRecord[], claimed: Outco
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ requestId: string; status: string }> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-finish: ${parsed.error.message}`);
-  const { requestId, reason: givenReason } = parsed.data;
+  const input = parseEvent(eventSchema, event, 'request-finish');
+  const { requestId, reason: givenReason } = input;
   const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
   if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
   let item = subject as StoredRequest;
-  const decided = decide(item, decisions, parsed.data.outcome);
+  const decided = decide(item, decisions, input.outcome);
   if ('refused' in decided) {
-    if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${parsed.data.outcome}`);
-    rt.logger.error('request-finish refused: the outcome is not supported by the recorded decisions', { requestId, claimed: parsed.data.outcome, why: decided.refused });
+    if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${input.outcome}`);
+    rt.logger.error('request-finish refused: the outcome is not supported by the recorded decisions', { requestId, claimed: input.outcome, why: decided.refused });
     throw new WorkflowError('OutcomeNotSupported', `Request ${requestId}: ${decided.refused}`);
   }
   const { outcome, decision } = decided;

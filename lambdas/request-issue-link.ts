@@ -1,6 +1,7 @@
 // Emails the approver of the current level a personal decision link; when moving up, records the level below as approved.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { sendPersonalOnce, sentCopy } from './shared/sent-store';
@@ -40,9 +41,7 @@ async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-issue-link: ${parsed.error.message}`);
-  const { requestId, level: index } = parsed.data;
+  const { requestId, level: index } = parseEvent(eventSchema, event, 'request-issue-link');
   let item = await getRequest(rt, requestId);
   if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
   const level = item.levels[index];

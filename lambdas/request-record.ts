@@ -1,6 +1,7 @@
 // Validates a resource request (again: the workflow may be started by other means than the CLI), routes it and stores it once.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { gsi1, keys } from '../core/keys';
 import { parseRequest, REQUEST_ID_PATTERN, routeRequest } from '../core/request';
@@ -33,9 +34,7 @@ const restartSchema = z.object({
 const SAME_FIELDS = ['category', 'title', 'justification', 'amount', 'currency', 'requester', 'reviewPeriod'] as const;
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<RecordOutput> => {
-  const parsedEvent = eventSchema.safeParse(event);
-  if (!parsedEvent.success) throw new WorkflowError('InvalidEvent', `request-record: ${parsedEvent.error.message}`);
-  const { request: raw, executionName } = parsedEvent.data;
+  const { request: raw, executionName } = parseEvent(eventSchema, event, 'request-record');
   if (raw.restartOf !== undefined) return restart(rt, raw, executionName);
   const { submittedAt: rawSubmittedAt, ...fields } = raw;
   if (fields.requestId === undefined && REQUEST_ID_PATTERN.test(executionName)) fields.requestId = executionName;
@@ -122,9 +121,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
  * the failure mark goes, the restart is counted. A retried task finds the request already its own.
  */
 async function restart(rt: Runtime, raw: Record<string, unknown>, executionName: string): Promise<RecordOutput> {
-  const parsed = restartSchema.safeParse(raw);
-  if (!parsed.success) throw new WorkflowError('InvalidRequest', `A restart names a requestId and the failed execution (restartOf): ${z.prettifyError(parsed.error)}`);
-  const { requestId, restartOf } = parsed.data;
+  const { requestId, restartOf } = parseEvent(restartSchema, raw, 'A restart names a requestId and the failed execution (restartOf)', 'InvalidRequest');
   const now = rt.now().toISOString();
   let item = await updateOnce<StoredRequest>(rt, {
     Key: keys.request(requestId),

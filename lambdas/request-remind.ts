@@ -1,6 +1,7 @@
 // Reminds the approver of the current level, with a further link to the same decision (the earlier links keep working).
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { reissueLink } from './shared/links';
 import { sendPersonalOnce } from './shared/sent-store';
@@ -17,9 +18,7 @@ const eventSchema = z.object({
 });
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-remind: ${parsed.error.message}`);
-  const { requestId, level: index, reminders } = parsed.data;
+  const { requestId, level: index, reminders } = parseEvent(eventSchema, event, 'request-remind');
   const n = reminders + 1;
   const item = await getRequest(rt, requestId);
   const level = item.levels[index];

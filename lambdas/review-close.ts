@@ -9,6 +9,7 @@ import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, reviewW
 import { minutesEmail } from '../core/review-emails';
 import { getMinutes, getPack, putOnce, requireReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 
 /** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
@@ -37,13 +38,12 @@ async function outcomeFromTable(rt: Runtime, review: StoredReview, claimed: Revi
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const { reviewId } = parsed.data;
+  const input = parseEvent(eventSchema, event, 'review-close');
+  const { reviewId } = input;
   const key = keys.review(reviewId);
   const current = await requireReview(rt, reviewId);
   // A retry finds the outcome the first attempt fixed from the table.
-  const computed = (current.outcome as ReviewOutcome | undefined) ?? (await outcomeFromTable(rt, current, parsed.data.outcome));
+  const computed = (current.outcome as ReviewOutcome | undefined) ?? (await outcomeFromTable(rt, current, input.outcome));
   // The first attempt fixes the closing time and outcome; a retry reuses both, so the minutes come out the same.
   const out = await rt.ddb
     .send(

@@ -6,13 +6,13 @@ import { keys } from '../core/keys';
 import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review';
 import { getPack, latestInputs, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const review = await requireReview(rt, parsed.data.reviewId);
+  const input = parseEvent(eventSchema, event, 'review-compile-pack');
+  const review = await requireReview(rt, input.reviewId);
   let pack = await getPack(rt, review.reviewId);
   if (!pack) {
     const compiled = await compile(rt, review.reviewId, review.period);

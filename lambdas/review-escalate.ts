@@ -11,13 +11,13 @@ import type { StoredReview } from './shared/review-store';
 import { sendOnce } from './shared/sent-store';
 import { updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const key = keys.review(parsed.data.reviewId);
+  const input = parseEvent(eventSchema, event, 'review-escalate');
+  const key = keys.review(input.reviewId);
   // A quorum recorded as the wait timed out (its resume met a stale token): nobody is overdue; the next wait resumes at once.
   const before = await loadSubject(rt, key.pk, key.sk);
   if (before.subject && !before.subject.escalatedAt && reviewWaitOutcome(before.subject, before.decisions).complete) {
@@ -31,7 +31,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     ExpressionAttributeValues: { ':overdue': 'overdue', ':open': 'open', ':awaiting': 'awaiting-decisions', ':now': rt.now().toISOString() },
     ReturnValues: 'ALL_NEW',
   });
-  if (!review) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
+  if (!review) throw new WorkflowError('ReviewNotWaiting', `${input.reviewId} does not exist or is closed`);
   const { decisions } = await loadSubject(rt, key.pk, key.sk);
   const t = tally(review, decisions);
   // The links work until the wait after this escalation ends, and the email says so. From now, not the stored

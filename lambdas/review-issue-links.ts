@@ -8,14 +8,14 @@ import { invitationEmail } from '../core/review-emails';
 import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
 import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import type { ReviewMember } from '../core/subjects';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const review = await requireReview(rt, parsed.data.reviewId);
+  const input = parseEvent(eventSchema, event, 'review-issue-links');
+  const review = await requireReview(rt, input.reviewId);
   const pack = await getPack(rt, review.reviewId);
   if (!pack || !review.packSummary) throw new WorkflowError('PackNotCompiled', `${review.reviewId} has no pack yet`);
   const subjectPk = keys.review(review.reviewId).pk;

@@ -7,6 +7,7 @@ import { keys } from '../core/keys';
 import { newReviewItem, resolvePeriod, reviewStartSchema, TERMINAL_STATUSES } from '../core/review';
 import { getReview, putOnce, updateOnce, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ input: z.unknown(), executionId: z.string().min(1) });
 
@@ -21,12 +22,8 @@ export interface ReviewOpenResult {
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<ReviewOpenResult> => {
-  const parsedEvent = eventSchema.safeParse(event);
-  if (!parsedEvent.success) throw new WorkflowError('InvalidReviewInput', z.prettifyError(parsedEvent.error));
-  const { executionId } = parsedEvent.data;
-  const parsed = reviewStartSchema.safeParse(parsedEvent.data.input);
-  if (!parsed.success) throw new WorkflowError('InvalidReviewInput', parsed.error.issues.map((i) => i.message).join('; '));
-  const input = parsed.data;
+  const { input: raw, executionId } = parseEvent(eventSchema, event, 'review-open', 'InvalidReviewInput');
+  const input = parseEvent(reviewStartSchema, raw, 'review-open: the execution input', 'InvalidReviewInput');
   if (input.bu !== rt.config.id) {
     throw new WorkflowError('WrongUnit', `bu: "${input.bu}" is not this workflow's unit ("${rt.config.id}")`);
   }

@@ -10,14 +10,14 @@ import { sendPersonalOnce } from './shared/sent-store';
 import { updateOnce } from './shared/store';
 import type { StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ reviewId: z.string().min(1), remindersSent: z.number().int().min(0) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const { reviewId } = parsed.data;
-  const reminder = parsed.data.remindersSent + 1;
+  const input = parseEvent(eventSchema, event, 'review-remind');
+  const { reviewId } = input;
+  const reminder = input.remindersSent + 1;
   const key = keys.review(reviewId);
   const { subject, decisions } = await loadSubject(rt, key.pk, key.sk);
   if (!subject) throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
@@ -25,7 +25,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   // A retry after this reminder went out sends nothing again.
   if ((review.remindersSent ?? 0) >= reminder) return { remindersSent: review.remindersSent!, reminded: 0 };
   // The tally completed while no wait was open: the next wait resumes at once, so nobody needs reminding.
-  if (reviewWaitOutcome(review, decisions).complete) return { remindersSent: parsed.data.remindersSent, reminded: 0 };
+  if (reviewWaitOutcome(review, decisions).complete) return { remindersSent: input.remindersSent, reminded: 0 };
 
   const undecided = tally(review, decisions).undecided.filter((m) => m.decisionId);
   for (const member of undecided) {

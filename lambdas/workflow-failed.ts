@@ -1,10 +1,10 @@
 // An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { auditItem } from './shared/audit';
 import { keys } from '../core/keys';
 import { getItem, putOnce, updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 import {
   clip,
@@ -36,9 +36,8 @@ const OPEN_STATUSES = {
 type SubjectItem = { pk: string; sk: string; status: string; executionId?: string; requester?: string };
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<WorkflowFailedResult> => {
-  const parsed = executionStatusChangeSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `workflow-failed: ${z.prettifyError(parsed.error)}`);
-  const detail = parsed.data.detail;
+  const change = parseEvent(executionStatusChangeSchema, event, 'workflow-failed');
+  const detail = change.detail;
   const status = detail.status;
   if (!isFailedStatus(status)) {
     rt.logger.info('Execution did not fail; nothing to record', { executionArn: detail.executionArn, status });
@@ -57,7 +56,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
   const subjectPk = owned ? item!.pk : keys.workflow(detail.name).pk;
 
   // The stop time keys the event with the execution ARN, so a redelivered event writes nothing new.
-  const at = new Date(detail.stopDate ?? (parsed.data.time ? Date.parse(parsed.data.time) : rt.now().getTime())).toISOString();
+  const at = new Date(detail.stopDate ?? (change.time ? Date.parse(change.time) : rt.now().getTime())).toISOString();
   const failure = { status, error: detail.error ?? '', cause: clip(detail.cause ?? '', 4000) };
   const eventId = `workflow-failed-${createHash('sha256').update(detail.executionArn).digest('hex').slice(0, 24)}`;
   const recorded = await putOnce(
