@@ -1,5 +1,4 @@
 // Closes the review: minutes (HTML and JSON) stored and emailed, actions created, the outcome recorded. Safe to retry.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
@@ -7,7 +6,7 @@ import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, reviewWaitOutcome, tally, type Minutes, type ReviewOutcome } from '../core/review';
 import { minutesEmail } from '../core/review-emails';
-import { getMinutes, getPack, putOnce, requireReview, type StoredReview } from './shared/review-store';
+import { fixClosing, getMinutes, getPack, markMinutesEmailed, markReviewClosed, putOnce, requireReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
@@ -45,22 +44,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   // A retry finds the outcome the first attempt fixed from the table.
   const computed = (current.outcome as ReviewOutcome | undefined) ?? (await outcomeFromTable(rt, current, input.outcome));
   // The first attempt fixes the closing time and outcome; a retry reuses both, so the minutes come out the same.
-  const out = await rt.ddb
-    .send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: key,
-        UpdateExpression: 'SET closingAt = if_not_exists(closingAt, :now), outcome = if_not_exists(outcome, :o)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': rt.now().toISOString(), ':o': computed },
-        ReturnValues: 'ALL_NEW',
-      }),
-    )
-    .catch((err) => {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
-      throw err;
-    });
-  const review = out.Attributes as StoredReview & { closingAt: string; outcome: ReviewOutcome };
+  const review = await fixClosing(rt, reviewId, { at: rt.now().toISOString(), outcome: computed });
+  if (!review) throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
   const closedAt = review.closingAt;
   const outcome = review.outcome;
 
@@ -95,28 +80,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     });
   }
 
-  if (!(review as { minutesEmailedAt?: string }).minutesEmailedAt) {
+  if (!review.minutesEmailedAt) {
     // Per recipient: a retry after SES throttled at the n-th copy sends only the copies not yet marked.
     await sendOnce(rt, { subjectPk: key.pk, message: 'minutes' }, minutesEmail(rt.config, minutes, stored));
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: key,
-        UpdateExpression: 'SET minutesEmailedAt = if_not_exists(minutesEmailedAt, :now)',
-        ExpressionAttributeValues: { ':now': rt.now().toISOString() },
-      }),
-    );
+    await markMinutesEmailed(rt, reviewId, rt.now().toISOString());
   }
 
-  await rt.ddb.send(
-    new UpdateCommand({
-      TableName: rt.tableName,
-      Key: key,
-      UpdateExpression: 'SET #s = :o, closedAt = :at',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':o': outcome, ':at': closedAt },
-    }),
-  );
+  await markReviewClosed(rt, reviewId, { outcome, closedAt });
   await recordEvent(rt, {
     type: `review.${outcome}`,
     subjectPk: key.pk,

@@ -1,10 +1,9 @@
 // Compiles the review pack (9.3.2 a-g, resource requests, adequacy questions) once, as an immutable snapshot.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review';
-import { getPack, latestInputs, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
+import { getPack, latestInputs, markPackCompiled, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
@@ -21,15 +20,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     pack = (await putOnce(rt, item)) ? compiled : await getPack(rt, review.reviewId);
     if (!pack) throw new WorkflowError('PackNotFound', `The pack of ${review.reviewId} was reported as existing but cannot be read`);
   }
-  await rt.ddb.send(
-    new UpdateCommand({
-      TableName: rt.tableName,
-      Key: keys.review(review.reviewId),
-      UpdateExpression: 'SET packSummary = :s, packCompiledAt = :at',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':s': packSummary(pack), ':at': pack.compiledAt },
-    }),
-  );
+  await markPackCompiled(rt, review.reviewId, { summary: packSummary(pack), compiledAt: pack.compiledAt });
   await recordEvent(rt, {
     type: 'review.pack-compiled',
     subjectPk: keys.review(review.reviewId).pk,

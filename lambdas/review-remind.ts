@@ -7,8 +7,7 @@ import { loadSubject } from './shared/resume';
 import { reviewWaitOutcome, tally } from '../core/review';
 import { reminderEmail } from '../core/review-emails';
 import { sendPersonalOnce } from './shared/sent-store';
-import { updateOnce } from './shared/store';
-import type { StoredReview } from './shared/review-store';
+import { markRemindersSent, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
@@ -47,12 +46,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       detail: { reminder, recipient: member.email, decisionId, sesMessageId: sent.sesMessageId },
     });
   }
-  await updateOnce(rt, {
-    Key: key,
-    UpdateExpression: 'SET remindersSent = :n',
-    ConditionExpression: 'attribute_not_exists(remindersSent) OR remindersSent < :n',
-    ExpressionAttributeValues: { ':n': reminder },
-  });
+  await markRemindersSent(rt, reviewId, reminder);
   return { remindersSent: reminder, reminded: undecided.length };
 };
 
