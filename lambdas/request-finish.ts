@@ -7,7 +7,7 @@ import { sendOnce } from './shared/sent-store';
 import { outcomeEmail } from '../core/request-emails';
 import type { DecisionRecord } from '../core/decisions';
 import { levelDecision, type LevelDecision, type Outcome } from '../core/request';
-import { getRequest, requestPk, updateRequestOnce, type StoredRequest } from './shared/request-store';
+import { closeRequest, getRequest, markOutcomeEmailed, requestPk, type StoredRequest } from './shared/request-store';
 import { loadSubject } from './shared/resume';
 
 const eventSchema = z.object({
@@ -55,19 +55,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
     throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${outcome}`);
   }
   if (item.status === 'pending') {
-    const sets = ['#status = :o', 'closedAt = :at', 'outcomeReason = :reason'];
-    const values: Record<string, unknown> = { ':o': outcome, ':at': rt.now().toISOString(), ':reason': reason ?? '', ':pending': 'pending' };
-    if (decision) {
-      const i = decision.level;
-      sets.push(`levels[${i}].outcome = :lo`, `levels[${i}].decidedAt = :dat`, `levels[${i}].decidedBy = :dby`);
-      Object.assign(values, { ':lo': decision.choice === 'approve' ? 'approved' : 'rejected', ':dat': decision.decidedAt, ':dby': decision.decidedBy });
-    }
-    await updateRequestOnce(rt, requestId, {
-      set: `SET ${sets.join(', ')}`,
-      condition: '#status = :pending',
-      names: { '#status': 'status' },
-      values,
-    });
+    await closeRequest(rt, requestId, { outcome, at: rt.now().toISOString(), reason: reason ?? '', decision });
     item = await getRequest(rt, requestId);
     if (item.status !== outcome) throw new WorkflowError('RequestClosed', `Request ${requestId} became ${item.status} meanwhile`);
   }
@@ -93,11 +81,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
   if (!item.outcomeEmailedAt) {
     // Requester and ISMS manager each once: a retry after SES throttled the second copy does not repeat the first.
     await sendOnce(rt, { subjectPk: item.pk, message: 'outcome' }, outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }));
-    await updateRequestOnce(rt, requestId, {
-      set: 'SET outcomeEmailedAt = :at',
-      condition: 'attribute_not_exists(outcomeEmailedAt)',
-      values: { ':at': rt.now().toISOString() },
-    });
+    await markOutcomeEmailed(rt, requestId, rt.now().toISOString());
   }
   return { requestId, status: outcome };
 };

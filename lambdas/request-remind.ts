@@ -6,7 +6,7 @@ import { recordEvent } from './shared/audit';
 import { reissueLink } from './shared/links';
 import { sendPersonalOnce } from './shared/sent-store';
 import { approvalEmail } from '../core/request-emails';
-import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
+import { decisionExists, getRequest, recordLevelReminder } from './shared/request-store';
 import { levelDecisionIds } from '../core/request';
 import type { LevelState } from './request-issue-link';
 
@@ -38,11 +38,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
       const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
       return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
     });
-    const claimed = await updateRequestOnce(rt, requestId, {
-      set: `SET remindersSent = :n, levels[${index}].remindersSent = :n, levels[${index}].reminderTimes = list_append(if_not_exists(levels[${index}].reminderTimes, :none), :at)`,
-      condition: `(attribute_not_exists(levels[${index}].reminderTimes) OR size(levels[${index}].reminderTimes) < :n)`,
-      values: { ':n': n, ':none': [], ':at': [sent.sentAt] },
-    });
+    const claimed = await recordLevelReminder(rt, requestId, { level: index, n, sentAt: sent.sentAt });
     // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
     at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];
     if (!at) throw new WorkflowError('ReminderConflict', `Reminder ${n} of level ${index} of ${requestId} could not be recorded (claimed: ${claimed})`);

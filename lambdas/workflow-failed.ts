@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { auditItem } from './shared/audit';
 import { keys } from '../core/keys';
-import { getItem, putOnce, updateOnce } from './shared/store';
+import { getItem, putOnce } from './shared/store';
+import { markWorkflowFailed, releaseFailureMark } from './shared/failure-marks';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
@@ -26,12 +27,6 @@ export interface WorkflowFailedResult {
   emailed: boolean;
   ignored?: string;
 }
-
-/** Statuses in which a workflow still owes an outcome; any other (approved, not-approved, rejected, ...) is final and stays as it is. */
-const OPEN_STATUSES = {
-  review: ['open', 'awaiting-decisions', 'overdue'],
-  request: ['pending'],
-} as const;
 
 type SubjectItem = { pk: string; sk: string; status: string; executionId?: string; requester?: string };
 
@@ -85,7 +80,10 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
   );
 
   let marked = false;
-  if (item && owned && subject) marked = await mark(rt, subject.kind, item, detail, at, failure);
+  if (item && owned && subject) {
+    const error = clip(`${failure.status}${failure.error ? ` ${failure.error}` : ''}${failure.cause ? `: ${failure.cause}` : ''}`, 1000);
+    marked = await markWorkflowFailed(rt, subject.kind, key!, { executionArn: detail.executionArn, executionName: detail.name, at, error });
+  }
   // One email per execution. The item's mark says which execution's failure is on it (this call's, or an earlier
   // delivery's that may have died before its email); without an item, every delivery may. The email's own sent-mark
   // then keeps a redelivery from sending it twice.
@@ -111,7 +109,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
     emailed = (await sendOnce(rt, { subjectPk, message: eventId }, email)).sent.length > 0;
   } catch (err) {
     // Give the claim back so that EventBridge's retry sends the email; the audit event stays (it is keyed).
-    if (marked) await release(rt, item!, detail.executionArn);
+    if (marked) await releaseFailureMark(rt, key!, detail.executionArn);
     throw err;
   }
   if (!emailed) {
@@ -125,53 +123,6 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
 function subjectDetail(subject: FailedSubject | undefined): Record<string, string> {
   if (!subject) return {};
   return subject.kind === 'review' ? { reviewId: subject.reviewId, period: subject.period } : { requestId: subject.requestId };
-}
-
-/** Marks the item once per execution, only while its status still waits for an outcome (a final status is never touched). */
-async function mark(
-  rt: Runtime,
-  kind: FailedSubject['kind'],
-  item: SubjectItem,
-  { executionArn, name }: { executionArn: string; name: string },
-  at: string,
-  failure: { status: string; error: string; cause: string },
-): Promise<boolean> {
-  const open = OPEN_STATUSES[kind];
-  const values: Record<string, unknown> = {
-    ':at': at,
-    ':err': clip(`${failure.status}${failure.error ? ` ${failure.error}` : ''}${failure.cause ? `: ${failure.cause}` : ''}`, 1000),
-    ':arn': executionArn,
-  };
-  open.forEach((s, i) => (values[`:s${i}`] = s));
-  const conditions = [
-    'attribute_exists(pk)',
-    `#s IN (${open.map((_s, i) => `:s${i}`).join(', ')})`,
-    '(attribute_not_exists(workflowFailedExecution) OR workflowFailedExecution <> :arn)',
-  ];
-  if (kind === 'review') conditions.push('(attribute_not_exists(executionId) OR executionId = :arn)');
-  if (kind === 'request') {
-    // After `isms request restart` only the execution that took the request over speaks for it: a late redelivery of the
-    // failure it replaced, or a stray second restart, is recorded but marks nothing.
-    conditions.push('(attribute_not_exists(restartedBy) OR restartedBy = :name)');
-    values[':name'] = name;
-  }
-  const applied = await updateOnce(rt, {
-    Key: { pk: item.pk, sk: item.sk },
-    UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :err, workflowFailedExecution = :arn',
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: values,
-  });
-  return applied !== undefined;
-}
-
-async function release(rt: Runtime, item: SubjectItem, executionArn: string): Promise<void> {
-  await updateOnce(rt, {
-    Key: { pk: item.pk, sk: item.sk },
-    UpdateExpression: 'REMOVE workflowFailedExecution',
-    ConditionExpression: 'workflowFailedExecution = :arn',
-    ExpressionAttributeValues: { ':arn': executionArn },
-  });
 }
 
 export const handler = lambdaHandler(createHandler);
