@@ -1,12 +1,11 @@
 // Decision links over HTTP: GET/HEAD show a confirmation page and change nothing; POST records one decision, then resumes the workflow.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
 import { keys } from '../core/keys';
 import { recordEvent } from './shared/audit';
 import { checkLink, getLink } from './shared/links';
+import { getDecision, getLinkSubject, recordDecision, SUBJECT_SK } from './shared/decision-store';
 import type { DecisionRecord, LinkItem } from '../core/decisions';
 import { resumeIfComplete } from './shared/resume';
 import { sendPersonalOnce } from './shared/sent-store';
@@ -56,8 +55,6 @@ const PATH_TAIL = /\/decisions\/([^/]+)$/;
 /** Kept as evidence, but a header can be kilobytes of junk. */
 const USER_AGENT_MAX = 512;
 
-const SUBJECT_SK = { review: 'REVIEW', request: 'REQUEST' } as const;
-
 export const createHandler =
   (rt: Runtime) =>
   async (raw: unknown): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -101,10 +98,7 @@ async function load(rt: Runtime, decisionId: string, secret: string): Promise<Lo
   const check = checkLink(await getLink(rt, decisionId), secret, rt.now());
   if (check.status === 'not-found') return notFoundPage();
   const { link } = check;
-  const [subject, decision] = await Promise.all([
-    get(rt, { pk: link.subjectPk, sk: SUBJECT_SK[link.subjectType] }),
-    get(rt, keys.decision(link.subjectPk, decisionId)) as Promise<DecisionRecord | undefined>,
-  ]);
+  const [subject, decision] = await Promise.all([getLinkSubject(rt, link), getDecision(rt, link.subjectPk, decisionId)]);
   // A decision once recorded is what the link shows from then on, whatever happened to the link since.
   if (decision) return { link, subject, decision };
   // A link stopped because its subject closed first (a member late for a review closed at quorum) says so, not "passed on".
@@ -171,13 +165,10 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: (event.requestContext.http.userAgent || headers['user-agent'] || '').slice(0, USER_AGENT_MAX),
   };
-  try {
-    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }));
-  } catch (err) {
-    if (!isConditionalFailure(err)) throw err;
+  if (!(await recordDecision(rt, record))) {
     // Another click won (a double submit, a second device): show what was recorded.
-    const winner = (await get(rt, keys.decision(link.subjectPk, decisionId))) as DecisionRecord | undefined;
-    if (!winner) throw err;
+    const winner = await getDecision(rt, link.subjectPk, decisionId);
+    if (!winner) throw new Error(`decision ${decisionId} was reported as recorded but cannot be read`);
     await auditDecision(rt, link, winner);
     return alreadyDecidedPage(winner, rt.config.timeZone);
   }
@@ -288,11 +279,6 @@ async function confirmDecision(rt: Runtime, link: LinkItem, subject: Record<stri
   }
 }
 
-async function get(rt: Runtime, key: { pk: string; sk: string }): Promise<Record<string, any> | undefined> {
-  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: key, ConsistentRead: true }));
-  return out.Item;
-}
-
 /**
  * A POST from another site is refused. A missing Origin is allowed (some mail clients' browsers send none),
  * and so is "null": the page's own Referrer-Policy: no-referrer makes browsers send `Origin: null` on its
@@ -333,10 +319,6 @@ function decodeBody(event: HttpEvent): string {
 function single(params: URLSearchParams, name: string): string {
   const all = params.getAll(name);
   return all.length === 1 ? all[0] : '';
-}
-
-function isConditionalFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 }
 
 /** Name and message only: never a request, an item or a token. */
