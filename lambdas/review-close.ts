@@ -6,7 +6,8 @@ import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, reviewWaitOutcome, tally, type Minutes, type ReviewOutcome } from '../core/review';
 import { minutesEmail } from '../core/review-emails';
-import { fixClosing, getMinutes, getPack, markMinutesEmailed, markReviewClosed, putOnce, requireReview, type StoredReview } from './shared/review-store';
+import { fixClosing, getMinutes, getPack, markMinutesEmailed, markReviewClosed, requireReview, storeMinutesOnce, type StoredReview } from './shared/review-store';
+import { createAction } from './shared/actions';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
@@ -60,14 +61,14 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const pack = await getPack(rt, reviewId);
     if (!pack) throw new WorkflowError('PackNotFound', `${reviewId} has no pack`);
     const minutes = buildMinutes({ unit: rt.config, review, pack, decisions, outcome, closedAt });
-    const item = { ...keys.reviewMinutes(reviewId), kind: 'review-minutes', reviewId, minutes, html: renderMinutesHtml(minutes), text: renderMinutesText(minutes) };
-    stored = (await putOnce(rt, item)) ? item : await getMinutes(rt, reviewId);
+    const rendered = { minutes, html: renderMinutesHtml(minutes), text: renderMinutesText(minutes) };
+    stored = (await storeMinutesOnce(rt, reviewId, rendered)) ? rendered : await getMinutes(rt, reviewId);
     if (!stored) throw new WorkflowError('MinutesNotFound', `The minutes of ${reviewId} were reported as existing but cannot be read`);
   }
   const minutes: Minutes = stored.minutes;
 
   for (const a of minutes.actions) {
-    if (await putOnce(rt, actionItem(minutes, a, closedAt) as unknown as Record<string, unknown>)) {
+    if (await createAction(rt, actionItem(minutes, a, closedAt))) {
       rt.logger.info('action created', { actionId: a.actionId });
     }
     await recordEvent(rt, {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review';
-import { getPack, latestInputs, markPackCompiled, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
+import { getPack, latestInputs, markPackCompiled, openActions, previousReview, requestsSince, requireReview, storePackOnce } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
@@ -15,9 +15,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   let pack = await getPack(rt, review.reviewId);
   if (!pack) {
     const compiled = await compile(rt, review.reviewId, review.period);
-    const item = { ...keys.reviewPack(review.reviewId), kind: 'review-pack', reviewId: review.reviewId, compiledAt: compiled.compiledAt, pack: compiled };
     // A retry that lost the race reads the snapshot that won: the pack is never rewritten.
-    pack = (await putOnce(rt, item)) ? compiled : await getPack(rt, review.reviewId);
+    pack = (await storePackOnce(rt, review.reviewId, compiled)) ? compiled : await getPack(rt, review.reviewId);
     if (!pack) throw new WorkflowError('PackNotFound', `The pack of ${review.reviewId} was reported as existing but cannot be read`);
   }
   await markPackCompiled(rt, review.reviewId, { summary: packSummary(pack), compiledAt: pack.compiledAt });

@@ -4,7 +4,8 @@ import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from '../core/review-emails';
-import { claimMemberDecision, getItem, getPack, markAwaitingDecisions, markMemberInvited, requireReview } from './shared/review-store';
+import { claimMemberDecision, getPack, markAwaitingDecisions, markMemberInvited, requireReview } from './shared/review-store';
+import { getDecision } from './shared/decision-store';
 import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
@@ -78,7 +79,7 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
   if (!member.decisionId) return undefined;
   const link = await getLink(rt, member.decisionId);
   const state = link ? linkState(link, rt.now()) : 'expired';
-  if (await getItem(rt, keys.decision(subjectPk, member.decisionId))) return undefined;
+  if (await getDecision(rt, subjectPk, member.decisionId)) return undefined;
   if (state === 'valid') {
     // The restarted workflow waits the whole lifetime again: the link works until then (its reminders will say so).
     await extendLink(rt, member.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());

@@ -5,7 +5,7 @@ import { reviewIdOf } from '../core/period';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { newReviewItem, resolvePeriod, reviewStartSchema } from '../core/review';
-import { getReview, putOnce, takeOverReview, type StoredReview } from './shared/review-store';
+import { createReview, getReview, takeOverReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
@@ -32,7 +32,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
   const item = newReviewItem(rt.config, period, input.trigger, rt.now().toISOString(), executionId, requiredApprovals(rt.config));
   const subjectPk = keys.review(reviewId).pk;
 
-  if (await putOnce(rt, item as unknown as Record<string, unknown>)) {
+  if (await createReview(rt, item)) {
     await recordOpened(rt, subjectPk, item.openedAt, executionId, period, input.trigger);
     return { reviewId, period, opened: true, status: item.status, openedAt: item.openedAt, openedBy: executionId };
   }

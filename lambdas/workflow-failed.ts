@@ -1,8 +1,8 @@
 // An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
 import { createHash } from 'node:crypto';
-import { auditItem } from './shared/audit';
+import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
-import { getItem, putOnce } from './shared/store';
+import { getItem } from './shared/store';
 import { markWorkflowFailed, releaseFailureMark } from './shared/failure-marks';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
@@ -54,30 +54,27 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
   const at = new Date(detail.stopDate ?? (change.time ? Date.parse(change.time) : rt.now().getTime())).toISOString();
   const failure = { status, error: detail.error ?? '', cause: clip(detail.cause ?? '', 4000) };
   const eventId = `workflow-failed-${createHash('sha256').update(detail.executionArn).digest('hex').slice(0, 24)}`;
-  const recorded = await putOnce(
-    rt,
-    auditItem(rt, {
-      type: `${workflow === 'management-review' ? 'review' : 'request'}.workflow-failed`,
-      subjectPk,
-      actor: 'system',
-      at,
-      eventId,
-      detail: {
-        ...failure,
-        workflow,
-        executionArn: detail.executionArn,
-        executionName: detail.name,
-        stateMachineArn: detail.stateMachineArn,
-        startDate: detail.startDate == null ? undefined : new Date(detail.startDate).toISOString(),
-        stopDate: at,
-        ...subjectDetail(subject),
-        ...(problem ? { problem } : {}),
-        subjectFound: Boolean(item),
-        ...(item && !owned ? { ownedByAnotherExecution: true } : {}),
-        subjectStatus: item?.status,
-      },
-    }),
-  );
+  const recorded = await recordEvent(rt, {
+    type: `${workflow === 'management-review' ? 'review' : 'request'}.workflow-failed`,
+    subjectPk,
+    actor: 'system',
+    at,
+    eventId,
+    detail: {
+      ...failure,
+      workflow,
+      executionArn: detail.executionArn,
+      executionName: detail.name,
+      stateMachineArn: detail.stateMachineArn,
+      startDate: detail.startDate == null ? undefined : new Date(detail.startDate).toISOString(),
+      stopDate: at,
+      ...subjectDetail(subject),
+      ...(problem ? { problem } : {}),
+      subjectFound: Boolean(item),
+      ...(item && !owned ? { ownedByAnotherExecution: true } : {}),
+      subjectStatus: item?.status,
+    },
+  });
 
   let marked = false;
   if (item && owned && subject) {

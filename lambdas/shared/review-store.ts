@@ -21,6 +21,9 @@ export type StoredReview = ReviewItem & {
   outcome?: string;
 };
 
+/** Opens the review of a period: false when it exists already (its key is deterministic, decision 8). */
+export const createReview = (rt: Runtime, item: ReviewItem & { executionId: string }): Promise<boolean> => putOnce(rt, item);
+
 export async function getReview(rt: Runtime, reviewId: string): Promise<StoredReview | undefined> {
   return getItem<StoredReview>(rt, keys.review(reviewId));
 }
@@ -112,12 +115,26 @@ export async function previousReview(rt: Runtime, period: string): Promise<Store
   return out.Items?.[0] as StoredReview | undefined;
 }
 
+/** Stores the pack once, as an immutable snapshot; false when an earlier attempt's snapshot is there (it stays). */
+export const storePackOnce = (rt: Runtime, reviewId: string, pack: ReviewPack): Promise<boolean> =>
+  putOnce(rt, { ...keys.reviewPack(reviewId), kind: 'review-pack', reviewId, compiledAt: pack.compiledAt, pack });
+
 export async function getPack(rt: Runtime, reviewId: string): Promise<ReviewPack | undefined> {
   const item = await getItem<{ pack: ReviewPack }>(rt, keys.reviewPack(reviewId));
   return item?.pack;
 }
 
-export async function getMinutes(rt: Runtime, reviewId: string): Promise<{ minutes: Minutes; html: string; text: string } | undefined> {
+export interface StoredMinutes {
+  minutes: Minutes;
+  html: string;
+  text: string;
+}
+
+/** Stores the minutes once; false when an earlier attempt's minutes are there (they stay). */
+export const storeMinutesOnce = (rt: Runtime, reviewId: string, stored: StoredMinutes): Promise<boolean> =>
+  putOnce(rt, { ...keys.reviewMinutes(reviewId), kind: 'review-minutes', reviewId, ...stored });
+
+export async function getMinutes(rt: Runtime, reviewId: string): Promise<StoredMinutes | undefined> {
   return getItem(rt, keys.reviewMinutes(reviewId));
 }
 
