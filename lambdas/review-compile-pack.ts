@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
-import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review';
+import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review-pack';
 import { getPack, latestInputs, markPackCompiled, openActions, previousReview, requestsSince, requireReview, storePackOnce } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';

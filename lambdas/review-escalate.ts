@@ -4,7 +4,7 @@ import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { extendLink, linkExpiry } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { reviewWaitOutcome, tally } from '../core/review';
+import { reviewWaitOutcome, tally } from '../core/review-tally';
 import { escalationEmail } from '../core/review-emails';
 import { markEscalated, markEscalationEmailed, type StoredReview } from './shared/review-store';
 import { sendOnce } from './shared/sent-store';

@@ -4,7 +4,7 @@ import { requiredApprovals } from '../core/config';
 import { reviewIdOf } from '../core/period';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
-import { newReviewItem, resolvePeriod, reviewStartSchema } from '../core/review';
+import { newReviewItem, resolvePeriod, reviewStartSchema } from '../core/review-start';
 import { createReview, getReview, takeOverReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { keys } from '../core/keys';
 import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';
-import { reviewResumeSupported, reviewWaitOutcome } from '../core/review';
+import { reviewResumeSupported, reviewWaitOutcome } from '../core/review-tally';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 

@@ -4,7 +4,7 @@ import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { getLink, reissueLink } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { reviewWaitOutcome, tally } from '../core/review';
+import { reviewWaitOutcome, tally } from '../core/review-tally';
 import { reminderEmail } from '../core/review-emails';
 import { sendPersonalOnce } from './shared/sent-store';
 import { markRemindersSent, type StoredReview } from './shared/review-store';

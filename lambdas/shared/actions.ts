@@ -2,7 +2,7 @@
 import { terminalSafe } from '../../core/text';
 import { recordEvent } from './audit';
 import { GSI1, gsi1, keys } from '../../core/keys';
-import type { ActionItem } from '../../core/review';
+import type { ActionItem } from '../../core/review-minutes';
 import type { Runtime } from './runtime';
 import { getItem, putOnce, queryAll, updateOnce } from './store';
 

@@ -73,7 +73,7 @@ export async function decisionExists(rt: Runtime, requestId: string, decisionId:
 
 /**
  * Open actions of the review of `period` about this category. Review actions are written by the management review
- * (keys.action, GSI1 ACTIONS#OPEN, ActionItem in core/review.ts); it belongs to the review by `reviewId` or `period`, and
+ * (keys.action, GSI1 ACTIONS#OPEN, ActionItem in core/review-minutes.ts); it belongs to the review by `reviewId` or `period`, and
  * asks for a resource request of a category when its source is `{ kind: 'resource-inadequate', category }`.
  */
 export async function openActionsFor(rt: Runtime, period: string, category: string): Promise<Array<Record<string, any>>> {
@@ -85,7 +85,7 @@ export async function openActionsFor(rt: Runtime, period: string, category: stri
   });
   return open.filter((item) => {
     const ofReview = item.reviewId === review || item.period === period || item.reviewPeriod === period;
-    // The review raises "resource inadequate" actions with the category in their source (core/review.ts).
+    // The review raises "resource inadequate" actions with the category in their source (core/review-minutes.ts).
     const categories: unknown[] = [item.source?.kind === 'resource-inadequate' ? item.source.category : undefined, item.category];
     return ofReview && categories.includes(category);
   });

@@ -7,7 +7,10 @@ import { getItem, putOnce, queryAll, updateOnce } from './store';
 export { getItem, isConditionFailure, putOnce, queryAll, updateOnce } from './store';
 import { GSI1, gsi1, keys, prefixes } from '../../core/keys';
 import { type Runtime, WorkflowError } from './runtime';
-import { TERMINAL_STATUSES, type ActionItem, type Minutes, type ReviewOutcome, type ReviewPack } from '../../core/review';
+import { TERMINAL_STATUSES } from '../../core/review-start';
+import type { ReviewOutcome } from '../../core/review-tally';
+import type { ReviewPack } from '../../core/review-pack';
+import type { ActionItem, Minutes } from '../../core/review-minutes';
 import type { ReviewInputs, ReviewInputsItem } from '../../core/review-inputs';
 import type { RequestItem, ReviewItem, ReviewMember } from '../../core/subjects';
 
