@@ -8,7 +8,7 @@ import { startLocalRuntime, LOCAL_REGION, type LocalRuntime, type StoredEmail } 
 import { RESOURCE_CATEGORIES, type BusinessUnitConfig } from '../core/config';
 import { FUNCTIONS, checkEnvironmentSize, functionEnvironment } from '../core/functions';
 import { runtimeFrom } from '../lambdas/shared/runtime';
-import { startReviewInput } from '../core/review';
+import { startReviewInput } from '../core/review-start';
 import { testUnit } from '../tests/support/local-aws';
 
 // List prices, us-east-1, on-demand, no free tier, no savings plans, as given in the issue and recorded here on 2026-11-27

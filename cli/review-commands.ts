@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { reviewIdOf } from '../core/period';
-import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../core/review';
+import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../core/review-start';
 import { parseReviewInputs, ReviewInputsError } from '../core/review-inputs';
 import { getPack, getReview, submitInputs } from '../lambdas/shared/review-store';
 import type { BusinessUnitConfig } from '../core/config';

@@ -4,7 +4,8 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from './config';
 import { html, SafeHtml } from './html';
 import { DECIDED, type Choice, type DecisionRecord, type LinkItem, type LinkRecipient, type SubjectType } from './decisions';
-import { CATEGORY_LABELS, TERMINAL_STATUSES, adequacyQuestion } from './review';
+import { TERMINAL_STATUSES } from './review-start';
+import { CATEGORY_LABELS, adequacyQuestion } from './review-pack';
 import { formatAmount } from './request';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
 

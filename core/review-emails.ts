@@ -2,7 +2,9 @@
 import type { BusinessUnitConfig } from './config';
 import { decisionButton, type Email } from './email';
 import { html, type SafeHtml } from './html';
-import { minutesTitle, renderMinutesHtml, renderMinutesText, type Minutes, type PackSection, type ReviewPack } from './review';
+import type { PackSection, ReviewPack } from './review-pack';
+import type { Minutes } from './review-minutes';
+import { minutesTitle, renderMinutesHtml, renderMinutesText } from './review-render';
 import type { ReviewItem, ReviewMember } from './subjects';
 
 const page = (title: string, body: SafeHtml) =>

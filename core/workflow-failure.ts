@@ -6,7 +6,7 @@ import { reviewIdOf } from './period';
 import type { Email } from './email';
 import { html, type SafeHtml } from './html';
 import { REQUEST_ID_PATTERN } from './request';
-import { resolvePeriod, reviewStartSchema } from './review';
+import { resolvePeriod, reviewStartSchema } from './review-start';
 
 /** EventBridge's detail-type for Step Functions status changes; the rule (lib/operations.ts) and the local service use it. */
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';

@@ -1,16 +1,12 @@
 // Decision links over HTTP: GET/HEAD show a confirmation page and change nothing; POST records one decision, then resumes the workflow.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
 import { keys } from '../core/keys';
-import { recordEvent } from './shared/audit';
 import { checkLink, getLink } from './shared/links';
+import { getDecision, getLinkSubject, recordDecision } from './shared/decision-store';
+import { auditDecision, confirmDecision, confirmMissedDecision, errorSummary, resumeAfterDecision } from './shared/decision-follow-up';
 import type { DecisionRecord, LinkItem } from '../core/decisions';
-import { resumeIfComplete } from './shared/resume';
-import { sendPersonalOnce } from './shared/sent-store';
-import { decisionConfirmationEmail } from '../core/decision-emails';
 import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from '../core/decision-form';
 import {
   alreadyDecidedPage,
@@ -56,8 +52,6 @@ const PATH_TAIL = /\/decisions\/([^/]+)$/;
 /** Kept as evidence, but a header can be kilobytes of junk. */
 const USER_AGENT_MAX = 512;
 
-const SUBJECT_SK = { review: 'REVIEW', request: 'REQUEST' } as const;
-
 export const createHandler =
   (rt: Runtime) =>
   async (raw: unknown): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -70,7 +64,7 @@ export const createHandler =
       result = await route(rt, event, method);
     } catch (err) {
       // Only reads and the decision write itself can get here; after the write nothing escapes (see decide).
-      rt.logger.error('decision endpoint failed before recording anything', { error: describe(err) });
+      rt.logger.error('decision endpoint failed before recording anything', { error: errorSummary(err) });
       result = unavailablePage();
     }
     return method === 'HEAD' ? { ...result, body: '' } : result;
@@ -101,10 +95,7 @@ async function load(rt: Runtime, decisionId: string, secret: string): Promise<Lo
   const check = checkLink(await getLink(rt, decisionId), secret, rt.now());
   if (check.status === 'not-found') return notFoundPage();
   const { link } = check;
-  const [subject, decision] = await Promise.all([
-    get(rt, { pk: link.subjectPk, sk: SUBJECT_SK[link.subjectType] }),
-    get(rt, keys.decision(link.subjectPk, decisionId)) as Promise<DecisionRecord | undefined>,
-  ]);
+  const [subject, decision] = await Promise.all([getLinkSubject(rt, link), getDecision(rt, link.subjectPk, decisionId)]);
   // A decision once recorded is what the link shows from then on, whatever happened to the link since.
   if (decision) return { link, subject, decision };
   // A link stopped because its subject closed first (a member late for a review closed at quorum) says so, not "passed on".
@@ -145,7 +136,7 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     await auditDecision(rt, link, loaded.decision);
     // The first POST may have died before resuming: resume now rather than at the workflow's next timeout. A workflow
     // that already moved on answers with a stale token, which is harmless.
-    await resumeAfter(rt, link, loaded.decision);
+    await resumeAfterDecision(rt, link, loaded.decision);
     await confirmMissedDecision(rt, link, loaded.subject ?? {}, loaded.decision);
     return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
   }
@@ -171,20 +162,17 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: (event.requestContext.http.userAgent || headers['user-agent'] || '').slice(0, USER_AGENT_MAX),
   };
-  try {
-    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }));
-  } catch (err) {
-    if (!isConditionalFailure(err)) throw err;
+  if (!(await recordDecision(rt, record))) {
     // Another click won (a double submit, a second device): show what was recorded.
-    const winner = (await get(rt, keys.decision(link.subjectPk, decisionId))) as DecisionRecord | undefined;
-    if (!winner) throw err;
+    const winner = await getDecision(rt, link.subjectPk, decisionId);
+    if (!winner) throw new Error(`decision ${decisionId} was reported as recorded but cannot be read`);
     await auditDecision(rt, link, winner);
     return alreadyDecidedPage(winner, rt.config.timeZone);
   }
 
   // Recorded: from here on nothing may turn the click into an error page (decision 6).
   await auditDecision(rt, link, record);
-  await resumeAfter(rt, link, record);
+  await resumeAfterDecision(rt, link, record);
   // Only the winner of the write gets here, so a double POST confirms once.
   await confirmDecision(rt, link, loaded.subject ?? {}, record);
   // Post/redirect/get: the same link, which now shows the recorded decision and decides nothing.
@@ -193,104 +181,6 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     headers: { ...PAGE_HEADERS, location: `${encodeURIComponent(decisionId)}?k=${encodeURIComponent(secret)}` },
     body: '',
   };
-}
-
-/** Resumes the workflow if the recorded decisions complete its wait; a failure is logged, never shown to the person. */
-async function resumeAfter(rt: Runtime, link: LinkItem, record: DecisionRecord): Promise<void> {
-  try {
-    const resumed = await resumeIfComplete(rt, link.subjectType, link.subjectPk, SUBJECT_SK[link.subjectType]);
-    rt.logger.info('decision recorded', { decisionId: record.decisionId, subjectPk: link.subjectPk, choice: record.choice, resume: resumed });
-  } catch (err) {
-    rt.logger.error('decision recorded; resuming the workflow failed, it reads the tally when it next checks', {
-      decisionId: record.decisionId,
-      subjectPk: link.subjectPk,
-      error: describe(err),
-    });
-  }
-}
-
-/**
- * The event id is derived from the decision, so the loser of a race (or a later POST) re-writing it is a no-op;
- * it also fills the gap if the winner's event write failed after its record was stored.
- */
-async function auditDecision(rt: Runtime, link: LinkItem, record: DecisionRecord): Promise<void> {
-  try {
-    await recordEvent(rt, {
-      type: 'decision.recorded',
-      subjectPk: link.subjectPk,
-      actor: record.recipient.email,
-      eventId: `decision-${record.decisionId}`,
-      at: record.decidedAt,
-      detail: {
-        decisionId: record.decisionId,
-        subjectType: record.subjectType,
-        subjectId: record.subjectId,
-        level: record.level,
-        choice: record.choice,
-        comment: record.comment,
-        resourceAdequacy: record.resourceAdequacy,
-      },
-    });
-  } catch (err) {
-    rt.logger.error('decision recorded; its audit event was not written (the decision item itself is the evidence)', {
-      decisionId: record.decisionId,
-      error: describe(err),
-    });
-  }
-}
-
-/**
- * A decision link is a bearer credential: whoever holds it decides once. The recipient is told at once what was
- * recorded in their name and from where, so a forwarded link used by someone else does not go unnoticed. A failure
- * is logged (it alarms) and never turns the recorded click into an error page.
- */
-/** The confirmation email's message key: one per decision, so a copy marked sent is never sent again. */
-const confirmationMessage = (decisionId: string) => `confirmation-${decisionId}`;
-
-/**
- * A POST that recorded the decision runs for at most the function's timeout (30 s). Once that has passed, a decision
- * without a sent confirmation means that POST died before sending it (or SES refused it), and posting again sends it.
- * Sooner, the first POST may still be sending: a double submit must not confirm twice.
- */
-const CONFIRMATION_TAKEOVER_MS = 31_000;
-
-async function confirmMissedDecision(rt: Runtime, link: LinkItem, subject: Record<string, any>, record: DecisionRecord): Promise<void> {
-  if (rt.now().getTime() - Date.parse(record.decidedAt) < CONFIRMATION_TAKEOVER_MS) return;
-  // Sends only if no copy is marked sent, and writes the event of a copy that is (a POST that died in between).
-  await confirmDecision(rt, link, subject, record);
-}
-
-/**
- * Tells the link's recipient that a decision was recorded through their link: a forwarded link used by someone else
- * is noticed at once. Marked sent (SENT#confirmation-<decisionId>), so it goes once per decision.
- */
-async function confirmDecision(rt: Runtime, link: LinkItem, subject: Record<string, any>, record: DecisionRecord): Promise<void> {
-  try {
-    const sent = await sendPersonalOnce(
-      rt,
-      { subjectPk: link.subjectPk, message: confirmationMessage(record.decisionId), recipient: record.recipient.email },
-      () => decisionConfirmationEmail({ unit: rt.config, link, subject, record }),
-    );
-    await recordEvent(rt, {
-      type: 'decision.confirmation-sent',
-      subjectPk: link.subjectPk,
-      actor: 'system',
-      eventId: `confirmation-${record.decisionId}`,
-      at: sent.sentAt,
-      detail: { decisionId: record.decisionId, to: record.recipient.email, messageId: sent.sesMessageId },
-    });
-  } catch (err) {
-    rt.logger.error('decision recorded; its confirmation email to the recipient was not sent or not recorded', {
-      decisionId: record.decisionId,
-      subjectPk: link.subjectPk,
-      error: describe(err),
-    });
-  }
-}
-
-async function get(rt: Runtime, key: { pk: string; sk: string }): Promise<Record<string, any> | undefined> {
-  const out = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: key, ConsistentRead: true }));
-  return out.Item;
 }
 
 /**
@@ -333,14 +223,4 @@ function decodeBody(event: HttpEvent): string {
 function single(params: URLSearchParams, name: string): string {
   const all = params.getAll(name);
   return all.length === 1 ? all[0] : '';
-}
-
-function isConditionalFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
-}
-
-/** Name and message only: never a request, an item or a token. */
-function describe(err: unknown): { name: string; message: string } {
-  const e = err as Error;
-  return { name: e?.name ?? 'Error', message: String(e?.message ?? err).slice(0, 300) };
 }

@@ -1,10 +1,9 @@
 // The wait of one level: stores the task token (links table), then resumes at once if the level is already decided.
 import { z } from 'zod';
-import { keys } from '../core/keys';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { resumeIfComplete, type ResumeResult } from './shared/resume';
-import { requestPk, type StoredRequest } from './shared/request-store';
-import { getItem } from './shared/store';
+import { findRequest, requestPk } from './shared/request-store';
 import { storeTaskToken } from './shared/task-tokens';
 
 const eventSchema = z.object({
@@ -14,12 +13,10 @@ const eventSchema = z.object({
 });
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ resume: ResumeResult }> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-await: ${parsed.error.message}`);
-  const { requestId, level, taskToken } = parsed.data;
+  const { requestId, level, taskToken } = parseEvent(eventSchema, event, 'request-await');
   // Read, not a conditional update: this function may only read evidence. A request that closes after this read
   // leaves a spent token behind, which no resume can use (the wait it belonged to is over).
-  const request = await getItem<StoredRequest>(rt, keys.request(requestId));
+  const request = await findRequest(rt, requestId);
   if (request?.status !== 'pending' || request.currentLevel !== level) {
     throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not pending at level ${level}; nothing to wait for`);
   }

@@ -1,13 +1,14 @@
 // After the last reminder: moves the current level's decision to its escalation contact (old link answers 410) with a new link.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { getLink, reissueLink, supersedeLink } from './shared/links';
 import { replaceLevelDecision } from './shared/request-levels';
 import { sendPersonalOnce } from './shared/sent-store';
 import { approvalEmail } from '../core/request-emails';
 import { escalationTarget, levelDecisionIds } from '../core/request';
-import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
+import { decisionExists, getRequest, markEscalationSkipped, type StoredRequest } from './shared/request-store';
 
 const eventSchema = z.object({ requestId: z.string().min(1), level: z.number().int().min(0) });
 
@@ -19,9 +20,7 @@ export interface EscalateOutput {
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<EscalateOutput> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-escalate: ${parsed.error.message}`);
-  const { requestId, level: index } = parsed.data;
+  const { requestId, level: index } = parseEvent(eventSchema, event, 'request-escalate');
   const item = await getRequest(rt, requestId);
   const level = item.levels[index];
   if (item.status !== 'pending' || item.currentLevel !== index || !level?.decisionId) {
@@ -52,11 +51,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
         const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'escalation' });
         return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'overdue', reason: `It was not escalated: ${target.reason}.`, expiresAt });
       });
-      await updateRequestOnce(rt, requestId, {
-        set: `SET levels[${index}].escalationSkippedAt = :at`,
-        condition: `attribute_not_exists(levels[${index}].escalationSkippedAt)`,
-        values: { ':at': at },
-      });
+      await markEscalationSkipped(rt, requestId, index, at);
     }
     await recordEvent(rt, {
       type: 'request.escalation-skipped', subjectPk: item.pk, actor: 'system', eventId: `escalation-skipped-${index}`, at,
@@ -72,10 +67,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
   if (await decisionExists(rt, requestId, oldDecisionId)) return done('decided');
 
   const at = rt.now().toISOString();
-  const minted = await replaceLevelDecision(rt, item, index, { name: target.to.name, email: target.to.email, role: `${level.name} (escalation contact)` }, {
-    set: `levels[${index}].approver = :to, levels[${index}].escalatedAt = :at, levels[${index}].reroutedReason = :reason`,
-    values: { ':to': target.to, ':at': at, ':reason': reason },
-  }, { kind: 'escalation' });
+  const contact = { name: target.to.name, email: target.to.email, role: `${level.name} (escalation contact)` };
+  const minted = await replaceLevelDecision(rt, item, index, contact, { kind: 'escalated', to: target.to, at, reason }, { kind: 'escalation' });
   if (!minted) {
     const now = await getRequest(rt, requestId);
     const l = now.levels[index];

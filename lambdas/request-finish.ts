@@ -1,12 +1,13 @@
 // Records the request's outcome once (status, level, audit event) and emails the requester and the ISMS manager.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { sendOnce } from './shared/sent-store';
 import { outcomeEmail } from '../core/request-emails';
 import type { DecisionRecord } from '../core/decisions';
 import { levelDecision, type LevelDecision, type Outcome } from '../core/request';
-import { getRequest, requestPk, updateRequestOnce, type StoredRequest } from './shared/request-store';
+import { closeRequest, getRequest, markOutcomeEmailed, requestPk, type StoredRequest } from './shared/request-store';
 import { loadSubject } from './shared/resume';
 
 const eventSchema = z.object({
@@ -36,16 +37,15 @@ function decide(item: StoredRequest, decisions: DecisionRecord[], claimed: Outco
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ requestId: string; status: string }> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-finish: ${parsed.error.message}`);
-  const { requestId, reason: givenReason } = parsed.data;
+  const input = parseEvent(eventSchema, event, 'request-finish');
+  const { requestId, reason: givenReason } = input;
   const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
   if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
   let item = subject as StoredRequest;
-  const decided = decide(item, decisions, parsed.data.outcome);
+  const decided = decide(item, decisions, input.outcome);
   if ('refused' in decided) {
-    if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${parsed.data.outcome}`);
-    rt.logger.error('request-finish refused: the outcome is not supported by the recorded decisions', { requestId, claimed: parsed.data.outcome, why: decided.refused });
+    if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${input.outcome}`);
+    rt.logger.error('request-finish refused: the outcome is not supported by the recorded decisions', { requestId, claimed: input.outcome, why: decided.refused });
     throw new WorkflowError('OutcomeNotSupported', `Request ${requestId}: ${decided.refused}`);
   }
   const { outcome, decision } = decided;
@@ -55,19 +55,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
     throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${outcome}`);
   }
   if (item.status === 'pending') {
-    const sets = ['#status = :o', 'closedAt = :at', 'outcomeReason = :reason'];
-    const values: Record<string, unknown> = { ':o': outcome, ':at': rt.now().toISOString(), ':reason': reason ?? '', ':pending': 'pending' };
-    if (decision) {
-      const i = decision.level;
-      sets.push(`levels[${i}].outcome = :lo`, `levels[${i}].decidedAt = :dat`, `levels[${i}].decidedBy = :dby`);
-      Object.assign(values, { ':lo': decision.choice === 'approve' ? 'approved' : 'rejected', ':dat': decision.decidedAt, ':dby': decision.decidedBy });
-    }
-    await updateRequestOnce(rt, requestId, {
-      set: `SET ${sets.join(', ')}`,
-      condition: '#status = :pending',
-      names: { '#status': 'status' },
-      values,
-    });
+    await closeRequest(rt, requestId, { outcome, at: rt.now().toISOString(), reason: reason ?? '', decision });
     item = await getRequest(rt, requestId);
     if (item.status !== outcome) throw new WorkflowError('RequestClosed', `Request ${requestId} became ${item.status} meanwhile`);
   }
@@ -93,11 +81,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
   if (!item.outcomeEmailedAt) {
     // Requester and ISMS manager each once: a retry after SES throttled the second copy does not repeat the first.
     await sendOnce(rt, { subjectPk: item.pk, message: 'outcome' }, outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }));
-    await updateRequestOnce(rt, requestId, {
-      set: 'SET outcomeEmailedAt = :at',
-      condition: 'attribute_not_exists(outcomeEmailedAt)',
-      values: { ':at': rt.now().toISOString() },
-    });
+    await markOutcomeEmailed(rt, requestId, rt.now().toISOString());
   }
   return { requestId, status: outcome };
 };

@@ -1,12 +1,13 @@
 // Emails the approver of the current level a personal decision link; when moving up, records the level below as approved.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { sendPersonalOnce, sentCopy } from './shared/sent-store';
 import { approvalEmail } from '../core/request-emails';
 import { replaceLevelDecision } from './shared/request-levels';
-import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
+import { claimLevelDecision, decisionExists, getRequest, recordLevelApproved, type StoredRequest } from './shared/request-store';
 import { levelDecision, type LevelDecision } from '../core/request';
 import { loadSubject } from './shared/resume';
 
@@ -24,11 +25,7 @@ export interface LevelState {
 
 async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous: LevelDecision) {
   const i = previous.level;
-  await updateRequestOnce(rt, item.requestId, {
-    set: `SET levels[${i}].outcome = :o, levels[${i}].decidedAt = :at, levels[${i}].decidedBy = :by`,
-    condition: `attribute_not_exists(levels[${i}].outcome)`,
-    values: { ':o': 'approved', ':at': previous.decidedAt, ':by': previous.decidedBy },
-  });
+  await recordLevelApproved(rt, item.requestId, { level: i, decidedAt: previous.decidedAt, decidedBy: previous.decidedBy });
   await recordEvent(rt, {
     type: 'request.level-approved',
     subjectPk: item.pk,
@@ -40,9 +37,7 @@ async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-issue-link: ${parsed.error.message}`);
-  const { requestId, level: index } = parsed.data;
+  const { requestId, level: index } = parseEvent(eventSchema, event, 'request-issue-link');
   let item = await getRequest(rt, requestId);
   if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
   const level = item.levels[index];
@@ -84,12 +79,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
       level: index,
       stage: { kind: 'first' },
     });
-    const claimed = await updateRequestOnce(rt, requestId, {
-      set: `SET levels[${index}].decisionId = :d, levels[${index}].issuedAt = :at, currentLevel = :l, remindersSent = :zero`,
-      condition: `attribute_not_exists(levels[${index}].decisionId) AND #status = :pending`,
-      names: { '#status': 'status' },
-      values: { ':d': minted.decisionId, ':at': rt.now().toISOString(), ':l': index, ':zero': 0, ':pending': 'pending' },
-    });
+    const claimed = await claimLevelDecision(rt, requestId, { level: index, decisionId: minted.decisionId, at: rt.now().toISOString() });
     if (claimed) {
       url = minted.url;
       expiresAt = minted.expiresAt;
@@ -115,10 +105,8 @@ const invitationMessage = (item: StoredRequest, decisionId: string) => `invitati
 
 async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, oldDecisionId: string, reason: string) {
   const level = item.levels[index];
-  const minted = await replaceLevelDecision(rt, item, index, { name: level.approver.name, email: level.approver.email, role: level.name }, {
-    set: `levels[${index}].issuedAt = :at, remindersSent = :zero`,
-    values: { ':at': rt.now().toISOString(), ':zero': 0 },
-  }, { kind: 'first' });
+  const recipient = { name: level.approver.name, email: level.approver.email, role: level.name };
+  const minted = await replaceLevelDecision(rt, item, index, recipient, { kind: 'reissued', at: rt.now().toISOString() }, { kind: 'first' });
   if (!minted) {
     // A concurrent attempt replaced it first: theirs is the one to send.
     const winner = (await getRequest(rt, item.requestId)).levels[index]?.decisionId;

@@ -1,6 +1,7 @@
 // After a wait of one level ends (resumed or timed out): reads the level's recorded decision, which alone moves the request (decision 11).
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { supersedeLink } from './shared/links';
 import { levelDecision, levelDecisionIds, requestResumeSupported } from '../core/request';
 import { getRequest, requestPk } from './shared/request-store';
@@ -27,9 +28,7 @@ export interface ReadDecisionOutput {
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<ReadDecisionOutput> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-read-decision: ${z.prettifyError(parsed.error)}`);
-  const { requestId, level: index, ifUndecided, resume } = parsed.data;
+  const { requestId, level: index, ifUndecided, resume } = parseEvent(eventSchema, event, 'request-read-decision');
   const item = await getRequest(rt, requestId);
   if (item.status !== 'pending' || item.currentLevel !== index) {
     throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);

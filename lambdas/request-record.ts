@@ -1,11 +1,11 @@
 // Validates a resource request (again: the workflow may be started by other means than the CLI), routes it and stores it once.
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { gsi1, keys } from '../core/keys';
 import { parseRequest, REQUEST_ID_PATTERN, routeRequest } from '../core/request';
-import { getRequest, linkReviewActions, putNewRequest, type StoredRequest } from './shared/request-store';
-import { getItem, updateOnce } from './shared/store';
+import { findRequest, getRequest, linkReviewActions, putNewRequest, takeOverRequest, type StoredRequest } from './shared/request-store';
 
 const eventSchema = z.object({
   /** The execution input: the request as submitted. */
@@ -33,9 +33,7 @@ const restartSchema = z.object({
 const SAME_FIELDS = ['category', 'title', 'justification', 'amount', 'currency', 'requester', 'reviewPeriod'] as const;
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<RecordOutput> => {
-  const parsedEvent = eventSchema.safeParse(event);
-  if (!parsedEvent.success) throw new WorkflowError('InvalidEvent', `request-record: ${parsedEvent.error.message}`);
-  const { request: raw, executionName } = parsedEvent.data;
+  const { request: raw, executionName } = parseEvent(eventSchema, event, 'request-record');
   if (raw.restartOf !== undefined) return restart(rt, raw, executionName);
   const { submittedAt: rawSubmittedAt, ...fields } = raw;
   if (fields.requestId === undefined && REQUEST_ID_PATTERN.test(executionName)) fields.requestId = executionName;
@@ -122,21 +120,11 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
  * the failure mark goes, the restart is counted. A retried task finds the request already its own.
  */
 async function restart(rt: Runtime, raw: Record<string, unknown>, executionName: string): Promise<RecordOutput> {
-  const parsed = restartSchema.safeParse(raw);
-  if (!parsed.success) throw new WorkflowError('InvalidRequest', `A restart names a requestId and the failed execution (restartOf): ${z.prettifyError(parsed.error)}`);
-  const { requestId, restartOf } = parsed.data;
+  const { requestId, restartOf } = parseEvent(restartSchema, raw, 'A restart names a requestId and the failed execution (restartOf)', 'InvalidRequest');
   const now = rt.now().toISOString();
-  let item = await updateOnce<StoredRequest>(rt, {
-    Key: keys.request(requestId),
-    UpdateExpression:
-      'SET restartedBy = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
-    ConditionExpression: 'attribute_exists(pk) AND #status = :pending AND workflowFailedExecution = :failed',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':exec': executionName, ':now': now, ':zero': 0, ':one': 1, ':pending': 'pending', ':failed': restartOf },
-    ReturnValues: 'ALL_NEW',
-  });
+  let item = await takeOverRequest(rt, requestId, { failedExecution: restartOf, executionName, at: now });
   if (!item) {
-    const current = await getItem<StoredRequest>(rt, keys.request(requestId));
+    const current = await findRequest(rt, requestId);
     if (current?.restartedBy !== executionName || current.status !== 'pending') {
       const why = !current ? 'does not exist' : current.status !== 'pending' ? `is ${current.status}` : `is not marked as failed by ${restartOf}`;
       throw new WorkflowError('NotRestartable', `Request ${requestId} ${why}; nothing to restart`);

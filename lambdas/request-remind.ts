@@ -1,11 +1,12 @@
 // Reminds the approver of the current level, with a further link to the same decision (the earlier links keep working).
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { reissueLink } from './shared/links';
 import { sendPersonalOnce } from './shared/sent-store';
 import { approvalEmail } from '../core/request-emails';
-import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
+import { decisionExists, getRequest, recordLevelReminder } from './shared/request-store';
 import { levelDecisionIds } from '../core/request';
 import type { LevelState } from './request-issue-link';
 
@@ -17,9 +18,7 @@ const eventSchema = z.object({
 });
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `request-remind: ${parsed.error.message}`);
-  const { requestId, level: index, reminders } = parsed.data;
+  const { requestId, level: index, reminders } = parseEvent(eventSchema, event, 'request-remind');
   const n = reminders + 1;
   const item = await getRequest(rt, requestId);
   const level = item.levels[index];
@@ -39,11 +38,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Le
       const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
       return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
     });
-    const claimed = await updateRequestOnce(rt, requestId, {
-      set: `SET remindersSent = :n, levels[${index}].remindersSent = :n, levels[${index}].reminderTimes = list_append(if_not_exists(levels[${index}].reminderTimes, :none), :at)`,
-      condition: `(attribute_not_exists(levels[${index}].reminderTimes) OR size(levels[${index}].reminderTimes) < :n)`,
-      values: { ':n': n, ':none': [], ':at': [sent.sentAt] },
-    });
+    const claimed = await recordLevelReminder(rt, requestId, { level: index, n, sentAt: sent.sentAt });
     // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
     at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];
     if (!at) throw new WorkflowError('ReminderConflict', `Reminder ${n} of level ${index} of ${requestId} could not be recorded (claimed: ${claimed})`);

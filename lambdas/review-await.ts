@@ -5,14 +5,13 @@ import { resumeIfComplete } from './shared/resume';
 import { getReview } from './shared/review-store';
 import { storeTaskToken } from './shared/task-tokens';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ reviewId: z.string().min(1), taskToken: z.string().min(1) });
 const WAITING = ['open', 'awaiting-decisions', 'overdue'];
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error).replace(/taskToken[^\n]*/g, 'taskToken: invalid'));
-  const { reviewId, taskToken } = parsed.data;
+  const { reviewId, taskToken } = parseEvent(eventSchema, event, 'review-await');
   const key = keys.review(reviewId);
   // Read, not a conditional update: this function may only read evidence. A review that closes after this read
   // leaves a spent token behind, which no resume can use (the wait it belonged to is over).

@@ -1,14 +1,17 @@
 // Closes the review: minutes (HTML and JSON) stored and emailed, actions created, the outcome recorded. Safe to retry.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, reviewWaitOutcome, tally, type Minutes, type ReviewOutcome } from '../core/review';
+import { reviewWaitOutcome, tally, type ReviewOutcome } from '../core/review-tally';
+import { actionItem, buildMinutes, type Minutes } from '../core/review-minutes';
+import { renderMinutesHtml, renderMinutesText } from '../core/review-render';
 import { minutesEmail } from '../core/review-emails';
-import { getMinutes, getPack, putOnce, requireReview, type StoredReview } from './shared/review-store';
+import { fixClosing, getMinutes, getPack, markMinutesEmailed, markReviewClosed, requireReview, storeMinutesOnce, type StoredReview } from './shared/review-store';
+import { createAction } from './shared/actions';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 
 /** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
@@ -37,30 +40,15 @@ async function outcomeFromTable(rt: Runtime, review: StoredReview, claimed: Revi
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const { reviewId } = parsed.data;
+  const input = parseEvent(eventSchema, event, 'review-close');
+  const { reviewId } = input;
   const key = keys.review(reviewId);
   const current = await requireReview(rt, reviewId);
   // A retry finds the outcome the first attempt fixed from the table.
-  const computed = (current.outcome as ReviewOutcome | undefined) ?? (await outcomeFromTable(rt, current, parsed.data.outcome));
+  const computed = (current.outcome as ReviewOutcome | undefined) ?? (await outcomeFromTable(rt, current, input.outcome));
   // The first attempt fixes the closing time and outcome; a retry reuses both, so the minutes come out the same.
-  const out = await rt.ddb
-    .send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: key,
-        UpdateExpression: 'SET closingAt = if_not_exists(closingAt, :now), outcome = if_not_exists(outcome, :o)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': rt.now().toISOString(), ':o': computed },
-        ReturnValues: 'ALL_NEW',
-      }),
-    )
-    .catch((err) => {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
-      throw err;
-    });
-  const review = out.Attributes as StoredReview & { closingAt: string; outcome: ReviewOutcome };
+  const review = await fixClosing(rt, reviewId, { at: rt.now().toISOString(), outcome: computed });
+  if (!review) throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
   const closedAt = review.closingAt;
   const outcome = review.outcome;
 
@@ -75,14 +63,14 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const pack = await getPack(rt, reviewId);
     if (!pack) throw new WorkflowError('PackNotFound', `${reviewId} has no pack`);
     const minutes = buildMinutes({ unit: rt.config, review, pack, decisions, outcome, closedAt });
-    const item = { ...keys.reviewMinutes(reviewId), kind: 'review-minutes', reviewId, minutes, html: renderMinutesHtml(minutes), text: renderMinutesText(minutes) };
-    stored = (await putOnce(rt, item)) ? item : await getMinutes(rt, reviewId);
+    const rendered = { minutes, html: renderMinutesHtml(minutes), text: renderMinutesText(minutes) };
+    stored = (await storeMinutesOnce(rt, reviewId, rendered)) ? rendered : await getMinutes(rt, reviewId);
     if (!stored) throw new WorkflowError('MinutesNotFound', `The minutes of ${reviewId} were reported as existing but cannot be read`);
   }
   const minutes: Minutes = stored.minutes;
 
   for (const a of minutes.actions) {
-    if (await putOnce(rt, actionItem(minutes, a, closedAt) as unknown as Record<string, unknown>)) {
+    if (await createAction(rt, actionItem(minutes, a, closedAt))) {
       rt.logger.info('action created', { actionId: a.actionId });
     }
     await recordEvent(rt, {
@@ -95,28 +83,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     });
   }
 
-  if (!(review as { minutesEmailedAt?: string }).minutesEmailedAt) {
+  if (!review.minutesEmailedAt) {
     // Per recipient: a retry after SES throttled at the n-th copy sends only the copies not yet marked.
     await sendOnce(rt, { subjectPk: key.pk, message: 'minutes' }, minutesEmail(rt.config, minutes, stored));
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: key,
-        UpdateExpression: 'SET minutesEmailedAt = if_not_exists(minutesEmailedAt, :now)',
-        ExpressionAttributeValues: { ':now': rt.now().toISOString() },
-      }),
-    );
+    await markMinutesEmailed(rt, reviewId, rt.now().toISOString());
   }
 
-  await rt.ddb.send(
-    new UpdateCommand({
-      TableName: rt.tableName,
-      Key: key,
-      UpdateExpression: 'SET #s = :o, closedAt = :at',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':o': outcome, ':at': closedAt },
-    }),
-  );
+  await markReviewClosed(rt, reviewId, { outcome, closedAt });
   await recordEvent(rt, {
     type: `review.${outcome}`,
     subjectPk: key.pk,

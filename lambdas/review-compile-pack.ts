@@ -1,35 +1,25 @@
 // Compiles the review pack (9.3.2 a-g, resource requests, adequacy questions) once, as an immutable snapshot.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
-import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review';
-import { getPack, latestInputs, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
+import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review-pack';
+import { getPack, latestInputs, markPackCompiled, openActions, previousReview, requestsSince, requireReview, storePackOnce } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const review = await requireReview(rt, parsed.data.reviewId);
+  const input = parseEvent(eventSchema, event, 'review-compile-pack');
+  const review = await requireReview(rt, input.reviewId);
   let pack = await getPack(rt, review.reviewId);
   if (!pack) {
     const compiled = await compile(rt, review.reviewId, review.period);
-    const item = { ...keys.reviewPack(review.reviewId), kind: 'review-pack', reviewId: review.reviewId, compiledAt: compiled.compiledAt, pack: compiled };
     // A retry that lost the race reads the snapshot that won: the pack is never rewritten.
-    pack = (await putOnce(rt, item)) ? compiled : await getPack(rt, review.reviewId);
+    pack = (await storePackOnce(rt, review.reviewId, compiled)) ? compiled : await getPack(rt, review.reviewId);
     if (!pack) throw new WorkflowError('PackNotFound', `The pack of ${review.reviewId} was reported as existing but cannot be read`);
   }
-  await rt.ddb.send(
-    new UpdateCommand({
-      TableName: rt.tableName,
-      Key: keys.review(review.reviewId),
-      UpdateExpression: 'SET packSummary = :s, packCompiledAt = :at',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':s': packSummary(pack), ':at': pack.compiledAt },
-    }),
-  );
+  await markPackCompiled(rt, review.reviewId, { summary: packSummary(pack), compiledAt: pack.compiledAt });
   await recordEvent(rt, {
     type: 'review.pack-compiled',
     subjectPk: keys.review(review.reviewId).pk,

@@ -1,37 +1,28 @@
 // After the last reminder: emails the escalation contacts and marks the review overdue; the links keep working.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { extendLink, linkExpiry } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { reviewWaitOutcome, tally } from '../core/review';
+import { reviewWaitOutcome, tally } from '../core/review-tally';
 import { escalationEmail } from '../core/review-emails';
-import type { StoredReview } from './shared/review-store';
+import { markEscalated, markEscalationEmailed, type StoredReview } from './shared/review-store';
 import { sendOnce } from './shared/sent-store';
-import { updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const key = keys.review(parsed.data.reviewId);
+  const input = parseEvent(eventSchema, event, 'review-escalate');
+  const key = keys.review(input.reviewId);
   // A quorum recorded as the wait timed out (its resume met a stale token): nobody is overdue; the next wait resumes at once.
   const before = await loadSubject(rt, key.pk, key.sk);
   if (before.subject && !before.subject.escalatedAt && reviewWaitOutcome(before.subject, before.decisions).complete) {
     return { escalatedAt: undefined, undecided: tally(before.subject as StoredReview, before.decisions).undecided.length };
   }
-  const review = await updateOnce<StoredReview & { escalationEmailedAt?: string }>(rt, {
-    Key: key,
-    UpdateExpression: 'SET #s = :overdue, escalatedAt = if_not_exists(escalatedAt, :now)',
-    ConditionExpression: '#s IN (:open, :awaiting, :overdue)',
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':overdue': 'overdue', ':open': 'open', ':awaiting': 'awaiting-decisions', ':now': rt.now().toISOString() },
-    ReturnValues: 'ALL_NEW',
-  });
-  if (!review) throw new WorkflowError('ReviewNotWaiting', `${parsed.data.reviewId} does not exist or is closed`);
+  const review = await markEscalated(rt, input.reviewId, rt.now().toISOString());
+  if (!review) throw new WorkflowError('ReviewNotWaiting', `${input.reviewId} does not exist or is closed`);
   const { decisions } = await loadSubject(rt, key.pk, key.sk);
   const t = tally(review, decisions);
   // The links work until the wait after this escalation ends, and the email says so. From now, not the stored
@@ -45,14 +36,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const email = escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt });
     // Per contact: a retry after SES throttled the second contact does not email the first again.
     await sendOnce(rt, { subjectPk: key.pk, message: 'escalation' }, email);
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: key,
-        UpdateExpression: 'SET escalationEmailedAt = if_not_exists(escalationEmailedAt, :now)',
-        ExpressionAttributeValues: { ':now': rt.now().toISOString() },
-      }),
-    );
+    await markEscalationEmailed(rt, input.reviewId, rt.now().toISOString());
   }
   const detail = { escalatedTo: contacts, undecided: t.undecided.map((m) => m.email), approvals: t.approvals, required: t.required };
   await recordEvent(rt, { type: 'review.escalated', subjectPk: key.pk, actor: 'system', at: review.escalatedAt, eventId: 'escalated', detail });

@@ -1,21 +1,21 @@
 // Emails each top manager the pack summary and a personal decision link; a retry re-sends only what did not go out.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { invitationEmail } from '../core/review-emails';
-import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
+import { claimMemberDecision, getPack, markAwaitingDecisions, markMemberInvited, requireReview } from './shared/review-store';
+import { getDecision } from './shared/decision-store';
 import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import type { ReviewMember } from '../core/subjects';
 
 const eventSchema = z.object({ reviewId: z.string().min(1) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const review = await requireReview(rt, parsed.data.reviewId);
+  const input = parseEvent(eventSchema, event, 'review-issue-links');
+  const review = await requireReview(rt, input.reviewId);
   const pack = await getPack(rt, review.reviewId);
   if (!pack || !review.packSummary) throw new WorkflowError('PackNotCompiled', `${review.reviewId} has no pack yet`);
   const subjectPk = keys.review(review.reviewId).pk;
@@ -36,28 +36,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
       return invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt });
     });
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: rt.tableName,
-        Key: keys.review(review.reviewId),
-        UpdateExpression: 'SET #m[' + index + '].invitedAt = :at',
-        ExpressionAttributeNames: { '#m': 'members' },
-        ExpressionAttributeValues: { ':at': sent.sentAt },
-      }),
-    );
+    await markMemberInvited(rt, review.reviewId, index, sent.sentAt);
     if (sent.fresh) invited += 1;
     rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });
   }
   const openedAt = rt.now().toISOString();
   // Overdue (a restarted review) keeps its status; the condition then simply does not hold.
-  const awaiting = await updateOnce<{ awaitingSince: string }>(rt, {
-    Key: keys.review(review.reviewId),
-    UpdateExpression: 'SET #s = :awaiting, awaitingSince = if_not_exists(awaitingSince, :at)',
-    ConditionExpression: '#s = :open OR #s = :awaiting',
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':open': 'open', ':awaiting': 'awaiting-decisions', ':at': openedAt },
-    ReturnValues: 'ALL_NEW',
-  });
+  const awaiting = await markAwaitingDecisions(rt, review.reviewId, openedAt);
   if (awaiting) {
     await recordEvent(rt, {
       type: 'review.awaiting-decisions',
@@ -78,7 +63,7 @@ async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: 
     if (!link) throw new WorkflowError('LinkNotFound', `The decision ${member.decisionId} of ${member.email} has no link item`);
     return { decisionId: member.decisionId, ...(await reissueLink(rt, member.decisionId, { kind: 'first' })) };
   }
-  const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member);
+  const minted = await mintMemberDecision(rt, reviewId, subjectPk, index, member);
   if (minted) return minted;
   // A concurrent attempt stored its decision first: theirs is the member's decision.
   const current = (await requireReview(rt, reviewId)).members[index];
@@ -94,7 +79,7 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
   if (!member.decisionId) return undefined;
   const link = await getLink(rt, member.decisionId);
   const state = link ? linkState(link, rt.now()) : 'expired';
-  if (await getItem(rt, keys.decision(subjectPk, member.decisionId))) return undefined;
+  if (await getDecision(rt, subjectPk, member.decisionId)) return undefined;
   if (state === 'valid') {
     // The restarted workflow waits the whole lifetime again: the link works until then (its reminders will say so).
     await extendLink(rt, member.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());
@@ -102,7 +87,7 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
   }
   // A concurrent attempt that replaced it first invites the member itself.
   const replaced = { decisionId: member.decisionId, reason: state, at: rt.now().toISOString() };
-  const minted = await claimMemberDecision(rt, reviewId, subjectPk, index, member, replaced);
+  const minted = await mintMemberDecision(rt, reviewId, subjectPk, index, member, replaced);
   return minted && { ...minted, replaced };
 }
 
@@ -125,18 +110,10 @@ async function recordReplacement(rt: Runtime, subjectPk: string, member: ReviewM
  * replaced until the replacement is on record). Undefined when a concurrent attempt stored another first: the decision
  * minted here is superseded at once, so it can never work.
  */
-async function claimMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: NonNullable<ReviewMember['replaced']>) {
+async function mintMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: NonNullable<ReviewMember['replaced']>) {
   const recipient = { name: member.name, email: member.email, role: member.role };
   const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient, stage: { kind: 'first' } });
-  const m = `#m[${index}]`;
-  const claimed = await updateOnce(rt, {
-    Key: keys.review(reviewId),
-    UpdateExpression: `SET ${m}.decisionId = :d` + (replacing ? `, ${m}.replaced = :replaced REMOVE ${m}.invitedAt` : ''),
-    ConditionExpression: `attribute_exists(pk) AND ${replacing ? `${m}.decisionId = :old` : `attribute_not_exists(${m}.decisionId)`} AND ${m}.email = :e`,
-    ExpressionAttributeNames: { '#m': 'members' },
-    ExpressionAttributeValues: { ':d': minted.decisionId, ':e': member.email, ...(replacing ? { ':old': replacing.decisionId, ':replaced': replacing } : {}) },
-  });
-  if (claimed) return minted;
+  if (await claimMemberDecision(rt, reviewId, { index, email: member.email, decisionId: minted.decisionId, replacing })) return minted;
   await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');
   return undefined;
 }

@@ -4,9 +4,10 @@ import { requiredApprovals } from '../core/config';
 import { reviewIdOf } from '../core/period';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
-import { newReviewItem, resolvePeriod, reviewStartSchema, TERMINAL_STATUSES } from '../core/review';
-import { getReview, putOnce, updateOnce, type StoredReview } from './shared/review-store';
+import { newReviewItem, resolvePeriod, reviewStartSchema } from '../core/review-start';
+import { createReview, getReview, takeOverReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ input: z.unknown(), executionId: z.string().min(1) });
 
@@ -21,12 +22,8 @@ export interface ReviewOpenResult {
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<ReviewOpenResult> => {
-  const parsedEvent = eventSchema.safeParse(event);
-  if (!parsedEvent.success) throw new WorkflowError('InvalidReviewInput', z.prettifyError(parsedEvent.error));
-  const { executionId } = parsedEvent.data;
-  const parsed = reviewStartSchema.safeParse(parsedEvent.data.input);
-  if (!parsed.success) throw new WorkflowError('InvalidReviewInput', parsed.error.issues.map((i) => i.message).join('; '));
-  const input = parsed.data;
+  const { input: raw, executionId } = parseEvent(eventSchema, event, 'review-open', 'InvalidReviewInput');
+  const input = parseEvent(reviewStartSchema, raw, 'review-open: the execution input', 'InvalidReviewInput');
   if (input.bu !== rt.config.id) {
     throw new WorkflowError('WrongUnit', `bu: "${input.bu}" is not this workflow's unit ("${rt.config.id}")`);
   }
@@ -35,7 +32,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
   const item = newReviewItem(rt.config, period, input.trigger, rt.now().toISOString(), executionId, requiredApprovals(rt.config));
   const subjectPk = keys.review(reviewId).pk;
 
-  if (await putOnce(rt, item as unknown as Record<string, unknown>)) {
+  if (await createReview(rt, item)) {
     await recordOpened(rt, subjectPk, item.openedAt, executionId, period, input.trigger);
     return { reviewId, period, opened: true, status: item.status, openedAt: item.openedAt, openedBy: executionId };
   }
@@ -50,7 +47,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
   if (input.restartOf) {
     // A restart takes the review over only from the failed execution it names, and only while the review still owes an outcome.
     const restartedAt = rt.now().toISOString();
-    const old = await takeOver(rt, reviewId, input.restartOf, executionId, restartedAt);
+    const old = await takeOverReview(rt, reviewId, { failedExecution: input.restartOf, executionId, at: restartedAt });
     if (old) {
       await recordRestarted(rt, subjectPk, { ...old, restarts: (old.restarts ?? 0) + 1, restartedAt }, executionId, input.restartOf, old);
       return { reviewId, period, opened: true, status: old.status, openedAt: old.openedAt, openedBy: executionId };
@@ -64,24 +61,6 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
   });
   return { reviewId, period, opened: false, status: existing.status, openedAt: existing.openedAt, openedBy: existing.executionId ?? null };
 };
-
-/**
- * One conditional update: the review becomes this execution's, its failure mark goes, and the restart is counted.
- * Returns the item as it was, or undefined when it is not marked failed by `failedExecution` or has a final status.
- */
-async function takeOver(rt: Runtime, reviewId: string, failedExecution: string, executionId: string, now: string): Promise<StoredReview | undefined> {
-  const terminal: Record<string, string> = {};
-  TERMINAL_STATUSES.forEach((s, i) => (terminal[`:t${i}`] = s));
-  return updateOnce<StoredReview>(rt, {
-    Key: keys.review(reviewId),
-    UpdateExpression:
-      'SET executionId = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
-    ConditionExpression: `workflowFailedExecution = :failed AND NOT (#s IN (${Object.keys(terminal).join(', ')}))`,
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':exec': executionId, ':now': now, ':zero': 0, ':one': 1, ':failed': failedExecution, ...terminal },
-    ReturnValues: 'ALL_OLD',
-  });
-}
 
 /** Keyed by the restart count, so a retried open writes it once; the failure's details are known on the first write only. */
 function recordRestarted(rt: Runtime, subjectPk: string, review: StoredReview, executionId: string, restartOf: string, failed?: StoredReview) {

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { keys } from '../core/keys';
 import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';
-import { reviewResumeSupported, reviewWaitOutcome } from '../core/review';
+import { reviewResumeSupported, reviewWaitOutcome } from '../core/review-tally';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({
   reviewId: z.string().min(1),
@@ -23,9 +24,7 @@ export interface ReadTallyOutput {
 }
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<ReadTallyOutput> => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `review-read-tally: ${z.prettifyError(parsed.error)}`);
-  const { reviewId, resume } = parsed.data;
+  const { reviewId, resume } = parseEvent(eventSchema, event, 'review-read-tally');
   const key = keys.review(reviewId);
   const { subject, decisions } = await loadSubject(rt, key.pk, key.sk);
   if (!subject) throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);

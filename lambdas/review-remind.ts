@@ -4,20 +4,19 @@ import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { getLink, reissueLink } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { reviewWaitOutcome, tally } from '../core/review';
+import { reviewWaitOutcome, tally } from '../core/review-tally';
 import { reminderEmail } from '../core/review-emails';
 import { sendPersonalOnce } from './shared/sent-store';
-import { updateOnce } from './shared/store';
-import type { StoredReview } from './shared/review-store';
+import { markRemindersSent, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({ reviewId: z.string().min(1), remindersSent: z.number().int().min(0) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', z.prettifyError(parsed.error));
-  const { reviewId } = parsed.data;
-  const reminder = parsed.data.remindersSent + 1;
+  const input = parseEvent(eventSchema, event, 'review-remind');
+  const { reviewId } = input;
+  const reminder = input.remindersSent + 1;
   const key = keys.review(reviewId);
   const { subject, decisions } = await loadSubject(rt, key.pk, key.sk);
   if (!subject) throw new WorkflowError('ReviewNotFound', `No review ${reviewId}`);
@@ -25,7 +24,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   // A retry after this reminder went out sends nothing again.
   if ((review.remindersSent ?? 0) >= reminder) return { remindersSent: review.remindersSent!, reminded: 0 };
   // The tally completed while no wait was open: the next wait resumes at once, so nobody needs reminding.
-  if (reviewWaitOutcome(review, decisions).complete) return { remindersSent: parsed.data.remindersSent, reminded: 0 };
+  if (reviewWaitOutcome(review, decisions).complete) return { remindersSent: input.remindersSent, reminded: 0 };
 
   const undecided = tally(review, decisions).undecided.filter((m) => m.decisionId);
   for (const member of undecided) {
@@ -47,12 +46,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       detail: { reminder, recipient: member.email, decisionId, sesMessageId: sent.sesMessageId },
     });
   }
-  await updateOnce(rt, {
-    Key: key,
-    UpdateExpression: 'SET remindersSent = :n',
-    ConditionExpression: 'attribute_not_exists(remindersSent) OR remindersSent < :n',
-    ExpressionAttributeValues: { ':n': reminder },
-  });
+  await markRemindersSent(rt, reviewId, reminder);
   return { remindersSent: reminder, reminded: undecided.length };
 };
 

@@ -1,10 +1,11 @@
 // An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { auditItem } from './shared/audit';
+import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
-import { getItem, putOnce, updateOnce } from './shared/store';
+import { getItem } from './shared/store';
+import { markWorkflowFailed, releaseFailureMark } from './shared/failure-marks';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
+import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 import {
   clip,
@@ -27,18 +28,11 @@ export interface WorkflowFailedResult {
   ignored?: string;
 }
 
-/** Statuses in which a workflow still owes an outcome; any other (approved, not-approved, rejected, ...) is final and stays as it is. */
-const OPEN_STATUSES = {
-  review: ['open', 'awaiting-decisions', 'overdue'],
-  request: ['pending'],
-} as const;
-
 type SubjectItem = { pk: string; sk: string; status: string; executionId?: string; requester?: string };
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<WorkflowFailedResult> => {
-  const parsed = executionStatusChangeSchema.safeParse(event);
-  if (!parsed.success) throw new WorkflowError('InvalidEvent', `workflow-failed: ${z.prettifyError(parsed.error)}`);
-  const detail = parsed.data.detail;
+  const change = parseEvent(executionStatusChangeSchema, event, 'workflow-failed');
+  const detail = change.detail;
   const status = detail.status;
   if (!isFailedStatus(status)) {
     rt.logger.info('Execution did not fail; nothing to record', { executionArn: detail.executionArn, status });
@@ -57,36 +51,36 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
   const subjectPk = owned ? item!.pk : keys.workflow(detail.name).pk;
 
   // The stop time keys the event with the execution ARN, so a redelivered event writes nothing new.
-  const at = new Date(detail.stopDate ?? (parsed.data.time ? Date.parse(parsed.data.time) : rt.now().getTime())).toISOString();
+  const at = new Date(detail.stopDate ?? (change.time ? Date.parse(change.time) : rt.now().getTime())).toISOString();
   const failure = { status, error: detail.error ?? '', cause: clip(detail.cause ?? '', 4000) };
   const eventId = `workflow-failed-${createHash('sha256').update(detail.executionArn).digest('hex').slice(0, 24)}`;
-  const recorded = await putOnce(
-    rt,
-    auditItem(rt, {
-      type: `${workflow === 'management-review' ? 'review' : 'request'}.workflow-failed`,
-      subjectPk,
-      actor: 'system',
-      at,
-      eventId,
-      detail: {
-        ...failure,
-        workflow,
-        executionArn: detail.executionArn,
-        executionName: detail.name,
-        stateMachineArn: detail.stateMachineArn,
-        startDate: detail.startDate == null ? undefined : new Date(detail.startDate).toISOString(),
-        stopDate: at,
-        ...subjectDetail(subject),
-        ...(problem ? { problem } : {}),
-        subjectFound: Boolean(item),
-        ...(item && !owned ? { ownedByAnotherExecution: true } : {}),
-        subjectStatus: item?.status,
-      },
-    }),
-  );
+  const recorded = await recordEvent(rt, {
+    type: `${workflow === 'management-review' ? 'review' : 'request'}.workflow-failed`,
+    subjectPk,
+    actor: 'system',
+    at,
+    eventId,
+    detail: {
+      ...failure,
+      workflow,
+      executionArn: detail.executionArn,
+      executionName: detail.name,
+      stateMachineArn: detail.stateMachineArn,
+      startDate: detail.startDate == null ? undefined : new Date(detail.startDate).toISOString(),
+      stopDate: at,
+      ...subjectDetail(subject),
+      ...(problem ? { problem } : {}),
+      subjectFound: Boolean(item),
+      ...(item && !owned ? { ownedByAnotherExecution: true } : {}),
+      subjectStatus: item?.status,
+    },
+  });
 
   let marked = false;
-  if (item && owned && subject) marked = await mark(rt, subject.kind, item, detail, at, failure);
+  if (item && owned && subject) {
+    const error = clip(`${failure.status}${failure.error ? ` ${failure.error}` : ''}${failure.cause ? `: ${failure.cause}` : ''}`, 1000);
+    marked = await markWorkflowFailed(rt, subject.kind, key!, { executionArn: detail.executionArn, executionName: detail.name, at, error });
+  }
   // One email per execution. The item's mark says which execution's failure is on it (this call's, or an earlier
   // delivery's that may have died before its email); without an item, every delivery may. The email's own sent-mark
   // then keeps a redelivery from sending it twice.
@@ -112,7 +106,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
     emailed = (await sendOnce(rt, { subjectPk, message: eventId }, email)).sent.length > 0;
   } catch (err) {
     // Give the claim back so that EventBridge's retry sends the email; the audit event stays (it is keyed).
-    if (marked) await release(rt, item!, detail.executionArn);
+    if (marked) await releaseFailureMark(rt, key!, detail.executionArn);
     throw err;
   }
   if (!emailed) {
@@ -126,53 +120,6 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Wo
 function subjectDetail(subject: FailedSubject | undefined): Record<string, string> {
   if (!subject) return {};
   return subject.kind === 'review' ? { reviewId: subject.reviewId, period: subject.period } : { requestId: subject.requestId };
-}
-
-/** Marks the item once per execution, only while its status still waits for an outcome (a final status is never touched). */
-async function mark(
-  rt: Runtime,
-  kind: FailedSubject['kind'],
-  item: SubjectItem,
-  { executionArn, name }: { executionArn: string; name: string },
-  at: string,
-  failure: { status: string; error: string; cause: string },
-): Promise<boolean> {
-  const open = OPEN_STATUSES[kind];
-  const values: Record<string, unknown> = {
-    ':at': at,
-    ':err': clip(`${failure.status}${failure.error ? ` ${failure.error}` : ''}${failure.cause ? `: ${failure.cause}` : ''}`, 1000),
-    ':arn': executionArn,
-  };
-  open.forEach((s, i) => (values[`:s${i}`] = s));
-  const conditions = [
-    'attribute_exists(pk)',
-    `#s IN (${open.map((_s, i) => `:s${i}`).join(', ')})`,
-    '(attribute_not_exists(workflowFailedExecution) OR workflowFailedExecution <> :arn)',
-  ];
-  if (kind === 'review') conditions.push('(attribute_not_exists(executionId) OR executionId = :arn)');
-  if (kind === 'request') {
-    // After `isms request restart` only the execution that took the request over speaks for it: a late redelivery of the
-    // failure it replaced, or a stray second restart, is recorded but marks nothing.
-    conditions.push('(attribute_not_exists(restartedBy) OR restartedBy = :name)');
-    values[':name'] = name;
-  }
-  const applied = await updateOnce(rt, {
-    Key: { pk: item.pk, sk: item.sk },
-    UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :err, workflowFailedExecution = :arn',
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: values,
-  });
-  return applied !== undefined;
-}
-
-async function release(rt: Runtime, item: SubjectItem, executionArn: string): Promise<void> {
-  await updateOnce(rt, {
-    Key: { pk: item.pk, sk: item.sk },
-    UpdateExpression: 'REMOVE workflowFailedExecution',
-    ConditionExpression: 'workflowFailedExecution = :arn',
-    ExpressionAttributeValues: { ':arn': executionArn },
-  });
 }
 
 export const handler = lambdaHandler(createHandler);

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue';
 import type { BusinessUnitConfig } from '../core/config';
 import { reviewScheduleName } from '../core/names';
-import { startReviewInput } from '../core/review';
+import { startReviewInput } from '../core/review-start';
 
 export interface ReviewScheduleProps {
   /** The unit whose `reviewSchedule` (cron/rate/at) and `timeZone` the schedule follows. */

@@ -1,7 +1,7 @@
 // `npm start --data-dir` keeps the tables, not the executions: what was waiting when the runtime stopped is
 // recorded as a stopped execution, by the same workflow-failed handler that AWS's failure rule calls.
 import { GSI1 } from '../core/keys';
-import { reviewExecutionName, TERMINAL_STATUSES } from '../core/review';
+import { reviewExecutionName, TERMINAL_STATUSES } from '../core/review-start';
 import { requestsSince } from '../lambdas/shared/review-store';
 import { queryAll } from '../lambdas/shared/store';
 import type { ExecutionStatusChange } from '../core/workflow-failure';

@@ -4,7 +4,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { nextFire } from '../core/schedule';
 import { periodOf, reviewIdOf } from '../core/period';
 import { keys } from '../core/keys';
-import { startReviewInput } from '../core/review';
+import { startReviewInput } from '../core/review-start';
 import type { LocalRuntime, LocalUnit } from './runtime';
 
 /** Longest delay setTimeout takes; later fires are re-armed in steps. */

@@ -2,9 +2,9 @@
 import { terminalSafe } from '../../core/text';
 import { recordEvent } from './audit';
 import { GSI1, gsi1, keys } from '../../core/keys';
-import type { ActionItem } from '../../core/review';
+import type { ActionItem } from '../../core/review-minutes';
 import type { Runtime } from './runtime';
-import { getItem, queryAll, updateOnce } from './store';
+import { getItem, putOnce, queryAll, updateOnce } from './store';
 
 // ---------------------------------------------------------------- domain (no AWS)
 
@@ -67,6 +67,9 @@ export async function listActions(rt: Runtime, status: ActionStatusFilter): Prom
   }
   return found.sort(byDueDate);
 }
+
+/** Creates an action of the review's minutes once; false when it exists already (a retried close). */
+export const createAction = (rt: Runtime, item: ActionItem): Promise<boolean> => putOnce(rt, item);
 
 export async function getAction(rt: Runtime, actionId: string): Promise<StoredAction | undefined> {
   return getItem<StoredAction>(rt, keys.action(actionId));

@@ -16,7 +16,7 @@ export interface AuditEvent {
   at?: string;
 }
 
-export function auditItem(rt: Runtime, event: AuditEvent) {
+function auditItem(rt: Runtime, event: AuditEvent) {
   const at = event.at ?? rt.now().toISOString();
   const eventId = event.eventId ?? randomUUID();
   return {
@@ -33,9 +33,9 @@ export function auditItem(rt: Runtime, event: AuditEvent) {
   };
 }
 
-/** Writes the event once; a retried write with the same eventId and time is harmless. */
-export async function recordEvent(rt: Runtime, event: AuditEvent): Promise<void> {
-  await putOnce(rt, auditItem(rt, event));
+/** Writes the event once; a retried write with the same eventId and time is harmless (and answers false). */
+export async function recordEvent(rt: Runtime, event: AuditEvent): Promise<boolean> {
+  return putOnce(rt, auditItem(rt, event));
 }
 
 /**

@@ -1,12 +1,12 @@
 // A request level's decision handed to a new decision (escalation, or a restart after the link expired unused).
 import type { LinkStage } from '../../core/config';
 import { mintDecisionLink, supersedeLink, type MintedLink } from './links';
-import { updateRequestOnce, type StoredRequest } from './request-store';
+import { claimLevelReplacement, type LevelReplacement, type StoredRequest } from './request-store';
 import type { Runtime } from './runtime';
 
 /**
  * Mints a decision for `recipient` and makes it the level's decision with one conditional update (the old one goes to
- * `supersededDecisionIds`; `set`/`values` add the caller's own attributes). Undefined when a concurrent attempt
+ * `supersededDecisionIds`; `change` says why, and what else changes with it). Undefined when a concurrent attempt
  * replaced it first: the decision minted here is superseded at once, so it can never work.
  */
 export async function replaceLevelDecision(
@@ -14,21 +14,13 @@ export async function replaceLevelDecision(
   item: StoredRequest,
   index: number,
   recipient: { name: string; email: string; role: string },
-  extra: { set: string; values: Record<string, unknown> },
+  change: LevelReplacement,
   /** Where the new link is sent from: it expires when the workflow stops waiting for it. */
   stage: LinkStage,
 ): Promise<MintedLink | undefined> {
   const oldDecisionId = item.levels[index].decisionId!;
   const minted = await mintDecisionLink(rt, { subjectType: 'request', subjectPk: item.pk, subjectId: item.requestId, recipient, level: index, stage });
-  const claimed = await updateRequestOnce(rt, item.requestId, {
-    set:
-      `SET levels[${index}].decisionId = :new, ${extra.set}, ` +
-      `levels[${index}].supersededDecisionIds = list_append(if_not_exists(levels[${index}].supersededDecisionIds, :none), :old)`,
-    condition: `levels[${index}].decisionId = :oldId AND #status = :pending`,
-    names: { '#status': 'status' },
-    values: { ...extra.values, ':new': minted.decisionId, ':none': [], ':old': [oldDecisionId], ':oldId': oldDecisionId, ':pending': 'pending' },
-  });
-  if (claimed) return minted;
+  if (await claimLevelReplacement(rt, item.requestId, { level: index, from: oldDecisionId, to: minted.decisionId, change })) return minted;
   await supersedeLink(rt, minted.decisionId, 'a concurrent attempt replaced the decision of this level first');
   return undefined;
 }

@@ -4,7 +4,7 @@ import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Runtime } from './runtime';
 import { prefixes } from '../../core/keys';
 import type { DecisionRecord, SubjectType } from '../../core/decisions';
-import { reviewWaitOutcome } from '../../core/review';
+import { reviewWaitOutcome } from '../../core/review-tally';
 import { requestWaitOutcome } from '../../core/request';
 import { taskTokenOf } from './task-tokens';
 

@@ -16,7 +16,7 @@ import { CONTENT_SECURITY_POLICY, STYLE, STYLE_HASH } from '../../core/decision-
 import { createHash } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import { startReviewInput } from '../../core/review';
+import { startReviewInput } from '../../core/review-start';
 import { reviewIdOf } from '../../core/period';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';

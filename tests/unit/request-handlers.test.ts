@@ -5,7 +5,7 @@ import type { Runtime } from '../../lambdas/shared/runtime';
 import { keys, prefixes } from '../../core/keys';
 import { reviewIdOf } from '../../core/period';
 import type { ResourceCategory } from '../../core/config';
-import { actionItem, type Minutes } from '../../core/review';
+import { actionItem, type Minutes } from '../../core/review-minutes';
 import { createHandler as record } from '../../lambdas/request-record';
 import { createHandler as issueLink } from '../../lambdas/request-issue-link';
 import { createHandler as remind } from '../../lambdas/request-remind';
@@ -122,7 +122,7 @@ describe('request-record', () => {
 
   it('links the request to the open action of its review in the same category, once', async () => {
     const period = '2026-Q4';
-    // The shape the management review stores (core/review.ts), so a change there shows up here.
+    // The shape the management review stores (core/review-minutes.ts), so a change there shows up here.
     const action = (id: string, category: ResourceCategory) =>
       actionItem(
         { bu: unit.id, reviewId: reviewIdOf(unit.id, period), period } as Minutes,

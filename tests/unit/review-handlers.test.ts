@@ -12,7 +12,7 @@ import { createHandler as readTally } from '../../lambdas/review-read-tally';
 import { createHandler as escalateHandler } from '../../lambdas/review-escalate';
 import { randomUUID } from 'node:crypto';
 import { loadSubject } from '../../lambdas/shared/resume';
-import { reviewWaitOutcome } from '../../core/review';
+import { reviewWaitOutcome } from '../../core/review-tally';
 import { getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { getLink } from '../../lambdas/shared/links';
 

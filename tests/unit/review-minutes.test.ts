@@ -1,6 +1,8 @@
 // Minutes of the management review: content, actions derived from the decisions, determinism and HTML escaping.
 import { describe, expect, it } from 'vitest';
-import { buildMinutes, compilePack, renderMinutesHtml, renderMinutesText, actionItem, nextReviewDate } from '../../core/review';
+import { compilePack } from '../../core/review-pack';
+import { buildMinutes, actionItem, nextReviewDate } from '../../core/review-minutes';
+import { renderMinutesHtml, renderMinutesText } from '../../core/review-render';
 import type { DecisionRecord } from '../../core/decisions';
 import type { BusinessUnitConfig } from '../../core/config';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RESOURCE_CATEGORIES } from '../../core/config';
-import { compilePack, NO_INPUT, NOTHING_REPORTED, packSummary, type ActionSummary, type RequestSummary } from '../../core/review';
+import { compilePack, NO_INPUT, NOTHING_REPORTED, packSummary, type ActionSummary, type RequestSummary } from '../../core/review-pack';
 import { parseReviewInputs } from '../../core/review-inputs';
 
 const inputs = parseReviewInputs(JSON.parse(readFileSync(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8')));

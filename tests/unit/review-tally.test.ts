@@ -1,6 +1,6 @@
 // Quorum tally of the management review: k of n, "all", an impossible quorum, and stray decisions.
 import { describe, expect, it } from 'vitest';
-import { reviewWaitOutcome, tally } from '../../core/review';
+import { reviewWaitOutcome, tally } from '../../core/review-tally';
 import type { Choice, DecisionRecord } from '../../core/decisions';
 
 const members = (n: number) =>

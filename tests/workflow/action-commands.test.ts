@@ -6,7 +6,7 @@ import { commands as actionCommands } from '../../cli/action-commands';
 import { commands as reviewCommands } from '../../cli/review-commands';
 import { reviewIdOf } from '../../core/period';
 import { keys, prefixes } from '../../core/keys';
-import { actionItem, type Minutes, type MinutesAction } from '../../core/review';
+import { actionItem, type Minutes, type MinutesAction } from '../../core/review-minutes';
 import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
 import { CLARA, FARID, FREE_PORTS, IRENE, OONA, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
 import { testUnit } from '../support/local-aws';

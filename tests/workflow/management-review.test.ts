@@ -13,7 +13,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { commands } from '../../cli/review-commands';
 import { reviewIdOf } from '../../core/period';
 import { keys, prefixes } from '../../core/keys';
-import { nextReviewDate, type ActionItem, type Minutes } from '../../core/review';
+import { nextReviewDate, type ActionItem, type Minutes } from '../../core/review-minutes';
 import { getMinutes, getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { testUnit } from '../support/local-aws';
 import { executionArnOf } from '../../core/names';

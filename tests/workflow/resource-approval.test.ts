@@ -4,7 +4,7 @@ import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionIt
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewIdOf } from '../../core/period';
-import { actionItem, type Minutes } from '../../core/review';
+import { actionItem, type Minutes } from '../../core/review-minutes';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
 import { commands } from '../../cli/request-commands';
 import { keys, prefixes } from '../../core/keys';

@@ -4,7 +4,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SendTaskFailureCommand
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
 import { keys, prefixes } from '../../core/keys';
 import { getItem } from '../../lambdas/shared/store';
-import { startReviewInput } from '../../core/review';
+import { startReviewInput } from '../../core/review-start';
 import { FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import { commands as reviewCommands } from '../../cli/action-commands';

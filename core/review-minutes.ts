@@ -1,0 +1,190 @@
+// The minutes of a management review and the actions they raise, built deterministically from review, pack and decisions. No AWS here.
+import { RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { nextPeriod, periodStart } from './period';
+import { nextFire } from './schedule';
+import { gsi1, keys } from './keys';
+import type { Adequacy, Choice, DecisionRecord } from './decisions';
+import { CATEGORY_LABELS, type ActionSummary, type PackSection, type ReviewPack } from './review-pack';
+import { tally, type ReviewOutcome } from './review-tally';
+import type { ReviewItem } from './subjects';
+
+export interface MinutesMember {
+  name: string;
+  role: string;
+  chair: boolean;
+  decision?: {
+    choice: Choice;
+    comment: string;
+    decidedAt: string;
+    resourceAdequacy: Partial<Record<ResourceCategory, Adequacy>>;
+  };
+}
+
+export interface MinutesAction {
+  actionId: string;
+  title: string;
+  detail: string;
+  owner: Person;
+  dueDate: string;
+  source: { kind: 'resource-inadequate'; category: ResourceCategory; judgedBy: string[] } | { kind: 'changes-requested'; by: string; decisionId: string };
+}
+
+export interface Minutes {
+  reviewId: string;
+  bu: string;
+  unitName: string;
+  period: string;
+  openedAt: string;
+  packCompiledAt: string;
+  closedAt: string;
+  outcome: ReviewOutcome;
+  requiredApprovals: number;
+  approvals: number;
+  members: MinutesMember[];
+  /** The inputs presented: the pack's sections as they were compiled. */
+  inputsPresented: PackSection[];
+  adequacy: Array<{ category: ResourceCategory; adequate: string[]; inadequate: string[]; notAssessed: string[] }>;
+  decisions: string[];
+  actions: MinutesAction[];
+}
+
+export const OUTCOME_TEXT: Record<ReviewOutcome, string> = {
+  approved: 'Approved: the quorum of top management approved the review.',
+  'not-approved': 'Not approved: every member answered and the quorum of approvals was not reached; changes were requested.',
+  'not-held-on-time': 'Not held on time: the decision links expired before the quorum of approvals was reached.',
+};
+
+
+/**
+ * Actions are due at the next review: the unit's next scheduled review after the minutes are written (a
+ * review closed late must not get actions that are already overdue), or the start of the next period
+ * when the schedule is not a cron expression.
+ */
+export function nextReviewDate(unit: Pick<BusinessUnitConfig, 'reviewSchedule' | 'timeZone'>, period: string, closedAt: string): string {
+  const fallback = periodStart(nextPeriod(period));
+  if (!unit.reviewSchedule.startsWith('cron(')) return fallback;
+  const at = nextFire(unit.reviewSchedule, unit.timeZone, new Date(closedAt));
+  if (!at) return fallback;
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: unit.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return day > fallback ? day : fallback;
+}
+
+/** Deterministic: the same review, pack and decisions give the same minutes and action ids, so a retried close creates nothing twice. */
+export function buildMinutes(args: {
+  unit: Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'actionOwner' | 'reviewSchedule' | 'timeZone'>;
+  review: Pick<ReviewItem, 'reviewId' | 'period' | 'openedAt' | 'members' | 'requiredApprovals'>;
+  pack: ReviewPack;
+  decisions: DecisionRecord[];
+  outcome: ReviewOutcome;
+  closedAt: string;
+}): Minutes {
+  const { review, pack, unit } = args;
+  const byId = new Map(args.decisions.filter((d) => d.subjectType === 'review').map((d) => [d.decisionId, d]));
+  const members: MinutesMember[] = review.members.map((m) => {
+    const d = m.decisionId ? byId.get(m.decisionId) : undefined;
+    return {
+      name: m.name,
+      role: m.role,
+      chair: Boolean(m.chair),
+      ...(d ? { decision: { choice: d.choice, comment: d.comment ?? '', decidedAt: d.decidedAt, resourceAdequacy: d.resourceAdequacy ?? {} } } : {}),
+    };
+  });
+  const adequacy = RESOURCE_CATEGORIES.map((category) => ({
+    category,
+    adequate: members.filter((m) => m.decision?.resourceAdequacy[category] === 'adequate').map((m) => m.name),
+    inadequate: members.filter((m) => m.decision?.resourceAdequacy[category] === 'inadequate').map((m) => m.name),
+    notAssessed: members.filter((m) => !m.decision?.resourceAdequacy[category]).map((m) => m.name),
+  }));
+  const owner = unit.actionOwner ?? unit.ismsManager;
+  const dueDate = nextReviewDate(unit, review.period, args.closedAt);
+  const actions: MinutesAction[] = [];
+  const nextId = () => `${review.reviewId}#A${actions.length + 1}`;
+  for (const a of adequacy) {
+    if (a.inadequate.length === 0) continue;
+    const label = CATEGORY_LABELS[a.category].toLowerCase();
+    actions.push({
+      actionId: nextId(),
+      title: `Raise a resource request for ${label} resources`,
+      detail: `${a.inadequate.join(', ')} judged the ${label} resources inadequate in the ${review.period} review. Raise a resource request (isms request submit --category ${a.category} --review ${review.period}).`,
+      owner,
+      dueDate,
+      source: { kind: 'resource-inadequate', category: a.category, judgedBy: a.inadequate },
+    });
+  }
+  review.members.forEach((m, i) => {
+    const d = members[i].decision;
+    if (d?.choice !== 'request-changes') return;
+    const comment = d.comment.trim();
+    actions.push({
+      actionId: nextId(),
+      title: `Address the changes requested by ${m.name}`,
+      detail: comment ? `${m.name} wrote: "${comment}"` : `${m.name} requested changes without a comment; ask them what is needed.`,
+      owner,
+      dueDate,
+      source: { kind: 'changes-requested', by: m.name, decisionId: m.decisionId! },
+    });
+  });
+  const t = tally(review, args.decisions);
+  const decisions = [
+    OUTCOME_TEXT[args.outcome],
+    `${t.approvals} of ${t.members} members approved; ${t.required} approval${t.required === 1 ? ' was' : 's were'} required.`,
+    ...adequacy.map((a) =>
+      a.inadequate.length
+        ? `${CATEGORY_LABELS[a.category]} resources judged inadequate by ${a.inadequate.join(', ')}: a resource request is to be raised.`
+        : a.adequate.length
+          ? `${CATEGORY_LABELS[a.category]} resources judged adequate.`
+          : `${CATEGORY_LABELS[a.category]} resources were not assessed.`,
+    ),
+  ];
+  if (pack.openActions.length) decisions.push(`${pack.openActions.length} open action${pack.openActions.length === 1 ? '' : 's'} from earlier reviews carried forward.`);
+  return {
+    reviewId: review.reviewId,
+    bu: unit.id,
+    unitName: unit.name,
+    period: review.period,
+    openedAt: review.openedAt,
+    packCompiledAt: pack.compiledAt,
+    closedAt: args.closedAt,
+    outcome: args.outcome,
+    requiredApprovals: t.required,
+    approvals: t.approvals,
+    members,
+    inputsPresented: pack.sections,
+    adequacy,
+    decisions,
+    actions,
+  };
+}
+
+/** Action items as stored (ACTION#<id>, GSI1 ACTIONS#OPEN): carried into the next pack as input a). */
+export interface ActionItem extends ActionSummary {
+  pk: string;
+  sk: 'ACTION';
+  gsi1pk: string;
+  gsi1sk: string;
+  kind: 'action';
+  bu: string;
+  reviewId: string;
+  createdAt: string;
+  source: MinutesAction['source'];
+}
+
+export function actionItem(m: Minutes, a: MinutesAction, createdAt: string): ActionItem {
+  return {
+    ...keys.action(a.actionId),
+    sk: 'ACTION',
+    ...gsi1.action('OPEN', a.dueDate, a.actionId),
+    kind: 'action',
+    actionId: a.actionId,
+    bu: m.bu,
+    reviewId: m.reviewId,
+    period: m.period,
+    title: a.title,
+    detail: a.detail,
+    owner: a.owner,
+    dueDate: a.dueDate,
+    status: 'open',
+    createdAt,
+    source: a.source,
+  };
+}

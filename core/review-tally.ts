@@ -1,0 +1,79 @@
+// The quorum tally of a management review, from its recorded decisions only (decisions 7 and 11). No AWS here.
+import type { DecisionRecord } from './decisions';
+import { TERMINAL_STATUSES } from './review-start';
+import type { ReviewItem, ReviewMember } from './subjects';
+
+export type ReviewOutcome = 'approved' | 'not-approved' | 'not-held-on-time';
+
+export interface Tally {
+  required: number;
+  members: number;
+  approvals: number;
+  changesRequested: number;
+  decided: number;
+  /** Members with a decision link who have not decided yet. */
+  undecided: ReviewMember[];
+  /** No remaining member can bring the approvals up to the quorum. */
+  quorumImpossible: boolean;
+}
+
+/** Counts only decisions made through a member's own link, one per member (defends against stray records). */
+export function tally(subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>, decisions: DecisionRecord[]): Tally {
+  const byId = new Map(decisions.filter((d) => d.subjectType === 'review').map((d) => [d.decisionId, d]));
+  let approvals = 0;
+  let changesRequested = 0;
+  let decided = 0;
+  const undecided: ReviewMember[] = [];
+  for (const m of subject.members) {
+    const d = m.decisionId ? byId.get(m.decisionId) : undefined;
+    if (!d) {
+      undecided.push(m);
+      continue;
+    }
+    decided += 1;
+    if (d.choice === 'approve') approvals += 1;
+    else changesRequested += 1;
+  }
+  const required = subject.requiredApprovals;
+  return {
+    required,
+    members: subject.members.length,
+    approvals,
+    changesRequested,
+    decided,
+    undecided,
+    quorumImpossible: approvals + undecided.length < required,
+  };
+}
+
+/**
+ * Decision 7: one wait per review. The wait is over once the quorum of approvals is reached, or once every
+ * member has answered without reaching it. Members who have not answered when the quorum is impossible may
+ * still record their assessment of resources for the minutes, so an impossible quorum alone does not end it.
+ */
+export function reviewWaitOutcome(subject: Record<string, any>, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
+  const review = subject as ReviewItem;
+  if (!Array.isArray(review.members) || typeof review.requiredApprovals !== 'number' || TERMINAL_STATUSES.includes(review.status)) {
+    return { complete: false, output: {} };
+  }
+  const t = tally(review, decisions);
+  const output = { approvals: t.approvals, required: t.required, decided: t.decided, members: t.members };
+  if (t.approvals >= t.required) return { complete: true, output: { outcome: 'approved', ...output } };
+  if (t.decided === t.members) return { complete: true, output: { outcome: 'not-approved', ...output } };
+  return { complete: false, output: { outcome: 'waiting', ...output } };
+}
+
+/**
+ * Decision 11: a resume message is a claim, never a fact. It is supported when the stored tally completes the wait
+ * with the outcome it names. Decisions only accumulate and the quorum is fixed at opening, so a legitimate resumer's
+ * outcome still holds and its counts can only have grown since it read them; "approved" with too few approvals, or
+ * counts the table does not have, is not supported.
+ */
+export function reviewResumeSupported(subject: Record<string, any>, decisions: DecisionRecord[], claimed: unknown): boolean {
+  const now = reviewWaitOutcome(subject, decisions);
+  if (!now.complete || typeof claimed !== 'object' || claimed === null || Array.isArray(claimed)) return false;
+  const c = claimed as Record<string, unknown>;
+  const o = now.output as { outcome: string; approvals: number; required: number; decided: number; members: number };
+  const atMost = (v: unknown, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+  return c.outcome === o.outcome && atMost(c.approvals, o.approvals) && atMost(c.decided, o.decided) && c.required === o.required && c.members === o.members;
+}
