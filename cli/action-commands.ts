@@ -6,12 +6,12 @@ import {
   actionListLine,
   closeAction,
   CLOSING_NOTE_MAX,
-  dayIn,
   getAction,
   listActions,
   type StoredAction,
 } from '../lambdas/shared/actions';
 import { keys, prefixes } from '../core/keys';
+import { dayIn } from '../core/period';
 import { checkText, normaliseLineBreaks, terminalSafe } from '../core/text';
 import { DECIDED, type DecisionRecord } from '../core/decisions';
 import { getMinutes, getReview, queryAll } from '../lambdas/shared/review-store';

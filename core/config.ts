@@ -3,14 +3,12 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { Identities, type KnownPerson } from './identity';
 import { validateScheduleExpression } from './schedule';
-import { checkText } from './text';
+import { checkText, show } from './text';
 
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
 export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
 
 export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
-
-const show = (value: unknown) => JSON.stringify(value);
 
 const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });
 // Names, roles and the unit's name go into email subjects and terminals: one line, no control characters.

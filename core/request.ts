@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
 import { principalAddress, type Identities } from './identity';
 import { PERIOD_PATTERN } from './period';
-import { checkText, normaliseLineBreaks, type TextKind } from './text';
+import { checkText, normaliseLineBreaks, show, type TextKind } from './text';
 import type { DecisionRecord } from './decisions';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
 
@@ -11,8 +11,6 @@ export const TITLE_MAX = 200;
 export const JUSTIFICATION_MAX = 4000;
 /** Request ids are execution names too: letters, digits and "-", at most 80 characters. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,79}$/;
-
-const show = (value: unknown) => JSON.stringify(value);
 
 /** An IAM/STS principal ARN, or "local:<user>"; printable ASCII only, so nothing in it can reach a terminal or an email as a control. */
 export const SUBMITTER_PATTERN = /^(arn:aws[a-z-]*:(sts|iam)::\d{12}:[\x21-\x7e]{1,1900}|local:[\x21-\x7e]{1,256})$/;

@@ -1,12 +1,13 @@
 // Management review domain (9.3): start input, quorum tally, pack compilation, minutes and actions. No AWS here.
 import { z } from 'zod';
 import { RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
-import { PERIOD_PATTERN, nextPeriod, periodOf, periodStart, reviewIdOf } from './period';
+import { PERIOD_PATTERN, dayIn, nextPeriod, periodOf, periodStart, reviewIdOf } from './period';
 import { nextFire } from './schedule';
 import { html, type SafeHtml } from './html';
 import { gsi1, keys } from './keys';
 import { DECIDED, type Adequacy, type Choice, type DecisionRecord } from './decisions';
 import { INPUT_PARTS, type ReviewInputs } from './review-inputs';
+import { clip } from './text';
 import type { RequestItem, ReviewItem, ReviewMember, ReviewStatus } from './subjects';
 
 // ---------------------------------------------------------------- starting
@@ -318,8 +319,6 @@ export function compilePack(args: {
   };
 }
 
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1).trimEnd()}…` : s);
-
 /**
  * The short form for emails and the confirmation page (ReviewItem.packSummary): one block per section, at most
  * a few clipped lines each, so that it stays small on the item and readable on a phone.
@@ -392,7 +391,7 @@ export function nextReviewDate(unit: Pick<BusinessUnitConfig, 'reviewSchedule' |
   if (!unit.reviewSchedule.startsWith('cron(')) return fallback;
   const at = nextFire(unit.reviewSchedule, unit.timeZone, new Date(closedAt));
   if (!at) return fallback;
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: unit.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const day = dayIn(at, unit.timeZone);
   return day > fallback ? day : fallback;
 }
 

@@ -6,8 +6,8 @@ import { keys } from '../core/keys';
 import { getItem, putOnce, updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { sendOnce } from './shared/sent-store';
+import { clip } from '../core/text';
 import {
-  clip,
   executionStatusChangeSchema,
   identifySubject,
   isFailedStatus,
