@@ -108,7 +108,7 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
   if (members.length > 0) {
     const chairs = members.filter((m) => m.chair === true).length;
     if (chairs !== 1) issue(['topManagement'], `must name exactly one chair ("chair": true); found ${chairs}`);
-    // The same person under another spelling, plus-tag or alias is still listed twice (decision 12).
+    // The same person under another spelling, plus-tag or alias is still listed twice (docs/architecture.md#people-are-identities).
     const ids = people.identities;
     const emails = members.map((m) => ids.of(String(m.email)));
     emails.forEach((e, i) => {

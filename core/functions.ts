@@ -12,7 +12,7 @@ export const SUBJECT_KEY_PREFIX: Record<WorkflowName, string> = {
 
 /**
  * What a function may do with the evidence table. Nothing may delete, and nothing but the workflow steps that change a
- * review's, request's or action's state may update: a decision or an event, once put, is changed by no one (decision 10).
+ * review's, request's or action's state may update: a decision or an event, once put, is changed by no one (docs/architecture.md#evidence-is-append-only).
  * - read: GetItem, Query
  * - append: read + PutItem (new items: decisions, audit events, sent-email markers; every put is conditional in code)
  * - update: append + UpdateItem (the state of reviews, requests and actions)

@@ -122,7 +122,7 @@ function partiesOf(ids: Identities, request: { requester: string; submittedBy?: 
 
 /**
  * The levels a request needs, lowest first: every level whose fromAmount it reaches and whose categories (if any) include it.
- * People are compared as identities (decision 12), so a plus-tag, capitals or a configured alias change nobody's role.
+ * People are compared as identities (docs/architecture.md#people-are-identities), so a plus-tag, capitals or a configured alias change nobody's role.
  * Nobody approves their own request, and one person decides at most one level of it (ISO/IEC 27001 A.5.3): each level
  * keeps its configured approver unless they asked for it (the requester, or the submitter by their AWS principal) or keep
  * a lower level; such a level goes to the first of its escalation contact, then the unit's escalation contacts, who did
@@ -279,7 +279,7 @@ export function requestWaitOutcome(subject: Record<string, any>, decisions: Deci
 }
 
 /**
- * Decision 11: a resume message is a claim, never a fact. It is supported when it is exactly what a resumer sends for
+ * A resume message is a claim, never a fact (docs/architecture.md#outcomes-only-from-stored-decisions). It is supported when it is exactly what a resumer sends for
  * a decision recorded on the current level (resumeIfComplete builds it from the table). Decisions are append-only,
  * so whatever a legitimate resumer read is still there; a message naming no recorded decision of this level, or
  * saying something else about it (another choice, "last level"), is not.
