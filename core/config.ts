@@ -8,6 +8,14 @@ import { checkText, show } from './text';
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
 export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
 
+/** How packs, minutes, pages and emails name a category. */
+export const CATEGORY_LABELS: Record<ResourceCategory, string> = {
+  financial: 'Financial',
+  human: 'Human',
+  equipment: 'Equipment',
+  'infrastructure-technology': 'Infrastructure technology',
+};
+
 export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
 
 const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });

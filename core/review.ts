@@ -1,6 +1,6 @@
 // Management review domain (9.3): start input, quorum tally, pack compilation, minutes and actions. No AWS here.
 import { z } from 'zod';
-import { RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
 import { PERIOD_PATTERN, dayIn, nextPeriod, periodOf, periodStart, reviewIdOf } from './period';
 import { nextFire } from './schedule';
 import { html, type SafeHtml } from './html';
@@ -196,13 +196,6 @@ export interface RequestSummary {
   submittedAt: string;
   closedAt?: string;
 }
-
-export const CATEGORY_LABELS: Record<ResourceCategory, string> = {
-  financial: 'Financial',
-  human: 'Human',
-  equipment: 'Equipment',
-  'infrastructure-technology': 'Infrastructure technology',
-};
 
 export interface PackSection {
   /** "9.3.2 a)" ... "7.1" */
