@@ -6,17 +6,17 @@ import {
   actionListLine,
   closeAction,
   CLOSING_NOTE_MAX,
-  dayIn,
   getAction,
   listActions,
   type StoredAction,
 } from '../lambdas/shared/actions';
 import { keys, prefixes } from '../core/keys';
+import { dayIn } from '../core/period';
 import { checkText, normaliseLineBreaks, terminalSafe } from '../core/text';
 import { DECIDED, type DecisionRecord } from '../core/decisions';
 import { getMinutes, getReview, queryAll } from '../lambdas/shared/review-store';
 import type { CliCommand } from './context';
-import { bu, parse, parseReviewTarget } from './flags';
+import { bu, parseFlags, parseReviewTarget } from './flags';
 
 
 // ---------------------------------------------------------------- actions list
@@ -27,7 +27,7 @@ const actionsList: CliCommand = {
   name: 'actions list',
   usage: listUsage,
   async run(args, ctx) {
-    const parsed = parse(
+    const parsed = parseFlags(
       args,
       { bu: { type: 'string' }, status: { type: 'string' }, local: { type: 'boolean' } },
       z.object({
@@ -63,7 +63,7 @@ const actionClose: CliCommand = {
   name: 'action close',
   usage: closeUsage,
   async run(args, ctx) {
-    const parsed = parse(
+    const parsed = parseFlags(
       args,
       { bu: { type: 'string' }, action: { type: 'string' }, note: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
       z.object({

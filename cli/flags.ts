@@ -12,7 +12,7 @@ export const bu = z.string({ error: '--bu: is required (a business-unit id)' }).
  * Parses flags strictly and checks the unit id, printing every problem as one line naming the flag
  * (a bad unit and a bad period are both reported). Returns the options and the unit, or undefined.
  */
-export function parse<T extends z.ZodType>(
+export function parseFlags<T extends z.ZodType>(
   args: string[],
   options: Record<string, { type: 'string' | 'boolean' }>,
   schema: T,
@@ -52,7 +52,7 @@ export function parse<T extends z.ZodType>(
 
 /** `--bu <id> [--period YYYY-Qn] [--local]`, the period defaulting to the current quarter in the unit's time zone. */
 export function parseReviewTarget(args: string[], ctx: CliContext, usage: string): { unit: BusinessUnitConfig; period: string; reviewId: string } | undefined {
-  const parsed = parse(
+  const parsed = parseFlags(
     args,
     { bu: { type: 'string' }, period: { type: 'string' }, local: { type: 'boolean' } },
     z.object({ bu, period: period.optional(), local: z.boolean().optional() }),

@@ -11,7 +11,7 @@ import { getItem } from '../lambdas/shared/store';
 import { requestsSince } from '../lambdas/shared/review-store';
 import { z } from 'zod';
 import { terminalSafe } from '../core/text';
-import { bu, parse as parseFlags } from './flags';
+import { bu, parseFlags } from './flags';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 
 const SUBMIT_USAGE =

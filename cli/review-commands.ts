@@ -9,7 +9,7 @@ import { getPack, getReview, submitInputs } from '../lambdas/shared/review-store
 import type { BusinessUnitConfig } from '../core/config';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 import type { CliCommand, CliContext } from './context';
-import { bu, parse, parseReviewTarget, period } from './flags';
+import { bu, parseFlags, parseReviewTarget, period } from './flags';
 import { executionArnOf } from '../core/names';
 
 
@@ -76,7 +76,7 @@ const inputsSubmit: CliCommand = {
   name: 'inputs submit',
   usage: submitUsage,
   async run(args, ctx) {
-    const parsed = parse(
+    const parsed = parseFlags(
       args,
       { bu: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
       z.object({

@@ -3,14 +3,20 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { Identities, type KnownPerson } from './identity';
 import { validateScheduleExpression } from './schedule';
-import { checkText } from './text';
+import { checkText, show } from './text';
 
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
 export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
 
-export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
+/** How packs, minutes, pages and emails name a category. */
+export const CATEGORY_LABELS: Record<ResourceCategory, string> = {
+  financial: 'Financial',
+  human: 'Human',
+  equipment: 'Equipment',
+  'infrastructure-technology': 'Infrastructure technology',
+};
 
-const show = (value: unknown) => JSON.stringify(value);
+export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
 
 const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });
 // Names, roles and the unit's name go into email subjects and terminals: one line, no control characters.
@@ -110,7 +116,7 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
   if (members.length > 0) {
     const chairs = members.filter((m) => m.chair === true).length;
     if (chairs !== 1) issue(['topManagement'], `must name exactly one chair ("chair": true); found ${chairs}`);
-    // The same person under another spelling, plus-tag or alias is still listed twice (decision 12).
+    // The same person under another spelling, plus-tag or alias is still listed twice (docs/architecture.md#people-are-identities).
     const ids = people.identities;
     const emails = members.map((m) => ids.of(String(m.email)));
     emails.forEach((e, i) => {

@@ -1,18 +1,11 @@
 // The email confirming a recorded decision to the link's recipient: a forwarded link used by someone else is noticed at once.
-import type { BusinessUnitConfig } from './config';
+import { CATEGORY_LABELS, type BusinessUnitConfig, type ResourceCategory } from './config';
 import { terminalSafe } from './text';
 import type { Email } from './email';
 import { html } from './html';
 import { DECIDED, type DecisionRecord, type LinkItem } from './decisions';
 import { formatAmount } from './request';
 import { formatTime } from './decision-pages';
-
-const ADEQUACY_LABELS: Record<string, string> = {
-  financial: 'Financial',
-  human: 'Human',
-  equipment: 'Equipment',
-  'infrastructure-technology': 'Infrastructure technology',
-};
 
 /** What was decided on, in words: "the management review 2026-Q4" or "level 1 (ISMS sponsor) of the resource request …". */
 function decidedOn(link: LinkItem, subject: Record<string, any>): { short: string; long: string } {
@@ -38,7 +31,7 @@ export function decisionConfirmationEmail(args: { unit: BusinessUnitConfig; link
   const agent = terminalSafe(record.userAgent || 'none sent');
   const manager = `${unit.ismsManager.name} <${unit.ismsManager.email}>`;
   const subjectLine = `[${unit.name}] Your decision was recorded: ${decided}, ${on.short}`;
-  const adequacy = Object.entries(record.resourceAdequacy ?? {}).map(([c, a]) => `${ADEQUACY_LABELS[c] ?? c} resources: ${a}`);
+  const adequacy = Object.entries(record.resourceAdequacy ?? {}).map(([c, a]) => `${CATEGORY_LABELS[c as ResourceCategory] ?? c} resources: ${a}`);
   const comment = record.comment.trim();
   const warning = `If this was not you, tell ${manager}, ISMS manager, at once: someone else used your personal decision link (a forwarded email, for instance).`;
 

@@ -1,7 +1,7 @@
 // The function catalogue: every Lambda, its entry, what it may touch and its environment, read by CDK and the local runtime.
 import type { BusinessUnitConfig } from './config';
 import { keys } from './keys';
-import type { WorkflowName } from './names';
+import { pascalCase, type WorkflowName } from './names';
 import { LINKS_KEY_PREFIX } from './table-schema';
 
 /** The partition-key prefix of each workflow's subject (core/keys.ts): a review, a request. */
@@ -12,7 +12,7 @@ export const SUBJECT_KEY_PREFIX: Record<WorkflowName, string> = {
 
 /**
  * What a function may do with the evidence table. Nothing may delete, and nothing but the workflow steps that change a
- * review's, request's or action's state may update: a decision or an event, once put, is changed by no one (decision 10).
+ * review's, request's or action's state may update: a decision or an event, once put, is changed by no one (docs/architecture.md#evidence-is-append-only).
  * - read: GetItem, Query
  * - append: read + PutItem (new items: decisions, audit events, sent-email markers; every put is conditional in code)
  * - update: append + UpdateItem (the state of reviews, requests and actions)
@@ -145,7 +145,7 @@ export function functionSpec(id: string): FunctionSpec {
 
 /** review-open → ReviewOpenFunctionArn, the ASL placeholder for its ARN. */
 export function arnPlaceholder(id: string): string {
-  return `${id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}FunctionArn`;
+  return `${pascalCase(id)}FunctionArn`;
 }
 
 /** Lambda's limit on all environment variables of one function together. */

@@ -1,4 +1,4 @@
-// People as identities, not strings (DESIGN decision 12): one canonical form of an address, and the configured person it stands for.
+// People as identities, not strings (docs/architecture.md#people-are-identities): one canonical form of an address, and the configured person it stands for.
 
 /**
  * The mailbox an address reaches, as one string: trimmed, case-folded, the plus-tag dropped from the local part

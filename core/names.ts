@@ -3,6 +3,11 @@
 
 export type WorkflowName = 'management-review' | 'resource-approval';
 
+/** review-open → ReviewOpen: kebab-case ids as CDK construct ids and ASL placeholders spell them. */
+export function pascalCase(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
 export function stackName(unitId: string): string {
   return `IsmsLeadership-${unitId}`;
 }

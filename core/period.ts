@@ -1,12 +1,16 @@
 // Review periods ("2026-Q4") and the deterministic review key that makes opening idempotent.
 export const PERIOD_PATTERN = /^(\d{4})-Q([1-4])$/;
 
+/** The calendar day (YYYY-MM-DD) of `at` in the unit's time zone: a due date is a day there, not in UTC. */
+export function dayIn(at: Date, timeZone: string): string {
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
 /** The quarter that `at` falls in, in the unit's time zone (a review fired at 00:30 on 1 Jan in Tokyo is Q1). */
 export function periodOf(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(at);
-  const year = parts.find((p) => p.type === 'year')!.value;
-  const month = Number(parts.find((p) => p.type === 'month')!.value);
-  return `${year}-Q${Math.floor((month - 1) / 3) + 1}`;
+  const [year, month] = dayIn(at, timeZone).split('-');
+  return `${year}-Q${Math.floor((Number(month) - 1) / 3) + 1}`;
 }
 
 export function parsePeriod(period: string): { year: number; quarter: number } {

@@ -1,16 +1,9 @@
 // The resource-approval emails (approval request, reminder, escalation, outcome), rendered as HTML and plain text with no AWS import.
-import { unitIdentities, type BusinessUnitConfig } from './config';
+import { CATEGORY_LABELS, unitIdentities, type BusinessUnitConfig } from './config';
 import { html, type SafeHtml } from './html';
 import { decisionButton, type Email } from './email';
 import type { RequestItem, RequestLevel } from './subjects';
 import { formatAmount, type Outcome } from './request';
-
-const CATEGORY_LABELS: Record<RequestItem['category'], string> = {
-  financial: 'Financial',
-  human: 'Human',
-  equipment: 'Equipment',
-  'infrastructure-technology': 'Infrastructure technology',
-};
 
 export type ApprovalEmailKind = 'first' | 'reminder' | 'escalation' | 'overdue';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
 import { principalAddress, type Identities } from './identity';
 import { PERIOD_PATTERN } from './period';
-import { checkText, normaliseLineBreaks, type TextKind } from './text';
+import { checkText, normaliseLineBreaks, show, type TextKind } from './text';
 import type { DecisionRecord } from './decisions';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
 
@@ -11,8 +11,6 @@ export const TITLE_MAX = 200;
 export const JUSTIFICATION_MAX = 4000;
 /** Request ids are execution names too: letters, digits and "-", at most 80 characters. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{2,79}$/;
-
-const show = (value: unknown) => JSON.stringify(value);
 
 /** An IAM/STS principal ARN, or "local:<user>"; printable ASCII only, so nothing in it can reach a terminal or an email as a control. */
 export const SUBMITTER_PATTERN = /^(arn:aws[a-z-]*:(sts|iam)::\d{12}:[\x21-\x7e]{1,1900}|local:[\x21-\x7e]{1,256})$/;
@@ -124,7 +122,7 @@ function partiesOf(ids: Identities, request: { requester: string; submittedBy?: 
 
 /**
  * The levels a request needs, lowest first: every level whose fromAmount it reaches and whose categories (if any) include it.
- * People are compared as identities (decision 12), so a plus-tag, capitals or a configured alias change nobody's role.
+ * People are compared as identities (docs/architecture.md#people-are-identities), so a plus-tag, capitals or a configured alias change nobody's role.
  * Nobody approves their own request, and one person decides at most one level of it (ISO/IEC 27001 A.5.3): each level
  * keeps its configured approver unless they asked for it (the requester, or the submitter by their AWS principal) or keep
  * a lower level; such a level goes to the first of its escalation contact, then the unit's escalation contacts, who did
@@ -281,7 +279,7 @@ export function requestWaitOutcome(subject: Record<string, any>, decisions: Deci
 }
 
 /**
- * Decision 11: a resume message is a claim, never a fact. It is supported when it is exactly what a resumer sends for
+ * A resume message is a claim, never a fact (docs/architecture.md#outcomes-only-from-stored-decisions). It is supported when it is exactly what a resumer sends for
  * a decision recorded on the current level (resumeIfComplete builds it from the table). Decisions are append-only,
  * so whatever a legitimate resumer read is still there; a message naming no recorded decision of this level, or
  * saying something else about it (another choice, "last level"), is not.

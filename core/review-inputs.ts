@@ -1,9 +1,8 @@
 // The ISMS manager's review inputs (ISO/IEC 27001 9.3.2 b-g): strict zod schema and messages that name each field.
 import { z } from 'zod';
 import { formatPath } from './config';
-import { checkText, normaliseLineBreaks } from './text';
+import { checkText, normaliseLineBreaks, show } from './text';
 
-const show = (value: unknown) => JSON.stringify(value);
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 /** One point of the input: a sentence or short paragraph. */

@@ -1,10 +1,10 @@
 // The minutes of a management review and the actions they raise, built deterministically from review, pack and decisions. No AWS here.
-import { RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
-import { nextPeriod, periodStart } from './period';
+import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { dayIn, nextPeriod, periodStart } from './period';
 import { nextFire } from './schedule';
 import { gsi1, keys } from './keys';
 import type { Adequacy, Choice, DecisionRecord } from './decisions';
-import { CATEGORY_LABELS, type ActionSummary, type PackSection, type ReviewPack } from './review-pack';
+import { type ActionSummary, type PackSection, type ReviewPack } from './review-pack';
 import { tally, type ReviewOutcome } from './review-tally';
 import type { ReviewItem } from './subjects';
 
@@ -65,7 +65,7 @@ export function nextReviewDate(unit: Pick<BusinessUnitConfig, 'reviewSchedule' |
   if (!unit.reviewSchedule.startsWith('cron(')) return fallback;
   const at = nextFire(unit.reviewSchedule, unit.timeZone, new Date(closedAt));
   if (!at) return fallback;
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: unit.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const day = dayIn(at, unit.timeZone);
   return day > fallback ? day : fallback;
 }
 

@@ -1,5 +1,6 @@
 // The review pack (9.3.2 a-g, resource requests, the adequacy question per category) and its short summary. No AWS here.
-import { RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { clip } from './text';
 import { reviewIdOf } from './period';
 import { INPUT_PARTS, type ReviewInputs } from './review-inputs';
 import type { RequestItem } from './subjects';
@@ -27,13 +28,6 @@ export interface RequestSummary {
   submittedAt: string;
   closedAt?: string;
 }
-
-export const CATEGORY_LABELS: Record<ResourceCategory, string> = {
-  financial: 'Financial',
-  human: 'Human',
-  equipment: 'Equipment',
-  'infrastructure-technology': 'Infrastructure technology',
-};
 
 export interface PackSection {
   /** "9.3.2 a)" ... "7.1" */
@@ -150,7 +144,6 @@ export function compilePack(args: {
   };
 }
 
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1).trimEnd()}…` : s);
 
 /**
  * The short form for emails and the confirmation page (ReviewItem.packSummary): one block per section, at most

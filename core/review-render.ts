@@ -2,7 +2,8 @@
 import { html, type SafeHtml } from './html';
 import { DECIDED } from './decisions';
 import { OUTCOME_TEXT, type Minutes, type MinutesAction, type MinutesMember } from './review-minutes';
-import { CATEGORY_LABELS, type PackSection } from './review-pack';
+import type { PackSection } from './review-pack';
+import { CATEGORY_LABELS } from './config';
 
 export function minutesTitle(m: Pick<Minutes, 'unitName' | 'period'>): string {
   return `Minutes of the management review ${m.period}: ${m.unitName}`;

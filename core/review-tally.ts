@@ -47,7 +47,7 @@ export function tally(subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>
 }
 
 /**
- * Decision 7: one wait per review. The wait is over once the quorum of approvals is reached, or once every
+ * One wait per review (docs/architecture.md#one-wait-per-review). The wait is over once the quorum of approvals is reached, or once every
  * member has answered without reaching it. Members who have not answered when the quorum is impossible may
  * still record their assessment of resources for the minutes, so an impossible quorum alone does not end it.
  */
@@ -64,7 +64,7 @@ export function reviewWaitOutcome(subject: Record<string, any>, decisions: Decis
 }
 
 /**
- * Decision 11: a resume message is a claim, never a fact. It is supported when the stored tally completes the wait
+ * Outcomes only from stored decisions (docs/architecture.md#outcomes-only-from-stored-decisions): a resume message is a claim, never a fact. It is supported when the stored tally completes the wait
  * with the outcome it names. Decisions only accumulate and the quorum is fixed at opening, so a legitimate resumer's
  * outcome still holds and its counts can only have grown since it read them; "approved" with too few approvals, or
  * counts the table does not have, is not supported.

@@ -22,7 +22,7 @@ export interface ReviewItem {
   kind: 'review';
   gsi1pk: 'REVIEWS';
   gsi1sk: string;
-  /** `<bu>#<yyyy>-Q<n>`: deterministic, so a review opens once per period (decision 8). */
+  /** `<bu>#<yyyy>-Q<n>`: deterministic, so a review opens once per period (docs/architecture.md#idempotent-by-key). */
   reviewId: string;
   bu: string;
   period: string;

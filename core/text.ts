@@ -1,4 +1,5 @@
-// What text a stored field may hold: no control characters or bidi overrides (they rewrite email headers and terminals).
+// What text a stored field may hold: no control characters or bidi overrides (they rewrite email headers and terminals);
+// and the two ways a value is put into a message: quoted (`show`) or cut to a length (`clip`).
 //
 // A CR/LF in a title becomes a second line of an email subject (header injection where a mailer is lax), an ESC
 // starts a terminal escape sequence (rewrites what an operator sees, or the window title), and a bidi override
@@ -54,3 +55,9 @@ export function checkText(kind: TextKind) {
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   };
 }
+
+/** A value as a message quotes it: `"bob@"`, `42`, `undefined` (JSON, so an empty string or a space is visible). */
+export const show = (value: unknown) => JSON.stringify(value);
+
+/** At most `max` characters: a longer text is cut, its trailing space dropped, and ends in "…". */
+export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text);

@@ -7,6 +7,7 @@ import type { Email } from './email';
 import { html, type SafeHtml } from './html';
 import { REQUEST_ID_PATTERN } from './request';
 import { resolvePeriod, reviewStartSchema } from './review-start';
+import { clip } from './text';
 
 /** EventBridge's detail-type for Step Functions status changes; the rule (lib/operations.ts) and the local service use it. */
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
@@ -157,8 +158,4 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
       "This failure is recorded in the unit's evidence as an audit event. You get this email once per execution.",
     ].join('\n'),
   };
-}
-
-export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -170,7 +170,7 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     return alreadyDecidedPage(winner, rt.config.timeZone);
   }
 
-  // Recorded: from here on nothing may turn the click into an error page (decision 6).
+  // Recorded: from here on nothing may turn the click into an error page (docs/architecture.md#record-first-then-resume).
   await auditDecision(rt, link, record);
   await resumeAfterDecision(rt, link, record);
   // Only the winner of the write gets here, so a double POST confirms once.

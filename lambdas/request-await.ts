@@ -21,7 +21,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ 
     throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not pending at level ${level}; nothing to wait for`);
   }
   await storeTaskToken(rt, requestPk(requestId), taskToken);
-  // A decision recorded while the workflow was between waits (decision 6) completes this wait now.
+  // A decision recorded while the workflow was between waits (docs/architecture.md#record-first-then-resume) completes this wait now.
   return { resume: await resumeIfComplete(rt, 'request', requestPk(requestId), 'REQUEST') };
 };
 

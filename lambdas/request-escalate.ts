@@ -62,7 +62,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Es
 
   const oldDecisionId = level.decisionId;
   const reason = `no decision from ${level.approver.email} after ${rt.config.reminders.maximum} reminder(s); escalated to ${target.to.email}`;
-  // Stop the old link first, then look: a click that got in before is recorded and counts (decision 6).
+  // Stop the old link first, then look: a click that got in before is recorded and counts (docs/architecture.md#record-first-then-resume).
   await supersedeLink(rt, oldDecisionId, reason);
   if (await decisionExists(rt, requestId, oldDecisionId)) return done('decided');
 

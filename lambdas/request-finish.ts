@@ -12,7 +12,7 @@ import { loadSubject } from './shared/resume';
 
 const eventSchema = z.object({
   requestId: z.string().min(1),
-  /** What the workflow's path says; a decision recorded for the current level overrides it (decision 11, finding 4). */
+  /** What the workflow's path says; a decision recorded for the current level overrides it (docs/architecture.md#outcomes-only-from-stored-decisions; issue 9, finding 4). */
   outcome: z.enum(['approved', 'rejected', 'expired']),
   reason: z.string().optional(),
 });
@@ -20,8 +20,8 @@ const eventSchema = z.object({
 type Decided = { outcome: Outcome; decision?: LevelDecision };
 
 /**
- * The outcome from the table (decision 11): the current level's recorded decision, when there is one, decides; a
- * decision recorded during the last wait counts even if the workflow was told the links expired (finding 4). Without a
+ * The outcome from the table (docs/architecture.md#outcomes-only-from-stored-decisions): the current level's recorded decision, when there is one, decides; a
+ * decision recorded during the last wait counts even if the workflow was told the links expired (issue 9, finding 4). Without a
  * decision only the workflow's own ends are possible: expiry, and rejection of a request no link was ever issued for
  * (unroutable). An approval nobody recorded is never possible.
  */

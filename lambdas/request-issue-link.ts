@@ -11,7 +11,7 @@ import { claimLevelDecision, decisionExists, getRequest, recordLevelApproved, ty
 import { levelDecision, type LevelDecision } from '../core/request';
 import { loadSubject } from './shared/resume';
 
-// Nothing else is read from the input: the approval that moved the request up to this level is read from the table (decision 11).
+// Nothing else is read from the input: the approval that moved the request up to this level is read from the table (docs/architecture.md#outcomes-only-from-stored-decisions).
 const eventSchema = z.object({
   requestId: z.string().min(1),
   level: z.number().int().min(0),

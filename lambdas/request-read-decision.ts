@@ -1,4 +1,4 @@
-// After a wait of one level ends (resumed or timed out): reads the level's recorded decision, which alone moves the request (decision 11).
+// After a wait of one level ends (resumed or timed out): reads the level's recorded decision, which alone moves the request (docs/architecture.md#outcomes-only-from-stored-decisions).
 import { z } from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
@@ -39,7 +39,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown): Promise<Re
 
   if (ifUndecided === 'expire') {
     // The last wait is over: stop the level's links first, then look, so that a click landing now either counts here
-    // or is refused by its link; a decision recorded during the wait whose resume failed counts (finding 4).
+    // or is refused by its link; a decision recorded during the wait whose resume failed counts (issue 9, finding 4).
     for (const decisionId of levelDecisionIds(item.levels[index])) {
       await supersedeLink(rt, decisionId, 'the request expired: no decision was recorded before the links expired');
     }

@@ -18,7 +18,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const review = await getReview(rt, reviewId);
   if (!review || !WAITING.includes(review.status)) throw new WorkflowError('ReviewNotWaiting', `${reviewId} does not exist or is closed`);
   await storeTaskToken(rt, key.pk, taskToken);
-  // Decisions recorded while no wait was open (between a timeout and this wait) are counted here (decision 6).
+  // Decisions recorded while no wait was open (between a timeout and this wait) are counted here (docs/architecture.md#record-first-then-resume).
   const resumed = await resumeIfComplete(rt, 'review', key.pk, key.sk);
   return { resumed };
 };

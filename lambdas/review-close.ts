@@ -18,9 +18,9 @@ import { sendOnce } from './shared/sent-store';
 const eventSchema = z.object({ reviewId: z.string().min(1), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
 
 /**
- * The outcome from the recorded decisions (decision 11). When the links expired, the undecided members' links stop
+ * The outcome from the recorded decisions (docs/architecture.md#outcomes-only-from-stored-decisions). When the links expired, the undecided members' links stop
  * first and the tally is read after: a decision recorded during the last wait, whose resume failed, still counts
- * (finding 4). An outcome the tally does not support is refused before anything changes.
+ * (issue 9, finding 4). An outcome the tally does not support is refused before anything changes.
  */
 async function outcomeFromTable(rt: Runtime, review: StoredReview, claimed: ReviewOutcome): Promise<ReviewOutcome> {
   const key = keys.review(review.reviewId);

@@ -1,4 +1,4 @@
-// Opens the review of a period once: deterministic key and a conditional write (decision 8); a restart takes over a review whose workflow failed.
+// Opens the review of a period once: deterministic key and a conditional write (docs/architecture.md#idempotent-by-key); a restart takes over a review whose workflow failed.
 import { z } from 'zod';
 import { requiredApprovals } from '../core/config';
 import { reviewIdOf } from '../core/period';

@@ -1,4 +1,4 @@
-// After a wait of the review was resumed: reads the tally from the recorded decisions, which alone can close the review (decision 11).
+// After a wait of the review was resumed: reads the tally from the recorded decisions, which alone can close the review (docs/architecture.md#outcomes-only-from-stored-decisions).
 import { z } from 'zod';
 import { keys } from '../core/keys';
 import { loadSubject } from './shared/resume';

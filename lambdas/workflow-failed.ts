@@ -7,8 +7,8 @@ import { markWorkflowFailed, releaseFailureMark } from './shared/failure-marks';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
+import { clip } from '../core/text';
 import {
-  clip,
   executionStatusChangeSchema,
   identifySubject,
   isFailedStatus,

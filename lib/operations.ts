@@ -16,7 +16,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue';
 import type { BusinessUnitConfig } from '../core/config';
-import type { WorkflowName } from '../core/names';
+import { pascalCase, type WorkflowName } from '../core/names';
 import { EXECUTION_STATUS_CHANGE, FAILED_EXECUTION_STATUSES } from '../core/workflow-failure';
 
 export interface OperationsProps {
@@ -121,7 +121,7 @@ export class Operations extends Construct {
       'a failed execution could not be recorded by workflow-failed (messages in its dead-letter queue)',
     );
     for (const [name, machine] of machines) {
-      const pascal = name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+      const pascal = pascalCase(name);
       alarm(`${pascal}ExecutionsFailedAlarm`, machine.metricFailed({ ...fiveMinutes, statistic: 'Sum' }), `an execution of the ${name} workflow failed`);
     }
     alarm('DecisionEndpointErrorsAlarm', props.decisionEndpoint.metricErrors({ ...fiveMinutes, statistic: 'Sum' }), 'the decision endpoint failed on a request');
@@ -133,7 +133,7 @@ export class Operations extends Construct {
     // Handlers catch and log what must not fail the request or the task (a resume that failed, a refused forged resume):
     // those ERROR lines are the only trace, so each function's are counted and alarmed.
     for (const { id: fnId, logGroup } of props.functionLogs) {
-      const pascal = fnId.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+      const pascal = pascalCase(fnId);
       const metricName = `${pascal}ErrorLogLines`;
       new logs.MetricFilter(this, `${pascal}ErrorLogLinesFilter`, {
         logGroup,

@@ -12,13 +12,14 @@ import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
 import { TABLE_SCHEMA } from '../core/table-schema';
+import { pascalCase } from '../core/names';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
 }
 
 /** Construct id of a catalogue function: review-open → ReviewOpenFunction. */
-const constructId = (fnId: string) => `${fnId.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}Function`;
+const constructId = (fnId: string) => `${pascalCase(fnId)}Function`;
 
 export class IsmsLeadershipStack extends Stack {
   readonly functions: Map<string, IsmsFunction>;

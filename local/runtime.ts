@@ -1,4 +1,4 @@
-// The whole system on local emulators: the same state machine files and handler modules as on AWS (decisions 1 and 3).
+// The whole system on local emulators: the same state machine files and handler modules as on AWS (docs/architecture.md#one-definition-two-runtimes, docs/architecture.md#the-local-runtime-is-real).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';

@@ -15,11 +15,6 @@ export const CLOSING_NOTE_MAX = 2000;
 /** An action as stored, with what closing it adds. */
 export type StoredAction = ActionItem & { closedAt?: string; closedBy?: string; closingNote?: string };
 
-/** The calendar day (YYYY-MM-DD) of `at` in the unit's time zone: a due date is a day there, not in UTC. */
-export function dayIn(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
-
 /** Overdue: still open and due before today (an action due today is not overdue yet). */
 export function isOverdue(a: Pick<ActionItem, 'status' | 'dueDate'>, today: string): boolean {
   return a.status === 'open' && a.dueDate < today;

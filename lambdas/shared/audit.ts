@@ -1,4 +1,4 @@
-// Append-only audit events: written once with a condition, never updated (decision 10).
+// Append-only audit events: written once with a condition, never updated (docs/architecture.md#evidence-is-append-only).
 import { randomUUID } from 'node:crypto';
 import type { Runtime } from './runtime';
 import { gsi1, keys, prefixes } from '../../core/keys';

@@ -1,5 +1,5 @@
 // What follows a recorded decision: its audit event, resuming the workflow, the confirmation to the recipient. None of it
-// may turn the recorded click into an error page (decision 6): each step logs its failure and returns.
+// may turn the recorded click into an error page (docs/architecture.md#record-first-then-resume): each step logs its failure and returns.
 import type { DecisionRecord, LinkItem } from '../../core/decisions';
 import { decisionConfirmationEmail } from '../../core/decision-emails';
 import { recordEvent } from './audit';

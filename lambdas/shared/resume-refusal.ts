@@ -1,4 +1,4 @@
-// A resume message the stored decisions do not support is refused (decision 11): one audit event, one ERROR log line (alarmed), nothing else.
+// A resume message the stored decisions do not support is refused (docs/architecture.md#outcomes-only-from-stored-decisions): one audit event, one ERROR log line (alarmed), nothing else.
 import { z } from 'zod';
 import { recordEventOnce } from './audit';
 import type { SubjectType } from '../../core/decisions';

@@ -1,4 +1,4 @@
-// Resumes a waiting workflow once its subject's recorded decisions complete the wait (decisions 6 and 7).
+// Resumes a waiting workflow once its subject's recorded decisions complete the wait (docs/architecture.md#record-first-then-resume, docs/architecture.md#one-wait-per-review).
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Runtime } from './runtime';

@@ -24,7 +24,7 @@ export type StoredReview = ReviewItem & {
   outcome?: string;
 };
 
-/** Opens the review of a period: false when it exists already (its key is deterministic, decision 8). */
+/** Opens the review of a period: false when it exists already (its key is deterministic: docs/architecture.md#idempotent-by-key). */
 export const createReview = (rt: Runtime, item: ReviewItem & { executionId: string }): Promise<boolean> => putOnce(rt, item);
 
 export async function getReview(rt: Runtime, reviewId: string): Promise<StoredReview | undefined> {

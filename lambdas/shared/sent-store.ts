@@ -1,4 +1,4 @@
-// Resumable email fan-out (decision 14): each recipient's copy of a named message is marked once SES took it, so a retry sends only what is missing.
+// Resumable email fan-out (docs/architecture.md#every-fan-out-is-resumable): each recipient's copy of a named message is marked once SES took it, so a retry sends only what is missing.
 import { keys } from '../../core/keys';
 import { sendCopy } from './email';
 import { recipients, type Email } from '../../core/email';

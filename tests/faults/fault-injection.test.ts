@@ -1,4 +1,4 @@
-// Fault injection (decision 14): every fan-out, the decision POST and the failure notice survive SES throttling at each
+// Fault injection (docs/architecture.md#every-fan-out-is-resumable): every fan-out, the decision POST and the failure notice survive SES throttling at each
 // send and a DynamoDB failure or crash at each write, then the retry: the same evidence, nobody emailed twice, no decision lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';

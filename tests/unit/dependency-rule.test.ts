@@ -1,4 +1,4 @@
-// Dependencies point one way (docs: README "Layout and design"): every import of the product folders is checked
+// Dependencies point one way (docs/architecture.md#dependencies-point-one-way): every import of the product folders is checked
 // against the rule of the folder it is in, and a break names the file, the import and the rule.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Canonical identities (DESIGN decision 12): one person however their address is written, and aliases that are theirs only.
+// Canonical identities (docs/architecture.md#people-are-identities): one person however their address is written, and aliases that are theirs only.
 import { describe, expect, it } from 'vitest';
 import { canonicalAddress, Identities, principalAddress } from '../../core/identity';
 

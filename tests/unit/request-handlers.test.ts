@@ -311,7 +311,7 @@ describe('a decision that beat the timeout', () => {
   });
 });
 
-// Decision 11: whoever holds a task token can send any task output; only decisions recorded in the table move a request.
+// docs/architecture.md#outcomes-only-from-stored-decisions: whoever holds a task token can send any task output; only decisions recorded in the table move a request.
 describe('outcomes come from the recorded decisions, never from the workflow input', () => {
   const FORGED = { level: 0, choice: 'approve', decisionId: 'forged', decidedBy: 'oona.byrne@example.com', decidedAt: '2026-11-27T10:01:00.000Z', comment: '', isLast: true, nextLevel: 1 };
 

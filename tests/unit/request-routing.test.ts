@@ -191,7 +191,7 @@ describe('requestWaitOutcome', () => {
 });
 
 // Issue 9, finding 2: `--requester oona.byrne+x@example.com` routed level 1 to Oona, who approved her own request.
-describe('people are identities, not strings (decision 12)', () => {
+describe('people are identities, not strings (docs/architecture.md#people-are-identities)', () => {
   const emea = testUnit();
   const OONA = 'oona.byrne@example.com';
   const CLARA = 'clara.weber@example.com';

@@ -181,7 +181,7 @@ describe('review-open restarting a review whose workflow failed', () => {
   });
 });
 
-// Decision 11: whoever holds a task token can send any task output; only decisions recorded in the table close a review.
+// docs/architecture.md#outcomes-only-from-stored-decisions: whoever holds a task token can send any task output; only decisions recorded in the table close a review.
 describe('the review outcome comes from the recorded decisions', () => {
   async function awaiting(period: string) {
     const rt = await fresh();

@@ -376,7 +376,7 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const done = await finished(calm.id, id);
     const history = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn!, maxResults: 1000 }));
     const entered = (history.events ?? []).filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name);
-    // Each wait is followed by the read of the level's recorded decision (decision 11): the resume message decides nothing.
+    // Each wait is followed by the read of the level's recorded decision (docs/architecture.md#outcomes-only-from-stored-decisions): the resume message decides nothing.
     expect(entered).toEqual(['RecordRequest', 'IssueLink', 'AwaitDecision', 'ReadDecision', 'IssueLink', 'AwaitDecision', 'ReadDecision', 'Finish']);
   });
 
