@@ -1,4 +1,4 @@
-// The quorum tally of a management review, from its recorded decisions only (decisions 7 and 11). No AWS here.
+// The quorum tally of a management review, from its recorded decisions only (docs/architecture.md#one-wait-per-review, #outcomes-only-from-stored-decisions). No AWS here.
 import type { DecisionRecord } from './decisions';
 import { TERMINAL_STATUSES } from './review-start';
 import type { ReviewItem, ReviewMember } from './subjects';
