@@ -1,0 +1,140 @@
+// Every function's bundle beside a floor built in the same run: size, cold import time and what fills each bundle.
+// The floor is a handler that creates the three SDK clients (DynamoDB document client, SES, SFN) at module scope and
+// does nothing; issue 14's goal is every bundle within 1.3× of it in size and import time.
+// Run: npm run bench -- bundles   (about a minute; builds in a temporary directory and removes it)
+//
+// Bundles are built with the deployed settings (lib/isms-function.ts BUNDLING, read here, so the two cannot drift):
+// ESM, minified, target node24, the banner, and an external source map as NodejsFunction writes it. Size is index.mjs
+// alone (the map is a separate file Lambda only reads on an error trace). Import time is a whole process,
+// `node -e "await import(...)"` with the Node 22 of node_modules/.bin, median of 10; each round runs the floor and
+// every bundle in one shuffled order so that they share the machine's noise. The second time column adds
+// --enable-source-maps, as the deployed functions run (NODE_OPTIONS in lib/isms-function.ts).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { FUNCTIONS } from '../lib/functions';
+import { BUNDLING, REPO_ROOT } from '../lib/isms-function';
+
+const ROUNDS = 10;
+const TOP = 6;
+const GOAL = 1.3;
+const NODE = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
+
+const FLOOR = `// The floor: the three SDK clients every function used to create, and nothing else.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SESClient } from '@aws-sdk/client-ses';
+import { SFNClient } from '@aws-sdk/client-sfn';
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const ses = new SESClient({});
+const sfn = new SFNClient({});
+export const handler = async () => ({ clients: [ddb, ses, sfn].length });
+`;
+
+interface Bundle {
+  id: string;
+  file: string;
+  bytes: number;
+  metafile: Metafile;
+  plainMs: number[];
+  mapsMs: number[];
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'isms-bundles-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Bundles a handler file, or the floor's source (resolved from the repository, as if it were a file there). */
+async function bundle(id: string, entry: string | { source: string }): Promise<Bundle> {
+  const file = path.join(work, id, 'index.mjs');
+  // The esbuild command NodejsFunction runs (aws-lambda-nodejs/lib/bundling.js), as API options.
+  const result = await build({
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, sourcefile: 'floor.ts', loader: 'ts' as const } }),
+    bundle: true,
+    platform: 'node',
+    absWorkingDir: REPO_ROOT,
+    outfile: file,
+    format: BUNDLING.format,
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    mainFields: BUNDLING.mainFields,
+    external: BUNDLING.externalModules,
+    banner: { js: BUNDLING.banner },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return { id, file, bytes: statSync(file).size, metafile: result.metafile, plainMs: [], mapsMs: [] };
+}
+
+/** Whole-process time of importing the bundle: node start, module load and evaluation, exit. */
+function importMs(file: string, sourceMaps: boolean): number {
+  const args = [...(sourceMaps ? ['--enable-source-maps'] : []), '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
+  const started = performance.now();
+  const run = spawnSync(NODE, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } });
+  const ms = performance.now() - started;
+  if (run.status !== 0) throw new Error(`importing ${file} failed: ${run.stderr}`);
+  return ms;
+}
+
+/** Bytes in the output by package (node_modules/<pkg>, zod's locales apart), or "project" for our own source. */
+function contributors(meta: Metafile): [string, number][] {
+  const by = new Map<string, number>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)(\/.*)?$/.exec(input);
+      let name = m ? m[1] : 'project';
+      if (name === 'zod' && m?.[2]?.includes('/locales/')) name = 'zod (locales)';
+      by.set(name, (by.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...by].sort((a, b) => b[1] - a[1]);
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+const ratio = (n: number, floor: number) => `${(n / floor).toFixed(2)}×`;
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+try {
+  const floor = await bundle('floor', { source: FLOOR });
+  const bundles: Bundle[] = [];
+  for (const spec of FUNCTIONS) bundles.push(await bundle(spec.id, path.join(REPO_ROOT, spec.entry)));
+
+  const all = [floor, ...bundles];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = [...all].sort(() => Math.random() - 0.5);
+    for (const b of order) {
+      b.plainMs.push(importMs(b.file, false));
+      b.mapsMs.push(importMs(b.file, true));
+    }
+  }
+
+  const floorPlain = median(floor.plainMs);
+  const floorMaps = median(floor.mapsMs);
+  console.log(`Node ${spawnSync(NODE, ['--version']).stdout.toString().trim()}, ${ROUNDS} rounds; goal: within ${GOAL}× of the floor\n`);
+  console.log(
+    `${pad('function', 22)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}  goal`,
+  );
+  for (const b of all) {
+    const plain = median(b.plainMs);
+    const maps = median(b.mapsMs);
+    const ok = b.bytes <= GOAL * floor.bytes && plain <= GOAL * floorPlain && maps <= GOAL * floorMaps;
+    console.log(
+      `${pad(b.id, 22)}${lpad(kb(b.bytes), 10)}${lpad(ratio(b.bytes, floor.bytes), 8)}` +
+        `${lpad(`${plain.toFixed(0)} ms`, 10)}${lpad(ratio(plain, floorPlain), 8)}` +
+        `${lpad(`${maps.toFixed(0)} ms`, 9)}${lpad(ratio(maps, floorMaps), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,
+    );
+  }
+  console.log(`\nTop ${TOP} contributors per bundle (bytes in the minified output):`);
+  for (const b of all) {
+    console.log(`  ${pad(b.id, 22)}${contributors(b.metafile).slice(0, TOP).map(([name, n]) => `${name} ${kb(n)}`).join(', ')}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
