@@ -19,7 +19,8 @@ import { build, type Metafile } from 'esbuild';
 import { FUNCTIONS } from '../lib/functions';
 import { BUNDLING, REPO_ROOT } from '../lib/isms-function';
 
-const ROUNDS = 10;
+// BENCH_ROUNDS=0 prints sizes and contributors only (a quick look while changing imports).
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const TOP = 6;
 const GOAL = 1.3;
 const NODE = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
@@ -45,7 +46,7 @@ interface Bundle {
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'isms-bundles-'));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** Bundles a handler file, or the floor's source (resolved from the repository, as if it were a file there). */
 async function bundle(id: string, entry: string | { source: string }): Promise<Bundle> {
@@ -96,6 +97,7 @@ function contributors(meta: Metafile): [string, number][] {
   return [...by].sort((a, b) => b[1] - a[1]);
 }
 
+const msOf = (n: number) => (Number.isNaN(n) ? '-' : `${n.toFixed(0)} ms`);
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 const ratio = (n: number, floor: number) => `${(n / floor).toFixed(2)}×`;
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -124,11 +126,11 @@ try {
   for (const b of all) {
     const plain = median(b.plainMs);
     const maps = median(b.mapsMs);
-    const ok = b.bytes <= GOAL * floor.bytes && plain <= GOAL * floorPlain && maps <= GOAL * floorMaps;
+    const ok = b.bytes <= GOAL * floor.bytes && (!ROUNDS || (plain <= GOAL * floorPlain && maps <= GOAL * floorMaps));
     console.log(
       `${pad(b.id, 22)}${lpad(kb(b.bytes), 10)}${lpad(ratio(b.bytes, floor.bytes), 8)}` +
-        `${lpad(`${plain.toFixed(0)} ms`, 10)}${lpad(ratio(plain, floorPlain), 8)}` +
-        `${lpad(`${maps.toFixed(0)} ms`, 9)}${lpad(ratio(maps, floorMaps), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,
+        `${lpad(msOf(plain), 10)}${lpad(ratio(plain, floorPlain), 8)}` +
+        `${lpad(msOf(maps), 9)}${lpad(ratio(maps, floorMaps), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,
     );
   }
   console.log(`\nTop ${TOP} contributors per bundle (bytes in the minified output):`);

@@ -1,5 +1,5 @@
 // The wait of one level: stores the task token (links table), then resumes at once if the level is already decided.
-import { z } from 'zod';
+import * as z from 'zod';
 import { keys } from './shared/keys';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { resumeIfComplete, type ResumeResult } from './shared/resume';

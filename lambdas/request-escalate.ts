@@ -1,5 +1,5 @@
 // After the last reminder: moves the current level's decision to its escalation contact (old link answers 410) with a new link.
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, reissueLink, supersedeLink } from './shared/links';

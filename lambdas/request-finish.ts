@@ -1,5 +1,5 @@
 // Records the request's outcome once (status, level, audit event) and emails the requester and the ISMS manager.
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { sendOnce } from './shared/sent-store';

@@ -1,5 +1,5 @@
 // Emails the approver of the current level a personal decision link; when moving up, records the level below as approved.
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';

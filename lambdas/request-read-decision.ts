@@ -1,5 +1,5 @@
 // After a wait of one level ends (resumed or timed out): reads the level's recorded decision, which alone moves the request (decision 11).
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { supersedeLink } from './shared/links';
 import { levelDecision, levelDecisionIds, requestResumeSupported } from './shared/request';

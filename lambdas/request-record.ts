@@ -1,5 +1,5 @@
 // Validates a resource request (again: the workflow may be started by other means than the CLI), routes it and stores it once.
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { gsi1, keys } from './shared/keys';

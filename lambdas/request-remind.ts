@@ -1,5 +1,5 @@
 // Reminds the approver of the current level, with a further link to the same decision (the earlier links keep working).
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { reissueLink } from './shared/links';

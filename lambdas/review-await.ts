@@ -1,5 +1,5 @@
 // Stores the wait's task token (links table), then resumes at once if the recorded tally already completes the wait.
-import { z } from 'zod';
+import * as z from 'zod';
 import { keys } from './shared/keys';
 import { resumeIfComplete } from './shared/resume';
 import { getReview } from './shared/review-store';

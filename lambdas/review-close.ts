@@ -1,6 +1,6 @@
 // Closes the review: minutes (HTML and JSON) stored and emailed, actions created, the outcome recorded. Safe to retry.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { supersedeLink } from './shared/links';

@@ -1,6 +1,6 @@
 // Compiles the review pack (9.3.2 a-g, resource requests, adequacy questions) once, as an immutable snapshot.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from './shared/review';

@@ -1,6 +1,6 @@
 // After the last reminder: emails the escalation contacts and marks the review overdue; the links keep working.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { extendLink, linkExpiry } from './shared/links';

@@ -1,6 +1,6 @@
 // Emails each top manager the pack summary and a personal decision link; a retry re-sends only what did not go out.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';

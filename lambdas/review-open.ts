@@ -1,5 +1,5 @@
 // Opens the review of a period once: deterministic key and a conditional write (decision 8); a restart takes over a review whose workflow failed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { requiredApprovals } from '../lib/config';
 import { reviewId as reviewIdOf } from '../lib/period';
 import { recordEvent } from './shared/audit';

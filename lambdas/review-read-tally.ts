@@ -1,5 +1,5 @@
 // After a wait of the review was resumed: reads the tally from the recorded decisions, which alone can close the review (decision 11).
-import { z } from 'zod';
+import * as z from 'zod';
 import { keys } from './shared/keys';
 import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';

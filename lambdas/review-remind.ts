@@ -1,5 +1,5 @@
 // Reminds the members who have not decided, each with a further link to their same decision.
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { getLink, reissueLink } from './shared/links';

@@ -1,7 +1,7 @@
 // Business-unit configuration: the zod schema, and a loader that reports every problem at once.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { Identities, type KnownPerson } from './identity';
 import { validateScheduleExpression } from './schedule';

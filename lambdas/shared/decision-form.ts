@@ -1,5 +1,5 @@
 // The decision form a confirmation page posts: field names, the zod schema per subject type, and problems that name the field.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
 import { checkText } from '../../lib/text';
 import type { Adequacy, Choice, SubjectType } from './links';

@@ -1,5 +1,5 @@
 // Resource request domain: the request schema (CLI and workflow alike), approval routing, segregation of duties, the wait rule.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
 import { principalAddress, type Identities } from '../../lib/identity';
 import { PERIOD_PATTERN } from '../../lib/period';

@@ -1,5 +1,5 @@
 // The ISMS manager's review inputs (ISO/IEC 27001 9.3.2 b-g): strict zod schema and messages that name each field.
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath } from '../../lib/config';
 import { checkText, normaliseLineBreaks } from '../../lib/text';
 

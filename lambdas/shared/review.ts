@@ -1,5 +1,5 @@
 // Management review domain (9.3): start input, quorum tally, pack compilation, minutes and actions. No AWS here.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from '../../lib/config';
 import { PERIOD_PATTERN, nextPeriod, periodOf, periodStart, reviewId as reviewIdOf } from '../../lib/period';
 import { nextFire } from '../../lib/schedule';

@@ -1,5 +1,5 @@
 // A workflow execution that ended for good without an outcome: its event, which review or request it was for, and the ISMS manager's email. No AWS here.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BusinessUnitConfig } from '../../lib/config';
 import { stateMachineName, type WorkflowName } from '../../lib/functions';
 import { reviewId as reviewIdOf } from '../../lib/period';
