@@ -1,5 +1,5 @@
 // After the last reminder: moves the current level's decision to its escalation contact (old link answers 410) with a new link.
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, reissueLink, supersedeLink } from './shared/links';
@@ -9,7 +9,7 @@ import { approvalEmail } from './shared/request-emails';
 import { escalationTarget, levelDecisionIds } from './shared/request';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
 
-const eventSchema = z.object({ requestId: z.string().min(1), level: z.number().int().min(0) });
+const eventSchema = z.object({ requestId: z.string().check(z.minLength(1)), level: z.int().check(z.minimum(0)) });
 
 export interface EscalateOutput {
   requestId: string;

@@ -1,5 +1,5 @@
 // Records the request's outcome once (status, level, audit event) and emails the requester and the ISMS manager.
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { sendOnce } from './shared/sent-store';
@@ -10,10 +10,10 @@ import { getRequest, requestPk, updateRequestOnce, type StoredRequest } from './
 import { loadSubject } from './shared/resume';
 
 const eventSchema = z.object({
-  requestId: z.string().min(1),
+  requestId: z.string().check(z.minLength(1)),
   /** What the workflow's path says; a decision recorded for the current level overrides it (decision 11, finding 4). */
   outcome: z.enum(['approved', 'rejected', 'expired']),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 
 type Decided = { outcome: Outcome; decision?: LevelDecision };

@@ -1,5 +1,5 @@
 // Emails the approver of the current level a personal decision link; when moving up, records the level below as approved.
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
@@ -12,8 +12,8 @@ import { loadSubject } from './shared/resume';
 
 // Nothing else is read from the input: the approval that moved the request up to this level is read from the table (decision 11).
 const eventSchema = z.object({
-  requestId: z.string().min(1),
-  level: z.number().int().min(0),
+  requestId: z.string().check(z.minLength(1)),
+  level: z.int().check(z.minimum(0)),
 });
 
 export interface LevelState {

@@ -1,6 +1,6 @@
 // Closes the review: minutes (HTML and JSON) stored and emailed, actions created, the outcome recorded. Safe to retry.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { supersedeLink } from './shared/links';
@@ -12,7 +12,7 @@ import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { sendOnce } from './shared/sent-store';
 
 /** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
-const eventSchema = z.object({ reviewId: z.string().min(1), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
 
 /**
  * The outcome from the recorded decisions (decision 11). When the links expired, the undecided members' links stop

@@ -1,13 +1,13 @@
 // Compiles the review pack (9.3.2 a-g, resource requests, adequacy questions) once, as an immutable snapshot.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from './shared/review';
 import { getPack, latestInputs, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
-const eventSchema = z.object({ reviewId: z.string().min(1) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const parsed = eventSchema.safeParse(event);

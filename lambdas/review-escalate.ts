@@ -1,6 +1,6 @@
 // After the last reminder: emails the escalation contacts and marks the review overdue; the links keep working.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from './shared/keys';
 import { extendLink, linkExpiry } from './shared/links';
@@ -12,7 +12,7 @@ import { sendOnce } from './shared/sent-store';
 import { updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
-const eventSchema = z.object({ reviewId: z.string().min(1) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const parsed = eventSchema.safeParse(event);

@@ -1,5 +1,5 @@
 // Opens the review of a period once: deterministic key and a conditional write (decision 8); a restart takes over a review whose workflow failed.
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { requiredApprovals } from '../lib/config';
 import { reviewId as reviewIdOf } from '../lib/period';
 import { recordEvent } from './shared/audit';
@@ -8,7 +8,7 @@ import { newReviewItem, resolvePeriod, reviewStartSchema, TERMINAL_STATUSES } fr
 import { getReview, putOnce, updateOnce, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
-const eventSchema = z.object({ input: z.unknown(), executionId: z.string().min(1) });
+const eventSchema = z.object({ input: z.unknown(), executionId: z.string().check(z.minLength(1)) });
 
 export interface ReviewOpenResult {
   reviewId: string;

@@ -1,6 +1,6 @@
 // An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { auditItem } from './shared/audit';
 import { keys } from './shared/keys';
 import { getItem, putOnce, updateOnce } from './shared/store';

@@ -1,5 +1,5 @@
 // A resume message the stored decisions do not support is refused (decision 11): one audit event, one ERROR log line (alarmed), nothing else.
-import * as z from 'zod';
+import * as z from '../../lib/zod';
 import { recordEventOnce } from './audit';
 import type { SubjectType } from './links';
 import type { Runtime } from './runtime';
