@@ -2,6 +2,8 @@
 // The floor is a handler that creates the three SDK clients (DynamoDB document client, SES, SFN) at module scope and
 // does nothing; issue 14's goal is every bundle within 1.3× of it in size and import time.
 // Run: npm run bench -- bundles   (about a minute; builds in a temporary directory and removes it)
+//      BUNDLES_BASELINE=main npm run bench -- bundles   also bundles the functions of that git revision (its lambdas/ and
+//      lib/, with today's node_modules) and measures them in the same rounds: before and after, side by side (two minutes).
 //
 // Bundles are built with the deployed settings (lib/isms-function.ts BUNDLING, read here, so the two cannot drift):
 // ESM, minified, target node24, the banner, and an external source map as NodejsFunction writes it. Size is index.mjs
@@ -9,8 +11,8 @@
 // `node -e "await import(...)"` with the Node 22 of node_modules/.bin, median of 10; each round runs the floor and
 // every bundle in one shuffled order so that they share the machine's noise. The second time column adds
 // --enable-source-maps, as the deployed functions run (NODE_OPTIONS in lib/isms-function.ts).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +23,7 @@ import { BUNDLING, REPO_ROOT } from '../lib/isms-function';
 
 // BENCH_ROUNDS=0 prints sizes and contributors only (a quick look while changing imports).
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const BASELINE = process.env.BUNDLES_BASELINE;
 const TOP = 6;
 const GOAL = 1.3;
 const NODE = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
@@ -49,7 +52,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'isms-bundles-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** Bundles a handler file, or the floor's source (resolved from the repository, as if it were a file there). */
-async function bundle(id: string, entry: string | { source: string }): Promise<Bundle> {
+async function bundle(id: string, entry: string | { source: string }, root = REPO_ROOT): Promise<Bundle> {
   const file = path.join(work, id, 'index.mjs');
   // The esbuild command NodejsFunction runs (aws-lambda-nodejs/lib/bundling.js), as API options.
   const result = await build({
@@ -58,7 +61,7 @@ async function bundle(id: string, entry: string | { source: string }): Promise<B
       : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, sourcefile: 'floor.ts', loader: 'ts' as const } }),
     bundle: true,
     platform: 'node',
-    absWorkingDir: REPO_ROOT,
+    absWorkingDir: root,
     outfile: file,
     format: BUNDLING.format,
     target: BUNDLING.target,
@@ -107,6 +110,17 @@ try {
   const floor = await bundle('floor', { source: FLOOR });
   const bundles: Bundle[] = [];
   for (const spec of FUNCTIONS) bundles.push(await bundle(spec.id, path.join(REPO_ROOT, spec.entry)));
+  if (BASELINE) {
+    // The revision's source beside today's dependencies; the same FUNCTIONS entries (a function it lacks is skipped).
+    const root = path.join(work, 'baseline');
+    execFileSync('mkdir', ['-p', root]);
+    execFileSync('bash', ['-c', `git -C "$0" archive "$1" lambdas lib package.json tsconfig.json | tar -x -C "$2"`, REPO_ROOT, BASELINE, root]);
+    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    for (const spec of FUNCTIONS) {
+      const entry = path.join(root, spec.entry);
+      if (existsSync(entry)) bundles.push(await bundle(`${spec.id} @${BASELINE}`, entry, root));
+    }
+  }
 
   const all = [floor, ...bundles];
   for (let round = 0; round < ROUNDS; round++) {
@@ -121,21 +135,21 @@ try {
   const floorMaps = median(floor.mapsMs);
   console.log(`Node ${spawnSync(NODE, ['--version']).stdout.toString().trim()}, ${ROUNDS} rounds; goal: within ${GOAL}× of the floor\n`);
   console.log(
-    `${pad('function', 22)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}  goal`,
+    `${pad('function', 30)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}  goal`,
   );
   for (const b of all) {
     const plain = median(b.plainMs);
     const maps = median(b.mapsMs);
     const ok = b.bytes <= GOAL * floor.bytes && (!ROUNDS || (plain <= GOAL * floorPlain && maps <= GOAL * floorMaps));
     console.log(
-      `${pad(b.id, 22)}${lpad(kb(b.bytes), 10)}${lpad(ratio(b.bytes, floor.bytes), 8)}` +
+      `${pad(b.id, 30)}${lpad(kb(b.bytes), 10)}${lpad(ratio(b.bytes, floor.bytes), 8)}` +
         `${lpad(msOf(plain), 10)}${lpad(ratio(plain, floorPlain), 8)}` +
         `${lpad(msOf(maps), 9)}${lpad(ratio(maps, floorMaps), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,
     );
   }
   console.log(`\nTop ${TOP} contributors per bundle (bytes in the minified output):`);
   for (const b of all) {
-    console.log(`  ${pad(b.id, 22)}${contributors(b.metafile).slice(0, TOP).map(([name, n]) => `${name} ${kb(n)}`).join(', ')}`);
+    console.log(`  ${pad(b.id, 30)}${contributors(b.metafile).slice(0, TOP).map(([name, n]) => `${name} ${kb(n)}`).join(', ')}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
