@@ -5,12 +5,14 @@
 //      BUNDLES_BASELINE=main npm run bench -- bundles   also bundles the functions of that git revision (its lambdas/ and
 //      lib/, with today's node_modules) and measures them in the same rounds: before and after, side by side (two minutes).
 //
-// Bundles are built with the deployed settings (lib/isms-function.ts BUNDLING, read here, so the two cannot drift):
-// ESM, minified, target node24, the banner, and an external source map as NodejsFunction writes it. Size is index.mjs
+// Bundles are built with the deployed settings (lib/isms-function.ts BUNDLING through tests/support/bundling.ts, so the
+// two cannot drift): ESM, minified, target node24, the banner, and an external source map as NodejsFunction writes it. Size is index.mjs
 // alone (the map is a separate file Lambda only reads on an error trace). Import time is a whole process,
 // `node -e "await import(...)"` with the Node 22 of node_modules/.bin, median of 10; each round runs the floor and
-// every bundle in one shuffled order so that they share the machine's noise. The second time column adds
-// --enable-source-maps, as the deployed functions run (NODE_OPTIONS in lib/isms-function.ts).
+// every bundle in one shuffled order so that they share the machine's noise. "cpu" is the CPU time of those runs up to
+// the end of the import (steadier than wall time on a loaded machine); "+maps" is the wall time with
+// --enable-source-maps, as the deployed functions run (NODE_OPTIONS in lib/isms-function.ts). The goal column checks
+// size, import and +maps.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -19,7 +21,8 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { FUNCTIONS } from '../lib/functions';
-import { BUNDLING, REPO_ROOT } from '../lib/isms-function';
+import { REPO_ROOT } from '../lib/isms-function';
+import { functionBuildOptions } from '../tests/support/bundling';
 
 // BENCH_ROUNDS=0 prints sizes and contributors only (a quick look while changing imports).
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -45,6 +48,8 @@ interface Bundle {
   bytes: number;
   metafile: Metafile;
   plainMs: number[];
+  /** CPU time (user + system) of the same runs: less shaken than wall time when other work shares the cores. */
+  cpuMs: number[];
   mapsMs: number[];
 }
 
@@ -54,36 +59,28 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Bundles a handler file, or the floor's source (resolved from the repository, as if it were a file there). */
 async function bundle(id: string, entry: string | { source: string }, root = REPO_ROOT): Promise<Bundle> {
   const file = path.join(work, id, 'index.mjs');
-  // The esbuild command NodejsFunction runs (aws-lambda-nodejs/lib/bundling.js), as API options.
   const result = await build({
+    ...functionBuildOptions(root),
     ...(typeof entry === 'string'
       ? { entryPoints: [entry] }
       : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, sourcefile: 'floor.ts', loader: 'ts' as const } }),
-    bundle: true,
-    platform: 'node',
-    absWorkingDir: root,
     outfile: file,
-    format: BUNDLING.format,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    mainFields: BUNDLING.mainFields,
-    external: BUNDLING.externalModules,
-    banner: { js: BUNDLING.banner },
-    metafile: true,
-    logLevel: 'warning',
   });
-  return { id, file, bytes: statSync(file).size, metafile: result.metafile, plainMs: [], mapsMs: [] };
+  return { id, file, bytes: statSync(file).size, metafile: result.metafile!, plainMs: [], cpuMs: [], mapsMs: [] };
 }
 
-/** Whole-process time of importing the bundle: node start, module load and evaluation, exit. */
-function importMs(file: string, sourceMaps: boolean): number {
-  const args = [...(sourceMaps ? ['--enable-source-maps'] : []), '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
+/**
+ * Whole-process time of importing the bundle: node start, module load and evaluation, exit; and the process's CPU time
+ * up to the end of the import, which it prints.
+ */
+function importMs(file: string, sourceMaps: boolean): { wall: number; cpu: number } {
+  const script = `await import(${JSON.stringify(pathToFileURL(file).href)}); const u = process.resourceUsage(); process.stdout.write(String(u.userCPUTime + u.systemCPUTime));`;
+  const args = [...(sourceMaps ? ['--enable-source-maps'] : []), '-e', script];
   const started = performance.now();
-  const run = spawnSync(NODE, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } });
-  const ms = performance.now() - started;
+  const run = spawnSync(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  const wall = performance.now() - started;
   if (run.status !== 0) throw new Error(`importing ${file} failed: ${run.stderr}`);
-  return ms;
+  return { wall, cpu: Number(run.stdout.toString()) / 1000 };
 }
 
 /** Bytes in the output by package (node_modules/<pkg>, zod's locales apart), or "project" for our own source. */
@@ -126,24 +123,29 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const order = [...all].sort(() => Math.random() - 0.5);
     for (const b of order) {
-      b.plainMs.push(importMs(b.file, false));
-      b.mapsMs.push(importMs(b.file, true));
+      const plain = importMs(b.file, false);
+      b.plainMs.push(plain.wall);
+      b.cpuMs.push(plain.cpu);
+      b.mapsMs.push(importMs(b.file, true).wall);
     }
   }
 
   const floorPlain = median(floor.plainMs);
+  const floorCpu = median(floor.cpuMs);
   const floorMaps = median(floor.mapsMs);
   console.log(`Node ${spawnSync(NODE, ['--version']).stdout.toString().trim()}, ${ROUNDS} rounds; goal: within ${GOAL}× of the floor\n`);
   console.log(
-    `${pad('function', 30)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}  goal`,
+    `${pad('function', 30)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('cpu', 9)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}  goal`,
   );
   for (const b of all) {
     const plain = median(b.plainMs);
+    const cpu = median(b.cpuMs);
     const maps = median(b.mapsMs);
     const ok = b.bytes <= GOAL * floor.bytes && (!ROUNDS || (plain <= GOAL * floorPlain && maps <= GOAL * floorMaps));
     console.log(
       `${pad(b.id, 30)}${lpad(kb(b.bytes), 10)}${lpad(ratio(b.bytes, floor.bytes), 8)}` +
         `${lpad(msOf(plain), 10)}${lpad(ratio(plain, floorPlain), 8)}` +
+        `${lpad(msOf(cpu), 9)}${lpad(ratio(cpu, floorCpu), 8)}` +
         `${lpad(msOf(maps), 9)}${lpad(ratio(maps, floorMaps), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,
     );
   }
