@@ -2,8 +2,8 @@
 // The floor is a handler that creates the three SDK clients (DynamoDB document client, SES, SFN) at module scope and
 // does nothing; issue 14's goal is every bundle within 1.3× of it in size and import time.
 // Run: npm run bench -- bundles   (about a minute; builds in a temporary directory and removes it)
-//      BUNDLES_BASELINE=main npm run bench -- bundles   also bundles the functions of that git revision (its lambdas/ and
-//      lib/, with today's node_modules) and measures them in the same rounds: before and after, side by side (two minutes).
+//      BUNDLES_BASELINE=main npm run bench -- bundles   also bundles the functions of that git revision (its tree, with
+//      today's node_modules) and measures them in the same rounds: before and after, side by side (two minutes).
 //
 // Bundles are built with the deployed settings (lib/isms-function.ts BUNDLING through tests/support/bundling.ts, so the
 // two cannot drift): ESM, minified, target node24, the banner, and an external source map as NodejsFunction writes it. Size is index.mjs
@@ -111,7 +111,7 @@ try {
     // The revision's source beside today's dependencies; the same FUNCTIONS entries (a function it lacks is skipped).
     const root = path.join(work, 'baseline');
     execFileSync('mkdir', ['-p', root]);
-    execFileSync('bash', ['-c', `git -C "$0" archive "$1" lambdas lib package.json tsconfig.json | tar -x -C "$2"`, REPO_ROOT, BASELINE, root]);
+    execFileSync('bash', ['-c', 'git -C "$0" archive "$1" | tar -x -C "$2"', REPO_ROOT, BASELINE, root]);
     symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
     for (const spec of FUNCTIONS) {
       const entry = path.join(root, spec.entry);
