@@ -20,7 +20,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { FUNCTIONS } from '../lib/functions';
+import { FUNCTIONS } from '../core/functions';
 import { REPO_ROOT } from '../lib/isms-function';
 import { functionBuildOptions } from '../tests/support/bundling';
 

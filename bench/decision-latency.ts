@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { startDynalite, startSesLocal, testRuntime } from '../tests/support/local-aws';
 import { createHandler } from '../lambdas/decision-endpoint';
-import { createDecisionServer } from '../lib/local/decision-server';
+import { createDecisionServer } from '../local/decision-server';
 import { REVIEW_FORM, formBody, reviewWithLinks, type MintedLink } from '../tests/support/decision-fixtures';
 
 const ROUNDS = 5;

@@ -1,7 +1,7 @@
 // State transitions and Lambda invocations per resource request (1 and 3 levels, and a request that expires), from GetExecutionHistory.
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../lib/local/runtime';
-import { newRequestId } from '../lambdas/shared/request';
+import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../local/runtime';
+import { newRequestId } from '../core/request';
 import { testUnit } from '../tests/support/local-aws';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

@@ -1,15 +1,14 @@
 // State transitions, Lambda invocations, emails and DynamoDB request units per management review, for 3, 10 and 30
 // members, from GetExecutionHistory, the SES inbox and an SDK middleware on the handlers; and the list-price cost of one review.
 // Run: npx tsx bench/review-transitions.ts   (local runtime on free ports; about 45 s)
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalRuntime, LOCAL_REGION, type LocalRuntime, type StoredEmail } from '../lib/local/runtime';
-import { RESOURCE_CATEGORIES, type BusinessUnitConfig } from '../lib/config';
-import { FUNCTIONS, checkEnvironmentSize, functionEnvironment } from '../lib/functions';
+import { startLocalRuntime, LOCAL_REGION, type LocalRuntime, type StoredEmail } from '../local/runtime';
+import { RESOURCE_CATEGORIES, type BusinessUnitConfig } from '../core/config';
+import { FUNCTIONS, checkEnvironmentSize, functionEnvironment } from '../core/functions';
 import { runtimeFrom } from '../lambdas/shared/runtime';
-import { startReviewInput } from '../lambdas/shared/review';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { startReviewInput } from '../core/review';
 import { testUnit } from '../tests/support/local-aws';
 
 // List prices, us-east-1, on-demand, no free tier, no savings plans, as given in the issue and recorded here on 2026-11-27
@@ -20,7 +19,7 @@ const USD_PER_TRANSITION = 0.025 / 1_000;
 /** https://aws.amazon.com/lambda/pricing/ : Arm, $0.0000133334 per GB-second and $0.20 per 1M requests. */
 const USD_PER_LAMBDA_GB_SECOND = 0.0000133334;
 const USD_PER_LAMBDA_REQUEST = 0.2 / 1_000_000;
-/** lib/functions.ts: every function has 256 MB (memoryMb default). */
+/** core/functions.ts: every function has 256 MB (memoryMb default). */
 const LAMBDA_GB = 256 / 1024;
 /** An assumption, not a measurement (the local runtime runs handlers in-process): billed duration of an average invocation. */
 const ASSUMED_LAMBDA_MS = 200;
@@ -111,7 +110,7 @@ function meterHandlers(lr: LocalRuntime): void {
     const meter: DdbMeter = { reads: 0, writes: 0, rru: 0, wru: 0, gsiWru: 0, updated: [] };
     meters.set(u.unit.id, meter);
     for (const spec of FUNCTIONS) {
-      // The environment lib/local/runtime.ts gives the handler, so runtimeFrom answers with the Runtime the handler holds.
+      // The environment local/runtime.ts gives the handler, so runtimeFrom answers with the Runtime the handler holds.
       const env = {
         ...functionEnvironment(spec, u.unit, { tableName: u.tableName, linksTableName: u.linksTableName, decisionBaseUrl: `${lr.urls.decisions}/${u.unit.id}` }),
         AWS_ENDPOINT_URL_DYNAMODB: lr.urls.dynamodb,
@@ -210,7 +209,7 @@ async function run(lr: LocalRuntime, s: Scenario) {
   const emails = (await lr.emails()).length - emailsBefore;
   const meter = meters.get(s.unit.id)!;
   await settleGsiWrites(lr, s.unit.id, meter);
-  if (meter.reads + meter.writes === 0) throw new Error(`no DynamoDB request of ${s.unit.id} was metered: has the handler environment in lib/local/runtime.ts changed?`);
+  if (meter.reads + meter.writes === 0) throw new Error(`no DynamoDB request of ${s.unit.id} was metered: has the handler environment in local/runtime.ts changed?`);
   const figures = {
     transitions,
     lambdas: lambdas + endpointRequests,

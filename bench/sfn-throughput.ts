@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { createLocalStepFunctions } from '../lib/local/step-functions';
+import { createLocalStepFunctions } from '../local/step-functions';
 
 const ROUNDS = 5;
 /** Executions per round at each concurrency: enough for a round to last a good fraction of a second. */

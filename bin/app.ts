@@ -1,7 +1,9 @@
 // CDK entry: one stack per business-unit config file, or only the unit named by `-c bu=<id>`.
 import { App } from 'aws-cdk-lib';
-import { ConfigError, loadBusinessUnits, selectUnits } from '../lib/config';
-import { IsmsLeadershipStack, stackName } from '../lib/stack';
+import { ConfigError } from '../core/config';
+import { loadBusinessUnits, selectUnits } from '../lib/config-files';
+import { IsmsLeadershipStack } from '../lib/stack';
+import { stackName } from '../core/names';
 
 const app = new App();
 try {

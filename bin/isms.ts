@@ -2,12 +2,12 @@
 // The isms CLI: starts reviews, submits review inputs and resource requests, locally (--local) or on AWS.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createCliContext, type CliCommand } from '../lib/cli/context';
-import { terminalSafe } from '../lib/text';
-import { commands as reviewCommands } from '../lib/cli/review-commands';
-import { commands as requestCommands } from '../lib/cli/request-commands';
-import { commands as evidenceCommands } from '../lib/cli/evidence-commands';
-import { commands as actionCommands } from '../lib/cli/action-commands';
+import { createCliContext, type CliCommand } from '../cli/context';
+import { terminalSafe } from '../core/text';
+import { commands as reviewCommands } from '../cli/review-commands';
+import { commands as requestCommands } from '../cli/request-commands';
+import { commands as evidenceCommands } from '../cli/evidence-commands';
+import { commands as actionCommands } from '../cli/action-commands';
 
 const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands];
 

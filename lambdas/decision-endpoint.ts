@@ -2,15 +2,16 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { recordEvent } from './shared/audit';
-import { checkLink, getLink, type DecisionRecord, type LinkItem } from './shared/links';
+import { checkLink, getLink } from './shared/links';
+import type { DecisionRecord, LinkItem } from '../core/decisions';
 import { resumeIfComplete } from './shared/resume';
 import { sendPersonalOnce } from './shared/sent-store';
-import { decisionConfirmationEmail } from './shared/decision-emails';
-import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from './shared/decision-form';
+import { decisionConfirmationEmail } from '../core/decision-emails';
+import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from '../core/decision-form';
 import {
   alreadyDecidedPage,
   badRequestPage,
@@ -29,7 +30,7 @@ import {
   unsupportedMediaPage,
   PAGE_HEADERS,
   type PageResult,
-} from './shared/decision-pages';
+} from '../core/decision-pages';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({
@@ -142,6 +143,9 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     // Posting again after an answer that never came (a 503, a lost connection): the event of the first POST may be
     // what failed, and writing it again under its deterministic id fills that gap and is otherwise a no-op.
     await auditDecision(rt, link, loaded.decision);
+    // The first POST may have died before resuming: resume now rather than at the workflow's next timeout. A workflow
+    // that already moved on answers with a stale token, which is harmless.
+    await resumeAfter(rt, link, loaded.decision);
     await confirmMissedDecision(rt, link, loaded.subject ?? {}, loaded.decision);
     return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
   }
@@ -180,16 +184,7 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
 
   // Recorded: from here on nothing may turn the click into an error page (decision 6).
   await auditDecision(rt, link, record);
-  try {
-    const resumed = await resumeIfComplete(rt, link.subjectType, link.subjectPk, SUBJECT_SK[link.subjectType]);
-    rt.logger.info('decision recorded', { decisionId, subjectPk: link.subjectPk, choice: record.choice, resume: resumed });
-  } catch (err) {
-    rt.logger.error('decision recorded; resuming the workflow failed, it reads the tally when it next checks', {
-      decisionId,
-      subjectPk: link.subjectPk,
-      error: describe(err),
-    });
-  }
+  await resumeAfter(rt, link, record);
   // Only the winner of the write gets here, so a double POST confirms once.
   await confirmDecision(rt, link, loaded.subject ?? {}, record);
   // Post/redirect/get: the same link, which now shows the recorded decision and decides nothing.
@@ -198,6 +193,20 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     headers: { ...PAGE_HEADERS, location: `${encodeURIComponent(decisionId)}?k=${encodeURIComponent(secret)}` },
     body: '',
   };
+}
+
+/** Resumes the workflow if the recorded decisions complete its wait; a failure is logged, never shown to the person. */
+async function resumeAfter(rt: Runtime, link: LinkItem, record: DecisionRecord): Promise<void> {
+  try {
+    const resumed = await resumeIfComplete(rt, link.subjectType, link.subjectPk, SUBJECT_SK[link.subjectType]);
+    rt.logger.info('decision recorded', { decisionId: record.decisionId, subjectPk: link.subjectPk, choice: record.choice, resume: resumed });
+  } catch (err) {
+    rt.logger.error('decision recorded; resuming the workflow failed, it reads the tally when it next checks', {
+      decisionId: record.decisionId,
+      subjectPk: link.subjectPk,
+      error: describe(err),
+    });
+  }
 }
 
 /**

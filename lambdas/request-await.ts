@@ -1,6 +1,6 @@
 // The wait of one level: stores the task token (links table), then resumes at once if the level is already decided.
-import * as z from '../lib/zod';
-import { keys } from './shared/keys';
+import * as z from '../core/zod';
+import { keys } from '../core/keys';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { resumeIfComplete, type ResumeResult } from './shared/resume';
 import { requestPk, type StoredRequest } from './shared/request-store';

@@ -1,12 +1,12 @@
 // After the last reminder: moves the current level's decision to its escalation contact (old link answers 410) with a new link.
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, reissueLink, supersedeLink } from './shared/links';
 import { replaceLevelDecision } from './shared/request-levels';
 import { sendPersonalOnce } from './shared/sent-store';
-import { approvalEmail } from './shared/request-emails';
-import { escalationTarget, levelDecisionIds } from './shared/request';
+import { approvalEmail } from '../core/request-emails';
+import { escalationTarget, levelDecisionIds } from '../core/request';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
 
 const eventSchema = z.object({ requestId: z.string().check(z.minLength(1)), level: z.int().check(z.minimum(0)) });

@@ -1,11 +1,11 @@
 // Records the request's outcome once (status, level, audit event) and emails the requester and the ISMS manager.
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { sendOnce } from './shared/sent-store';
-import { outcomeEmail } from './shared/request-emails';
-import type { DecisionRecord } from './shared/links';
-import { levelDecision, type LevelDecision, type Outcome } from './shared/request';
+import { outcomeEmail } from '../core/request-emails';
+import type { DecisionRecord } from '../core/decisions';
+import { levelDecision, type LevelDecision, type Outcome } from '../core/request';
 import { getRequest, requestPk, updateRequestOnce, type StoredRequest } from './shared/request-store';
 import { loadSubject } from './shared/resume';
 

@@ -1,13 +1,13 @@
 // Emails the approver of the current level a personal decision link; when moving up, records the level below as approved.
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { getLink, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { sendPersonalOnce, sentCopy } from './shared/sent-store';
-import { approvalEmail } from './shared/request-emails';
+import { approvalEmail } from '../core/request-emails';
 import { replaceLevelDecision } from './shared/request-levels';
 import { decisionExists, getRequest, updateRequestOnce, type StoredRequest } from './shared/request-store';
-import { levelDecision, type LevelDecision } from './shared/request';
+import { levelDecision, type LevelDecision } from '../core/request';
 import { loadSubject } from './shared/resume';
 
 // Nothing else is read from the input: the approval that moved the request up to this level is read from the table (decision 11).

@@ -1,8 +1,8 @@
 // After a wait of one level ends (resumed or timed out): reads the level's recorded decision, which alone moves the request (decision 11).
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { supersedeLink } from './shared/links';
-import { levelDecision, levelDecisionIds, requestResumeSupported } from './shared/request';
+import { levelDecision, levelDecisionIds, requestResumeSupported } from '../core/request';
 import { getRequest, requestPk } from './shared/request-store';
 import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';

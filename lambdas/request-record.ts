@@ -1,9 +1,9 @@
 // Validates a resource request (again: the workflow may be started by other means than the CLI), routes it and stores it once.
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
-import { gsi1, keys } from './shared/keys';
-import { parseRequest, REQUEST_ID_PATTERN, routeRequest } from './shared/request';
+import { gsi1, keys } from '../core/keys';
+import { parseRequest, REQUEST_ID_PATTERN, routeRequest } from '../core/request';
 import { getRequest, linkReviewActions, putNewRequest, type StoredRequest } from './shared/request-store';
 import { getItem, updateOnce } from './shared/store';
 

@@ -1,12 +1,12 @@
 // Reminds the approver of the current level, with a further link to the same decision (the earlier links keep working).
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { recordEvent } from './shared/audit';
 import { reissueLink } from './shared/links';
 import { sendPersonalOnce } from './shared/sent-store';
-import { approvalEmail } from './shared/request-emails';
+import { approvalEmail } from '../core/request-emails';
 import { decisionExists, getRequest, updateRequestOnce } from './shared/request-store';
-import { levelDecisionIds } from './shared/request';
+import { levelDecisionIds } from '../core/request';
 import type { LevelState } from './request-issue-link';
 
 const eventSchema = z.object({

@@ -1,6 +1,6 @@
 // Stores the wait's task token (links table), then resumes at once if the recorded tally already completes the wait.
-import * as z from '../lib/zod';
-import { keys } from './shared/keys';
+import * as z from '../core/zod';
+import { keys } from '../core/keys';
 import { resumeIfComplete } from './shared/resume';
 import { getReview } from './shared/review-store';
 import { storeTaskToken } from './shared/task-tokens';

@@ -1,12 +1,12 @@
 // Closes the review: minutes (HTML and JSON) stored and emailed, actions created, the outcome recorded. Safe to retry.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, reviewWaitOutcome, tally, type Minutes, type ReviewOutcome } from './shared/review';
-import { minutesEmail } from './shared/review-emails';
+import { actionItem, buildMinutes, renderMinutesHtml, renderMinutesText, reviewWaitOutcome, tally, type Minutes, type ReviewOutcome } from '../core/review';
+import { minutesEmail } from '../core/review-emails';
 import { getMinutes, getPack, putOnce, requireReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { sendOnce } from './shared/sent-store';

@@ -1,9 +1,9 @@
 // Compiles the review pack (9.3.2 a-g, resource requests, adequacy questions) once, as an immutable snapshot.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
-import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from './shared/review';
+import { keys } from '../core/keys';
+import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review';
 import { getPack, latestInputs, openActions, previousReview, putOnce, requestsSince, requireReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 

@@ -1,12 +1,12 @@
 // After the last reminder: emails the escalation contacts and marks the review overdue; the links keep working.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { extendLink, linkExpiry } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { reviewWaitOutcome, tally } from './shared/review';
-import { escalationEmail } from './shared/review-emails';
+import { reviewWaitOutcome, tally } from '../core/review';
+import { escalationEmail } from '../core/review-emails';
 import type { StoredReview } from './shared/review-store';
 import { sendOnce } from './shared/sent-store';
 import { updateOnce } from './shared/store';

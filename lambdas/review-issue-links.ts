@@ -1,14 +1,14 @@
 // Emails each top manager the pack summary and a personal decision link; a retry re-sends only what did not go out.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
-import { invitationEmail } from './shared/review-emails';
+import { invitationEmail } from '../core/review-emails';
 import { getItem, getPack, requireReview, updateOnce } from './shared/review-store';
 import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
-import type { ReviewMember } from './shared/subjects';
+import type { ReviewMember } from '../core/subjects';
 
 const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 

@@ -1,10 +1,10 @@
 // Opens the review of a period once: deterministic key and a conditional write (decision 8); a restart takes over a review whose workflow failed.
-import * as z from '../lib/zod';
-import { requiredApprovals } from '../lib/config';
-import { reviewId as reviewIdOf } from '../lib/period';
+import * as z from '../core/zod';
+import { requiredApprovals } from '../core/config';
+import { reviewIdOf } from '../core/period';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
-import { newReviewItem, resolvePeriod, reviewStartSchema, TERMINAL_STATUSES } from './shared/review';
+import { keys } from '../core/keys';
+import { newReviewItem, resolvePeriod, reviewStartSchema, TERMINAL_STATUSES } from '../core/review';
 import { getReview, putOnce, updateOnce, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 

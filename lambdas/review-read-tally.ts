@@ -1,9 +1,9 @@
 // After a wait of the review was resumed: reads the tally from the recorded decisions, which alone can close the review (decision 11).
-import * as z from '../lib/zod';
-import { keys } from './shared/keys';
+import * as z from '../core/zod';
+import { keys } from '../core/keys';
 import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';
-import { reviewResumeSupported, reviewWaitOutcome } from './shared/review';
+import { reviewResumeSupported, reviewWaitOutcome } from '../core/review';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 
 const eventSchema = z.object({

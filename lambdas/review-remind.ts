@@ -1,11 +1,11 @@
 // Reminds the members who have not decided, each with a further link to their same decision.
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { getLink, reissueLink } from './shared/links';
 import { loadSubject } from './shared/resume';
-import { reviewWaitOutcome, tally } from './shared/review';
-import { reminderEmail } from './shared/review-emails';
+import { reviewWaitOutcome, tally } from '../core/review';
+import { reminderEmail } from '../core/review-emails';
 import { sendPersonalOnce } from './shared/sent-store';
 import { updateOnce } from './shared/store';
 import type { StoredReview } from './shared/review-store';

@@ -1,8 +1,8 @@
 // An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
 import { createHash } from 'node:crypto';
-import * as z from '../lib/zod';
+import * as z from '../core/zod';
 import { auditItem } from './shared/audit';
-import { keys } from './shared/keys';
+import { keys } from '../core/keys';
 import { getItem, putOnce, updateOnce } from './shared/store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { sendOnce } from './shared/sent-store';
@@ -14,7 +14,7 @@ import {
   workflowFailedEmail,
   workflowOf,
   type FailedSubject,
-} from './shared/workflow-failure';
+} from '../core/workflow-failure';
 
 export interface WorkflowFailedResult {
   /** The partition the audit event went to: the subject's, or WORKFLOW#<execution name>. */

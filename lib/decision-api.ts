@@ -7,7 +7,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { BusinessUnitConfig } from './config';
+import type { BusinessUnitConfig } from '../core/config';
 
 export interface DecisionApiProps {
   /** The decision-endpoint function (lambdas/decision-endpoint.ts). */

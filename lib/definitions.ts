@@ -1,8 +1,8 @@
 // State machine definitions: the .asl.json files with their numbers filled from the unit's config.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { timing, type BusinessUnitConfig } from './config';
-import type { WorkflowName } from './functions';
+import { timing, type BusinessUnitConfig } from '../core/config';
+import type { WorkflowName } from '../core/names';
 
 export const STATEMACHINE_DIR = path.join(import.meta.dirname, '..', 'statemachines');
 export const WORKFLOWS: readonly WorkflowName[] = ['management-review', 'resource-approval'];

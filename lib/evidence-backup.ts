@@ -4,7 +4,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import type { BusinessUnitConfig } from './config';
+import type { BusinessUnitConfig } from '../core/config';
 
 export interface EvidenceBackupProps {
   unit: BusinessUnitConfig;

@@ -2,7 +2,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA, tableName } from './table-schema';
+import { TABLE_SCHEMA } from '../core/table-schema';
+import { tableName } from '../core/names';
 
 export interface EvidenceTableProps {
   unitId: string;

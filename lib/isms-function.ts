@@ -6,8 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import path from 'node:path';
-import type { BusinessUnitConfig } from './config';
-import { functionName, stateMachineName, tableGrants, type FunctionSpec } from './functions';
+import type { BusinessUnitConfig } from '../core/config';
+import { tableGrants, type FunctionSpec } from '../core/functions';
+import { functionName, stateMachineName } from '../core/names';
 
 export const REPO_ROOT = path.join(import.meta.dirname, '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -71,11 +72,11 @@ export class IsmsFunction extends NodejsFunction {
   }
 
   /**
-   * The tables as the catalogue says (lib/functions.ts tableGrants), never a delete: evidence is append-only, enforced by
+   * The tables as the catalogue says (core/functions.ts tableGrants), never a delete: evidence is append-only, enforced by
    * IAM too. The index only for the functions that list by it: nothing else needs to enumerate the unit's records. On the
    * links table dynamodb:LeadingKeys limits each statement to its kind of item: link minters and readers touch `LINK#…`
    * only; only the functions that resume a workflow read `TOKEN#…` of that workflow's subjects, and only its await step
-   * writes them. The local runtime enforces the same statements (lib/local/catalogue-access.ts).
+   * writes them. The local runtime enforces the same statements (local/catalogue-access.ts).
    */
   bindTables(tables: { evidence: string; links: string }, indexNames: readonly string[]): void {
     for (const grant of tableGrants(this.spec)) {

@@ -2,7 +2,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { LINKS_TABLE_SCHEMA, linksTableName } from './table-schema';
+import { LINKS_TABLE_SCHEMA } from '../core/table-schema';
+import { linksTableName } from '../core/names';
 
 export interface LinksTableProps {
   unitId: string;

@@ -15,9 +15,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue';
-import type { BusinessUnitConfig } from './config';
-import type { WorkflowName } from './functions';
-import { EXECUTION_STATUS_CHANGE, FAILED_EXECUTION_STATUSES } from '../lambdas/shared/workflow-failure';
+import type { BusinessUnitConfig } from '../core/config';
+import type { WorkflowName } from '../core/names';
+import { EXECUTION_STATUS_CHANGE, FAILED_EXECUTION_STATUSES } from '../core/workflow-failure';
 
 export interface OperationsProps {
   /** The unit whose ISMS manager gets the alarms. */

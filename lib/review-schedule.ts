@@ -6,8 +6,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue';
-import type { BusinessUnitConfig } from './config';
-import { startReviewInput } from '../lambdas/shared/review';
+import type { BusinessUnitConfig } from '../core/config';
+import { reviewScheduleName } from '../core/names';
+import { startReviewInput } from '../core/review';
 
 export interface ReviewScheduleProps {
   /** The unit whose `reviewSchedule` (cron/rate/at) and `timeZone` the schedule follows. */
@@ -24,11 +25,6 @@ export interface ReviewScheduleProps {
    * @default 24 hours
    */
   maxEventAge?: Duration;
-}
-
-/** Scheduler allows 64 characters; unit ids have at most 32. */
-export function reviewScheduleName(unitId: string): string {
-  return `isms-${unitId}-management-review`;
 }
 
 export class ReviewSchedule extends Construct {

@@ -1,24 +1,20 @@
 // One business unit's stack: evidence and links tables, the evidence backup, functions from the catalogue, decision API, both workflows, the schedule, operations.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { BusinessUnitConfig } from './config';
+import type { BusinessUnitConfig } from '../core/config';
 import { EvidenceTable } from './evidence-table';
 import { EvidenceBackup } from './evidence-backup';
 import { LinksTable } from './links-table';
-import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from './functions';
+import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from '../core/functions';
 import { IsmsFunction } from './isms-function';
 import { DecisionApi } from './decision-api';
 import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
-import { TABLE_SCHEMA } from './table-schema';
+import { TABLE_SCHEMA } from '../core/table-schema';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
-}
-
-export function stackName(unitId: string): string {
-  return `IsmsLeadership-${unitId}`;
 }
 
 /** Construct id of a catalogue function: review-open → ReviewOpenFunction. */

@@ -5,9 +5,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { BusinessUnitConfig } from './config';
+import type { BusinessUnitConfig } from '../core/config';
 import { definitionText, placeholders } from './definitions';
-import { arnPlaceholder, stateMachineName, type WorkflowName } from './functions';
+import { arnPlaceholder } from '../core/functions';
+import { stateMachineName, type WorkflowName } from '../core/names';
 import type { IsmsFunction } from './isms-function';
 
 export interface WorkflowProps {
@@ -18,7 +19,6 @@ export interface WorkflowProps {
 }
 
 // Defined with the catalogue (no CDK import), so handlers can recognise the unit's workflows too.
-export { stateMachineName } from './functions';
 
 /** DynamoDB optimized integrations a definition uses (arn:aws:states:::dynamodb:putItem → dynamodb:PutItem). */
 export function dynamoActionsUsed(text: string): string[] {

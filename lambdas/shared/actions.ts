@@ -1,8 +1,8 @@
 // Review actions after they are created: list them by status, close one (9.3.3 outputs followed up), read a review's.
-import { terminalSafe } from '../../lib/text';
+import { terminalSafe } from '../../core/text';
 import { recordEvent } from './audit';
-import { GSI1, gsi1, keys } from './keys';
-import type { ActionItem } from './review';
+import { GSI1, gsi1, keys } from '../../core/keys';
+import type { ActionItem } from '../../core/review';
 import type { Runtime } from './runtime';
 import { getItem, queryAll, updateOnce } from './store';
 

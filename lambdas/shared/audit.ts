@@ -1,7 +1,7 @@
 // Append-only audit events: written once with a condition, never updated (decision 10).
 import { randomUUID } from 'node:crypto';
 import type { Runtime } from './runtime';
-import { gsi1, keys, prefixes } from './keys';
+import { gsi1, keys, prefixes } from '../../core/keys';
 import { putOnce, queryAll } from './store';
 
 export interface AuditEvent {

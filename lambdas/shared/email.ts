@@ -1,26 +1,12 @@
 // Sends one email (HTML and plain text) from the unit's sender through SES.
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { clientConfig, type Runtime } from './runtime';
-import { subjectLine } from '../../lib/text';
-import { html, type SafeHtml } from './html';
-
-export interface Email {
-  to: string[];
-  cc?: string[];
-  subject: string;
-  html: string;
-  text: string;
-}
+import { subjectLine } from '../../core/text';
+import { recipients, type Email } from '../../core/email';
 
 /** The function's SES client, made on first use: only functions that send email bundle and load it. */
 export function sesClient(rt: Runtime): SESClient {
   return (rt.ses ??= new SESClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SES)));
-}
-
-/** Every recipient once (To and Cc together, compared without case). */
-export function recipients(email: Pick<Email, 'to' | 'cc'>): string[] {
-  const all = [...email.to, ...(email.cc ?? [])];
-  return all.filter((e, i) => all.findIndex((x) => x.toLowerCase() === e.toLowerCase()) === i);
 }
 
 /**
@@ -51,12 +37,4 @@ export async function sendCopy(rt: Runtime, email: Email, to: string): Promise<s
     }),
   );
   return result.MessageId ?? '';
-}
-
-/**
- * The one call to action of a decision email. It opens a new tab: mail clients do so anyway, and the
- * decision page refuses to be framed (frame-ancestors 'none'), so it must not open inside a web inbox's frame.
- */
-export function decisionButton(url: string, label = 'Review and decide'): SafeHtml {
-  return html`<p><a href="${url}" target="_blank" rel="noopener noreferrer" style="display: inline-block; background: #0b5cad; color: #fff; padding: 10px 18px; border-radius: 4px; text-decoration: none">${label}</a></p>`;
 }

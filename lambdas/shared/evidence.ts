@@ -1,5 +1,5 @@
 // The evidence export for an audit: audit events of a time range and every item of the reviews and requests they concern.
-import { GSI1, gsi1 } from './keys';
+import { GSI1, gsi1 } from '../../core/keys';
 import { queryAll } from './store';
 import type { Runtime } from './runtime';
 

@@ -1,63 +1,12 @@
 // Decision links: a random id and a 256-bit secret per recipient; only the secret's SHA-256 is stored (decision 4).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { waitLeftSeconds, type LinkStage, type ResourceCategory } from '../../lib/config';
+import { waitLeftSeconds, type LinkStage } from '../../core/config';
+import type { LinkItem, LinkRecipient, SubjectType } from '../../core/decisions';
 import { linksTableOf, type Runtime } from './runtime';
-import { keys } from './keys';
+import { keys } from '../../core/keys';
 import { recordEvent } from './audit';
 import { isConditionFailure } from './store';
-
-export type SubjectType = 'review' | 'request';
-export type Choice = 'approve' | 'request-changes' | 'reject';
-export type Adequacy = 'adequate' | 'inadequate';
-
-/** A recorded choice as minutes, pages and the CLI say it. */
-export const DECIDED: Record<Choice, string> = { approve: 'approved', 'request-changes': 'requested changes', reject: 'rejected' };
-
-export interface LinkRecipient {
-  name: string;
-  email: string;
-  role?: string;
-}
-
-export interface LinkItem {
-  pk: string;
-  sk: 'LINK';
-  kind: 'link';
-  decisionId: string;
-  subjectType: SubjectType;
-  /** Partition of the review or request; the decision is recorded there as DECISION#<decisionId>. */
-  subjectPk: string;
-  subjectId: string;
-  recipient: LinkRecipient;
-  /** Resource requests: index of the approval level this decision is for. */
-  level?: number;
-  /** One hash per link sent for this decision (the first email, then each reminder). */
-  secretHashes: string[];
-  createdAt: string;
-  expiresAt: string;
-  /** TTL of the links table (epoch seconds): the link item goes a while after expiry; decisions and events stay. */
-  secretExpiresAt: number;
-  supersededAt?: string;
-  supersededReason?: string;
-}
-
-export interface DecisionRecord {
-  pk: string;
-  sk: string;
-  kind: 'decision';
-  decisionId: string;
-  subjectType: SubjectType;
-  subjectId: string;
-  recipient: LinkRecipient;
-  level?: number;
-  choice: Choice;
-  comment: string;
-  resourceAdequacy?: Partial<Record<ResourceCategory, Adequacy>>;
-  decidedAt: string;
-  sourceIp: string;
-  userAgent: string;
-}
 
 /** Kept after expiry so that a late click gets "expired" (410) rather than "unknown" (404). */
 const LINK_ITEM_GRACE_SECONDS = 30 * 86400;

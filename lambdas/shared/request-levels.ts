@@ -1,5 +1,5 @@
 // A request level's decision handed to a new decision (escalation, or a restart after the link expired unused).
-import type { LinkStage } from '../../lib/config';
+import type { LinkStage } from '../../core/config';
 import { mintDecisionLink, supersedeLink, type MintedLink } from './links';
 import { updateRequestOnce, type StoredRequest } from './request-store';
 import type { Runtime } from './runtime';

@@ -1,12 +1,11 @@
 // Reads and once-only writes of RequestItems, and the link from a request to the review action it answers.
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { reviewId } from '../../lib/period';
-import type { Runtime } from './runtime';
-import { WorkflowError } from './runtime';
-import { GSI1, gsi1, keys } from './keys';
+import { reviewIdOf } from '../../core/period';
+import { type Runtime, WorkflowError } from './runtime';
+import { GSI1, gsi1, keys } from '../../core/keys';
 import { recordEvent } from './audit';
 import { putOnce, updateOnce } from './store';
-import type { RequestItem, RequestLevel } from './subjects';
+import type { RequestItem, RequestLevel } from '../../core/subjects';
 
 /** A level as stored: what the subject type has, plus the history of its decision. */
 export type StoredLevel = RequestLevel & {
@@ -72,11 +71,11 @@ export async function decisionExists(rt: Runtime, requestId: string, decisionId:
 
 /**
  * Open actions of the review of `period` about this category. Review actions are written by the management review
- * (keys.action, GSI1 ACTIONS#OPEN, ActionItem in review.ts); it belongs to the review by `reviewId` or `period`, and
+ * (keys.action, GSI1 ACTIONS#OPEN, ActionItem in core/review.ts); it belongs to the review by `reviewId` or `period`, and
  * asks for a resource request of a category when its source is `{ kind: 'resource-inadequate', category }`.
  */
 export async function openActionsFor(rt: Runtime, period: string, category: string): Promise<Array<Record<string, any>>> {
-  const review = reviewId(rt.config.id, period);
+  const review = reviewIdOf(rt.config.id, period);
   const found: Array<Record<string, any>> = [];
   let start: Record<string, any> | undefined;
   do {
@@ -91,7 +90,7 @@ export async function openActionsFor(rt: Runtime, period: string, category: stri
     );
     for (const item of out.Items ?? []) {
       const ofReview = item.reviewId === review || item.period === period || item.reviewPeriod === period;
-      // The review raises "resource inadequate" actions with the category in their source (lambdas/shared/review.ts).
+      // The review raises "resource inadequate" actions with the category in their source (core/review.ts).
       const categories: unknown[] = [item.source?.kind === 'resource-inadequate' ? item.source.category : undefined, item.category];
       if (ofReview && categories.includes(category)) found.push(item);
     }

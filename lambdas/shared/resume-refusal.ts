@@ -1,7 +1,7 @@
 // A resume message the stored decisions do not support is refused (decision 11): one audit event, one ERROR log line (alarmed), nothing else.
-import * as z from '../../lib/zod';
+import * as z from '../../core/zod';
 import { recordEventOnce } from './audit';
-import type { SubjectType } from './links';
+import type { SubjectType } from '../../core/decisions';
 import type { Runtime } from './runtime';
 
 /**

@@ -2,10 +2,10 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { clientConfig, type Runtime } from './runtime';
-import { prefixes } from './keys';
-import type { DecisionRecord, SubjectType } from './links';
-import { reviewWaitOutcome } from './review';
-import { requestWaitOutcome } from './request';
+import { prefixes } from '../../core/keys';
+import type { DecisionRecord, SubjectType } from '../../core/decisions';
+import { reviewWaitOutcome } from '../../core/review';
+import { requestWaitOutcome } from '../../core/request';
 import { taskTokenOf } from './task-tokens';
 
 /** Given the subject item and its decisions, is the current wait over, and with what task output? */

@@ -1,16 +1,15 @@
 // DynamoDB access of the management review: the review item, inputs, pack, minutes, actions and requests.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { reviewId as reviewIdOf } from '../../lib/period';
+import { reviewIdOf } from '../../core/period';
 import { recordEvent } from './audit';
 import { getItem, putOnce, queryAll } from './store';
 // Re-exported: the review handlers import their store helpers from one place.
 export { getItem, isConditionFailure, putOnce, queryAll, updateOnce } from './store';
-import { GSI1, gsi1, keys, prefixes } from './keys';
-import type { Runtime } from './runtime';
-import { WorkflowError } from './runtime';
-import type { ActionItem, Minutes, ReviewPack } from './review';
-import type { ReviewInputs, ReviewInputsItem } from './review-inputs';
-import type { RequestItem, ReviewItem } from './subjects';
+import { GSI1, gsi1, keys, prefixes } from '../../core/keys';
+import { type Runtime, WorkflowError } from './runtime';
+import type { ActionItem, Minutes, ReviewPack } from '../../core/review';
+import type { ReviewInputs, ReviewInputsItem } from '../../core/review-inputs';
+import type { RequestItem, ReviewItem } from '../../core/subjects';
 
 export type StoredReview = ReviewItem & { executionId?: string; packCompiledAt?: string; minutesEmailedAt?: string; outcome?: string };
 

@@ -4,9 +4,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
+import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
 
-/** The environment every function gets (see lib/functions.ts, which fills it for CDK and the local runtime). */
+/** The environment every function gets (see core/functions.ts, which fills it for CDK and the local runtime). */
 export interface HandlerEnv {
   TABLE_NAME: string;
   /** The links table (link secrets, task tokens); only functions whose catalogue entry may touch it get it. */
@@ -95,7 +95,7 @@ export function lambdaHandler<E, R>(create: (rt: Runtime) => (event: E) => Promi
 
 /** The links table's name, or a clear error naming what the function tried when the catalogue gives it no access. */
 export function linksTableOf(rt: Runtime, what: string): string {
-  if (!rt.linksTableName) throw new Error(`LINKS_TABLE_NAME is not set: this function may not ${what} (see access in lib/functions.ts)`);
+  if (!rt.linksTableName) throw new Error(`LINKS_TABLE_NAME is not set: this function may not ${what} (see access in core/functions.ts)`);
   return rt.linksTableName;
 }
 

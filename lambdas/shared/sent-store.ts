@@ -1,6 +1,7 @@
 // Resumable email fan-out (decision 14): each recipient's copy of a named message is marked once SES took it, so a retry sends only what is missing.
-import { keys } from './keys';
-import { recipients, sendCopy, type Email } from './email';
+import { keys } from '../../core/keys';
+import { sendCopy } from './email';
+import { recipients, type Email } from '../../core/email';
 import type { Runtime } from './runtime';
 import { getItem, putOnce } from './store';
 

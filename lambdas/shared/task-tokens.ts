@@ -1,7 +1,7 @@
 // The task token of a subject's current wait, kept in the links table where only the functions that resume a workflow may read it.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { timing } from '../../lib/config';
-import { LINKS_KEY_PREFIX } from '../../lib/table-schema';
+import { timing } from '../../core/config';
+import { LINKS_KEY_PREFIX } from '../../core/table-schema';
 import { linksTableOf, type Runtime } from './runtime';
 
 /**

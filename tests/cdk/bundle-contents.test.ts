@@ -3,7 +3,7 @@
 import { build, type Metafile } from 'esbuild';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../lib/functions';
+import { FUNCTIONS } from '../../core/functions';
 import { REPO_ROOT } from '../../lib/isms-function';
 import { functionBuildOptions } from '../support/bundling';
 

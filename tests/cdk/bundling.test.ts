@@ -6,8 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
-import { loadBusinessUnits } from '../../lib/config';
-import { functionEnvironment, functionSpec } from '../../lib/functions';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { functionEnvironment, functionSpec } from '../../core/functions';
 import { IsmsFunction } from '../../lib/isms-function';
 import { startDynalite, testRuntime } from '../support/local-aws';
 

@@ -4,9 +4,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
-import { loadBusinessUnits } from '../../lib/config';
-import { FUNCTIONS, functionName } from '../../lib/functions';
-import { IsmsLeadershipStack, stackName } from '../../lib/stack';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { FUNCTIONS } from '../../core/functions';
+import { functionName, stackName } from '../../core/names';
+import { IsmsLeadershipStack } from '../../lib/stack';
 import { ERROR_LOG_LINE } from '../../lib/operations';
 import { runtimeFrom } from '../../lambdas/shared/runtime';
 

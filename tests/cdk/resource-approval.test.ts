@@ -4,10 +4,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
-import { loadBusinessUnits, timing, type BusinessUnitConfig } from '../../lib/config';
+import { timing, type BusinessUnitConfig } from '../../core/config';
+import { loadBusinessUnits } from '../../lib/config-files';
 import { numericSubstitutions } from '../../lib/definitions';
-import { arnPlaceholder, FUNCTIONS } from '../../lib/functions';
-import { IsmsLeadershipStack, stackName } from '../../lib/stack';
+import { arnPlaceholder, FUNCTIONS } from '../../core/functions';
+import { IsmsLeadershipStack } from '../../lib/stack';
+import { stackName } from '../../core/names';
 
 const REQUEST_FUNCTIONS = FUNCTIONS.filter((f) => f.id.startsWith('request-')).map((f) => f.id);
 const units = loadBusinessUnits();

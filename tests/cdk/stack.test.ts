@@ -5,9 +5,11 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
-import { loadBusinessUnits, type BusinessUnitConfig } from '../../lib/config';
-import { FUNCTIONS, functionName } from '../../lib/functions';
-import { IsmsLeadershipStack, stackName } from '../../lib/stack';
+import type { BusinessUnitConfig } from '../../core/config';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { FUNCTIONS } from '../../core/functions';
+import { functionName, stackName } from '../../core/names';
+import { IsmsLeadershipStack } from '../../lib/stack';
 
 const units = loadBusinessUnits();
 

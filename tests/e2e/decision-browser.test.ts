@@ -5,14 +5,14 @@ import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { businessUnitSchema } from '../../lib/config';
-import { submitCommand } from '../../lib/cli/request-commands';
-import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
-import { keys } from '../../lambdas/shared/keys';
-import { startReviewInput } from '../../lambdas/shared/review';
+import { businessUnitSchema } from '../../core/config';
+import { submitCommand } from '../../cli/request-commands';
+import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../local/runtime';
+import { keys } from '../../core/keys';
+import { startReviewInput } from '../../core/review';
 import { testUnit } from '../support/local-aws';
 import { FREE_PORTS, IRENE, OONA, localCliContext, until, waitingToken } from '../support/workflow';
-import { executionArnOf } from '../../lib/functions';
+import { executionArnOf } from '../../core/names';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
 const EVIL_TITLE = '<img src=x onerror=alert(1)>';

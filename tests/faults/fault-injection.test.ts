@@ -3,14 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createTableInput, LINKS_TABLE_SCHEMA } from '../../lib/table-schema';
+import { createTableInput, LINKS_TABLE_SCHEMA } from '../../core/table-schema';
 import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
 import { evidenceOf, FakeSes, FaultyDdb, faultyRuntime, scanAll, type WriteFault } from '../support/faults';
 import { formBody, httpEvent, REVIEW_FORM } from '../support/decision-fixtures';
-import type { BusinessUnitConfig } from '../../lib/config';
-import { stateMachineName } from '../../lib/functions';
+import type { BusinessUnitConfig } from '../../core/config';
+import { stateMachineName } from '../../core/names';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { keys } from '../../lambdas/shared/keys';
+import { keys } from '../../core/keys';
 import { createHandler as openReview } from '../../lambdas/review-open';
 import { createHandler as compilePack } from '../../lambdas/review-compile-pack';
 import { createHandler as issueLinks } from '../../lambdas/review-issue-links';
@@ -24,7 +24,7 @@ import { createHandler as escalateRequest } from '../../lambdas/request-escalate
 import { createHandler as finishRequest } from '../../lambdas/request-finish';
 import { createHandler as workflowFailed } from '../../lambdas/workflow-failed';
 import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
-import { EXECUTION_STATUS_CHANGE } from '../../lambdas/shared/workflow-failure';
+import { EXECUTION_STATUS_CHANGE } from '../../core/workflow-failure';
 import type { StoredReview } from '../../lambdas/shared/review-store';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 
@@ -103,7 +103,7 @@ async function prepare<C>(step: Step<C>): Promise<Prepared<C>> {
 
 async function attempt<C>(step: Step<C>, prepared: Prepared<C>, inject?: (ses: FakeSes, ddb: FaultyDdb) => void) {
   const { real } = await fresh(step.unit);
-  // Links and task tokens live in the links table, everything else in the evidence table (lib/table-schema.ts).
+  // Links and task tokens live in the links table, everything else in the evidence table (core/table-schema.ts).
   const inLinks = (item: Record<string, any>) => /^(LINK|TOKEN)#/.test(String(item.pk));
   for (const [table, items] of [[real.tableName, prepared.items.filter((i) => !inLinks(i))], [real.linksTableName!, prepared.items.filter(inLinks)]] as const) {
     for (let i = 0; i < items.length; i += 25) {

@@ -2,9 +2,9 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionSpec } from '../../lib/functions';
-import { enforceCatalogueAccess, tableCallDenied } from '../../lib/local/catalogue-access';
-import { keys } from '../../lambdas/shared/keys';
+import { functionSpec } from '../../core/functions';
+import { enforceCatalogueAccess, tableCallDenied } from '../../local/catalogue-access';
+import { keys } from '../../core/keys';
 import { taskTokenKey } from '../../lambdas/shared/task-tokens';
 import { sfnClient } from '../../lambdas/shared/resume';
 import { runtimeFrom } from '../../lambdas/shared/runtime';

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalStepFunctions, type ExecutionStatusChangeEvent, type LocalStepFunctions } from '../../lib/local/step-functions';
-import { executionStatusChangeSchema } from '../../lambdas/shared/workflow-failure';
+import { createLocalStepFunctions, type ExecutionStatusChangeEvent, type LocalStepFunctions } from '../../local/step-functions';
+import { executionStatusChangeSchema } from '../../core/workflow-failure';
 import { until } from '../support/workflow';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', name), 'utf8');

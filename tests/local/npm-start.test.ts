@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLocalState } from '../../lib/cli/context';
+import { readLocalState } from '../../cli/context';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0'];

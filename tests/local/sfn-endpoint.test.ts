@@ -18,7 +18,7 @@ import {
   type DescribeExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLocalStepFunctions, type LocalStepFunctions } from '../../lib/local/step-functions';
+import { createLocalStepFunctions, type LocalStepFunctions } from '../../local/step-functions';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', name), 'utf8');
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -4,10 +4,11 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBusinessUnits } from '../../lib/config';
-import { IsmsLeadershipStack, stackName } from '../../lib/stack';
-import { LINKS_TABLE_SCHEMA, linksTableName, tableName } from '../../lib/table-schema';
-import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { IsmsLeadershipStack } from '../../lib/stack';
+import { stackName, linksTableName, tableName } from '../../core/names';
+import { LINKS_TABLE_SCHEMA } from '../../core/table-schema';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 
 const unit = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
 const byName = <T extends Record<string, any>>(list: T[] | undefined, key: string) =>
@@ -50,7 +51,7 @@ describe('local tables vs CDK tables', () => {
     const cdkIndexes = byName(cdk.GlobalSecondaryIndexes, 'IndexName').map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection }));
     expect(localIndexes).toEqual(cdkIndexes);
     // dynalite has no UpdateTimeToLive (the local runtime tries it, for DynamoDB Local), so its TTL reads as unset;
-    // both sides take the attribute from lib/table-schema.ts, and expiry is enforced by the link check itself.
+    // both sides take the attribute from core/table-schema.ts, and expiry is enforced by the link check itself.
     if (ttl?.AttributeName) expect(ttl.AttributeName).toBe(cdk.TimeToLiveSpecification?.AttributeName);
   });
 

@@ -2,10 +2,11 @@
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { keys } from '../../lambdas/shared/keys';
-import { mintDecisionLink, type LinkRecipient } from '../../lambdas/shared/links';
+import { keys } from '../../core/keys';
+import { mintDecisionLink } from '../../lambdas/shared/links';
+import type { LinkRecipient } from '../../core/decisions';
 import { storeTaskToken } from '../../lambdas/shared/task-tokens';
-import type { RequestItem, ReviewItem } from '../../lambdas/shared/subjects';
+import type { RequestItem, ReviewItem } from '../../core/subjects';
 
 /** What a test's pages must never show: the workflow's task token. */
 export const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAf-task-token-must-stay-on-the-server';

@@ -4,10 +4,11 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadBusinessUnits, businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
-import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA } from '../../lib/table-schema';
+import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA } from '../../core/table-schema';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
-import type { StoredEmail } from '../../lib/local/runtime';
+import type { StoredEmail } from '../../local/runtime';
 
 const require = createRequire(import.meta.url);
 process.env.AWS_ACCESS_KEY_ID ??= 'local';

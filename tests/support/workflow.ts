@@ -1,13 +1,14 @@
 // Helpers for tests on the local runtime: free ports, polling, a CLI context bound to a running runtime, the people of the
 // example unit, what a browser does on a decision confirmation page, and reading a partition of a unit's table.
-import { localCaller, type CliCommand, type CliContext } from '../../lib/cli/context';
-import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../lib/config';
-import type { LocalRuntime, LocalUnit, StoredEmail } from '../../lib/local/runtime';
+import { localCaller, type CliCommand, type CliContext } from '../../cli/context';
+import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../core/config';
+import type { LocalRuntime, LocalUnit, StoredEmail } from '../../local/runtime';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { putOnce, queryAll } from '../../lambdas/shared/store';
-import { keys } from '../../lambdas/shared/keys';
+import { keys } from '../../core/keys';
 import { recordEvent } from '../../lambdas/shared/audit';
-import { getLink, type DecisionRecord } from '../../lambdas/shared/links';
+import { getLink } from '../../lambdas/shared/links';
+import type { DecisionRecord } from '../../core/decisions';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;

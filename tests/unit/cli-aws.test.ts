@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
-import { executionArnOf } from '../../lib/functions';
+import { executionArnOf } from '../../core/names';
 
 const cfn = mockClient(CloudFormationClient);
 const sfn = mockClient(SFNClient);

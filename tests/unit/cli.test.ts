@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
-import { createCliContext, readLocalState } from '../../lib/cli/context';
+import { createCliContext, readLocalState } from '../../cli/context';
 
 async function run(argv: string[]) {
   const out: string[] = [];

@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configWarnings, loadBusinessUnits, requiredApprovals, selectUnits, timing, unitIdentities, validateUnit } from '../../lib/config';
+import { ConfigError, configWarnings, requiredApprovals, timing, unitIdentities, validateUnit } from '../../core/config';
+import { loadBusinessUnits, selectUnits } from '../../lib/config-files';
 import { numericSubstitutions } from '../../lib/definitions';
-import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from '../../lib/functions';
+import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from '../../core/functions';
 
 const units = loadBusinessUnits();
 const emea = units.find((u) => u.id === 'example-emea')!;

@@ -2,17 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
-import { createCliContext } from '../../lib/cli/context';
-import { requestListLine } from '../../lib/cli/request-commands';
-import { loadBusinessUnits, validateUnit } from '../../lib/config';
-import { terminalSafe, textProblem } from '../../lib/text';
+import { createCliContext } from '../../cli/context';
+import { requestListLine } from '../../cli/request-commands';
+import { validateUnit } from '../../core/config';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { terminalSafe, textProblem } from '../../core/text';
 import { actionListLine, type StoredAction } from '../../lambdas/shared/actions';
-import { parseDecisionForm } from '../../lambdas/shared/decision-form';
+import { parseDecisionForm } from '../../core/decision-form';
 import { sendEmail } from '../../lambdas/shared/email';
-import { outcomeEmail } from '../../lambdas/shared/request-emails';
-import { parseRequest } from '../../lambdas/shared/request';
+import { outcomeEmail } from '../../core/request-emails';
+import { parseRequest } from '../../core/request';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
-import { parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
+import { parseReviewInputs, ReviewInputsError } from '../../core/review-inputs';
 import { startDynalite, startSesLocal, testRuntime } from '../support/local-aws';
 
 const ESC = '\u001b';
@@ -24,7 +25,7 @@ const UNSAFE_OR_BREAK = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
 const emea = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
 const raw = JSON.parse(readFileSync('config/business-units/example-emea.json', 'utf8'));
 
-describe('the shared rule (lib/text)', () => {
+describe('the shared rule (core/text)', () => {
   it('refuses C0, DEL, C1 and bidi overrides/isolates in one line, and allows only newline and tab more in several', () => {
     for (const c of ['\u0000', '\r', '\n', '\t', ESC, '\u007f', '\u0085', '\u009b', '\u202a', RLO, '\u2066', '\u2069']) {
       expect(textProblem(`a${c}b`, 'single-line'), JSON.stringify(c)).toMatch(/^contains the control character U\+[0-9A-F]{4} at position 2; allowed is one line of printable text/);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHandler } from '../../lambdas/decision-endpoint';
-import { formatAmount } from '../../lambdas/shared/request';
+import { formatAmount } from '../../core/request';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { startDynalite, startSesLocal, testRuntime } from '../support/local-aws';
 import { EVIL, REVIEW_FORM, formBody, httpEvent, requestWithLink, reviewWithLinks } from '../support/decision-fixtures';

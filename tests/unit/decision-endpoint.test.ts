@@ -7,16 +7,17 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
 import { createHandler, sameOrigin } from '../../lambdas/decision-endpoint';
-import { keys } from '../../lambdas/shared/keys';
-import { reissueLink, supersedeLink, type DecisionRecord } from '../../lambdas/shared/links';
+import { keys } from '../../core/keys';
+import { reissueLink, supersedeLink } from '../../lambdas/shared/links';
+import type { DecisionRecord } from '../../core/decisions';
 import { storeTaskToken, taskTokenOf } from '../../lambdas/shared/task-tokens';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { CONTENT_SECURITY_POLICY, STYLE, STYLE_HASH } from '../../lambdas/shared/decision-pages';
+import { CONTENT_SECURITY_POLICY, STYLE, STYLE_HASH } from '../../core/decision-pages';
 import { createHash } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
-import { startReviewInput } from '../../lambdas/shared/review';
-import { reviewId } from '../../lib/period';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { startReviewInput } from '../../core/review';
+import { reviewIdOf } from '../../core/period';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -272,6 +273,19 @@ describe('POST records exactly one decision', () => {
     expect(res.statusCode).toBe(303);
     const call = sfn.calls.find((c) => c.taskToken === token);
     expect(call?.output).toMatchObject({ choice: 'reject', decisionId: link.decisionId, comment: 'Not this year' });
+  });
+
+  it('posting again resumes a workflow that the first POST recorded for but never resumed', async () => {
+    const { request: q, link } = await request();
+    await put(rt, { ...q, levels: [{ ...q.levels[0], decisionId: link.decisionId }] });
+    // The first POST stored the decision and died before resuming: no token was there yet to resume with.
+    const first = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }));
+    expect(first.statusCode).toBe(303);
+    const token = `${TASK_TOKEN}-repost-${q.requestId}`;
+    await storeTaskToken(rt, q.pk, token);
+    const again = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }));
+    expect(again.statusCode).toBe(409);
+    expect(sfn.calls.find((c) => c.taskToken === token)?.output).toMatchObject({ choice: 'approve', decisionId: link.decisionId });
   });
 
   it('a review resumes only once its quorum of approvals is recorded', async () => {
@@ -584,7 +598,7 @@ describe('on the local runtime: the emailed link survives mail scanners', () => 
     });
     // The workflow is quiet once it waits with a stored token; from then on only a decision may change the table.
     await until('the review to wait', async () => {
-      return Boolean(await taskTokenOf(local.runtime, keys.review(reviewId(unit.id, '2026-Q4')).pk));
+      return Boolean(await taskTokenOf(local.runtime, keys.review(reviewIdOf(unit.id, '2026-Q4')).pk));
     });
     const before = await snapshot(local.runtime);
     for (const url of urls.values()) {

@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startDynalite, testRuntime } from '../support/local-aws';
 import { createHandler } from '../../lambdas/decision-endpoint';
-import { PAGE_HEADERS } from '../../lambdas/shared/decision-pages';
+import { PAGE_HEADERS } from '../../core/decision-pages';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { createDecisionServer } from '../../lib/local/decision-server';
+import { createDecisionServer } from '../../local/decision-server';
 import { REVIEW_FORM, formBody, httpEvent, requestWithLink, reviewWithLinks, snapshot, type MintedLink } from '../support/decision-fixtures';
 
 let dynalite: Awaited<ReturnType<typeof startDynalite>>;

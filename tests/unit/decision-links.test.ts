@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynalite, testRuntime } from '../support/local-aws';
-import { checkLink, getLink, hashSecret, reissueLink, supersedeLink, type LinkItem } from '../../lambdas/shared/links';
+import { checkLink, getLink, hashSecret, reissueLink, supersedeLink } from '../../lambdas/shared/links';
+import type { LinkItem } from '../../core/decisions';
 import { createHandler } from '../../lambdas/decision-endpoint';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { REVIEW_FORM, formBody, httpEvent, linkFor, putReview, requestWithLink, snapshot } from '../support/decision-fixtures';

@@ -1,7 +1,7 @@
 // The auditor's HTML page of an evidence export: who decided what and when, per review and request, every event, all escaped.
 import { describe, expect, it } from 'vitest';
 import type { EvidenceExport } from '../../lambdas/shared/evidence';
-import { renderEvidenceHtml } from '../../lib/cli/evidence-report';
+import { renderEvidenceHtml } from '../../cli/evidence-report';
 
 const HOSTILE = '<script>alert(1)</script>';
 

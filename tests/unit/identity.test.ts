@@ -1,6 +1,6 @@
 // Canonical identities (DESIGN decision 12): one person however their address is written, and aliases that are theirs only.
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress, Identities, principalAddress } from '../../lib/identity';
+import { canonicalAddress, Identities, principalAddress } from '../../core/identity';
 
 describe('canonicalAddress', () => {
   it.each([

@@ -1,10 +1,11 @@
 // Every link expires, and every email says it expires, at the end of the workflow wait it serves (issue 9, finding 7).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { loadBusinessUnits, waitLeftSeconds, type BusinessUnitConfig, type LinkStage } from '../../lib/config';
+import { waitLeftSeconds, type BusinessUnitConfig, type LinkStage } from '../../core/config';
+import { loadBusinessUnits } from '../../lib/config-files';
 import { definitionText } from '../../lib/definitions';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { keys } from '../../lambdas/shared/keys';
+import { keys } from '../../core/keys';
 import { getLink } from '../../lambdas/shared/links';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { getReview } from '../../lambdas/shared/review-store';

@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PutCommand, QueryCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { keys, prefixes } from '../../lambdas/shared/keys';
-import { reviewId } from '../../lib/period';
-import type { ResourceCategory } from '../../lib/config';
-import { actionItem, type Minutes } from '../../lambdas/shared/review';
+import { keys, prefixes } from '../../core/keys';
+import { reviewIdOf } from '../../core/period';
+import type { ResourceCategory } from '../../core/config';
+import { actionItem, type Minutes } from '../../core/review';
 import { createHandler as record } from '../../lambdas/request-record';
 import { createHandler as issueLink } from '../../lambdas/request-issue-link';
 import { createHandler as remind } from '../../lambdas/request-remind';
@@ -15,7 +15,7 @@ import { createHandler as finish } from '../../lambdas/request-finish';
 import { createHandler as readDecision } from '../../lambdas/request-read-decision';
 import { randomUUID } from 'node:crypto';
 import { loadSubject } from '../../lambdas/shared/resume';
-import { requestWaitOutcome } from '../../lambdas/shared/request';
+import { requestWaitOutcome } from '../../core/request';
 import { getLink } from '../../lambdas/shared/links';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
@@ -122,10 +122,10 @@ describe('request-record', () => {
 
   it('links the request to the open action of its review in the same category, once', async () => {
     const period = '2026-Q4';
-    // The shape the management review stores (lambdas/shared/review.ts), so a change there shows up here.
+    // The shape the management review stores (core/review.ts), so a change there shows up here.
     const action = (id: string, category: ResourceCategory) =>
       actionItem(
-        { bu: unit.id, reviewId: reviewId(unit.id, period), period } as Minutes,
+        { bu: unit.id, reviewId: reviewIdOf(unit.id, period), period } as Minutes,
         {
           actionId: id,
           title: `Raise a resource request for ${category} resources`,

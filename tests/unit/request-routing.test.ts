@@ -1,10 +1,10 @@
 // Approval routing: thresholds at, below and above each level, categories, one-level policies, self-approval, the wait rule.
 import { describe, expect, it } from 'vitest';
-import { businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
-import { escalationTarget, requestWaitOutcome, routeRequest } from '../../lambdas/shared/request';
-import { outcomeEmail } from '../../lambdas/shared/request-emails';
-import type { DecisionRecord } from '../../lambdas/shared/links';
-import type { RequestItem } from '../../lambdas/shared/subjects';
+import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
+import { escalationTarget, requestWaitOutcome, routeRequest } from '../../core/request';
+import { outcomeEmail } from '../../core/request-emails';
+import type { DecisionRecord } from '../../core/decisions';
+import type { RequestItem } from '../../core/subjects';
 import { testUnit } from '../support/local-aws';
 
 const person = (n: string) => ({ name: n, email: `${n.toLowerCase()}@example.com` });

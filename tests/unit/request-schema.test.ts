@@ -1,9 +1,8 @@
 // The request schema shared by the CLI and request-record: each bad field gets a message that names it.
 import { describe, expect, it } from 'vitest';
-import { parseRequest } from '../../lambdas/shared/request';
-import { approvalEmail, outcomeEmail } from '../../lambdas/shared/request-emails';
-import { routeRequest } from '../../lambdas/shared/request';
-import type { RequestItem } from '../../lambdas/shared/subjects';
+import { parseRequest, routeRequest } from '../../core/request';
+import { approvalEmail, outcomeEmail } from '../../core/request-emails';
+import type { RequestItem } from '../../core/subjects';
 import { testUnit } from '../support/local-aws';
 
 const unit = testUnit();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { keys, prefixes } from '../../lambdas/shared/keys';
+import { keys, prefixes } from '../../core/keys';
 import { createHandler as openHandler } from '../../lambdas/review-open';
 import { createHandler as packHandler } from '../../lambdas/review-compile-pack';
 import { createHandler as linksHandler } from '../../lambdas/review-issue-links';
@@ -12,7 +12,7 @@ import { createHandler as readTally } from '../../lambdas/review-read-tally';
 import { createHandler as escalateHandler } from '../../lambdas/review-escalate';
 import { randomUUID } from 'node:crypto';
 import { loadSubject } from '../../lambdas/shared/resume';
-import { reviewWaitOutcome } from '../../lambdas/shared/review';
+import { reviewWaitOutcome } from '../../core/review';
 import { getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { getLink } from '../../lambdas/shared/links';
 

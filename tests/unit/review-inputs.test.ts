@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_INPUT_CHARS, parseReviewInputs, ReviewInputsError } from '../../lambdas/shared/review-inputs';
+import { MAX_INPUT_CHARS, parseReviewInputs, ReviewInputsError } from '../../core/review-inputs';
 
 const example = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8'));
 

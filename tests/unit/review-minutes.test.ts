@@ -1,8 +1,8 @@
 // Minutes of the management review: content, actions derived from the decisions, determinism and HTML escaping.
 import { describe, expect, it } from 'vitest';
-import { buildMinutes, compilePack, renderMinutesHtml, renderMinutesText, actionItem, nextReviewDate } from '../../lambdas/shared/review';
-import type { DecisionRecord } from '../../lambdas/shared/links';
-import type { BusinessUnitConfig } from '../../lib/config';
+import { buildMinutes, compilePack, renderMinutesHtml, renderMinutesText, actionItem, nextReviewDate } from '../../core/review';
+import type { DecisionRecord } from '../../core/decisions';
+import type { BusinessUnitConfig } from '../../core/config';
 
 const unit = {
   id: 'example-emea',

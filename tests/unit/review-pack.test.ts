@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RESOURCE_CATEGORIES } from '../../lib/config';
-import { compilePack, NO_INPUT, NOTHING_REPORTED, packSummary, type ActionSummary, type RequestSummary } from '../../lambdas/shared/review';
-import { parseReviewInputs } from '../../lambdas/shared/review-inputs';
+import { RESOURCE_CATEGORIES } from '../../core/config';
+import { compilePack, NO_INPUT, NOTHING_REPORTED, packSummary, type ActionSummary, type RequestSummary } from '../../core/review';
+import { parseReviewInputs } from '../../core/review-inputs';
 
 const inputs = parseReviewInputs(JSON.parse(readFileSync(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8')));
 const unit = { id: 'example-emea', name: 'Example EMEA' };

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ReviewSchedule } from '../../lib/review-schedule';
-import { reviewStartSchema, resolvePeriod, startReviewInput } from '../../lambdas/shared/review';
+import { reviewStartSchema, resolvePeriod, startReviewInput } from '../../core/review';
 import { testUnit } from '../support/local-aws';
 
 const unit = testUnit({ id: 'sched-unit', timeZone: 'Asia/Tokyo', reviewSchedule: 'cron(30 0 1 1,4,7,10 ? *)' });

@@ -1,7 +1,7 @@
 // Quorum tally of the management review: k of n, "all", an impossible quorum, and stray decisions.
 import { describe, expect, it } from 'vitest';
-import { reviewWaitOutcome, tally } from '../../lambdas/shared/review';
-import type { Choice, DecisionRecord } from '../../lambdas/shared/links';
+import { reviewWaitOutcome, tally } from '../../core/review';
+import type { Choice, DecisionRecord } from '../../core/decisions';
 
 const members = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ name: `M${i}`, email: `m${i}@example.com`, role: 'Director', decisionId: `d${i}` }));

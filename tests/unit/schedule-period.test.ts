@@ -1,7 +1,7 @@
 // Review periods and schedule expressions, in the unit's own time zone.
 import { describe, expect, it } from 'vitest';
-import { nextFire, toCronerPattern, validateScheduleExpression } from '../../lib/schedule';
-import { nextPeriod, periodOf, periodStart, previousPeriod, reviewId } from '../../lib/period';
+import { nextFire, toCronerPattern, validateScheduleExpression } from '../../core/schedule';
+import { nextPeriod, periodOf, periodStart, previousPeriod, reviewIdOf } from '../../core/period';
 
 describe('periods', () => {
   it('derive the quarter in the unit time zone, not UTC', () => {
@@ -14,8 +14,8 @@ describe('periods', () => {
     expect(nextPeriod('2026-Q4')).toBe('2027-Q1');
     expect(previousPeriod('2027-Q1')).toBe('2026-Q4');
     expect(periodStart('2027-Q2')).toBe('2027-04-01');
-    expect(reviewId('example-emea', '2026-Q4')).toBe('example-emea#2026-Q4');
-    expect(() => reviewId('example-emea', '2026-Q5')).toThrow('period: "2026-Q5" is not a period like "2026-Q4"');
+    expect(reviewIdOf('example-emea', '2026-Q4')).toBe('example-emea#2026-Q4');
+    expect(() => reviewIdOf('example-emea', '2026-Q5')).toThrow('period: "2026-Q5" is not a period like "2026-Q4"');
   });
 });
 

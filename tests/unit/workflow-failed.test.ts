@@ -3,11 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
-import { keys, prefixes } from '../../lambdas/shared/keys';
+import { keys, prefixes } from '../../core/keys';
 import { createHandler as openReview } from '../../lambdas/review-open';
 import { createHandler as recordRequest } from '../../lambdas/request-record';
 import { createHandler as workflowFailed } from '../../lambdas/workflow-failed';
-import { EXECUTION_STATUS_CHANGE } from '../../lambdas/shared/workflow-failure';
+import { EXECUTION_STATUS_CHANGE } from '../../core/workflow-failure';
 
 let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 let ses: Awaited<ReturnType<typeof startSesLocal>>;

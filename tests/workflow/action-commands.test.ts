@@ -1,16 +1,16 @@
 // Review actions followed up from the CLI, and a review's status, on the local runtime: list, close, next pack, bad flags.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import { commands as actionCommands } from '../../lib/cli/action-commands';
-import { commands as reviewCommands } from '../../lib/cli/review-commands';
-import { reviewId } from '../../lib/period';
-import { keys, prefixes } from '../../lambdas/shared/keys';
-import { actionItem, type Minutes, type MinutesAction } from '../../lambdas/shared/review';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
+import { commands as actionCommands } from '../../cli/action-commands';
+import { commands as reviewCommands } from '../../cli/review-commands';
+import { reviewIdOf } from '../../core/period';
+import { keys, prefixes } from '../../core/keys';
+import { actionItem, type Minutes, type MinutesAction } from '../../core/review';
 import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
 import { CLARA, FARID, FREE_PORTS, IRENE, OONA, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
 import { testUnit } from '../support/local-aws';
-import { executionArnOf } from '../../lib/functions';
+import { executionArnOf } from '../../core/names';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const units = {
@@ -54,7 +54,7 @@ async function finished(period: string) {
 
 /** Every item of a partition: audit events of the review, or the action item itself. */
 const partition = (unitId: string, pk: string, prefix = '') => partitionItems(unitOf(unitId).runtime, pk, prefix);
-const reviewEvents = (period: string) => partition(U, keys.review(reviewId(U, period)).pk, prefixes.event);
+const reviewEvents = (period: string) => partition(U, keys.review(reviewIdOf(U, period)).pk, prefixes.event);
 
 describe('review actions and review status from the CLI', () => {
   let invited: Record<string, StoredEmail>;
@@ -64,7 +64,7 @@ describe('review actions and review status from the CLI', () => {
     const subject = /your decision is needed/;
     invited = Object.fromEntries(await Promise.all([CLARA, FARID, OONA].map(async (w) => [w, await mailTo('2025-Q3', w, subject)] as const)));
     expect(await decide(invited[FARID], 'request-changes', 'Add a second admin for the ticketing tenant (R-42).')).toBe(303);
-    await until('the review to wait for decisions', async () => (await getReview(unitOf(U).runtime, reviewId(U, '2025-Q3')))?.status === 'awaiting-decisions');
+    await until('the review to wait for decisions', async () => (await getReview(unitOf(U).runtime, reviewIdOf(U, '2025-Q3')))?.status === 'awaiting-decisions');
 
     const s = await cli('review status', ['--bu', U, '--period', '2025-Q3']);
     expect(s).toMatchObject({ code: 0, err: [] });
@@ -76,7 +76,7 @@ describe('review actions and review status from the CLI', () => {
     expect(text).toContain('- Clara Weber (chair), Managing Director <clara.weber@example.com>: not yet');
     expect(text).toContain('reminders sent: 0; escalated: no');
     expect(text).toContain('actions: none yet (decided when the review closes)');
-    const review = (await getReview(unitOf(U).runtime, reviewId(U, '2025-Q3')))!;
+    const review = (await getReview(unitOf(U).runtime, reviewIdOf(U, '2025-Q3')))!;
     for (const m of review.members) expect(text).not.toContain(m.decisionId!);
     expect(text).not.toMatch(/http|token|k=/i);
   });
@@ -145,14 +145,14 @@ describe('review actions and review status from the CLI', () => {
     expect((await cli('review start', ['--bu', U, '--period', '2025-Q4'])).code).toBe(0);
     const subject = /your decision is needed/;
     const next = await Promise.all([CLARA, FARID, OONA].map((w) => mailTo('2025-Q4', w, subject)));
-    const pack = (await getPack(unitOf(U).runtime, reviewId(U, '2025-Q4')))!;
+    const pack = (await getPack(unitOf(U).runtime, reviewIdOf(U, '2025-Q4')))!;
     expect(pack.openActions.map((a) => a.actionId)).toEqual([A1]);
     expect(pack.sections.find((s) => s.clause === '9.3.2 a)')!.blocks[0].lines).toEqual([expect.stringContaining('Raise a resource request for human resources (from 2025-Q3')]);
     expect(next[0].body.text).not.toContain('Address the changes requested by Farid Haddad');
 
     for (const mail of next) expect(await decide(mail, 'approve')).toBe(303);
     expect(JSON.parse((await finished('2025-Q4')).output!)).toMatchObject({ outcome: 'approved', actions: 0 });
-    const minutes = (await partition(U, keys.reviewMinutes(reviewId(U, '2025-Q4')).pk, 'MINUTES'))[0].minutes as Minutes;
+    const minutes = (await partition(U, keys.reviewMinutes(reviewIdOf(U, '2025-Q4')).pk, 'MINUTES'))[0].minutes as Minutes;
     expect(minutes.decisions).toContain('1 open action from earlier reviews carried forward.');
     const s = await cli('review status', ['--bu', U, '--period', '2025-Q4']);
     expect(s.out).toContain('  actions: none');
@@ -160,7 +160,7 @@ describe('review actions and review status from the CLI', () => {
 
   it('marks overdue open actions and shows the requests linked to them', async () => {
     const rt = unitOf(units.flags.id).runtime;
-    const minutes = { bu: units.flags.id, reviewId: reviewId(units.flags.id, '2024-Q1'), period: '2024-Q1' } as Minutes;
+    const minutes = { bu: units.flags.id, reviewId: reviewIdOf(units.flags.id, '2024-Q1'), period: '2024-Q1' } as Minutes;
     const owner = { name: 'Irene Schulz', email: IRENE };
     const source: MinutesAction['source'] = { kind: 'resource-inadequate', category: 'equipment', judgedBy: ['Oona Byrne'] };
     const base = { title: 'Raise a resource request for equipment resources', detail: 'x', owner, source };
@@ -176,7 +176,7 @@ describe('review actions and review status from the CLI', () => {
   it('a close cut short before its audit event: closing again says closed and records the missing event once', async () => {
     const rt = unitOf(units.flags.id).runtime;
     const id = 'ac-flags#2024-Q1#A3';
-    const minutes = { bu: units.flags.id, reviewId: reviewId(units.flags.id, '2024-Q1'), period: '2024-Q1' } as Minutes;
+    const minutes = { bu: units.flags.id, reviewId: reviewIdOf(units.flags.id, '2024-Q1'), period: '2024-Q1' } as Minutes;
     const source: MinutesAction['source'] = { kind: 'changes-requested', by: 'Farid Haddad', decisionId: 'd' };
     const closedAt = '2024-05-02T08:00:00.000Z';
     await putOnce(rt, {
@@ -196,7 +196,7 @@ describe('review actions and review status from the CLI', () => {
     const F = units.flags.id;
     const A = 'ac-flags#2024-Q1#A2';
     const before = await partition(F, keys.action(A).pk);
-    const eventsBefore = await partition(F, keys.review(reviewId(F, '2024-Q1')).pk, prefixes.event);
+    const eventsBefore = await partition(F, keys.review(reviewIdOf(F, '2024-Q1')).pk, prefixes.event);
 
     const missing = await cli('action close', ['--bu', F]);
     expect(missing).toMatchObject({ code: 2, out: [] });
@@ -233,6 +233,6 @@ describe('review actions and review status from the CLI', () => {
 
     expect(await partition(F, keys.action(A).pk)).toEqual(before);
     expect(before[0]).toMatchObject({ status: 'open' });
-    expect(await partition(F, keys.review(reviewId(F, '2024-Q1')).pk, prefixes.event)).toEqual(eventsBefore);
+    expect(await partition(F, keys.review(reviewIdOf(F, '2024-Q1')).pk, prefixes.event)).toEqual(eventsBefore);
   });
 });

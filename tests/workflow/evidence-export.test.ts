@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { businessUnitSchema } from '../../lib/config';
-import type { CliContext } from '../../lib/cli/context';
-import { evidenceExport } from '../../lib/cli/evidence-commands';
-import { submitCommand } from '../../lib/cli/request-commands';
-import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
+import { businessUnitSchema } from '../../core/config';
+import type { CliContext } from '../../cli/context';
+import { evidenceExport } from '../../cli/evidence-commands';
+import { submitCommand } from '../../cli/request-commands';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { testUnit } from '../support/local-aws';
 import { FREE_PORTS, IRENE, OONA, decisionLink, localCliContext, postDecision, until } from '../support/workflow';
-import { executionArnOf } from '../../lib/functions';
+import { executionArnOf } from '../../core/names';
 
 const unit = businessUnitSchema.parse({ ...testUnit(), reminders: { interval: '10m', maximum: 1 }, decisionLinkLifetime: '1h' });
 

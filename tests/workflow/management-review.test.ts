@@ -9,14 +9,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import { commands } from '../../lib/cli/review-commands';
-import { reviewId } from '../../lib/period';
-import { keys, prefixes } from '../../lambdas/shared/keys';
-import { nextReviewDate, type ActionItem, type Minutes } from '../../lambdas/shared/review';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
+import { commands } from '../../cli/review-commands';
+import { reviewIdOf } from '../../core/period';
+import { keys, prefixes } from '../../core/keys';
+import { nextReviewDate, type ActionItem, type Minutes } from '../../core/review';
 import { getMinutes, getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { testUnit } from '../support/local-aws';
-import { executionArnOf } from '../../lib/functions';
+import { executionArnOf } from '../../core/names';
 
 // Each scenario has its own unit, so its own table: open actions and requests of one cannot leak into another.
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -76,9 +76,9 @@ async function finished(arn: string, timeoutMs = 30_000) {
 }
 
 const events = (unitId: string, period: string) =>
-  partitionItems<{ type: string; detail: any; at: string }>(unitOf(unitId).runtime, keys.review(reviewId(unitId, period)).pk, prefixes.event);
+  partitionItems<{ type: string; detail: any; at: string }>(unitOf(unitId).runtime, keys.review(reviewIdOf(unitId, period)).pk, prefixes.event);
 
-const review = (unitId: string, period: string) => getReview(unitOf(unitId).runtime, reviewId(unitId, period));
+const review = (unitId: string, period: string) => getReview(unitOf(unitId).runtime, reviewIdOf(unitId, period));
 
 async function invitations(unitId: string, period: string): Promise<Record<string, StoredEmail>> {
   const subject = /your decision is needed/;
@@ -117,7 +117,7 @@ describe('management review workflow', () => {
     // The token was never on the review, which every function may read; it is in the links table (task-tokens.ts).
     expect('taskToken' in item).toBe(false);
 
-    const stored = (await getMinutes(unitOf(u).runtime, reviewId(u, '2025-Q1')))!;
+    const stored = (await getMinutes(unitOf(u).runtime, reviewIdOf(u, '2025-Q1')))!;
     expect(stored.minutes.members.map((m) => m.decision?.choice ?? null)).toEqual(['approve', null, 'approve']);
     expect(stored.html).toContain('Good quarter &amp; &lt;b&gt;well&lt;/b&gt; run.');
     const minutesMail = await mailTo(u, '2025-Q1', IRENE, /^Minutes of the management review/);
@@ -153,7 +153,7 @@ describe('management review workflow', () => {
     const invited = await invitations(u, '2025-Q3');
     expect(invited[FARID].body.text).toContain('Publish a trust page');
     expect(invited[FARID].body.text).not.toContain('First draft');
-    const pack = (await getPack(unitOf(u).runtime, reviewId(u, '2025-Q3')))!;
+    const pack = (await getPack(unitOf(u).runtime, reviewIdOf(u, '2025-Q3')))!;
     expect(pack.sections.find((s) => s.clause === '9.3.2 g)')!.blocks[0].lines).toEqual(['Publish a trust page']);
 
     expect(await decide(invited[CLARA], u, 'approve', '', { human: 'inadequate' })).toBe(303);
@@ -164,7 +164,7 @@ describe('management review workflow', () => {
     expect((await review(u, '2025-Q3'))!.status).toBe('not-approved');
 
     const actions = (await openActions(unitOf(u).runtime)).sort((a, b) => a.actionId.localeCompare(b.actionId));
-    const minutes: Minutes = (await getMinutes(unitOf(u).runtime, reviewId(u, '2025-Q3')))!.minutes;
+    const minutes: Minutes = (await getMinutes(unitOf(u).runtime, reviewIdOf(u, '2025-Q3')))!.minutes;
     // This 2025-Q3 review closes late (today), so its actions are due at the next scheduled review, not in the past.
     const due = nextReviewDate(unitOf(u).unit, '2025-Q3', minutes.closedAt);
     expect(due > minutes.closedAt.slice(0, 10)).toBe(true);
@@ -185,7 +185,7 @@ describe('management review workflow', () => {
     const nextInvites = await invitations(u, '2025-Q4');
     expect(nextInvites[CLARA].body.text).toContain('Address the changes requested by Farid Haddad (from 2025-Q3');
     expect(nextInvites[CLARA].body.text).toContain('No input submitted.');
-    const nextPack = (await getPack(unitOf(u).runtime, reviewId(u, '2025-Q4')))!;
+    const nextPack = (await getPack(unitOf(u).runtime, reviewIdOf(u, '2025-Q4')))!;
     expect(nextPack.openActions.map((a) => a.actionId)).toEqual(actions.map((a) => a.actionId));
     expect(nextPack.since).toBe((await review(u, '2025-Q3'))!.openedAt);
     for (const who of [CLARA, FARID, OONA]) expect(await decide(nextInvites[who], u, 'approve')).toBe(303);
@@ -197,9 +197,9 @@ describe('management review workflow', () => {
     const arn = await start(u, '2025-Q1');
     const invited = await invitations(u, '2025-Q1');
     const rt = unitOf(u).runtime;
-    await waitingToken(rt, keys.review(reviewId(u, '2025-Q1')).pk, 'the first wait to store its token');
+    await waitingToken(rt, keys.review(reviewIdOf(u, '2025-Q1')).pk, 'the first wait to store its token');
     // As if the wait had just timed out: the stored token is one whose task is over, so the endpoint's resume is stale.
-    await storeTaskToken(rt, keys.review(reviewId(u, '2025-Q1')).pk, 'token-of-a-wait-that-has-ended');
+    await storeTaskToken(rt, keys.review(reviewIdOf(u, '2025-Q1')).pk, 'token-of-a-wait-that-has-ended');
     expect(await decide(invited[CLARA], u, 'approve')).toBe(303);
     expect(await decide(invited[FARID], u, 'approve')).toBe(303);
     expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
@@ -259,14 +259,14 @@ describe('management review workflow', () => {
     const arn = await start(u, '2025-Q1');
     const invited = await invitations(u, '2025-Q1');
     const rt = unitOf(u).runtime;
-    const key = keys.review(reviewId(u, '2025-Q1'));
+    const key = keys.review(reviewIdOf(u, '2025-Q1'));
     const token = await until('the wait to store its token', () => storedTaskToken(rt, key));
     await lr.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ outcome: 'approved', approvals: 2, required: 2, decided: 2, members: 3 }) }));
     const refused = await until('the refusal', async () => (await events(u, '2025-Q1')).find((e) => e.type === 'review.resume-refused'));
     expect(refused.detail).toMatchObject({ claimed: expect.stringContaining('"outcome":"approved"'), stored: { complete: false, approvals: 0, decided: 0, required: 2 } });
     await until('the workflow to wait again', async () => (await storedTaskToken(rt, key)) !== token);
     expect((await review(u, '2025-Q1'))!.status).toBe('awaiting-decisions');
-    expect(await getMinutes(rt, reviewId(u, '2025-Q1'))).toBeUndefined();
+    expect(await getMinutes(rt, reviewIdOf(u, '2025-Q1'))).toBeUndefined();
     expect((await mails(u, '2025-Q1')).filter((e) => /^Minutes/.test(e.subject))).toEqual([]);
     expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
 
@@ -348,7 +348,7 @@ describe('management review workflow', () => {
     expect(inputs.err).toEqual(expect.arrayContaining([`${file}: budget: is not a known field`, `${file}: risk: is required (object)`, 'Nothing was stored.']));
     const rt = unitOf(u).runtime;
     const stored = await rt.ddb.send(
-      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.review(reviewId(u, '2026-Q3')).pk }, ConsistentRead: true }),
+      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.review(reviewIdOf(u, '2026-Q3')).pk }, ConsistentRead: true }),
     );
     expect(stored.Items).toEqual([]);
   });

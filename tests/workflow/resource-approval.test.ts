@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, recordDecisionWithoutResume, runCli, storedTaskToken, until } from '../support/workflow';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { reviewId } from '../../lib/period';
-import { actionItem, type Minutes } from '../../lambdas/shared/review';
-import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import { commands } from '../../lib/cli/request-commands';
-import { keys, prefixes } from '../../lambdas/shared/keys';
+import { reviewIdOf } from '../../core/period';
+import { actionItem, type Minutes } from '../../core/review';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
+import { commands } from '../../cli/request-commands';
+import { keys, prefixes } from '../../core/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { testUnit } from '../support/local-aws';
-import { executionArnOf } from '../../lib/functions';
-import { formatAmount } from '../../lambdas/shared/request';
+import { executionArnOf } from '../../core/names';
+import { formatAmount } from '../../core/request';
 
 // Happy paths wait long enough that no reminder interferes; the timing unit reminds after 2 s and escalates after 4 s.
 // calm is configured for a production domain, as a copied real config would be: local links must still reach the local server.
@@ -345,9 +345,9 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const rt = unitOf(calm.id).runtime;
     const period = '2026-Q3';
     const action = actionItem(
-      { bu: calm.id, reviewId: reviewId(calm.id, period), period } as Minutes,
+      { bu: calm.id, reviewId: reviewIdOf(calm.id, period), period } as Minutes,
       {
-        actionId: `${reviewId(calm.id, period)}#A1`,
+        actionId: `${reviewIdOf(calm.id, period)}#A1`,
         title: 'Raise a resource request for human resources',
         detail: 'judged inadequate',
         owner: calm.ismsManager,

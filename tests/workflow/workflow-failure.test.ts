@@ -1,17 +1,17 @@
 // Executions that end for good without an outcome, on the local runtime: the failure reaches the evidence, the item and the ISMS manager.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, ListExecutionsCommand, SendTaskFailureCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../lib/local/runtime';
-import { keys, prefixes } from '../../lambdas/shared/keys';
+import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
+import { keys, prefixes } from '../../core/keys';
 import { getItem } from '../../lambdas/shared/store';
-import { startReviewInput } from '../../lambdas/shared/review';
+import { startReviewInput } from '../../core/review';
 import { FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
-import { commands as reviewCommands } from '../../lib/cli/action-commands';
-import { commands as requestCommands } from '../../lib/cli/request-commands';
-import { commands as startCommands } from '../../lib/cli/review-commands';
+import { commands as reviewCommands } from '../../cli/action-commands';
+import { commands as requestCommands } from '../../cli/request-commands';
+import { commands as startCommands } from '../../cli/review-commands';
 import { testUnit } from '../support/local-aws';
-import { executionArnOf } from '../../lib/functions';
+import { executionArnOf } from '../../core/names';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const unit = testUnit({ id: 'wf-local', name: 'Unit wf-local', ...calm });

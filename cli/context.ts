@@ -1,0 +1,159 @@
+// What CLI commands run with: the unit's config and, locally or on AWS, its state machines and table.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { userInfo } from 'node:os';
+import type { BusinessUnitConfig } from '../core/config';
+import { loadBusinessUnits, selectUnits } from '../lib/config-files';
+import { stackName, tableName, type WorkflowName } from '../core/names';
+import { terminalSafe } from '../core/text';
+import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
+
+export interface CliContext {
+  /** The unit's config; an unknown id throws a message listing the known ones. */
+  unit(id: string): BusinessUnitConfig;
+  local: boolean;
+  /** Step Functions of the unit: the local endpoint, or AWS in the unit's region (where its state machines are). */
+  sfn(unitId: string): SFNClient;
+  stateMachineArn(unitId: string, workflow: WorkflowName): Promise<string>;
+  /** DynamoDB/SES clients and config for that unit, pointed at the local emulators or at AWS. */
+  runtime(unitId: string): Runtime;
+  /**
+   * Who runs the command, for the evidence: the caller's AWS principal ARN (STS GetCallerIdentity in the unit's region),
+   * or "local:<OS user>" on the local runtime, which has no authenticated caller; the OS user is all there is to say.
+   */
+  caller(unitId: string): Promise<string>;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface CliCommand {
+  /** e.g. 'review start' */
+  name: string;
+  usage: string;
+  run(args: string[], ctx: CliContext): Promise<number>;
+}
+
+/**
+ * Written by `npm start` so that `--local` commands find the running emulators.
+ * ISMS_LOCAL_STATE moves it, so that a second runtime (a test, a demo) leaves the first one's file alone.
+ */
+export const LOCAL_STATE_FILE = process.env.ISMS_LOCAL_STATE
+  ? path.resolve(process.env.ISMS_LOCAL_STATE)
+  : path.join(import.meta.dirname, '..', '.isms-local', 'runtime.json');
+
+export interface LocalState {
+  pid: number;
+  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string };
+  units: Record<string, { tableName: string; stateMachineArns: Record<WorkflowName, string> }>;
+}
+
+export function readLocalState(file = LOCAL_STATE_FILE): LocalState {
+  if (!existsSync(file)) {
+    throw new Error(`No local runtime is running (no ${path.relative(process.cwd(), file)}). Start it with \`npm start\` in another terminal.`);
+  }
+  const state = JSON.parse(readFileSync(file, 'utf8')) as LocalState;
+  try {
+    process.kill(state.pid, 0);
+  } catch {
+    throw new Error(`The local runtime that wrote ${path.relative(process.cwd(), file)} (pid ${state.pid}) is not running. Start it with \`npm start\`.`);
+  }
+  return state;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export function createCliContext(opts: { local: boolean; out?: (l: string) => void; err?: (l: string) => void; localStateFile?: string }): CliContext {
+  const units = () => loadBusinessUnits();
+  const unit = (id: string) => selectUnits(units(), id)[0];
+  const local = opts.local ? readLocalState(opts.localStateFile) : undefined;
+  const localSfn = local && new SFNClient({ endpoint: local.urls.stepFunctions, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  const sfnByRegion = new Map<string, SFNClient>();
+  const sfn = (unitId: string): SFNClient => {
+    if (localSfn) return localSfn;
+    const region = unit(unitId).region ?? '';
+    if (!sfnByRegion.has(region)) sfnByRegion.set(region, new SFNClient(region ? { region } : {}));
+    return sfnByRegion.get(region)!;
+  };
+  const outputs = new Map<string, Record<string, string>>();
+
+  async function stackOutputs(u: BusinessUnitConfig): Promise<Record<string, string>> {
+    const cached = outputs.get(u.id);
+    if (cached) return cached;
+    const cfn = new CloudFormationClient(u.region ? { region: u.region } : {});
+    const name = stackName(u.id);
+    const res = await cfn.send(new DescribeStacksCommand({ StackName: name })).catch((e: Error) => {
+      throw new Error(`Cannot read stack ${name}: ${e.message}. Deploy it with \`npx cdk deploy ${name}\`, or use --local.`);
+    });
+    const map = Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+    outputs.set(u.id, map);
+    return map;
+  }
+
+  return {
+    unit,
+    local: Boolean(local),
+    sfn,
+    async stateMachineArn(unitId, workflow) {
+      const u = unit(unitId);
+      if (local) {
+        const arn = local.units[u.id]?.stateMachineArns[workflow];
+        if (!arn) throw new Error(`The local runtime has no ${workflow} workflow for unit "${u.id}"; restart \`npm start\`.`);
+        return arn;
+      }
+      const key = workflow === 'management-review' ? 'ManagementReviewStateMachineArn' : 'ResourceApprovalStateMachineArn';
+      const arn = (await stackOutputs(u))[key];
+      if (!arn) throw new Error(`Stack ${stackName(u.id)} has no output ${key}; deploy the current version.`);
+      return arn;
+    },
+    runtime(unitId) {
+      const u = unit(unitId);
+      const env: Record<string, string> = {
+        TABLE_NAME: local?.units[u.id]?.tableName ?? tableName(u.id),
+        BU_CONFIG: JSON.stringify(u),
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+      };
+      if (local) {
+        Object.assign(env, {
+          AWS_ENDPOINT_URL_DYNAMODB: local.urls.dynamodb,
+          AWS_ENDPOINT_URL_SES: local.urls.ses,
+          AWS_ENDPOINT_URL_SFN: local.urls.stepFunctions,
+          AWS_REGION: 'us-east-1',
+          DECISION_BASE_URL: `${local.urls.decisions}/${u.id}`,
+        });
+        process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+      } else if (u.region) {
+        env.AWS_REGION = u.region;
+      }
+      return runtimeFrom(env);
+    },
+    async caller(unitId) {
+      if (local) return localCaller();
+      const region = unit(unitId).region;
+      const out = await new STSClient(region ? { region } : {}).send(new GetCallerIdentityCommand({})).catch((e: Error) => {
+        throw new Error(`Cannot read your AWS identity (STS GetCallerIdentity): ${e.message}. The request records who submitted it; check your AWS credentials, or use --local.`);
+      });
+      if (!out.Arn) throw new Error('STS GetCallerIdentity answered without an ARN; the request records who submitted it, so nothing was started.');
+      return out.Arn;
+    },
+    // Stored values (written before control characters were refused, or by other means) and echoed input reach the
+    // terminal only through here: no escape sequence, carriage return or bidi override gets through.
+    out: (l) => (opts.out ?? console.log)(terminalSafe(l, true)),
+    err: (l) => (opts.err ?? console.error)(terminalSafe(l, true)),
+  };
+}
+
+/** "local:<OS user>", printable characters only (a user name is not checked by anyone here). */
+export function localCaller(): string {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    // A container user without a passwd entry.
+    name = process.env.USER ?? process.env.USERNAME ?? `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return `local:${name.replace(/[^\x21-\x7e]/g, '_').slice(0, 256) || 'unknown'}`;
+}

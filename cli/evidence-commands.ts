@@ -1,0 +1,75 @@
+// `isms evidence export`: what an auditor asks for, as one JSON document per unit and time range.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { exportEvidence, monthsBetween } from '../lambdas/shared/evidence';
+import type { CliCommand } from './context';
+import { renderEvidenceHtml } from './evidence-report';
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const usage =
+  'evidence export --bu <id> [--from YYYY-MM] [--to YYYY-MM] [--format json|html] [--out FILE] [--local]   audit events, packs, decisions, minutes and requests (default: the last 12 months, JSON, to stdout)';
+const FORMATS = ['json', 'html'];
+
+function monthOf(d: Date): string {
+  return d.toISOString().slice(0, 7);
+}
+
+export const evidenceExport: CliCommand = {
+  name: 'evidence export',
+  usage,
+  async run(args, ctx) {
+    let values: { bu?: string; from?: string; to?: string; out?: string; format?: string };
+    try {
+      values = parseArgs({
+        args,
+        options: { bu: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, local: { type: 'boolean' } },
+        strict: true,
+      }).values;
+    } catch (err) {
+      ctx.err((err as Error).message);
+      ctx.err(`usage: ${usage}`);
+      return 2;
+    }
+    const now = new Date();
+    const to = values.to ?? monthOf(now);
+    const from = values.from ?? monthOf(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1)));
+    const problems: string[] = [];
+    if (!values.bu) problems.push('--bu: is required (a business-unit id)');
+    const format = values.format ?? 'json';
+    if (!FORMATS.includes(format)) problems.push(`--format: ${JSON.stringify(format)} is not one of ${FORMATS.join(', ')}`);
+    for (const [flag, v] of [['--from', from], ['--to', to]] as const) {
+      if (!MONTH.test(v)) problems.push(`${flag}: ${JSON.stringify(v)} is not a month like "2026-11"`);
+    }
+    if (!problems.length) {
+      try {
+        monthsBetween(from, to);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    let unitId = '';
+    if (values.bu) {
+      try {
+        unitId = ctx.unit(values.bu).id;
+      } catch (err) {
+        problems.push(`--bu: ${(err as Error).message}`);
+      }
+    }
+    if (problems.length) {
+      problems.forEach((p) => ctx.err(p));
+      ctx.err(`usage: ${usage}`);
+      return 2;
+    }
+    const evidence = await exportEvidence(ctx.runtime(unitId), { from, to });
+    const json = format === 'html' ? renderEvidenceHtml(evidence) : JSON.stringify(evidence, null, 2);
+    if (values.out) {
+      writeFileSync(values.out, json);
+      ctx.err(`${evidence.events.length} events and ${Object.keys(evidence.subjects).length} reviews/requests/actions of ${unitId}, ${from} to ${to}, written to ${values.out}`);
+    } else {
+      ctx.out(json);
+    }
+    return 0;
+  },
+};
+
+export const commands: CliCommand[] = [evidenceExport];

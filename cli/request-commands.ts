@@ -1,0 +1,247 @@
+// `isms request submit` and `isms request status`: resource requests from the command line, validated before anything starts.
+import { randomBytes } from 'node:crypto';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { RESOURCE_CATEGORIES } from '../core/config';
+import type { CliCommand, CliContext } from './context';
+import { keys } from '../core/keys';
+import { formatAmount, newRequestId, parseRequest, REQUEST_ID_PATTERN } from '../core/request';
+import type { StoredRequest } from '../lambdas/shared/request-store';
+import { getItem } from '../lambdas/shared/store';
+import { requestsSince } from '../lambdas/shared/review-store';
+import { z } from 'zod';
+import { terminalSafe } from '../core/text';
+import { bu, parse as parseFlags } from './flags';
+import { MAX_RESTART_NAMES, startRestart } from './restart';
+
+const SUBMIT_USAGE =
+  `request submit --bu <id> --category ${RESOURCE_CATEGORIES.join('|')} --title <text> --justification <text> ` +
+  '--amount <number> --currency <code> --requester <email> [--review YYYY-Qn] [--local]';
+const STATUS_USAGE = 'request status --bu <id> --id <request id> [--local]';
+
+/** Options that take a value; all are strings until the shared request schema has checked them. */
+const SUBMIT_OPTIONS = {
+  bu: { type: 'string' },
+  category: { type: 'string' },
+  title: { type: 'string' },
+  justification: { type: 'string' },
+  amount: { type: 'string' },
+  currency: { type: 'string' },
+  requester: { type: 'string' },
+  review: { type: 'string' },
+  local: { type: 'boolean' },
+} as const;
+
+/** parseArgs in strict mode, with its error as one line naming the flag; undefined when the arguments are unusable. */
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>, name: string, ctx: CliContext) {
+  // "--amount -5" would read as an ambiguous option; join it so the schema can say what is wrong with -5.
+  const fixed: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    if (/^--[a-z]+$/.test(a) && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      fixed.push(`${a}=${next}`);
+      i++;
+    } else fixed.push(a);
+  }
+  try {
+    return parseArgs({ args: fixed, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    ctx.err(`isms ${name}: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function unitOrFail(ctx: CliContext, name: string, bu: unknown) {
+  if (typeof bu !== 'string' || bu === '') {
+    ctx.err(`isms ${name}: --bu: is required (a business unit id)`);
+    return undefined;
+  }
+  try {
+    return ctx.unit(bu);
+  } catch (err) {
+    ctx.err(`isms ${name}: --bu: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+const randomSuffix = () => randomBytes(8).toString('hex').slice(0, 10);
+
+export const submitCommand: CliCommand = {
+  name: 'request submit',
+  usage: SUBMIT_USAGE,
+  async run(args, ctx) {
+    const name = 'request submit';
+    const values = parse(args, SUBMIT_OPTIONS, name, ctx);
+    if (!values) return 2;
+    const unit = unitOrFail(ctx, name, values.bu);
+    if (!unit) return 2;
+    const raw: Record<string, unknown> = {
+      bu: values.bu,
+      category: values.category,
+      title: values.title,
+      justification: values.justification,
+      amount: values.amount,
+      currency: values.currency,
+      requester: values.requester,
+    };
+    if (values.review !== undefined) raw.reviewPeriod = values.review;
+    const { request, problems } = parseRequest(raw, unit, 'cli');
+    if (!request) {
+      for (const p of problems) ctx.err(`isms ${name}: ${p}`);
+      ctx.err(`Usage: isms ${SUBMIT_USAGE}`);
+      return 2;
+    }
+    const now = new Date();
+    const requestId = newRequestId(now, randomSuffix);
+    const stateMachineArn = await ctx.stateMachineArn(unit.id, 'resource-approval');
+    // The requester is an address anyone may type; who ran this is evidence too (issue 9): read before anything starts.
+    const submittedBy = await ctx.caller(unit.id);
+    // The execution is named after the request, so the id is the handle on both, and a repeated start is refused.
+    const started = await ctx.sfn(unit.id).send(
+      new StartExecutionCommand({
+        stateMachineArn,
+        name: requestId,
+        input: JSON.stringify({ ...request, requestId, submittedAt: now.toISOString(), submittedBy }),
+      }),
+    );
+    ctx.out(requestId);
+    ctx.err(`Submitted ${request.category} request "${request.title}" for ${formatAmount(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`);
+    return 0;
+  },
+};
+
+export const statusCommand: CliCommand = {
+  name: 'request status',
+  usage: STATUS_USAGE,
+  async run(args, ctx) {
+    const name = 'request status';
+    const values = parse(args, { bu: { type: 'string' }, id: { type: 'string' }, local: { type: 'boolean' } } as const, name, ctx);
+    if (!values) return 2;
+    const unit = unitOrFail(ctx, name, values.bu);
+    if (!unit) return 2;
+    const id = values.id;
+    if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) {
+      ctx.err(`isms ${name}: --id: ${id === undefined ? 'is required' : `${JSON.stringify(id)} is not a request id`} (as printed by request submit)`);
+      return 2;
+    }
+    const rt = ctx.runtime(unit.id);
+    const item = await getItem<StoredRequest>(rt, keys.request(id));
+    if (!item) {
+      ctx.err(`isms ${name}: --id: no request ${id} in unit ${unit.id}`);
+      return 1;
+    }
+    ctx.out(terminalSafe(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`));
+    ctx.out(terminalSafe(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`));
+    if (item.workflowFailedAt) {
+      ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
+      ctx.out(`  carry it on with: isms request restart --bu ${unit.id} --id ${item.requestId}`);
+    }
+    if (item.restarts) ctx.out(`  restarted ${item.restarts} time(s), last at ${item.restartedAt}`);
+    for (const l of item.levels) {
+      const state = l.outcome ?? (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
+      ctx.out(terminalSafe(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`));
+    }
+    return 0;
+  },
+};
+
+const LIST_USAGE =
+  'requests list --bu <id> [--status pending|approved|rejected|expired|all] [--since YYYY-MM-DD] [--local]   resource requests, newest first (default: all)';
+const LIST_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'all'] as const;
+
+export const listCommand: CliCommand = {
+  name: 'requests list',
+  usage: LIST_USAGE,
+  async run(args, ctx) {
+    const parsed = parseFlags(
+      args,
+      { bu: { type: 'string' }, status: { type: 'string' }, since: { type: 'string' }, local: { type: 'boolean' } },
+      z.object({
+        bu,
+        status: z.enum(LIST_STATUSES, { error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${LIST_STATUSES.join(', ')}` }).optional(),
+        since: z.iso.date({ error: (iss) => `--since: ${JSON.stringify(iss.input)} is not a date like "2026-10-01"` }).optional(),
+        local: z.boolean().optional(),
+      }),
+      ctx,
+      LIST_USAGE,
+    );
+    if (!parsed) return 2;
+    const { opts, unit } = parsed;
+    const status = opts.status ?? 'all';
+    // Submitted on or after the day (UTC); GSI1 REQUESTS is ordered by submission time.
+    const all = (await requestsSince(ctx.runtime(unit.id), opts.since)) as StoredRequest[];
+    const shown = all.filter((r) => status === 'all' || r.status === status).reverse();
+    if (!shown.length) {
+      ctx.out(`No ${status === 'all' ? '' : `${status} `}requests in ${unit.id}${opts.since ? ` since ${opts.since}` : ''}.`);
+      return 0;
+    }
+    for (const r of shown) ctx.out(requestListLine(r));
+    return 0;
+  },
+};
+
+/** One line per request: what, how much, who asked, and where it stands (the level it waits at, or its outcome). */
+export function requestListLine(r: StoredRequest): string {
+  const waiting = r.levels.find((l) => l.index === r.currentLevel);
+  const where =
+    r.status === 'pending'
+      ? waiting
+        ? `waits at level ${waiting.index + 1} ${waiting.name} (${waiting.approver.email})`
+        : 'waits'
+      : `${r.status}${r.closedAt ? ` at ${r.closedAt}` : ''}`;
+  const failed = r.workflowFailedAt ? `  WORKFLOW STOPPED ${r.workflowFailedAt}` : '';
+  // One line, whatever the stored title holds (a line break in it would fake a line of its own).
+  return terminalSafe(`${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`);
+}
+
+const RESTART_USAGE = 'request restart --bu <id> --id <request id> [--local]   carry on a pending request whose workflow failed, at the level it waited at';
+
+/** Room for "-restart-<n>" within the 80 characters of an execution name. */
+const restartName = (requestId: string, n: number) => `${requestId.slice(0, 64)}-restart-${n}`;
+
+export const restartCommand: CliCommand = {
+  name: 'request restart',
+  usage: RESTART_USAGE,
+  async run(args, ctx) {
+    const parsed = parseFlags(
+      args,
+      { bu: { type: 'string' }, id: { type: 'string' }, local: { type: 'boolean' } },
+      z.object({
+        bu,
+        id: z
+          .string({ error: '--id: is required (a request id as printed by request submit or requests list)' })
+          .regex(REQUEST_ID_PATTERN, { error: (iss) => `--id: ${JSON.stringify(iss.input)} is not a request id` }),
+        local: z.boolean().optional(),
+      }),
+      ctx,
+      RESTART_USAGE,
+    );
+    if (!parsed) return 2;
+    const { opts, unit } = parsed;
+    const rt = ctx.runtime(unit.id);
+    const item = await getItem<StoredRequest>(rt, keys.request(opts.id));
+    if (!item) {
+      ctx.err(`--id: no request ${opts.id} in unit ${unit.id}`);
+      return 1;
+    }
+    if (item.status !== 'pending' || !item.workflowFailedExecution) {
+      ctx.err(`${opts.id} is ${item.status}${item.status === 'pending' ? ' and its workflow is running' : ''}; only a pending request whose workflow failed can be restarted.`);
+      return 1;
+    }
+    const input = JSON.stringify({ requestId: opts.id, restartOf: item.workflowFailedExecution });
+    const r = await startRestart(ctx, unit.id, 'resource-approval', item.restarts ?? 0, (n) => ({ name: restartName(opts.id, n), input }));
+    if (r.outcome === 'started') {
+      ctx.out(`Restarted ${opts.id} at level ${item.currentLevel + 1} (${item.levels[item.currentLevel]?.name}): execution ${r.executionArn}`);
+      return 0;
+    }
+    if (r.outcome === 'running') {
+      ctx.out(`${opts.id} is already being restarted: execution ${r.executionArn}, ${r.status}. Nothing started.`);
+      return 0;
+    }
+    ctx.err(`${opts.id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms request status --bu ${unit.id} --id ${opts.id}".`);
+    return 1;
+  },
+};
+
+export const commands: CliCommand[] = [submitCommand, statusCommand, listCommand, restartCommand];

@@ -1,0 +1,121 @@
+// CLI commands of the management review: `isms review start` (which also restarts a review whose workflow failed) and `isms inputs submit`.
+import { readFileSync } from 'node:fs';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { reviewIdOf } from '../core/period';
+import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../core/review';
+import { parseReviewInputs, ReviewInputsError } from '../core/review-inputs';
+import { getPack, getReview, submitInputs } from '../lambdas/shared/review-store';
+import type { BusinessUnitConfig } from '../core/config';
+import { MAX_RESTART_NAMES, startRestart } from './restart';
+import type { CliCommand, CliContext } from './context';
+import { bu, parse, parseReviewTarget, period } from './flags';
+import { executionArnOf } from '../core/names';
+
+
+const startUsage = 'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
+
+const reviewStart: CliCommand = {
+  name: 'review start',
+  usage: startUsage,
+  async run(args, ctx) {
+    const target = parseReviewTarget(args, ctx, startUsage);
+    if (!target) return 2;
+    const { unit, period: p, reviewId: id } = target;
+    const rt = ctx.runtime(unit.id);
+    const existing = await getReview(rt, id);
+    if (existing?.workflowFailedExecution && !TERMINAL_STATUSES.includes(existing.status)) {
+      return restart(ctx, unit, p, existing.workflowFailedExecution, existing.restarts ?? 0);
+    }
+    if (existing) {
+      ctx.out(`The review ${id} already exists: status ${existing.status}, opened at ${existing.openedAt}. Nothing started.`);
+      return 0;
+    }
+    const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
+    const { name, input } = startReviewInput(unit, p, 'cli');
+    try {
+      const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      ctx.out(`Started the management review ${id}: execution ${out.executionArn}`);
+      return 0;
+    } catch (err) {
+      if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+      const executionArn = executionArnOf(stateMachineArn, name!); // a period always gives the name
+      const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
+      ctx.out(`The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
+      return 0;
+    }
+  },
+};
+
+/**
+ * The review's workflow failed for good: a new execution `<bu>-<period>-restart-<n>` takes it over (review-open checks
+ * that the review is still marked failed by `failed`). n follows the stored restart count, so a second start before the
+ * takeover finds the same execution and starts nothing; a restart that closed before taking over is skipped.
+ */
+async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, failed: string, restarts: number): Promise<number> {
+  const id = reviewIdOf(unit.id, p);
+  const r = await startRestart(ctx, unit.id, 'management-review', restarts, (n) => {
+    const { name, input } = restartReviewInput(unit, p, failed, n, 'cli');
+    return { name, input: JSON.stringify(input) };
+  });
+  if (r.outcome === 'started') {
+    ctx.out(`The workflow of the review ${id} ended without an outcome (${failed}). Restarted it: execution ${r.executionArn}`);
+    return 0;
+  }
+  if (r.outcome === 'running') {
+    ctx.out(`The review ${id} is already being restarted: execution ${r.executionArn}, ${r.status}, started at ${r.startDate?.toISOString()}. Nothing started.`);
+    return 0;
+  }
+  ctx.err(`The review ${id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms review status --bu ${unit.id} --period ${p}".`);
+  return 1;
+}
+
+const submitUsage = 'inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager\'s review inputs (9.3.2 b-g)';
+
+const inputsSubmit: CliCommand = {
+  name: 'inputs submit',
+  usage: submitUsage,
+  async run(args, ctx) {
+    const parsed = parse(
+      args,
+      { bu: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
+      z.object({
+        bu,
+        period: z.string({ error: '--period: is required (a period like "2026-Q4")' }).pipe(period),
+        file: z.string({ error: '--file: is required (a JSON file like config/examples/review-inputs.json)' }).min(1),
+        by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
+        local: z.boolean().optional(),
+      }),
+      ctx,
+      submitUsage,
+    );
+    if (!parsed) return 2;
+    const { opts, unit } = parsed;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(opts.file, 'utf8'));
+    } catch (err) {
+      ctx.err(`--file: ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `is not valid JSON (${(err as Error).message})`}`);
+      return 2;
+    }
+    let inputs;
+    try {
+      inputs = parseReviewInputs(raw);
+    } catch (err) {
+      if (!(err instanceof ReviewInputsError)) throw err;
+      for (const problem of err.problems) ctx.err(`${opts.file}: ${problem}`);
+      ctx.err('Nothing was stored.');
+      return 2;
+    }
+    const rt = ctx.runtime(unit.id);
+    const item = await submitInputs(rt, { period: opts.period, inputs, submittedBy: opts.by ?? unit.ismsManager.email });
+    ctx.out(`Stored the review inputs of ${unit.id} for ${opts.period}, submitted at ${item.submittedAt} by ${item.submittedBy}.`);
+    const pack = await getPack(rt, item.reviewId);
+    if (pack) {
+      ctx.out(`Note: the pack of this review was compiled at ${pack.compiledAt}, before this submission; these inputs are kept as evidence but are not in its pack.`);
+    }
+    return 0;
+  },
+};
+
+export const commands: CliCommand[] = [reviewStart, inputsSubmit];

@@ -1,0 +1,185 @@
+// The function catalogue: every Lambda, its entry, what it may touch and its environment, read by CDK and the local runtime.
+import type { BusinessUnitConfig } from './config';
+import { keys } from './keys';
+import type { WorkflowName } from './names';
+import { LINKS_KEY_PREFIX } from './table-schema';
+
+/** The partition-key prefix of each workflow's subject (core/keys.ts): a review, a request. */
+export const SUBJECT_KEY_PREFIX: Record<WorkflowName, string> = {
+  'management-review': keys.review('').pk,
+  'resource-approval': keys.request('').pk,
+};
+
+/**
+ * What a function may do with the evidence table. Nothing may delete, and nothing but the workflow steps that change a
+ * review's, request's or action's state may update: a decision or an event, once put, is changed by no one (decision 10).
+ * - read: GetItem, Query
+ * - append: read + PutItem (new items: decisions, audit events, sent-email markers; every put is conditional in code)
+ * - update: append + UpdateItem (the state of reviews, requests and actions)
+ */
+export type EvidenceAccess = 'read' | 'append' | 'update';
+
+export interface FunctionSpec {
+  /** kebab-case id: names the construct, the local function and the ASL placeholder (review-open → ${ReviewOpenFunctionArn}). */
+  id: string;
+  /** Handler module from the repository root; it exports `handler` (Lambda) and `createHandler(rt)` (local runtime, tests). */
+  entry: string;
+  description: string;
+  /**
+   * What it may touch, read from what the handler and the shared helpers it calls actually do: CDK turns this into
+   * its role's only statements (tableGrants); the local runtime has no IAM and enforces the same grants on each
+   * function's clients (local/catalogue-access.ts), so a handler that strays fails in local tests too.
+   */
+  access: {
+    evidence: EvidenceAccess;
+    /** Queries the evidence table's gsi1 (listings by kind and time); no index otherwise. */
+    queriesIndex?: boolean;
+    /** `LINK#` items of the links table: read (GetItem), or write (also PutItem, UpdateItem: mint, re-issue, supersede). */
+    links?: 'read' | 'write';
+    /**
+     * Resumes these workflows: reads the task token of their reviews or requests (`TOKEN#REVIEW#…`, `TOKEN#REQUEST#…`)
+     * and may call states:SendTaskSuccess on their state machines only.
+     */
+    resumes?: readonly WorkflowName[];
+    /** Stores the task token of a wait of the workflows it resumes (PutItem on those `TOKEN#` items). */
+    storesTaskTokens?: boolean;
+    /** ses:SendEmail from the unit's sender identity. */
+    sendEmail?: boolean;
+    /** Gets DECISION_BASE_URL: it mints decision links. */
+    mintsLinks?: boolean;
+  };
+  /** @default 30 */
+  timeoutSeconds?: number;
+  /** @default 256 */
+  memoryMb?: number;
+}
+
+const review = (id: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
+  id: `review-${id}`,
+  entry: `lambdas/review-${id}.ts`,
+  description,
+  access,
+});
+const request = (id: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
+  id: `request-${id}`,
+  entry: `lambdas/request-${id}.ts`,
+  description,
+  access,
+});
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  {
+    id: 'decision-endpoint',
+    entry: 'lambdas/decision-endpoint.ts',
+    description: 'Decision links: GET shows the confirmation page, POST records the decision and resumes the workflow',
+    // Puts the decision, its events and the confirmation's sent-mark; never updates evidence, never writes a link or a token.
+    access: { evidence: 'append', links: 'read', resumes: ['management-review', 'resource-approval'], sendEmail: true },
+  },
+  // Management review (statemachines/management-review.asl.json)
+  review('open', 'Opens the review of a period once (deterministic key, conditional write)', { evidence: 'update' }),
+  review('compile-pack', 'Compiles the review pack (9.3.2 a-g, requests, resource adequacy) as an immutable snapshot', { evidence: 'update', queriesIndex: true }),
+  review('issue-links', 'Emails each top manager the pack summary and a personal decision link', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
+  review('await', 'Stores the task token, then resumes at once if the recorded tally is already complete', { evidence: 'read', resumes: ['management-review'], storesTaskTokens: true }),
+  review('read-tally', 'Reads the tally from the recorded decisions after a wait is resumed; refuses a resume message the table does not support', { evidence: 'append' }),
+  review('remind', 'Reminds the members who have not decided, with a link to their same decision', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
+  review('escalate', 'Emails the escalation contacts, marks the review overdue and keeps the links working to the end of the wait', { evidence: 'update', links: 'write', sendEmail: true }),
+  review('close', 'Writes and emails the minutes, creates actions, records the outcome', { evidence: 'update', links: 'write', sendEmail: true }),
+  // Resource-adequacy approval (statemachines/resource-approval.asl.json)
+  request('record', 'Validates and stores a resource request and its approval route', { evidence: 'update', queriesIndex: true }),
+  request('issue-link', 'Emails the approver of the current level a personal decision link (never the requester)', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
+  request('await', 'Stores the task token, then resumes at once if the level is already decided', { evidence: 'read', resumes: ['resource-approval'], storesTaskTokens: true }),
+  request('read-decision', "Reads the current level's recorded decision after a wait ends; refuses a resume message the table does not support", { evidence: 'append', links: 'write' }),
+  request('remind', 'Reminds the approver of the current level', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
+  request('escalate', "Moves the current level's decision to its escalation contact with a new link", { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
+  request('finish', 'Records the outcome and emails the requester and the ISMS manager', { evidence: 'update', sendEmail: true }),
+  // Operations: called by an EventBridge rule (lib/operations.ts) on AWS, by the local Step Functions service locally.
+  {
+    id: 'workflow-failed',
+    entry: 'lambdas/workflow-failed.ts',
+    description: 'Records a workflow execution that failed, timed out or was stopped on its review or request, and tells the ISMS manager',
+    access: { evidence: 'update', sendEmail: true },
+  },
+];
+
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem';
+
+/** One statement of a function's table access: what CDK puts in its role and the local runtime enforces (local/catalogue-access.ts). */
+export interface TableGrant {
+  sid: string;
+  table: 'evidence' | 'links';
+  actions: TableAction[];
+  /** Partition-key prefixes it is limited to (IAM: dynamodb:LeadingKeys `<prefix>*`); absent: any key of the table. */
+  leadingKeyPrefixes?: string[];
+  /** Also the evidence table's gsi1. */
+  index?: boolean;
+}
+
+/** The catalogue entry as table statements: no delete, no scan, no batch, and the links table only by key and kind. */
+export function tableGrants(spec: FunctionSpec): TableGrant[] {
+  const { evidence, queriesIndex, links, resumes = [], storesTaskTokens } = spec.access;
+  const evidenceActions: TableAction[] = ['GetItem', 'Query'];
+  if (evidence !== 'read') evidenceActions.push('PutItem');
+  if (evidence === 'update') evidenceActions.push('UpdateItem');
+  const grants: TableGrant[] = [{ sid: 'Evidence', table: 'evidence', actions: evidenceActions, index: Boolean(queriesIndex) }];
+  if (links) {
+    const actions: TableAction[] = links === 'write' ? ['GetItem', 'PutItem', 'UpdateItem'] : ['GetItem'];
+    grants.push({ sid: 'Links', table: 'links', actions, leadingKeyPrefixes: [LINKS_KEY_PREFIX.link] });
+  }
+  if (resumes.length) {
+    const actions: TableAction[] = storesTaskTokens ? ['GetItem', 'PutItem'] : ['GetItem'];
+    grants.push({ sid: 'TaskTokens', table: 'links', actions, leadingKeyPrefixes: resumes.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`) });
+  }
+  return grants;
+}
+
+/** Whether the function gets the links table at all (its name in the environment, and a grant). */
+export function usesLinksTable(spec: FunctionSpec): boolean {
+  return Boolean(spec.access.links || spec.access.resumes?.length);
+}
+
+export function functionSpec(id: string): FunctionSpec {
+  const spec = FUNCTIONS.find((f) => f.id === id);
+  if (!spec) throw new Error(`Unknown function "${id}". Known: ${FUNCTIONS.map((f) => f.id).join(', ')}`);
+  return spec;
+}
+
+/** review-open → ReviewOpenFunctionArn, the ASL placeholder for its ARN. */
+export function arnPlaceholder(id: string): string {
+  return `${id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}FunctionArn`;
+}
+
+/** Lambda's limit on all environment variables of one function together. */
+export const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+/** The environment a function gets, the same on AWS and locally (the local runtime adds endpoint overrides). */
+export function functionEnvironment(
+  spec: FunctionSpec,
+  unit: BusinessUnitConfig,
+  ctx: { tableName: string; linksTableName: string; decisionBaseUrl?: string },
+): Record<string, string> {
+  const env: Record<string, string> = {
+    TABLE_NAME: ctx.tableName,
+    ...(usesLinksTable(spec) ? { LINKS_TABLE_NAME: ctx.linksTableName } : {}),
+    BU_CONFIG: JSON.stringify(unit),
+    POWERTOOLS_SERVICE_NAME: `isms-${spec.id}`,
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  };
+  if (spec.access.mintsLinks) {
+    if (!ctx.decisionBaseUrl) throw new Error(`${spec.id} mints decision links and needs a decision base URL`);
+    // The stack passes its API URL (the custom domain or base URL when configured), the local runtime its own server.
+    env.DECISION_BASE_URL = ctx.decisionBaseUrl;
+  }
+  return env;
+}
+
+/** Fails synth, naming the unit, when its config would not fit in a Lambda environment. */
+export function checkEnvironmentSize(unit: BusinessUnitConfig, env: Record<string, string>): void {
+  const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  // Unresolved CDK tokens (the API URL) are short strings now and about 100 bytes once deployed.
+  if (bytes + 100 > LAMBDA_ENV_LIMIT_BYTES) {
+    throw new Error(
+      `Business unit "${unit.id}": its config is ${bytes} bytes as a Lambda environment; the limit is ${LAMBDA_ENV_LIMIT_BYTES}. ` +
+        'Shorten names or lists (a person\'s aliases apply to all their roles: list them on one entry only).',
+    );
+  }
+}

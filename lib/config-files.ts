@@ -1,0 +1,46 @@
+// Business-unit config files: reads config/business-units/*.json and validates each with the schema (core/config.ts).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, configWarnings, validateUnit, type BusinessUnitConfig } from '../core/config';
+
+export const CONFIG_DIR = path.join(import.meta.dirname, '..', 'config', 'business-units');
+
+/**
+ * Loads every unit in `dir`; throws ConfigError listing every problem in every file. `warn` gets one line per
+ * configWarnings of a valid unit ("file: warning: …"); synth and `npm start` print them, the CLI does not.
+ */
+export function loadBusinessUnits(dir = CONFIG_DIR, warn?: (line: string) => void): BusinessUnitConfig[] {
+  const rel = (f: string) => path.relative(process.cwd(), path.join(dir, f)) || f;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const problems: string[] = [];
+  const units: BusinessUnitConfig[] = [];
+  if (files.length === 0) problems.push(`${rel('')}: no business-unit files (*.json) found`);
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    } catch (err) {
+      problems.push(`${rel(f)}: is not valid JSON (${(err as Error).message})`);
+      continue;
+    }
+    const result = validateUnit(raw, rel(f));
+    problems.push(...result.problems);
+    if (!result.unit) continue;
+    const other = seen.get(result.unit.id);
+    if (other) problems.push(`${rel(f)}: id: ${JSON.stringify(result.unit.id)} is already used by ${other}`);
+    seen.set(result.unit.id, rel(f));
+    units.push(result.unit);
+    if (warn) for (const w of configWarnings(result.unit)) warn(`${rel(f)}: warning: ${w}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return units;
+}
+
+/** The units selected by `-c bu=<id>` (or all); an unknown id names the known ones. */
+export function selectUnits(units: BusinessUnitConfig[], id?: string): BusinessUnitConfig[] {
+  if (!id) return units;
+  const unit = units.find((u) => u.id === id);
+  if (!unit) throw new Error(`Unknown business unit "${id}". Known units: ${units.map((u) => u.id).join(', ')}`);
+  return [unit];
+}

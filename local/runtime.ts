@@ -1,0 +1,268 @@
+// The whole system on local emulators: the same state machine files and handler modules as on AWS (decisions 1 and 3).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { BusinessUnitConfig } from '../core/config';
+import { loadBusinessUnits } from '../lib/config-files';
+import { definitionText, substitute, WORKFLOWS } from '../lib/definitions';
+import { arnPlaceholder, FUNCTIONS, functionEnvironment, type FunctionSpec } from '../core/functions';
+import { functionName, type WorkflowName, linksTableName, tableName, stateMachineName } from '../core/names';
+import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA, type TableSchema } from '../core/table-schema';
+import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
+import { isFailedStatus } from '../core/workflow-failure';
+import { createLocalStepFunctions } from './step-functions';
+import { createDecisionServer } from './decision-server';
+import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
+import { enforceCatalogueAccess } from './catalogue-access';
+
+const require = createRequire(import.meta.url);
+const REPO_ROOT = path.join(import.meta.dirname, '..');
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const DEFAULT_PORTS = { dynamodb: 8000, ses: 8005, stepFunctions: 8083, decisions: 3000 } as const;
+const HOST = '127.0.0.1';
+
+export interface LocalRuntimeOptions {
+  configDir?: string;
+  units?: BusinessUnitConfig[];
+  /** 0 picks a free port. @default DEFAULT_PORTS */
+  ports?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
+  /** Keep DynamoDB data in this folder across restarts. @default in memory */
+  dataDir?: string;
+  /** Open the current period's review for every unit that has none, as a schedule fire would. @default false */
+  openReviews?: boolean;
+  /** Fire each unit's review schedule in its time zone while running. @default false */
+  scheduler?: boolean;
+  log?: (line: string) => void;
+  /** Gets each config warning of the units read from configDir (one person in several approval levels' roles). */
+  warn?: (line: string) => void;
+  /** Powertools log level of the handlers. @default 'WARN' (INFO is the deployed default; locally it drowns the console) */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export interface StoredEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[]; cc: string[]; bcc: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  at: number;
+}
+
+export interface LocalUnit {
+  unit: BusinessUnitConfig;
+  tableName: string;
+  /** Link secrets and task tokens (core/table-schema.ts). */
+  linksTableName: string;
+  stateMachineArns: Record<WorkflowName, string>;
+  /** A handler Runtime for this unit, pointed at the local emulators. */
+  runtime: Runtime;
+}
+
+export interface LocalRuntime {
+  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string };
+  units: LocalUnit[];
+  /** With dataDir: reviews and requests whose execution ended with the last run, now recorded as stopped. */
+  interrupted: InterruptedWorkflow[];
+  sfn: SFNClient;
+  emails(): Promise<StoredEmail[]>;
+  close(): Promise<void>;
+}
+
+type Handler = (event: any) => Promise<any>;
+
+process.env.AWS_ACCESS_KEY_ID ??= 'local';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+process.env.AWS_REGION ??= LOCAL_REGION;
+
+/** Fails with the port's name before anything starts, so a half-started runtime never lingers. */
+async function assertPortsFree(ports: Record<string, number>): Promise<void> {
+  for (const [name, port] of Object.entries(ports)) {
+    if (port === 0) continue;
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'EADDRINUSE' ? `Port ${port} (${name}) is in use; pick another with --${name}-port or stop what uses it` : `Port ${port} (${name}): ${err.message}`)),
+      );
+      probe.listen(port, HOST, () => probe.close(() => resolve()));
+    });
+  }
+}
+
+const listen = (server: Server, port: number) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
+  });
+/** Closes now, not after keep-alive timeouts: a step aborted mid-request would otherwise hold dynalite open ~5 s. */
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 100).unref();
+  });
+
+export function localFunctionArn(unitId: string, fnId: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName(unitId, fnId)}`;
+}
+
+async function loadHandlerFactory(spec: FunctionSpec): Promise<(rt: Runtime) => Handler> {
+  const mod = await import(pathToFileURL(path.join(REPO_ROOT, spec.entry)).href);
+  if (typeof mod.createHandler !== 'function') throw new Error(`${spec.entry} does not export createHandler(rt)`);
+  return mod.createHandler;
+}
+
+/** Creates the table from the same schema CDK reads, unless it is there (a kept data dir). */
+async function ensureTable(ddb: DynamoDBClient, name: string, schema: TableSchema): Promise<void> {
+  try {
+    await ddb.send(new DescribeTableCommand({ TableName: name }));
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+    await ddb.send(new CreateTableCommand(createTableInput(name, schema)));
+    if (!schema.ttlAttribute) return;
+    try {
+      await ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }));
+    } catch (err) {
+      // dynalite has no UpdateTimeToLive; DynamoDB Local has. Links check their expiry themselves either way.
+      if ((err as Error).name !== 'UnknownOperationException') throw err;
+    }
+  }
+}
+
+export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = opts.log ?? (() => {});
+  // Everything that can be wrong with the input is checked before any server starts.
+  const units = opts.units ?? loadBusinessUnits(opts.configDir, opts.warn);
+  const ports = { ...DEFAULT_PORTS, ...opts.ports };
+  await assertPortsFree({ dynamodb: ports.dynamodb, ses: ports.ses, sfn: ports.stepFunctions, decisions: ports.decisions });
+  const factories = new Map<string, (rt: Runtime) => Handler>();
+  for (const spec of FUNCTIONS) factories.set(spec.id, await loadHandlerFactory(spec));
+
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+    const dynalite: Server = require('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: opts.dataDir });
+    const dynamoPort = await listen(dynalite, ports.dynamodb);
+    closers.push(() => closeServer(dynalite));
+    const sesModule = require('aws-ses-v2-local');
+    const sesServer: Server = await (sesModule.default ?? sesModule)({ port: ports.ses, host: HOST });
+    const sesPort = (sesServer.address() as AddressInfo).port;
+    closers.push(() => closeServer(sesServer));
+
+    const decisionHandlers = new Map<string, Handler>();
+    const decisionServer = createDecisionServer(decisionHandlers);
+    const decisionsPort = await listen(decisionServer, ports.decisions);
+    closers.push(() => closeServer(decisionServer));
+
+    const urls = {
+      inbox: `http://${HOST}:${sesPort}/`,
+      ses: `http://${HOST}:${sesPort}`,
+      dynamodb: `http://${HOST}:${dynamoPort}`,
+      stepFunctions: '',
+      decisions: `http://${HOST}:${decisionsPort}`,
+    };
+    const ddb = new DynamoDBClient({ endpoint: urls.dynamodb, region: LOCAL_REGION });
+    const handlers = new Map<string, Handler>();
+    /** State machine ARN → its unit's workflow-failed handler: what the EventBridge rule of lib/operations.ts routes on AWS. */
+    const failureHandlers = new Map<string, Handler>();
+    const sfnService = createLocalStepFunctions({
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      dynamodb: ddb,
+      log,
+      async invokeLambda(name, payload) {
+        const handler = handlers.get(name);
+        if (!handler) throw Object.assign(new Error(`Function not found: ${name}`), { name: 'Lambda.ResourceNotFoundException' });
+        return handler(payload);
+      },
+      async onExecutionClosed(event) {
+        if (!isFailedStatus(event.detail.status)) return; // the rule's status filter
+        await failureHandlers.get(event.detail.stateMachineArn)?.(event);
+      },
+    });
+    const sfnHttp = await sfnService.listen(ports.stepFunctions, HOST);
+    closers.push(() => sfnHttp.close());
+    closers.push(() => sfnService.close());
+    urls.stepFunctions = sfnHttp.url;
+
+    const localUnits: LocalUnit[] = [];
+    for (const unit of units) {
+      const table = tableName(unit.id);
+      const linksTable = linksTableName(unit.id);
+      await ensureTable(ddb, table, TABLE_SCHEMA);
+      await ensureTable(ddb, linksTable, LINKS_TABLE_SCHEMA);
+      const endpoints = {
+        AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
+        AWS_ENDPOINT_URL_SES: urls.ses,
+        AWS_ENDPOINT_URL_SFN: urls.stepFunctions,
+        AWS_REGION: LOCAL_REGION,
+        POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
+      };
+      const decisionBaseUrl = `${urls.decisions}/${unit.id}`;
+      const substitutions: Record<string, string> = { TableName: table };
+      for (const spec of FUNCTIONS) {
+        // The same environment CDK gives the function, plus endpoint overrides for the emulators.
+        const env = { ...functionEnvironment(spec, unit, { tableName: table, linksTableName: linksTable, decisionBaseUrl }), ...endpoints };
+        const rt = runtimeFrom(env);
+        // No IAM here: the catalogue's grants are checked on the function's clients instead, so a handler that strays fails locally too.
+        enforceCatalogueAccess(rt, spec, { evidence: table, links: linksTable });
+        const handler = factories.get(spec.id)!(rt);
+        const arn = localFunctionArn(unit.id, spec.id);
+        handlers.set(arn, handler);
+        handlers.set(functionName(unit.id, spec.id), handler);
+        substitutions[arnPlaceholder(spec.id)] = arn;
+        if (spec.id === 'decision-endpoint') decisionHandlers.set(unit.id, handler);
+      }
+      const stateMachineArns = {} as Record<WorkflowName, string>;
+      for (const workflow of WORKFLOWS) {
+        const definition = substitute(definitionText(workflow, unit), substitutions);
+        stateMachineArns[workflow] = sfnService.registerStateMachine(stateMachineName(unit.id, workflow), definition);
+        failureHandlers.set(stateMachineArns[workflow], handlers.get(localFunctionArn(unit.id, 'workflow-failed'))!);
+      }
+      const runtime = runtimeFrom({
+        TABLE_NAME: table,
+        LINKS_TABLE_NAME: linksTable,
+        BU_CONFIG: JSON.stringify(unit),
+        DECISION_BASE_URL: decisionBaseUrl,
+        ...endpoints,
+      });
+      localUnits.push({ unit, tableName: table, linksTableName: linksTable, stateMachineArns, runtime });
+    }
+
+    // Kept data from an earlier run: its executions are gone, so what waited on them is recorded as stopped.
+    const interrupted: InterruptedWorkflow[] = [];
+    if (opts.dataDir) {
+      for (const u of localUnits) {
+        interrupted.push(...(await recordInterruptedWorkflows(u, handlers.get(localFunctionArn(u.unit.id, 'workflow-failed'))!, new Date())));
+      }
+    }
+
+    const sfn = new SFNClient({ endpoint: urls.stepFunctions, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const runtime: LocalRuntime = {
+      urls,
+      units: localUnits,
+      interrupted,
+      sfn,
+      async emails() {
+        const res = await fetch(`${urls.ses}/store`);
+        return ((await res.json()) as { emails: StoredEmail[] }).emails;
+      },
+      close,
+    };
+    const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');
+    if (opts.scheduler) closers.push(startLocalScheduler(runtime, log));
+    if (opts.openReviews) await openCurrentReviews(runtime, new Date(), log);
+    return runtime;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
