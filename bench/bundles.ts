@@ -10,9 +10,9 @@
 // alone (the map is a separate file Lambda only reads on an error trace). Import time is a whole process,
 // `node -e "await import(...)"` with the Node 22 of node_modules/.bin, median of 10; each round runs the floor and
 // every bundle in one shuffled order so that they share the machine's noise. "cpu" is the CPU time of those runs up to
-// the end of the import (steadier than wall time on a loaded machine); "+maps" is the wall time with
-// --enable-source-maps, as the deployed functions run (NODE_OPTIONS in lib/isms-function.ts). The goal column checks
-// size, import and +maps.
+// the end of the import (steadier than wall time on a loaded machine); "+maps" and its cpu are the same with
+// --enable-source-maps, as the deployed functions run (NODE_OPTIONS in lib/isms-function.ts: Node then reads the
+// map, whose size grows with the bundle's). The goal column checks size and import (wall), as issue 14 states it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -51,6 +51,7 @@ interface Bundle {
   /** CPU time (user + system) of the same runs: less shaken than wall time when other work shares the cores. */
   cpuMs: number[];
   mapsMs: number[];
+  mapsCpuMs: number[];
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'isms-bundles-'));
@@ -66,7 +67,7 @@ async function bundle(id: string, entry: string | { source: string }, root = REP
       : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, sourcefile: 'floor.ts', loader: 'ts' as const } }),
     outfile: file,
   });
-  return { id, file, bytes: statSync(file).size, metafile: result.metafile!, plainMs: [], cpuMs: [], mapsMs: [] };
+  return { id, file, bytes: statSync(file).size, metafile: result.metafile!, plainMs: [], cpuMs: [], mapsMs: [], mapsCpuMs: [] };
 }
 
 /**
@@ -126,27 +127,31 @@ try {
       const plain = importMs(b.file, false);
       b.plainMs.push(plain.wall);
       b.cpuMs.push(plain.cpu);
-      b.mapsMs.push(importMs(b.file, true).wall);
+      const maps = importMs(b.file, true);
+      b.mapsMs.push(maps.wall);
+      b.mapsCpuMs.push(maps.cpu);
     }
   }
 
   const floorPlain = median(floor.plainMs);
   const floorCpu = median(floor.cpuMs);
   const floorMaps = median(floor.mapsMs);
+  const floorMapsCpu = median(floor.mapsCpuMs);
   console.log(`Node ${spawnSync(NODE, ['--version']).stdout.toString().trim()}, ${ROUNDS} rounds; goal: within ${GOAL}× of the floor\n`);
   console.log(
-    `${pad('function', 30)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('cpu', 9)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}  goal`,
+    `${pad('function', 30)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('cpu', 9)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}${lpad('cpu', 9)}${lpad('×floor', 8)}  goal`,
   );
   for (const b of all) {
     const plain = median(b.plainMs);
     const cpu = median(b.cpuMs);
     const maps = median(b.mapsMs);
-    const ok = b.bytes <= GOAL * floor.bytes && (!ROUNDS || (plain <= GOAL * floorPlain && maps <= GOAL * floorMaps));
+    const mapsCpu = median(b.mapsCpuMs);
+    const ok = b.bytes <= GOAL * floor.bytes && (!ROUNDS || plain <= GOAL * floorPlain);
     console.log(
       `${pad(b.id, 30)}${lpad(kb(b.bytes), 10)}${lpad(ratio(b.bytes, floor.bytes), 8)}` +
         `${lpad(msOf(plain), 10)}${lpad(ratio(plain, floorPlain), 8)}` +
         `${lpad(msOf(cpu), 9)}${lpad(ratio(cpu, floorCpu), 8)}` +
-        `${lpad(msOf(maps), 9)}${lpad(ratio(maps, floorMaps), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,
+        `${lpad(msOf(maps), 9)}${lpad(ratio(maps, floorMaps), 8)}${lpad(msOf(mapsCpu), 9)}${lpad(ratio(mapsCpu, floorMapsCpu), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,
     );
   }
   console.log(`\nTop ${TOP} contributors per bundle (bytes in the minified output):`);
