@@ -1,8 +1,8 @@
 // Business-unit configuration: the zod schema and its checks, reporting every problem at once (the file loader is lib/config-files.ts).
-import { z } from 'zod';
+import * as z from './zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { Identities, type KnownPerson } from './identity';
-import { validateScheduleExpression } from './schedule';
+import { checkScheduleForm, validateScheduleExpression } from './schedule';
 import { checkText, show } from './text';
 
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
@@ -20,16 +20,16 @@ export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
 
 const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });
 // Names, roles and the unit's name go into email subjects and terminals: one line, no control characters.
-const text = (max: number) => z.string().trim().min(1).max(max).superRefine(checkText('single-line'));
-const duration = z.string().regex(DURATION_PATTERN, {
-  error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"`,
-});
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max), z.superRefine(checkText('single-line')));
+const duration = z.string().check(
+  z.regex(DURATION_PATTERN, { error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"` }),
+);
 
 /**
  * Other addresses that are this person's too (an old domain, a second mailbox): comparisons of people resolve them to
  * the person. Listed once, they apply to every role of the person (entries with the same email are one person).
  */
-const aliases = z.array(email).max(10).optional();
+const aliases = z.optional(z.array(email).check(z.maxLength(10)));
 
 const person = z.strictObject({ name: text(120), email, aliases });
 
@@ -42,73 +42,83 @@ const member = z.strictObject({
   aliases,
   role: text(120),
   /** Exactly one member chairs the review; the minutes name them. */
-  chair: z.boolean().optional(),
+  chair: z.optional(z.boolean()),
 });
 
 const level = z.strictObject({
   name: text(120),
   /** The level applies to requests of this amount or more (in the policy's currency). */
-  fromAmount: z.number().nonnegative(),
+  fromAmount: z.number().check(z.nonnegative()),
   approver: person,
   escalationContact: person,
   /** Only requests of these categories need this level. @default every category */
-  categories: z.array(z.enum(RESOURCE_CATEGORIES)).min(1).optional(),
+  categories: z.optional(z.array(z.enum(RESOURCE_CATEGORIES)).check(z.minLength(1))),
 });
 
+/** A string matching `pattern`, or the message `what(input)` naming the value. */
+const matching = (pattern: RegExp, what: (input: string) => string) =>
+  z.string().check(z.regex(pattern, { error: (iss) => what(show(iss.input)) }));
+
 const baseSchema = z.strictObject({
-    id: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, {
-      error: (iss) =>
-        `${show(iss.input)} is not a unit id: 3-32 characters, lowercase letters, digits and "-", starting with a letter`,
-    }),
+    id: matching(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, (v) => `${v} is not a unit id: 3-32 characters, lowercase letters, digits and "-", starting with a letter`),
     name: text(120),
     /** Deploy to this account and region; @default the CLI's. */
-    account: z.string().regex(/^\d{12}$/, { error: (iss) => `${show(iss.input)} is not a 12-digit AWS account id` }).optional(),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (iss) => `${show(iss.input)} is not an AWS region like "eu-west-1"` }).optional(),
-    timeZone: z.string().refine((tz) => isTimeZone(tz), {
-      error: (iss) => `${show(iss.input)} is not an IANA time zone like "Europe/Berlin"`,
-    }),
-    reviewSchedule: z.string().default(DEFAULT_REVIEW_SCHEDULE),
+    account: z.optional(matching(/^\d{12}$/, (v) => `${v} is not a 12-digit AWS account id`)),
+    region: z.optional(matching(/^[a-z]{2}(-[a-z]+)+-\d$/, (v) => `${v} is not an AWS region like "eu-west-1"`)),
+    timeZone: z.string().check(z.refine((tz) => isTimeZone(tz), { error: (iss) => `${show(iss.input)} is not an IANA time zone like "Europe/Berlin"` })),
+    reviewSchedule: z._default(z.string(), DEFAULT_REVIEW_SCHEDULE),
     sender: email,
     ismsManager: person,
     /** Owner of review actions; @default the ISMS manager. */
-    actionOwner: person.optional(),
-    topManagement: z.array(member).min(1),
-    quorum: z.union([z.literal('all'), z.number().int().min(1)], {
+    actionOwner: z.optional(person),
+    topManagement: z.array(member).check(z.minLength(1)),
+    quorum: z.union([z.literal('all'), z.int().check(z.minimum(1))], {
       error: (iss) => `${show(iss.input)} is not a quorum: a whole number of members from 1, or "all"`,
     }),
-    reminders: z.strictObject({ interval: duration, maximum: z.number().int().min(0).max(10) }),
-    escalationContacts: z.array(person).min(1),
+    reminders: z.strictObject({ interval: duration, maximum: z.int().check(z.minimum(0), z.maximum(10)) }),
+    escalationContacts: z.array(person).check(z.minLength(1)),
     decisionLinkLifetime: duration,
     /** Base URL of decision links when something else fronts the API (a proxy, CloudFront); @default the HTTP API's URL. */
-    decisionBaseUrl: z.url({ protocol: /^https?$/, error: (iss) => `${show(iss.input)} is not an http(s) URL` }).optional(),
+    decisionBaseUrl: z.optional(z.url({ protocol: /^https?$/, error: (iss) => `${show(iss.input)} is not an http(s) URL` })),
     /** A custom domain the stack serves decision links on; the API's own execute-api URL is then switched off. */
-    decisionDomain: z
-      .strictObject({
-        name: z.string().regex(HOSTNAME, { error: (iss) => `${show(iss.input)} is not a host name like "decide.example.com"` }),
+    decisionDomain: z.optional(
+      z.strictObject({
+        name: matching(HOSTNAME, (v) => `${v} is not a host name like "decide.example.com"`),
         /** An ACM certificate for the name, in the unit's region (a regional endpoint). */
-        certificateArn: z.string().regex(CERTIFICATE_ARN, {
-          error: (iss) => `${show(iss.input)} is not an ACM certificate ARN like "arn:aws:acm:eu-central-1:123456789012:certificate/…"`,
-        }),
+        certificateArn: matching(CERTIFICATE_ARN, (v) => `${v} is not an ACM certificate ARN like "arn:aws:acm:eu-central-1:123456789012:certificate/…"`),
         /** A path on the domain for this unit, so that several units can share it (links: https://<name>/<basePath>/decisions/…). */
-        basePath: z
-          .string()
-          .regex(/^[A-Za-z0-9_.-]+$/, { error: (iss) => `${show(iss.input)} is not a base path: one segment of letters, digits, "-", "_" or "."` })
-          .optional(),
-      })
-      .optional(),
+        basePath: z.optional(matching(/^[A-Za-z0-9_.-]+$/, (v) => `${v} is not a base path: one segment of letters, digits, "-", "_" or "."`)),
+      }),
+    ),
     resourceApproval: z.strictObject({
-      currency: z.string().regex(/^[A-Z]{3}$/, { error: (iss) => `${show(iss.input)} is not an ISO 4217 currency code like "EUR"` }),
-      levels: z.array(level).min(1),
+      currency: matching(/^[A-Z]{3}$/, (v) => `${v} is not an ISO 4217 currency code like "EUR"`),
+      levels: z.array(level).check(z.minLength(1)),
     }),
-    evidenceRetentionYears: z.number().int().min(1).max(100),
+    evidenceRetentionYears: z.int().check(z.minimum(1), z.maximum(100)),
   });
 
-export const businessUnitSchema = baseSchema
-  // Cross-field rules run even when a field is bad, so one run reports every problem; hence defensive reads.
-  .superRefine((unit, ctx) => crossFieldRules(unit as Partial<Draft>, ctx), { when: () => true });
+/** How a schedule expression is checked: its form only (checkScheduleForm), or also its fields by croner. */
+type ScheduleCheck = (expression: string, timeZone: string) => void;
+
+// Cross-field rules run even when a field is bad, so one run reports every problem; hence defensive reads.
+const unitSchema = (checkSchedule: ScheduleCheck) =>
+  baseSchema.check(z.superRefine((unit, ctx) => crossFieldRules(unit as Partial<Draft>, ctx, checkSchedule), { when: () => true }));
+
+/**
+ * The unit's config as every function checks it at cold start (BU_CONFIG), and as tests build one. The same fields and
+ * rules as the files are checked with (validateUnit), except that the review schedule's fields are not parsed by croner:
+ * its form is checked (cron/rate/at, six fields, one "?", weekdays 1-7). The config a function gets is the one synth
+ * validated in full; croner parses the fields again where a schedule is computed (nextFire), and only the functions
+ * that compute one bundle croner.
+ */
+export const businessUnitSchema = unitSchema(checkScheduleForm);
+
+let fileSchema: typeof businessUnitSchema | undefined;
+/** The full check of a unit's file (synth, `npm start`, the CLI): built on first use, so that no function bundles croner. */
+const unitFileSchema = () => (fileSchema ??= unitSchema(validateScheduleExpression));
 
 type Draft = z.input<typeof baseSchema>;
-function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
+function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknown>, checkSchedule: ScheduleCheck) {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const members = Array.isArray(unit.topManagement) ? unit.topManagement.filter((m) => m && typeof m === 'object') : [];
   // Built afresh: a draft may be validated, changed and validated again, so it is never cached.
@@ -136,7 +146,7 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.RefinementCtx) {
   if (typeof unit.reviewSchedule === 'string' || unit.reviewSchedule === undefined) {
     try {
       const tz = typeof unit.timeZone === 'string' && isTimeZone(unit.timeZone) ? unit.timeZone : 'UTC';
-      validateScheduleExpression(unit.reviewSchedule ?? DEFAULT_REVIEW_SCHEDULE, tz);
+      checkSchedule(unit.reviewSchedule ?? DEFAULT_REVIEW_SCHEDULE, tz);
     } catch (err) {
       issue(['reviewSchedule'], (err as Error).message);
     }
@@ -296,7 +306,7 @@ export function formatPath(p: readonly PropertyKey[]): string {
 
 /** Validates one parsed file; returns the unit or the problems, each "file: path: message". */
 export function validateUnit(raw: unknown, file: string): { unit?: BusinessUnitConfig; problems: string[] } {
-  const result = businessUnitSchema.safeParse(raw, { reportInput: true });
+  const result = unitFileSchema().safeParse(raw, { reportInput: true });
   if (result.success) return { unit: result.data, problems: [] };
   const problems = result.error.issues.flatMap((iss) => {
     if (iss.code === 'unrecognized_keys') {

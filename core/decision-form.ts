@@ -1,5 +1,5 @@
 // The decision form a confirmation page posts: field names, the zod schema per subject type, and problems that name the field.
-import { z } from 'zod';
+import * as z from './zod';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from './config';
 import { checkText } from './text';
 import type { Adequacy, Choice, SubjectType } from './decisions';
@@ -52,21 +52,19 @@ const adequacySchema = z.enum(ADEQUACY as [Adequacy, ...Adequacy[]], {
     iss.input === undefined ? 'is required: choose adequate or inadequate' : `${JSON.stringify(iss.input)} is not one of adequate, inadequate`,
 });
 
-const commentSchema = z
-  .string()
-  .default('')
-  .transform(normaliseComment)
-  .refine((c) => c.length <= COMMENT_MAX_CHARS, {
+const commentSchema = z.pipe(z._default(z.string(), ''), z.transform(normaliseComment)).check(
+  z.refine((c) => c.length <= COMMENT_MAX_CHARS, {
     error: (iss) => `must be at most ${COMMENT_MAX_CHARS} characters (got ${String(iss.input).length})`,
-  })
+  }),
   // The comment is quoted in the minutes, outcome emails and the CLI: lines and tabs, no other controls.
-  .superRefine(checkText('multi-line'));
+  z.superRefine(checkText('multi-line')),
+);
 
 /** k is the link secret; checked against the link before the form is validated, so here it only has to be present. */
 const secretSchema = z.string();
 
 function schemaFor(type: SubjectType) {
-  const shape: Record<string, z.ZodType> = { k: secretSchema, choice: choiceSchema(type), comment: commentSchema };
+  const shape: Record<string, z.ZodMiniType> = { k: secretSchema, choice: choiceSchema(type), comment: commentSchema };
   if (type === 'review') for (const c of RESOURCE_CATEGORIES) shape[adequacyField(c)] = adequacySchema;
   return z.strictObject(shape);
 }

@@ -1,5 +1,5 @@
 // Resource request domain: the request schema (CLI and workflow alike), approval routing, segregation of duties, the wait rule.
-import { z } from 'zod';
+import * as z from './zod';
 import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
 import { principalAddress, type Identities } from './identity';
 import { PERIOD_PATTERN } from './period';
@@ -17,49 +17,53 @@ export const SUBMITTER_PATTERN = /^(arn:aws[a-z-]*:(sts|iam)::\d{12}:[\x21-\x7e]
 
 // The title goes into email subjects and CLI lines: one line. The justification may have lines and tabs, nothing else.
 const text = (max: number, kind: TextKind) =>
-  z
-    .string({ error: (iss) => (iss.input === undefined ? 'is required' : `${show(iss.input)} is not text`) })
-    .overwrite((s) => (kind === 'multi-line' ? normaliseLineBreaks(s) : s))
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: (iss) => `must be at most ${max} characters (it has ${String(iss.input ?? '').trim().length})` })
-    .superRefine(checkText(kind));
+  z.string({ error: (iss) => (iss.input === undefined ? 'is required' : `${show(iss.input)} is not text`) }).check(
+    z.overwrite((s: string) => (kind === 'multi-line' ? normaliseLineBreaks(s) : s)),
+    z.trim(),
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(max, { error: (iss) => `must be at most ${max} characters (it has ${String(iss.input ?? '').trim().length})` }),
+    z.superRefine(checkText(kind)),
+  );
 
 /** A decimal string ("12500", "99.5") from the CLI becomes a number; anything else is left for zod to refuse. */
 const toNumber = (value: unknown) => (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value);
 
+/** A string matching `pattern`, or the message `what(input)` naming the value. */
+const matching = (pattern: RegExp, what: (input: string) => string, params?: { error: string }) =>
+  z.string(params).check(z.regex(pattern, { error: (iss) => what(show(iss.input)) }));
+
 /** What someone asks for; the same schema checks the CLI's flags and the workflow's input (which may come from elsewhere). */
 export const requestInputSchema = z.strictObject({
-  requestId: z.string().regex(REQUEST_ID_PATTERN, { error: (iss) => `${show(iss.input)} is not a request id (letters, digits and "-", 3-80 characters)` }).optional(),
-  bu: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+  requestId: z.optional(matching(REQUEST_ID_PATTERN, (v) => `${v} is not a request id (letters, digits and "-", 3-80 characters)`)),
+  bu: z.string({ error: 'is required' }).check(z.minLength(1, { error: 'is required' })),
   category: z.enum(RESOURCE_CATEGORIES, {
     error: (iss) =>
       iss.input === undefined ? `is required: one of ${RESOURCE_CATEGORIES.join(', ')}` : `${show(iss.input)} is not one of ${RESOURCE_CATEGORIES.join(', ')}`,
   }),
   title: text(TITLE_MAX, 'single-line'),
   justification: text(JUSTIFICATION_MAX, 'multi-line'),
-  amount: z.preprocess(
-    toNumber,
-    z
-      .number({ error: (iss) => (iss.input === undefined ? 'is required (a number)' : `${show(iss.input)} is not a number`) })
-      .refine(Number.isFinite, { error: 'must be a finite number' })
-      .refine((n) => n >= 0, { error: (iss) => `${show(iss.input)} must not be negative` })
-      .refine((n) => Number.isInteger(Math.round(n * 100)) && Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
+  // zod's preprocess: a transform piped into the schema.
+  amount: z.pipe(
+    z.transform(toNumber),
+    z.number({ error: (iss) => (iss.input === undefined ? 'is required (a number)' : `${show(iss.input)} is not a number`) }).check(
+      z.refine(Number.isFinite, { error: 'must be a finite number' }),
+      z.refine((n) => n >= 0, { error: (iss) => `${show(iss.input)} must not be negative` }),
+      z.refine((n) => Number.isInteger(Math.round(n * 100)) && Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
         error: 'must have at most 2 decimal places',
-      })
-      .refine((n) => n <= 1e12, { error: 'must be at most 1000000000000' }),
+      }),
+      z.refine((n) => n <= 1e12, { error: 'must be at most 1000000000000' }),
+    ),
   ),
-  currency: z.string({ error: 'is required' }).regex(/^[A-Z]{3}$/, { error: (iss) => `${show(iss.input)} is not an ISO 4217 currency code like "EUR"` }),
+  currency: matching(/^[A-Z]{3}$/, (v) => `${v} is not an ISO 4217 currency code like "EUR"`, { error: 'is required' }),
   requester: z.email({ error: (iss) => (iss.input === undefined ? 'is required (an email address)' : `${show(iss.input)} is not an email address`) }),
-  reviewPeriod: z.string().regex(PERIOD_PATTERN, { error: (iss) => `${show(iss.input)} is not a review period like "2026-Q4"` }).optional(),
+  reviewPeriod: z.optional(matching(PERIOD_PATTERN, (v) => `${v} is not a review period like "2026-Q4"`)),
   /**
    * Who ran `isms request submit`, as the CLI read it: the caller's AWS principal ARN (STS GetCallerIdentity), or "local:<OS user>"
    * on the local runtime. The requester is who asks (an address anyone can type); this is who started it.
    */
-  submittedBy: z
-    .string()
-    .regex(SUBMITTER_PATTERN, { error: (iss) => `${show(iss.input)} is not a submitter: an AWS principal ARN ("arn:aws:sts::123456789012:assumed-role/…") or "local:<user>"` })
-    .optional(),
+  submittedBy: z.optional(
+    matching(SUBMITTER_PATTERN, (v) => `${v} is not a submitter: an AWS principal ARN ("arn:aws:sts::123456789012:assumed-role/…") or "local:<user>"`),
+  ),
 });
 
 export type RequestInput = z.output<typeof requestInputSchema>;

@@ -1,14 +1,14 @@
 // The ISMS manager's review inputs (ISO/IEC 27001 9.3.2 b-g): strict zod schema and messages that name each field.
-import { z } from 'zod';
+import * as z from './zod';
 import { formatPath } from './config';
 import { checkText, normaliseLineBreaks, show } from './text';
 
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 /** One point of the input: a sentence or short paragraph. */
-const point = z.string().overwrite(normaliseLineBreaks).trim().min(1).max(2000).superRefine(checkText('multi-line'));
+const point = z.string().check(z.overwrite(normaliseLineBreaks), z.trim(), z.minLength(1), z.maxLength(2000), z.superRefine(checkText('multi-line')));
 /** A list of points; an empty list means "nothing to report" for that part, stated as such in the pack. */
-const points = z.array(point).max(30);
+const points = z.array(point).check(z.maxLength(30));
 
 /**
  * The pack and the minutes each hold the inputs once more, and a DynamoDB item holds at most 400 KB, so the
@@ -36,12 +36,14 @@ const inputsObject = z.strictObject({
   improvementOpportunities: points,
 });
 
-export const reviewInputsSchema = inputsObject.superRefine((inputs, ctx) => {
-  const total = JSON.stringify(inputs).length;
-  if (total > MAX_INPUT_CHARS) {
-    ctx.addIssue({ code: 'custom', path: [], message: `the inputs are ${total} characters long; at most ${MAX_INPUT_CHARS} fit in the pack` });
-  }
-});
+export const reviewInputsSchema = inputsObject.check(
+  z.superRefine((inputs, ctx) => {
+    const total = JSON.stringify(inputs).length;
+    if (total > MAX_INPUT_CHARS) {
+      ctx.addIssue({ code: 'custom', path: [], message: `the inputs are ${total} characters long; at most ${MAX_INPUT_CHARS} fit in the pack` });
+    }
+  }),
+);
 
 export type ReviewInputs = z.output<typeof reviewInputsSchema>;
 
@@ -100,7 +102,7 @@ export const INPUT_PARTS: ReadonlyArray<{
 ];
 
 /** Every problem, one line each, naming the field ("performance.auditResults[2]: must not be empty"). */
-export function inputsProblems(error: z.ZodError): string[] {
+export function inputsProblems(error: z.core.$ZodError): string[] {
   return error.issues.flatMap((iss) => {
     if (iss.code === 'unrecognized_keys') {
       return iss.keys.map((k) => `${formatPath([...iss.path, k]) }: is not a known field`);

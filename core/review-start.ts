@@ -1,5 +1,5 @@
 // Starting a management review (9.3): what starts its workflow, the execution's name, the review item it opens. No AWS here.
-import { z } from 'zod';
+import * as z from './zod';
 import type { BusinessUnitConfig } from './config';
 import { PERIOD_PATTERN, periodOf, reviewIdOf } from './period';
 import { gsi1, keys } from './keys';
@@ -8,14 +8,16 @@ import type { ReviewItem, ReviewStatus } from './subjects';
 /** What starts the workflow: a period, or the schedule's time (the period is then derived in the unit's time zone). */
 export const reviewStartSchema = z
   .object({
-    bu: z.string().min(1),
-    period: z.string().regex(PERIOD_PATTERN, { error: (iss) => `period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` }).optional(),
-    scheduledTime: z.iso.datetime({ offset: true }).optional(),
-    trigger: z.string().min(1).max(40).default('manual'),
+    bu: z.string().check(z.minLength(1)),
+    period: z.optional(
+      z.string().check(z.regex(PERIOD_PATTERN, { error: (iss) => `period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` })),
+    ),
+    scheduledTime: z.optional(z.iso.datetime({ offset: true })),
+    trigger: z._default(z.string().check(z.minLength(1), z.maxLength(40)), 'manual'),
     /** A restart (`isms review start` on a review whose workflow failed): the ARN of the failed execution it takes over from. */
-    restartOf: z.string().min(1).max(2048).optional(),
+    restartOf: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   })
-  .refine((i) => i.period !== undefined || i.scheduledTime !== undefined, { error: 'either period or scheduledTime is required' });
+  .check(z.refine((i) => i.period !== undefined || i.scheduledTime !== undefined, { error: 'either period or scheduledTime is required' }));
 export type ReviewStartInput = z.output<typeof reviewStartSchema>;
 
 export type ReviewTrigger = 'schedule' | 'cli' | 'local-start' | (string & {});

@@ -32,14 +32,23 @@ export function toCronerPattern(expression: string): { pattern: string; years?: 
   return { pattern: `${min} ${hour} ${dom} ${month} ${dowNamed}`, years: year === '*' ? undefined : year };
 }
 
-/** Throws a message naming what is wrong; accepts cron(...), rate(...) and at(...). */
-export function validateScheduleExpression(expression: string, timeZone: string): void {
-  if (/^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$/.test(expression)) return;
-  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression)) return;
+/**
+ * The form of a schedule expression, without croner: rate(...), at(...), or a cron(...) that toCronerPattern accepts.
+ * Returns the croner pattern of a cron expression. Throws a message naming what is wrong.
+ */
+export function checkScheduleForm(expression: string): string | undefined {
+  if (/^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$/.test(expression)) return undefined;
+  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression)) return undefined;
   if (!expression.startsWith('cron(')) {
     throw new Error(`"${expression}" is not a schedule expression: use cron(...), rate(...) or at(...)`);
   }
-  const { pattern } = toCronerPattern(expression);
+  return toCronerPattern(expression).pattern;
+}
+
+/** Throws a message naming what is wrong; accepts cron(...), rate(...) and at(...), and has croner parse a cron's fields. */
+export function validateScheduleExpression(expression: string, timeZone: string): void {
+  const pattern = checkScheduleForm(expression);
+  if (pattern === undefined) return;
   try {
     new Cron(pattern, { timezone: timeZone, paused: true }).stop();
   } catch (err) {

@@ -1,5 +1,5 @@
 // A workflow execution that ended for good without an outcome: its event, which review or request it was for, and the ISMS manager's email. No AWS here.
-import { z } from 'zod';
+import * as z from './zod';
 import type { BusinessUnitConfig } from './config';
 import { stateMachineName, type WorkflowName } from './names';
 import { reviewIdOf } from './period';
@@ -17,21 +17,21 @@ export type FailedStatus = (typeof FAILED_EXECUTION_STATUSES)[number];
 
 /** The fields of the EventBridge event we read; AWS sends more (output, inputDetails, redriveCount, ...). */
 export const executionStatusChangeSchema = z.object({
-  source: z.string().optional(),
-  'detail-type': z.string().optional(),
-  time: z.string().optional(),
+  source: z.optional(z.string()),
+  'detail-type': z.optional(z.string()),
+  time: z.optional(z.string()),
   detail: z.object({
-    executionArn: z.string().min(1),
-    stateMachineArn: z.string().min(1),
-    name: z.string().min(1),
-    status: z.string().min(1),
+    executionArn: z.string().check(z.minLength(1)),
+    stateMachineArn: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
+    status: z.string().check(z.minLength(1)),
     /** The execution input as a JSON string (null when it was too large to include). */
-    input: z.string().nullish(),
-    error: z.string().nullish(),
-    cause: z.string().nullish(),
+    input: z.nullish(z.string()),
+    error: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
     /** Epoch milliseconds. */
-    startDate: z.number().nullish(),
-    stopDate: z.number().nullish(),
+    startDate: z.nullish(z.number()),
+    stopDate: z.nullish(z.number()),
   }),
 });
 export type ExecutionStatusChange = z.output<typeof executionStatusChangeSchema>;

@@ -1,6 +1,6 @@
 // Decision links over HTTP: GET/HEAD show a confirmation page and change nothing; POST records one decision, then resumes the workflow.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
 import { keys } from '../core/keys';
 import { checkLink, getLink } from './shared/links';
@@ -30,16 +30,16 @@ import {
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({
-  routeKey: z.string().optional().default('$default'),
+  routeKey: z._default(z.optional(z.string()), '$default'),
   rawPath: z.string(),
-  pathParameters: z.record(z.string(), z.string().optional()).optional(),
-  rawQueryString: z.string().optional().default(''),
-  headers: z.record(z.string(), z.string().optional()).optional().default({}),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional().default(false),
+  pathParameters: z.optional(z.record(z.string(), z.optional(z.string()))),
+  rawQueryString: z._default(z.optional(z.string()), ''),
+  headers: z._default(z.optional(z.record(z.string(), z.optional(z.string()))), {}),
+  body: z.optional(z.string()),
+  isBase64Encoded: z._default(z.optional(z.boolean()), false),
   requestContext: z.object({
-    domainName: z.string().optional(),
-    http: z.object({ method: z.string(), sourceIp: z.string().optional().default(''), userAgent: z.string().optional().default('') }),
+    domainName: z.optional(z.string()),
+    http: z.object({ method: z.string(), sourceIp: z._default(z.optional(z.string()), ''), userAgent: z._default(z.optional(z.string()), '') }),
   }),
 });
 type HttpEvent = z.output<typeof eventSchema>;

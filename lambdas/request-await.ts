@@ -1,5 +1,5 @@
 // The wait of one level: stores the task token (links table), then resumes at once if the level is already decided.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { resumeIfComplete, type ResumeResult } from './shared/resume';
@@ -7,9 +7,9 @@ import { findRequest, requestPk } from './shared/request-store';
 import { storeTaskToken } from './shared/task-tokens';
 
 const eventSchema = z.object({
-  requestId: z.string().min(1),
-  level: z.number().int().min(0),
-  taskToken: z.string().min(1),
+  requestId: z.string().check(z.minLength(1)),
+  level: z.int().check(z.minimum(0)),
+  taskToken: z.string().check(z.minLength(1)),
 });
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ resume: ResumeResult }> => {

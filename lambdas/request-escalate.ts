@@ -1,5 +1,5 @@
 // After the last reminder: moves the current level's decision to its escalation contact (old link answers 410) with a new link.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
@@ -10,7 +10,7 @@ import { approvalEmail } from '../core/request-emails';
 import { escalationTarget, levelDecisionIds } from '../core/request';
 import { decisionExists, getRequest, markEscalationSkipped, type StoredRequest } from './shared/request-store';
 
-const eventSchema = z.object({ requestId: z.string().min(1), level: z.number().int().min(0) });
+const eventSchema = z.object({ requestId: z.string().check(z.minLength(1)), level: z.int().check(z.minimum(0)) });
 
 export interface EscalateOutput {
   requestId: string;

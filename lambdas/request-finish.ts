@@ -1,5 +1,5 @@
 // Records the request's outcome once (status, level, audit event) and emails the requester and the ISMS manager.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
@@ -11,10 +11,10 @@ import { closeRequest, getRequest, markOutcomeEmailed, requestPk, type StoredReq
 import { loadSubject } from './shared/resume';
 
 const eventSchema = z.object({
-  requestId: z.string().min(1),
+  requestId: z.string().check(z.minLength(1)),
   /** What the workflow's path says; a decision recorded for the current level overrides it (docs/architecture.md#outcomes-only-from-stored-decisions; issue 9, finding 4). */
   outcome: z.enum(['approved', 'rejected', 'expired']),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 
 type Decided = { outcome: Outcome; decision?: LevelDecision };

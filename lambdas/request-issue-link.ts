@@ -1,5 +1,5 @@
 // Emails the approver of the current level a personal decision link; when moving up, records the level below as approved.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
@@ -13,8 +13,8 @@ import { loadSubject } from './shared/resume';
 
 // Nothing else is read from the input: the approval that moved the request up to this level is read from the table (docs/architecture.md#outcomes-only-from-stored-decisions).
 const eventSchema = z.object({
-  requestId: z.string().min(1),
-  level: z.number().int().min(0),
+  requestId: z.string().check(z.minLength(1)),
+  level: z.int().check(z.minimum(0)),
 });
 
 export interface LevelState {

@@ -1,5 +1,5 @@
 // After a wait of one level ends (resumed or timed out): reads the level's recorded decision, which alone moves the request (docs/architecture.md#outcomes-only-from-stored-decisions).
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { supersedeLink } from './shared/links';
@@ -9,12 +9,12 @@ import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';
 
 const eventSchema = z.object({
-  requestId: z.string().min(1),
-  level: z.number().int().min(0),
+  requestId: z.string().check(z.minLength(1)),
+  level: z.int().check(z.minimum(0)),
   /** Where the workflow goes when nothing is recorded: back to the wait it left, or (its last wait timed out) to expiry. */
   ifUndecided: z.enum(['wait', 'wait-after-escalation', 'expire']),
   /** Present when the wait was resumed: the resume message, checked against the table, never believed. */
-  resume: resumeSchema.optional(),
+  resume: z.optional(resumeSchema),
 });
 
 export interface ReadDecisionOutput {

@@ -1,5 +1,5 @@
 // Validates a resource request (again: the workflow may be started by other means than the CLI), routes it and stores it once.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
@@ -11,7 +11,7 @@ const eventSchema = z.object({
   /** The execution input: the request as submitted. */
   request: z.record(z.string(), z.unknown()),
   /** The execution name: the request id when the input has none, so a retried start keys the same request. */
-  executionName: z.string().min(1),
+  executionName: z.string().check(z.minLength(1)),
 });
 
 /** The next workflow state: the route is stored on the item; the workflow only carries the id and where it is. */
@@ -26,8 +26,8 @@ export interface RecordOutput {
 
 /** `isms request restart`: the request's workflow failed for good; this execution takes it over from the failed one. */
 const restartSchema = z.object({
-  requestId: z.string().regex(REQUEST_ID_PATTERN),
-  restartOf: z.string().min(1).max(2048),
+  requestId: z.string().check(z.regex(REQUEST_ID_PATTERN)),
+  restartOf: z.string().check(z.minLength(1), z.maxLength(2048)),
 });
 
 const SAME_FIELDS = ['category', 'title', 'justification', 'amount', 'currency', 'requester', 'reviewPeriod'] as const;

@@ -1,5 +1,5 @@
 // Reminds the approver of the current level, with a further link to the same decision (the earlier links keep working).
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
@@ -11,10 +11,10 @@ import { levelDecisionIds } from '../core/request';
 import type { LevelState } from './request-issue-link';
 
 const eventSchema = z.object({
-  requestId: z.string().min(1),
-  level: z.number().int().min(0),
+  requestId: z.string().check(z.minLength(1)),
+  level: z.int().check(z.minimum(0)),
   /** Reminders already sent for this level. */
-  reminders: z.number().int().min(0),
+  reminders: z.int().check(z.minimum(0)),
 });
 
 export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {

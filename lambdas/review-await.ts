@@ -1,5 +1,5 @@
 // Stores the wait's task token (links table), then resumes at once if the recorded tally already completes the wait.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { keys } from '../core/keys';
 import { resumeIfComplete } from './shared/resume';
 import { getReview } from './shared/review-store';
@@ -7,7 +7,7 @@ import { storeTaskToken } from './shared/task-tokens';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
-const eventSchema = z.object({ reviewId: z.string().min(1), taskToken: z.string().min(1) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)), taskToken: z.string().check(z.minLength(1)) });
 const WAITING = ['open', 'awaiting-decisions', 'overdue'];
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {

@@ -1,5 +1,5 @@
 // Closes the review: minutes (HTML and JSON) stored and emailed, actions created, the outcome recorded. Safe to retry.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { supersedeLink } from './shared/links';
@@ -15,7 +15,7 @@ import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 
 /** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
-const eventSchema = z.object({ reviewId: z.string().min(1), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
 
 /**
  * The outcome from the recorded decisions (docs/architecture.md#outcomes-only-from-stored-decisions). When the links expired, the undecided members' links stop

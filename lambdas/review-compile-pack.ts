@@ -1,5 +1,5 @@
 // Compiles the review pack (9.3.2 a-g, resource requests, adequacy questions) once, as an immutable snapshot.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review-pack';
@@ -7,7 +7,7 @@ import { getPack, latestInputs, markPackCompiled, openActions, previousReview, r
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
-const eventSchema = z.object({ reviewId: z.string().min(1) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const input = parseEvent(eventSchema, event, 'review-compile-pack');

@@ -1,5 +1,5 @@
 // After the last reminder: emails the escalation contacts and marks the review overdue; the links keep working.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { extendLink, linkExpiry } from './shared/links';
@@ -11,7 +11,7 @@ import { sendOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
-const eventSchema = z.object({ reviewId: z.string().min(1) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const input = parseEvent(eventSchema, event, 'review-escalate');

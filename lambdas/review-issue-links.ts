@@ -1,5 +1,5 @@
 // Emails each top manager the pack summary and a personal decision link; a retry re-sends only what did not go out.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
@@ -11,7 +11,7 @@ import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import type { ReviewMember } from '../core/subjects';
 
-const eventSchema = z.object({ reviewId: z.string().min(1) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const input = parseEvent(eventSchema, event, 'review-issue-links');

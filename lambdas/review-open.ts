@@ -1,5 +1,5 @@
 // Opens the review of a period once: deterministic key and a conditional write (docs/architecture.md#idempotent-by-key); a restart takes over a review whose workflow failed.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { requiredApprovals } from '../core/config';
 import { reviewIdOf } from '../core/period';
 import { recordEvent } from './shared/audit';
@@ -9,7 +9,7 @@ import { createReview, getReview, takeOverReview, type StoredReview } from './sh
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
-const eventSchema = z.object({ input: z.unknown(), executionId: z.string().min(1) });
+const eventSchema = z.object({ input: z.unknown(), executionId: z.string().check(z.minLength(1)) });
 
 export interface ReviewOpenResult {
   reviewId: string;

@@ -1,5 +1,5 @@
 // After a wait of the review was resumed: reads the tally from the recorded decisions, which alone can close the review (docs/architecture.md#outcomes-only-from-stored-decisions).
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { keys } from '../core/keys';
 import { loadSubject } from './shared/resume';
 import { refuseResume, resumeSchema } from './shared/resume-refusal';
@@ -8,9 +8,9 @@ import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
 const eventSchema = z.object({
-  reviewId: z.string().min(1),
+  reviewId: z.string().check(z.minLength(1)),
   /** The wait's result: the resume message (a claim), its id, and which wait to go back to when the tally is not complete. */
-  resume: resumeSchema.extend({ ifIncomplete: z.enum(['wait', 'wait-after-escalation']) }),
+  resume: z.extend(resumeSchema, { ifIncomplete: z.enum(['wait', 'wait-after-escalation']) }),
 });
 
 export interface ReadTallyOutput {

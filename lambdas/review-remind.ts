@@ -1,5 +1,5 @@
 // Reminds the members who have not decided, each with a further link to their same decision.
-import { z } from 'zod';
+import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { getLink, reissueLink } from './shared/links';
@@ -11,7 +11,7 @@ import { markRemindersSent, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
-const eventSchema = z.object({ reviewId: z.string().min(1), remindersSent: z.number().int().min(0) });
+const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)), remindersSent: z.int().check(z.minimum(0)) });
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const input = parseEvent(eventSchema, event, 'review-remind');

@@ -3,7 +3,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import type { BusinessUnitConfig } from '../core/config';
@@ -12,6 +12,21 @@ import { functionName, stateMachineName } from '../core/names';
 
 export const REPO_ROOT = path.join(import.meta.dirname, '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * ESM and minified so that tree-shaking drops unused SDK and zod code; the SDK is bundled (not the runtime's copy) so
+ * that what was tested is what runs. The banner gives CJS dependencies a `require`. Exported so that bench/bundles.ts
+ * measures exactly what is deployed.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  minify: true,
+  sourceMap: true,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  externalModules: [],
+  banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+} satisfies BundlingOptions;
 
 export interface IsmsFunctionProps {
   spec: FunctionSpec;
@@ -50,17 +65,7 @@ export class IsmsFunction extends NodejsFunction {
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        // ESM and minified so that tree-shaking drops unused SDK and zod code; the SDK is bundled (not the
-        // runtime's copy) so that what was tested is what runs. The banner gives CJS dependencies a `require`.
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        externalModules: [],
-        banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
-      },
+      bundling: BUNDLING,
     });
     this.spec = spec;
     logGroup.grantWrite(role);

@@ -2,6 +2,8 @@
 // catalogue entry grants would pass every local test and be refused on AWS. The same statements as the role (tableGrants).
 import { type FunctionSpec, tableGrants, type TableAction } from '../core/functions';
 import type { Runtime } from '../lambdas/shared/runtime';
+import { sesClient } from '../lambdas/shared/email';
+import { sfnClient } from '../lambdas/shared/resume';
 
 /** What IAM answers, so that handlers and tests see the same error name locally as on AWS. */
 export class LocalAccessDenied extends Error {
@@ -43,14 +45,14 @@ export function enforceCatalogueAccess(rt: Runtime, spec: FunctionSpec, tables: 
     },
     options,
   );
-  rt.ses.middlewareStack.add(
+  sesClient(rt).middlewareStack.add(
     (next, context) => async (args) => {
       if (!(context.commandName === 'SendEmailCommand' && spec.access.sendEmail)) throw new LocalAccessDenied(spec, `ses:${String(context.commandName).replace(/Command$/, '')}`);
       return next(args);
     },
     options,
   );
-  rt.sfn.middlewareStack.add(
+  sfnClient(rt).middlewareStack.add(
     (next, context) => async (args) => {
       if (!(context.commandName === 'SendTaskSuccessCommand' && spec.access.resumes?.length)) throw new LocalAccessDenied(spec, `states:${String(context.commandName).replace(/Command$/, '')}`);
       return next(args);

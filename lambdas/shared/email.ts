@@ -1,8 +1,13 @@
 // Sends one email (HTML and plain text) from the unit's sender through SES.
-import { SendEmailCommand } from '@aws-sdk/client-ses';
-import type { Runtime } from './runtime';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { clientConfig, type Runtime } from './runtime';
 import { subjectLine } from '../../core/text';
 import { recipients, type Email } from '../../core/email';
+
+/** The function's SES client, made on first use: only functions that send email bundle and load it. */
+export function sesClient(rt: Runtime): SESClient {
+  return (rt.ses ??= new SESClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SES)));
+}
 
 /**
  * Sends one copy per recipient: each person sees only their own address, each copy has its own message id
@@ -21,7 +26,7 @@ export async function sendCopy(rt: Runtime, email: Email, to: string): Promise<s
   // Subjects are built from validated values, but a value stored before validation refused control characters
   // (or by other means) must still not add a header line: the one place every copy is sent makes it one line.
   const subject = subjectLine(email.subject);
-  const result = await rt.ses.send(
+  const result = await sesClient(rt).send(
     new SendEmailCommand({
       Source: rt.config.sender,
       Destination: { ToAddresses: [to] },

@@ -1,5 +1,5 @@
 // A resume message the stored decisions do not support is refused (docs/architecture.md#outcomes-only-from-stored-decisions): one audit event, one ERROR log line (alarmed), nothing else.
-import { z } from 'zod';
+import * as z from '../../core/zod';
 import { recordEventOnce } from './audit';
 import type { SubjectType } from '../../core/decisions';
 import type { Runtime } from './runtime';

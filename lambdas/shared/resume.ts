@@ -1,7 +1,7 @@
 // Resumes a waiting workflow once its subject's recorded decisions complete the wait (docs/architecture.md#record-first-then-resume, docs/architecture.md#one-wait-per-review).
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import type { Runtime } from './runtime';
+import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { clientConfig, type Runtime } from './runtime';
 import { prefixes } from '../../core/keys';
 import type { DecisionRecord, SubjectType } from '../../core/decisions';
 import { reviewWaitOutcome } from '../../core/review-tally';
@@ -28,6 +28,11 @@ export async function loadSubject(rt: Runtime, subjectPk: string, subjectSk: str
   return { subject: subject.Item, decisions: (decisions.Items ?? []) as DecisionRecord[] };
 }
 
+/** The function's Step Functions client, made on first use: only functions that resume a workflow bundle and load it. */
+export function sfnClient(rt: Runtime): SFNClient {
+  return (rt.sfn ??= new SFNClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SFN)));
+}
+
 export type ResumeResult = 'resumed' | 'waiting' | 'stale-token' | 'no-token' | 'no-subject';
 
 /**
@@ -45,7 +50,7 @@ export async function resumeIfComplete(rt: Runtime, subjectType: SubjectType, su
   const taskToken = await taskTokenOf(rt, subjectPk);
   if (!taskToken) return 'no-token';
   try {
-    await rt.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    await sfnClient(rt).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
     return 'resumed';
   } catch (err) {
     const name = (err as Error).name;

@@ -1,8 +1,8 @@
 // What a handler runs with: its environment, the unit's config, SDK clients and a clock, built once per environment.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SESClient } from '@aws-sdk/client-ses';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SESClient } from '@aws-sdk/client-ses';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
 
@@ -31,8 +31,12 @@ export interface Runtime {
   /** Undefined for a function the catalogue gives no access to links or task tokens. */
   linksTableName?: string;
   ddb: DynamoDBDocumentClient;
-  ses: SESClient;
-  sfn: SFNClient;
+  /**
+   * Created on first use by the adapter that sends with it (sesClient in email.ts, sfnClient in resume.ts), so that a
+   * function bundles and loads only the clients it calls; tests and the local runtime may pass their own.
+   */
+  ses?: SESClient;
+  sfn?: SFNClient;
   logger: Logger;
   now: () => Date;
 }
@@ -50,18 +54,15 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
   if (cached && Object.keys(overrides).length === 0) return cached;
   if (!env.TABLE_NAME || !env.BU_CONFIG) throw new Error('TABLE_NAME and BU_CONFIG must be set in the function environment');
   const config = businessUnitSchema.parse(JSON.parse(env.BU_CONFIG));
-  const region = env.AWS_REGION ?? 'us-east-1';
-  const client = { region };
   const rt: Runtime = {
     env: env as unknown as HandlerEnv,
     config,
     tableName: env.TABLE_NAME,
     linksTableName: env.LINKS_TABLE_NAME,
-    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), {
+    // Every function reads or writes the tables, so this client is made here; SES and SFN by their adapters.
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(env, env.AWS_ENDPOINT_URL_DYNAMODB)), {
       marshallOptions: { removeUndefinedValues: true },
     }),
-    ses: new SESClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_SES }),
-    sfn: new SFNClient({ ...client, endpoint: env.AWS_ENDPOINT_URL_SFN }),
     logger: new Logger({
       serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'isms-leadership',
       // Powertools reads process.env by itself; locally many units share one process, so pass the level explicitly.
@@ -73,6 +74,11 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
   };
   if (Object.keys(overrides).length === 0) cache.set(key, rt);
   return rt;
+}
+
+/** Region and endpoint of an SDK client: the regional endpoint on AWS, the emulator's URL locally. */
+export function clientConfig(env: Pick<HandlerEnv, 'AWS_REGION'>, endpoint: string | undefined): { region: string; endpoint?: string } {
+  return { region: env.AWS_REGION ?? 'us-east-1', endpoint };
 }
 
 /**

@@ -46,7 +46,8 @@ describe('bundled functions', () => {
     for (const [name, dir] of assetDirs) {
       const files = readdirSync(dir).sort();
       expect(files, name).toEqual(['index.mjs', 'index.mjs.map']);
-      expect(statSync(path.join(dir, 'index.mjs')).size, name).toBeLessThan(1_500_000);
+      // About 490 KB: the three SDK clients alone are 390 (npm run bench -- bundles); the full zod would add 350.
+      expect(statSync(path.join(dir, 'index.mjs')).size, name).toBeLessThan(600_000);
     }
   });
 

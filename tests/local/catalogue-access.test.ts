@@ -6,6 +6,7 @@ import { functionSpec } from '../../core/functions';
 import { enforceCatalogueAccess, tableCallDenied } from '../../local/catalogue-access';
 import { keys } from '../../core/keys';
 import { taskTokenKey } from '../../lambdas/shared/task-tokens';
+import { sfnClient } from '../../lambdas/shared/resume';
 import { runtimeFrom } from '../../lambdas/shared/runtime';
 import { startDynalite, testRuntime } from '../support/local-aws';
 
@@ -62,7 +63,7 @@ describe('enforceCatalogueAccess on a function’s own clients', () => {
     await expect(endpoint.ddb.send(new PutCommand({ TableName: base.linksTableName, Item: { ...taskTokenKey(review.pk), taskToken: 'forged' } }))).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
-    await expect(endpoint.sfn.send(new SendTaskFailureCommand({ taskToken: 't', error: 'x' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(sfnClient(endpoint).send(new SendTaskFailureCommand({ taskToken: 't', error: 'x' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect((await base.ddb.send(new GetCommand({ TableName: base.tableName, Key: keys.review('u#2026-Q4'), ConsistentRead: true }))).Item).toEqual(review);
     // What it may do still works.
     expect((await endpoint.ddb.send(new GetCommand({ TableName: base.tableName, Key: keys.review('u#2026-Q4') }))).Item).toEqual(review);
