@@ -10,7 +10,7 @@ import { submitCommand } from '../../lib/cli/request-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lib/local/runtime';
 import { keys } from '../../lambdas/shared/keys';
 import { startReviewInput } from '../../lambdas/shared/review';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { FREE_PORTS, IRENE, OONA, localCliContext, until, waitingToken } from '../support/workflow';
 import { executionArnOf } from '../../lib/functions';
 

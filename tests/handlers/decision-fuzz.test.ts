@@ -4,14 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { startDynalite, testRuntime } from '../support/local-aws';
+import { testRuntime } from '../support/local-aws';
+import { sharedDynalite } from '../support/shared-emulators';
 import { createHandler } from '../../lambdas/decision-endpoint';
 import { PAGE_HEADERS } from '../../lambdas/shared/decision-pages';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { createDecisionServer } from '../../lib/local/decision-server';
 import { REVIEW_FORM, formBody, httpEvent, requestWithLink, reviewWithLinks, snapshot, type MintedLink } from '../support/decision-fixtures';
 
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 let rt: Runtime;
 let links: MintedLink[];
 let server: Server;
@@ -19,7 +20,7 @@ let base: string;
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  dynalite = await startDynalite();
+  dynalite = await sharedDynalite();
   rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint });
   const review = await reviewWithLinks(rt, 'example-emea#2026-Q4');
   const request = await requestWithLink(rt, 'req-20261127-fuzz000001');

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createTableInput, LINKS_TABLE_SCHEMA } from '../../lib/table-schema';
-import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
+import { testRuntime, testUnit } from '../support/local-aws';
+import { sharedDynalite } from '../support/shared-emulators';
 import { evidenceOf, FakeSes, FaultyDdb, faultyRuntime, scanAll, type WriteFault } from '../support/faults';
 import { formBody, httpEvent, REVIEW_FORM } from '../support/decision-fixtures';
 import type { BusinessUnitConfig } from '../../lib/config';
@@ -28,9 +29,9 @@ import { EXECUTION_STATUS_CHANGE } from '../../lambdas/shared/workflow-failure';
 import type { StoredReview } from '../../lambdas/shared/review-store';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await sharedDynalite();
 });
 
 const tally = { injected: 0, survived: 0, failures: [] as string[] };

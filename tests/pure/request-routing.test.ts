@@ -5,7 +5,7 @@ import { escalationTarget, requestWaitOutcome, routeRequest } from '../../lambda
 import { outcomeEmail } from '../../lambdas/shared/request-emails';
 import type { DecisionRecord } from '../../lambdas/shared/links';
 import type { RequestItem } from '../../lambdas/shared/subjects';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 
 const person = (n: string) => ({ name: n, email: `${n.toLowerCase()}@example.com` });
 

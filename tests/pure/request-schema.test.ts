@@ -4,7 +4,7 @@ import { parseRequest } from '../../lambdas/shared/request';
 import { approvalEmail, outcomeEmail } from '../../lambdas/shared/request-emails';
 import { routeRequest } from '../../lambdas/shared/request';
 import type { RequestItem } from '../../lambdas/shared/subjects';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 
 const unit = testUnit();
 const good = {

@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadBusinessUnits, businessUnitSchema, type BusinessUnitConfig } from '../../lib/config';
+import type { BusinessUnitConfig } from '../../lib/config';
+import { testUnit } from './units';
 import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA } from '../../lib/table-schema';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import type { StoredEmail } from '../../lib/local/runtime';
@@ -22,6 +23,7 @@ export async function startDynalite(): Promise<{ endpoint: string; close(): Prom
 }
 
 export type { StoredEmail };
+export { testUnit };
 
 export async function startSesLocal(): Promise<{ endpoint: string; emails(): Promise<StoredEmail[]>; clear(): Promise<void>; close(): Promise<void> }> {
   const mod = require('aws-ses-v2-local');
@@ -37,11 +39,6 @@ export async function startSesLocal(): Promise<{ endpoint: string; emails(): Pro
   };
 }
 
-/** The EMEA example with test-sized intervals: reminders every 2 s, links valid for 30 s. */
-export function testUnit(overrides: Partial<BusinessUnitConfig> = {}): BusinessUnitConfig {
-  const emea = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
-  return businessUnitSchema.parse({ ...emea, reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '30s', ...overrides });
-}
 
 /** Fresh evidence and links tables on the given DynamoDB endpoint and a Runtime pointed at them (and at SES/SFN if given). */
 export async function testRuntime(opts: {

@@ -9,7 +9,7 @@ import type { CliContext } from '../../lib/cli/context';
 import { evidenceExport } from '../../lib/cli/evidence-commands';
 import { submitCommand } from '../../lib/cli/request-commands';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { FREE_PORTS, IRENE, OONA, decisionLink, localCliContext, postDecision, until } from '../support/workflow';
 import { executionArnOf } from '../../lib/functions';
 

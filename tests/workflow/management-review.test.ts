@@ -15,7 +15,7 @@ import { reviewId } from '../../lib/period';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { nextReviewDate, type ActionItem, type Minutes } from '../../lambdas/shared/review';
 import { getMinutes, getPack, getReview, openActions } from '../../lambdas/shared/review-store';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { executionArnOf } from '../../lib/functions';
 
 // Each scenario has its own unit, so its own table: open actions and requests of one cannot leak into another.

@@ -9,7 +9,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { commands } from '../../lib/cli/request-commands';
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { executionArnOf } from '../../lib/functions';
 import { formatAmount } from '../../lambdas/shared/request';
 

@@ -10,7 +10,7 @@ import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
 import { commands as startCommands } from '../../lib/cli/review-commands';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { executionArnOf } from '../../lib/functions';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
