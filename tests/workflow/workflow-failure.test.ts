@@ -5,7 +5,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { keys, prefixes } from '../../lambdas/shared/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../lambdas/shared/review';
-import { FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
+import { FREE_PORTS, OONA, QUICK_RETRIES, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import { commands as reviewCommands } from '../../lib/cli/action-commands';
 import { commands as requestCommands } from '../../lib/cli/request-commands';
@@ -20,7 +20,8 @@ const IRENE = unit.ismsManager.email;
 let lr: LocalRuntime;
 let local: LocalUnit;
 beforeAll(async () => {
-  lr = await startLocalRuntime({ units: [unit], ports: FREE_PORTS });
+  // The failing wait below is retried twice: without its backoff's 6 s of waiting (the attempts are the same).
+  lr = await startLocalRuntime({ units: [unit], ports: FREE_PORTS, retryIntervalOverrides: QUICK_RETRIES });
   local = lr.units[0];
 });
 afterAll(async () => {
@@ -68,7 +69,7 @@ describe('a workflow that ends for good', () => {
       new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['resource-approval'], name: request.requestId, input: JSON.stringify(request) }),
     );
     const key = keys.request(request.requestId);
-    // States.TaskFailed retries the wait twice (2 s, then 4 s), each time with a new token: fail every one of them.
+    // States.TaskFailed retries the wait twice (after 2 s, then 4 s on AWS; QUICK_RETRIES here), each time with a new token: fail every one of them.
     const failedTokens = new Set<string>();
     const marked = await until('the request marked as failed', async () => {
       const r = await item(key);
