@@ -1,6 +1,6 @@
 // The review's EventBridge schedule: the unit's expression and time zone, the input the workflow reads, retries and a safe DLQ.
 // How the workflow reads that input is pure: tests/pure/review-start.test.ts.
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
