@@ -56,6 +56,7 @@ let rt: Runtime;
 let clock: Date;
 let handle: (e: ReturnType<typeof httpEvent>) => Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string; statusCode: number }>;
 const logs: string[] = [];
+const restoreStreams: Array<() => void> = [];
 
 beforeAll(async () => {
   dynalite = await sharedDynalite();
@@ -66,6 +67,8 @@ beforeAll(async () => {
   // Every log line the endpoint writes, to prove no secret or token ever reaches one.
   const capture = (stream: NodeJS.WriteStream) => {
     const original = stream.write.bind(stream);
+    const unpatched = stream.write;
+    restoreStreams.push(() => (stream.write = unpatched));
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       logs.push(String(chunk));
       // The endpoint's structured log lines are kept for the assertions, not printed.
@@ -79,6 +82,8 @@ beforeAll(async () => {
   handle = async (e) => (await h(e)) as never;
 });
 afterAll(async () => {
+  // The handlers project shares a process between files (vitest.config.ts): the next file writes to the real streams.
+  for (const restore of restoreStreams) restore();
   await dynalite?.close();
   await new Promise((r) => sfn.server.close(r));
 });

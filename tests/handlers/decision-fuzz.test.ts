@@ -18,7 +18,10 @@ let links: MintedLink[];
 let server: Server;
 let base: string;
 
+// Restored after the file: the handlers project shares a process between files (vitest.config.ts).
+let logLevelBefore: string | undefined;
 beforeAll(async () => {
+  logLevelBefore = process.env.POWERTOOLS_LOG_LEVEL;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   dynalite = await sharedDynalite();
   rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint });
@@ -30,6 +33,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  if (logLevelBefore === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = logLevelBefore;
   await new Promise((r) => server?.close(r));
   await dynalite?.close();
 });

@@ -13,12 +13,19 @@ let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 let rt: Runtime;
 let clock = new Date('2026-11-27T10:00:00.000Z');
 
+// Restored after the file: the handlers project shares a process between files (vitest.config.ts).
+let logLevelBefore: string | undefined;
 beforeAll(async () => {
+  logLevelBefore = process.env.POWERTOOLS_LOG_LEVEL;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   dynalite = await sharedDynalite();
   rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint, now: () => clock });
 });
-afterAll(async () => dynalite?.close());
+afterAll(async () => {
+  if (logLevelBefore === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = logLevelBefore;
+  await dynalite?.close();
+});
 
 const secretOf = (url: string) => new URL(url).searchParams.get('k')!;
 
