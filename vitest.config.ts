@@ -7,6 +7,7 @@
 //   local     the local runtime's own services and `npm start`
 //   e2e       a real browser (Chromium) on the local runtime
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './tests/support/sequencer';
 
 const LAYERS = ['pure', 'handlers', 'cdk', 'workflow', 'local', 'e2e'] as const;
 
@@ -17,6 +18,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    sequence: { sequencer: LongestFirst },
     projects: LAYERS.map((name) => ({
       extends: true,
       test: {
