@@ -18,6 +18,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Longest files first across layers, so that no long file starts last (tests/support/sequencer.ts).
     sequence: { sequencer: LongestFirst },
     projects: LAYERS.map((name) => ({
       extends: true,
