@@ -1,7 +1,6 @@
 // An execution failed, timed out or was stopped: record it on its review or request, mark the item, and tell the ISMS manager once.
 import { createHash } from 'node:crypto';
 import { recordEvent } from './shared/audit';
-import * as z from '../core/zod';
 import { keys } from '../core/keys';
 import { getItem } from './shared/store';
 import { markWorkflowFailed, releaseFailureMark } from './shared/failure-marks';

@@ -43,6 +43,8 @@ export interface LocalRuntimeOptions {
   warn?: (line: string) => void;
   /** Powertools log level of the handlers. @default 'WARN' (INFO is the deployed default; locally it drowns the console) */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** For tests: retry pauses in milliseconds by state name (see LocalStepFunctionsOptions). @default the definitions' own backoff */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 export interface StoredEmail {
@@ -178,6 +180,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       accountId: LOCAL_ACCOUNT,
       dynamodb: ddb,
       log,
+      retryIntervalOverrides: opts.retryIntervalOverrides,
       async invokeLambda(name, payload) {
         const handler = handlers.get(name);
         if (!handler) throw Object.assign(new Error(`Function not found: ${name}`), { name: 'Lambda.ResourceNotFoundException' });

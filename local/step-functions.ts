@@ -23,6 +23,12 @@ export interface LocalStepFunctionsOptions {
    * shutting the emulator down is not a stop of the workflow. Errors are logged.
    */
   onExecutionClosed?(event: ExecutionStatusChangeEvent): Promise<void> | void;
+  /**
+   * For tests: the pause before each retry, in milliseconds, by state name (a number, or one per retrier of the state's
+   * Retry), instead of IntervalSeconds × BackoffRate^attempt; aws-local-stepfunctions' retryIntervalOverrides.
+   * @default none: the definition's own backoff, as on AWS
+   */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** EventBridge's "Step Functions Execution Status Change" event (dates in epoch milliseconds, input and output as JSON strings). */
@@ -288,7 +294,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       };
     }
     const started = machine.machine.run(parsed as any, {
-      overrides: { taskResourceLocalHandlers: handlers },
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: opts.retryIntervalOverrides },
       context: {
         Execution: { Id: arn, Name: name, RoleArn: machine.roleArn },
         StateMachine: { Id: machine.arn, Name: machine.name },

@@ -1,13 +1,10 @@
 // Operations of each unit's stack: failed executions reach workflow-failed, alarms reach the ISMS manager, least privilege.
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import cdkJson from '../../cdk.json';
 import { loadBusinessUnits } from '../../lib/config-files';
 import { FUNCTIONS } from '../../core/functions';
-import { functionName, stackName } from '../../core/names';
-import { IsmsLeadershipStack } from '../../lib/stack';
+import { functionName } from '../../core/names';
+import { exampleTemplate } from '../support/synth';
 import { ERROR_LOG_LINE } from '../../lib/operations';
 import { runtimeFrom } from '../../lambdas/shared/runtime';
 
@@ -27,9 +24,8 @@ describe.each(units)('operations of $id', (unit) => {
   let topic: string;
 
   beforeAll(() => {
-    const app = new App({ context: { ...cdkJson.context, [cxapi.BUNDLING_STACKS]: [] } });
-    const stack = new IsmsLeadershipStack(app, stackName(unit.id), { unit, env: { account: '111111111111', region: unit.region } });
-    template = Template.fromStack(stack);
+    // The stack as the app of every example unit builds it, synthesized once per process (support/synth.ts).
+    template = exampleTemplate(unit.id);
     resources = template.toJSON().Resources;
     workflowFailedFn = logicalId('AWS::Lambda::Function', { FunctionName: functionName(unit.id, 'workflow-failed') });
     reviewMachine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: `isms-${unit.id}-management-review` });

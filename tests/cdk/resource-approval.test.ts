@@ -1,26 +1,19 @@
 // The resource-approval state machine as synthesized per unit, and least privilege for it and its six functions.
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import cdkJson from '../../cdk.json';
 import { timing, type BusinessUnitConfig } from '../../core/config';
 import { loadBusinessUnits } from '../../lib/config-files';
 import { numericSubstitutions } from '../../lib/definitions';
 import { arnPlaceholder, FUNCTIONS } from '../../core/functions';
-import { IsmsLeadershipStack } from '../../lib/stack';
-import { stackName } from '../../core/names';
+import { exampleTemplate } from '../support/synth';
 
 const REQUEST_FUNCTIONS = FUNCTIONS.filter((f) => f.id.startsWith('request-')).map((f) => f.id);
 const units = loadBusinessUnits();
 
-/** One synth-only app with every unit's stack, built once for the file (bundling skipped; synth is the slow part). */
+/** Every unit's stack of one synth-only app, built once per process (support/synth.ts; synth is the slow part). */
 let templates: Map<string, Record<string, any>> | undefined;
 function resourcesOfUnit(unitId: string): Record<string, any> {
   if (!templates) {
-    const app = new App({ context: { ...cdkJson.context, [cxapi.BUNDLING_STACKS]: [] } });
-    const stacks = units.map((u) => new IsmsLeadershipStack(app, stackName(u.id), { unit: u, env: { account: '111111111111', region: u.region } }));
-    templates = new Map(stacks.map((st, i) => [units[i].id, Template.fromStack(st).toJSON().Resources]));
+    templates = new Map(units.map((u) => [u.id, exampleTemplate(u.id).toJSON().Resources]));
   }
   return templates.get(unitId)!;
 }

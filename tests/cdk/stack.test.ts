@@ -1,23 +1,20 @@
 // The stack of each unit: names, evidence table, function defaults, least privilege, and cdk-nag's AwsSolutions pack.
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import cdkJson from '../../cdk.json';
 import type { BusinessUnitConfig } from '../../core/config';
 import { loadBusinessUnits } from '../../lib/config-files';
 import { FUNCTIONS } from '../../core/functions';
 import { functionName, stackName } from '../../core/names';
-import { IsmsLeadershipStack } from '../../lib/stack';
+import { exampleStacks, exampleTemplate, synthOnlyApp } from '../support/synth';
 
 const units = loadBusinessUnits();
 
 /** Synth-only: bundling is skipped here (one test in bundling.test.ts bundles for real). */
 function synth(withNag = false, extra: BusinessUnitConfig[] = []) {
-  const app = new App({ context: { ...cdkJson.context, [cxapi.BUNDLING_STACKS]: [] } });
+  const { app, stacks } = synthOnlyApp([...units, ...extra]);
   if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stacks = [...units, ...extra].map((unit) => new IsmsLeadershipStack(app, stackName(unit.id), { unit, env: { account: '111111111111', region: unit.region } }));
   return { app, stacks };
 }
 
@@ -33,13 +30,12 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 describe.each(units)('stack of $id', (unit) => {
   let template: Template;
   beforeAll(() => {
-    const { stacks } = synth();
-    const stack = stacks.find((s) => s.stackName === stackName(unit.id))!;
-    template = Template.fromStack(stack);
+    // Every unit's stack of one app, synthesized once for this file and tests/cdk/operations.test.ts (support/synth.ts).
+    template = exampleTemplate(unit.id);
   });
 
   it('is named after the unit and deploys to its region', () => {
-    const { stacks } = synth();
+    const stacks = exampleStacks();
     expect(stacks.map((s) => s.stackName)).toEqual(units.map((u) => `IsmsLeadership-${u.id}`));
     expect(stacks.find((s) => s.stackName === stackName(unit.id))!.region).toBe(unit.region);
   });

@@ -10,7 +10,7 @@ import { submitCommand } from '../../cli/request-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../local/runtime';
 import { keys } from '../../core/keys';
 import { startReviewInput } from '../../core/review-start';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { FREE_PORTS, IRENE, OONA, localCliContext, until, waitingToken } from '../support/workflow';
 import { executionArnOf } from '../../core/names';
 

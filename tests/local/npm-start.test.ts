@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readLocalState } from '../../cli/context';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0'];
 // Our own state file: a developer's `npm start` keeps its .isms-local/runtime.json while the tests run.
 const STATE = path.join(mkdtempSync(path.join(tmpdir(), 'isms-npm-start-')), 'runtime.json');
-let child: ChildProcess | undefined;
+const children = new Set<ChildProcess>();
 
 function start(args: string[]): { proc: ChildProcess; ready: Promise<any>; exit: Promise<number | null>; stderr: () => string } {
   const proc = spawn('npm', ['start', '--silent', '--', ...args], {
@@ -22,7 +22,7 @@ function start(args: string[]): { proc: ChildProcess; ready: Promise<any>; exit:
     detached: true,
     env: { ...process.env, ISMS_LOCAL_STATE: STATE },
   });
-  child = proc;
+  children.add(proc);
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
@@ -39,8 +39,9 @@ function start(args: string[]): { proc: ChildProcess; ready: Promise<any>; exit:
   return { proc, ready, exit, stderr: () => err };
 }
 
-afterEach(() => {
-  if (child && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+// Whatever a failed test left running (the tests below that start a runtime end it themselves).
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
 });
 
 describe('npm start', () => {
@@ -81,7 +82,8 @@ describe('npm start', () => {
     await expect(fetch(urls.inbox)).rejects.toThrow();
   });
 
-  it('fails before starting anything when a port is in use, naming it', async () => {
+  // The three refusals start nothing and share nothing: they run side by side (each is mostly npm and tsx starting up).
+  it.concurrent('fails before starting anything when a port is in use, naming it', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
     const port = String((blocker.address() as { port: number }).port);
@@ -91,7 +93,7 @@ describe('npm start', () => {
     blocker.close();
   });
 
-  it('fails before starting anything on a bad config, naming the file and field', async () => {
+  it.concurrent('fails before starting anything on a bad config, naming the file and field', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'isms-bad-config-'));
     const unit = JSON.parse(readFileSync(path.join(ROOT, 'config', 'business-units', 'example-emea.json'), 'utf8'));
     unit.topManagement[1].email = 'bob@';
@@ -101,7 +103,7 @@ describe('npm start', () => {
     expect(stderr()).toMatch(/emea\.json: topManagement\[1\]\.email: "bob@" is not an email address/);
   });
 
-  it('refuses a bad port flag with what is allowed', async () => {
+  it.concurrent('refuses a bad port flag with what is allowed', async () => {
     const { exit, stderr } = start(['--json', '--ses-port', 'eighty']);
     expect(await exit).toBe(1);
     expect(stderr()).toContain('--ses-port: "eighty" is not a port number (0-65535; 0 picks a free one)');

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
-import { loadBusinessUnits } from '../../lib/config-files';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { BusinessUnitConfig } from '../../core/config';
+import { testUnit } from './units';
 import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA } from '../../core/table-schema';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import type { StoredEmail } from '../../local/runtime';
@@ -23,6 +23,7 @@ export async function startDynalite(): Promise<{ endpoint: string; close(): Prom
 }
 
 export type { StoredEmail };
+export { testUnit };
 
 export async function startSesLocal(): Promise<{ endpoint: string; emails(): Promise<StoredEmail[]>; clear(): Promise<void>; close(): Promise<void> }> {
   const mod = require('aws-ses-v2-local');
@@ -38,10 +39,19 @@ export async function startSesLocal(): Promise<{ endpoint: string; emails(): Pro
   };
 }
 
-/** The EMEA example with test-sized intervals: reminders every 2 s, links valid for 30 s. */
-export function testUnit(overrides: Partial<BusinessUnitConfig> = {}): BusinessUnitConfig {
-  const emea = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
-  return businessUnitSchema.parse({ ...emea, reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '30s', ...overrides });
+
+/**
+ * Creates a table and waits until it is ACTIVE, as on DynamoDB. dynalite answers CreateTable with CREATING and turns the
+ * table ACTIVE a moment later (createTableMs: 0 is still a timer): a write before that fails with ResourceNotFound, which
+ * the shared emulator of the handlers project, busy with other files, made visible.
+ */
+export async function createActiveTable(ddb: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
+  await ddb.send(new CreateTableCommand(input));
+  for (;;) {
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: input.TableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** Fresh evidence and links tables on the given DynamoDB endpoint and a Runtime pointed at them (and at SES/SFN if given). */
@@ -58,8 +68,8 @@ export async function testRuntime(opts: {
   const tableName = `test-${randomBytes(6).toString('hex')}`;
   const linksTableName = `${tableName}-links`;
   const ddb = new DynamoDBClient({ endpoint: opts.dynamoEndpoint, region: 'us-east-1' });
-  await ddb.send(new CreateTableCommand(createTableInput(tableName, TABLE_SCHEMA)));
-  await ddb.send(new CreateTableCommand(createTableInput(linksTableName, LINKS_TABLE_SCHEMA)));
+  await createActiveTable(ddb, createTableInput(tableName, TABLE_SCHEMA));
+  await createActiveTable(ddb, createTableInput(linksTableName, LINKS_TABLE_SCHEMA));
   const env = {
     TABLE_NAME: tableName,
     LINKS_TABLE_NAME: linksTableName,

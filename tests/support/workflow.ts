@@ -1,5 +1,6 @@
 // Helpers for tests on the local runtime: free ports, polling, a CLI context bound to a running runtime, the people of the
 // example unit, what a browser does on a decision confirmation page, and reading a partition of a unit's table.
+import { readFileSync } from 'node:fs';
 import { localCaller, type CliCommand, type CliContext } from '../../cli/context';
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../core/config';
 import type { LocalRuntime, LocalUnit, StoredEmail } from '../../local/runtime';
@@ -12,6 +13,20 @@ import type { DecisionRecord } from '../../core/decisions';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;
+
+/**
+ * startLocalRuntime's retryIntervalOverrides for tests that drive a step into its retries: every state of both workflows
+ * that has a Retry pauses 50 ms between attempts instead of its backoff (AwaitDecision's 2 s then 4 s). The attempts,
+ * their errors and MaxAttempts stay the definitions' own; only the waiting goes.
+ */
+export const QUICK_RETRIES: Record<string, number> = Object.fromEntries(
+  ['management-review', 'resource-approval'].flatMap((workflow) => {
+    const definition = JSON.parse(readFileSync(new URL(`../../statemachines/${workflow}.asl.json`, import.meta.url), 'utf8'));
+    return Object.entries(definition.States as Record<string, { Retry?: unknown[] }>)
+      .filter(([, state]) => state.Retry?.length)
+      .map(([name]) => [name, 50]);
+  }),
+);
 
 /** Polls `probe` until it returns something truthy; fails naming `what` after `timeoutMs`. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {

@@ -9,7 +9,7 @@ import { keys, prefixes } from '../../core/keys';
 import { actionItem, type Minutes, type MinutesAction } from '../../core/review-minutes';
 import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
 import { CLARA, FARID, FREE_PORTS, IRENE, OONA, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { executionArnOf } from '../../core/names';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;

@@ -9,7 +9,7 @@ import type { CliContext } from '../../cli/context';
 import { evidenceExport } from '../../cli/evidence-commands';
 import { submitCommand } from '../../cli/request-commands';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { FREE_PORTS, IRENE, OONA, decisionLink, localCliContext, postDecision, until } from '../support/workflow';
 import { executionArnOf } from '../../core/names';
 

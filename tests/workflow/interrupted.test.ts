@@ -10,7 +10,7 @@ import { getItem } from '../../lambdas/shared/store';
 import { commands as requestCommands } from '../../cli/request-commands';
 import { commands as reviewCommands } from '../../cli/review-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../local/runtime';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { CLARA, FARID, FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
 import { executionArnOf } from '../../core/names';
 

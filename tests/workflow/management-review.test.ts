@@ -15,7 +15,7 @@ import { reviewIdOf } from '../../core/period';
 import { keys, prefixes } from '../../core/keys';
 import { nextReviewDate, type ActionItem, type Minutes } from '../../core/review-minutes';
 import { getMinutes, getPack, getReview, openActions } from '../../lambdas/shared/review-store';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { executionArnOf } from '../../core/names';
 
 // Each scenario has its own unit, so its own table: open actions and requests of one cannot leak into another.
@@ -91,8 +91,11 @@ async function statesEntered(arn: string): Promise<string[]> {
   return (h.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
 }
 
+// The scenarios with units of their own run side by side (it.concurrent): most of their time is the real waits of reminder
+// intervals and link lifetimes, which overlap instead of adding up. The two on mr-duplicate count its executions, so they
+// run after them, one at a time.
 describe('management review workflow', () => {
-  it('quorum reached: approved, minutes stored and emailed to top management and the ISMS manager', async () => {
+  it.concurrent('quorum reached: approved, minutes stored and emailed to top management and the ISMS manager', async () => {
     const u = units.approve.id;
     const arn = await start(u, '2025-Q1');
     const invited = await invitations(u, '2025-Q1');
@@ -137,7 +140,7 @@ describe('management review workflow', () => {
     expect(types.filter((t) => t === 'link.issued')).toHaveLength(3);
   });
 
-  it('changes requested: not approved, actions created with owner and due date, and carried into the next pack', async () => {
+  it.concurrent('changes requested: not approved, actions created with owner and due date, and carried into the next pack', async () => {
     const u = units.changes.id;
     // The ISMS manager's inputs: the latest submission before the pack counts.
     const dir = mkdtempSync(path.join(tmpdir(), 'review-inputs-'));
@@ -192,7 +195,7 @@ describe('management review workflow', () => {
     expect(JSON.parse((await finished(next)).output!)).toMatchObject({ outcome: 'approved' });
   });
 
-  it('a decision recorded while no wait is open is counted before the next wait', async () => {
+  it.concurrent('a decision recorded while no wait is open is counted before the next wait', async () => {
     const u = units.between.id;
     const arn = await start(u, '2025-Q1');
     const invited = await invitations(u, '2025-Q1');
@@ -211,7 +214,7 @@ describe('management review workflow', () => {
     expect((await mails(u, '2025-Q1')).filter((e) => /^Reminder/.test(e.subject))).toHaveLength(0);
   });
 
-  it('reminds only the members who have not decided, with a new link to the same decision, then completes', async () => {
+  it.concurrent('reminds only the members who have not decided, with a new link to the same decision, then completes', async () => {
     const u = units.remind.id;
     const arn = await start(u, '2025-Q2');
     const invited = await invitations(u, '2025-Q2');
@@ -232,7 +235,7 @@ describe('management review workflow', () => {
     expect((await review(u, '2025-Q2'))!.remindersSent).toBeGreaterThanOrEqual(1);
   });
 
-  it('escalates after the last reminder, marks the review overdue, then closes it as not held on time', async () => {
+  it.concurrent('escalates after the last reminder, marks the review overdue, then closes it as not held on time', async () => {
     const u = units.escalate.id;
     const arn = await start(u, '2025-Q4');
     const invited = await invitations(u, '2025-Q4');
@@ -254,7 +257,7 @@ describe('management review workflow', () => {
     expect(await statesEntered(arn)).toEqual(expect.arrayContaining(['SendReminder', 'Escalate', 'AwaitAfterEscalation', 'LinksExpired', 'NotHeldOnTime']));
   });
 
-  it('a forged resume ("approved" sent with the task token) is refused: the review keeps waiting, and the real decisions close it', async () => {
+  it.concurrent('a forged resume ("approved" sent with the task token) is refused: the review keeps waiting, and the real decisions close it', async () => {
     const u = units.forged.id;
     const arn = await start(u, '2025-Q1');
     const invited = await invitations(u, '2025-Q1');
@@ -276,7 +279,7 @@ describe('management review workflow', () => {
     expect((await statesEntered(arn)).filter((s) => s === 'ReadTally')).toHaveLength(2);
   });
 
-  it('a quorum recorded during the last wait, whose resume failed, closes the review approved when the wait times out', async () => {
+  it.concurrent('a quorum recorded during the last wait, whose resume failed, closes the review approved when the wait times out', async () => {
     const u = units.late.id;
     const arn = await start(u, '2025-Q2');
     await mailTo(u, '2025-Q2', BOARD, /^Overdue:/); // escalated: the last wait follows

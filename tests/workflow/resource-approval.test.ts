@@ -9,7 +9,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { commands } from '../../cli/request-commands';
 import { keys, prefixes } from '../../core/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { executionArnOf } from '../../core/names';
 import { formatAmount } from '../../core/request';
 

@@ -5,12 +5,12 @@ import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail 
 import { keys, prefixes } from '../../core/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../core/review-start';
-import { FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
+import { FREE_PORTS, OONA, QUICK_RETRIES, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import { commands as reviewCommands } from '../../cli/action-commands';
 import { commands as requestCommands } from '../../cli/request-commands';
 import { commands as startCommands } from '../../cli/review-commands';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 import { executionArnOf } from '../../core/names';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -20,7 +20,8 @@ const IRENE = unit.ismsManager.email;
 let lr: LocalRuntime;
 let local: LocalUnit;
 beforeAll(async () => {
-  lr = await startLocalRuntime({ units: [unit], ports: FREE_PORTS });
+  // The failing wait below is retried twice: without its backoff's 6 s of waiting (the attempts are the same).
+  lr = await startLocalRuntime({ units: [unit], ports: FREE_PORTS, retryIntervalOverrides: QUICK_RETRIES });
   local = lr.units[0];
 });
 afterAll(async () => {
@@ -68,7 +69,7 @@ describe('a workflow that ends for good', () => {
       new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['resource-approval'], name: request.requestId, input: JSON.stringify(request) }),
     );
     const key = keys.request(request.requestId);
-    // States.TaskFailed retries the wait twice (2 s, then 4 s), each time with a new token: fail every one of them.
+    // States.TaskFailed retries the wait twice (after 2 s, then 4 s on AWS; QUICK_RETRIES here), each time with a new token: fail every one of them.
     const failedTokens = new Set<string>();
     const marked = await until('the request marked as failed', async () => {
       const r = await item(key);

@@ -1,11 +1,11 @@
 // The review's EventBridge schedule: the unit's expression and time zone, the input the workflow reads, retries and a safe DLQ.
-import { describe, expect, it } from 'vitest';
+// How the workflow reads that input is pure: tests/pure/review-start.test.ts.
+import { describe, it } from 'vitest';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ReviewSchedule } from '../../lib/review-schedule';
-import { reviewStartSchema, resolvePeriod, startReviewInput } from '../../core/review-start';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 
 const unit = testUnit({ id: 'sched-unit', timeZone: 'Asia/Tokyo', reviewSchedule: 'cron(30 0 1 1,4,7,10 ? *)' });
 
@@ -38,17 +38,5 @@ describe('ReviewSchedule', () => {
     t.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-  });
-
-  it('the workflow derives the period from that time in the unit\'s time zone (00:30 on 1 January in Tokyo is Q1)', () => {
-    const fired = reviewStartSchema.parse({ bu: unit.id, scheduledTime: '2026-12-31T15:30:00Z', trigger: 'schedule' });
-    expect(resolvePeriod(fired, unit.timeZone)).toBe('2027-Q1');
-    expect(resolvePeriod(fired, 'UTC')).toBe('2026-Q4');
-  });
-
-  it('startReviewInput names on-demand executions <bu>-<period> and refuses a bad period', () => {
-    expect(startReviewInput(unit, '2026-Q4', 'cli')).toEqual({ name: 'sched-unit-2026-Q4', input: { bu: 'sched-unit', period: '2026-Q4', trigger: 'cli' } });
-    expect(() => startReviewInput(unit, '2026-Q0', 'cli')).toThrow('period: "2026-Q0" is not a period like "2026-Q4"');
-    expect(reviewStartSchema.safeParse({ bu: unit.id, trigger: 'cli' }).success).toBe(false);
   });
 });

@@ -1,11 +1,12 @@
 // The decision endpoint handler against dynalite: every answer, its headers, no state change where there must be none.
+// Its run on the local runtime is in tests/workflow/decision-scanners.test.ts, its API (CDK) in tests/cdk/decision-api.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { until } from '../support/workflow';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
+import { testRuntime, testUnit } from '../support/local-aws';
+import { sharedDynalite } from '../support/shared-emulators';
 import { createHandler, sameOrigin } from '../../lambdas/decision-endpoint';
 import { keys } from '../../core/keys';
 import { reissueLink, supersedeLink } from '../../lambdas/shared/links';
@@ -14,14 +15,6 @@ import { storeTaskToken, taskTokenOf } from '../../lambdas/shared/task-tokens';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { CONTENT_SECURITY_POLICY, STYLE, STYLE_HASH } from '../../core/decision-pages';
 import { createHash } from 'node:crypto';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import { startReviewInput } from '../../core/review-start';
-import { reviewIdOf } from '../../core/period';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DecisionApi } from '../../lib/decision-api';
 import {
   REVIEW_FORM,
   TASK_TOKEN,
@@ -58,15 +51,16 @@ function fakeStepFunctions() {
   return { server, calls, stale };
 }
 
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 const sfn = fakeStepFunctions();
 let rt: Runtime;
 let clock: Date;
 let handle: (e: ReturnType<typeof httpEvent>) => Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string; statusCode: number }>;
 const logs: string[] = [];
+const restoreStreams: Array<() => void> = [];
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
+  dynalite = await sharedDynalite();
   await new Promise<void>((r) => sfn.server.listen(0, '127.0.0.1', r));
   const sfnEndpoint = `http://127.0.0.1:${(sfn.server.address() as AddressInfo).port}`;
   clock = new Date('2026-11-27T10:00:00.000Z');
@@ -74,6 +68,8 @@ beforeAll(async () => {
   // Every log line the endpoint writes, to prove no secret or token ever reaches one.
   const capture = (stream: NodeJS.WriteStream) => {
     const original = stream.write.bind(stream);
+    const unpatched = stream.write;
+    restoreStreams.push(() => (stream.write = unpatched));
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       logs.push(String(chunk));
       // The endpoint's structured log lines are kept for the assertions, not printed.
@@ -87,6 +83,8 @@ beforeAll(async () => {
   handle = async (e) => (await h(e)) as never;
 });
 afterAll(async () => {
+  // The handlers project shares a process between files (vitest.config.ts): the next file writes to the real streams.
+  for (const restore of restoreStreams) restore();
   await dynalite?.close();
   await new Promise((r) => sfn.server.close(r));
 });
@@ -571,113 +569,5 @@ describe('the task token and the secret stay on the server', () => {
     const logText = logs.join('');
     expect(logText).not.toContain(token);
     for (const l of [...links, link]) expect(logText).not.toContain(l.secret);
-  });
-});
-
-describe('on the local runtime: the emailed link survives mail scanners', () => {
-  let lr: LocalRuntime;
-  const unit = testUnit({ id: 'dl-scanner', name: 'Unit dl-scanner', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
-  beforeAll(async () => {
-    lr = await startLocalRuntime({ units: [unit], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
-  });
-  afterAll(async () => lr?.close());
-
-  it('GETs and HEADs by scanners decide nothing; the people then decide through the page and the review completes', async () => {
-    const local = lr.units[0];
-    const { name, input } = startReviewInput(unit, '2026-Q4', 'test');
-    const { executionArn } = await lr.sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['management-review'], name, input: JSON.stringify(input) }));
-    const members = unit.topManagement.map((m) => m.email);
-    const urls = await until('a decision link for every member', async () => {
-      const found = new Map<string, URL>();
-      for (const e of await lr.emails()) {
-        const m = /(http:\/\/\S+\/decisions\/\S+)/.exec(e.body.text ?? '');
-        const to = e.destination.to.find((t) => members.includes(t));
-        if (m && to) found.set(to, new URL(m[1]));
-      }
-      return found.size === members.length && found;
-    });
-    // The workflow is quiet once it waits with a stored token; from then on only a decision may change the table.
-    await until('the review to wait', async () => {
-      return Boolean(await taskTokenOf(local.runtime, keys.review(reviewIdOf(unit.id, '2026-Q4')).pk));
-    });
-    const before = await snapshot(local.runtime);
-    for (const url of urls.values()) {
-      for (let i = 0; i < 3; i++) {
-        expect((await fetch(url, { headers: { 'user-agent': 'Mimecast URL scanner' } })).status).toBe(200);
-        const head = await fetch(url, { method: 'HEAD' });
-        expect(head.status).toBe(200);
-        expect(head.headers.get('cache-control')).toBe('no-store');
-      }
-    }
-    expect(await snapshot(local.runtime)).toBe(before);
-    expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
-
-    // Two of three approve (quorum 2), as a browser does: read the page, post its form to its relative action.
-    for (const email of members.slice(0, 2)) {
-      const url = urls.get(email)!;
-      const page = await (await fetch(url)).text();
-      const action = new URL(/<form method="post" action="([^"]+)"/.exec(page)![1], url);
-      const secret = /name="k" value="([^"]+)"/.exec(page)![1];
-      const res = await fetch(action, {
-        method: 'POST',
-        redirect: 'manual',
-        // What Chromium sends from a page with Referrer-Policy: no-referrer.
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', 'sec-fetch-site': 'same-origin' },
-        body: formBody({ k: secret, ...REVIEW_FORM }),
-      });
-      expect(res.status).toBe(303);
-      const result = await fetch(new URL(res.headers.get('location')!, action));
-      expect(await result.text()).toContain('Recorded: <strong data-choice="approve">approved</strong>');
-    }
-    const done = await until('the review to finish', async () => {
-      const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return d.status !== 'RUNNING' && d;
-    });
-    expect(done.status).toBe('SUCCEEDED');
-    // The third member's link now answers 410: the review is closed.
-    expect((await fetch(urls.get(members[2])!)).status).toBe(410);
-  });
-});
-
-describe('DecisionApi (CDK)', () => {
-  function synth(unit = testUnit()) {
-    const stack = new Stack(new App(), 'DecisionApiTest');
-    const fn = new lambda.Function(stack, 'Endpoint', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('x') });
-    const api = new DecisionApi(stack, 'DecisionApi', { handler: fn, unit });
-    return { stack, api, template: Template.fromStack(stack) };
-  }
-
-  it('routes GET, HEAD and POST /decisions/{id} and everything else to the endpoint, throttled, with secret-free access logs', () => {
-    const { template, stack, api } = synth();
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey).sort();
-    expect(routes).toEqual(['$default', 'GET /decisions/{id}', 'HEAD /decisions/{id}', 'POST /decisions/{id}']);
-    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0].Properties;
-    expect(stage).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
-    const format = stage.AccessLogSettings.Format as string;
-    expect(JSON.parse(format)).toMatchObject({ routeKey: '$context.routeKey', status: '$context.status', requestId: '$context.requestId' });
-    // Nothing that carries the path with its query string (the link secret).
-    expect(format).not.toMatch(/\$context\.(path|resourcePath|http\.path)|querystring|\$input|\$request/i);
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
-    expect(stack.resolve(api.url)).toEqual(stack.resolve(api.api.apiEndpoint));
-  });
-
-  it('uses the unit\'s decisionBaseUrl for links when it has one', () => {
-    const { api, template } = synth(testUnit({ decisionBaseUrl: 'https://decide.example.com/emea/' }));
-    expect(api.url).toBe('https://decide.example.com/emea');
-    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
-  });
-
-  it('serves a decisionDomain itself: TLS 1.2 domain with the certificate, the base path mapped to the stage, execute-api off', () => {
-    const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
-    const { api, template, stack } = synth(testUnit({ decisionDomain: { name: 'decide.example.com', certificateArn, basePath: 'emea' } }));
-    expect(api.url).toBe('https://decide.example.com/emea');
-    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
-      DomainName: 'decide.example.com',
-      DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
-    });
-    const mapping = Object.values(template.findResources('AWS::ApiGatewayV2::ApiMapping'));
-    expect(mapping).toHaveLength(1);
-    expect(mapping[0].Properties).toMatchObject({ ApiMappingKey: 'emea', ApiId: stack.resolve(api.api.apiId), Stage: stack.resolve(api.stage.stageName) });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
   });
 });

@@ -5,7 +5,7 @@ import { escalationTarget, requestWaitOutcome, routeRequest } from '../../core/r
 import { outcomeEmail } from '../../core/request-emails';
 import type { DecisionRecord } from '../../core/decisions';
 import type { RequestItem } from '../../core/subjects';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 
 const person = (n: string) => ({ name: n, email: `${n.toLowerCase()}@example.com` });
 

@@ -5,7 +5,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
 import { executionArnOf } from '../../core/names';
 
@@ -54,6 +54,10 @@ afterEach(() => {
   sfn.reset();
   ddb.reset();
   sts.reset();
+});
+// The pure project shares a process between files (isolate: false): give the next file the real clients back.
+afterAll(() => {
+  for (const mock of [cfn, sfn, ddb, sts]) mock.restore();
 });
 
 describe('isms without --local', () => {

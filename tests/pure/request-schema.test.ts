@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRequest, routeRequest } from '../../core/request';
 import { approvalEmail, outcomeEmail } from '../../core/request-emails';
 import type { RequestItem } from '../../core/subjects';
-import { testUnit } from '../support/local-aws';
+import { testUnit } from '../support/units';
 
 const unit = testUnit();
 const good = {

@@ -4,22 +4,26 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { startDynalite, testRuntime } from '../support/local-aws';
+import { testRuntime } from '../support/local-aws';
+import { sharedDynalite } from '../support/shared-emulators';
 import { createHandler } from '../../lambdas/decision-endpoint';
 import { PAGE_HEADERS } from '../../core/decision-pages';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { createDecisionServer } from '../../local/decision-server';
 import { REVIEW_FORM, formBody, httpEvent, requestWithLink, reviewWithLinks, snapshot, type MintedLink } from '../support/decision-fixtures';
 
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 let rt: Runtime;
 let links: MintedLink[];
 let server: Server;
 let base: string;
 
+// Restored after the file: the handlers project shares a process between files (vitest.config.ts).
+let logLevelBefore: string | undefined;
 beforeAll(async () => {
+  logLevelBefore = process.env.POWERTOOLS_LOG_LEVEL;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  dynalite = await startDynalite();
+  dynalite = await sharedDynalite();
   rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint });
   const review = await reviewWithLinks(rt, 'example-emea#2026-Q4');
   const request = await requestWithLink(rt, 'req-20261127-fuzz000001');
@@ -29,6 +33,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  if (logLevelBefore === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = logLevelBefore;
   await new Promise((r) => server?.close(r));
   await dynalite?.close();
 });

@@ -1,7 +1,8 @@
 // workflow-failed on dynalite and local SES: the failure lands on the right subject once, a final status stays, one email per execution.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
+import { testRuntime, testUnit } from '../support/local-aws';
+import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import { keys, prefixes } from '../../core/keys';
 import { createHandler as openReview } from '../../lambdas/review-open';
@@ -9,14 +10,14 @@ import { createHandler as recordRequest } from '../../lambdas/request-record';
 import { createHandler as workflowFailed } from '../../lambdas/workflow-failed';
 import { EXECUTION_STATUS_CHANGE } from '../../core/workflow-failure';
 
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-let ses: Awaited<ReturnType<typeof startSesLocal>>;
+let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+let ses: Awaited<ReturnType<typeof sharedSes>>;
 let rt: Runtime;
 const unit = testUnit({ id: 'wf-unit', name: 'Failure unit' });
 const MANAGER = unit.ismsManager.email;
 
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
 });
 afterAll(async () => {
   await Promise.all([dynamo?.close(), ses?.close()]);

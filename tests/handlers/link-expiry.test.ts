@@ -18,7 +18,8 @@ import { createHandler as compilePack } from '../../lambdas/review-compile-pack'
 import { createHandler as issueLinks } from '../../lambdas/review-issue-links';
 import { createHandler as reviewRemind } from '../../lambdas/review-remind';
 import { createHandler as reviewEscalate } from '../../lambdas/review-escalate';
-import { startDynalite, startSesLocal, testRuntime, testUnit, type StoredEmail } from '../support/local-aws';
+import { testRuntime, testUnit, type StoredEmail } from '../support/local-aws';
+import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -49,8 +50,8 @@ describe('how long the workflow still waits for a link', () => {
 });
 
 describe('links and emails state the end of the wait', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-  let ses: Awaited<ReturnType<typeof startSesLocal>>;
+  let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+  let ses: Awaited<ReturnType<typeof sharedSes>>;
   let rt: Runtime;
   let clock: Date;
   // EMEA's real timing: reminders every 48 h, two of them, links for 14 days.
@@ -63,7 +64,7 @@ describe('links and emails state the end of the wait', () => {
   const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 
   beforeAll(async () => {
-    [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+    [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
   });
   afterAll(async () => {
     await Promise.all([dynamo?.close(), ses?.close()]);

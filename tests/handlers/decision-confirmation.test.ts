@@ -5,18 +5,19 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHandler } from '../../lambdas/decision-endpoint';
 import { formatAmount } from '../../core/request';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { startDynalite, startSesLocal, testRuntime } from '../support/local-aws';
+import { testRuntime } from '../support/local-aws';
+import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 import { EVIL, REVIEW_FORM, formBody, httpEvent, requestWithLink, reviewWithLinks } from '../support/decision-fixtures';
 
 type Answer = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-let ses: Awaited<ReturnType<typeof startSesLocal>>;
+let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+let ses: Awaited<ReturnType<typeof sharedSes>>;
 const logs: string[] = [];
 let restore: () => void;
 
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
   // The endpoint's structured log lines (ERROR goes to stderr), kept for the assertions and not printed.
   const capture = (stream: NodeJS.WriteStream) => {
     const original = stream.write;

@@ -1,10 +1,10 @@
 // Fault injection (docs/architecture.md#every-fan-out-is-resumable): every fan-out, the decision POST and the failure notice survive SES throttling at each
 // send and a DynamoDB failure or crash at each write, then the retry: the same evidence, nobody emailed twice, no decision lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createTableInput, LINKS_TABLE_SCHEMA } from '../../core/table-schema';
-import { startDynalite, testRuntime, testUnit } from '../support/local-aws';
+import { createActiveTable, testRuntime, testUnit } from '../support/local-aws';
+import { sharedDynalite } from '../support/shared-emulators';
 import { evidenceOf, FakeSes, FaultyDdb, faultyRuntime, scanAll, type WriteFault } from '../support/faults';
 import { formBody, httpEvent, REVIEW_FORM } from '../support/decision-fixtures';
 import type { BusinessUnitConfig } from '../../core/config';
@@ -28,9 +28,9 @@ import { EXECUTION_STATUS_CHANGE } from '../../core/workflow-failure';
 import type { StoredReview } from '../../lambdas/shared/review-store';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await sharedDynalite();
 });
 
 const tally = { injected: 0, survived: 0, failures: [] as string[] };
@@ -81,8 +81,8 @@ async function fresh(forUnit = unit) {
   if (!base) runtimes.set(forUnit, (base = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit: forUnit, now: () => NOW })));
   const tableName = `${base.tableName}-${++tables}`;
   const linksTableName = `${tableName}-links`;
-  await base.ddb.send(new CreateTableCommand(createTableInput(tableName)));
-  await base.ddb.send(new CreateTableCommand(createTableInput(linksTableName, LINKS_TABLE_SCHEMA)));
+  await createActiveTable(base.ddb, createTableInput(tableName));
+  await createActiveTable(base.ddb, createTableInput(linksTableName, LINKS_TABLE_SCHEMA));
   const real: Runtime = { ...base, tableName, linksTableName };
   const setupSes = new FakeSes();
   const setupRt = faultyRuntime(real, setupSes, new FaultyDdb(real.ddb), { sfn });

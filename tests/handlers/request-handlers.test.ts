@@ -19,15 +19,16 @@ import { requestWaitOutcome } from '../../core/request';
 import { getLink } from '../../lambdas/shared/links';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
-import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
+import { testRuntime, testUnit } from '../support/local-aws';
+import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-let ses: Awaited<ReturnType<typeof startSesLocal>>;
+let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+let ses: Awaited<ReturnType<typeof sharedSes>>;
 let rt: Runtime;
 const unit = testUnit();
 
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
 });
 afterAll(async () => {
   await Promise.all([dynamo?.close(), ses?.close()]);

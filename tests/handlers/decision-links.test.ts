@@ -1,7 +1,8 @@
 // Decision links: minting, checking (constant-time, expiry, supersession), reissue and replay, on dynalite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynalite, testRuntime } from '../support/local-aws';
+import { testRuntime } from '../support/local-aws';
+import { sharedDynalite } from '../support/shared-emulators';
 import { checkLink, getLink, hashSecret, reissueLink, supersedeLink } from '../../lambdas/shared/links';
 import type { LinkItem } from '../../core/decisions';
 import { createHandler } from '../../lambdas/decision-endpoint';
@@ -9,16 +10,23 @@ import type { Runtime } from '../../lambdas/shared/runtime';
 import { REVIEW_FORM, formBody, httpEvent, linkFor, putReview, requestWithLink, snapshot } from '../support/decision-fixtures';
 import { queryAll } from '../../lambdas/shared/store';
 
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 let rt: Runtime;
 let clock = new Date('2026-11-27T10:00:00.000Z');
 
+// Restored after the file: the handlers project shares a process between files (vitest.config.ts).
+let logLevelBefore: string | undefined;
 beforeAll(async () => {
+  logLevelBefore = process.env.POWERTOOLS_LOG_LEVEL;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  dynalite = await startDynalite();
+  dynalite = await sharedDynalite();
   rt = await testRuntime({ dynamoEndpoint: dynalite.endpoint, now: () => clock });
 });
-afterAll(async () => dynalite?.close());
+afterAll(async () => {
+  if (logLevelBefore === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = logLevelBefore;
+  await dynalite?.close();
+});
 
 const secretOf = (url: string) => new URL(url).searchParams.get('k')!;
 

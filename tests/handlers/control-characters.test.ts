@@ -14,7 +14,8 @@ import { outcomeEmail } from '../../core/request-emails';
 import { parseRequest } from '../../core/request';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { parseReviewInputs, ReviewInputsError } from '../../core/review-inputs';
-import { startDynalite, startSesLocal, testRuntime } from '../support/local-aws';
+import { testRuntime } from '../support/local-aws';
+import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 
 const ESC = '\u001b';
 const RLO = '\u202e';
@@ -132,10 +133,10 @@ describe('nothing printed to a terminal carries an escape sequence (values store
 });
 
 describe('email subjects are one line', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-  let ses: Awaited<ReturnType<typeof startSesLocal>>;
+  let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+  let ses: Awaited<ReturnType<typeof sharedSes>>;
   beforeAll(async () => {
-    [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+    [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
   });
   afterAll(async () => {
     await Promise.all([dynamo?.close(), ses?.close()]);

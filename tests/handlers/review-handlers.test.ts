@@ -1,7 +1,8 @@
 // Review handlers against real DynamoDB (dynalite) and SES (aws-ses-v2-local): retried steps change nothing twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynalite, startSesLocal, testRuntime, testUnit } from '../support/local-aws';
+import { testRuntime, testUnit } from '../support/local-aws';
+import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { keys, prefixes } from '../../core/keys';
 import { createHandler as openHandler } from '../../lambdas/review-open';
@@ -16,10 +17,10 @@ import { reviewWaitOutcome } from '../../core/review-tally';
 import { getPack, getReview, openActions } from '../../lambdas/shared/review-store';
 import { getLink } from '../../lambdas/shared/links';
 
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-let ses: Awaited<ReturnType<typeof startSesLocal>>;
+let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+let ses: Awaited<ReturnType<typeof sharedSes>>;
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
 });
 afterAll(async () => {
   await Promise.all([dynamo?.close(), ses?.close()]);

@@ -1,0 +1,17 @@
+// Longest files first across all layers. Vitest's own order runs the projects one after another (by name), so the
+// workflow layer's two longest files, mostly real waits, started last and ran alone at the end of `npm test`.
+import { statSync } from 'node:fs';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+export default class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const ordered = await super.sort(files); // failed first, then by duration, within each project
+    const durations = new Map(files.map((spec) => [spec, this.ctx.cache.getTestSpecificationResult(spec)?.duration]));
+    // Duration of the last run where every file has one; else (a clean clone, as on CI) the file's size, longest first.
+    const measure = [...durations.values()].every((d) => d !== undefined)
+      ? (spec: TestSpecification) => durations.get(spec)!
+      : (spec: TestSpecification) => statSync(spec.moduleId).size;
+    const failed = (spec: TestSpecification) => Boolean(this.ctx.cache.getTestSpecificationResult(spec)?.failed);
+    return [...ordered].sort((a, b) => Number(failed(b)) - Number(failed(a)) || measure(b) - measure(a));
+  }
+}

@@ -1,0 +1,38 @@
+// One synth-only app with every example unit's stack, built once per test process and read by every CDK test file that
+// only looks at templates (the CDK project shares a process between files, so the files of one worker share it too).
+// Bundling is skipped (STYLE.md: one test, tests/cdk/bundling.test.ts, bundles for real).
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import cdkJson from '../../cdk.json';
+import type { BusinessUnitConfig } from '../../core/config';
+import { stackName } from '../../core/names';
+import { loadBusinessUnits } from '../../lib/config-files';
+import { IsmsLeadershipStack } from '../../lib/stack';
+
+/** A synth-only App with the context of cdk.json, as `cdk synth` builds it, and one stack per unit. */
+export function synthOnlyApp(units: readonly BusinessUnitConfig[]): { app: App; stacks: IsmsLeadershipStack[] } {
+  const app = new App({ context: { ...cdkJson.context, [cxapi.BUNDLING_STACKS]: [] } });
+  const stacks = units.map((unit) => new IsmsLeadershipStack(app, stackName(unit.id), { unit, env: { account: '111111111111', region: unit.region } }));
+  return { app, stacks };
+}
+
+let shared: { stacks: IsmsLeadershipStack[]; templates: Map<string, Template> } | undefined;
+
+/** The stacks of the example units (config/business-units), in the order loadBusinessUnits() gives them. */
+export function exampleStacks(): IsmsLeadershipStack[] {
+  shared ??= { stacks: synthOnlyApp(loadBusinessUnits()).stacks, templates: new Map() };
+  return shared.stacks;
+}
+
+/** The template of an example unit's stack; synthesized once (the tests only read it). */
+export function exampleTemplate(unitId: string): Template {
+  const stacks = exampleStacks();
+  let template = shared!.templates.get(unitId);
+  if (!template) {
+    const stack = stacks.find((s) => s.stackName === stackName(unitId));
+    if (!stack) throw new Error(`No example unit ${unitId}`);
+    shared!.templates.set(unitId, (template = Template.fromStack(stack)));
+  }
+  return template;
+}
