@@ -157,7 +157,12 @@ try {
   }
   console.log(`\nTop ${TOP} contributors per bundle (bytes in the minified output):`);
   for (const b of all) {
-    console.log(`  ${pad(b.id, 30)}${contributors(b.metafile).slice(0, TOP).map(([name, n]) => `${name} ${kb(n)}`).join(', ')}`);
+    console.log(
+      `  ${pad(b.id, 30)}${contributors(b.metafile)
+        .slice(0, TOP)
+        .map(([name, n]) => `${name} ${kb(n)}`)
+        .join(', ')}`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -69,8 +69,12 @@ async function main() {
 
   // Warm up the handler, the SDK clients and dynalite's LevelDB.
   await round(5);
-  console.log(`decision POST latency (local decision server + dynalite, ${PER_ROUND} distinct decisions per round, median of ${ROUNDS} rounds)`);
-  console.log(`node ${process.version}, ${members} review members per subject; each POST: link read, subject+decision reads, conditional put, audit put, tally query, confirmation email (SES emulator) and its audit put`);
+  console.log(
+    `decision POST latency (local decision server + dynalite, ${PER_ROUND} distinct decisions per round, median of ${ROUNDS} rounds)`,
+  );
+  console.log(
+    `node ${process.version}, ${members} review members per subject; each POST: link read, subject+decision reads, conditional put, audit put, tally query, confirmation email (SES emulator) and its audit put`,
+  );
   for (const c of CONCURRENCY) {
     const rounds: Array<{ p50: number; p99: number }> = [];
     for (let i = 0; i < ROUNDS; i++) rounds.push(await round(c));

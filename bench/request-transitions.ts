@@ -31,7 +31,16 @@ async function run(lr: LocalRuntime, unitId: string, amount: number, approve: bo
     new StartExecutionCommand({
       stateMachineArn: unit.stateMachineArns['resource-approval'],
       name: requestId,
-      input: JSON.stringify({ requestId, bu: unitId, category: 'financial', title, justification: 'Benchmark', amount, currency: 'EUR', requester: 'bench@example.com' }),
+      input: JSON.stringify({
+        requestId,
+        bu: unitId,
+        category: 'financial',
+        title,
+        justification: 'Benchmark',
+        amount,
+        currency: 'EUR',
+        requester: 'bench@example.com',
+      }),
     }),
   );
   let decisionPosts = 0;
@@ -40,7 +49,9 @@ async function run(lr: LocalRuntime, unitId: string, amount: number, approve: bo
     const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (d.status !== 'RUNNING') break;
     if (approve) {
-      const asks = (await lr.emails()).filter((e: StoredEmail) => e.subject.includes(title) && /Approval needed/.test(e.subject) && !answered.has(e.messageId));
+      const asks = (await lr.emails()).filter(
+        (e: StoredEmail) => e.subject.includes(title) && /Approval needed/.test(e.subject) && !answered.has(e.messageId),
+      );
       for (const e of asks) {
         answered.add(e.messageId);
         const url = new URL(/(http:\/\/\S+\/decisions\/\S+)/.exec(e.body.text ?? '')![1]);
@@ -68,7 +79,9 @@ async function run(lr: LocalRuntime, unitId: string, amount: number, approve: bo
   return {
     // Standard workflows bill one transition per state entered.
     transitions: events.filter((e) => e.type?.endsWith('StateEntered')).length,
-    workflowLambdas: events.filter((e) => e.type === 'LambdaFunctionScheduled' || (e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resourceType === 'lambda')).length,
+    workflowLambdas: events.filter(
+      (e) => e.type === 'LambdaFunctionScheduled' || (e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resourceType === 'lambda'),
+    ).length,
     decisionPosts,
     historyEvents: events.length,
     seconds,
@@ -85,7 +98,9 @@ async function main() {
       { name: '1 level, 1 reminder, escalated, expired', unit: quick.id, amount: 500, approve: false },
     ];
     console.log(`resource-approval per request (local runtime, ${RUNS} runs each; figures from GetExecutionHistory)`);
-    console.log('scenario                                  | transitions | workflow Lambda invocations | decision POSTs (endpoint Lambda) | history events | wall s (median) | outcome');
+    console.log(
+      'scenario                                  | transitions | workflow Lambda invocations | decision POSTs (endpoint Lambda) | history events | wall s (median) | outcome',
+    );
     for (const s of scenarios) {
       const runs: Figures[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await run(lr, s.unit, s.amount, s.approve, i));

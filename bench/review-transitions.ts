@@ -34,7 +34,12 @@ const USD_PER_API_REQUEST = 1 / 1_000_000;
 const REVIEWS_PER_YEAR = 4;
 
 const members = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ name: `Member ${i + 1}`, email: `member${i + 1}@example.com`, role: `Director ${i + 1}`, ...(i === 0 ? { chair: true } : {}) }));
+  Array.from({ length: n }, (_, i) => ({
+    name: `Member ${i + 1}`,
+    email: `member${i + 1}@example.com`,
+    role: `Director ${i + 1}`,
+    ...(i === 0 ? { chair: true } : {}),
+  }));
 
 interface Scenario {
   label: string;
@@ -48,9 +53,42 @@ const scenarios: Scenario[] = [];
 for (const n of [3, 10, 30]) {
   const quorum = Math.floor(n / 2) + 1;
   const base = { topManagement: members(n), quorum, escalationContacts: [{ name: 'Board Office', email: 'board@example.com' }] };
-  scenarios.push({ label: `${n} members, quorum ${quorum}, decided before any reminder`, members: n, afterReminders: 0, unit: testUnit({ id: `bench-${n}-calm`, name: `Bench ${n} calm`, ...base, reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' }) });
-  scenarios.push({ label: `${n} members, quorum ${quorum}, decided after 1 reminder`, members: n, afterReminders: 1, unit: testUnit({ id: `bench-${n}-late`, name: `Bench ${n} late`, ...base, reminders: { interval: '1s', maximum: 2 }, decisionLinkLifetime: '60s' }) });
-  scenarios.push({ label: `${n} members, nobody decides (2 reminders, escalation)`, members: n, afterReminders: -1, unit: testUnit({ id: `bench-${n}-none`, name: `Bench ${n} none`, ...base, reminders: { interval: '1s', maximum: 2 }, decisionLinkLifetime: '5s' }) });
+  scenarios.push({
+    label: `${n} members, quorum ${quorum}, decided before any reminder`,
+    members: n,
+    afterReminders: 0,
+    unit: testUnit({
+      id: `bench-${n}-calm`,
+      name: `Bench ${n} calm`,
+      ...base,
+      reminders: { interval: '60s', maximum: 1 },
+      decisionLinkLifetime: '300s',
+    }),
+  });
+  scenarios.push({
+    label: `${n} members, quorum ${quorum}, decided after 1 reminder`,
+    members: n,
+    afterReminders: 1,
+    unit: testUnit({
+      id: `bench-${n}-late`,
+      name: `Bench ${n} late`,
+      ...base,
+      reminders: { interval: '1s', maximum: 2 },
+      decisionLinkLifetime: '60s',
+    }),
+  });
+  scenarios.push({
+    label: `${n} members, nobody decides (2 reminders, escalation)`,
+    members: n,
+    afterReminders: -1,
+    unit: testUnit({
+      id: `bench-${n}-none`,
+      name: `Bench ${n} none`,
+      ...base,
+      reminders: { interval: '1s', maximum: 2 },
+      decisionLinkLifetime: '5s',
+    }),
+  });
 }
 
 async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -75,7 +113,12 @@ async function decide(email: StoredEmail): Promise<void> {
   if (page.status !== 200) throw new Error(`decision page answered ${page.status}`);
   const form = new URLSearchParams({ k: url.searchParams.get('k')!, choice: 'approve', comment: '' });
   for (const c of RESOURCE_CATEGORIES) form.set(`adequacy-${c}`, 'adequate');
-  const res = await fetch(`${url.origin}${url.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' });
+  const res = await fetch(`${url.origin}${url.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+    redirect: 'manual',
+  });
   await res.arrayBuffer();
   endpointRequests++;
   if (res.status !== 303) throw new Error(`decision answered ${res.status}`);
@@ -112,7 +155,11 @@ function meterHandlers(lr: LocalRuntime): void {
     for (const spec of FUNCTIONS) {
       // The environment local/runtime.ts gives the handler, so runtimeFrom answers with the Runtime the handler holds.
       const env = {
-        ...functionEnvironment(spec, u.unit, { tableName: u.tableName, linksTableName: u.linksTableName, decisionBaseUrl: `${lr.urls.decisions}/${u.unit.id}` }),
+        ...functionEnvironment(spec, u.unit, {
+          tableName: u.tableName,
+          linksTableName: u.linksTableName,
+          decisionBaseUrl: `${lr.urls.decisions}/${u.unit.id}`,
+        }),
         AWS_ENDPOINT_URL_DYNAMODB: lr.urls.dynamodb,
         AWS_ENDPOINT_URL_SES: lr.urls.ses,
         AWS_ENDPOINT_URL_SFN: lr.urls.stepFunctions,
@@ -181,8 +228,11 @@ async function run(lr: LocalRuntime, s: Scenario) {
   const emailsBefore = (await lr.emails()).length;
   endpointRequests = 0;
   const started = Date.now();
-  const { executionArn } = await lr.sfn.send(new StartExecutionCommand({ stateMachineArn: u.stateMachineArns['management-review'], name, input: JSON.stringify(input) }));
-  const mine = async (subject: RegExp) => (await lr.emails()).filter((e) => e.subject.includes(`(${s.unit.name})`) && subject.test(e.subject));
+  const { executionArn } = await lr.sfn.send(
+    new StartExecutionCommand({ stateMachineArn: u.stateMachineArns['management-review'], name, input: JSON.stringify(input) }),
+  );
+  const mine = async (subject: RegExp) =>
+    (await lr.emails()).filter((e) => e.subject.includes(`(${s.unit.name})`) && subject.test(e.subject));
   const quorum = s.unit.quorum as number;
   let links = await until(async () => {
     const m = await mine(/your decision is needed/);
@@ -204,12 +254,17 @@ async function run(lr: LocalRuntime, s: Scenario) {
   const wallMs = Date.now() - started;
   const events = await history(lr, executionArn!);
   const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;
-  const lambdas = events.filter((e) => e.type === 'LambdaFunctionScheduled' || (e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resourceType === 'lambda')).length;
-  const waits = events.filter((e) => e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resource === 'invoke.waitForTaskToken').length;
+  const lambdas = events.filter(
+    (e) => e.type === 'LambdaFunctionScheduled' || (e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resourceType === 'lambda'),
+  ).length;
+  const waits = events.filter(
+    (e) => e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resource === 'invoke.waitForTaskToken',
+  ).length;
   const emails = (await lr.emails()).length - emailsBefore;
   const meter = meters.get(s.unit.id)!;
   await settleGsiWrites(lr, s.unit.id, meter);
-  if (meter.reads + meter.writes === 0) throw new Error(`no DynamoDB request of ${s.unit.id} was metered: has the handler environment in local/runtime.ts changed?`);
+  if (meter.reads + meter.writes === 0)
+    throw new Error(`no DynamoDB request of ${s.unit.id} was metered: has the handler environment in local/runtime.ts changed?`);
   const figures = {
     transitions,
     lambdas: lambdas + endpointRequests,
@@ -219,7 +274,16 @@ async function run(lr: LocalRuntime, s: Scenario) {
     apiRequests: endpointRequests,
   };
   return {
-    row: { scenario: s.label, status: `${d.status} ${JSON.parse(d.output ?? '{}').outcome ?? ''}`.trim(), transitions, workflowLambdas: lambdas, waits, endpointPosts: deciders, endpointRequests, wallMs },
+    row: {
+      scenario: s.label,
+      status: `${d.status} ${JSON.parse(d.output ?? '{}').outcome ?? ''}`.trim(),
+      transitions,
+      workflowLambdas: lambdas,
+      waits,
+      endpointPosts: deciders,
+      endpointRequests,
+      wallMs,
+    },
     cost: { scenario: s.label, members: s.members, ...figures, meter },
   };
 }
@@ -239,14 +303,19 @@ function cost(f: { transitions: number; lambdas: number; emails: number; rru: nu
 const usd = (n: number) => `$${n.toFixed(6)}`;
 
 async function main() {
-  const lr = await startLocalRuntime({ units: scenarios.map((s) => s.unit), ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
+  const lr = await startLocalRuntime({
+    units: scenarios.map((s) => s.unit),
+    ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 },
+  });
   try {
     meterHandlers(lr);
     const results = [];
     for (const s of scenarios) results.push(await run(lr, s));
     console.log('Management review: per execution (local runtime, GetExecutionHistory)');
     console.table(results.map((r) => r.row));
-    console.log('transitions = StateEntered events (what Standard Workflows bill); workflowLambdas = Lambda tasks scheduled by the workflow;');
+    console.log(
+      'transitions = StateEntered events (what Standard Workflows bill); workflowLambdas = Lambda tasks scheduled by the workflow;',
+    );
     console.log('waits = waitForTaskToken tasks; endpointPosts = members who decided; endpointRequests = decision-endpoint invocations');
     console.log('(GET of the page, POST of the decision, GET after its 303, per member who decided).');
 
@@ -281,19 +350,31 @@ async function main() {
         .filter((_, i) => pick(scenarios[i]))
         .map((c) => `${c.members} members ${usd(REVIEWS_PER_YEAR * c.usd.total)}`)
         .join(', ');
-    console.log(`cost per unit per year (${REVIEWS_PER_YEAR} reviews), decided before any reminder: ${perYear((s) => s.afterReminders === 0)}`);
-    console.log(`cost per unit per year (${REVIEWS_PER_YEAR} reviews), nobody decides (worst case): ${perYear((s) => s.afterReminders < 0)}`);
+    console.log(
+      `cost per unit per year (${REVIEWS_PER_YEAR} reviews), decided before any reminder: ${perYear((s) => s.afterReminders === 0)}`,
+    );
+    console.log(
+      `cost per unit per year (${REVIEWS_PER_YEAR} reviews), nobody decides (worst case): ${perYear((s) => s.afterReminders < 0)}`,
+    );
     console.log(
       `Assumption: every Lambda invocation bills ${ASSUMED_LAMBDA_MS} ms at ${LAMBDA_GB * 1024} MB (arm64), not measured; lambdaInvocations = workflow tasks + decision-endpoint requests.`,
     );
     console.log(
       'DynamoDB: requests and units measured on the handlers (dynalite ConsumedCapacity by item size; failed conditional writes 1 WRU; gsi1 writes added',
     );
-    console.log('for items in the index). The tables here are fresh: a unit with years of requests and actions reads more when compiling the pack.');
+    console.log(
+      'for items in the index). The tables here are fresh: a unit with years of requests and actions reads more when compiling the pack.',
+    );
     console.log('emails = inbox copies (one per recipient, as SES bills); apiRequests = endpointRequests (HTTP API).');
-    console.log('Not included: EventBridge Scheduler (1 invocation per review), CloudWatch Logs, DynamoDB storage and backups, data transfer, KMS.');
+    console.log(
+      'Not included: EventBridge Scheduler (1 invocation per review), CloudWatch Logs, DynamoDB storage and backups, data transfer, KMS.',
+    );
     const largest = scenarios.find((s) => s.members === Math.max(...scenarios.map((x) => x.members)))!;
-    const env = functionEnvironment(FUNCTIONS.find((f) => f.access.mintsLinks)!, largest.unit, { tableName: 'isms-x-evidence', linksTableName: 'isms-x-links', decisionBaseUrl: 'https://x' });
+    const env = functionEnvironment(FUNCTIONS.find((f) => f.access.mintsLinks)!, largest.unit, {
+      tableName: 'isms-x-evidence',
+      linksTableName: 'isms-x-links',
+      decisionBaseUrl: 'https://x',
+    });
     const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     let fits = 'fits';
     try {
@@ -301,7 +382,9 @@ async function main() {
     } catch {
       fits = 'does NOT fit';
     }
-    console.log(`Lambda environment of a ${largest.members}-member unit (bench names): ${bytes} bytes, ${fits} in 4096 (longer real names and roles fit fewer members).`);
+    console.log(
+      `Lambda environment of a ${largest.members}-member unit (bench names): ${bytes} bytes, ${fits} in 4096 (longer real names and roles fit fewer members).`,
+    );
   } finally {
     await lr.close();
   }

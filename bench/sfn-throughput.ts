@@ -50,7 +50,9 @@ async function round(concurrency: number, executions: number): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`local Step Functions throughput, node ${process.version}, ${ROUNDS} rounds each (start + poll DescribeExecution until SUCCEEDED)`);
+console.log(
+  `local Step Functions throughput, node ${process.version}, ${ROUNDS} rounds each (start + poll DescribeExecution until SUCCEEDED)`,
+);
 await round(5, 200); // warm-up: JIT, sockets
 for (const { concurrency, executions } of PLAN) {
   const rates: number[] = [];

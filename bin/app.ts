@@ -8,7 +8,10 @@ import { stackName } from '../core/names';
 const app = new App();
 try {
   // Warnings (one person in several approval levels' roles) go to stderr, one line each; synth goes on.
-  const units = selectUnits(loadBusinessUnits(undefined, (line) => console.error(line)), app.node.tryGetContext('bu'));
+  const units = selectUnits(
+    loadBusinessUnits(undefined, (line) => console.error(line)),
+    app.node.tryGetContext('bu'),
+  );
   for (const unit of units) {
     new IsmsLeadershipStack(app, stackName(unit.id), {
       unit,

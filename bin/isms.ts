@@ -12,7 +12,14 @@ import { commands as actionCommands } from '../cli/action-commands';
 const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands];
 
 function usage(): string {
-  return ['Usage: isms <command> [options] [--local]', '', 'Commands:', ...COMMANDS.map((c) => `  ${c.usage}`), '', '--local uses the runtime started by `npm start`; without it, the deployed stack of the unit.'].join('\n');
+  return [
+    'Usage: isms <command> [options] [--local]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.usage}`),
+    '',
+    '--local uses the runtime started by `npm start`; without it, the deployed stack of the unit.',
+  ].join('\n');
 }
 
 export async function main(argv: string[], io: { out?: (l: string) => void; err?: (l: string) => void } = {}): Promise<number> {

@@ -18,10 +18,10 @@ import { getMinutes, getReview, queryAll } from '../lambdas/shared/review-store'
 import type { CliCommand } from './context';
 import { bu, parseFlags, parseReviewTarget } from './flags';
 
-
 // ---------------------------------------------------------------- actions list
 
-const listUsage = 'actions list --bu <id> [--status open|closed|all] [--local]   review actions with owner, due date and linked requests (default: open)';
+const listUsage =
+  'actions list --bu <id> [--status open|closed|all] [--local]   review actions with owner, due date and linked requests (default: open)';
 
 const actionsList: CliCommand = {
   name: 'actions list',
@@ -33,7 +33,9 @@ const actionsList: CliCommand = {
       z.object({
         bu,
         status: z
-          .enum(['open', 'closed', 'all'], { error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${ACTION_STATUS_FILTERS.join(', ')}` })
+          .enum(['open', 'closed', 'all'], {
+            error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${ACTION_STATUS_FILTERS.join(', ')}`,
+          })
           .optional(),
         local: z.boolean().optional(),
       }),
@@ -77,7 +79,9 @@ const actionClose: CliCommand = {
           .overwrite(normaliseLineBreaks)
           .trim()
           .min(1, { error: '--note: must not be empty' })
-          .max(CLOSING_NOTE_MAX, { error: (iss) => `--note: is ${String((iss.input as string).length)} characters long; at most ${CLOSING_NOTE_MAX} are allowed` })
+          .max(CLOSING_NOTE_MAX, {
+            error: (iss) => `--note: is ${String((iss.input as string).length)} characters long; at most ${CLOSING_NOTE_MAX} are allowed`,
+          })
           .superRefine(checkText('multi-line')),
         by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
         local: z.boolean().optional(),
@@ -97,15 +101,19 @@ const actionClose: CliCommand = {
       ctx.err(`--action: ${err.message}`);
       return 1;
     }
-    ctx.out(terminalSafe(`Closed ${closed.actionId} ("${closed.title}") at ${closed.closedAt} by ${by}; it is no longer carried into review packs.`));
+    ctx.out(
+      terminalSafe(
+        `Closed ${closed.actionId} ("${closed.title}") at ${closed.closedAt} by ${by}; it is no longer carried into review packs.`,
+      ),
+    );
     return 0;
   },
 };
 
 // ---------------------------------------------------------------- review status
 
-const statusUsage = 'review status --bu <id> [--period YYYY-Qn] [--local]   status, decisions, reminders and actions of a review (default: the current quarter)';
-
+const statusUsage =
+  'review status --bu <id> [--period YYYY-Qn] [--local]   status, decisions, reminders and actions of a review (default: the current quarter)';
 
 const reviewStatus: CliCommand = {
   name: 'review status',
@@ -122,7 +130,11 @@ const reviewStatus: CliCommand = {
     }
     const pk = keys.review(id).pk;
     const [decisions, minutes] = await Promise.all([
-      queryAll<DecisionRecord>(rt, { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': pk, ':d': prefixes.decision }, ConsistentRead: true }),
+      queryAll<DecisionRecord>(rt, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': pk, ':d': prefixes.decision },
+        ConsistentRead: true,
+      }),
       getMinutes(rt, id),
     ]);
     // Only a member's own decision counts (as in the tally); the decision id, link and token are never printed.
@@ -132,14 +144,17 @@ const reviewStatus: CliCommand = {
 
     ctx.out(`${id}: ${review.status}${review.outcome && review.outcome !== review.status ? ` (outcome ${review.outcome})` : ''}`);
     ctx.out(`  opened ${review.openedAt} (${review.trigger}); closed ${review.closedAt ?? '-'}`);
-    ctx.out(`  approvals: ${approvals} of ${review.requiredApprovals} required (${decided.length} of ${review.members.length} members decided)`);
+    ctx.out(
+      `  approvals: ${approvals} of ${review.requiredApprovals} required (${decided.length} of ${review.members.length} members decided)`,
+    );
     for (const m of review.members) {
       const d = m.decisionId ? byId.get(m.decisionId) : undefined;
       const state = d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : m.decisionId ? 'not yet' : 'not yet invited';
       ctx.out(terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`));
     }
     ctx.out(`  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ?? 'no'}`);
-    if (review.workflowFailedAt) ctx.out(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError ?? ''}`);
+    if (review.workflowFailedAt)
+      ctx.out(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError ?? ''}`);
     if (review.restarts) ctx.out(`  workflow restarted ${review.restarts} time(s), last at ${review.restartedAt ?? '?'}`);
     if (!minutes) {
       ctx.out('  actions: none yet (decided when the review closes)');

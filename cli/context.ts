@@ -52,20 +52,29 @@ export interface LocalState {
 
 export function readLocalState(file = LOCAL_STATE_FILE): LocalState {
   if (!existsSync(file)) {
-    throw new Error(`No local runtime is running (no ${path.relative(process.cwd(), file)}). Start it with \`npm start\` in another terminal.`);
+    throw new Error(
+      `No local runtime is running (no ${path.relative(process.cwd(), file)}). Start it with \`npm start\` in another terminal.`,
+    );
   }
   const state = JSON.parse(readFileSync(file, 'utf8')) as LocalState;
   try {
     process.kill(state.pid, 0);
   } catch {
-    throw new Error(`The local runtime that wrote ${path.relative(process.cwd(), file)} (pid ${state.pid}) is not running. Start it with \`npm start\`.`);
+    throw new Error(
+      `The local runtime that wrote ${path.relative(process.cwd(), file)} (pid ${state.pid}) is not running. Start it with \`npm start\`.`,
+    );
   }
   return state;
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export function createCliContext(opts: { local: boolean; out?: (l: string) => void; err?: (l: string) => void; localStateFile?: string }): CliContext {
+export function createCliContext(opts: {
+  local: boolean;
+  out?: (l: string) => void;
+  err?: (l: string) => void;
+  localStateFile?: string;
+}): CliContext {
   const units = () => loadBusinessUnits();
   const unit = (id: string) => selectUnits(units(), id)[0];
   const local = opts.local ? readLocalState(opts.localStateFile) : undefined;
@@ -134,9 +143,12 @@ export function createCliContext(opts: { local: boolean; out?: (l: string) => vo
       if (local) return localCaller();
       const region = unit(unitId).region;
       const out = await new STSClient(region ? { region } : {}).send(new GetCallerIdentityCommand({})).catch((e: Error) => {
-        throw new Error(`Cannot read your AWS identity (STS GetCallerIdentity): ${e.message}. The request records who submitted it; check your AWS credentials, or use --local.`);
+        throw new Error(
+          `Cannot read your AWS identity (STS GetCallerIdentity): ${e.message}. The request records who submitted it; check your AWS credentials, or use --local.`,
+        );
       });
-      if (!out.Arn) throw new Error('STS GetCallerIdentity answered without an ARN; the request records who submitted it, so nothing was started.');
+      if (!out.Arn)
+        throw new Error('STS GetCallerIdentity answered without an ARN; the request records who submitted it, so nothing was started.');
       return out.Arn;
     },
     // Stored values (written before control characters were refused, or by other means) and echoed input reach the

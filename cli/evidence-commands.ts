@@ -22,7 +22,14 @@ export const evidenceExport: CliCommand = {
     try {
       values = parseArgs({
         args,
-        options: { bu: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, local: { type: 'boolean' } },
+        options: {
+          bu: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          out: { type: 'string' },
+          format: { type: 'string' },
+          local: { type: 'boolean' },
+        },
         strict: true,
       }).values;
     } catch (err) {
@@ -37,7 +44,10 @@ export const evidenceExport: CliCommand = {
     if (!values.bu) problems.push('--bu: is required (a business-unit id)');
     const format = values.format ?? 'json';
     if (!FORMATS.includes(format)) problems.push(`--format: ${JSON.stringify(format)} is not one of ${FORMATS.join(', ')}`);
-    for (const [flag, v] of [['--from', from], ['--to', to]] as const) {
+    for (const [flag, v] of [
+      ['--from', from],
+      ['--to', to],
+    ] as const) {
       if (!MONTH.test(v)) problems.push(`${flag}: ${JSON.stringify(v)} is not a month like "2026-11"`);
     }
     if (!problems.length) {
@@ -64,7 +74,9 @@ export const evidenceExport: CliCommand = {
     const json = format === 'html' ? renderEvidenceHtml(evidence) : JSON.stringify(evidence, null, 2);
     if (values.out) {
       writeFileSync(values.out, json);
-      ctx.err(`${evidence.events.length} events and ${Object.keys(evidence.subjects).length} reviews/requests/actions of ${unitId}, ${from} to ${to}, written to ${values.out}`);
+      ctx.err(
+        `${evidence.events.length} events and ${Object.keys(evidence.subjects).length} reviews/requests/actions of ${unitId}, ${from} to ${to}, written to ${values.out}`,
+      );
     } else {
       ctx.out(json);
     }

@@ -16,8 +16,12 @@ const choiceText = (choice: unknown) => DECIDED[choice as keyof typeof DECIDED] 
 
 export function renderEvidenceHtml(e: EvidenceExport): string {
   const parts = Object.values(e.subjects);
-  const reviews = parts.map((items) => ({ review: items.find((i) => i.kind === 'review') as Item | undefined, items })).filter((p) => p.review);
-  const requests = parts.map((items) => ({ request: items.find((i) => i.kind === 'request') as Item | undefined, items })).filter((p) => p.request);
+  const reviews = parts
+    .map((items) => ({ review: items.find((i) => i.kind === 'review') as Item | undefined, items }))
+    .filter((p) => p.review);
+  const requests = parts
+    .map((items) => ({ request: items.find((i) => i.kind === 'request') as Item | undefined, items }))
+    .filter((p) => p.request);
   const title = `Evidence of ${e.unitName} (${e.bu}), ${e.from} to ${e.to}`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>${new SafeHtml(STYLE)}</style></head>
@@ -34,7 +38,8 @@ ${sentTable(parts.flat().filter((i) => i.kind === 'email-sent'))}
 <h2>Audit events, in time order</h2>
 <table><thead><tr><th>At</th><th>Subject</th><th>Event</th><th>By</th><th>Detail</th></tr></thead><tbody>
 ${e.events.map(
-  (ev) => html`<tr><td>${when(ev.at)}</td><td>${ev.subject}</td><td>${ev.type}</td><td>${ev.actor}</td><td><code>${JSON.stringify(ev.detail ?? {})}</code></td></tr>`,
+  (ev) =>
+    html`<tr><td>${when(ev.at)}</td><td>${ev.subject}</td><td>${ev.type}</td><td>${ev.actor}</td><td><code>${JSON.stringify(ev.detail ?? {})}</code></td></tr>`,
 )}
 </tbody></table>
 </body></html>
@@ -49,15 +54,20 @@ function reviewSection(review: Item, items: Item[]): SafeHtml {
 <table><thead><tr><th>Member</th><th>Role</th><th>Decision</th><th>At</th><th>Comment</th><th>Resources judged inadequate</th></tr></thead><tbody>
 ${(review.members ?? []).map((m: Item) => {
   const d = m.decisionId ? decisions.get(m.decisionId) : undefined;
-  const inadequate = Object.entries(d?.resourceAdequacy ?? {}).filter(([, v]) => v === 'inadequate').map(([k]) => k);
+  const inadequate = Object.entries(d?.resourceAdequacy ?? {})
+    .filter(([, v]) => v === 'inadequate')
+    .map(([k]) => k);
   return html`<tr><td>${m.name} &lt;${m.email}&gt;</td><td>${m.role}</td><td>${d ? choiceText(d.choice) : 'no decision'}</td><td>${when(d?.decidedAt)}</td><td>${d?.comment}</td><td>${inadequate.join(', ')}</td></tr>`;
 })}
 </tbody></table>
-${minutes?.actions?.length
-  ? html`<table><thead><tr><th>Action</th><th>Owner</th><th>Due</th></tr></thead><tbody>${minutes.actions.map(
-      (a: Item) => html`<tr><td>${a.actionId}: ${a.title}</td><td>${a.owner?.name} &lt;${a.owner?.email}&gt;</td><td>${a.dueDate}</td></tr>`,
-    )}</tbody></table>`
-  : ''}`;
+${
+  minutes?.actions?.length
+    ? html`<table><thead><tr><th>Action</th><th>Owner</th><th>Due</th></tr></thead><tbody>${minutes.actions.map(
+        (a: Item) =>
+          html`<tr><td>${a.actionId}: ${a.title}</td><td>${a.owner?.name} &lt;${a.owner?.email}&gt;</td><td>${a.dueDate}</td></tr>`,
+      )}</tbody></table>`
+    : ''
+}`;
 }
 
 function requestTable(requests: Array<{ request: Item; items: Item[] }>): SafeHtml {
@@ -66,7 +76,8 @@ ${requests.map(({ request: r, items }) => {
   const decisions = new Map(items.filter((i) => i.kind === 'decision').map((d) => [d.decisionId, d]));
   const levels = (r.levels ?? []).map((l: Item) => {
     const d = l.decisionId ? decisions.get(l.decisionId) : undefined;
-    const outcome = l.outcome ?? (d ? choiceText(d.choice) : r.status === 'pending' && l.index === r.currentLevel ? 'waiting' : 'not decided');
+    const outcome =
+      l.outcome ?? (d ? choiceText(d.choice) : r.status === 'pending' && l.index === r.currentLevel ? 'waiting' : 'not decided');
     return html`<div>${l.index + 1}. ${l.name}: ${l.approver?.email}: ${outcome}${l.decidedAt ? html` at ${when(l.decidedAt)}` : ''}${d?.comment ? html` (“${d.comment}”)` : ''}${l.reroutedReason ? html` <span class="muted">[${l.reroutedReason}]</span>` : ''}</div>`;
   });
   return html`<tr><td>${r.requestId}<br><span class="muted">${when(r.submittedAt)}</span></td><td>${r.category}, ${formatAmount(Number(r.amount), String(r.currency))}</td><td>${r.title}</td><td>${r.requester}${r.submittedBy ? html`<br><span class="muted">submitted by ${r.submittedBy}</span>` : ''}</td><td>${r.status}${r.closedAt ? html`<br><span class="muted">${when(r.closedAt)}</span>` : ''}</td><td>${levels}</td></tr>`;

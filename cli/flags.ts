@@ -5,7 +5,9 @@ import { PERIOD_PATTERN, periodOf, reviewIdOf } from '../core/period';
 import type { BusinessUnitConfig } from '../core/config';
 import type { CliContext } from './context';
 
-export const period = z.string().regex(PERIOD_PATTERN, { error: (iss) => `--period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` });
+export const period = z
+  .string()
+  .regex(PERIOD_PATTERN, { error: (iss) => `--period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` });
 export const bu = z.string({ error: '--bu: is required (a business-unit id)' }).min(1, { error: '--bu: must not be empty' });
 
 /**
@@ -51,7 +53,11 @@ export function parseFlags<T extends z.ZodType>(
 }
 
 /** `--bu <id> [--period YYYY-Qn] [--local]`, the period defaulting to the current quarter in the unit's time zone. */
-export function parseReviewTarget(args: string[], ctx: CliContext, usage: string): { unit: BusinessUnitConfig; period: string; reviewId: string } | undefined {
+export function parseReviewTarget(
+  args: string[],
+  ctx: CliContext,
+  usage: string,
+): { unit: BusinessUnitConfig; period: string; reviewId: string } | undefined {
   const parsed = parseFlags(
     args,
     { bu: { type: 'string' }, period: { type: 'string' }, local: { type: 'boolean' } },

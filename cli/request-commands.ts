@@ -45,7 +45,10 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>,
     } else fixed.push(a);
   }
   try {
-    return parseArgs({ args: fixed, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: fixed, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (err) {
     ctx.err(`isms ${name}: ${(err as Error).message.split('\n')[0]}`);
     return undefined;
@@ -106,7 +109,9 @@ export const submitCommand: CliCommand = {
       }),
     );
     ctx.out(requestId);
-    ctx.err(`Submitted ${request.category} request "${request.title}" for ${formatAmount(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`);
+    ctx.err(
+      `Submitted ${request.category} request "${request.title}" for ${formatAmount(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`,
+    );
     return 0;
   },
 };
@@ -122,7 +127,9 @@ export const statusCommand: CliCommand = {
     if (!unit) return 2;
     const id = values.id;
     if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) {
-      ctx.err(`isms ${name}: --id: ${id === undefined ? 'is required' : `${JSON.stringify(id)} is not a request id`} (as printed by request submit)`);
+      ctx.err(
+        `isms ${name}: --id: ${id === undefined ? 'is required' : `${JSON.stringify(id)} is not a request id`} (as printed by request submit)`,
+      );
       return 2;
     }
     const rt = ctx.runtime(unit.id);
@@ -131,16 +138,28 @@ export const statusCommand: CliCommand = {
       ctx.err(`isms ${name}: --id: no request ${id} in unit ${unit.id}`);
       return 1;
     }
-    ctx.out(terminalSafe(`${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`));
-    ctx.out(terminalSafe(`  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`));
+    ctx.out(
+      terminalSafe(
+        `${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`,
+      ),
+    );
+    ctx.out(
+      terminalSafe(
+        `  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`,
+      ),
+    );
     if (item.workflowFailedAt) {
       ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
       ctx.out(`  carry it on with: isms request restart --bu ${unit.id} --id ${item.requestId}`);
     }
     if (item.restarts) ctx.out(`  restarted ${item.restarts} time(s), last at ${item.restartedAt}`);
     for (const l of item.levels) {
-      const state = l.outcome ?? (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
-      ctx.out(terminalSafe(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`));
+      const state =
+        l.outcome ??
+        (item.status === 'pending' && l.index === item.currentLevel ? 'waiting' : item.status === 'pending' ? 'not yet' : 'not decided');
+      ctx.out(
+        terminalSafe(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`),
+      );
     }
     return 0;
   },
@@ -159,7 +178,9 @@ export const listCommand: CliCommand = {
       { bu: { type: 'string' }, status: { type: 'string' }, since: { type: 'string' }, local: { type: 'boolean' } },
       z.object({
         bu,
-        status: z.enum(LIST_STATUSES, { error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${LIST_STATUSES.join(', ')}` }).optional(),
+        status: z
+          .enum(LIST_STATUSES, { error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${LIST_STATUSES.join(', ')}` })
+          .optional(),
         since: z.iso.date({ error: (iss) => `--since: ${JSON.stringify(iss.input)} is not a date like "2026-10-01"` }).optional(),
         local: z.boolean().optional(),
       }),
@@ -192,10 +213,13 @@ export function requestListLine(r: StoredRequest): string {
       : `${r.status}${r.closedAt ? ` at ${r.closedAt}` : ''}`;
   const failed = r.workflowFailedAt ? `  WORKFLOW STOPPED ${r.workflowFailedAt}` : '';
   // One line, whatever the stored title holds (a line break in it would fake a line of its own).
-  return terminalSafe(`${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`);
+  return terminalSafe(
+    `${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`,
+  );
 }
 
-const RESTART_USAGE = 'request restart --bu <id> --id <request id> [--local]   carry on a pending request whose workflow failed, at the level it waited at';
+const RESTART_USAGE =
+  'request restart --bu <id> --id <request id> [--local]   carry on a pending request whose workflow failed, at the level it waited at';
 
 /** Room for "-restart-<n>" within the 80 characters of an execution name. */
 const restartName = (requestId: string, n: number) => `${requestId.slice(0, 64)}-restart-${n}`;
@@ -226,20 +250,26 @@ export const restartCommand: CliCommand = {
       return 1;
     }
     if (item.status !== 'pending' || !item.workflowFailedExecution) {
-      ctx.err(`${opts.id} is ${item.status}${item.status === 'pending' ? ' and its workflow is running' : ''}; only a pending request whose workflow failed can be restarted.`);
+      ctx.err(
+        `${opts.id} is ${item.status}${item.status === 'pending' ? ' and its workflow is running' : ''}; only a pending request whose workflow failed can be restarted.`,
+      );
       return 1;
     }
     const input = JSON.stringify({ requestId: opts.id, restartOf: item.workflowFailedExecution });
     const r = await startRestart(ctx, unit.id, 'resource-approval', item.restarts ?? 0, (n) => ({ name: restartName(opts.id, n), input }));
     if (r.outcome === 'started') {
-      ctx.out(`Restarted ${opts.id} at level ${item.currentLevel + 1} (${item.levels[item.currentLevel]?.name}): execution ${r.executionArn}`);
+      ctx.out(
+        `Restarted ${opts.id} at level ${item.currentLevel + 1} (${item.levels[item.currentLevel]?.name}): execution ${r.executionArn}`,
+      );
       return 0;
     }
     if (r.outcome === 'running') {
       ctx.out(`${opts.id} is already being restarted: execution ${r.executionArn}, ${r.status}. Nothing started.`);
       return 0;
     }
-    ctx.err(`${opts.id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms request status --bu ${unit.id} --id ${opts.id}".`);
+    ctx.err(
+      `${opts.id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms request status --bu ${unit.id} --id ${opts.id}".`,
+    );
     return 1;
   },
 };

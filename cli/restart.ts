@@ -34,7 +34,8 @@ export async function startRestart(
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
       const executionArn = executionArnOf(stateMachineArn, name);
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE') return { outcome: 'running', executionArn, status: d.status, startDate: d.startDate };
+      if (d.status === 'RUNNING' || d.status === 'PENDING_REDRIVE')
+        return { outcome: 'running', executionArn, status: d.status, startDate: d.startDate };
     }
   }
   return { outcome: 'exhausted' };

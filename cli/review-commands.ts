@@ -12,8 +12,8 @@ import type { CliCommand, CliContext } from './context';
 import { bu, parseFlags, parseReviewTarget, period } from './flags';
 import { executionArnOf } from '../core/names';
 
-
-const startUsage = 'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
+const startUsage =
+  'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
 
 const reviewStart: CliCommand = {
   name: 'review start',
@@ -41,7 +41,9 @@ const reviewStart: CliCommand = {
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
       const executionArn = executionArnOf(stateMachineArn, name!); // a period always gives the name
       const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
-      ctx.out(`The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`);
+      ctx.out(
+        `The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`,
+      );
       return 0;
     }
   },
@@ -63,14 +65,19 @@ async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, fai
     return 0;
   }
   if (r.outcome === 'running') {
-    ctx.out(`The review ${id} is already being restarted: execution ${r.executionArn}, ${r.status}, started at ${r.startDate?.toISOString()}. Nothing started.`);
+    ctx.out(
+      `The review ${id} is already being restarted: execution ${r.executionArn}, ${r.status}, started at ${r.startDate?.toISOString()}. Nothing started.`,
+    );
     return 0;
   }
-  ctx.err(`The review ${id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms review status --bu ${unit.id} --period ${p}".`);
+  ctx.err(
+    `The review ${id} could not be restarted: ${MAX_RESTART_NAMES} restart executions after the last recorded one have closed without taking it over. See "isms review status --bu ${unit.id} --period ${p}".`,
+  );
   return 1;
 }
 
-const submitUsage = 'inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager\'s review inputs (9.3.2 b-g)';
+const submitUsage =
+  "inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager's review inputs (9.3.2 b-g)";
 
 const inputsSubmit: CliCommand = {
   name: 'inputs submit',
@@ -95,7 +102,9 @@ const inputsSubmit: CliCommand = {
     try {
       raw = JSON.parse(readFileSync(opts.file, 'utf8'));
     } catch (err) {
-      ctx.err(`--file: ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `is not valid JSON (${(err as Error).message})`}`);
+      ctx.err(
+        `--file: ${opts.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `is not valid JSON (${(err as Error).message})`}`,
+      );
       return 2;
     }
     let inputs;
@@ -112,7 +121,9 @@ const inputsSubmit: CliCommand = {
     ctx.out(`Stored the review inputs of ${unit.id} for ${opts.period}, submitted at ${item.submittedAt} by ${item.submittedBy}.`);
     const pack = await getPack(rt, item.reviewId);
     if (pack) {
-      ctx.out(`Note: the pack of this review was compiled at ${pack.compiledAt}, before this submission; these inputs are kept as evidence but are not in its pack.`);
+      ctx.out(
+        `Note: the pack of this review was compiled at ${pack.compiledAt}, before this submission; these inputs are kept as evidence but are not in its pack.`,
+      );
     }
     return 0;
   },

@@ -21,9 +21,9 @@ export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
 const email = z.email({ error: (iss) => `${show(iss.input)} is not an email address` });
 // Names, roles and the unit's name go into email subjects and terminals: one line, no control characters.
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max), z.superRefine(checkText('single-line')));
-const duration = z.string().check(
-  z.regex(DURATION_PATTERN, { error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"` }),
-);
+const duration = z
+  .string()
+  .check(z.regex(DURATION_PATTERN, { error: (iss) => `${show(iss.input)} is not a duration like "30s", "15m", "48h" or "14d"` }));
 
 /**
  * Other addresses that are this person's too (an old domain, a second mailbox): comparisons of people resolve them to
@@ -60,42 +60,52 @@ const matching = (pattern: RegExp, what: (input: string) => string) =>
   z.string().check(z.regex(pattern, { error: (iss) => what(show(iss.input)) }));
 
 const baseSchema = z.strictObject({
-    id: matching(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, (v) => `${v} is not a unit id: 3-32 characters, lowercase letters, digits and "-", starting with a letter`),
-    name: text(120),
-    /** Deploy to this account and region; @default the CLI's. */
-    account: z.optional(matching(/^\d{12}$/, (v) => `${v} is not a 12-digit AWS account id`)),
-    region: z.optional(matching(/^[a-z]{2}(-[a-z]+)+-\d$/, (v) => `${v} is not an AWS region like "eu-west-1"`)),
-    timeZone: z.string().check(z.refine((tz) => isTimeZone(tz), { error: (iss) => `${show(iss.input)} is not an IANA time zone like "Europe/Berlin"` })),
-    reviewSchedule: z._default(z.string(), DEFAULT_REVIEW_SCHEDULE),
-    sender: email,
-    ismsManager: person,
-    /** Owner of review actions; @default the ISMS manager. */
-    actionOwner: z.optional(person),
-    topManagement: z.array(member).check(z.minLength(1)),
-    quorum: z.union([z.literal('all'), z.int().check(z.minimum(1))], {
-      error: (iss) => `${show(iss.input)} is not a quorum: a whole number of members from 1, or "all"`,
+  id: matching(
+    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+    (v) => `${v} is not a unit id: 3-32 characters, lowercase letters, digits and "-", starting with a letter`,
+  ),
+  name: text(120),
+  /** Deploy to this account and region; @default the CLI's. */
+  account: z.optional(matching(/^\d{12}$/, (v) => `${v} is not a 12-digit AWS account id`)),
+  region: z.optional(matching(/^[a-z]{2}(-[a-z]+)+-\d$/, (v) => `${v} is not an AWS region like "eu-west-1"`)),
+  timeZone: z
+    .string()
+    .check(z.refine((tz) => isTimeZone(tz), { error: (iss) => `${show(iss.input)} is not an IANA time zone like "Europe/Berlin"` })),
+  reviewSchedule: z._default(z.string(), DEFAULT_REVIEW_SCHEDULE),
+  sender: email,
+  ismsManager: person,
+  /** Owner of review actions; @default the ISMS manager. */
+  actionOwner: z.optional(person),
+  topManagement: z.array(member).check(z.minLength(1)),
+  quorum: z.union([z.literal('all'), z.int().check(z.minimum(1))], {
+    error: (iss) => `${show(iss.input)} is not a quorum: a whole number of members from 1, or "all"`,
+  }),
+  reminders: z.strictObject({ interval: duration, maximum: z.int().check(z.minimum(0), z.maximum(10)) }),
+  escalationContacts: z.array(person).check(z.minLength(1)),
+  decisionLinkLifetime: duration,
+  /** Base URL of decision links when something else fronts the API (a proxy, CloudFront); @default the HTTP API's URL. */
+  decisionBaseUrl: z.optional(z.url({ protocol: /^https?$/, error: (iss) => `${show(iss.input)} is not an http(s) URL` })),
+  /** A custom domain the stack serves decision links on; the API's own execute-api URL is then switched off. */
+  decisionDomain: z.optional(
+    z.strictObject({
+      name: matching(HOSTNAME, (v) => `${v} is not a host name like "decide.example.com"`),
+      /** An ACM certificate for the name, in the unit's region (a regional endpoint). */
+      certificateArn: matching(
+        CERTIFICATE_ARN,
+        (v) => `${v} is not an ACM certificate ARN like "arn:aws:acm:eu-central-1:123456789012:certificate/…"`,
+      ),
+      /** A path on the domain for this unit, so that several units can share it (links: https://<name>/<basePath>/decisions/…). */
+      basePath: z.optional(
+        matching(/^[A-Za-z0-9_.-]+$/, (v) => `${v} is not a base path: one segment of letters, digits, "-", "_" or "."`),
+      ),
     }),
-    reminders: z.strictObject({ interval: duration, maximum: z.int().check(z.minimum(0), z.maximum(10)) }),
-    escalationContacts: z.array(person).check(z.minLength(1)),
-    decisionLinkLifetime: duration,
-    /** Base URL of decision links when something else fronts the API (a proxy, CloudFront); @default the HTTP API's URL. */
-    decisionBaseUrl: z.optional(z.url({ protocol: /^https?$/, error: (iss) => `${show(iss.input)} is not an http(s) URL` })),
-    /** A custom domain the stack serves decision links on; the API's own execute-api URL is then switched off. */
-    decisionDomain: z.optional(
-      z.strictObject({
-        name: matching(HOSTNAME, (v) => `${v} is not a host name like "decide.example.com"`),
-        /** An ACM certificate for the name, in the unit's region (a regional endpoint). */
-        certificateArn: matching(CERTIFICATE_ARN, (v) => `${v} is not an ACM certificate ARN like "arn:aws:acm:eu-central-1:123456789012:certificate/…"`),
-        /** A path on the domain for this unit, so that several units can share it (links: https://<name>/<basePath>/decisions/…). */
-        basePath: z.optional(matching(/^[A-Za-z0-9_.-]+$/, (v) => `${v} is not a base path: one segment of letters, digits, "-", "_" or "."`)),
-      }),
-    ),
-    resourceApproval: z.strictObject({
-      currency: matching(/^[A-Z]{3}$/, (v) => `${v} is not an ISO 4217 currency code like "EUR"`),
-      levels: z.array(level).check(z.minLength(1)),
-    }),
-    evidenceRetentionYears: z.int().check(z.minimum(1), z.maximum(100)),
-  });
+  ),
+  resourceApproval: z.strictObject({
+    currency: matching(/^[A-Z]{3}$/, (v) => `${v} is not an ISO 4217 currency code like "EUR"`),
+    levels: z.array(level).check(z.minLength(1)),
+  }),
+  evidenceRetentionYears: z.int().check(z.minimum(1), z.maximum(100)),
+});
 
 /** How a schedule expression is checked: its form only (checkScheduleForm), or also its fields by croner. */
 type ScheduleCheck = (expression: string, timeZone: string) => void;
@@ -155,7 +165,10 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
   levels.forEach((l, i) => {
     const prev = levels[i - 1]?.fromAmount;
     if (i > 0 && typeof l?.fromAmount === 'number' && typeof prev === 'number' && l.fromAmount <= prev) {
-      issue(['resourceApproval', 'levels', i, 'fromAmount'], `${l.fromAmount} must be larger than the level before (${prev}): levels are ordered lowest first`);
+      issue(
+        ['resourceApproval', 'levels', i, 'fromAmount'],
+        `${l.fromAmount} must be larger than the level before (${prev}): levels are ordered lowest first`,
+      );
     }
   });
   if (levels[0] && (levels[0].fromAmount !== 0 || levels[0].categories)) {
@@ -166,7 +179,10 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
   }
   const certificateRegion = CERTIFICATE_ARN.exec(String(unit.decisionDomain?.certificateArn ?? ''))?.[1];
   if (certificateRegion && typeof unit.region === 'string' && certificateRegion !== unit.region) {
-    issue(['decisionDomain', 'certificateArn'], `is in ${certificateRegion}, but the unit deploys to ${unit.region}: a regional API needs a certificate in its own region`);
+    issue(
+      ['decisionDomain', 'certificateArn'],
+      `is in ${certificateRegion}, but the unit deploys to ${unit.region}: a regional API needs a certificate in its own region`,
+    );
   }
   const lifetime = safeDuration(unit.decisionLinkLifetime);
   const interval = safeDuration(unit.reminders?.interval);
@@ -220,7 +236,10 @@ export function configWarnings(unit: BusinessUnitConfig): string[] {
   const ids = unitIdentities(unit);
   const roles = new Map<string, { name: string; levels: Set<number>; parts: string[] }>();
   unit.resourceApproval.levels.forEach((l, i) => {
-    for (const [role, p] of [['approver', l.approver], ['escalation contact', l.escalationContact]] as const) {
+    for (const [role, p] of [
+      ['approver', l.approver],
+      ['escalation contact', l.escalationContact],
+    ] as const) {
       const id = ids.of(p.email);
       const r = roles.get(id) ?? { name: ids.nameOf(id) ?? p.name, levels: new Set<number>(), parts: [] };
       r.levels.add(i);

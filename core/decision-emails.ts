@@ -16,12 +16,17 @@ function decidedOn(link: LinkItem, subject: Record<string, any>): { short: strin
   const title = String(subject.title ?? link.subjectId);
   const amount = typeof subject.amount === 'number' ? ` (${formatAmount(subject.amount, String(subject.currency ?? ''))})` : '';
   const levels: Array<{ index?: number; name?: string }> = Array.isArray(subject.levels) ? subject.levels : [];
-  const level = link.level !== undefined ? levels.find((l) => l.index === link.level) ?? levels[link.level] : undefined;
+  const level = link.level !== undefined ? (levels.find((l) => l.index === link.level) ?? levels[link.level]) : undefined;
   const levelText = link.level !== undefined ? `level ${link.level + 1}${level?.name ? ` (${level.name})` : ''} of ` : '';
   return { short: `${title}${amount}`, long: `${levelText}the resource request "${title}"${amount}, ${link.subjectId}` };
 }
 
-export function decisionConfirmationEmail(args: { unit: BusinessUnitConfig; link: LinkItem; subject: Record<string, any>; record: DecisionRecord }): Email {
+export function decisionConfirmationEmail(args: {
+  unit: BusinessUnitConfig;
+  link: LinkItem;
+  subject: Record<string, any>;
+  record: DecisionRecord;
+}): Email {
   const { unit, link, subject, record } = args;
   const on = decidedOn(link, subject);
   const decided = DECIDED[record.choice] ?? record.choice;
@@ -31,7 +36,9 @@ export function decisionConfirmationEmail(args: { unit: BusinessUnitConfig; link
   const agent = terminalSafe(record.userAgent || 'none sent');
   const manager = `${unit.ismsManager.name} <${unit.ismsManager.email}>`;
   const subjectLine = `[${unit.name}] Your decision was recorded: ${decided}, ${on.short}`;
-  const adequacy = Object.entries(record.resourceAdequacy ?? {}).map(([c, a]) => `${CATEGORY_LABELS[c as ResourceCategory] ?? c} resources: ${a}`);
+  const adequacy = Object.entries(record.resourceAdequacy ?? {}).map(
+    ([c, a]) => `${CATEGORY_LABELS[c as ResourceCategory] ?? c} resources: ${a}`,
+  );
   const comment = record.comment.trim();
   const warning = `If this was not you, tell ${manager}, ISMS manager, at once: someone else used your personal decision link (a forwarded email, for instance).`;
 

@@ -49,7 +49,9 @@ const choiceSchema = (type: SubjectType) =>
 
 const adequacySchema = z.enum(ADEQUACY as [Adequacy, ...Adequacy[]], {
   error: (iss) =>
-    iss.input === undefined ? 'is required: choose adequate or inadequate' : `${JSON.stringify(iss.input)} is not one of adequate, inadequate`,
+    iss.input === undefined
+      ? 'is required: choose adequate or inadequate'
+      : `${JSON.stringify(iss.input)} is not one of adequate, inadequate`,
 });
 
 const commentSchema = z.pipe(z._default(z.string(), ''), z.transform(normaliseComment)).check(

@@ -113,7 +113,10 @@ export function decisionView(link: LinkItem, subject: Record<string, any>, unit:
     expiresAt: link.expiresAt,
   };
   if (link.subjectType === 'review') {
-    view.review = { period: String(subject.period ?? ''), packSummary: Array.isArray(subject.packSummary) ? subject.packSummary : undefined };
+    view.review = {
+      period: String(subject.period ?? ''),
+      packSummary: Array.isArray(subject.packSummary) ? subject.packSummary : undefined,
+    };
   } else {
     const levels: Array<{ index?: number; name?: string }> = Array.isArray(subject.levels) ? subject.levels : [];
     const level = levels.find((l) => l.index === link.level) ?? (link.level !== undefined ? levels[link.level] : undefined);
@@ -193,7 +196,9 @@ function recipientLine(view: DecisionView): SafeHtml {
 }
 
 function heading(view: DecisionView): string {
-  return view.subjectType === 'review' ? `Management review ${view.review?.period ?? ''}`.trim() : `Resource request: ${view.request?.title ?? ''}`;
+  return view.subjectType === 'review'
+    ? `Management review ${view.review?.period ?? ''}`.trim()
+    : `Resource request: ${view.request?.title ?? ''}`;
 }
 
 function radio(name: string, value: string, label: string, checked: boolean, required: boolean): SafeHtml {
@@ -240,7 +245,15 @@ ${subjectSummary(view)}
 <input type="hidden" name="k" value="${secret}">
 <fieldset>
 <legend>Decision</legend>
-${choices.map((c, i) => radio('choice', c, CHOICE_LABELS[c].replace(/^./, (x) => x.toUpperCase()), values.choice === c, i === 0))}
+${choices.map((c, i) =>
+  radio(
+    'choice',
+    c,
+    CHOICE_LABELS[c].replace(/^./, (x) => x.toUpperCase()),
+    values.choice === c,
+    i === 0,
+  ),
+)}
 </fieldset>
 ${
   adequacy.length
@@ -308,7 +321,10 @@ export function subjectClosing(subject: Record<string, any>): boolean {
  * closed at quorum): says what happened and when, in the unit's time zone, not that the decision went to someone else.
  */
 export function closedBeforeDecisionPage(subject: Record<string, any>, unit: { name: string; timeZone: string }): PageResult {
-  const when = typeof (subject.closedAt ?? subject.closingAt) === 'string' ? ` on ${formatTime(subject.closedAt ?? subject.closingAt, unit.timeZone)}` : '';
+  const when =
+    typeof (subject.closedAt ?? subject.closingAt) === 'string'
+      ? ` on ${formatTime(subject.closedAt ?? subject.closingAt, unit.timeZone)}`
+      : '';
   if (subject.kind === 'review') {
     const outcome = String(subject.outcome ?? subject.status ?? '');
     const required = Number(subject.requiredApprovals);
@@ -357,7 +373,9 @@ export function forbiddenPage(): PageResult {
 }
 
 export function methodNotAllowedPage(): PageResult {
-  return page(405, 'Method not allowed', html`<h1>Method not allowed</h1><p>Open the link from your email.</p>`, { allow: 'GET, HEAD, POST' });
+  return page(405, 'Method not allowed', html`<h1>Method not allowed</h1><p>Open the link from your email.</p>`, {
+    allow: 'GET, HEAD, POST',
+  });
 }
 
 export function unsupportedMediaPage(): PageResult {
@@ -369,7 +387,11 @@ export function unsupportedMediaPage(): PageResult {
 }
 
 export function tooLargePage(): PageResult {
-  return page(413, 'Form too large', html`<h1>Form too large</h1><p>The form is larger than the decision page can send. Nothing was recorded.</p>`);
+  return page(
+    413,
+    'Form too large',
+    html`<h1>Form too large</h1><p>The form is larger than the decision page can send. Nothing was recorded.</p>`,
+  );
 }
 
 /** Our failure, not the user's; says whether the click counted so nobody wonders. */

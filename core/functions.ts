@@ -77,20 +77,67 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   // Management review (statemachines/management-review.asl.json)
   review('open', 'Opens the review of a period once (deterministic key, conditional write)', { evidence: 'update' }),
-  review('compile-pack', 'Compiles the review pack (9.3.2 a-g, requests, resource adequacy) as an immutable snapshot', { evidence: 'update', queriesIndex: true }),
-  review('issue-links', 'Emails each top manager the pack summary and a personal decision link', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
-  review('await', 'Stores the task token, then resumes at once if the recorded tally is already complete', { evidence: 'read', resumes: ['management-review'], storesTaskTokens: true }),
-  review('read-tally', 'Reads the tally from the recorded decisions after a wait is resumed; refuses a resume message the table does not support', { evidence: 'append' }),
-  review('remind', 'Reminds the members who have not decided, with a link to their same decision', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
-  review('escalate', 'Emails the escalation contacts, marks the review overdue and keeps the links working to the end of the wait', { evidence: 'update', links: 'write', sendEmail: true }),
-  review('close', 'Writes and emails the minutes, creates actions, records the outcome', { evidence: 'update', links: 'write', sendEmail: true }),
+  review('compile-pack', 'Compiles the review pack (9.3.2 a-g, requests, resource adequacy) as an immutable snapshot', {
+    evidence: 'update',
+    queriesIndex: true,
+  }),
+  review('issue-links', 'Emails each top manager the pack summary and a personal decision link', {
+    evidence: 'update',
+    links: 'write',
+    sendEmail: true,
+    mintsLinks: true,
+  }),
+  review('await', 'Stores the task token, then resumes at once if the recorded tally is already complete', {
+    evidence: 'read',
+    resumes: ['management-review'],
+    storesTaskTokens: true,
+  }),
+  review(
+    'read-tally',
+    'Reads the tally from the recorded decisions after a wait is resumed; refuses a resume message the table does not support',
+    { evidence: 'append' },
+  ),
+  review('remind', 'Reminds the members who have not decided, with a link to their same decision', {
+    evidence: 'update',
+    links: 'write',
+    sendEmail: true,
+    mintsLinks: true,
+  }),
+  review('escalate', 'Emails the escalation contacts, marks the review overdue and keeps the links working to the end of the wait', {
+    evidence: 'update',
+    links: 'write',
+    sendEmail: true,
+  }),
+  review('close', 'Writes and emails the minutes, creates actions, records the outcome', {
+    evidence: 'update',
+    links: 'write',
+    sendEmail: true,
+  }),
   // Resource-adequacy approval (statemachines/resource-approval.asl.json)
   request('record', 'Validates and stores a resource request and its approval route', { evidence: 'update', queriesIndex: true }),
-  request('issue-link', 'Emails the approver of the current level a personal decision link (never the requester)', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
-  request('await', 'Stores the task token, then resumes at once if the level is already decided', { evidence: 'read', resumes: ['resource-approval'], storesTaskTokens: true }),
-  request('read-decision', "Reads the current level's recorded decision after a wait ends; refuses a resume message the table does not support", { evidence: 'append', links: 'write' }),
+  request('issue-link', 'Emails the approver of the current level a personal decision link (never the requester)', {
+    evidence: 'update',
+    links: 'write',
+    sendEmail: true,
+    mintsLinks: true,
+  }),
+  request('await', 'Stores the task token, then resumes at once if the level is already decided', {
+    evidence: 'read',
+    resumes: ['resource-approval'],
+    storesTaskTokens: true,
+  }),
+  request(
+    'read-decision',
+    "Reads the current level's recorded decision after a wait ends; refuses a resume message the table does not support",
+    { evidence: 'append', links: 'write' },
+  ),
   request('remind', 'Reminds the approver of the current level', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
-  request('escalate', "Moves the current level's decision to its escalation contact with a new link", { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
+  request('escalate', "Moves the current level's decision to its escalation contact with a new link", {
+    evidence: 'update',
+    links: 'write',
+    sendEmail: true,
+    mintsLinks: true,
+  }),
   request('finish', 'Records the outcome and emails the requester and the ISMS manager', { evidence: 'update', sendEmail: true }),
   // Operations: called by an EventBridge rule (lib/operations.ts) on AWS, by the local Step Functions service locally.
   {
@@ -127,7 +174,12 @@ export function tableGrants(spec: FunctionSpec): TableGrant[] {
   }
   if (resumes.length) {
     const actions: TableAction[] = storesTaskTokens ? ['GetItem', 'PutItem'] : ['GetItem'];
-    grants.push({ sid: 'TaskTokens', table: 'links', actions, leadingKeyPrefixes: resumes.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`) });
+    grants.push({
+      sid: 'TaskTokens',
+      table: 'links',
+      actions,
+      leadingKeyPrefixes: resumes.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`),
+    });
   }
   return grants;
 }
@@ -179,7 +231,7 @@ export function checkEnvironmentSize(unit: BusinessUnitConfig, env: Record<strin
   if (bytes + 100 > LAMBDA_ENV_LIMIT_BYTES) {
     throw new Error(
       `Business unit "${unit.id}": its config is ${bytes} bytes as a Lambda environment; the limit is ${LAMBDA_ENV_LIMIT_BYTES}. ` +
-        'Shorten names or lists (a person\'s aliases apply to all their roles: list them on one entry only).',
+        "Shorten names or lists (a person's aliases apply to all their roles: list them on one entry only).",
     );
   }
 }

@@ -22,7 +22,10 @@ export const prefixes = { decision: 'DECISION#', event: 'EVENT#', inputs: 'INPUT
 export const gsi1 = {
   reviews: (period: string) => ({ gsi1pk: 'REVIEWS', gsi1sk: period }),
   requests: (submittedAt: string, requestId: string) => ({ gsi1pk: 'REQUESTS', gsi1sk: `${submittedAt}#${requestId}` }),
-  action: (status: 'OPEN' | 'CLOSED', dueDate: string, actionId: string) => ({ gsi1pk: `ACTIONS#${status}`, gsi1sk: `${dueDate}#${actionId}` }),
+  action: (status: 'OPEN' | 'CLOSED', dueDate: string, actionId: string) => ({
+    gsi1pk: `ACTIONS#${status}`,
+    gsi1sk: `${dueDate}#${actionId}`,
+  }),
   audit: (at: string, eventId: string) => ({ gsi1pk: `AUDIT#${at.slice(0, 7)}`, gsi1sk: `${at}#${eventId}` }),
 } as const;
 

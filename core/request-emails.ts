@@ -36,7 +36,9 @@ function summaryHtml(request: RequestItem): SafeHtml {
 }
 
 const summaryText = (request: RequestItem) =>
-  [...summaryRows(request).map(([k, v]) => `${k}: ${v}`), '', `Title: ${request.title}`, '', 'Justification:', request.justification].join('\n');
+  [...summaryRows(request).map(([k, v]) => `${k}: ${v}`), '', `Title: ${request.title}`, '', 'Justification:', request.justification].join(
+    '\n',
+  );
 
 function routeLines(request: RequestItem): Array<{ text: string; current: boolean }> {
   return request.levels.map((l) => ({
@@ -60,18 +62,31 @@ export function approvalEmail(opts: {
   expiresAt?: string;
 }): Email {
   const { unit, request, level, url, kind } = opts;
-  const prefix = { first: 'Approval needed', reminder: `Reminder ${opts.reminder ?? ''}: approval needed`.replace('  ', ' '), escalation: 'Escalated: approval needed', overdue: 'Overdue: approval needed' }[kind];
+  const prefix = {
+    first: 'Approval needed',
+    reminder: `Reminder ${opts.reminder ?? ''}: approval needed`.replace('  ', ' '),
+    escalation: 'Escalated: approval needed',
+    overdue: 'Overdue: approval needed',
+  }[kind];
   const subject = `[${unit.name}] ${prefix}: ${request.title} (${formatAmount(request.amount, request.currency)})`;
   const levelLine = `You decide level ${level.index + 1} of ${request.levels.length} (${level.name}) of this resource request.`;
   const why: string[] = [];
-  if (kind === 'reminder') why.push('We have not yet received your decision. This is a new link to the same decision; earlier links still work until one of them is used.');
+  if (kind === 'reminder')
+    why.push(
+      'We have not yet received your decision. This is a new link to the same decision; earlier links still work until one of them is used.',
+    );
   if (kind === 'escalation' && opts.escalatedFrom) {
-    why.push(`${opts.escalatedFrom.name} (${opts.escalatedFrom.email}) did not decide in time, so the decision now rests with you as the escalation contact. Their link no longer works.`);
+    why.push(
+      `${opts.escalatedFrom.name} (${opts.escalatedFrom.email}) did not decide in time, so the decision now rests with you as the escalation contact. Their link no longer works.`,
+    );
   }
   if (kind === 'overdue') why.push('This decision is overdue. If it is not taken before the link expires, the request ends as expired.');
-  if (level.reroutedReason && kind === 'first') why.push(`This level came to you instead of ${level.configuredApprover.name}: ${level.reroutedReason}.`);
+  if (level.reroutedReason && kind === 'first')
+    why.push(`This level came to you instead of ${level.configuredApprover.name}: ${level.reroutedReason}.`);
   if (opts.reason && kind !== 'first') why.push(opts.reason);
-  const expires = opts.expiresAt ? `The link is personal, works once and expires at ${opts.expiresAt}.` : 'The link is personal and works once.';
+  const expires = opts.expiresAt
+    ? `The link is personal, works once and expires at ${opts.expiresAt}.`
+    : 'The link is personal and works once.';
   const route = routeLines(request);
 
   const body = html`<p>Dear ${level.approver.name},</p>
@@ -122,15 +137,21 @@ export function outcomeEmail(opts: {
   if (outcome === 'approved') lines.push(`Your resource request was approved at every level it needed (${request.levels.length}).`);
   if (outcome === 'rejected' && decision) {
     const level = request.levels[decision.level];
-    lines.push(`Your resource request was rejected at level ${decision.level + 1} (${level?.name ?? 'unknown'}) by ${decision.decidedBy} at ${decision.decidedAt}.`);
+    lines.push(
+      `Your resource request was rejected at level ${decision.level + 1} (${level?.name ?? 'unknown'}) by ${decision.decidedBy} at ${decision.decidedAt}.`,
+    );
   } else if (outcome === 'rejected') {
     lines.push('Your resource request was rejected.');
   }
-  if (outcome === 'expired') lines.push('Nobody decided on your resource request before the decision links expired, after reminders and escalation. You may submit it again.');
+  if (outcome === 'expired')
+    lines.push(
+      'Nobody decided on your resource request before the decision links expired, after reminders and escalation. You may submit it again.',
+    );
   if (opts.reason) lines.push(`Reason: ${opts.reason}`);
   const comment = decision?.comment?.trim();
   const levelsText = request.levels.map(
-    (l) => `${l.index + 1}. ${l.name}: ${l.approver.name} <${l.approver.email}>: ${l.outcome ?? (outcome === 'approved' ? 'approved' : 'not decided')}`,
+    (l) =>
+      `${l.index + 1}. ${l.name}: ${l.approver.name} <${l.approver.email}>: ${l.outcome ?? (outcome === 'approved' ? 'approved' : 'not decided')}`,
   );
 
   const body = html`<p>${lines.map((l) => html`${l}<br>`)}</p>
@@ -153,5 +174,11 @@ ${summaryHtml(request)}
   ].join('\n');
 
   const managerIsRequester = unitIdentities(unit).same(request.requester, unit.ismsManager.email);
-  return { to: [request.requester], cc: managerIsRequester ? undefined : [unit.ismsManager.email], subject, html: page(subject, body), text };
+  return {
+    to: [request.requester],
+    cc: managerIsRequester ? undefined : [unit.ismsManager.email],
+    subject,
+    html: page(subject, body),
+    text,
+  };
 }

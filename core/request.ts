@@ -38,7 +38,9 @@ export const requestInputSchema = z.strictObject({
   bu: z.string({ error: 'is required' }).check(z.minLength(1, { error: 'is required' })),
   category: z.enum(RESOURCE_CATEGORIES, {
     error: (iss) =>
-      iss.input === undefined ? `is required: one of ${RESOURCE_CATEGORIES.join(', ')}` : `${show(iss.input)} is not one of ${RESOURCE_CATEGORIES.join(', ')}`,
+      iss.input === undefined
+        ? `is required: one of ${RESOURCE_CATEGORIES.join(', ')}`
+        : `${show(iss.input)} is not one of ${RESOURCE_CATEGORIES.join(', ')}`,
   }),
   title: text(TITLE_MAX, 'single-line'),
   justification: text(JUSTIFICATION_MAX, 'multi-line'),
@@ -55,14 +57,19 @@ export const requestInputSchema = z.strictObject({
     ),
   ),
   currency: matching(/^[A-Z]{3}$/, (v) => `${v} is not an ISO 4217 currency code like "EUR"`, { error: 'is required' }),
-  requester: z.email({ error: (iss) => (iss.input === undefined ? 'is required (an email address)' : `${show(iss.input)} is not an email address`) }),
+  requester: z.email({
+    error: (iss) => (iss.input === undefined ? 'is required (an email address)' : `${show(iss.input)} is not an email address`),
+  }),
   reviewPeriod: z.optional(matching(PERIOD_PATTERN, (v) => `${v} is not a review period like "2026-Q4"`)),
   /**
    * Who ran `isms request submit`, as the CLI read it: the caller's AWS principal ARN (STS GetCallerIdentity), or "local:<OS user>"
    * on the local runtime. The requester is who asks (an address anyone can type); this is who started it.
    */
   submittedBy: z.optional(
-    matching(SUBMITTER_PATTERN, (v) => `${v} is not a submitter: an AWS principal ARN ("arn:aws:sts::123456789012:assumed-role/…") or "local:<user>"`),
+    matching(
+      SUBMITTER_PATTERN,
+      (v) => `${v} is not a submitter: an AWS principal ARN ("arn:aws:sts::123456789012:assumed-role/…") or "local:<user>"`,
+    ),
   ),
 });
 
@@ -120,7 +127,10 @@ function partiesOf(ids: Identities, request: { requester: string; submittedBy?: 
   const submitter = principalAddress(request.submittedBy);
   if (submitter) parties.set(ids.of(submitter), `submitted the request (as ${request.submittedBy})`);
   const requester = ids.of(request.requester);
-  parties.set(requester, `is the requester ${request.requester.trim() === requester ? requester : `${request.requester.trim()} (${requester})`}`);
+  parties.set(
+    requester,
+    `is the requester ${request.requester.trim() === requester ? requester : `${request.requester.trim()} (${requester})`}`,
+  );
   return parties;
 }
 
@@ -154,18 +164,26 @@ export function routeRequest(
   for (const level of levels) {
     const id = ids.of(level.configuredApprover.email);
     if (parties.has(id)) {
-      moved.push({ level, why: `self-approval: ${level.configuredApprover.email} ${parties.get(id)} and may not approve their own request (${SOD})` });
+      moved.push({
+        level,
+        why: `self-approval: ${level.configuredApprover.email} ${parties.get(id)} and may not approve their own request (${SOD})`,
+      });
     } else if (holders.has(id)) {
       const other = levels[holders.get(id)!];
-      moved.push({ level, why: `one person, one level: ${level.configuredApprover.email} approves level ${other.index + 1} "${other.name}" of this request already and may not decide a second (${SOD})` });
+      moved.push({
+        level,
+        why: `one person, one level: ${level.configuredApprover.email} approves level ${other.index + 1} "${other.name}" of this request already and may not decide a second (${SOD})`,
+      });
     } else {
       holders.set(id, level.index);
     }
   }
   const reroutes: Array<{ level: number; reason: string; from: Person; to: Person }> = [];
   for (const { level, why } of moved) {
-    const pick = firstAllowed(ids, [level.escalationContact, ...unit.escalationContacts.map(who)], (id) =>
-      parties.get(id) ?? (holders.has(id) ? `decides level ${holders.get(id)! + 1} "${levels[holders.get(id)!].name}"` : undefined),
+    const pick = firstAllowed(
+      ids,
+      [level.escalationContact, ...unit.escalationContacts.map(who)],
+      (id) => parties.get(id) ?? (holders.has(id) ? `decides level ${holders.get(id)! + 1} "${levels[holders.get(id)!].name}"` : undefined),
     );
     if (!pick.to) {
       return {
@@ -223,7 +241,13 @@ export function escalationTarget(
     if (l.decidedBy) others.set(ids.of(l.decidedBy), `decided level ${i + 1} "${l.name}"`);
   });
   const pick = firstAllowed(ids, [level.escalationContact, ...unit.escalationContacts].map(who), (id) =>
-    parties.has(id) ? `${parties.get(id)} (${SOD})` : id === current ? 'already holds this decision' : others.has(id) ? `${others.get(id)} (one person, one level; ${SOD})` : undefined,
+    parties.has(id)
+      ? `${parties.get(id)} (${SOD})`
+      : id === current
+        ? 'already holds this decision'
+        : others.has(id)
+          ? `${others.get(id)} (one person, one level; ${SOD})`
+          : undefined,
   );
   if (pick.to) return { escalate: true, to: pick.to };
   return { escalate: false, reason: `nobody else may take it: ${pick.skipped.join('; ')}` };
@@ -275,7 +299,10 @@ function decisionOutput(subject: Pick<RequestItem, 'levels'>, index: number, d: 
 }
 
 /** The wait is over when the current level's decision is recorded (see levelDecision for which one counts). */
-export function requestWaitOutcome(subject: Record<string, any>, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
+export function requestWaitOutcome(
+  subject: Record<string, any>,
+  decisions: DecisionRecord[],
+): { complete: boolean; output: Record<string, unknown> } {
   const item = subject as RequestItem;
   if (item.status !== 'pending') return { complete: false, output: {} };
   const found = levelDecision(item, item.currentLevel, decisions);
@@ -299,7 +326,8 @@ export function requestResumeSupported(subject: Record<string, any>, decisions: 
   return keys.length === Object.keys(expected).length && keys.every((k) => claimed[k] === expected[k]);
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export type Outcome = Exclude<RequestStatus, 'pending'>;
 

@@ -12,13 +12,19 @@ const page = (title: string, body: SafeHtml) =>
 
 function packHtml(sections: PackSection[]): SafeHtml {
   return html`${sections.map(
-    (s) => html`<h3>${s.clause} ${s.heading}</h3>${s.blocks.map((b) => html`${b.label ? html`<h4>${b.label}</h4>` : ''}<ul>${b.lines.map((l) => html`<li>${l}</li>`)}</ul>`)}`,
+    (s) =>
+      html`<h3>${s.clause} ${s.heading}</h3>${s.blocks.map((b) => html`${b.label ? html`<h4>${b.label}</h4>` : ''}<ul>${b.lines.map((l) => html`<li>${l}</li>`)}</ul>`)}`,
   )}`;
 }
 
 function packText(sections: PackSection[]): string {
   return sections
-    .map((s) => [`${s.clause} ${s.heading}`, ...s.blocks.flatMap((b) => [...(b.label ? [`  ${b.label}:`] : []), ...b.lines.map((l) => `  - ${l}`)])].join('\n'))
+    .map((s) =>
+      [
+        `${s.clause} ${s.heading}`,
+        ...s.blocks.flatMap((b) => [...(b.label ? [`  ${b.label}:`] : []), ...b.lines.map((l) => `  - ${l}`)]),
+      ].join('\n'),
+    )
     .join('\n\n');
 }
 

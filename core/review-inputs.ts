@@ -6,7 +6,9 @@ import { checkText, normaliseLineBreaks, show } from './text';
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 /** One point of the input: a sentence or short paragraph. */
-const point = z.string().check(z.overwrite(normaliseLineBreaks), z.trim(), z.minLength(1), z.maxLength(2000), z.superRefine(checkText('multi-line')));
+const point = z
+  .string()
+  .check(z.overwrite(normaliseLineBreaks), z.trim(), z.minLength(1), z.maxLength(2000), z.superRefine(checkText('multi-line')));
 /** A list of points; an empty list means "nothing to report" for that part, stated as such in the pack. */
 const points = z.array(point).check(z.maxLength(30));
 
@@ -40,7 +42,11 @@ export const reviewInputsSchema = inputsObject.check(
   z.superRefine((inputs, ctx) => {
     const total = JSON.stringify(inputs).length;
     if (total > MAX_INPUT_CHARS) {
-      ctx.addIssue({ code: 'custom', path: [], message: `the inputs are ${total} characters long; at most ${MAX_INPUT_CHARS} fit in the pack` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `the inputs are ${total} characters long; at most ${MAX_INPUT_CHARS} fit in the pack`,
+      });
     }
   }),
 );
@@ -105,11 +111,15 @@ export const INPUT_PARTS: ReadonlyArray<{
 export function inputsProblems(error: z.core.$ZodError): string[] {
   return error.issues.flatMap((iss) => {
     if (iss.code === 'unrecognized_keys') {
-      return iss.keys.map((k) => `${formatPath([...iss.path, k]) }: is not a known field`);
+      return iss.keys.map((k) => `${formatPath([...iss.path, k])}: is not a known field`);
     }
     const where = formatPath(iss.path) || '(file)';
     if (iss.code === 'invalid_type') {
-      return [iss.input === undefined ? `${where}: is required (${iss.expected})` : `${where}: ${show(iss.input)} is not ${article(iss.expected)}`];
+      return [
+        iss.input === undefined
+          ? `${where}: is required (${iss.expected})`
+          : `${where}: ${show(iss.input)} is not ${article(iss.expected)}`,
+      ];
     }
     if (iss.code === 'too_small') {
       return [iss.origin === 'string' ? `${where}: must not be empty` : `${where}: ${iss.message}`];

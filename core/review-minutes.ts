@@ -4,7 +4,7 @@ import { dayIn, nextPeriod, periodStart } from './period';
 import { nextFire } from './schedule';
 import { gsi1, keys } from './keys';
 import type { Adequacy, Choice, DecisionRecord } from './decisions';
-import { type ActionSummary, type PackSection, type ReviewPack } from './review-pack';
+import type { ActionSummary, PackSection, ReviewPack } from './review-pack';
 import { tally, type ReviewOutcome } from './review-tally';
 import type { ReviewItem } from './subjects';
 
@@ -26,7 +26,9 @@ export interface MinutesAction {
   detail: string;
   owner: Person;
   dueDate: string;
-  source: { kind: 'resource-inadequate'; category: ResourceCategory; judgedBy: string[] } | { kind: 'changes-requested'; by: string; decisionId: string };
+  source:
+    | { kind: 'resource-inadequate'; category: ResourceCategory; judgedBy: string[] }
+    | { kind: 'changes-requested'; by: string; decisionId: string };
 }
 
 export interface Minutes {
@@ -53,7 +55,6 @@ export const OUTCOME_TEXT: Record<ReviewOutcome, string> = {
   'not-approved': 'Not approved: every member answered and the quorum of approvals was not reached; changes were requested.',
   'not-held-on-time': 'Not held on time: the decision links expired before the quorum of approvals was reached.',
 };
-
 
 /**
  * Actions are due at the next review: the unit's next scheduled review after the minutes are written (a
@@ -86,7 +87,9 @@ export function buildMinutes(args: {
       name: m.name,
       role: m.role,
       chair: Boolean(m.chair),
-      ...(d ? { decision: { choice: d.choice, comment: d.comment ?? '', decidedAt: d.decidedAt, resourceAdequacy: d.resourceAdequacy ?? {} } } : {}),
+      ...(d
+        ? { decision: { choice: d.choice, comment: d.comment ?? '', decidedAt: d.decidedAt, resourceAdequacy: d.resourceAdequacy ?? {} } }
+        : {}),
     };
   });
   const adequacy = RESOURCE_CATEGORIES.map((category) => ({
@@ -136,7 +139,10 @@ export function buildMinutes(args: {
           : `${CATEGORY_LABELS[a.category]} resources were not assessed.`,
     ),
   ];
-  if (pack.openActions.length) decisions.push(`${pack.openActions.length} open action${pack.openActions.length === 1 ? '' : 's'} from earlier reviews carried forward.`);
+  if (pack.openActions.length)
+    decisions.push(
+      `${pack.openActions.length} open action${pack.openActions.length === 1 ? '' : 's'} from earlier reviews carried forward.`,
+    );
   return {
     reviewId: review.reviewId,
     bu: unit.id,

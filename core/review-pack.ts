@@ -112,7 +112,12 @@ export function compilePack(args: {
       const lines = p.get(inputs.inputs);
       return { label: p.label, lines: lines.length ? lines : [NOTHING_REPORTED] };
     });
-    sections.push({ clause: part.clause, heading: part.heading, blocks, empty: part.parts.every((p) => p.get(inputs.inputs).length === 0) });
+    sections.push({
+      clause: part.clause,
+      heading: part.heading,
+      blocks,
+      empty: part.parts.every((p) => p.get(inputs.inputs).length === 0),
+    });
   }
   const sinceText = args.since ? `since the last review (${args.since.slice(0, 10)})` : 'so far (this is the first review)';
   sections.push({
@@ -126,7 +131,12 @@ export function compilePack(args: {
     heading: 'Resource adequacy: your assessment is asked for each category',
     blocks: RESOURCE_CATEGORIES.map((c) => {
       const n = args.requests.filter((r) => r.category === c).length;
-      return { label: CATEGORY_LABELS[c], lines: [`${adequacyQuestion(c)} (${n} resource request${n === 1 ? '' : 's'} in this category ${args.since ? 'since the last review' : 'so far'})`] };
+      return {
+        label: CATEGORY_LABELS[c],
+        lines: [
+          `${adequacyQuestion(c)} (${n} resource request${n === 1 ? '' : 's'} in this category ${args.since ? 'since the last review' : 'so far'})`,
+        ],
+      };
     }),
     empty: false,
   });
@@ -143,7 +153,6 @@ export function compilePack(args: {
     sections,
   };
 }
-
 
 /**
  * The short form for emails and the confirmation page (ReviewItem.packSummary): one block per section, at most

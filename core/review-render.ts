@@ -17,14 +17,16 @@ function sectionHtml(s: PackSection): SafeHtml {
 
 /** The minutes as an HTML document (stored and emailed); every value is escaped. */
 export function renderMinutesHtml(m: Minutes): string {
-  const memberRow = (x: MinutesMember) => html`<tr><td>${x.name}${x.chair ? ' (chair)' : ''}</td><td>${x.role}</td><td>${
-    x.decision ? DECIDED[x.decision.choice] : 'no decision'
-  }</td><td>${x.decision?.decidedAt ?? ''}</td><td>${x.decision?.comment ?? ''}</td></tr>`;
+  const memberRow = (x: MinutesMember) =>
+    html`<tr><td>${x.name}${x.chair ? ' (chair)' : ''}</td><td>${x.role}</td><td>${
+      x.decision ? DECIDED[x.decision.choice] : 'no decision'
+    }</td><td>${x.decision?.decidedAt ?? ''}</td><td>${x.decision?.comment ?? ''}</td></tr>`;
   const adequacyRow = (a: Minutes['adequacy'][number]) =>
     html`<tr><td>${CATEGORY_LABELS[a.category]}</td><td>${a.adequate.join(', ') || '-'}</td><td>${a.inadequate.join(', ') || '-'}</td><td>${
       a.notAssessed.join(', ') || '-'
     }</td></tr>`;
-  const actionRow = (a: MinutesAction) => html`<tr><td>${a.actionId}</td><td>${a.title}<br>${a.detail}</td><td>${a.owner.name} &lt;${a.owner.email}&gt;</td><td>${a.dueDate}</td></tr>`;
+  const actionRow = (a: MinutesAction) =>
+    html`<tr><td>${a.actionId}</td><td>${a.title}<br>${a.detail}</td><td>${a.owner.name} &lt;${a.owner.email}&gt;</td><td>${a.dueDate}</td></tr>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${minutesTitle(m)}</title></head>
 <body><main>
@@ -53,7 +55,13 @@ ${m.inputsPresented.map(sectionHtml)}
 
 export function renderMinutesText(m: Minutes): string {
   const lines: string[] = [minutesTitle(m), ''];
-  lines.push(`Business unit: ${m.unitName} (${m.bu})`, `Period: ${m.period}`, `Opened: ${m.openedAt}`, `Pack compiled: ${m.packCompiledAt}`, `Closed: ${m.closedAt}`);
+  lines.push(
+    `Business unit: ${m.unitName} (${m.bu})`,
+    `Period: ${m.period}`,
+    `Opened: ${m.openedAt}`,
+    `Pack compiled: ${m.packCompiledAt}`,
+    `Closed: ${m.closedAt}`,
+  );
   lines.push(`Outcome: ${OUTCOME_TEXT[m.outcome]}`, '', 'DECISIONS OF TOP MANAGEMENT');
   for (const x of m.members) {
     const d = x.decision;
@@ -62,11 +70,14 @@ export function renderMinutesText(m: Minutes): string {
   }
   lines.push('', 'DECISIONS', ...m.decisions.map((d) => `- ${d}`), '', 'RESOURCE ADEQUACY');
   for (const a of m.adequacy) {
-    lines.push(`- ${CATEGORY_LABELS[a.category]}: adequate: ${a.adequate.join(', ') || '-'}; inadequate: ${a.inadequate.join(', ') || '-'}; not assessed: ${a.notAssessed.join(', ') || '-'}`);
+    lines.push(
+      `- ${CATEGORY_LABELS[a.category]}: adequate: ${a.adequate.join(', ') || '-'}; inadequate: ${a.inadequate.join(', ') || '-'}; not assessed: ${a.notAssessed.join(', ') || '-'}`,
+    );
   }
   lines.push('', 'ACTIONS');
   if (!m.actions.length) lines.push('No new actions.');
-  for (const a of m.actions) lines.push(`- ${a.actionId}: ${a.title}. ${a.detail} Owner: ${a.owner.name} <${a.owner.email}>. Due: ${a.dueDate}.`);
+  for (const a of m.actions)
+    lines.push(`- ${a.actionId}: ${a.title}. ${a.detail} Owner: ${a.owner.name} <${a.owner.email}>. Due: ${a.dueDate}.`);
   lines.push('', 'INPUTS PRESENTED (9.3.2)');
   for (const s of m.inputsPresented) {
     lines.push(`${s.clause} ${s.heading}`);

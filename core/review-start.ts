@@ -57,7 +57,10 @@ export function restartReviewInput(
   trigger: ReviewTrigger,
 ): { name: string; input: { bu: string; period: string; trigger: string; restartOf: string } } {
   reviewIdOf(unit.id, period);
-  return { name: `${reviewExecutionName(unit.id, period)}-restart-${n}`, input: { bu: unit.id, period, trigger, restartOf: failedExecution } };
+  return {
+    name: `${reviewExecutionName(unit.id, period)}-restart-${n}`,
+    input: { bu: unit.id, period, trigger, restartOf: failedExecution },
+  };
 }
 
 /** The period the review is for: given, or the quarter the schedule fired in (unit's time zone). */
@@ -66,7 +69,14 @@ export function resolvePeriod(input: ReviewStartInput, timeZone: string): string
   return periodOf(new Date(input.scheduledTime!), timeZone);
 }
 
-export function newReviewItem(unit: BusinessUnitConfig, period: string, trigger: string, openedAt: string, executionId: string, required: number): ReviewItem & { executionId: string } {
+export function newReviewItem(
+  unit: BusinessUnitConfig,
+  period: string,
+  trigger: string,
+  openedAt: string,
+  executionId: string,
+  required: number,
+): ReviewItem & { executionId: string } {
   const id = reviewIdOf(unit.id, period);
   return {
     ...keys.review(id),

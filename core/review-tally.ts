@@ -51,7 +51,10 @@ export function tally(subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>
  * member has answered without reaching it. Members who have not answered when the quorum is impossible may
  * still record their assessment of resources for the minutes, so an impossible quorum alone does not end it.
  */
-export function reviewWaitOutcome(subject: Record<string, any>, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
+export function reviewWaitOutcome(
+  subject: Record<string, any>,
+  decisions: DecisionRecord[],
+): { complete: boolean; output: Record<string, unknown> } {
   const review = subject as ReviewItem;
   if (!Array.isArray(review.members) || typeof review.requiredApprovals !== 'number' || TERMINAL_STATUSES.includes(review.status)) {
     return { complete: false, output: {} };
@@ -75,5 +78,11 @@ export function reviewResumeSupported(subject: Record<string, any>, decisions: D
   const c = claimed as Record<string, unknown>;
   const o = now.output as { outcome: string; approvals: number; required: number; decided: number; members: number };
   const atMost = (v: unknown, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
-  return c.outcome === o.outcome && atMost(c.approvals, o.approvals) && atMost(c.decided, o.decided) && c.required === o.required && c.members === o.members;
+  return (
+    c.outcome === o.outcome &&
+    atMost(c.approvals, o.approvals) &&
+    atMost(c.decided, o.decided) &&
+    c.required === o.required &&
+    c.members === o.members
+  );
 }

@@ -45,9 +45,7 @@ export function workflowOf(unitId: string, stateMachineArn: string): WorkflowNam
   return (['management-review', 'resource-approval'] as const).find((w) => stateMachineName(unitId, w) === name);
 }
 
-export type FailedSubject =
-  | { kind: 'review'; reviewId: string; period: string }
-  | { kind: 'request'; requestId: string };
+export type FailedSubject = { kind: 'review'; reviewId: string; period: string } | { kind: 'request'; requestId: string };
 
 /**
  * The review or request an execution was for, read from its input the way the workflow reads it: a review by
@@ -96,15 +94,30 @@ export interface FailureEmailArgs {
 export function workflowFailedEmail(args: FailureEmailArgs): Email {
   const { unit, workflow, detail, at, subject, current, problem } = args;
   const word = STATUS_WORDS[detail.status];
-  const what = subject?.kind === 'review' ? `The management review ${subject.period} of ${unit.name}` : subject ? `The resource request ${subject.requestId}` : `A ${workflow} workflow of ${unit.name}`;
+  const what =
+    subject?.kind === 'review'
+      ? `The management review ${subject.period} of ${unit.name}`
+      : subject
+        ? `The resource request ${subject.requestId}`
+        : `A ${workflow} workflow of ${unit.name}`;
   const subjectLine = !subject
     ? `ISMS ${unit.id}: a ${workflow} workflow ${word}`
     : subject.kind === 'review'
       ? `ISMS ${unit.id}: the workflow of management review ${subject.period} ${word}`
       : `ISMS ${unit.id}: the approval workflow of request ${subject.requestId} ${word}`;
   const facts: Array<[string, string]> = [
-    ['What', subject?.kind === 'review' ? `Management review ${subject.reviewId}` : subject ? `Resource request ${subject.requestId}` : 'Unknown (see below)'],
-    ['Status', current ? `${current.status} (unchanged; the failure is recorded on it)` : 'not recorded: the workflow stopped before it was stored'],
+    [
+      'What',
+      subject?.kind === 'review'
+        ? `Management review ${subject.reviewId}`
+        : subject
+          ? `Resource request ${subject.requestId}`
+          : 'Unknown (see below)',
+    ],
+    [
+      'Status',
+      current ? `${current.status} (unchanged; the failure is recorded on it)` : 'not recorded: the workflow stopped before it was stored',
+    ],
     ['Workflow', `${detail.status} at ${at}`],
     ['Error', detail.error || (detail.status === 'ABORTED' ? 'stopped by StopExecution' : '(none given)')],
     ['Cause', clip(detail.cause || '(none given)', 600)],
@@ -116,7 +129,9 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
     meaning.push(`${what} ${word}, and its input did not say which review or request it was for (${problem ?? 'unreadable input'}).`);
     todo.push('Find out who or what started this execution (the execution name above) and start it again with valid input.');
   } else if (subject.kind === 'review' && current) {
-    meaning.push(`${what} ${word}. No workflow waits for decisions any more: no reminders, no escalation and no minutes will follow. Decisions already recorded are kept.`);
+    meaning.push(
+      `${what} ${word}. No workflow waits for decisions any more: no reminders, no escalation and no minutes will follow. Decisions already recorded are kept.`,
+    );
     todo.push(
       `Find the cause in the execution's history (Step Functions console, execution above) and fix it.`,
       `Then run "isms review start --bu ${unit.id} --period ${subject.period}" to restart it: the restarted workflow carries on with the same pack, the decisions already recorded and the links already sent.`,
@@ -126,7 +141,9 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
     meaning.push(`${what} was not opened: the workflow ${word} before it stored the review.`);
     todo.push(`Fix the cause above, then start the review again: isms review start --bu ${unit.id} --period ${subject.period}`);
   } else if (current) {
-    meaning.push(`${what} ${word}. It stays pending; a decision made through its approver's link is recorded but moves nothing on, and no reminder or outcome email will follow.`);
+    meaning.push(
+      `${what} ${word}. It stays pending; a decision made through its approver's link is recorded but moves nothing on, and no reminder or outcome email will follow.`,
+    );
     todo.push(
       `Fix the cause above, then run "isms request restart --bu ${unit.id} --id ${subject.requestId}": the restarted workflow carries on at the level it waited at, with the approvals and decisions already recorded and the links already sent.`,
       `"isms request status --bu ${unit.id} --id ${subject.requestId}" shows what has been recorded so far.`,
@@ -144,7 +161,8 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
   return {
     to: [unit.ismsManager.email],
     subject: subjectLine,
-    html: html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${subjectLine}</title></head><body>${body}</body></html>`.value,
+    html: html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${subjectLine}</title></head><body>${body}</body></html>`
+      .value,
     text: [
       `Dear ${unit.ismsManager.name},`,
       '',

@@ -39,7 +39,11 @@ const eventSchema = z.object({
   isBase64Encoded: z._default(z.optional(z.boolean()), false),
   requestContext: z.object({
     domainName: z.optional(z.string()),
-    http: z.object({ method: z.string(), sourceIp: z._default(z.optional(z.string()), ''), userAgent: z._default(z.optional(z.string()), '') }),
+    http: z.object({
+      method: z.string(),
+      sourceIp: z._default(z.optional(z.string()), ''),
+      userAgent: z._default(z.optional(z.string()), ''),
+    }),
   }),
 });
 type HttpEvent = z.output<typeof eventSchema>;

@@ -29,61 +29,75 @@ function decide(item: StoredRequest, decisions: DecisionRecord[], claimed: Outco
   const decision = levelDecision(item, item.currentLevel, decisions);
   if (decision?.choice === 'reject') return { outcome: 'rejected', decision };
   if (decision && decision.isLast) return { outcome: 'approved', decision };
-  if (decision) return { refused: `level ${decision.level + 1} of ${item.levels.length} is approved; the request moves on to level ${decision.nextLevel + 1}, it does not end ${claimed}` };
+  if (decision)
+    return {
+      refused: `level ${decision.level + 1} of ${item.levels.length} is approved; the request moves on to level ${decision.nextLevel + 1}, it does not end ${claimed}`,
+    };
   if (claimed === 'expired') return { outcome: 'expired' };
   const unroutable = item.levels.every((l) => !l.decisionId);
   if (claimed === 'rejected' && unroutable) return { outcome: 'rejected' };
   return { refused: `no decision is recorded for level ${item.currentLevel + 1}; the request cannot be ${claimed}` };
 }
 
-export const createHandler = (rt: Runtime) => async (event: unknown): Promise<{ requestId: string; status: string }> => {
-  const input = parseEvent(eventSchema, event, 'request-finish');
-  const { requestId, reason: givenReason } = input;
-  const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
-  if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
-  let item = subject as StoredRequest;
-  const decided = decide(item, decisions, input.outcome);
-  if ('refused' in decided) {
-    if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${input.outcome}`);
-    rt.logger.error('request-finish refused: the outcome is not supported by the recorded decisions', { requestId, claimed: input.outcome, why: decided.refused });
-    throw new WorkflowError('OutcomeNotSupported', `Request ${requestId}: ${decided.refused}`);
-  }
-  const { outcome, decision } = decided;
-  // A decision that beat the expiry is the outcome; the expiry's reason would be untrue.
-  const reason = decision ? undefined : givenReason;
-  if (item.status !== 'pending' && item.status !== outcome) {
-    throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${outcome}`);
-  }
-  if (item.status === 'pending') {
-    await closeRequest(rt, requestId, { outcome, at: rt.now().toISOString(), reason: reason ?? '', decision });
-    item = await getRequest(rt, requestId);
-    if (item.status !== outcome) throw new WorkflowError('RequestClosed', `Request ${requestId} became ${item.status} meanwhile`);
-  }
-  const closedAt = item.closedAt!;
-  await recordEvent(rt, {
-    type: `request.${outcome}`,
-    subjectPk: item.pk,
-    actor: decision?.decidedBy ?? 'system',
-    eventId: 'outcome',
-    at: closedAt,
-    detail: {
-      outcome,
-      reason: reason ?? '',
-      level: decision?.level,
-      levelName: decision ? item.levels[decision.level]?.name : undefined,
-      decisionId: decision?.decisionId,
-      comment: decision?.comment,
-      amount: item.amount,
-      currency: item.currency,
-      category: item.category,
-    },
-  });
-  if (!item.outcomeEmailedAt) {
-    // Requester and ISMS manager each once: a retry after SES throttled the second copy does not repeat the first.
-    await sendOnce(rt, { subjectPk: item.pk, message: 'outcome' }, outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }));
-    await markOutcomeEmailed(rt, requestId, rt.now().toISOString());
-  }
-  return { requestId, status: outcome };
-};
+export const createHandler =
+  (rt: Runtime) =>
+  async (event: unknown): Promise<{ requestId: string; status: string }> => {
+    const input = parseEvent(eventSchema, event, 'request-finish');
+    const { requestId, reason: givenReason } = input;
+    const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
+    if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
+    let item = subject as StoredRequest;
+    const decided = decide(item, decisions, input.outcome);
+    if ('refused' in decided) {
+      if (item.status !== 'pending')
+        throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${input.outcome}`);
+      rt.logger.error('request-finish refused: the outcome is not supported by the recorded decisions', {
+        requestId,
+        claimed: input.outcome,
+        why: decided.refused,
+      });
+      throw new WorkflowError('OutcomeNotSupported', `Request ${requestId}: ${decided.refused}`);
+    }
+    const { outcome, decision } = decided;
+    // A decision that beat the expiry is the outcome; the expiry's reason would be untrue.
+    const reason = decision ? undefined : givenReason;
+    if (item.status !== 'pending' && item.status !== outcome) {
+      throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${outcome}`);
+    }
+    if (item.status === 'pending') {
+      await closeRequest(rt, requestId, { outcome, at: rt.now().toISOString(), reason: reason ?? '', decision });
+      item = await getRequest(rt, requestId);
+      if (item.status !== outcome) throw new WorkflowError('RequestClosed', `Request ${requestId} became ${item.status} meanwhile`);
+    }
+    const closedAt = item.closedAt!;
+    await recordEvent(rt, {
+      type: `request.${outcome}`,
+      subjectPk: item.pk,
+      actor: decision?.decidedBy ?? 'system',
+      eventId: 'outcome',
+      at: closedAt,
+      detail: {
+        outcome,
+        reason: reason ?? '',
+        level: decision?.level,
+        levelName: decision ? item.levels[decision.level]?.name : undefined,
+        decisionId: decision?.decisionId,
+        comment: decision?.comment,
+        amount: item.amount,
+        currency: item.currency,
+        category: item.category,
+      },
+    });
+    if (!item.outcomeEmailedAt) {
+      // Requester and ISMS manager each once: a retry after SES throttled the second copy does not repeat the first.
+      await sendOnce(
+        rt,
+        { subjectPk: item.pk, message: 'outcome' },
+        outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }),
+      );
+      await markOutcomeEmailed(rt, requestId, rt.now().toISOString());
+    }
+    return { requestId, status: outcome };
+  };
 
 export const handler = lambdaHandler(createHandler);

@@ -36,81 +36,103 @@ async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous
   });
 }
 
-export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
-  const { requestId, level: index } = parseEvent(eventSchema, event, 'request-issue-link');
-  let item = await getRequest(rt, requestId);
-  if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
-  const level = item.levels[index];
-  if (!level) throw new WorkflowError('NoSuchLevel', `Request ${requestId} has ${item.levels.length} levels; level ${index} does not exist`);
-  if (index > 0) {
-    // A level is asked only once the level below has a recorded approval; that record, not the workflow, says who approved.
-    const { decisions } = await loadSubject(rt, item.pk, item.sk);
-    const previous = levelDecision(item, index - 1, decisions);
-    if (previous?.choice !== 'approve') {
-      rt.logger.error('request-issue-link refused: the level below has no recorded approval', { requestId, askedLevel: index, below: previous?.choice ?? 'none' });
-      throw new WorkflowError('LevelNotApproved', `Request ${requestId}: level ${index} is asked only after level ${index - 1} approved, and no approval of level ${index - 1} is recorded`);
+export const createHandler =
+  (rt: Runtime) =>
+  async (event: unknown): Promise<LevelState> => {
+    const { requestId, level: index } = parseEvent(eventSchema, event, 'request-issue-link');
+    let item = await getRequest(rt, requestId);
+    if (item.status !== 'pending') throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
+    const level = item.levels[index];
+    if (!level)
+      throw new WorkflowError('NoSuchLevel', `Request ${requestId} has ${item.levels.length} levels; level ${index} does not exist`);
+    if (index > 0) {
+      // A level is asked only once the level below has a recorded approval; that record, not the workflow, says who approved.
+      const { decisions } = await loadSubject(rt, item.pk, item.sk);
+      const previous = levelDecision(item, index - 1, decisions);
+      if (previous?.choice !== 'approve') {
+        rt.logger.error('request-issue-link refused: the level below has no recorded approval', {
+          requestId,
+          askedLevel: index,
+          below: previous?.choice ?? 'none',
+        });
+        throw new WorkflowError(
+          'LevelNotApproved',
+          `Request ${requestId}: level ${index} is asked only after level ${index - 1} approved, and no approval of level ${index - 1} is recorded`,
+        );
+      }
+      await recordPreviousApproval(rt, item, previous);
     }
-    await recordPreviousApproval(rt, item, previous);
-  }
 
-  let url: string;
-  let expiresAt: string | undefined;
-  if (level.decisionId && (await decisionExists(rt, requestId, level.decisionId))) {
-    // A restart finds the level decided while no workflow ran: the wait that follows resumes at once; nobody is asked again.
-    return { requestId, level: index, reminders: 0 };
-  }
-  const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
-  const state = link ? linkState(link, rt.now()) : 'expired';
-  if (level.decisionId && state === 'valid') {
-    // A retry after the decision was stored: nothing is sent again if the approver's email is marked sent. A restart
-    // (a new message) and a retry whose email did not go out send a further link to the same decision; earlier links keep working.
-    if (await sentCopy(rt, { subjectPk: item.pk, message: invitationMessage(item, level.decisionId) }, level.approver.email)) return { requestId, level: index, reminders: 0 };
-    ({ url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'first' }));
-  } else if (level.decisionId) {
-    // A restart after the level's link expired unused: a new decision for the same approver.
-    ({ url, expiresAt } = await replaceDeadLink(rt, item, index, level.decisionId, state));
-    item = await getRequest(rt, requestId);
-  } else {
-    const minted = await mintDecisionLink(rt, {
-      subjectType: 'request',
-      subjectPk: item.pk,
-      subjectId: requestId,
-      recipient: { name: level.approver.name, email: level.approver.email, role: level.name },
-      level: index,
-      stage: { kind: 'first' },
-    });
-    const claimed = await claimLevelDecision(rt, requestId, { level: index, decisionId: minted.decisionId, at: rt.now().toISOString() });
-    if (claimed) {
-      url = minted.url;
-      expiresAt = minted.expiresAt;
-    } else {
-      // A concurrent attempt stored its decision first: ours must never work, theirs is the one to send.
-      await supersedeLink(rt, minted.decisionId, 'duplicate issue of the same level');
-      item = await getRequest(rt, requestId);
-      const winner = item.levels[index]?.decisionId;
-      if (!winner) throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
-      ({ url, expiresAt } = await reissueLink(rt, winner, { kind: 'first' }));
+    let url: string;
+    let expiresAt: string | undefined;
+    if (level.decisionId && (await decisionExists(rt, requestId, level.decisionId))) {
+      // A restart finds the level decided while no workflow ran: the wait that follows resumes at once; nobody is asked again.
+      return { requestId, level: index, reminders: 0 };
     }
-    item = await getRequest(rt, requestId);
-  }
-  const issued = item.levels[index];
-  await sendPersonalOnce(rt, { subjectPk: item.pk, message: invitationMessage(item, issued.decisionId!), recipient: issued.approver.email }, () =>
-    approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
-  );
-  return { requestId, level: index, reminders: 0 };
-};
+    const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
+    const state = link ? linkState(link, rt.now()) : 'expired';
+    if (level.decisionId && state === 'valid') {
+      // A retry after the decision was stored: nothing is sent again if the approver's email is marked sent. A restart
+      // (a new message) and a retry whose email did not go out send a further link to the same decision; earlier links keep working.
+      if (await sentCopy(rt, { subjectPk: item.pk, message: invitationMessage(item, level.decisionId) }, level.approver.email))
+        return { requestId, level: index, reminders: 0 };
+      ({ url, expiresAt } = await reissueLink(rt, level.decisionId, { kind: 'first' }));
+    } else if (level.decisionId) {
+      // A restart after the level's link expired unused: a new decision for the same approver.
+      ({ url, expiresAt } = await replaceDeadLink(rt, item, index, level.decisionId, state));
+      item = await getRequest(rt, requestId);
+    } else {
+      const minted = await mintDecisionLink(rt, {
+        subjectType: 'request',
+        subjectPk: item.pk,
+        subjectId: requestId,
+        recipient: { name: level.approver.name, email: level.approver.email, role: level.name },
+        level: index,
+        stage: { kind: 'first' },
+      });
+      const claimed = await claimLevelDecision(rt, requestId, { level: index, decisionId: minted.decisionId, at: rt.now().toISOString() });
+      if (claimed) {
+        url = minted.url;
+        expiresAt = minted.expiresAt;
+      } else {
+        // A concurrent attempt stored its decision first: ours must never work, theirs is the one to send.
+        await supersedeLink(rt, minted.decisionId, 'duplicate issue of the same level');
+        item = await getRequest(rt, requestId);
+        const winner = item.levels[index]?.decisionId;
+        if (!winner) throw new WorkflowError('RequestClosed', `Request ${requestId} is ${item.status}; no level is issued`);
+        ({ url, expiresAt } = await reissueLink(rt, winner, { kind: 'first' }));
+      }
+      item = await getRequest(rt, requestId);
+    }
+    const issued = item.levels[index];
+    await sendPersonalOnce(
+      rt,
+      { subjectPk: item.pk, message: invitationMessage(item, issued.decisionId!), recipient: issued.approver.email },
+      () => approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
+    );
+    return { requestId, level: index, reminders: 0 };
+  };
 
 /** The approval email of a decision, once per execution: `isms request restart` asks the approver again, its retries do not. */
-const invitationMessage = (item: StoredRequest, decisionId: string) => `invitation-${decisionId}${item.restarts ? `-restart-${item.restarts}` : ''}`;
+const invitationMessage = (item: StoredRequest, decisionId: string) =>
+  `invitation-${decisionId}${item.restarts ? `-restart-${item.restarts}` : ''}`;
 
 async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, oldDecisionId: string, reason: string) {
   const level = item.levels[index];
   const recipient = { name: level.approver.name, email: level.approver.email, role: level.name };
-  const minted = await replaceLevelDecision(rt, item, index, recipient, { kind: 'reissued', at: rt.now().toISOString() }, { kind: 'first' });
+  const minted = await replaceLevelDecision(
+    rt,
+    item,
+    index,
+    recipient,
+    { kind: 'reissued', at: rt.now().toISOString() },
+    { kind: 'first' },
+  );
   if (!minted) {
     // A concurrent attempt replaced it first: theirs is the one to send.
     const winner = (await getRequest(rt, item.requestId)).levels[index]?.decisionId;
-    if (!winner || winner === oldDecisionId) throw new WorkflowError('RequestClosed', `Request ${item.requestId} is no longer pending; no level is issued`);
+    if (!winner || winner === oldDecisionId)
+      throw new WorkflowError('RequestClosed', `Request ${item.requestId} is no longer pending; no level is issued`);
     return reissueLink(rt, winner, { kind: 'first' });
   }
   await supersedeLink(rt, oldDecisionId, `${reason}; the restarted request issued a new link`);
@@ -120,7 +142,14 @@ async function replaceDeadLink(rt: Runtime, item: StoredRequest, index: number, 
     actor: 'system',
     eventId: `link-replaced-${oldDecisionId}`,
     at: rt.now().toISOString(),
-    detail: { decisionId: oldDecisionId, replacedBy: minted.decisionId, recipient: level.approver.email, reason, level: index, levelName: level.name },
+    detail: {
+      decisionId: oldDecisionId,
+      replacedBy: minted.decisionId,
+      recipient: level.approver.email,
+      reason,
+      level: index,
+      levelName: level.name,
+    },
   });
   return { url: minted.url, expiresAt: minted.expiresAt };
 }

@@ -27,44 +27,56 @@ export interface ReadDecisionOutput {
   nextLevel: number;
 }
 
-export const createHandler = (rt: Runtime) => async (event: unknown): Promise<ReadDecisionOutput> => {
-  const { requestId, level: index, ifUndecided, resume } = parseEvent(eventSchema, event, 'request-read-decision');
-  const item = await getRequest(rt, requestId);
-  if (item.status !== 'pending' || item.currentLevel !== index) {
-    throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
-  }
-  const out = (decided: ReadDecisionOutput['decided']): ReadDecisionOutput => ({
-    requestId, level: index, ifUndecided, decided, isLast: index >= item.levels.length - 1, nextLevel: index + 1,
-  });
-
-  if (ifUndecided === 'expire') {
-    // The last wait is over: stop the level's links first, then look, so that a click landing now either counts here
-    // or is refused by its link; a decision recorded during the wait whose resume failed counts (issue 9, finding 4).
-    for (const decisionId of levelDecisionIds(item.levels[index])) {
-      await supersedeLink(rt, decisionId, 'the request expired: no decision was recorded before the links expired');
+export const createHandler =
+  (rt: Runtime) =>
+  async (event: unknown): Promise<ReadDecisionOutput> => {
+    const { requestId, level: index, ifUndecided, resume } = parseEvent(eventSchema, event, 'request-read-decision');
+    const item = await getRequest(rt, requestId);
+    if (item.status !== 'pending' || item.currentLevel !== index) {
+      throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
     }
-  }
-  const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
-  if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
-  const decision = levelDecision(item, index, decisions);
-
-  if (resume && !requestResumeSupported(subject, decisions, resume.claimed)) {
-    const recorded = decisions.filter((d) => levelDecisionIds(item.levels[index]).includes(d.decisionId));
-    await refuseResume(rt, {
-      subjectType: 'request',
-      subjectPk: item.pk,
-      resume,
-      stored: {
-        status: item.status,
-        level: index,
-        levelName: item.levels[index]?.name,
-        decisions: recorded.map((d) => ({ decisionId: d.decisionId, choice: d.choice, decidedBy: d.recipient.email, decidedAt: d.decidedAt })),
-      },
+    const out = (decided: ReadDecisionOutput['decided']): ReadDecisionOutput => ({
+      requestId,
+      level: index,
+      ifUndecided,
+      decided,
+      isLast: index >= item.levels.length - 1,
+      nextLevel: index + 1,
     });
-    // Nothing changes; the wait stores a new token and resumes at once if a decision is recorded after all.
-    return out('none');
-  }
-  return out(decision?.choice ?? 'none');
-};
+
+    if (ifUndecided === 'expire') {
+      // The last wait is over: stop the level's links first, then look, so that a click landing now either counts here
+      // or is refused by its link; a decision recorded during the wait whose resume failed counts (issue 9, finding 4).
+      for (const decisionId of levelDecisionIds(item.levels[index])) {
+        await supersedeLink(rt, decisionId, 'the request expired: no decision was recorded before the links expired');
+      }
+    }
+    const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
+    if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
+    const decision = levelDecision(item, index, decisions);
+
+    if (resume && !requestResumeSupported(subject, decisions, resume.claimed)) {
+      const recorded = decisions.filter((d) => levelDecisionIds(item.levels[index]).includes(d.decisionId));
+      await refuseResume(rt, {
+        subjectType: 'request',
+        subjectPk: item.pk,
+        resume,
+        stored: {
+          status: item.status,
+          level: index,
+          levelName: item.levels[index]?.name,
+          decisions: recorded.map((d) => ({
+            decisionId: d.decisionId,
+            choice: d.choice,
+            decidedBy: d.recipient.email,
+            decidedAt: d.decidedAt,
+          })),
+        },
+      });
+      // Nothing changes; the wait stores a new token and resumes at once if a decision is recorded after all.
+      return out('none');
+    }
+    return out(decision?.choice ?? 'none');
+  };
 
 export const handler = lambdaHandler(createHandler);

@@ -32,101 +32,126 @@ const restartSchema = z.object({
 
 const SAME_FIELDS = ['category', 'title', 'justification', 'amount', 'currency', 'requester', 'reviewPeriod'] as const;
 
-export const createHandler = (rt: Runtime) => async (event: unknown): Promise<RecordOutput> => {
-  const { request: raw, executionName } = parseEvent(eventSchema, event, 'request-record');
-  if (raw.restartOf !== undefined) return restart(rt, raw, executionName);
-  const { submittedAt: rawSubmittedAt, ...fields } = raw;
-  if (fields.requestId === undefined && REQUEST_ID_PATTERN.test(executionName)) fields.requestId = executionName;
-  const { request, problems } = parseRequest(fields, rt.config);
-  if (!request) throw new WorkflowError('InvalidRequest', `The request is invalid: ${problems.join('; ')}`);
-  const requestId = request.requestId;
-  if (!requestId) throw new WorkflowError('InvalidRequest', `requestId: missing, and the execution name ${JSON.stringify(executionName)} is not a request id`);
-  const submittedAt = typeof rawSubmittedAt === 'string' && !Number.isNaN(Date.parse(rawSubmittedAt)) ? new Date(rawSubmittedAt).toISOString() : rt.now().toISOString();
+export const createHandler =
+  (rt: Runtime) =>
+  async (event: unknown): Promise<RecordOutput> => {
+    const { request: raw, executionName } = parseEvent(eventSchema, event, 'request-record');
+    if (raw.restartOf !== undefined) return restart(rt, raw, executionName);
+    const { submittedAt: rawSubmittedAt, ...fields } = raw;
+    if (fields.requestId === undefined && REQUEST_ID_PATTERN.test(executionName)) fields.requestId = executionName;
+    const { request, problems } = parseRequest(fields, rt.config);
+    if (!request) throw new WorkflowError('InvalidRequest', `The request is invalid: ${problems.join('; ')}`);
+    const requestId = request.requestId;
+    if (!requestId)
+      throw new WorkflowError(
+        'InvalidRequest',
+        `requestId: missing, and the execution name ${JSON.stringify(executionName)} is not a request id`,
+      );
+    const submittedAt =
+      typeof rawSubmittedAt === 'string' && !Number.isNaN(Date.parse(rawSubmittedAt))
+        ? new Date(rawSubmittedAt).toISOString()
+        : rt.now().toISOString();
 
-  const route = routeRequest(rt.config, request);
-  const item: StoredRequest = {
-    ...keys.request(requestId),
-    sk: 'REQUEST',
-    kind: 'request',
-    ...gsi1.requests(submittedAt, requestId),
-    gsi1pk: 'REQUESTS',
-    requestId,
-    bu: rt.config.id,
-    category: request.category,
-    title: request.title,
-    justification: request.justification,
-    amount: request.amount,
-    currency: request.currency,
-    requester: request.requester,
-    ...(request.submittedBy ? { submittedBy: request.submittedBy } : {}),
-    reviewPeriod: request.reviewPeriod,
-    submittedAt,
-    status: 'pending',
-    levels: route.levels,
-    currentLevel: 0,
-    remindersSent: 0,
-  };
+    const route = routeRequest(rt.config, request);
+    const item: StoredRequest = {
+      ...keys.request(requestId),
+      sk: 'REQUEST',
+      kind: 'request',
+      ...gsi1.requests(submittedAt, requestId),
+      gsi1pk: 'REQUESTS',
+      requestId,
+      bu: rt.config.id,
+      category: request.category,
+      title: request.title,
+      justification: request.justification,
+      amount: request.amount,
+      currency: request.currency,
+      requester: request.requester,
+      ...(request.submittedBy ? { submittedBy: request.submittedBy } : {}),
+      reviewPeriod: request.reviewPeriod,
+      submittedAt,
+      status: 'pending',
+      levels: route.levels,
+      currentLevel: 0,
+      remindersSent: 0,
+    };
 
-  let stored = item;
-  if (!(await putNewRequest(rt, item))) {
-    // A retried task or a restarted execution finds its own item; another request under the same id is refused.
-    stored = await getRequest(rt, requestId);
-    const differs = SAME_FIELDS.filter((f) => stored[f] !== item[f]);
-    if (differs.length) {
-      throw new WorkflowError('DuplicateRequest', `Request ${requestId} already exists with other ${differs.join(', ')}; submit under a new id`);
+    let stored = item;
+    if (!(await putNewRequest(rt, item))) {
+      // A retried task or a restarted execution finds its own item; another request under the same id is refused.
+      stored = await getRequest(rt, requestId);
+      const differs = SAME_FIELDS.filter((f) => stored[f] !== item[f]);
+      if (differs.length) {
+        throw new WorkflowError(
+          'DuplicateRequest',
+          `Request ${requestId} already exists with other ${differs.join(', ')}; submit under a new id`,
+        );
+      }
     }
-  }
 
-  const at = stored.submittedAt;
-  await recordEvent(rt, {
-    type: 'request.submitted',
-    subjectPk: stored.pk,
-    actor: stored.requester,
-    eventId: 'submitted',
-    at,
-    detail: {
-      category: stored.category, amount: stored.amount, currency: stored.currency, title: stored.title, reviewPeriod: stored.reviewPeriod,
-      ...(stored.submittedBy ? { submittedBy: stored.submittedBy } : {}),
-      route: stored.levels.map((l) => ({ level: l.index, name: l.name, approver: l.approver.email })),
-    },
-  });
-  if (route.routable) {
-    for (const r of route.reroutes) {
+    const at = stored.submittedAt;
+    await recordEvent(rt, {
+      type: 'request.submitted',
+      subjectPk: stored.pk,
+      actor: stored.requester,
+      eventId: 'submitted',
+      at,
+      detail: {
+        category: stored.category,
+        amount: stored.amount,
+        currency: stored.currency,
+        title: stored.title,
+        reviewPeriod: stored.reviewPeriod,
+        ...(stored.submittedBy ? { submittedBy: stored.submittedBy } : {}),
+        route: stored.levels.map((l) => ({ level: l.index, name: l.name, approver: l.approver.email })),
+      },
+    });
+    if (route.routable) {
+      for (const r of route.reroutes) {
+        await recordEvent(rt, {
+          type: 'request.rerouted',
+          subjectPk: stored.pk,
+          actor: 'system',
+          eventId: `rerouted-${r.level}`,
+          at,
+          detail: { level: r.level, levelName: route.levels[r.level].name, from: r.from.email, to: r.to.email, reason: r.reason },
+        });
+      }
+    } else {
       await recordEvent(rt, {
-        type: 'request.rerouted',
+        type: 'request.unroutable',
         subjectPk: stored.pk,
         actor: 'system',
-        eventId: `rerouted-${r.level}`,
+        eventId: 'unroutable',
         at,
-        detail: { level: r.level, levelName: route.levels[r.level].name, from: r.from.email, to: r.to.email, reason: r.reason },
+        detail: { level: route.level, levelName: route.levels[route.level]?.name, reason: route.reason },
       });
     }
-  } else {
-    await recordEvent(rt, {
-      type: 'request.unroutable',
-      subjectPk: stored.pk,
-      actor: 'system',
-      eventId: 'unroutable',
-      at,
-      detail: { level: route.level, levelName: route.levels[route.level]?.name, reason: route.reason },
-    });
-  }
-  await linkReviewActions(rt, stored);
-  return { requestId, routable: route.routable, reason: route.routable ? '' : route.reason, level: 0, reminders: 0 };
-};
+    await linkReviewActions(rt, stored);
+    return { requestId, routable: route.routable, reason: route.routable ? '' : route.reason, level: 0, reminders: 0 };
+  };
 
 /**
  * One conditional update takes the request over from the failed execution it names, only while it is pending:
  * the failure mark goes, the restart is counted. A retried task finds the request already its own.
  */
 async function restart(rt: Runtime, raw: Record<string, unknown>, executionName: string): Promise<RecordOutput> {
-  const { requestId, restartOf } = parseEvent(restartSchema, raw, 'A restart names a requestId and the failed execution (restartOf)', 'InvalidRequest');
+  const { requestId, restartOf } = parseEvent(
+    restartSchema,
+    raw,
+    'A restart names a requestId and the failed execution (restartOf)',
+    'InvalidRequest',
+  );
   const now = rt.now().toISOString();
   let item = await takeOverRequest(rt, requestId, { failedExecution: restartOf, executionName, at: now });
   if (!item) {
     const current = await findRequest(rt, requestId);
     if (current?.restartedBy !== executionName || current.status !== 'pending') {
-      const why = !current ? 'does not exist' : current.status !== 'pending' ? `is ${current.status}` : `is not marked as failed by ${restartOf}`;
+      const why = !current
+        ? 'does not exist'
+        : current.status !== 'pending'
+          ? `is ${current.status}`
+          : `is not marked as failed by ${restartOf}`;
       throw new WorkflowError('NotRestartable', `Request ${requestId} ${why}; nothing to restart`);
     }
     item = current;

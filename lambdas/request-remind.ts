@@ -17,41 +17,54 @@ const eventSchema = z.object({
   reminders: z.int().check(z.minimum(0)),
 });
 
-export const createHandler = (rt: Runtime) => async (event: unknown): Promise<LevelState> => {
-  const { requestId, level: index, reminders } = parseEvent(eventSchema, event, 'request-remind');
-  const n = reminders + 1;
-  const item = await getRequest(rt, requestId);
-  const level = item.levels[index];
-  if (item.status !== 'pending' || item.currentLevel !== index || !level?.decisionId) {
-    throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
-  }
-  // A click that landed as the wait timed out (its resume found a stale token): no reminder; the next wait resumes at once.
-  for (const decisionId of levelDecisionIds(level)) {
-    if (await decisionExists(rt, requestId, decisionId)) return { requestId, level: index, reminders };
-  }
-  const key = `reminder-${index}-${n}`;
-  let at = level.reminderTimes?.[n - 1];
-  if (!at) {
-    // Email first (marked sent), then record: a retry after a crash before the record finds the mark and does not send again.
-    const decisionId = level.decisionId;
-    const sent = await sendPersonalOnce(rt, { subjectPk: item.pk, message: key, recipient: level.approver.email }, async () => {
-      const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
-      return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
+export const createHandler =
+  (rt: Runtime) =>
+  async (event: unknown): Promise<LevelState> => {
+    const { requestId, level: index, reminders } = parseEvent(eventSchema, event, 'request-remind');
+    const n = reminders + 1;
+    const item = await getRequest(rt, requestId);
+    const level = item.levels[index];
+    if (item.status !== 'pending' || item.currentLevel !== index || !level?.decisionId) {
+      throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not waiting on level ${index}`);
+    }
+    // A click that landed as the wait timed out (its resume found a stale token): no reminder; the next wait resumes at once.
+    for (const decisionId of levelDecisionIds(level)) {
+      if (await decisionExists(rt, requestId, decisionId)) return { requestId, level: index, reminders };
+    }
+    const key = `reminder-${index}-${n}`;
+    let at = level.reminderTimes?.[n - 1];
+    if (!at) {
+      // Email first (marked sent), then record: a retry after a crash before the record finds the mark and does not send again.
+      const decisionId = level.decisionId;
+      const sent = await sendPersonalOnce(rt, { subjectPk: item.pk, message: key, recipient: level.approver.email }, async () => {
+        const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
+        return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
+      });
+      const claimed = await recordLevelReminder(rt, requestId, { level: index, n, sentAt: sent.sentAt });
+      // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
+      at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];
+      if (!at)
+        throw new WorkflowError(
+          'ReminderConflict',
+          `Reminder ${n} of level ${index} of ${requestId} could not be recorded (claimed: ${claimed})`,
+        );
+    }
+    await recordEvent(rt, {
+      type: 'reminder.sent',
+      subjectPk: item.pk,
+      actor: 'system',
+      eventId: key,
+      at,
+      detail: {
+        level: index,
+        levelName: level.name,
+        reminder: n,
+        maximum: rt.config.reminders.maximum,
+        to: level.approver.email,
+        decisionId: level.decisionId,
+      },
     });
-    const claimed = await recordLevelReminder(rt, requestId, { level: index, n, sentAt: sent.sentAt });
-    // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
-    at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];
-    if (!at) throw new WorkflowError('ReminderConflict', `Reminder ${n} of level ${index} of ${requestId} could not be recorded (claimed: ${claimed})`);
-  }
-  await recordEvent(rt, {
-    type: 'reminder.sent',
-    subjectPk: item.pk,
-    actor: 'system',
-    eventId: key,
-    at,
-    detail: { level: index, levelName: level.name, reminder: n, maximum: rt.config.reminders.maximum, to: level.approver.email, decisionId: level.decisionId },
-  });
-  return { requestId, level: index, reminders: n };
-};
+    return { requestId, level: index, reminders: n };
+  };
 
 export const handler = lambdaHandler(createHandler);

@@ -8,14 +8,26 @@ import { reviewWaitOutcome, tally, type ReviewOutcome } from '../core/review-tal
 import { actionItem, buildMinutes, type Minutes } from '../core/review-minutes';
 import { renderMinutesHtml, renderMinutesText } from '../core/review-render';
 import { minutesEmail } from '../core/review-emails';
-import { fixClosing, getMinutes, getPack, markMinutesEmailed, markReviewClosed, requireReview, storeMinutesOnce, type StoredReview } from './shared/review-store';
+import {
+  fixClosing,
+  getMinutes,
+  getPack,
+  markMinutesEmailed,
+  markReviewClosed,
+  requireReview,
+  storeMinutesOnce,
+  type StoredReview,
+} from './shared/review-store';
 import { createAction } from './shared/actions';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 
 /** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
-const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)), outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']) });
+const eventSchema = z.object({
+  reviewId: z.string().check(z.minLength(1)),
+  outcome: z.enum(['approved', 'not-approved', 'not-held-on-time']),
+});
 
 /**
  * The outcome from the recorded decisions (docs/architecture.md#outcomes-only-from-stored-decisions). When the links expired, the undecided members' links stop
@@ -27,8 +39,15 @@ async function outcomeFromTable(rt: Runtime, review: StoredReview, claimed: Revi
   let { decisions } = await loadSubject(rt, key.pk, key.sk);
   let now = reviewWaitOutcome(review, decisions);
   if (claimed !== 'not-held-on-time' && now.output.outcome !== claimed) {
-    rt.logger.error('review-close refused: the outcome is not supported by the recorded decisions', { reviewId: review.reviewId, claimed, tally: now.output });
-    throw new WorkflowError('OutcomeNotSupported', `${review.reviewId} cannot close ${claimed}: the recorded decisions give ${now.complete ? now.output.outcome : 'no outcome yet'} (${now.output.approvals} of ${now.output.required} approvals)`);
+    rt.logger.error('review-close refused: the outcome is not supported by the recorded decisions', {
+      reviewId: review.reviewId,
+      claimed,
+      tally: now.output,
+    });
+    throw new WorkflowError(
+      'OutcomeNotSupported',
+      `${review.reviewId} cannot close ${claimed}: the recorded decisions give ${now.complete ? now.output.outcome : 'no outcome yet'} (${now.output.approvals} of ${now.output.required} approvals)`,
+    );
   }
   if (now.complete) return now.output.outcome as ReviewOutcome;
   for (const m of tally(review, decisions).undecided) {

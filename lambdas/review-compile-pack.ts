@@ -3,7 +3,16 @@ import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { actionSummary, compilePack, packSummary, requestSummary, type ReviewPack } from '../core/review-pack';
-import { getPack, latestInputs, markPackCompiled, openActions, previousReview, requestsSince, requireReview, storePackOnce } from './shared/review-store';
+import {
+  getPack,
+  latestInputs,
+  markPackCompiled,
+  openActions,
+  previousReview,
+  requestsSince,
+  requireReview,
+  storePackOnce,
+} from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
@@ -43,7 +52,11 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
 
 async function compile(rt: Runtime, reviewId: string, period: string): Promise<ReviewPack> {
   const compiledAt = rt.now().toISOString();
-  const [inputs, previous, actions] = await Promise.all([latestInputs(rt, reviewId, compiledAt), previousReview(rt, period), openActions(rt)]);
+  const [inputs, previous, actions] = await Promise.all([
+    latestInputs(rt, reviewId, compiledAt),
+    previousReview(rt, period),
+    openActions(rt),
+  ]);
   const since = previous?.openedAt;
   const requests = await requestsSince(rt, since);
   return compilePack({

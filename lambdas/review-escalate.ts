@@ -33,14 +33,35 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   }
   const contacts = rt.config.escalationContacts.map((c) => c.email);
   if (!review.escalationEmailedAt) {
-    const email = escalationEmail({ unit: rt.config, review, undecided: t.undecided, approvals: t.approvals, remindersSent: review.remindersSent ?? 0, expiresAt });
+    const email = escalationEmail({
+      unit: rt.config,
+      review,
+      undecided: t.undecided,
+      approvals: t.approvals,
+      remindersSent: review.remindersSent ?? 0,
+      expiresAt,
+    });
     // Per contact: a retry after SES throttled the second contact does not email the first again.
     await sendOnce(rt, { subjectPk: key.pk, message: 'escalation' }, email);
     await markEscalationEmailed(rt, input.reviewId, rt.now().toISOString());
   }
   const detail = { escalatedTo: contacts, undecided: t.undecided.map((m) => m.email), approvals: t.approvals, required: t.required };
-  await recordEvent(rt, { type: 'review.escalated', subjectPk: key.pk, actor: 'system', at: review.escalatedAt, eventId: 'escalated', detail });
-  await recordEvent(rt, { type: 'review.overdue', subjectPk: key.pk, actor: 'system', at: review.escalatedAt, eventId: 'overdue', detail: { status: 'overdue', linksExpireAt: expiresAt } });
+  await recordEvent(rt, {
+    type: 'review.escalated',
+    subjectPk: key.pk,
+    actor: 'system',
+    at: review.escalatedAt,
+    eventId: 'escalated',
+    detail,
+  });
+  await recordEvent(rt, {
+    type: 'review.overdue',
+    subjectPk: key.pk,
+    actor: 'system',
+    at: review.escalatedAt,
+    eventId: 'overdue',
+    detail: { status: 'overdue', linksExpireAt: expiresAt },
+  });
   return { escalatedAt: review.escalatedAt, undecided: t.undecided.length };
 };
 

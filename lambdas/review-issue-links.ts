@@ -92,7 +92,13 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
 }
 
 /** Stops the replaced link and records the replacement; idempotent (the event's id and time come from the claim), so a retry may repeat it. */
-async function recordReplacement(rt: Runtime, subjectPk: string, member: ReviewMember, replaced: NonNullable<ReviewMember['replaced']>, replacedBy: string) {
+async function recordReplacement(
+  rt: Runtime,
+  subjectPk: string,
+  member: ReviewMember,
+  replaced: NonNullable<ReviewMember['replaced']>,
+  replacedBy: string,
+) {
   await supersedeLink(rt, replaced.decisionId, `${replaced.reason}; the restarted review issued a new link`);
   await recordEvent(rt, {
     type: 'link.replaced',
@@ -110,7 +116,14 @@ async function recordReplacement(rt: Runtime, subjectPk: string, member: ReviewM
  * replaced until the replacement is on record). Undefined when a concurrent attempt stored another first: the decision
  * minted here is superseded at once, so it can never work.
  */
-async function mintMemberDecision(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, replacing?: NonNullable<ReviewMember['replaced']>) {
+async function mintMemberDecision(
+  rt: Runtime,
+  reviewId: string,
+  subjectPk: string,
+  index: number,
+  member: ReviewMember,
+  replacing?: NonNullable<ReviewMember['replaced']>,
+) {
   const recipient = { name: member.name, email: member.email, role: member.role };
   const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient, stage: { kind: 'first' } });
   if (await claimMemberDecision(rt, reviewId, { index, email: member.email, decisionId: minted.decisionId, replacing })) return minted;

@@ -21,49 +21,71 @@ export interface ReviewOpenResult {
   openedBy: string | null;
 }
 
-export const createHandler = (rt: Runtime) => async (event: unknown): Promise<ReviewOpenResult> => {
-  const { input: raw, executionId } = parseEvent(eventSchema, event, 'review-open', 'InvalidReviewInput');
-  const input = parseEvent(reviewStartSchema, raw, 'review-open: the execution input', 'InvalidReviewInput');
-  if (input.bu !== rt.config.id) {
-    throw new WorkflowError('WrongUnit', `bu: "${input.bu}" is not this workflow's unit ("${rt.config.id}")`);
-  }
-  const period = resolvePeriod(input, rt.config.timeZone);
-  const reviewId = reviewIdOf(rt.config.id, period);
-  const item = newReviewItem(rt.config, period, input.trigger, rt.now().toISOString(), executionId, requiredApprovals(rt.config));
-  const subjectPk = keys.review(reviewId).pk;
-
-  if (await createReview(rt, item)) {
-    await recordOpened(rt, subjectPk, item.openedAt, executionId, period, input.trigger);
-    return { reviewId, period, opened: true, status: item.status, openedAt: item.openedAt, openedBy: executionId };
-  }
-  const existing = await getReview(rt, reviewId);
-  if (!existing) throw new WorkflowError('ReviewNotFound', `${reviewId} was reported as existing but cannot be read`);
-  if (existing.executionId === executionId) {
-    // Our own earlier attempt wrote it (a retried invocation): carry on as the opener; the event write is keyed.
-    if (input.restartOf) await recordRestarted(rt, subjectPk, existing, executionId, input.restartOf);
-    else await recordOpened(rt, subjectPk, existing.openedAt, executionId, period, existing.trigger);
-    return { reviewId, period, opened: true, status: existing.status, openedAt: existing.openedAt, openedBy: executionId };
-  }
-  if (input.restartOf) {
-    // A restart takes the review over only from the failed execution it names, and only while the review still owes an outcome.
-    const restartedAt = rt.now().toISOString();
-    const old = await takeOverReview(rt, reviewId, { failedExecution: input.restartOf, executionId, at: restartedAt });
-    if (old) {
-      await recordRestarted(rt, subjectPk, { ...old, restarts: (old.restarts ?? 0) + 1, restartedAt }, executionId, input.restartOf, old);
-      return { reviewId, period, opened: true, status: old.status, openedAt: old.openedAt, openedBy: executionId };
+export const createHandler =
+  (rt: Runtime) =>
+  async (event: unknown): Promise<ReviewOpenResult> => {
+    const { input: raw, executionId } = parseEvent(eventSchema, event, 'review-open', 'InvalidReviewInput');
+    const input = parseEvent(reviewStartSchema, raw, 'review-open: the execution input', 'InvalidReviewInput');
+    if (input.bu !== rt.config.id) {
+      throw new WorkflowError('WrongUnit', `bu: "${input.bu}" is not this workflow's unit ("${rt.config.id}")`);
     }
-  }
-  await recordEvent(rt, {
-    type: 'review.duplicate-start',
-    subjectPk,
-    actor: 'system',
-    detail: { executionId, trigger: input.trigger, openedBy: existing.executionId, openedAt: existing.openedAt, ...(input.restartOf ? { restartOf: input.restartOf } : {}) },
-  });
-  return { reviewId, period, opened: false, status: existing.status, openedAt: existing.openedAt, openedBy: existing.executionId ?? null };
-};
+    const period = resolvePeriod(input, rt.config.timeZone);
+    const reviewId = reviewIdOf(rt.config.id, period);
+    const item = newReviewItem(rt.config, period, input.trigger, rt.now().toISOString(), executionId, requiredApprovals(rt.config));
+    const subjectPk = keys.review(reviewId).pk;
+
+    if (await createReview(rt, item)) {
+      await recordOpened(rt, subjectPk, item.openedAt, executionId, period, input.trigger);
+      return { reviewId, period, opened: true, status: item.status, openedAt: item.openedAt, openedBy: executionId };
+    }
+    const existing = await getReview(rt, reviewId);
+    if (!existing) throw new WorkflowError('ReviewNotFound', `${reviewId} was reported as existing but cannot be read`);
+    if (existing.executionId === executionId) {
+      // Our own earlier attempt wrote it (a retried invocation): carry on as the opener; the event write is keyed.
+      if (input.restartOf) await recordRestarted(rt, subjectPk, existing, executionId, input.restartOf);
+      else await recordOpened(rt, subjectPk, existing.openedAt, executionId, period, existing.trigger);
+      return { reviewId, period, opened: true, status: existing.status, openedAt: existing.openedAt, openedBy: executionId };
+    }
+    if (input.restartOf) {
+      // A restart takes the review over only from the failed execution it names, and only while the review still owes an outcome.
+      const restartedAt = rt.now().toISOString();
+      const old = await takeOverReview(rt, reviewId, { failedExecution: input.restartOf, executionId, at: restartedAt });
+      if (old) {
+        await recordRestarted(rt, subjectPk, { ...old, restarts: (old.restarts ?? 0) + 1, restartedAt }, executionId, input.restartOf, old);
+        return { reviewId, period, opened: true, status: old.status, openedAt: old.openedAt, openedBy: executionId };
+      }
+    }
+    await recordEvent(rt, {
+      type: 'review.duplicate-start',
+      subjectPk,
+      actor: 'system',
+      detail: {
+        executionId,
+        trigger: input.trigger,
+        openedBy: existing.executionId,
+        openedAt: existing.openedAt,
+        ...(input.restartOf ? { restartOf: input.restartOf } : {}),
+      },
+    });
+    return {
+      reviewId,
+      period,
+      opened: false,
+      status: existing.status,
+      openedAt: existing.openedAt,
+      openedBy: existing.executionId ?? null,
+    };
+  };
 
 /** Keyed by the restart count, so a retried open writes it once; the failure's details are known on the first write only. */
-function recordRestarted(rt: Runtime, subjectPk: string, review: StoredReview, executionId: string, restartOf: string, failed?: StoredReview) {
+function recordRestarted(
+  rt: Runtime,
+  subjectPk: string,
+  review: StoredReview,
+  executionId: string,
+  restartOf: string,
+  failed?: StoredReview,
+) {
   const n = review.restarts ?? 1;
   return recordEvent(rt, {
     type: 'review.restarted',
@@ -82,7 +104,14 @@ function recordRestarted(rt: Runtime, subjectPk: string, review: StoredReview, e
 }
 
 function recordOpened(rt: Runtime, subjectPk: string, at: string, executionId: string, period: string, trigger: string) {
-  return recordEvent(rt, { type: 'review.opened', subjectPk, actor: 'system', at, eventId: 'opened', detail: { period, trigger, executionId } });
+  return recordEvent(rt, {
+    type: 'review.opened',
+    subjectPk,
+    actor: 'system',
+    at,
+    eventId: 'opened',
+    detail: { period, trigger, executionId },
+  });
 }
 
 export const handler = lambdaHandler(createHandler);

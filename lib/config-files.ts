@@ -11,7 +11,9 @@ export const CONFIG_DIR = path.join(import.meta.dirname, '..', 'config', 'busine
  */
 export function loadBusinessUnits(dir = CONFIG_DIR, warn?: (line: string) => void): BusinessUnitConfig[] {
   const rel = (f: string) => path.relative(process.cwd(), path.join(dir, f)) || f;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const problems: string[] = [];
   const units: BusinessUnitConfig[] = [];
   if (files.length === 0) problems.push(`${rel('')}: no business-unit files (*.json) found`);

@@ -104,7 +104,8 @@ export class DecisionApi extends Construct {
     // recipients are people reading email, who have no AWS identity or token to present.
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'Decision links are authorised by the per-recipient secret in the link, checked by the handler; email recipients have no AWS identity.',
+      reason:
+        'Decision links are authorised by the per-recipient secret in the link, checked by the handler; email recipients have no AWS identity.',
     });
   }
 }

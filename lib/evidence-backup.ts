@@ -58,7 +58,8 @@ export class EvidenceBackup extends Construct {
     });
     Validations.of(selection).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-      reason: 'The role AWS Backup assumes to back up the evidence table uses the service policy AWS maintains for that purpose; no function or person assumes it.',
+      reason:
+        'The role AWS Backup assumes to back up the evidence table uses the service policy AWS maintains for that purpose; no function or person assumes it.',
     });
   }
 }

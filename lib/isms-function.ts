@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import path from 'node:path';
 import type { BusinessUnitConfig } from '../core/config';
 import { tableGrants, type FunctionSpec } from '../core/functions';
@@ -102,9 +102,7 @@ export class IsmsFunction extends NodejsFunction {
       new iam.PolicyStatement({
         sid: 'SendEmail',
         actions: ['ses:SendEmail'],
-        resources: [sender, domain].map((identity) =>
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
-        ),
+        resources: [sender, domain].map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
         conditions: { StringEquals: { 'ses:FromAddress': sender } },
       }),
     );
@@ -123,7 +121,12 @@ export class IsmsFunction extends NodejsFunction {
         sid: 'Resume',
         actions: ['states:SendTaskSuccess'],
         resources: resumes.map((w) =>
-          stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(unitId, w), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          stack.formatArn({
+            service: 'states',
+            resource: 'stateMachine',
+            resourceName: stateMachineName(unitId, w),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
         ),
       }),
     );

@@ -11,7 +11,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue';
@@ -122,9 +122,17 @@ export class Operations extends Construct {
     );
     for (const [name, machine] of machines) {
       const pascal = pascalCase(name);
-      alarm(`${pascal}ExecutionsFailedAlarm`, machine.metricFailed({ ...fiveMinutes, statistic: 'Sum' }), `an execution of the ${name} workflow failed`);
+      alarm(
+        `${pascal}ExecutionsFailedAlarm`,
+        machine.metricFailed({ ...fiveMinutes, statistic: 'Sum' }),
+        `an execution of the ${name} workflow failed`,
+      );
     }
-    alarm('DecisionEndpointErrorsAlarm', props.decisionEndpoint.metricErrors({ ...fiveMinutes, statistic: 'Sum' }), 'the decision endpoint failed on a request');
+    alarm(
+      'DecisionEndpointErrorsAlarm',
+      props.decisionEndpoint.metricErrors({ ...fiveMinutes, statistic: 'Sum' }),
+      'the decision endpoint failed on a request',
+    );
     alarm(
       'DecisionApi5xxAlarm',
       props.decisionApi.metricServerError({ ...fiveMinutes, statistic: 'Sum' }),

@@ -1,6 +1,6 @@
 // One business unit's stack: evidence and links tables, the evidence backup, functions from the catalogue, decision API, both workflows, the schedule, operations.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
 import { EvidenceTable } from './evidence-table';
 import { EvidenceBackup } from './evidence-backup';
@@ -48,7 +48,10 @@ export class IsmsLeadershipStack extends Stack {
       this.functions.set(spec.id, new IsmsFunction(this, constructId(spec.id), { spec, unit, environment }));
     }
     for (const fn of this.functions.values()) {
-      fn.bindTables({ evidence: table.tableArn, links: links.tableArn }, TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName));
+      fn.bindTables(
+        { evidence: table.tableArn, links: links.tableArn },
+        TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName),
+      );
       if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender);
       fn.allowResume(unit.id);
     }

@@ -72,7 +72,8 @@ export class Workflow extends Construct {
     }
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Two statements CDK adds take no resource ARN: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and the CloudWatch Logs delivery set-up for state machine logging (logs:*LogDelivery, PutResourcePolicy, Describe*); neither reads or writes evidence.',
+      reason:
+        'Two statements CDK adds take no resource ARN: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and the CloudWatch Logs delivery set-up for state machine logging (logs:*LogDelivery, PutResourcePolicy, Describe*); neither reads or writes evidence.',
     });
     const dynamoActions = dynamoActionsUsed(text);
     if (dynamoActions.length) {

@@ -55,7 +55,13 @@ export function taskSpec(stateName: string, state: any): TaskSpec {
   const resource = String(state.Resource);
   const timeoutSeconds = state.TimeoutSeconds || (state.TimeoutSecondsPath ? undefined : INTERPRETER_DEFAULT_TIMEOUT_SECONDS);
   const spec = (kind: TaskKind, resourceType: string, resourceName: string, action = ''): TaskSpec => ({
-    stateName, resource, kind, resourceType, resourceName, action, timeoutSeconds,
+    stateName,
+    resource,
+    kind,
+    resourceType,
+    resourceName,
+    action,
+    timeoutSeconds,
   });
   if (/^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(resource)) return spec('lambda-arn', 'lambda', resource);
   const m = /^arn:[\w-]+:states:::(.+)$/.exec(resource);
@@ -194,9 +200,16 @@ async function startExecution(spec: TaskSpec, hooks: TaskHooks, input: any): Pro
   const d = await hooks.whenClosed(started.executionArn);
   const output = spec.action === '.sync:2' && d.output !== undefined ? JSON.parse(d.output) : d.output;
   const result = {
-    ExecutionArn: d.executionArn, StateMachineArn: d.stateMachineArn, Name: d.name, Status: d.status,
-    StartDate: d.startDate, StopDate: d.stopDate, Input: spec.action === '.sync:2' ? JSON.parse(d.input) : d.input,
-    Output: output, Error: d.error, Cause: d.cause,
+    ExecutionArn: d.executionArn,
+    StateMachineArn: d.stateMachineArn,
+    Name: d.name,
+    Status: d.status,
+    StartDate: d.startDate,
+    StopDate: d.stopDate,
+    Input: spec.action === '.sync:2' ? JSON.parse(d.input) : d.input,
+    Output: output,
+    Error: d.error,
+    Cause: d.cause,
   };
   if (d.status !== 'SUCCEEDED') throw taskError('States.TaskFailed', JSON.stringify(result));
   return asJson(result);

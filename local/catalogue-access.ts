@@ -17,7 +17,12 @@ type Attr = { S?: string } | undefined;
 type TableInput = { TableName?: string; IndexName?: string; Key?: { pk?: Attr }; Item?: { pk?: Attr } };
 
 /** Whether the catalogue lets `spec` run this DynamoDB call; the reason when it does not. */
-export function tableCallDenied(spec: FunctionSpec, tables: { evidence: string; links: string }, command: string, input: TableInput): string | undefined {
+export function tableCallDenied(
+  spec: FunctionSpec,
+  tables: { evidence: string; links: string },
+  command: string,
+  input: TableInput,
+): string | undefined {
   const action = command.replace(/Command$/, '');
   const table = input.TableName === tables.evidence ? 'evidence' : input.TableName === tables.links ? 'links' : undefined;
   const key = (input.Key?.pk ?? input.Item?.pk)?.S;
@@ -47,14 +52,16 @@ export function enforceCatalogueAccess(rt: Runtime, spec: FunctionSpec, tables: 
   );
   sesClient(rt).middlewareStack.add(
     (next, context) => async (args) => {
-      if (!(context.commandName === 'SendEmailCommand' && spec.access.sendEmail)) throw new LocalAccessDenied(spec, `ses:${String(context.commandName).replace(/Command$/, '')}`);
+      if (!(context.commandName === 'SendEmailCommand' && spec.access.sendEmail))
+        throw new LocalAccessDenied(spec, `ses:${String(context.commandName).replace(/Command$/, '')}`);
       return next(args);
     },
     options,
   );
   sfnClient(rt).middlewareStack.add(
     (next, context) => async (args) => {
-      if (!(context.commandName === 'SendTaskSuccessCommand' && spec.access.resumes?.length)) throw new LocalAccessDenied(spec, `states:${String(context.commandName).replace(/Command$/, '')}`);
+      if (!(context.commandName === 'SendTaskSuccessCommand' && spec.access.resumes?.length))
+        throw new LocalAccessDenied(spec, `states:${String(context.commandName).replace(/Command$/, '')}`);
       return next(args);
     },
     options,

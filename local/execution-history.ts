@@ -51,13 +51,18 @@ export function historyRecorder({ region, closeToken }: { region: string; closeT
     const { spec } = call;
     if (spec.kind === 'lambda-arn') {
       addEvent(execution, ev.timestamp, 'LambdaFunctionScheduled', {
-        resource: spec.resource, input: json(call.parameters), timeoutInSeconds: spec.timeoutSeconds,
+        resource: spec.resource,
+        input: json(call.parameters),
+        timeoutInSeconds: spec.timeoutSeconds,
       });
       addEvent(execution, ev.timestamp, 'LambdaFunctionStarted');
     } else {
       const resource = { resourceType: spec.resourceType, resource: spec.resourceName };
       addEvent(execution, ev.timestamp, 'TaskScheduled', {
-        ...resource, region, parameters: json(call.parameters), timeoutInSeconds: spec.timeoutSeconds,
+        ...resource,
+        region,
+        parameters: json(call.parameters),
+        timeoutInSeconds: spec.timeoutSeconds,
       });
       addEvent(execution, ev.timestamp, 'TaskStarted', resource);
     }
@@ -88,13 +93,23 @@ export function historyRecorder({ region, closeToken }: { region: string; closeT
     switch (ev.type) {
       case 'ExecutionStarted':
         addEvent(execution, at, 'ExecutionStarted', {
-          input: execution.input, inputDetails: { truncated: false }, roleArn: execution.machine.roleArn,
+          input: execution.input,
+          inputDetails: { truncated: false },
+          roleArn: execution.machine.roleArn,
         });
         break;
       case 'StateEntered':
-        addEvent(execution, at, `${state!.type}StateEntered`, {
-          name: state!.name, input: json(state!.input), inputDetails: { truncated: false },
-        }, 'stateEntered');
+        addEvent(
+          execution,
+          at,
+          `${state!.type}StateEntered`,
+          {
+            name: state!.name,
+            input: json(state!.input),
+            inputDetails: { truncated: false },
+          },
+          'stateEntered',
+        );
         if (state!.type === 'Task') taskStarted(execution, ev);
         break;
       case 'StateRetried':
@@ -107,9 +122,17 @@ export function historyRecorder({ region, closeToken }: { region: string; closeT
       case 'StateExited':
         if (state!.type === 'Task') taskEnded(execution, ev);
         if (state!.type === 'Map' || state!.type === 'Parallel') addEvent(execution, at, `${state!.type}StateSucceeded`);
-        addEvent(execution, at, `${state!.type}StateExited`, {
-          name: state!.name, output: json(state!.output), outputDetails: { truncated: false },
-        }, 'stateExited');
+        addEvent(
+          execution,
+          at,
+          `${state!.type}StateExited`,
+          {
+            name: state!.name,
+            output: json(state!.output),
+            outputDetails: { truncated: false },
+          },
+          'stateExited',
+        );
         break;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':

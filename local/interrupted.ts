@@ -18,7 +18,15 @@ export interface InterruptedWorkflow {
   next: string;
 }
 
-type Subject = { status: string; executionId?: string; restartedBy?: string; workflowFailedExecution?: string; period?: string; requestId?: string; pk: string };
+type Subject = {
+  status: string;
+  executionId?: string;
+  restartedBy?: string;
+  workflowFailedExecution?: string;
+  period?: string;
+  requestId?: string;
+  pk: string;
+};
 
 const ERROR = 'LocalRuntimeStopped';
 const CAUSE = 'npm start stopped while this execution ran; --data-dir keeps the data, not the running executions.';
@@ -34,11 +42,16 @@ export async function recordInterruptedWorkflows(
   now: Date,
 ): Promise<InterruptedWorkflow[]> {
   const found: InterruptedWorkflow[] = [];
-  const reviews = await queryAll<Subject>(u.runtime, { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'REVIEWS' } });
+  const reviews = await queryAll<Subject>(u.runtime, {
+    IndexName: GSI1,
+    KeyConditionExpression: 'gsi1pk = :p',
+    ExpressionAttributeValues: { ':p': 'REVIEWS' },
+  });
   for (const review of reviews) {
     if (TERMINAL_STATUSES.includes(review.status as never) || !review.period) continue;
     // executionId names the execution that owns the review: the first, or the restart that took it over.
-    const arn = review.executionId ?? executionArnOf(u.stateMachineArns['management-review'], reviewExecutionName(u.unit.id, review.period));
+    const arn =
+      review.executionId ?? executionArnOf(u.stateMachineArns['management-review'], reviewExecutionName(u.unit.id, review.period));
     if (review.workflowFailedExecution === arn) continue;
     found.push({
       unitId: u.unit.id,

@@ -47,16 +47,19 @@ export function startLocalScheduler(runtime: LocalRuntime, log: (l: string) => v
     const at = nextFire(u.unit.reviewSchedule, u.unit.timeZone, from);
     if (!at) return;
     const delay = at.getTime() - Date.now();
-    const timer = setTimeout(async () => {
-      timers.delete(timer);
-      if (delay > MAX_TIMER_MS) return arm(u, from);
-      try {
-        await startReview(runtime, u, periodOf(at, u.unit.timeZone), 'schedule', log);
-      } catch (err) {
-        log(`review schedule of ${u.unit.id} failed: ${(err as Error).message}`);
-      }
-      arm(u, at);
-    }, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
+    const timer = setTimeout(
+      async () => {
+        timers.delete(timer);
+        if (delay > MAX_TIMER_MS) return arm(u, from);
+        try {
+          await startReview(runtime, u, periodOf(at, u.unit.timeZone), 'schedule', log);
+        } catch (err) {
+          log(`review schedule of ${u.unit.id} failed: ${(err as Error).message}`);
+        }
+        arm(u, at);
+      },
+      Math.min(Math.max(delay, 0), MAX_TIMER_MS),
+    );
     timer.unref();
     timers.add(timer);
   };

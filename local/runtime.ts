@@ -5,7 +5,13 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { BusinessUnitConfig } from '../core/config';
 import { loadBusinessUnits } from '../lib/config-files';
@@ -89,7 +95,13 @@ async function assertPortsFree(ports: Record<string, number>): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const probe = createServer();
       probe.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(err.code === 'EADDRINUSE' ? `Port ${port} (${name}) is in use; pick another with --${name}-port or stop what uses it` : `Port ${port} (${name}): ${err.message}`)),
+        reject(
+          new Error(
+            err.code === 'EADDRINUSE'
+              ? `Port ${port} (${name}) is in use; pick another with --${name}-port or stop what uses it`
+              : `Port ${port} (${name}): ${err.message}`,
+          ),
+        ),
       );
       probe.listen(port, HOST, () => probe.close(() => resolve()));
     });
@@ -128,7 +140,9 @@ async function ensureTable(ddb: DynamoDBClient, name: string, schema: TableSchem
     await ddb.send(new CreateTableCommand(createTableInput(name, schema)));
     if (!schema.ttlAttribute) return;
     try {
-      await ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }));
+      await ddb.send(
+        new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }),
+      );
     } catch (err) {
       // dynalite has no UpdateTimeToLive; DynamoDB Local has. Links check their expiry themselves either way.
       if ((err as Error).name !== 'UnknownOperationException') throw err;
@@ -244,11 +258,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const interrupted: InterruptedWorkflow[] = [];
     if (opts.dataDir) {
       for (const u of localUnits) {
-        interrupted.push(...(await recordInterruptedWorkflows(u, handlers.get(localFunctionArn(u.unit.id, 'workflow-failed'))!, new Date())));
+        interrupted.push(
+          ...(await recordInterruptedWorkflows(u, handlers.get(localFunctionArn(u.unit.id, 'workflow-failed'))!, new Date())),
+        );
       }
     }
 
-    const sfn = new SFNClient({ endpoint: urls.stepFunctions, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const sfn = new SFNClient({
+      endpoint: urls.stepFunctions,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const runtime: LocalRuntime = {
       urls,
       units: localUnits,

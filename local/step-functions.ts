@@ -184,7 +184,10 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     }
     const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
     machines.set(arn, {
-      arn, name, machine, tasks,
+      arn,
+      name,
+      machine,
+      tasks,
       definition: typeof definition === 'string' ? definition : JSON.stringify(definition),
       roleArn: roleArn ?? `arn:aws:iam::${account}:role/local-stepfunctions`,
       creationDate: machines.get(arn)?.creationDate ?? Date.now(),
@@ -275,8 +278,19 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
 
   function run(machine: RegisteredMachine, arn: string, name: string, input: string, parsed: object): Execution {
     const execution: Execution = {
-      arn, name, machine, input, status: 'RUNNING', startDate: Date.now(), ended: false,
-      closed: Promise.resolve(), abort: () => {}, history: [], openTokens: new Set(), calls: new Map(), inFlight: new Map(),
+      arn,
+      name,
+      machine,
+      input,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      ended: false,
+      closed: Promise.resolve(),
+      abort: () => {},
+      history: [],
+      openTokens: new Set(),
+      calls: new Map(),
+      inFlight: new Map(),
     };
     executions.set(arn, execution);
     const hooks = hooksFor(execution);
@@ -332,10 +346,18 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       region,
       resources: [e.arn],
       detail: {
-        executionArn: e.arn, stateMachineArn: e.machine.arn, name: e.name, status: e.status as Exclude<Status, 'RUNNING'>,
-        startDate: e.startDate, stopDate: e.stopDate!, input: e.input, output: e.output ?? null,
-        inputDetails: { included: true }, outputDetails: e.output === undefined ? null : { included: true },
-        error: e.error ?? null, cause: e.cause ?? null,
+        executionArn: e.arn,
+        stateMachineArn: e.machine.arn,
+        name: e.name,
+        status: e.status as Exclude<Status, 'RUNNING'>,
+        startDate: e.startDate,
+        stopDate: e.stopDate!,
+        input: e.input,
+        output: e.output ?? null,
+        inputDetails: { included: true },
+        outputDetails: e.output === undefined ? null : { included: true },
+        error: e.error ?? null,
+        cause: e.cause ?? null,
       },
     };
     const call = (async () => opts.onExecutionClosed!(event))()
@@ -376,11 +398,18 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
   function describeExecution(body: any) {
     const e = executionFor(body.executionArn);
     return {
-      executionArn: e.arn, stateMachineArn: e.machine.arn, name: e.name, status: e.status,
-      startDate: seconds(e.startDate), stopDate: seconds(e.stopDate),
-      input: e.input, inputDetails: { included: true },
-      output: e.output, outputDetails: e.output === undefined ? undefined : { included: true },
-      error: e.error, cause: e.cause,
+      executionArn: e.arn,
+      stateMachineArn: e.machine.arn,
+      name: e.name,
+      status: e.status,
+      startDate: seconds(e.startDate),
+      stopDate: seconds(e.stopDate),
+      input: e.input,
+      inputDetails: { included: true },
+      output: e.output,
+      outputDetails: e.output === undefined ? undefined : { included: true },
+      error: e.error,
+      cause: e.cause,
     };
   }
 
@@ -395,8 +424,12 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     const { items, nextToken } = page(matching, body);
     return {
       executions: items.map((e) => ({
-        executionArn: e.arn, stateMachineArn: e.machine.arn, name: e.name, status: e.status,
-        startDate: seconds(e.startDate), stopDate: seconds(e.stopDate),
+        executionArn: e.arn,
+        stateMachineArn: e.machine.arn,
+        name: e.name,
+        status: e.status,
+        startDate: seconds(e.startDate),
+        stopDate: seconds(e.stopDate),
       })),
       nextToken,
     };
@@ -444,8 +477,13 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
   }
 
   const describeMachine = (m: RegisteredMachine) => ({
-    stateMachineArn: m.arn, name: m.name, status: 'ACTIVE', definition: m.definition, roleArn: m.roleArn,
-    type: 'STANDARD', creationDate: seconds(m.creationDate),
+    stateMachineArn: m.arn,
+    name: m.name,
+    status: 'ACTIVE',
+    definition: m.definition,
+    roleArn: m.roleArn,
+    type: 'STANDARD',
+    creationDate: seconds(m.creationDate),
   });
 
   const actions: Record<string, (body: any) => unknown> = {
@@ -461,7 +499,12 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     ListStateMachines: (body) => {
       const { items, nextToken } = page([...machines.values()], body);
       return {
-        stateMachines: items.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: seconds(m.creationDate) })),
+        stateMachines: items.map((m) => ({
+          stateMachineArn: m.arn,
+          name: m.name,
+          type: 'STANDARD',
+          creationDate: seconds(m.creationDate),
+        })),
         nextToken,
       };
     },

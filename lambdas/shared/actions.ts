@@ -26,7 +26,9 @@ export function actionListLine(a: StoredAction, today: string): string {
   const closed = a.status === 'closed' && a.closedAt ? ` at ${a.closedAt} by ${a.closedBy ?? 'unknown'}` : '';
   const requests = a.requestIds?.length ? a.requestIds.join(', ') : '-';
   // One line, whatever the stored values hold: no escape sequences, no line break faking a line of its own.
-  return terminalSafe(`${a.actionId}  ${a.status}${closed}  ${due}  owner ${a.owner.name} <${a.owner.email}>  requests ${requests}  ${a.title}`);
+  return terminalSafe(
+    `${a.actionId}  ${a.status}${closed}  ${due}  owner ${a.owner.name} <${a.owner.email}>  requests ${requests}  ${a.title}`,
+  );
 }
 
 /** By due date, then id: the order GSI1 keeps within one status. */
@@ -114,6 +116,13 @@ async function recordClosed(rt: Runtime, a: StoredAction): Promise<void> {
     actor: a.closedBy ?? 'unknown',
     at: a.closedAt,
     eventId: `action-closed-${a.actionId}`,
-    detail: { actionId: a.actionId, title: a.title, owner: a.owner.email, dueDate: a.dueDate, closingNote: a.closingNote, ...(a.requestIds?.length ? { requestIds: a.requestIds } : {}) },
+    detail: {
+      actionId: a.actionId,
+      title: a.title,
+      owner: a.owner.email,
+      dueDate: a.dueDate,
+      closingNote: a.closingNote,
+      ...(a.requestIds?.length ? { requestIds: a.requestIds } : {}),
+    },
   });
 }

@@ -12,7 +12,12 @@ import { sendPersonalOnce } from './sent-store';
 export async function resumeAfterDecision(rt: Runtime, link: LinkItem, record: DecisionRecord): Promise<void> {
   try {
     const resumed = await resumeIfComplete(rt, link.subjectType, link.subjectPk, SUBJECT_SK[link.subjectType]);
-    rt.logger.info('decision recorded', { decisionId: record.decisionId, subjectPk: link.subjectPk, choice: record.choice, resume: resumed });
+    rt.logger.info('decision recorded', {
+      decisionId: record.decisionId,
+      subjectPk: link.subjectPk,
+      choice: record.choice,
+      resume: resumed,
+    });
   } catch (err) {
     rt.logger.error('decision recorded; resuming the workflow failed, it reads the tally when it next checks', {
       decisionId: record.decisionId,
@@ -67,7 +72,12 @@ const confirmationMessage = (decisionId: string) => `confirmation-${decisionId}`
  */
 const CONFIRMATION_TAKEOVER_MS = 31_000;
 
-export async function confirmMissedDecision(rt: Runtime, link: LinkItem, subject: Record<string, any>, record: DecisionRecord): Promise<void> {
+export async function confirmMissedDecision(
+  rt: Runtime,
+  link: LinkItem,
+  subject: Record<string, any>,
+  record: DecisionRecord,
+): Promise<void> {
   if (rt.now().getTime() - Date.parse(record.decidedAt) < CONFIRMATION_TAKEOVER_MS) return;
   // Sends only if no copy is marked sent, and writes the event of a copy that is (a POST that died in between).
   await confirmDecision(rt, link, subject, record);

@@ -23,7 +23,10 @@ export function parseEvent<T>(schema: EventSchema<T>, event: unknown, source: st
 }
 
 function issueText(issue: Issue): string {
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
   // A schema's own message may name its field already ("period: … is not a period"): say it once.
   if (!path || issue.message.startsWith(`${path}:`)) return issue.message;
   return `${path}: ${issue.message}`;

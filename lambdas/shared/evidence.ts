@@ -42,11 +42,21 @@ export async function exportEvidence(rt: Runtime, range: { from: string; to: str
   const events: Record<string, unknown>[] = [];
   for (const month of monthsBetween(range.from, range.to)) {
     const { gsi1pk } = gsi1.audit(`${month}-01T00:00:00.000Z`, '');
-    events.push(...(await queryAll<Record<string, unknown>>(rt, { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': gsi1pk } })));
+    events.push(
+      ...(await queryAll<Record<string, unknown>>(rt, {
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': gsi1pk },
+      })),
+    );
   }
   const subjects: EvidenceExport['subjects'] = {};
   for (const pk of [...new Set(events.map((e) => String(e.subject)))].sort()) {
-    const items = await queryAll<Record<string, unknown>>(rt, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true });
+    const items = await queryAll<Record<string, unknown>>(rt, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    });
     // The subject's own events are already in `events`; keep the partition's other evidence here.
     subjects[pk] = items.filter((i) => i.kind !== 'event').map(withoutSecrets);
   }

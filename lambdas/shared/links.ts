@@ -67,7 +67,9 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
     secretExpiresAt: Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS,
   };
   // The link goes to the links table (it expires); that it was issued goes to the evidence table (it stays).
-  await rt.ddb.send(new PutCommand({ TableName: linksTableOf(rt, 'mint decision links'), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  await rt.ddb.send(
+    new PutCommand({ TableName: linksTableOf(rt, 'mint decision links'), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+  );
   await recordEvent(rt, {
     type: 'link.issued',
     subjectPk: input.subjectPk,
@@ -92,7 +94,11 @@ export async function reissueLink(rt: Runtime, decisionId: string, stage: LinkSt
       Key: keys.link(decisionId),
       UpdateExpression: 'SET secretHashes = list_append(secretHashes, :h), expiresAt = :x, secretExpiresAt = :ttl',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
-      ExpressionAttributeValues: { ':h': [hashSecret(secret)], ':x': expires.toISOString(), ':ttl': Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS },
+      ExpressionAttributeValues: {
+        ':h': [hashSecret(secret)],
+        ':x': expires.toISOString(),
+        ':ttl': Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS,
+      },
     }),
   );
   return { url: linkUrl(rt, decisionId, secret), expiresAt: expires.toISOString() };
@@ -135,7 +141,9 @@ export async function supersedeLink(rt: Runtime, decisionId: string, reason: str
 }
 
 export async function getLink(rt: Runtime, decisionId: string): Promise<LinkItem | undefined> {
-  const out = await rt.ddb.send(new GetCommand({ TableName: linksTableOf(rt, 'read decision links'), Key: keys.link(decisionId), ConsistentRead: true }));
+  const out = await rt.ddb.send(
+    new GetCommand({ TableName: linksTableOf(rt, 'read decision links'), Key: keys.link(decisionId), ConsistentRead: true }),
+  );
   return out.Item as LinkItem | undefined;
 }
 

@@ -19,7 +19,14 @@ export async function replaceLevelDecision(
   stage: LinkStage,
 ): Promise<MintedLink | undefined> {
   const oldDecisionId = item.levels[index].decisionId!;
-  const minted = await mintDecisionLink(rt, { subjectType: 'request', subjectPk: item.pk, subjectId: item.requestId, recipient, level: index, stage });
+  const minted = await mintDecisionLink(rt, {
+    subjectType: 'request',
+    subjectPk: item.pk,
+    subjectId: item.requestId,
+    recipient,
+    level: index,
+    stage,
+  });
   if (await claimLevelReplacement(rt, item.requestId, { level: index, from: oldDecisionId, to: minted.decisionId, change })) return minted;
   await supersedeLink(rt, minted.decisionId, 'a concurrent attempt replaced the decision of this level first');
   return undefined;

@@ -42,7 +42,8 @@ export async function getRequest(rt: Runtime, requestId: string): Promise<Stored
 }
 
 /** The request, or undefined when there is none (strongly consistent). */
-export const findRequest = (rt: Runtime, requestId: string): Promise<StoredRequest | undefined> => getItem<StoredRequest>(rt, keys.request(requestId));
+export const findRequest = (rt: Runtime, requestId: string): Promise<StoredRequest | undefined> =>
+  getItem<StoredRequest>(rt, keys.request(requestId));
 
 /** Stores a new request once; false when the id is taken (the caller decides whether that is a retry or a clash). */
 export const putNewRequest = (rt: Runtime, item: StoredRequest): Promise<boolean> => putOnce(rt, item);
@@ -107,8 +108,22 @@ export async function linkReviewActions(rt: Runtime, request: StoredRequest): Pr
     });
     const detail = { requestId: request.requestId, actionId, reviewPeriod: request.reviewPeriod, category: request.category };
     const at = request.submittedAt;
-    await recordEvent(rt, { type: 'action.request-linked', subjectPk: String(action.pk), actor: request.requester, detail, eventId: `request-${request.requestId}`, at });
-    await recordEvent(rt, { type: 'request.answers-action', subjectPk: request.pk, actor: request.requester, detail, eventId: `action-${actionId}`, at });
+    await recordEvent(rt, {
+      type: 'action.request-linked',
+      subjectPk: String(action.pk),
+      actor: request.requester,
+      detail,
+      eventId: `request-${request.requestId}`,
+      at,
+    });
+    await recordEvent(rt, {
+      type: 'request.answers-action',
+      subjectPk: request.pk,
+      actor: request.requester,
+      detail,
+      eventId: `action-${actionId}`,
+      at,
+    });
     linked.push(actionId);
   }
   if (linked.length) {
@@ -140,13 +155,24 @@ export async function takeOverRequest(
       'SET restartedBy = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
     ConditionExpression: 'attribute_exists(pk) AND #status = :pending AND workflowFailedExecution = :failed',
     ExpressionAttributeNames: STATUS,
-    ExpressionAttributeValues: { ':exec': args.executionName, ':now': args.at, ':zero': 0, ':one': 1, ':pending': 'pending', ':failed': args.failedExecution },
+    ExpressionAttributeValues: {
+      ':exec': args.executionName,
+      ':now': args.at,
+      ':zero': 0,
+      ':one': 1,
+      ':pending': 'pending',
+      ':failed': args.failedExecution,
+    },
     ReturnValues: 'ALL_NEW',
   });
 }
 
 /** The level's first decision, while the request is pending: it becomes the current level, with no reminder sent. */
-export async function claimLevelDecision(rt: Runtime, requestId: string, args: { level: number; decisionId: string; at: string }): Promise<boolean> {
+export async function claimLevelDecision(
+  rt: Runtime,
+  requestId: string,
+  args: { level: number; decisionId: string; at: string },
+): Promise<boolean> {
   const l = `levels[${args.level}]`;
   return updateRequestOnce(rt, requestId, {
     set: `SET ${l}.decisionId = :d, ${l}.issuedAt = :at, currentLevel = :l, remindersSent = :zero`,
@@ -160,9 +186,7 @@ export async function claimLevelDecision(rt: Runtime, requestId: string, args: {
  * Why a level's decision moves to a new one: escalation to another approver, or a restart re-issuing it to the same
  * approver after the link expired unused.
  */
-export type LevelReplacement =
-  | { kind: 'escalated'; to: Person; at: string; reason: string }
-  | { kind: 'reissued'; at: string };
+export type LevelReplacement = { kind: 'escalated'; to: Person; at: string; reason: string } | { kind: 'reissued'; at: string };
 
 /**
  * The level's decision `from` becomes `to` (from joins `supersededDecisionIds`), while the request is pending and
@@ -177,7 +201,10 @@ export async function claimLevelReplacement(
   const { change } = args;
   const extra =
     change.kind === 'escalated'
-      ? { set: `${l}.approver = :to, ${l}.escalatedAt = :at, ${l}.reroutedReason = :reason`, values: { ':to': change.to, ':at': change.at, ':reason': change.reason } }
+      ? {
+          set: `${l}.approver = :to, ${l}.escalatedAt = :at, ${l}.reroutedReason = :reason`,
+          values: { ':to': change.to, ':at': change.at, ':reason': change.reason },
+        }
       : { set: `${l}.issuedAt = :at, remindersSent = :zero`, values: { ':at': change.at, ':zero': 0 } };
   return updateRequestOnce(rt, requestId, {
     set: `SET ${l}.decisionId = :new, ${extra.set}, ${l}.supersededDecisionIds = list_append(if_not_exists(${l}.supersededDecisionIds, :none), :old)`,
@@ -188,7 +215,11 @@ export async function claimLevelReplacement(
 }
 
 /** Reminder `n` of the level went out at `sentAt`; false when it was recorded already (a concurrent attempt). */
-export async function recordLevelReminder(rt: Runtime, requestId: string, args: { level: number; n: number; sentAt: string }): Promise<boolean> {
+export async function recordLevelReminder(
+  rt: Runtime,
+  requestId: string,
+  args: { level: number; n: number; sentAt: string },
+): Promise<boolean> {
   const l = `levels[${args.level}]`;
   return updateRequestOnce(rt, requestId, {
     set: `SET remindersSent = :n, ${l}.remindersSent = :n, ${l}.reminderTimes = list_append(if_not_exists(${l}.reminderTimes, :none), :at)`,
@@ -207,7 +238,11 @@ export async function markEscalationSkipped(rt: Runtime, requestId: string, leve
 }
 
 /** The level below the one asked now approved (the decision record says who and when), once. */
-export async function recordLevelApproved(rt: Runtime, requestId: string, args: { level: number; decidedAt: string; decidedBy: string }): Promise<boolean> {
+export async function recordLevelApproved(
+  rt: Runtime,
+  requestId: string,
+  args: { level: number; decidedAt: string; decidedBy: string },
+): Promise<boolean> {
   const l = `levels[${args.level}]`;
   return updateRequestOnce(rt, requestId, {
     set: `SET ${l}.outcome = :o, ${l}.decidedAt = :at, ${l}.decidedBy = :by`,
@@ -231,12 +266,20 @@ export async function closeRequest(
   if (decision) {
     const l = `levels[${decision.level}]`;
     sets.push(`${l}.outcome = :lo`, `${l}.decidedAt = :dat`, `${l}.decidedBy = :dby`);
-    Object.assign(values, { ':lo': decision.choice === 'approve' ? 'approved' : 'rejected', ':dat': decision.decidedAt, ':dby': decision.decidedBy });
+    Object.assign(values, {
+      ':lo': decision.choice === 'approve' ? 'approved' : 'rejected',
+      ':dat': decision.decidedAt,
+      ':dby': decision.decidedBy,
+    });
   }
   return updateRequestOnce(rt, requestId, { set: `SET ${sets.join(', ')}`, condition: '#status = :pending', names: STATUS, values });
 }
 
 /** The requester and the ISMS manager have their copies of the outcome; the first time stays. */
 export async function markOutcomeEmailed(rt: Runtime, requestId: string, at: string): Promise<boolean> {
-  return updateRequestOnce(rt, requestId, { set: 'SET outcomeEmailedAt = :at', condition: 'attribute_not_exists(outcomeEmailedAt)', values: { ':at': at } });
+  return updateRequestOnce(rt, requestId, {
+    set: 'SET outcomeEmailedAt = :at',
+    condition: 'attribute_not_exists(outcomeEmailedAt)',
+    values: { ':at': at },
+  });
 }

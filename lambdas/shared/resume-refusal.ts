@@ -47,7 +47,8 @@ export async function refuseResume(
       resumeId: args.resume.resumeId,
       claimed,
       stored: args.stored,
-      reason: 'the resume message is not supported by the decisions recorded in the table; nothing was changed and the workflow waits again',
+      reason:
+        'the resume message is not supported by the decisions recorded in the table; nothing was changed and the workflow waits again',
     },
   });
 }

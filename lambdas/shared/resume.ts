@@ -9,7 +9,10 @@ import { requestWaitOutcome } from '../../core/request';
 import { taskTokenOf } from './task-tokens';
 
 /** Given the subject item and its decisions, is the current wait over, and with what task output? */
-export type WaitRule = (subject: Record<string, any>, decisions: DecisionRecord[]) => { complete: boolean; output: Record<string, unknown> };
+export type WaitRule = (
+  subject: Record<string, any>,
+  decisions: DecisionRecord[],
+) => { complete: boolean; output: Record<string, unknown> };
 
 const RULES: Record<SubjectType, WaitRule> = { review: reviewWaitOutcome, request: requestWaitOutcome };
 

@@ -38,7 +38,6 @@ export async function requireReview(rt: Runtime, reviewId: string): Promise<Stor
   return review;
 }
 
-
 /** Stores one submission of inputs (append-only: a resubmission is a new item) and its audit event. */
 export async function submitInputs(
   rt: Runtime,
@@ -98,7 +97,11 @@ export async function requestsSince(rt: Runtime, since: string | undefined): Pro
   return queryAll<RequestItem>(
     rt,
     since
-      ? { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :since', ExpressionAttributeValues: { ':pk': pk, ':since': since } }
+      ? {
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :since',
+          ExpressionAttributeValues: { ':pk': pk, ':since': since },
+        }
       : { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': pk } },
   );
 }
@@ -163,13 +166,24 @@ export async function takeOverReview(
       'SET executionId = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
     ConditionExpression: `workflowFailedExecution = :failed AND NOT (#s IN (${Object.keys(terminal).join(', ')}))`,
     ExpressionAttributeNames: STATUS,
-    ExpressionAttributeValues: { ':exec': args.executionId, ':now': args.at, ':zero': 0, ':one': 1, ':failed': args.failedExecution, ...terminal },
+    ExpressionAttributeValues: {
+      ':exec': args.executionId,
+      ':now': args.at,
+      ':zero': 0,
+      ':one': 1,
+      ':failed': args.failedExecution,
+      ...terminal,
+    },
     ReturnValues: 'ALL_OLD',
   });
 }
 
 /** The pack's summary on the review item (emails and the confirmation page read it); throws if the review is gone. */
-export async function markPackCompiled(rt: Runtime, reviewId: string, pack: { summary: StoredReview['packSummary']; compiledAt: string }): Promise<void> {
+export async function markPackCompiled(
+  rt: Runtime,
+  reviewId: string,
+  pack: { summary: StoredReview['packSummary']; compiledAt: string },
+): Promise<void> {
   await rt.ddb.send(
     new UpdateCommand({
       TableName: rt.tableName,
@@ -198,7 +212,11 @@ export async function claimMemberDecision(
     UpdateExpression: `SET ${m}.decisionId = :d` + (replacing ? `, ${m}.replaced = :replaced REMOVE ${m}.invitedAt` : ''),
     ConditionExpression: `attribute_exists(pk) AND ${replacing ? `${m}.decisionId = :old` : `attribute_not_exists(${m}.decisionId)`} AND ${m}.email = :e`,
     ExpressionAttributeNames: { '#m': 'members' },
-    ExpressionAttributeValues: { ':d': member.decisionId, ':e': member.email, ...(replacing ? { ':old': replacing.decisionId, ':replaced': replacing } : {}) },
+    ExpressionAttributeValues: {
+      ':d': member.decisionId,
+      ':e': member.email,
+      ...(replacing ? { ':old': replacing.decisionId, ':replaced': replacing } : {}),
+    },
   });
   return claimed !== undefined;
 }
@@ -242,7 +260,11 @@ export async function markRemindersSent(rt: Runtime, reviewId: string, n: number
 }
 
 /** A waiting review becomes overdue; the first escalation's time stays. Undefined when the review is missing or closed. */
-export async function markEscalated(rt: Runtime, reviewId: string, at: string): Promise<(StoredReview & { escalatedAt: string }) | undefined> {
+export async function markEscalated(
+  rt: Runtime,
+  reviewId: string,
+  at: string,
+): Promise<(StoredReview & { escalatedAt: string }) | undefined> {
   return updateOnce<StoredReview & { escalatedAt: string }>(rt, {
     Key: reviewKey(reviewId),
     UpdateExpression: 'SET #s = :overdue, escalatedAt = if_not_exists(escalatedAt, :now)',

@@ -44,8 +44,16 @@ export interface Runtime {
 const cache = new Map<string, Runtime>();
 /** Everything a Runtime is built from: locally many functions of many units share one process and this cache. */
 const ENV_KEYS: readonly (keyof HandlerEnv)[] = [
-  'TABLE_NAME', 'LINKS_TABLE_NAME', 'BU_CONFIG', 'DECISION_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL',
-  'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL_SFN', 'AWS_REGION',
+  'TABLE_NAME',
+  'LINKS_TABLE_NAME',
+  'BU_CONFIG',
+  'DECISION_BASE_URL',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_LOG_LEVEL',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SES',
+  'AWS_ENDPOINT_URL_SFN',
+  'AWS_REGION',
 ];
 
 export function runtimeFrom(env: Record<string, string | undefined>, overrides: Partial<Runtime> = {}): Runtime {

@@ -1,6 +1,13 @@
 // The few DynamoDB moves every workflow makes: write once, read consistently, query every page.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from './runtime';
 
 export function isConditionFailure(err: unknown): boolean {
@@ -10,7 +17,9 @@ export function isConditionFailure(err: unknown): boolean {
 /** Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). */
 export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
   try {
-    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await rt.ddb.send(
+      new PutCommand({ TableName: rt.tableName, Item: item as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;
@@ -22,7 +31,10 @@ export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
  * One conditional update: the item's attributes (as asked by ReturnValues, else `{}`) when it applied,
  * undefined when its condition did not hold (a retry of a step that already happened, or a state that moved on).
  */
-export async function updateOnce<T = Record<string, unknown>>(rt: Runtime, input: Omit<UpdateCommandInput, 'TableName'>): Promise<T | undefined> {
+export async function updateOnce<T = Record<string, unknown>>(
+  rt: Runtime,
+  input: Omit<UpdateCommandInput, 'TableName'>,
+): Promise<T | undefined> {
   try {
     const out = await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, ...input }));
     return (out.Attributes ?? {}) as T;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
 describe('bin/app.ts', () => {
-  it('prints each unit\'s warning on stderr, naming the file, the person and the levels, and still synthesizes', () => {
+  it("prints each unit's warning on stderr, naming the file, the person and the levels, and still synthesizes", () => {
     const out = mkdtempSync(path.join(tmpdir(), 'isms-synth-'));
     const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['bin/app.ts'], {
       cwd: ROOT,
@@ -19,8 +19,12 @@ describe('bin/app.ts', () => {
     expect(run.status, run.stderr).toBe(0);
     const warnings = run.stderr.split('\n').filter((l) => l.includes('warning:'));
     expect(warnings).toEqual([
-      expect.stringMatching(/^config\/business-units\/example-apac\.json: warning: resourceApproval\.levels: Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /),
-      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 /),
+      expect.stringMatching(
+        /^config\/business-units\/example-apac\.json: warning: resourceApproval\.levels: Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /,
+      ),
+      expect.stringMatching(
+        /^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 /,
+      ),
     ]);
     expect(existsSync(path.join(out, 'IsmsLeadership-example-emea.template.json'))).toBe(true);
   }, 60_000);

@@ -41,15 +41,24 @@ describe('what each function bundles', () => {
     expect([...packages.keys()].sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
   }, 60_000);
 
-  it.each(FUNCTIONS.map((f) => [f.id, f] as const))('%s: the SDK clients its catalogue entry allows, zod/mini, croner only for a schedule', (id, spec) => {
-    const files = packages.get(id)!;
-    const has = (prefix: string) => files.some((f) => f.startsWith(prefix));
-    expect(has('@aws-sdk/client-dynamodb/'), 'DynamoDB').toBe(true);
-    expect(has('@aws-sdk/client-ses/'), 'SES client').toBe(Boolean(spec.access.sendEmail));
-    expect(has('@aws-sdk/client-sfn/'), 'SFN client').toBe(Boolean(spec.access.resumes?.length));
-    expect(has('croner/'), 'croner').toBe(COMPUTES_SCHEDULE.has(id));
-    // The full zod (its classic API) is about 90 KB and all its locales 258 KB; zod/mini with English is about 30.
-    expect(files.filter((f) => f.startsWith('zod/v4/classic/')), 'full zod').toEqual([]);
-    expect(files.filter((f) => f.startsWith('zod/v4/locales/') && !f.endsWith('/en.js')), 'locales other than English').toEqual([]);
-  });
+  it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
+    '%s: the SDK clients its catalogue entry allows, zod/mini, croner only for a schedule',
+    (id, spec) => {
+      const files = packages.get(id)!;
+      const has = (prefix: string) => files.some((f) => f.startsWith(prefix));
+      expect(has('@aws-sdk/client-dynamodb/'), 'DynamoDB').toBe(true);
+      expect(has('@aws-sdk/client-ses/'), 'SES client').toBe(Boolean(spec.access.sendEmail));
+      expect(has('@aws-sdk/client-sfn/'), 'SFN client').toBe(Boolean(spec.access.resumes?.length));
+      expect(has('croner/'), 'croner').toBe(COMPUTES_SCHEDULE.has(id));
+      // The full zod (its classic API) is about 90 KB and all its locales 258 KB; zod/mini with English is about 30.
+      expect(
+        files.filter((f) => f.startsWith('zod/v4/classic/')),
+        'full zod',
+      ).toEqual([]);
+      expect(
+        files.filter((f) => f.startsWith('zod/v4/locales/') && !f.endsWith('/en.js')),
+        'locales other than English',
+      ).toEqual([]);
+    },
+  );
 });

@@ -71,7 +71,18 @@ describe('bundled functions', () => {
       headers: { host: 'example.com' },
       queryStringParameters: { k: 'nope' },
       pathParameters: { id: 'AAAAAAAAAAAAAAAAAAAAAA' },
-      requestContext: { http: { method: 'GET', path: '/decisions/AAAAAAAAAAAAAAAAAAAAAA', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, domainName: 'example.com', requestId: 'r', routeKey: 'GET /decisions/{id}', stage: '$default', time: '', timeEpoch: 0, accountId: '1', apiId: 'a', domainPrefix: 'example' },
+      requestContext: {
+        http: { method: 'GET', path: '/decisions/AAAAAAAAAAAAAAAAAAAAAA', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+        domainName: 'example.com',
+        requestId: 'r',
+        routeKey: 'GET /decisions/{id}',
+        stage: '$default',
+        time: '',
+        timeEpoch: 0,
+        accountId: '1',
+        apiId: 'a',
+        domainPrefix: 'example',
+      },
       isBase64Encoded: false,
     });
     expect(result.statusCode).toBe(404);

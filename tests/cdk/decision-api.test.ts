@@ -9,17 +9,27 @@ import { testUnit } from '../support/units';
 describe('DecisionApi (CDK)', () => {
   function synth(unit = testUnit()) {
     const stack = new Stack(new App(), 'DecisionApiTest');
-    const fn = new lambda.Function(stack, 'Endpoint', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('x') });
+    const fn = new lambda.Function(stack, 'Endpoint', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('x'),
+    });
     const api = new DecisionApi(stack, 'DecisionApi', { handler: fn, unit });
     return { stack, api, template: Template.fromStack(stack) };
   }
 
   it('routes GET, HEAD and POST /decisions/{id} and everything else to the endpoint, throttled, with secret-free access logs', () => {
     const { template, stack, api } = synth();
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey).sort();
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .map((r) => r.Properties.RouteKey)
+      .sort();
     expect(routes).toEqual(['$default', 'GET /decisions/{id}', 'HEAD /decisions/{id}', 'POST /decisions/{id}']);
     const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0].Properties;
-    expect(stage).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
     const format = stage.AccessLogSettings.Format as string;
     expect(JSON.parse(format)).toMatchObject({ routeKey: '$context.routeKey', status: '$context.status', requestId: '$context.requestId' });
     // Nothing that carries the path with its query string (the link secret).
@@ -28,7 +38,7 @@ describe('DecisionApi (CDK)', () => {
     expect(stack.resolve(api.url)).toEqual(stack.resolve(api.api.apiEndpoint));
   });
 
-  it('uses the unit\'s decisionBaseUrl for links when it has one', () => {
+  it("uses the unit's decisionBaseUrl for links when it has one", () => {
     const { api, template } = synth(testUnit({ decisionBaseUrl: 'https://decide.example.com/emea/' }));
     expect(api.url).toBe('https://decide.example.com/emea');
     template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
@@ -44,7 +54,11 @@ describe('DecisionApi (CDK)', () => {
     });
     const mapping = Object.values(template.findResources('AWS::ApiGatewayV2::ApiMapping'));
     expect(mapping).toHaveLength(1);
-    expect(mapping[0].Properties).toMatchObject({ ApiMappingKey: 'emea', ApiId: stack.resolve(api.api.apiId), Stage: stack.resolve(api.stage.stageName) });
+    expect(mapping[0].Properties).toMatchObject({
+      ApiMappingKey: 'emea',
+      ApiId: stack.resolve(api.api.apiId),
+      Stage: stack.resolve(api.stage.stageName),
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
   });
 });

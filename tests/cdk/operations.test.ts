@@ -1,5 +1,5 @@
 // Operations of each unit's stack: failed executions reach workflow-failed, alarms reach the ISMS manager, least privilege.
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBusinessUnits } from '../../lib/config-files';
 import { FUNCTIONS } from '../../core/functions';
@@ -48,7 +48,10 @@ describe.each(units)('operations of $id', (unit) => {
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [workflowFailedFn, 'Arn'] });
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
     const dlq = target.DeadLetterConfig.Arn['Fn::GetAtt'][0];
-    expect(resources[dlq]).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 } });
+    expect(resources[dlq]).toMatchObject({
+      Type: 'AWS::SQS::Queue',
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
+    });
 
     const ruleId = Object.keys(template.findResources('AWS::Events::Rule'))[0];
     template.hasResourceProperties('AWS::Lambda::Permission', {
@@ -63,7 +66,12 @@ describe.each(units)('operations of $id', (unit) => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
         ]),
       },
     });
@@ -72,9 +80,17 @@ describe.each(units)('operations of $id', (unit) => {
   it('alarms on the schedule DLQ, failed executions of each workflow, decision endpoint errors, the API’s 5xx and every function’s ERROR lines, all to one topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     for (const a of alarms) {
-      expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: topic }] });
+      expect(a).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topic }],
+      });
     }
-    const scheduleDlq = Object.keys(resources).find((k) => k.startsWith('ReviewScheduleDeadLetterQueue') && resources[k].Type === 'AWS::SQS::Queue')!;
+    const scheduleDlq = Object.keys(resources).find(
+      (k) => k.startsWith('ReviewScheduleDeadLetterQueue') && resources[k].Type === 'AWS::SQS::Queue',
+    )!;
     const endpoint = logicalId('AWS::Lambda::Function', { FunctionName: functionName(unit.id, 'decision-endpoint') });
     const api = logicalId('AWS::ApiGatewayV2::Api', { Name: `isms-${unit.id}-decisions` });
     const watched = alarms.map((a) => `${a.Namespace} ${a.MetricName} ${a.Statistic} ${JSON.stringify(a.Dimensions?.[0]?.Value ?? null)}`);
@@ -97,14 +113,18 @@ describe.each(units)('operations of $id', (unit) => {
   it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {
     const fn = logicalId('AWS::Lambda::Function', { FunctionName: functionName(unit.id, fnId) });
     const logGroup = resources[fn].Properties.LoggingConfig.LogGroup.Ref;
-    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter', { Properties: { LogGroupName: { Ref: logGroup } } })).map((f) => f.Properties);
+    const filters = Object.values(
+      template.findResources('AWS::Logs::MetricFilter', { Properties: { LogGroupName: { Ref: logGroup } } }),
+    ).map((f) => f.Properties);
     expect(filters).toHaveLength(1);
     const [filter] = filters;
     expect(filter.FilterPattern).toBe('{ $.level = "ERROR" }');
     expect(filter.MetricTransformations).toHaveLength(1);
     const [t] = filter.MetricTransformations;
     expect(t).toMatchObject({ MetricNamespace: `IsmsLeadership/${unit.id}`, MetricValue: '1' });
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: t.MetricNamespace, MetricName: t.MetricName } })).map((a) => a.Properties);
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: t.MetricNamespace, MetricName: t.MetricName } }),
+    ).map((a) => a.Properties);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 1, AlarmActions: [{ Ref: topic }] });
     expect(alarms[0].Dimensions).toBeUndefined();
@@ -116,11 +136,19 @@ describe.each(units)('operations of $id', (unit) => {
     const key = template.toJSON().Resources[topic].Properties.KmsMasterKeyId['Fn::GetAtt'][0];
     expect(resources[key]).toMatchObject({ Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true } });
     expect(resources[key].Properties.KeyPolicy.Statement).toContainEqual(
-      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } }),
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+      }),
     );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topic }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
     expect(subs).toEqual([{ Protocol: 'email', Endpoint: unit.ismsManager.email, TopicArn: { Ref: topic } }]);
@@ -133,7 +161,15 @@ describe.each(units)('operations of $id', (unit) => {
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
     expect(actions).toEqual(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ses:SendEmail'].sort(),
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'ses:SendEmail',
+      ].sort(),
     );
     expect(JSON.stringify(statements)).not.toContain('"*"');
   });
@@ -151,7 +187,10 @@ function matchesJsonPattern(pattern: string, line: string): boolean {
 describe('the ERROR-line filter and our logger', () => {
   it('matches a real ERROR line of the handlers’ Powertools logger, and not its WARN or INFO lines', () => {
     const unit = units[0];
-    const rt = runtimeFrom({ TABLE_NAME: 't', BU_CONFIG: JSON.stringify(unit), POWERTOOLS_SERVICE_NAME: 'isms-decision-endpoint', POWERTOOLS_LOG_LEVEL: 'INFO' }, { now: () => new Date() });
+    const rt = runtimeFrom(
+      { TABLE_NAME: 't', BU_CONFIG: JSON.stringify(unit), POWERTOOLS_SERVICE_NAME: 'isms-decision-endpoint', POWERTOOLS_LOG_LEVEL: 'INFO' },
+      { now: () => new Date() },
+    );
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
@@ -166,7 +205,10 @@ describe('the ERROR-line filter and our logger', () => {
       process.stdout.write = write;
       process.stderr.write = writeErr;
     }
-    const json = lines.join('').split('\n').filter((l) => l.trim());
+    const json = lines
+      .join('')
+      .split('\n')
+      .filter((l) => l.trim());
     expect(json).toHaveLength(3);
     const pattern = ERROR_LOG_LINE.logPatternString;
     expect(JSON.parse(json[0])).toMatchObject({ level: 'ERROR', message: 'decision recorded; resuming the workflow failed' });

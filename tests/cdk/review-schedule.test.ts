@@ -19,7 +19,7 @@ function template() {
 describe('ReviewSchedule', () => {
   const t = template();
 
-  it('fires on the unit\'s expression in its time zone and starts the workflow with the scheduled time', () => {
+  it("fires on the unit's expression in its time zone and starts the workflow with the scheduled time", () => {
     t.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'isms-sched-unit-management-review',
       ScheduleExpression: 'cron(30 0 1 1,4,7,10 ? *)',
@@ -36,7 +36,9 @@ describe('ReviewSchedule', () => {
   it('sends undeliverable fires to an encrypted queue that refuses plain HTTP', () => {
     t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
     t.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 });

@@ -90,7 +90,9 @@ describe.each(units)('stack of $id', (unit) => {
   it(`backs the evidence table up daily into a locked vault for evidenceRetentionYears (${unit.evidenceRetentionYears})`, () => {
     const days = unit.evidenceRetentionYears * 365;
     const resources = template.toJSON().Resources;
-    const evidenceTable = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable', { Properties: { TableName: `isms-${unit.id}-evidence` } }))[0];
+    const evidenceTable = Object.keys(
+      template.findResources('AWS::DynamoDB::GlobalTable', { Properties: { TableName: `isms-${unit.id}-evidence` } }),
+    )[0];
     const vaults = template.findResources('AWS::Backup::BackupVault');
     expect(Object.values(vaults).map((v) => v.Properties.LockConfiguration)).toEqual([{ MinRetentionDays: days, ChangeableForDays: 3 }]);
     const [vault] = Object.keys(vaults);
@@ -99,7 +101,11 @@ describe.each(units)('stack of $id', (unit) => {
     expect(plans).toHaveLength(1);
     const rules = plans[0].Properties.BackupPlan.BackupPlanRule;
     expect(rules).toEqual([
-      expect.objectContaining({ ScheduleExpression: 'cron(0 3 * * ? *)', Lifecycle: { DeleteAfterDays: days }, TargetBackupVault: { 'Fn::GetAtt': [vault, 'BackupVaultName'] } }),
+      expect.objectContaining({
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        Lifecycle: { DeleteAfterDays: days },
+        TargetBackupVault: { 'Fn::GetAtt': [vault, 'BackupVaultName'] },
+      }),
     ]);
     const selections = Object.values(template.findResources('AWS::Backup::BackupSelection')).map((x) => x.Properties.BackupSelection);
     expect(selections.map((x) => x.Resources)).toEqual([[{ 'Fn::GetAtt': [evidenceTable, 'Arn'] }]]);
@@ -107,15 +113,27 @@ describe.each(units)('stack of $id', (unit) => {
   });
 
   it('gives every catalogue function the defaults: Node 24, ARM64, JSON logs to a log group with retention', () => {
-    const fns = template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: Match.stringLikeRegexp(`^isms-${unit.id}-`) } });
-    expect(Object.values(fns).map((f) => f.Properties.FunctionName).sort()).toEqual(FUNCTIONS.map((f) => functionName(unit.id, f.id)).sort());
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: Match.stringLikeRegexp(`^isms-${unit.id}-`) },
+    });
+    expect(
+      Object.values(fns)
+        .map((f) => f.Properties.FunctionName)
+        .sort(),
+    ).toEqual(FUNCTIONS.map((f) => functionName(unit.id, f.id)).sort());
     for (const fn of Object.values(fns)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
-        Environment: { Variables: expect.objectContaining({ TABLE_NAME: expect.anything(), BU_CONFIG: expect.any(String), NODE_OPTIONS: '--enable-source-maps' }) },
+        Environment: {
+          Variables: expect.objectContaining({
+            TABLE_NAME: expect.anything(),
+            BU_CONFIG: expect.any(String),
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
       });
       const config = JSON.parse(fn.Properties.Environment.Variables.BU_CONFIG);
       expect(config.id).toBe(unit.id);
@@ -133,9 +151,13 @@ describe.each(units)('stack of $id', (unit) => {
       }
     }
     // The one managed policy: the service role AWS Backup assumes to back the evidence table up (no function, no person).
-    const managed = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, role]) => (role.Properties.ManagedPolicyArns ?? []).length);
+    const managed = Object.entries(template.findResources('AWS::IAM::Role')).filter(
+      ([, role]) => (role.Properties.ManagedPolicyArns ?? []).length,
+    );
     expect(managed.map(([id]) => id)).toEqual([expect.stringMatching(/^EvidenceBackupPlanEvidenceTableRole/)]);
-    expect(JSON.stringify(managed[0][1].Properties.ManagedPolicyArns)).toContain(':iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup');
+    expect(JSON.stringify(managed[0][1].Properties.ManagedPolicyArns)).toContain(
+      ':iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+    );
     expect(managed[0][1].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'backup.amazonaws.com' });
   });
 
@@ -151,20 +173,26 @@ describe.each(units)('stack of $id', (unit) => {
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
         .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: any }>);
-      return statements.flatMap((st) => {
-        const text = JSON.stringify(st.Resource);
-        const keysOnly = st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
-        const where = actionsOf(st)[0].startsWith('logs:')
-          ? 'own log group'
-          : text.includes(links)
-            ? `links ${keysOnly ? [...keysOnly].sort().join(' ') : 'ANY KEY'}`
-            : text.includes(evidence)
-              ? `evidence${text.includes('/index/') ? '+gsi1' : ''}`
-              : actionsOf(st)[0].startsWith('states:')
-                ? [st.Resource as string | string[]].flat().map((r) => r.split(':stateMachine:')[1]).sort().join(' ')
-                : 'sender';
-        return actionsOf(st).map((a) => `${a.replace(/^dynamodb:/, '')} ${where}`);
-      }).sort();
+      return statements
+        .flatMap((st) => {
+          const text = JSON.stringify(st.Resource);
+          const keysOnly = st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+          const where = actionsOf(st)[0].startsWith('logs:')
+            ? 'own log group'
+            : text.includes(links)
+              ? `links ${keysOnly ? [...keysOnly].sort().join(' ') : 'ANY KEY'}`
+              : text.includes(evidence)
+                ? `evidence${text.includes('/index/') ? '+gsi1' : ''}`
+                : actionsOf(st)[0].startsWith('states:')
+                  ? [st.Resource as string | string[]]
+                      .flat()
+                      .map((r) => r.split(':stateMachine:')[1])
+                      .sort()
+                      .join(' ')
+                  : 'sender';
+          return actionsOf(st).map((a) => `${a.replace(/^dynamodb:/, '')} ${where}`);
+        })
+        .sort();
     };
     const log = ['logs:CreateLogStream own log group', 'logs:PutLogEvents own log group'];
     const read = ['GetItem evidence', 'Query evidence'];
@@ -179,7 +207,13 @@ describe.each(units)('stack of $id', (unit) => {
     const expected: Record<string, string[]> = {
       // Records decisions, their events and the confirmation's sent-mark, resumes, and emails the confirmation: never
       // updates evidence, never writes a link or a token.
-      'decision-endpoint': [...append, ...linksRead, 'GetItem links TOKEN#REQUEST#* TOKEN#REVIEW#*', `states:SendTaskSuccess ${review} ${approval}`, ...email],
+      'decision-endpoint': [
+        ...append,
+        ...linksRead,
+        'GetItem links TOKEN#REQUEST#* TOKEN#REVIEW#*',
+        `states:SendTaskSuccess ${review} ${approval}`,
+        ...email,
+      ],
       'review-open': update,
       'review-compile-pack': withIndex(update),
       'review-issue-links': [...update, ...linksWrite, ...email],
@@ -201,13 +235,20 @@ describe.each(units)('stack of $id', (unit) => {
       'workflow-failed': [...update, ...email],
     };
     expect(Object.keys(expected).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
-    for (const [fnId, want] of Object.entries(expected)) expect({ fnId, grants: grants(fnId) }).toEqual({ fnId, grants: [...log, ...want].sort() });
+    for (const [fnId, want] of Object.entries(expected))
+      expect({ fnId, grants: grants(fnId) }).toEqual({ fnId, grants: [...log, ...want].sort() });
   });
 
   it('lets only the three functions that resume a workflow send task success, each only to its own state machines; nobody fails or heartbeats a task', () => {
     const senders = statementsOf(template).filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:SendTask')));
-    expect(senders.flatMap(({ statement }) => actionsOf(statement))).toEqual(['states:SendTaskSuccess', 'states:SendTaskSuccess', 'states:SendTaskSuccess']);
-    const byPolicy = Object.fromEntries(senders.map(({ policy, statement }) => [policy.replace(/FunctionRoleDefaultPolicy.*$/, ''), statement.Resource]));
+    expect(senders.flatMap(({ statement }) => actionsOf(statement))).toEqual([
+      'states:SendTaskSuccess',
+      'states:SendTaskSuccess',
+      'states:SendTaskSuccess',
+    ]);
+    const byPolicy = Object.fromEntries(
+      senders.map(({ policy, statement }) => [policy.replace(/FunctionRoleDefaultPolicy.*$/, ''), statement.Resource]),
+    );
     const arn = (w: string) => `arn:aws:states:${unit.region}:111111111111:stateMachine:isms-${unit.id}-${w}`;
     expect(byPolicy).toEqual({
       DecisionEndpoint: [arn('management-review'), arn('resource-approval')],
@@ -240,7 +281,13 @@ describe.each(units)('stack of $id', (unit) => {
   });
 
   it('exports what the CLI looks up', () => {
-    for (const key of ['ManagementReviewStateMachineArn', 'ResourceApprovalStateMachineArn', 'EvidenceTableName', 'LinksTableName', 'DecisionBaseUrl']) {
+    for (const key of [
+      'ManagementReviewStateMachineArn',
+      'ResourceApprovalStateMachineArn',
+      'EvidenceTableName',
+      'LinksTableName',
+      'DecisionBaseUrl',
+    ]) {
       template.hasOutput(key, {});
     }
   });
@@ -250,7 +297,10 @@ describe.each(units)('stack of $id', (unit) => {
 const onOwnDomain: BusinessUnitConfig = {
   ...units.find((u) => u.id === 'example-emea')!,
   id: 'example-domain',
-  decisionDomain: { name: 'decide.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' },
+  decisionDomain: {
+    name: 'decide.example.com',
+    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+  },
 };
 
 describe('a unit with a decisionDomain', () => {
@@ -260,7 +310,9 @@ describe('a unit with a decisionDomain', () => {
     template.hasOutput('DecisionBaseUrl', { Value: 'https://decide.example.com' });
     template.hasOutput('DecisionDomainTarget', { Value: { 'Fn::GetAtt': [Match.anyValue(), 'RegionalDomainName'] } });
     template.hasOutput('DecisionDomainHostedZoneId', {});
-    const minter = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === functionName(onOwnDomain.id, 'review-issue-links'));
+    const minter = Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.FunctionName === functionName(onOwnDomain.id, 'review-issue-links'),
+    );
     expect(minter?.Properties.Environment.Variables.DECISION_BASE_URL).toBe('https://decide.example.com');
   });
 });

@@ -86,8 +86,23 @@ describe('deciding in a real browser', () => {
     const out: string[] = [];
     const ctx = localCliContext(runtime, { out, err: [] });
     const code = await submitCommand.run(
-      ['--bu', unit.id, '--category', 'equipment', '--title', EVIL_TITLE, '--justification', `Needed because ${EVIL_TITLE}`,
-        '--amount', '500', '--currency', 'EUR', '--requester', IRENE, '--local'],
+      [
+        '--bu',
+        unit.id,
+        '--category',
+        'equipment',
+        '--title',
+        EVIL_TITLE,
+        '--justification',
+        `Needed because ${EVIL_TITLE}`,
+        '--amount',
+        '500',
+        '--currency',
+        'EUR',
+        '--requester',
+        IRENE,
+        '--local',
+      ],
       ctx,
     );
     expect(code).toBe(0);
@@ -111,7 +126,11 @@ describe('deciding in a real browser', () => {
 
     const rt = runtime.units[0].runtime;
     const decisions = await rt.ddb.send(
-      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':d': 'DECISION#' } }),
+      new QueryCommand({
+        TableName: rt.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':d': 'DECISION#' },
+      }),
     );
     expect(decisions.Items).toHaveLength(1);
     expect(decisions.Items![0]).toMatchObject({ choice: 'approve', comment: 'Fine by me <b>really</b>', recipient: { email: APPROVER } });
@@ -126,7 +145,9 @@ describe('deciding in a real browser', () => {
     expect(request.Item?.status).toBe('approved');
     // The approver is told what was recorded in their name, with this browser's user agent.
     const confirmation = await until('the confirmation email', async () =>
-      (await runtime.emails()).find((e: StoredEmail) => e.destination.to.includes(APPROVER) && /Your decision was recorded: approved/.test(e.subject)),
+      (await runtime.emails()).find(
+        (e: StoredEmail) => e.destination.to.includes(APPROVER) && /Your decision was recorded: approved/.test(e.subject),
+      ),
     );
     expect(confirmation.body.text).toContain(`browser (user agent) ${await page.evaluate(() => navigator.userAgent)}.`);
     await page.close();
@@ -135,7 +156,11 @@ describe('deciding in a real browser', () => {
   it('records a top manager’s review decision with a resource-adequacy answer per category', async () => {
     const { name, input } = startReviewInput(unit, '2026-Q4', 'e2e');
     await runtime.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: runtime.units[0].stateMachineArns['management-review'], name, input: JSON.stringify(input) }),
+      new StartExecutionCommand({
+        stateMachineArn: runtime.units[0].stateMachineArns['management-review'],
+        name,
+        input: JSON.stringify(input),
+      }),
     );
     const rt = runtime.units[0].runtime;
     // The workflow stores its task token while it waits; keep it to prove it never reached a page, an email or a log.
@@ -157,7 +182,11 @@ describe('deciding in a real browser', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'review-recorded.png'), fullPage: true });
 
     const decisions = await rt.ddb.send(
-      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)', ExpressionAttributeValues: { ':pk': keys.review(`${unit.id}#2026-Q4`).pk, ':d': 'DECISION#' } }),
+      new QueryCommand({
+        TableName: rt.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': keys.review(`${unit.id}#2026-Q4`).pk, ':d': 'DECISION#' },
+      }),
     );
     expect(decisions.Items).toHaveLength(1);
     expect(decisions.Items![0]).toMatchObject({

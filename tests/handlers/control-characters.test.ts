@@ -13,7 +13,7 @@ import { sendEmail } from '../../lambdas/shared/email';
 import { outcomeEmail } from '../../core/request-emails';
 import { parseRequest } from '../../core/request';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
-import { parseReviewInputs, ReviewInputsError } from '../../core/review-inputs';
+import { parseReviewInputs, type ReviewInputsError } from '../../core/review-inputs';
 import { testRuntime } from '../support/local-aws';
 import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 
@@ -29,7 +29,9 @@ const raw = JSON.parse(readFileSync('config/business-units/example-emea.json', '
 describe('the shared rule (core/text)', () => {
   it('refuses C0, DEL, C1 and bidi overrides/isolates in one line, and allows only newline and tab more in several', () => {
     for (const c of ['\u0000', '\r', '\n', '\t', ESC, '\u007f', '\u0085', '\u009b', '\u202a', RLO, '\u2066', '\u2069']) {
-      expect(textProblem(`a${c}b`, 'single-line'), JSON.stringify(c)).toMatch(/^contains the control character U\+[0-9A-F]{4} at position 2; allowed is one line of printable text/);
+      expect(textProblem(`a${c}b`, 'single-line'), JSON.stringify(c)).toMatch(
+        /^contains the control character U\+[0-9A-F]{4} at position 2; allowed is one line of printable text/,
+      );
     }
     expect(textProblem('Zoë Ångström – 50 000 €, 日本', 'single-line')).toBeUndefined();
     expect(textProblem('line one\nline two\tindented', 'multi-line')).toBeUndefined();
@@ -50,7 +52,9 @@ describe('every field that is stored refuses them, naming the field and what is 
     const { problems } = validateUnit(unit, 'emea.json');
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^emea\.json: name: contains the control character U\+001B at position 5; allowed is one line of printable text/),
+        expect.stringMatching(
+          /^emea\.json: name: contains the control character U\+001B at position 5; allowed is one line of printable text/,
+        ),
         expect.stringMatching(/^emea\.json: topManagement\[0\]\.role: contains the control character U\+202E/),
         expect.stringMatching(/^emea\.json: ismsManager\.name: contains the control character U\+000D/),
         expect.stringMatching(/^emea\.json: resourceApproval\.levels\[0\]\.name: contains the control character U\+0085/),
@@ -65,9 +69,13 @@ describe('every field that is stored refuses them, naming the field and what is 
     const bad = parseRequest({ ...base, title: 'HSM\r\nBcc: eve@example.com', justification: `Because${ESC}[8m` }, emea);
     expect(bad.problems).toEqual([
       expect.stringMatching(/^title: contains the control character U\+000D at position 4; allowed is one line of printable text/),
-      expect.stringMatching(/^justification: contains the control character U\+001B at position 8; allowed is printable text, line breaks and tabs/),
+      expect.stringMatching(
+        /^justification: contains the control character U\+001B at position 8; allowed is printable text, line breaks and tabs/,
+      ),
     ]);
-    expect(parseRequest({ ...base, title: `invoice${RLO}fdp.exe`, justification: 'ok' }, emea).problems).toEqual([expect.stringMatching(/^title: .*U\+202E/)]);
+    expect(parseRequest({ ...base, title: `invoice${RLO}fdp.exe`, justification: 'ok' }, emea).problems).toEqual([
+      expect.stringMatching(/^title: .*U\+202E/),
+    ]);
     const good = parseRequest({ ...base, title: 'Two HSMs', justification: 'Line one\r\n\tLine two' }, emea);
     expect(good.request?.justification).toBe('Line one\n\tLine two');
   });
@@ -81,24 +89,52 @@ describe('every field that is stored refuses them, naming the field and what is 
     } catch (err) {
       problems = (err as ReviewInputsError).problems;
     }
-    expect(problems).toEqual([expect.stringMatching(/^risk\.assessmentResults\[2\]: contains the control character U\+009B at position 4/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^risk\.assessmentResults\[2\]: contains the control character U\+009B at position 4/),
+    ]);
   });
 
   it('decision comment: lines and tabs are fine, an override is refused on the comment field', () => {
-    expect(parseDecisionForm('request', { k: 's', choice: 'approve', comment: 'Yes.\r\n\tGo ahead.' })).toMatchObject({ ok: true, input: { comment: 'Yes.\n\tGo ahead.' } });
+    expect(parseDecisionForm('request', { k: 's', choice: 'approve', comment: 'Yes.\r\n\tGo ahead.' })).toMatchObject({
+      ok: true,
+      input: { comment: 'Yes.\n\tGo ahead.' },
+    });
     const refused = parseDecisionForm('request', { k: 's', choice: 'approve', comment: `ok ${'\u2067'}` });
-    expect(refused).toMatchObject({ ok: false, problems: [{ field: 'comment', message: expect.stringMatching(/^contains the control character U\+2067 at position 4/) }] });
+    expect(refused).toMatchObject({
+      ok: false,
+      problems: [{ field: 'comment', message: expect.stringMatching(/^contains the control character U\+2067 at position 4/) }],
+    });
   });
 
   it('CLI flags that become stored values: refused before anything starts, and the refusal prints no control character', async () => {
     const err: string[] = [];
     const submit = await main(
-      ['request', 'submit', '--bu', emea.id, '--category', 'equipment', '--title', `HSM${ESC}]0;pwned\u0007`, '--justification', 'x', '--amount', '5', '--currency', 'EUR', '--requester', 'ann@example.com'],
+      [
+        'request',
+        'submit',
+        '--bu',
+        emea.id,
+        '--category',
+        'equipment',
+        '--title',
+        `HSM${ESC}]0;pwned\u0007`,
+        '--justification',
+        'x',
+        '--amount',
+        '5',
+        '--currency',
+        'EUR',
+        '--requester',
+        'ann@example.com',
+      ],
       { out: () => {}, err: (l) => err.push(l) },
     );
     expect(submit).toBe(2);
     expect(err[0]).toMatch(/^isms request submit: --title: contains the control character U\+001B at position 4/);
-    const close = await main(['action', 'close', '--bu', emea.id, '--action', 'example-emea#2026-Q4#A1', '--note', `done${RLO}`], { out: () => {}, err: (l) => err.push(l) });
+    const close = await main(['action', 'close', '--bu', emea.id, '--action', 'example-emea#2026-Q4#A1', '--note', `done${RLO}`], {
+      out: () => {},
+      err: (l) => err.push(l),
+    });
     expect(close).toBe(2);
     expect(err.join('\n')).toMatch(/--note: contains the control character U\+202E at position 5/);
     for (const l of err) expect(l).not.toMatch(UNSAFE);
@@ -110,13 +146,27 @@ describe('nothing printed to a terminal carries an escape sequence (values store
 
   it('request and action lines are one line with every control shown escaped', () => {
     const request = {
-      requestId: 'req-1', status: 'pending', currentLevel: 0, category: 'equipment', amount: 5, currency: 'EUR', requester: 'ann@example.com',
-      submittedAt: '2026-12-01T09:00:00.000Z', title, levels: [{ index: 0, name: 'Sponsor', approver: { name: 'O', email: 'o@example.com' } }],
+      requestId: 'req-1',
+      status: 'pending',
+      currentLevel: 0,
+      category: 'equipment',
+      amount: 5,
+      currency: 'EUR',
+      requester: 'ann@example.com',
+      submittedAt: '2026-12-01T09:00:00.000Z',
+      title,
+      levels: [{ index: 0, name: 'Sponsor', approver: { name: 'O', email: 'o@example.com' } }],
     } as unknown as StoredRequest;
     const line = requestListLine(request);
     expect(line).not.toMatch(UNSAFE_OR_BREAK);
     expect(line).toContain('Two HSMs\\u001b[2J\\u001b]0;owned\\u0007\\u000d\\u000aApproved by the board\\u202e');
-    const action = { actionId: 'A1', status: 'open', dueDate: '2027-01-01', owner: { name: `Ian${ESC}[31m`, email: 'ian@example.com' }, title } as unknown as StoredAction;
+    const action = {
+      actionId: 'A1',
+      status: 'open',
+      dueDate: '2027-01-01',
+      owner: { name: `Ian${ESC}[31m`, email: 'ian@example.com' },
+      title,
+    } as unknown as StoredAction;
     expect(actionListLine(action, '2026-12-01')).not.toMatch(UNSAFE_OR_BREAK);
   });
 
@@ -145,8 +195,16 @@ describe('email subjects are one line', () => {
   it('a request title stored before the fix cannot add a header line or an override to the subject', async () => {
     const rt = await testRuntime({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: ses.endpoint, unit: emea });
     const request = {
-      requestId: 'req-legacy', category: 'equipment', amount: 5, currency: 'EUR', requester: 'ann@example.com', submittedAt: '2026-12-01T09:00:00.000Z',
-      title: `HSM\r\nBcc: eve@example.com${RLO}${ESC}[1m`, justification: 'x', levels: [], currentLevel: 0,
+      requestId: 'req-legacy',
+      category: 'equipment',
+      amount: 5,
+      currency: 'EUR',
+      requester: 'ann@example.com',
+      submittedAt: '2026-12-01T09:00:00.000Z',
+      title: `HSM\r\nBcc: eve@example.com${RLO}${ESC}[1m`,
+      justification: 'x',
+      levels: [],
+      currentLevel: 0,
     } as unknown as StoredRequest;
     await sendEmail(rt, outcomeEmail({ unit: emea, request, outcome: 'expired' }));
     const [mail] = await ses.emails();

@@ -42,13 +42,18 @@ const handlerOf = (rt: Runtime) => async (e: ReturnType<typeof httpEvent>) => (a
 
 async function eventsOf(rt: Runtime, pk: string, type: string) {
   const out = await rt.ddb.send(
-    new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': pk, ':e': 'EVENT#' }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: rt.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':pk': pk, ':e': 'EVENT#' },
+      ConsistentRead: true,
+    }),
   );
   return (out.Items ?? []).filter((e) => e.type === type);
 }
 
 describe('the decision confirmation email', () => {
-  it('tells the recipient what was decided, on what, when in the unit\'s time, from which IP and browser, and whom to tell if it was not them', async () => {
+  it("tells the recipient what was decided, on what, when in the unit's time, from which IP and browser, and whom to tell if it was not them", async () => {
     const rt = await runtime(ses.endpoint);
     await ses.clear();
     const { request, link } = await requestWithLink(rt, 'req-20261127-confirm01');
@@ -67,13 +72,19 @@ describe('the decision confirmation email', () => {
     const [mail] = mails;
     const approver = rt.config.resourceApproval.levels[0].approver;
     expect(mail.destination.to).toEqual([approver.email]);
-    expect(mail.subject).toBe(`[${rt.config.name}] Your decision was recorded: rejected, SIEM licence ${EVIL} (${formatAmount(4200, 'EUR')})`);
+    expect(mail.subject).toBe(
+      `[${rt.config.name}] Your decision was recorded: rejected, SIEM licence ${EVIL} (${formatAmount(4200, 'EUR')})`,
+    );
     const text = mail.body.text;
     expect(text).toContain(`Dear ${approver.name},`);
-    expect(text).toContain(`Your decision on level 1 (${rt.config.resourceApproval.levels[0].name}) of the resource request "SIEM licence ${EVIL}"`);
+    expect(text).toContain(
+      `Your decision on level 1 (${rt.config.resourceApproval.levels[0].name}) of the resource request "SIEM licence ${EVIL}"`,
+    );
     expect(text).toContain('was recorded: rejected, at 27 November 2026 at 16:04 (Europe/Berlin).');
     expect(text).toContain('source IP address 198.51.100.23; browser (user agent) Mozilla/5.0 <b>forwarded</b>.');
-    expect(text).toContain(`If this was not you, tell ${rt.config.ismsManager.name} <${rt.config.ismsManager.email}>, ISMS manager, at once`);
+    expect(text).toContain(
+      `If this was not you, tell ${rt.config.ismsManager.name} <${rt.config.ismsManager.email}>, ISMS manager, at once`,
+    );
     expect(text).toContain(`Not now.\n${EVIL}`);
     // The HTML part escapes everything the requester and the poster supplied, and fits a phone.
     const htmlPart = mail.body.html;
@@ -84,14 +95,19 @@ describe('the decision confirmation email', () => {
     expect(htmlPart).toContain(`${rt.config.ismsManager.name} &lt;${rt.config.ismsManager.email}&gt;`);
     const sent = await eventsOf(rt, request.pk, 'decision.confirmation-sent');
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ eventId: `confirmation-${link.decisionId}`, detail: { decisionId: link.decisionId, to: approver.email, messageId: mail.messageId } });
+    expect(sent[0]).toMatchObject({
+      eventId: `confirmation-${link.decisionId}`,
+      detail: { decisionId: link.decisionId, to: approver.email, messageId: mail.messageId },
+    });
   });
 
-  it('a review member is told the review, the adequacy they gave and the time in the unit\'s zone', async () => {
+  it("a review member is told the review, the adequacy they gave and the time in the unit's zone", async () => {
     const rt = await runtime(ses.endpoint);
     await ses.clear();
     const { links, review } = await reviewWithLinks(rt, 'example-emea#2026-Q4-confirm');
-    const res = await handlerOf(rt)(httpEvent({ method: 'POST', path: links[1].path, body: formBody({ k: links[1].secret, ...REVIEW_FORM }) }));
+    const res = await handlerOf(rt)(
+      httpEvent({ method: 'POST', path: links[1].path, body: formBody({ k: links[1].secret, ...REVIEW_FORM }) }),
+    );
     expect(res.statusCode).toBe(303);
     const [mail] = await ses.emails();
     expect(mail.destination.to).toEqual([review.members[1].email]);
@@ -105,7 +121,9 @@ describe('the decision confirmation email', () => {
     const { request, link } = await requestWithLink(rt, 'req-20261127-confirm02');
     const handle = handlerOf(rt);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }))),
+      Array.from({ length: 20 }, () =>
+        handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) })),
+      ),
     );
     expect(results.filter((r) => r.statusCode === 303)).toHaveLength(1);
     await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }));
@@ -122,7 +140,12 @@ describe('the decision confirmation email', () => {
     expect(await eventsOf(rt, request.pk, 'decision.recorded')).toHaveLength(1);
     expect(await eventsOf(rt, request.pk, 'decision.confirmation-sent')).toHaveLength(0);
     const errors = logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'ERROR' && /confirmation email/.test(l.message));
-    expect(errors).toEqual([expect.objectContaining({ decisionId: link.decisionId, error: expect.objectContaining({ message: expect.stringMatching(/ECONNREFUSED/) }) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        decisionId: link.decisionId,
+        error: expect.objectContaining({ message: expect.stringMatching(/ECONNREFUSED/) }),
+      }),
+    ]);
     // The link now shows the recorded decision.
     const page = await handlerOf(rt)(httpEvent({ path: link.path, query: `k=${link.secret}` }));
     expect(page.body).toContain('Decision recorded');

@@ -55,7 +55,9 @@ let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 const sfn = fakeStepFunctions();
 let rt: Runtime;
 let clock: Date;
-let handle: (e: ReturnType<typeof httpEvent>) => Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string; statusCode: number }>;
+let handle: (
+  e: ReturnType<typeof httpEvent>,
+) => Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string; statusCode: number }>;
 const logs: string[] = [];
 const restoreStreams: Array<() => void> = [];
 
@@ -196,7 +198,13 @@ describe('GET and HEAD: the confirmation page, never a change', () => {
     const { review: r, links } = await review();
     const before = await snapshot(rt);
     for (let i = 0; i < 4; i++) {
-      expect((await handle(httpEvent({ path: links[1].path, query: `k=${links[1].secret}`, headers: { 'user-agent': 'Proofpoint URL Defense' } }))).statusCode).toBe(200);
+      expect(
+        (
+          await handle(
+            httpEvent({ path: links[1].path, query: `k=${links[1].secret}`, headers: { 'user-agent': 'Proofpoint URL Defense' } }),
+          )
+        ).statusCode,
+      ).toBe(200);
       expect((await handle(httpEvent({ method: 'HEAD', path: links[1].path, query: `k=${links[1].secret}` }))).statusCode).toBe(200);
     }
     expect(await snapshot(rt)).toBe(before);
@@ -211,7 +219,14 @@ describe('POST records exactly one decision', () => {
     const { review: r, links } = await review();
     const body = formBody({ k: links[0].secret, ...REVIEW_FORM, comment: '  Line one\r\nLine <two>  ' });
     const res = await handle(
-      httpEvent({ method: 'POST', path: links[0].path, body, base64: true, sourceIp: '203.0.113.9', headers: { 'user-agent': 'Mobile Safari' } }),
+      httpEvent({
+        method: 'POST',
+        path: links[0].path,
+        body,
+        base64: true,
+        sourceIp: '203.0.113.9',
+        headers: { 'user-agent': 'Mobile Safari' },
+      }),
     );
     expect(res.statusCode).toBe(303);
     expectSecurityHeaders(res);
@@ -240,7 +255,11 @@ describe('POST records exactly one decision', () => {
     );
     const recorded = (events.Items ?? []).filter((e) => e.type === 'decision.recorded');
     expect(recorded).toHaveLength(1);
-    expect(recorded[0]).toMatchObject({ actor: r.members[0].email, at: clock.toISOString(), detail: { choice: 'approve', decisionId: links[0].decisionId } });
+    expect(recorded[0]).toMatchObject({
+      actor: r.members[0].email,
+      at: clock.toISOString(),
+      detail: { choice: 'approve', decisionId: links[0].decisionId },
+    });
 
     // The result page is the same link: it shows the decision and decides nothing.
     clock = new Date('2026-11-27T10:05:00.000Z');
@@ -251,7 +270,7 @@ describe('POST records exactly one decision', () => {
     expect(result.body).not.toContain('<form');
   });
 
-  it('behind a custom domain\'s base path (API Gateway keeps it in rawPath) the page shows and the POST decides', async () => {
+  it("behind a custom domain's base path (API Gateway keeps it in rawPath) the page shows and the POST decides", async () => {
     const { review: r, links } = await review();
     const page = await handle(httpEvent({ mappingKey: 'emea', path: links[0].path, query: `k=${links[0].secret}` }));
     expect(page.statusCode).toBe(200);
@@ -267,7 +286,9 @@ describe('POST records exactly one decision', () => {
     const token = `${TASK_TOKEN}-${q.requestId}`;
     await put(rt, { ...q, levels: [{ ...q.levels[0], decisionId: link.decisionId }] });
     await storeTaskToken(rt, q.pk, token);
-    const res = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'reject', comment: 'Not this year' }) }));
+    const res = await handle(
+      httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'reject', comment: 'Not this year' }) }),
+    );
     expect(res.statusCode).toBe(303);
     const call = sfn.calls.find((c) => c.taskToken === token);
     expect(call?.output).toMatchObject({ choice: 'reject', decisionId: link.decisionId, comment: 'Not this year' });
@@ -290,7 +311,8 @@ describe('POST records exactly one decision', () => {
     const { review: r, links } = await review();
     const token = `${TASK_TOKEN}-${r.reviewId}`;
     await storeTaskToken(rt, r.pk, token);
-    const post = (i: number) => handle(httpEvent({ method: 'POST', path: links[i].path, body: formBody({ k: links[i].secret, ...REVIEW_FORM }) }));
+    const post = (i: number) =>
+      handle(httpEvent({ method: 'POST', path: links[i].path, body: formBody({ k: links[i].secret, ...REVIEW_FORM }) }));
     expect((await post(0)).statusCode).toBe(303);
     expect(sfn.calls.filter((c) => c.taskToken === token)).toHaveLength(0);
     expect((await post(2)).statusCode).toBe(303);
@@ -317,7 +339,9 @@ describe('POST records exactly one decision', () => {
     // A subject the quorum rule cannot read: resume cannot decide anything, the decision must stay.
     await put(rt, { ...r, members: 'not-a-list', requiredApprovals: 'x' });
     const brokenRt = { ...rt, sfn: { send: async () => Promise.reject(new Error('Step Functions is down')) } } as unknown as Runtime;
-    const res = await createHandler(brokenRt)(httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }));
+    const res = await createHandler(brokenRt)(
+      httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }),
+    );
     expect(res.statusCode).toBe(303);
     expect((await decisionOf(r.pk, links[0].decisionId))?.choice).toBe('approve');
   });
@@ -327,7 +351,13 @@ describe('POST records exactly one decision', () => {
     const choices = ['approve', 'request-changes'];
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        handle(httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM, choice: choices[i % 2], comment: `click ${i}` }) })),
+        handle(
+          httpEvent({
+            method: 'POST',
+            path: links[0].path,
+            body: formBody({ k: links[0].secret, ...REVIEW_FORM, choice: choices[i % 2], comment: `click ${i}` }),
+          }),
+        ),
       ),
     );
     const statuses = results.map((x) => x.statusCode);
@@ -374,7 +404,16 @@ describe('answers for every other case', () => {
   it('ids that are not the right shape get the same 404, not a 400', async () => {
     const { links } = await review();
     const notFound = (await handle(httpEvent({ path: '/decisions/AAAAAAAAAAAAAAAAAAAAAA' }))).body;
-    for (const path of ['/decisions/short', '/decisions/%E0%A4%A', `/decisions/${links[0].decisionId}x`, '/decisions/', '/decisions', '/', '/other', `/decisions/${links[0].decisionId}/`]) {
+    for (const path of [
+      '/decisions/short',
+      '/decisions/%E0%A4%A',
+      `/decisions/${links[0].decisionId}x`,
+      '/decisions/',
+      '/decisions',
+      '/',
+      '/other',
+      `/decisions/${links[0].decisionId}/`,
+    ]) {
       const res = await unchanged({ path, query: `k=${links[0].secret}` }, 404);
       expect(res.body).toBe(notFound);
     }
@@ -382,7 +421,9 @@ describe('answers for every other case', () => {
 
   it('already decided: POST answers 409 saying when and what; GET shows the recorded decision', async () => {
     const { links } = await review();
-    await handle(httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM, choice: 'request-changes' }) }));
+    await handle(
+      httpEvent({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM, choice: 'request-changes' }) }),
+    );
     const res = await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }, 409);
     expect(res.body).toContain('<h1>Already decided</h1>');
     expect(res.body).toMatch(/data-choice="request-changes">requested changes<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
@@ -416,12 +457,21 @@ describe('answers for every other case', () => {
     await unchanged({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve' }) }, 410);
   });
 
-  it('a member late for a review that closed at quorum is told exactly that, with the time in the unit\'s zone, and that the minutes follow', async () => {
+  it("a member late for a review that closed at quorum is told exactly that, with the time in the unit's zone, and that the minutes follow", async () => {
     const { review: r, links } = await review();
     // As review-close leaves it: the outcome fixed, the undecided member's link stopped, the review closed.
-    await put(rt, { ...r, status: 'approved', outcome: 'approved', closingAt: '2026-11-27T10:00:00.000Z', closedAt: '2026-11-27T10:00:00.000Z' });
+    await put(rt, {
+      ...r,
+      status: 'approved',
+      outcome: 'approved',
+      closingAt: '2026-11-27T10:00:00.000Z',
+      closedAt: '2026-11-27T10:00:00.000Z',
+    });
     await supersedeLink(rt, links[1].decisionId, 'the review closed (approved) before this decision');
-    for (const input of [{ path: links[1].path, query: `k=${links[1].secret}` }, { method: 'POST', path: links[1].path, body: formBody({ k: links[1].secret, ...REVIEW_FORM }) }]) {
+    for (const input of [
+      { path: links[1].path, query: `k=${links[1].secret}` },
+      { method: 'POST', path: links[1].path, body: formBody({ k: links[1].secret, ...REVIEW_FORM }) },
+    ]) {
       const res = await unchanged(input, 410);
       const text = res.body.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
       expect(text).toContain('The review closed before your decision');
@@ -466,17 +516,16 @@ describe('answers for every other case', () => {
     const adequacyOnRequest = await post(link.secret, { choice: 'approve', 'adequacy-human': 'adequate' }, link.path);
     expect(adequacyOnRequest.body).toContain('<strong>adequacy-human</strong>: is not a field of a resource request decision');
 
-    const repeated = await unchanged(
-      { method: 'POST', path: link.path, body: `k=${link.secret}&choice=approve&choice=reject` },
-      400,
-    );
+    const repeated = await unchanged({ method: 'POST', path: link.path, body: `k=${link.secret}&choice=approve&choice=reject` }, 400);
     expect(repeated.body).toContain('<strong>choice</strong>: is given more than once');
   });
 
   it('a 2000-character comment with browser CRLF line breaks is accepted', async () => {
     const { request: q, link } = await request();
     const comment = `${'a'.repeat(999)}\r\n${'b'.repeat(1000)}`;
-    const res = await handle(httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve', comment }) }));
+    const res = await handle(
+      httpEvent({ method: 'POST', path: link.path, body: formBody({ k: link.secret, choice: 'approve', comment }) }),
+    );
     expect(res.statusCode).toBe(303);
     expect((await decisionOf(q.pk, link.decisionId))?.comment).toHaveLength(2000);
   });
@@ -484,7 +533,15 @@ describe('answers for every other case', () => {
   it('wrong content type, oversized body, other methods: 415, 413, 405, all without a change', async () => {
     const { links } = await review();
     const body = formBody({ k: links[0].secret, ...REVIEW_FORM });
-    await unchanged({ method: 'POST', path: links[0].path, body: JSON.stringify({ k: links[0].secret }), headers: { 'content-type': 'application/json' } }, 415);
+    await unchanged(
+      {
+        method: 'POST',
+        path: links[0].path,
+        body: JSON.stringify({ k: links[0].secret }),
+        headers: { 'content-type': 'application/json' },
+      },
+      415,
+    );
     await unchanged({ method: 'POST', path: links[0].path, body: `${body}&comment2=${'x'.repeat(40_000)}` }, 413);
     for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
       const res = await unchanged({ method, path: links[0].path, query: `k=${links[0].secret}`, body }, 405);
@@ -496,11 +553,19 @@ describe('answers for every other case', () => {
     const { links } = await review();
     const body = formBody({ k: links[0].secret, ...REVIEW_FORM });
     await unchanged({ method: 'POST', path: links[0].path, body, headers: { origin: 'https://evil.example' } }, 403);
-    await unchanged({ method: 'POST', path: links[0].path, body, headers: { origin: 'https://abc123.execute-api.eu-west-1.amazonaws.com.evil.example' } }, 403);
+    await unchanged(
+      { method: 'POST', path: links[0].path, body, headers: { origin: 'https://abc123.execute-api.eu-west-1.amazonaws.com.evil.example' } },
+      403,
+    );
     await unchanged({ method: 'POST', path: links[0].path, body, headers: { 'sec-fetch-site': 'cross-site' } }, 403);
     await unchanged({ method: 'POST', path: links[0].path, body, headers: { origin: 'not a url' } }, 403);
     const ok = await handle(
-      httpEvent({ method: 'POST', path: links[0].path, body, headers: { origin: 'https://abc123.execute-api.eu-west-1.amazonaws.com', 'sec-fetch-site': 'same-origin' } }),
+      httpEvent({
+        method: 'POST',
+        path: links[0].path,
+        body,
+        headers: { origin: 'https://abc123.execute-api.eu-west-1.amazonaws.com', 'sec-fetch-site': 'same-origin' },
+      }),
     );
     expect(ok.statusCode).toBe(303);
 
@@ -509,7 +574,9 @@ describe('answers for every other case', () => {
     expect(sameOrigin({ ...host, origin: 'null' }, 'decide.example.com')).toBe(true);
     expect(sameOrigin({ ...host, origin: 'https://decide.example.com' }, 'decide.example.com')).toBe(true);
     expect(sameOrigin({ ...host, origin: 'https://DECIDE.example.com:443' }, 'decide.example.com')).toBe(true);
-    expect(sameOrigin({ host: 'x.execute-api.aws', origin: 'https://isms.example.com' }, 'x.execute-api.aws', 'https://isms.example.com/emea')).toBe(true);
+    expect(
+      sameOrigin({ host: 'x.execute-api.aws', origin: 'https://isms.example.com' }, 'x.execute-api.aws', 'https://isms.example.com/emea'),
+    ).toBe(true);
     expect(sameOrigin({ ...host, origin: 'http://127.0.0.1:3000' }, 'decide.example.com')).toBe(false);
   });
 
@@ -530,7 +597,10 @@ describe('answers for every other case', () => {
   it('a DynamoDB outage before recording answers 503 saying nothing was recorded (not a lost click)', async () => {
     const unit = testUnit();
     const down = await testRuntime({ dynamoEndpoint: dynalite.endpoint, unit });
-    const broken = { ...down, ddb: { send: async () => Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' })) } } as unknown as Runtime;
+    const broken = {
+      ...down,
+      ddb: { send: async () => Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' })) },
+    } as unknown as Runtime;
     const res = await createHandler(broken)(httpEvent({ path: '/decisions/AAAAAAAAAAAAAAAAAAAAAA', query: 'k=x' }));
     expect(res.statusCode).toBe(503);
     expect(String(res.body)).toContain('not recorded');
@@ -538,8 +608,8 @@ describe('answers for every other case', () => {
   });
 
   it('a malformed event is a 400, not a crash', async () => {
-    expect((await createHandler(rt)({ nonsense: true }))).toMatchObject({ statusCode: 400 });
-    expect((await createHandler(rt)(null))).toMatchObject({ statusCode: 400 });
+    expect(await createHandler(rt)({ nonsense: true })).toMatchObject({ statusCode: 400 });
+    expect(await createHandler(rt)(null)).toMatchObject({ statusCode: 400 });
   });
 });
 

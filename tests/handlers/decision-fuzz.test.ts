@@ -10,7 +10,15 @@ import { createHandler } from '../../lambdas/decision-endpoint';
 import { PAGE_HEADERS } from '../../core/decision-pages';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { createDecisionServer } from '../../local/decision-server';
-import { REVIEW_FORM, formBody, httpEvent, requestWithLink, reviewWithLinks, snapshot, type MintedLink } from '../support/decision-fixtures';
+import {
+  REVIEW_FORM,
+  formBody,
+  httpEvent,
+  requestWithLink,
+  reviewWithLinks,
+  snapshot,
+  type MintedLink,
+} from '../support/decision-fixtures';
 
 let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 let rt: Runtime;
@@ -40,7 +48,17 @@ afterAll(async () => {
 });
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'get', 'Post'];
-const FIELDS = ['k', 'choice', 'comment', 'adequacy-financial', 'adequacy-human', 'adequacy-equipment', 'adequacy-infrastructure-technology', 'x', ''];
+const FIELDS = [
+  'k',
+  'choice',
+  'comment',
+  'adequacy-financial',
+  'adequacy-human',
+  'adequacy-equipment',
+  'adequacy-infrastructure-technology',
+  'x',
+  '',
+];
 const VALUES = ['approve', 'reject', 'request-changes', 'adequate', 'inadequate', '', '%', '%ZZ', '\u0000', '<script>', '𝕏'.repeat(3)];
 
 /** A link, a near-miss of one, or junk: an id, a secret that is never the right one for that id. */
@@ -49,9 +67,13 @@ const arbTarget = fc.oneof(
   fc.record({ kind: fc.constant('junk' as const), path: fc.string({ maxLength: 60 }), unit: fc.string({ maxLength: 12 }) }),
 );
 
-const arbForm = fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 8 })), fc.oneof(fc.constantFrom(...VALUES), fc.string({ maxLength: 30 })), {
-  maxKeys: 8,
-});
+const arbForm = fc.dictionary(
+  fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 8 })),
+  fc.oneof(fc.constantFrom(...VALUES), fc.string({ maxLength: 30 })),
+  {
+    maxKeys: 8,
+  },
+);
 
 const arbRequest = fc.record({
   method: fc.constantFrom(...METHODS),
@@ -60,7 +82,14 @@ const arbRequest = fc.record({
   form: arbForm,
   rawBody: fc.option(fc.string({ maxLength: 80 }), { nil: undefined }),
   base64: fc.boolean(),
-  contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=UTF-8', 'text/plain', 'application/json', 'multipart/form-data', ''),
+  contentType: fc.constantFrom(
+    'application/x-www-form-urlencoded',
+    'application/x-www-form-urlencoded; charset=UTF-8',
+    'text/plain',
+    'application/json',
+    'multipart/form-data',
+    '',
+  ),
   origin: fc.constantFrom(undefined, 'null', 'https://evil.example', 'garbage', 'https://abc123.execute-api.eu-west-1.amazonaws.com'),
   extraHeaders: fc.dictionary(fc.stringMatching(/^[a-z][a-z-]{0,15}$/), fc.string({ maxLength: 30 }), { maxKeys: 4 }),
 });
@@ -207,7 +236,10 @@ describe('the local decision server', () => {
       pathParameters: { id: 'abc/d' },
       cookies: ['a=1', 'b=2'],
       isBase64Encoded: true,
-      requestContext: { http: { method: 'POST', path: '/bu-one/decisions/abc%2Fd', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'UA/1' }, stage: '$default' },
+      requestContext: {
+        http: { method: 'POST', path: '/bu-one/decisions/abc%2Fd', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'UA/1' },
+        stage: '$default',
+      },
     });
     expect(post.headers['x-custom']).toBe('A');
     expect(post.headers.cookie).toBeUndefined();

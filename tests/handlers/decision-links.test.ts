@@ -12,7 +12,7 @@ import { queryAll } from '../../lambdas/shared/store';
 
 let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 let rt: Runtime;
-let clock = new Date('2026-11-27T10:00:00.000Z');
+const clock = new Date('2026-11-27T10:00:00.000Z');
 
 // Restored after the file: the handlers project shares a process between files (vitest.config.ts).
 let logLevelBefore: string | undefined;
@@ -144,7 +144,9 @@ describe('decision links on DynamoDB', () => {
     expect((await post(secondSecret)).statusCode).toBe(303);
     const other = await post(link.secret);
     expect(other.statusCode).toBe(409);
-    const decision = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: { pk: request.pk, sk: `DECISION#${link.decisionId}` } }));
+    const decision = await rt.ddb.send(
+      new GetCommand({ TableName: rt.tableName, Key: { pk: request.pk, sk: `DECISION#${link.decisionId}` } }),
+    );
     expect(decision.Item?.choice).toBe('approve');
   });
 

@@ -105,7 +105,10 @@ async function attempt<C>(step: Step<C>, prepared: Prepared<C>, inject?: (ses: F
   const { real } = await fresh(step.unit);
   // Links and task tokens live in the links table, everything else in the evidence table (core/table-schema.ts).
   const inLinks = (item: Record<string, any>) => /^(LINK|TOKEN)#/.test(String(item.pk));
-  for (const [table, items] of [[real.tableName, prepared.items.filter((i) => !inLinks(i))], [real.linksTableName!, prepared.items.filter(inLinks)]] as const) {
+  for (const [table, items] of [
+    [real.tableName, prepared.items.filter((i) => !inLinks(i))],
+    [real.linksTableName!, prepared.items.filter(inLinks)],
+  ] as const) {
     for (let i = 0; i < items.length; i += 25) {
       const chunk = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
       const out = await real.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: chunk } }));
@@ -140,7 +143,8 @@ async function survives<C>(step: Step<C>): Promise<{ injected: number; survived:
   const cases: Array<{ label: string; inject: (ses: FakeSes, ddb: FaultyDdb) => void }> = [];
   for (let n = 1; n <= sends; n++) cases.push({ label: `SES throttling at send ${n} of ${sends}`, inject: (ses) => ses.throttleAt(n) });
   for (const mode of ['fail', 'crash-after'] as WriteFault[]) {
-    for (let k = 1; k <= writes; k++) cases.push({ label: `DynamoDB ${mode} at write ${k} of ${writes}`, inject: (_s, ddb) => ddb.arm(k, mode) });
+    for (let k = 1; k <= writes; k++)
+      cases.push({ label: `DynamoDB ${mode} at write ${k} of ${writes}`, inject: (_s, ddb) => ddb.arm(k, mode) });
   }
   const outcome = { injected: 0, survived: 0, failures: [] as string[] };
   // Each case has its own table, so cases run side by side (the emulator and handlers mostly wait on each other's I/O).
@@ -161,7 +165,12 @@ async function survives<C>(step: Step<C>): Promise<{ injected: number; survived:
       same('evidence', (await evidenceOf(run.real)).map(asFirst), expected.evidence);
       outcome.survived += 1;
     } catch (err) {
-      outcome.failures.push(`${step.name}: ${c.label}: ${String((err as Error).message).split('\n').slice(0, 40).join('\n')}`);
+      outcome.failures.push(
+        `${step.name}: ${c.label}: ${String((err as Error).message)
+          .split('\n')
+          .slice(0, 40)
+          .join('\n')}`,
+      );
     }
   });
   tally.injected += outcome.injected;
@@ -174,9 +183,11 @@ const CONCURRENCY = 6;
 
 async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 /** Throws, naming what the run lacks and has in excess compared with the run without faults (lists with repeats). */
@@ -210,19 +221,31 @@ async function openedWithPack(rt: Runtime) {
 async function invited(rt: Runtime): Promise<StoredReview> {
   await openedWithPack(rt);
   await issueLinks(rt)({ reviewId: REVIEW_ID });
-  return (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.review(REVIEW_ID), ConsistentRead: true }))).Item as StoredReview;
+  return (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.review(REVIEW_ID), ConsistentRead: true })))
+    .Item as StoredReview;
 }
 
 async function decide(rt: Runtime, review: StoredReview, index: number, choice: string, inadequate: string[] = []) {
   const m = review.members[index];
-  const adequacy = Object.fromEntries(['financial', 'human', 'equipment', 'infrastructure-technology'].map((c) => [c, inadequate.includes(c) ? 'inadequate' : 'adequate']));
+  const adequacy = Object.fromEntries(
+    ['financial', 'human', 'equipment', 'infrastructure-technology'].map((c) => [c, inadequate.includes(c) ? 'inadequate' : 'adequate']),
+  );
   await rt.ddb.send(
     new PutCommand({
       TableName: rt.tableName,
       Item: {
-        ...keys.decision(review.pk, m.decisionId!), kind: 'decision', decisionId: m.decisionId, subjectType: 'review', subjectId: REVIEW_ID,
-        recipient: { name: m.name, email: m.email, role: m.role }, choice, comment: 'From the fault suite.', resourceAdequacy: adequacy,
-        decidedAt: NOW.toISOString(), sourceIp: '198.51.100.7', userAgent: 'test',
+        ...keys.decision(review.pk, m.decisionId!),
+        kind: 'decision',
+        decisionId: m.decisionId,
+        subjectType: 'review',
+        subjectId: REVIEW_ID,
+        recipient: { name: m.name, email: m.email, role: m.role },
+        choice,
+        comment: 'From the fault suite.',
+        resourceAdequacy: adequacy,
+        decidedAt: NOW.toISOString(),
+        sourceIp: '198.51.100.7',
+        userAgent: 'test',
       },
     }),
   );
@@ -266,11 +289,14 @@ describe('fault injection: management review fan-outs', () => {
         const earlier = { ...rt, now: () => new Date(NOW.getTime() - 30 * 86400_000) };
         const review = await invited(earlier);
         await decide(rt, review, 0, 'approve');
-        await rt.ddb.send(new UpdateCommand({
-          TableName: rt.tableName, Key: keys.review(REVIEW_ID),
-          UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :e, workflowFailedExecution = :arn',
-          ExpressionAttributeValues: { ':at': NOW.toISOString(), ':e': 'ABORTED', ':arn': 'exec-1' },
-        }));
+        await rt.ddb.send(
+          new UpdateCommand({
+            TableName: rt.tableName,
+            Key: keys.review(REVIEW_ID),
+            UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :e, workflowFailedExecution = :arn',
+            ExpressionAttributeValues: { ':at': NOW.toISOString(), ':e': 'ABORTED', ':arn': 'exec-1' },
+          }),
+        );
         await openReview(rt)({ input: { bu: unit.id, period: PERIOD, trigger: 'cli', restartOf: 'exec-1' }, executionId: 'exec-2' });
       },
       run: (rt) => issueLinks(rt)({ reviewId: REVIEW_ID }),
@@ -301,7 +327,11 @@ describe('fault injection: management review fan-outs', () => {
       setup: invited,
       run: (rt) => escalateReview(rt)({ reviewId: REVIEW_ID }),
       baseline: (_r, ses) => {
-        expect(ses.mails.map((m) => m.to).sort()).toEqual(['board-office@example.com', 'deputy-board-office@example.com', unit.ismsManager.email]);
+        expect(ses.mails.map((m) => m.to).sort()).toEqual([
+          'board-office@example.com',
+          'deputy-board-office@example.com',
+          unit.ismsManager.email,
+        ]);
       },
     });
   });
@@ -390,7 +420,10 @@ describe('fault injection: resource request fan-outs', () => {
       baseline: async (result, ses, rt) => {
         expect(result).toMatchObject({ escalation: 'escalated' });
         // The one email goes to whoever now decides the level (the routing rules choose whom).
-        const level = ((await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(REQUEST_ID), ConsistentRead: true }))).Item as StoredRequest).levels[0];
+        const level = (
+          (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(REQUEST_ID), ConsistentRead: true })))
+            .Item as StoredRequest
+        ).levels[0];
         expect(level.approver.email).not.toBe('oona.byrne@example.com');
         expect(ses.mails.map((m) => m.to)).toEqual([level.approver.email]);
       },

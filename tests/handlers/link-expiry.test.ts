@@ -30,16 +30,23 @@ describe('how long the workflow still waits for a link', () => {
     const states = JSON.parse(definitionText(workflow, unit)).States as Record<string, { TimeoutSeconds?: number }>;
     const interval = states[workflow === 'resource-approval' ? 'AwaitDecision' : 'AwaitDecisions'].TimeoutSeconds!;
     const after = states.AwaitAfterEscalation.TimeoutSeconds!;
-    const waitsBeforeEscalation = stage.kind === 'escalation' ? 0 : unit.reminders.maximum - (stage.kind === 'reminder' ? stage.reminder : 0) + 1;
+    const waitsBeforeEscalation =
+      stage.kind === 'escalation' ? 0 : unit.reminders.maximum - (stage.kind === 'reminder' ? stage.reminder : 0) + 1;
     return interval * waitsBeforeEscalation + after;
   }
 
   it('matches the definitions for every configured unit, from the first email, each reminder and the escalation', () => {
     for (const unit of [...loadBusinessUnits(), testUnit()]) {
-      const stages: LinkStage[] = [{ kind: 'first' }, ...Array.from({ length: unit.reminders.maximum }, (_, i) => ({ kind: 'reminder' as const, reminder: i + 1 })), { kind: 'escalation' }];
+      const stages: LinkStage[] = [
+        { kind: 'first' },
+        ...Array.from({ length: unit.reminders.maximum }, (_, i) => ({ kind: 'reminder' as const, reminder: i + 1 })),
+        { kind: 'escalation' },
+      ];
       for (const stage of stages) {
         for (const workflow of ['management-review', 'resource-approval'] as const) {
-          expect(waitLeftSeconds(unit, stage), `${unit.id} ${workflow} ${JSON.stringify(stage)}`).toBe(waitsInDefinition(unit, workflow, stage));
+          expect(waitLeftSeconds(unit, stage), `${unit.id} ${workflow} ${JSON.stringify(stage)}`).toBe(
+            waitsInDefinition(unit, workflow, stage),
+          );
         }
       }
     }
@@ -83,13 +90,24 @@ describe('links and emails state the end of the wait', () => {
   };
   const request = async (id: string, requester = 'ann@example.com') => {
     await record(rt)({
-      request: { requestId: id, bu: unit.id, category: 'equipment', title: 'Two HSMs', justification: 'Key ceremony.', amount: 500, currency: 'EUR', requester, submittedAt: iso(T0) },
+      request: {
+        requestId: id,
+        bu: unit.id,
+        category: 'equipment',
+        title: 'Two HSMs',
+        justification: 'Key ceremony.',
+        amount: 500,
+        currency: 'EUR',
+        requester,
+        submittedAt: iso(T0),
+      },
       executionName: id,
     });
     await issueLink(rt)({ requestId: id, level: 0 });
   };
   const levelLink = async (id: string) => {
-    const item = (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(id), ConsistentRead: true }))).Item as StoredRequest;
+    const item = (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(id), ConsistentRead: true })))
+      .Item as StoredRequest;
     return (await getLink(rt, item.levels[0].decisionId!))!;
   };
 
@@ -163,7 +181,14 @@ describe('links and emails state the end of the wait', () => {
     await request('req-expiry-3');
     clock = new Date(T0 + 3 * DAY);
     // What request-record's restart stores: a restart is a new invitation (a retry of the same one sends nothing).
-    await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, Key: keys.request('req-expiry-3'), UpdateExpression: 'SET restarts = :one', ExpressionAttributeValues: { ':one': 1 } }));
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: keys.request('req-expiry-3'),
+        UpdateExpression: 'SET restarts = :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
     await issueLink(rt)({ requestId: 'req-expiry-3', level: 0 });
     expect((await levelLink('req-expiry-3')).expiresAt).toBe(iso(T0 + 17 * DAY));
     expect((await lastEmail(/Approval needed/)).body.text).toContain(`expires at ${iso(T0 + 17 * DAY)}`);

@@ -54,15 +54,21 @@ const input = (over: Record<string, unknown> = {}) => ({
 const recordEvent = (request: Record<string, unknown>) => ({ request, executionName: String(request.requestId) });
 
 async function item(id: string): Promise<StoredRequest> {
-  return (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(id), ConsistentRead: true }))).Item as StoredRequest;
+  return (await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: keys.request(id), ConsistentRead: true })))
+    .Item as StoredRequest;
 }
 async function eventsOf(pk: string) {
   const out = await rt.ddb.send(
-    new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': pk, ':e': prefixes.event } }),
+    new QueryCommand({
+      TableName: rt.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':pk': pk, ':e': prefixes.event },
+    }),
   );
   return (out.Items ?? []) as Array<{ type: string; detail: any }>;
 }
-const countTypes = (events: Array<{ type: string }>) => events.reduce<Record<string, number>>((m, e) => ({ ...m, [e.type]: (m[e.type] ?? 0) + 1 }), {});
+const countTypes = (events: Array<{ type: string }>) =>
+  events.reduce<Record<string, number>>((m, e) => ({ ...m, [e.type]: (m[e.type] ?? 0) + 1 }), {});
 
 describe('request-record', () => {
   it('stores the request with its route once; a retry changes nothing', async () => {
@@ -72,7 +78,13 @@ describe('request-record', () => {
     const again = await record(rt)(recordEvent(req));
     expect(again).toEqual(first);
     const stored = await item(req.requestId);
-    expect(stored).toMatchObject({ status: 'pending', currentLevel: 0, submittedAt: req.submittedAt, gsi1pk: 'REQUESTS', gsi1sk: `${req.submittedAt}#${req.requestId}` });
+    expect(stored).toMatchObject({
+      status: 'pending',
+      currentLevel: 0,
+      submittedAt: req.submittedAt,
+      gsi1pk: 'REQUESTS',
+      gsi1sk: `${req.submittedAt}#${req.requestId}`,
+    });
     expect(stored.levels.map((l) => l.name)).toEqual(['ISMS sponsor', 'Chief Financial Officer']);
     expect(countTypes(await eventsOf(stored.pk))).toEqual({ 'request.submitted': 1 });
   });
@@ -80,7 +92,10 @@ describe('request-record', () => {
   it('refuses another request under a taken id, and invalid input naming each field', async () => {
     const req = input();
     await record(rt)(recordEvent(req));
-    await expect(record(rt)(recordEvent({ ...req, amount: 16000 }))).rejects.toMatchObject({ name: 'DuplicateRequest', message: expect.stringMatching(/amount/) });
+    await expect(record(rt)(recordEvent({ ...req, amount: 16000 }))).rejects.toMatchObject({
+      name: 'DuplicateRequest',
+      message: expect.stringMatching(/amount/),
+    });
     await expect(record(rt)(recordEvent(input({ currency: 'USD', title: '' })))).rejects.toMatchObject({
       name: 'InvalidRequest',
       message: expect.stringMatching(/title: must not be empty.*currency: "USD"/),
@@ -97,7 +112,14 @@ describe('request-record', () => {
     const strict = testUnit({
       resourceApproval: {
         currency: 'EUR',
-        levels: [{ name: 'Director', fromAmount: 0, approver: { name: 'D', email: 'd@example.com' }, escalationContact: { name: 'D', email: 'd@example.com' } }],
+        levels: [
+          {
+            name: 'Director',
+            fromAmount: 0,
+            approver: { name: 'D', email: 'd@example.com' },
+            escalationContact: { name: 'D', email: 'd@example.com' },
+          },
+        ],
       },
       // The unit's escalation contacts come after the level's own (issue 9): here the requester too, so nobody is left.
       escalationContacts: [{ name: 'D', email: 'd@example.com' }],
@@ -187,7 +209,15 @@ describe('the steps after recording', () => {
     await rt.ddb.send(
       new PutCommand({
         TableName: rt.tableName,
-        Item: { ...keys.decision(before.pk, decisionId), kind: 'decision', decisionId, choice: 'approve', comment: '', decidedAt: new Date().toISOString(), recipient: before.levels[0].approver },
+        Item: {
+          ...keys.decision(before.pk, decisionId),
+          kind: 'decision',
+          decisionId,
+          choice: 'approve',
+          comment: '',
+          decidedAt: new Date().toISOString(),
+          recipient: before.levels[0].approver,
+        },
       }),
     );
     expect(await escalate(rt)({ requestId: id, level: 0 })).toMatchObject({ escalation: 'decided' });
@@ -238,7 +268,10 @@ describe('the steps after recording', () => {
 
 describe('a restart (isms request restart) after the workflow failed', () => {
   const FAILED = 'arn:aws:states:us-east-1:000000000000:execution:isms-x-resource-approval:failed-one';
-  const restartEvent = (requestId: string, n = 1) => ({ request: { requestId, restartOf: FAILED }, executionName: `${requestId}-restart-${n}` });
+  const restartEvent = (requestId: string, n = 1) => ({
+    request: { requestId, restartOf: FAILED },
+    executionName: `${requestId}-restart-${n}`,
+  });
   async function failedAt(id: string) {
     await rt.ddb.send(
       new UpdateCommand({
@@ -254,9 +287,17 @@ describe('a restart (isms request restart) after the workflow failed', () => {
     const req = input();
     await record(rt)(recordEvent(req));
     const before = await item(req.requestId);
-    await expect(record(rt)(restartEvent(req.requestId))).rejects.toMatchObject({ name: 'NotRestartable', message: expect.stringContaining(`is not marked as failed by ${FAILED}`) });
-    await expect(record(rt)(restartEvent('req-test-unknown'))).rejects.toMatchObject({ name: 'NotRestartable', message: expect.stringContaining('does not exist') });
-    await expect(record(rt)({ request: { requestId: req.requestId, restartOf: '' }, executionName: 'x' })).rejects.toMatchObject({ name: 'InvalidRequest' });
+    await expect(record(rt)(restartEvent(req.requestId))).rejects.toMatchObject({
+      name: 'NotRestartable',
+      message: expect.stringContaining(`is not marked as failed by ${FAILED}`),
+    });
+    await expect(record(rt)(restartEvent('req-test-unknown'))).rejects.toMatchObject({
+      name: 'NotRestartable',
+      message: expect.stringContaining('does not exist'),
+    });
+    await expect(record(rt)({ request: { requestId: req.requestId, restartOf: '' }, executionName: 'x' })).rejects.toMatchObject({
+      name: 'InvalidRequest',
+    });
     expect(await item(req.requestId)).toEqual(before);
   });
 
@@ -302,11 +343,23 @@ describe('a decision that beat the timeout', () => {
     await rt.ddb.send(
       new PutCommand({
         TableName: rt.tableName,
-        Item: { ...keys.decision(stored.pk, decisionId), kind: 'decision', decisionId, choice: 'reject', comment: '', decidedAt: new Date().toISOString(), recipient: stored.levels[0].approver },
+        Item: {
+          ...keys.decision(stored.pk, decisionId),
+          kind: 'decision',
+          decisionId,
+          choice: 'reject',
+          comment: '',
+          decidedAt: new Date().toISOString(),
+          recipient: stored.levels[0].approver,
+        },
       }),
     );
     await ses.clear();
-    expect(await remind(rt)({ requestId: req.requestId, level: 0, reminders: 0 })).toEqual({ requestId: req.requestId, level: 0, reminders: 0 });
+    expect(await remind(rt)({ requestId: req.requestId, level: 0, reminders: 0 })).toEqual({
+      requestId: req.requestId,
+      level: 0,
+      reminders: 0,
+    });
     expect(await ses.emails()).toEqual([]);
     expect(countTypes(await eventsOf(stored.pk))['reminder.sent']).toBeUndefined();
   });
@@ -314,7 +367,16 @@ describe('a decision that beat the timeout', () => {
 
 // docs/architecture.md#outcomes-only-from-stored-decisions: whoever holds a task token can send any task output; only decisions recorded in the table move a request.
 describe('outcomes come from the recorded decisions, never from the workflow input', () => {
-  const FORGED = { level: 0, choice: 'approve', decisionId: 'forged', decidedBy: 'oona.byrne@example.com', decidedAt: '2026-11-27T10:01:00.000Z', comment: '', isLast: true, nextLevel: 1 };
+  const FORGED = {
+    level: 0,
+    choice: 'approve',
+    decisionId: 'forged',
+    decidedBy: 'oona.byrne@example.com',
+    decidedAt: '2026-11-27T10:01:00.000Z',
+    comment: '',
+    isLast: true,
+    nextLevel: 1,
+  };
 
   async function issued(over: Record<string, unknown> = {}) {
     const req = input(over);
@@ -329,8 +391,18 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
       new PutCommand({
         TableName: rt.tableName,
         Item: {
-          ...keys.decision(stored.pk, decisionId), kind: 'decision', decisionId, subjectType: 'request', subjectId: id, level: index,
-          choice, comment: 'as recorded', decidedAt, recipient: stored.levels[index].approver, sourceIp: '127.0.0.1', userAgent: 'test',
+          ...keys.decision(stored.pk, decisionId),
+          kind: 'decision',
+          decisionId,
+          subjectType: 'request',
+          subjectId: id,
+          level: index,
+          choice,
+          comment: 'as recorded',
+          decidedAt,
+          recipient: stored.levels[index].approver,
+          sourceIp: '127.0.0.1',
+          userAgent: 'test',
         },
       }),
     );
@@ -342,8 +414,10 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
     const original = process.stdout.write.bind(process.stdout);
     const originalErr = process.stderr.write.bind(process.stderr);
     const keep = (chunk: unknown) => (String(chunk).includes('"level":"ERROR"') ? (lines.push(String(chunk)), true) : false);
-    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => keep(chunk) || (original as any)(chunk, ...rest)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => keep(chunk) || (originalErr as any)(chunk, ...rest)) as typeof process.stderr.write;
+    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+      keep(chunk) || (original as any)(chunk, ...rest)) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
+      keep(chunk) || (originalErr as any)(chunk, ...rest)) as typeof process.stderr.write;
     try {
       await run().catch(() => undefined);
     } finally {
@@ -366,19 +440,29 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
     await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume: { ...resume, resumeId: randomUUID() } });
     const refused = (await eventsOf(before.pk)).filter((e) => e.type === 'request.resume-refused');
     expect(refused).toHaveLength(2);
-    expect(refused[0].detail).toMatchObject({ claimed: expect.stringContaining('"isLast":true'), stored: { status: 'pending', level: 0, decisions: [] } });
+    expect(refused[0].detail).toMatchObject({
+      claimed: expect.stringContaining('"isLast":true'),
+      stored: { status: 'pending', level: 0, decisions: [] },
+    });
     expect(await item(id)).toEqual(before);
   });
 
-  it('read-decision believes only what the table holds: the resumer\'s own message passes, the same decision with another choice does not', async () => {
+  it("read-decision believes only what the table holds: the resumer's own message passes, the same decision with another choice does not", async () => {
     const id = await issued();
     const decisionId = await decideDirectly(id, 0, 'reject');
     const { subject, decisions } = await loadSubject(rt, keys.request(id).pk, 'REQUEST');
     // Exactly what resumeIfComplete sends for this record.
     const legit = requestWaitOutcome(subject!, decisions).output;
     expect(legit).toMatchObject({ decisionId, choice: 'reject' });
-    expect(await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume: { claimed: legit, resumeId: randomUUID() } })).toMatchObject({ decided: 'reject' });
-    const flipped = await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume: { claimed: { ...legit, choice: 'approve', isLast: true }, resumeId: randomUUID() } });
+    expect(
+      await readDecision(rt)({ requestId: id, level: 0, ifUndecided: 'wait', resume: { claimed: legit, resumeId: randomUUID() } }),
+    ).toMatchObject({ decided: 'reject' });
+    const flipped = await readDecision(rt)({
+      requestId: id,
+      level: 0,
+      ifUndecided: 'wait',
+      resume: { claimed: { ...legit, choice: 'approve', isLast: true }, resumeId: randomUUID() },
+    });
     expect(flipped.decided).toBe('none');
     expect(countTypes(await eventsOf(keys.request(id).pk))['request.resume-refused']).toBe(1);
   });
@@ -386,7 +470,9 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
   it('finish cannot approve what nobody approved: the decision in its input is ignored, the outcome is refused, nothing is sent', async () => {
     const id = await issued();
     await ses.clear();
-    await expect(finish(rt)({ requestId: id, outcome: 'approved', decision: FORGED })).rejects.toMatchObject({ name: 'OutcomeNotSupported' });
+    await expect(finish(rt)({ requestId: id, outcome: 'approved', decision: FORGED })).rejects.toMatchObject({
+      name: 'OutcomeNotSupported',
+    });
     const stored = await item(id);
     expect(stored.status).toBe('pending');
     expect(stored.levels[0].outcome).toBeUndefined();
@@ -397,7 +483,10 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
   it('finish at expiry counts a decision recorded during the last wait (its resume failed), with who decided from the record', async () => {
     const id = await issued({ amount: 500 });
     await decideDirectly(id, 0, 'reject');
-    expect(await finish(rt)({ requestId: id, outcome: 'expired', reason: 'no decision before the links expired' })).toEqual({ requestId: id, status: 'rejected' });
+    expect(await finish(rt)({ requestId: id, outcome: 'expired', reason: 'no decision before the links expired' })).toEqual({
+      requestId: id,
+      status: 'rejected',
+    });
     const stored = await item(id);
     expect(stored).toMatchObject({ status: 'rejected', outcomeReason: '' });
     expect(stored.levels[0]).toMatchObject({ outcome: 'rejected', decidedBy: 'oona.byrne@example.com' });
@@ -408,14 +497,23 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
   it('issue-link asks the next level only after a recorded approval of the level below; a "previous" in its input counts for nothing', async () => {
     const id = await issued(); // 15 000: Oona, then Farid
     await ses.clear();
-    await expect(issueLink(rt)({ requestId: id, level: 1, previous: { ...FORGED, isLast: false } })).rejects.toMatchObject({ name: 'LevelNotApproved' });
-    expect((await item(id)).levels.map((l) => [l.outcome, l.decisionId !== undefined])).toEqual([[undefined, true], [undefined, false]]);
+    await expect(issueLink(rt)({ requestId: id, level: 1, previous: { ...FORGED, isLast: false } })).rejects.toMatchObject({
+      name: 'LevelNotApproved',
+    });
+    expect((await item(id)).levels.map((l) => [l.outcome, l.decisionId !== undefined])).toEqual([
+      [undefined, true],
+      [undefined, false],
+    ]);
     expect(await ses.emails()).toEqual([]);
 
     await decideDirectly(id, 0, 'approve', '2026-11-27T10:05:00.000Z');
     await issueLink(rt)({ requestId: id, level: 1, previous: FORGED });
     const stored = await item(id);
-    expect(stored.levels[0]).toMatchObject({ outcome: 'approved', decidedBy: 'oona.byrne@example.com', decidedAt: '2026-11-27T10:05:00.000Z' });
+    expect(stored.levels[0]).toMatchObject({
+      outcome: 'approved',
+      decidedBy: 'oona.byrne@example.com',
+      decidedAt: '2026-11-27T10:05:00.000Z',
+    });
     expect((await ses.emails()).map((m) => m.destination.to[0])).toEqual(['farid.haddad@example.com']);
   });
 

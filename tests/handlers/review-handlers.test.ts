@@ -31,7 +31,12 @@ const fresh = () => testRuntime({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: 
 
 async function items(rt: Runtime, pk: string, prefix = '') {
   const out = await rt.ddb.send(
-    new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': prefix }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: rt.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+      ConsistentRead: true,
+    }),
   );
   return out.Items ?? [];
 }
@@ -50,14 +55,20 @@ describe('review-open', () => {
     const events = await items(rt, keys.review('rh-unit#2027-Q1').pk, prefixes.event);
     expect(events.map((e) => e.type).sort()).toEqual(['review.duplicate-start', 'review.opened']);
     const review = (await getReview(rt, 'rh-unit#2027-Q1'))!;
-    expect(review).toMatchObject({ requiredApprovals: 2, trigger: 'schedule', members: [{ email: 'clara.weber@example.com', chair: true }, {}, {}] });
+    expect(review).toMatchObject({
+      requiredApprovals: 2,
+      trigger: 'schedule',
+      members: [{ email: 'clara.weber@example.com', chair: true }, {}, {}],
+    });
   });
 
   it('refuses input for another unit or without a period, with a named error', async () => {
     const open = openHandler(await fresh());
     await expect(open({ input: { bu: 'other', period: '2026-Q1' }, executionId: 'x' })).rejects.toMatchObject({ name: 'WrongUnit' });
     await expect(open({ input: { bu: 'rh-unit' }, executionId: 'x' })).rejects.toMatchObject({ name: 'InvalidReviewInput' });
-    await expect(open({ input: { bu: 'rh-unit', period: '2026-Q9' }, executionId: 'x' })).rejects.toMatchObject({ name: 'InvalidReviewInput' });
+    await expect(open({ input: { bu: 'rh-unit', period: '2026-Q9' }, executionId: 'x' })).rejects.toMatchObject({
+      name: 'InvalidReviewInput',
+    });
   });
 });
 
@@ -85,9 +96,18 @@ describe('compile, issue links and close, retried', () => {
       new PutCommand({
         TableName: rt.tableName,
         Item: {
-          ...keys.decision(keys.review(id).pk, farid.decisionId!), kind: 'decision', decisionId: farid.decisionId, subjectType: 'review', subjectId: id,
-          recipient: { name: farid.name, email: farid.email }, choice: 'request-changes', comment: 'More staff.', decidedAt: '2026-01-02T10:00:00.000Z',
-          sourceIp: '127.0.0.1', userAgent: 'test', resourceAdequacy: { financial: 'adequate', human: 'inadequate', equipment: 'adequate', 'infrastructure-technology': 'adequate' },
+          ...keys.decision(keys.review(id).pk, farid.decisionId!),
+          kind: 'decision',
+          decisionId: farid.decisionId,
+          subjectType: 'review',
+          subjectId: id,
+          recipient: { name: farid.name, email: farid.email },
+          choice: 'request-changes',
+          comment: 'More staff.',
+          decidedAt: '2026-01-02T10:00:00.000Z',
+          sourceIp: '127.0.0.1',
+          userAgent: 'test',
+          resourceAdequacy: { financial: 'adequate', human: 'inadequate', equipment: 'adequate', 'infrastructure-technology': 'adequate' },
         },
       }),
     );
@@ -98,9 +118,12 @@ describe('compile, issue links and close, retried', () => {
     expect(closed).toMatchObject({ outcome: 'not-held-on-time', actions: 2 });
     expect((await openActions(rt)).map((x) => x.actionId).sort()).toEqual(['rh-unit#2026-Q1#A1', 'rh-unit#2026-Q1#A2']);
     // Minutes to the three members and the ISMS manager, once.
-    expect((await ses.emails()).map((e) => e.destination.to[0]).sort()).toEqual(
-      ['clara.weber@example.com', 'farid.haddad@example.com', 'irene.schulz@example.com', 'oona.byrne@example.com'],
-    );
+    expect((await ses.emails()).map((e) => e.destination.to[0]).sort()).toEqual([
+      'clara.weber@example.com',
+      'farid.haddad@example.com',
+      'irene.schulz@example.com',
+      'oona.byrne@example.com',
+    ]);
     const events = (await items(rt, keys.review(id).pk, prefixes.event)).map((e) => e.type);
     expect(events.filter((t) => t === 'action.created')).toHaveLength(2);
     expect(events.filter((t) => t === 'review.not-held-on-time')).toHaveLength(1);
@@ -126,14 +149,26 @@ describe('review-open restarting a review whose workflow failed', () => {
       new PutCommand({
         TableName: rt.tableName,
         Item: {
-          ...keys.decision(keys.review(id).pk, clara.decisionId!), kind: 'decision', decisionId: clara.decisionId, subjectType: 'review', subjectId: id,
-          recipient: { name: clara.name, email: clara.email }, choice: 'approve', comment: '', decidedAt: clock.toISOString(), sourceIp: '127.0.0.1', userAgent: 'test',
+          ...keys.decision(keys.review(id).pk, clara.decisionId!),
+          kind: 'decision',
+          decisionId: clara.decisionId,
+          subjectType: 'review',
+          subjectId: id,
+          recipient: { name: clara.name, email: clara.email },
+          choice: 'approve',
+          comment: '',
+          decidedAt: clock.toISOString(),
+          sourceIp: '127.0.0.1',
+          userAgent: 'test',
         },
       }),
     );
 
     // Not marked failed: a restart is a duplicate start.
-    expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r1' })).toMatchObject({ opened: false, openedBy: 'exec-1' });
+    expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r1' })).toMatchObject({
+      opened: false,
+      openedBy: 'exec-1',
+    });
     const markFailed = (arn: string) =>
       rt.ddb.send(
         new UpdateCommand({
@@ -152,7 +187,10 @@ describe('review-open restarting a review whose workflow failed', () => {
     expect(taken).toMatchObject({ opened: true, status: 'awaiting-decisions', openedBy: 'exec-r1', openedAt: before.openedAt });
     // A retried invocation carries on; a second restart of the same failure does not take it over again.
     expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r1' })).toMatchObject({ opened: true });
-    expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r2' })).toMatchObject({ opened: false, openedBy: 'exec-r1' });
+    expect(await open({ input: { ...input, restartOf: 'exec-1' }, executionId: 'exec-r2' })).toMatchObject({
+      opened: false,
+      openedBy: 'exec-r1',
+    });
     const after = (await getReview(rt, id))!;
     expect(after).toMatchObject({ executionId: 'exec-r1', restarts: 1, restartedAt: clock.toISOString() });
     expect(after.workflowFailedExecution).toBeUndefined();
@@ -177,8 +215,19 @@ describe('review-open restarting a review whose workflow failed', () => {
 
     // A review with a final status is never taken over.
     await markFailed('exec-r1');
-    await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, Key: keys.review(id), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'approved' } }));
-    expect(await open({ input: { ...input, restartOf: 'exec-r1' }, executionId: 'exec-r3' })).toMatchObject({ opened: false, status: 'approved' });
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: rt.tableName,
+        Key: keys.review(id),
+        UpdateExpression: 'SET #s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': 'approved' },
+      }),
+    );
+    expect(await open({ input: { ...input, restartOf: 'exec-r1' }, executionId: 'exec-r3' })).toMatchObject({
+      opened: false,
+      status: 'approved',
+    });
   });
 });
 
@@ -193,13 +242,27 @@ describe('the review outcome comes from the recorded decisions', () => {
     await ses.clear();
     return { rt, id, review: (await getReview(rt, id))! };
   }
-  async function decide(rt: Runtime, id: string, member: { name: string; email: string; decisionId?: string }, choice: 'approve' | 'request-changes') {
+  async function decide(
+    rt: Runtime,
+    id: string,
+    member: { name: string; email: string; decisionId?: string },
+    choice: 'approve' | 'request-changes',
+  ) {
     await rt.ddb.send(
       new PutCommand({
         TableName: rt.tableName,
         Item: {
-          ...keys.decision(keys.review(id).pk, member.decisionId!), kind: 'decision', decisionId: member.decisionId, subjectType: 'review', subjectId: id,
-          recipient: { name: member.name, email: member.email }, choice, comment: '', decidedAt: new Date().toISOString(), sourceIp: '127.0.0.1', userAgent: 'test',
+          ...keys.decision(keys.review(id).pk, member.decisionId!),
+          kind: 'decision',
+          decisionId: member.decisionId,
+          subjectType: 'review',
+          subjectId: id,
+          recipient: { name: member.name, email: member.email },
+          choice,
+          comment: '',
+          decidedAt: new Date().toISOString(),
+          sourceIp: '127.0.0.1',
+          userAgent: 'test',
           resourceAdequacy: { financial: 'adequate', human: 'adequate', equipment: 'adequate', 'infrastructure-technology': 'adequate' },
         },
       }),
@@ -228,7 +291,12 @@ describe('the review outcome comes from the recorded decisions', () => {
   it('read-tally refuses a forged "approved" once per resume and keeps the review waiting; the resumer\'s own message passes even after more decisions', async () => {
     const { rt, id, review } = await awaiting('2027-Q3');
     const resume = { claimed: { outcome: 'approved' }, resumeId: randomUUID(), ifIncomplete: 'wait' as const };
-    expect(await readTally(rt)({ reviewId: id, resume })).toMatchObject({ complete: false, outcome: 'incomplete', approvals: 0, ifIncomplete: 'wait' });
+    expect(await readTally(rt)({ reviewId: id, resume })).toMatchObject({
+      complete: false,
+      outcome: 'incomplete',
+      approvals: 0,
+      ifIncomplete: 'wait',
+    });
     await readTally(rt)({ reviewId: id, resume }); // a retried step
     const refused = (await items(rt, keys.review(id).pk, prefixes.event)).filter((e) => e.type === 'review.resume-refused');
     expect(refused).toHaveLength(1);
@@ -240,7 +308,12 @@ describe('the review outcome comes from the recorded decisions', () => {
     const { subject, decisions } = await loadSubject(rt, keys.review(id).pk, 'REVIEW');
     const legit = reviewWaitOutcome(subject!, decisions).output; // what resumeIfComplete sent
     await decide(rt, id, review.members[2], 'request-changes'); // a decision after the resume
-    expect(await readTally(rt)({ reviewId: id, resume: { claimed: legit, resumeId: randomUUID(), ifIncomplete: 'wait' } })).toMatchObject({ complete: true, outcome: 'approved', approvals: 2, decided: 3 });
+    expect(await readTally(rt)({ reviewId: id, resume: { claimed: legit, resumeId: randomUUID(), ifIncomplete: 'wait' } })).toMatchObject({
+      complete: true,
+      outcome: 'approved',
+      approvals: 2,
+      decided: 3,
+    });
     expect((await types(rt, id)).filter((t) => t === 'review.resume-refused')).toHaveLength(1);
   });
 

@@ -12,26 +12,50 @@ import { startDynalite, testRuntime } from '../support/local-aws';
 
 const tables = { evidence: 'isms-u-evidence', links: 'isms-u-links' };
 const S = (s: string) => ({ S: s });
-const deniedFor = (fnId: string, command: string, input: Record<string, unknown>) => tableCallDenied(functionSpec(fnId), tables, command, input);
+const deniedFor = (fnId: string, command: string, input: Record<string, unknown>) =>
+  tableCallDenied(functionSpec(fnId), tables, command, input);
 
 describe('tableCallDenied: the catalogue as IAM reads it', () => {
   it('lets the decision endpoint put a decision and read links and both workflows’ tokens, and nothing that changes evidence or links', () => {
-    expect(deniedFor('decision-endpoint', 'PutItemCommand', { TableName: tables.evidence, Item: { pk: S('REVIEW#u#2026-Q4'), sk: S('DECISION#d') } })).toBeUndefined();
+    expect(
+      deniedFor('decision-endpoint', 'PutItemCommand', {
+        TableName: tables.evidence,
+        Item: { pk: S('REVIEW#u#2026-Q4'), sk: S('DECISION#d') },
+      }),
+    ).toBeUndefined();
     expect(deniedFor('decision-endpoint', 'GetItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } })).toBeUndefined();
-    expect(deniedFor('decision-endpoint', 'GetItemCommand', { TableName: tables.links, Key: { pk: S('TOKEN#REQUEST#r1') } })).toBeUndefined();
-    expect(deniedFor('decision-endpoint', 'UpdateItemCommand', { TableName: tables.evidence, Key: { pk: S('REVIEW#u#2026-Q4') } })).toBe('dynamodb:UpdateItem on isms-u-evidence (pk REVIEW#u#2026-Q4)');
+    expect(
+      deniedFor('decision-endpoint', 'GetItemCommand', { TableName: tables.links, Key: { pk: S('TOKEN#REQUEST#r1') } }),
+    ).toBeUndefined();
+    expect(deniedFor('decision-endpoint', 'UpdateItemCommand', { TableName: tables.evidence, Key: { pk: S('REVIEW#u#2026-Q4') } })).toBe(
+      'dynamodb:UpdateItem on isms-u-evidence (pk REVIEW#u#2026-Q4)',
+    );
     expect(deniedFor('decision-endpoint', 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } })).toBeDefined();
-    expect(deniedFor('decision-endpoint', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('TOKEN#REVIEW#u#2026-Q4') } })).toBeDefined();
+    expect(
+      deniedFor('decision-endpoint', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('TOKEN#REVIEW#u#2026-Q4') } }),
+    ).toBeDefined();
     expect(deniedFor('decision-endpoint', 'QueryCommand', { TableName: tables.evidence, IndexName: 'gsi1' })).toBeDefined();
   });
 
   it('keeps task tokens from every function but the resumers, and each await step to its own workflow’s subjects', () => {
     const token = (pk: string) => ({ TableName: tables.links, Key: { pk: S(pk) } });
-    for (const fnId of ['review-issue-links', 'review-remind', 'review-escalate', 'review-close', 'request-issue-link', 'request-remind', 'request-escalate', 'request-finish', 'workflow-failed']) {
+    for (const fnId of [
+      'review-issue-links',
+      'review-remind',
+      'review-escalate',
+      'review-close',
+      'request-issue-link',
+      'request-remind',
+      'request-escalate',
+      'request-finish',
+      'workflow-failed',
+    ]) {
       expect(deniedFor(fnId, 'GetItemCommand', token('TOKEN#REVIEW#u#2026-Q4')), fnId).toBeDefined();
       expect(deniedFor(fnId, 'GetItemCommand', token('TOKEN#REQUEST#r1')), fnId).toBeDefined();
     }
-    expect(deniedFor('review-await', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('TOKEN#REVIEW#u#2026-Q4') } })).toBeUndefined();
+    expect(
+      deniedFor('review-await', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('TOKEN#REVIEW#u#2026-Q4') } }),
+    ).toBeUndefined();
     expect(deniedFor('review-await', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('TOKEN#REQUEST#r1') } })).toBeDefined();
     expect(deniedFor('request-await', 'GetItemCommand', token('TOKEN#REVIEW#u#2026-Q4'))).toBeDefined();
     // A link minter may not reach a token by a key that merely contains LINK#.
@@ -58,13 +82,27 @@ describe('enforceCatalogueAccess on a function’s own clients', () => {
     await base.ddb.send(new PutCommand({ TableName: base.tableName, Item: review }));
 
     await expect(
-      endpoint.ddb.send(new UpdateCommand({ TableName: base.tableName, Key: keys.review('u#2026-Q4'), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'approved' } })),
+      endpoint.ddb.send(
+        new UpdateCommand({
+          TableName: base.tableName,
+          Key: keys.review('u#2026-Q4'),
+          UpdateExpression: 'SET #s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'approved' },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    await expect(endpoint.ddb.send(new PutCommand({ TableName: base.linksTableName, Item: { ...taskTokenKey(review.pk), taskToken: 'forged' } }))).rejects.toMatchObject({
+    await expect(
+      endpoint.ddb.send(new PutCommand({ TableName: base.linksTableName, Item: { ...taskTokenKey(review.pk), taskToken: 'forged' } })),
+    ).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
-    await expect(sfnClient(endpoint).send(new SendTaskFailureCommand({ taskToken: 't', error: 'x' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    expect((await base.ddb.send(new GetCommand({ TableName: base.tableName, Key: keys.review('u#2026-Q4'), ConsistentRead: true }))).Item).toEqual(review);
+    await expect(sfnClient(endpoint).send(new SendTaskFailureCommand({ taskToken: 't', error: 'x' }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    expect(
+      (await base.ddb.send(new GetCommand({ TableName: base.tableName, Key: keys.review('u#2026-Q4'), ConsistentRead: true }))).Item,
+    ).toEqual(review);
     // What it may do still works.
     expect((await endpoint.ddb.send(new GetCommand({ TableName: base.tableName, Key: keys.review('u#2026-Q4') }))).Item).toEqual(review);
   });

@@ -30,7 +30,8 @@ afterAll(async () => {
   await sfn?.close();
 });
 
-const reportOf = (executionArn: string) => until(`report of ${executionArn}`, async () => reported.find((e) => e.detail.executionArn === executionArn));
+const reportOf = (executionArn: string) =>
+  until(`report of ${executionArn}`, async () => reported.find((e) => e.detail.executionArn === executionArn));
 
 describe('onExecutionClosed', () => {
   it('reports a failed execution with its error, cause, input and dates, in the shape workflow-failed parses', async () => {
@@ -44,7 +45,16 @@ describe('onExecutionClosed', () => {
       account: '123456789012',
       region: 'eu-west-1',
       resources: [executionArn],
-      detail: { executionArn, stateMachineArn: echoArn, name: 'echo-fails', status: 'FAILED', input, output: null, error: 'EchoBroken', cause: 'the echo broke' },
+      detail: {
+        executionArn,
+        stateMachineArn: echoArn,
+        name: 'echo-fails',
+        status: 'FAILED',
+        input,
+        output: null,
+        error: 'EchoBroken',
+        cause: 'the echo broke',
+      },
     });
     expect(event.detail.stopDate).toBeGreaterThanOrEqual(event.detail.startDate);
     expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -55,11 +65,23 @@ describe('onExecutionClosed', () => {
 
   it('reports success too (the caller filters, as the rule does) and a stop with its error and cause', async () => {
     const ok = await sfn.handle('StartExecution', { stateMachineArn: echoArn, input: JSON.stringify({ message: 'hi' }) });
-    expect((await reportOf(ok.executionArn)).detail).toMatchObject({ status: 'SUCCEEDED', output: expect.stringContaining('hi'), error: null });
+    expect((await reportOf(ok.executionArn)).detail).toMatchObject({
+      status: 'SUCCEEDED',
+      output: expect.stringContaining('hi'),
+      error: null,
+    });
 
-    const waiting = await sfn.handle('StartExecution', { stateMachineArn: callbackArn, name: 'stopped', input: JSON.stringify({ reviewId: 'r-1' }) });
+    const waiting = await sfn.handle('StartExecution', {
+      stateMachineArn: callbackArn,
+      name: 'stopped',
+      input: JSON.stringify({ reviewId: 'r-1' }),
+    });
     await sfn.handle('StopExecution', { executionArn: waiting.executionArn, error: 'Withdrawn', cause: 'the review was cancelled' });
-    expect((await reportOf(waiting.executionArn)).detail).toMatchObject({ status: 'ABORTED', error: 'Withdrawn', cause: 'the review was cancelled' });
+    expect((await reportOf(waiting.executionArn)).detail).toMatchObject({
+      status: 'ABORTED',
+      error: 'Withdrawn',
+      cause: 'the review was cancelled',
+    });
   });
 
   it('does not report executions that close() aborts: shutting the emulator down is not a stop', async () => {

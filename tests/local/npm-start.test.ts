@@ -50,9 +50,17 @@ describe('npm start', () => {
     const info = await ready;
     expect(info.ready).toBe(true);
     // Valid configs that work against the policy start anyway, with one warning line each on stderr (issue 9).
-    expect(stderr().split('\n').filter((l) => l.includes('warning:'))).toEqual([
-      expect.stringMatching(/^config\/business-units\/example-apac\.json: warning: .*Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /),
-      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: .*Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 /),
+    expect(
+      stderr()
+        .split('\n')
+        .filter((l) => l.includes('warning:')),
+    ).toEqual([
+      expect.stringMatching(
+        /^config\/business-units\/example-apac\.json: warning: .*Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /,
+      ),
+      expect.stringMatching(
+        /^config\/business-units\/example-emea\.json: warning: .*Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 /,
+      ),
     ]);
     const { urls } = info;
     expect(Object.keys(urls).sort()).toEqual(['decisions', 'dynamodb', 'inbox', 'ses', 'stepFunctions']);
@@ -64,9 +72,18 @@ describe('npm start', () => {
     expect(notFound.status).toBe(404);
     expect(notFound.headers.get('cache-control')).toBe('no-store');
     const creds = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const tables = await new DynamoDBClient({ endpoint: urls.dynamodb, region: 'us-east-1', credentials: creds }).send(new ListTablesCommand({}));
-    expect(tables.TableNames).toEqual(['isms-example-apac-evidence', 'isms-example-apac-links', 'isms-example-emea-evidence', 'isms-example-emea-links']);
-    const machines = await new SFNClient({ endpoint: urls.stepFunctions, region: 'us-east-1', credentials: creds }).send(new ListStateMachinesCommand({}));
+    const tables = await new DynamoDBClient({ endpoint: urls.dynamodb, region: 'us-east-1', credentials: creds }).send(
+      new ListTablesCommand({}),
+    );
+    expect(tables.TableNames).toEqual([
+      'isms-example-apac-evidence',
+      'isms-example-apac-links',
+      'isms-example-emea-evidence',
+      'isms-example-emea-links',
+    ]);
+    const machines = await new SFNClient({ endpoint: urls.stepFunctions, region: 'us-east-1', credentials: creds }).send(
+      new ListStateMachinesCommand({}),
+    );
     expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual([
       'isms-example-apac-management-review',
       'isms-example-apac-resource-approval',

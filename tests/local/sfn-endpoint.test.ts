@@ -45,7 +45,10 @@ const arns: Record<string, string> = {};
 
 /** Resolves once a request-decision call for this review has arrived, with the token it carried. */
 const tokenFor = (reviewId: string) =>
-  until(() => invoked.find((c) => c.functionName === 'request-decision' && c.payload.reviewId === reviewId)?.payload.taskToken as string, `token of ${reviewId}`);
+  until(
+    () => invoked.find((c) => c.functionName === 'request-decision' && c.payload.reviewId === reviewId)?.payload.taskToken as string,
+    `token of ${reviewId}`,
+  );
 
 async function start(machine: string, input: object, name?: string) {
   const out = await client.send(new StartExecutionCommand({ stateMachineArn: arns[machine], input: JSON.stringify(input), name }));
@@ -59,7 +62,11 @@ async function finished(executionArn: string): Promise<DescribeExecutionCommandO
   }, `end of ${executionArn}`);
 }
 
-const errorName = (p: Promise<unknown>) => p.then(() => 'no error', (err) => err.name as string);
+const errorName = (p: Promise<unknown>) =>
+  p.then(
+    () => 'no error',
+    (err) => err.name as string,
+  );
 
 beforeAll(async () => {
   const require = createRequire(import.meta.url);
@@ -80,7 +87,8 @@ beforeAll(async () => {
     async invokeLambda(functionName, payload: any) {
       invoked.push({ functionName, payload });
       if (functionName.split(':').pop() === 'echo') return { ...payload, at: new Date(0) };
-      if (payload.reviewId?.startsWith('dup')) throw Object.assign(new Error('a review is open for this period'), { name: 'ReviewAlreadyOpen' });
+      if (payload.reviewId?.startsWith('dup'))
+        throw Object.assign(new Error('a review is open for this period'), { name: 'ReviewAlreadyOpen' });
       // The handler that resumes its own task before it returns, as a decision recorded elsewhere may.
       if (payload.reviewId?.startsWith('self')) {
         await client.send(new SendTaskSuccessCommand({ taskToken: payload.taskToken, output: '{"approved":"early"}' }));
@@ -142,9 +150,15 @@ describe('local Step Functions endpoint', () => {
     expect(types.filter((t) => t!.endsWith('StateEntered'))).toEqual(['PassStateEntered', 'TaskStateEntered', 'SucceedStateEntered']);
     expect(types).toEqual([
       'ExecutionStarted',
-      'PassStateEntered', 'PassStateExited',
-      'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
-      'SucceedStateEntered', 'SucceedStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
       'ExecutionSucceeded',
     ]);
     expect(events!.map((e) => e.id)).toEqual(events!.map((_, i) => i + 1));
@@ -152,8 +166,15 @@ describe('local Step Functions endpoint', () => {
     expect(JSON.parse(events![4].taskScheduledEventDetails!.parameters!)).toEqual({ FunctionName: 'echo', Payload: { message: 'hello' } });
 
     const reversed = await client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 4 }));
-    expect(reversed.events!.map((e) => e.type)).toEqual(['ExecutionSucceeded', 'SucceedStateExited', 'SucceedStateEntered', 'TaskStateExited']);
-    const next = await client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 4, nextToken: reversed.nextToken }));
+    expect(reversed.events!.map((e) => e.type)).toEqual([
+      'ExecutionSucceeded',
+      'SucceedStateExited',
+      'SucceedStateEntered',
+      'TaskStateExited',
+    ]);
+    const next = await client.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 4, nextToken: reversed.nextToken }),
+    );
     expect(next.events![0].type).toBe('TaskSucceeded');
   });
 
@@ -191,7 +212,10 @@ describe('local Step Functions endpoint', () => {
     const d = await finished(executionArn);
     expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'rejected', error: { Error: 'Rejected', Cause: 'budget refused' } });
     const { events } = await client.send(new GetExecutionHistoryCommand({ executionArn }));
-    expect(events!.find((e) => e.type === 'TaskFailed')!.taskFailedEventDetails).toMatchObject({ error: 'Rejected', cause: 'budget refused' });
+    expect(events!.find((e) => e.type === 'TaskFailed')!.taskFailedEventDetails).toMatchObject({
+      error: 'Rejected',
+      cause: 'budget refused',
+    });
   });
 
   it('times out a waiting task after TimeoutSeconds; its token then answers TaskTimedOut', async () => {
@@ -228,20 +252,28 @@ describe('local Step Functions endpoint', () => {
   });
 
   it('is idempotent by name while running, and refuses the name with other input', async () => {
-    const first = await client.send(new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"r-idem"}' }));
-    const again = await client.send(new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"r-idem"}' }));
+    const first = await client.send(
+      new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"r-idem"}' }),
+    );
+    const again = await client.send(
+      new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"r-idem"}' }),
+    );
     expect(again.executionArn).toBe(first.executionArn);
     expect(again.startDate!.getTime()).toBe(first.startDate!.getTime());
-    expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"other"}' })))).toBe(
-      'ExecutionAlreadyExists',
-    );
+    expect(
+      await errorName(
+        client.send(new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"other"}' })),
+      ),
+    ).toBe('ExecutionAlreadyExists');
     const listed = await client.send(new ListExecutionsCommand({ stateMachineArn: arns.callback }));
     expect(listed.executions!.filter((e) => e.name === 'bu-2026-Q2')).toHaveLength(1);
     await client.send(new StopExecutionCommand({ executionArn: first.executionArn }));
     // Once closed, AWS refuses the name even with the same input.
-    expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"r-idem"}' })))).toBe(
-      'ExecutionAlreadyExists',
-    );
+    expect(
+      await errorName(
+        client.send(new StartExecutionCommand({ stateMachineArn: arns.callback, name: 'bu-2026-Q2', input: '{"reviewId":"r-idem"}' })),
+      ),
+    ).toBe('ExecutionAlreadyExists');
   });
 
   it('names bad requests as AWS does', async () => {
@@ -253,8 +285,12 @@ describe('local Step Functions endpoint', () => {
     const unknownExecution = 'arn:aws:states:us-east-1:000000000000:execution:echo:never-started';
     expect(await errorName(client.send(new DescribeExecutionCommand({ executionArn: unknownExecution })))).toBe('ExecutionDoesNotExist');
     expect(await errorName(client.send(new GetExecutionHistoryCommand({ executionArn: unknownExecution })))).toBe('ExecutionDoesNotExist');
-    expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.echo, input: '{not json' })))).toBe('InvalidExecutionInput');
-    expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.echo, input: '[1,2]' })))).toBe('InvalidExecutionInput');
+    expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.echo, input: '{not json' })))).toBe(
+      'InvalidExecutionInput',
+    );
+    expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.echo, input: '[1,2]' })))).toBe(
+      'InvalidExecutionInput',
+    );
     expect(await errorName(client.send(new StartExecutionCommand({ stateMachineArn: arns.echo, name: 'has space' })))).toBe('InvalidName');
   });
 
@@ -279,7 +315,10 @@ describe('local Step Functions endpoint', () => {
       query: { count: 1 },
     });
     const again = await finished(await start('dynamodb', input));
-    expect(JSON.parse(again.output!)).toMatchObject({ outcome: 'already-there', error: { Error: 'DynamoDB.ConditionalCheckFailedException' } });
+    expect(JSON.parse(again.output!)).toMatchObject({
+      outcome: 'already-there',
+      error: { Error: 'DynamoDB.ConditionalCheckFailedException' },
+    });
     const missing = await finished(await start('dynamodb', { ...input, table: 'no-such-table' }));
     expect(missing).toMatchObject({ status: 'FAILED', error: 'DynamoDB.ResourceNotFoundException' });
   });
@@ -340,7 +379,10 @@ describe('local Step Functions endpoint', () => {
   });
 
   it('refuses a definition it cannot run, naming the state machine, the state and the resource', () => {
-    const definition = { StartAt: 'Mail', States: { Mail: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:sesv2:sendEmail', End: true } } };
+    const definition = {
+      StartAt: 'Mail',
+      States: { Mail: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:sesv2:sendEmail', End: true } },
+    };
     expect(() => sfn.registerStateMachine('mailer', definition)).toThrow(/'mailer'.*'Mail'.*aws-sdk:sesv2:sendEmail/);
     expect(() => sfn.registerStateMachine('broken', { StartAt: 'Nowhere', States: {} })).toThrow(/'broken'/);
   });

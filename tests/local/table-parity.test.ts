@@ -47,8 +47,16 @@ describe('local tables vs CDK tables', () => {
     expect(local.KeySchema).toEqual(cdk.KeySchema);
     expect(byName(local.AttributeDefinitions, 'AttributeName')).toEqual(byName(cdk.AttributeDefinitions, 'AttributeName'));
     expect(local.BillingModeSummary?.BillingMode).toBe(cdk.BillingMode);
-    const localIndexes = byName(local.GlobalSecondaryIndexes, 'IndexName').map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection }));
-    const cdkIndexes = byName(cdk.GlobalSecondaryIndexes, 'IndexName').map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection }));
+    const localIndexes = byName(local.GlobalSecondaryIndexes, 'IndexName').map((g) => ({
+      IndexName: g.IndexName,
+      KeySchema: g.KeySchema,
+      Projection: g.Projection,
+    }));
+    const cdkIndexes = byName(cdk.GlobalSecondaryIndexes, 'IndexName').map((g: any) => ({
+      IndexName: g.IndexName,
+      KeySchema: g.KeySchema,
+      Projection: g.Projection,
+    }));
     expect(localIndexes).toEqual(cdkIndexes);
     // dynalite has no UpdateTimeToLive (the local runtime tries it, for DynamoDB Local), so its TTL reads as unset;
     // both sides take the attribute from core/table-schema.ts, and expiry is enforced by the link check itself.

@@ -61,7 +61,7 @@ afterAll(() => {
 });
 
 describe('isms without --local', () => {
-  it('review start reads the unit\'s stack in the unit\'s region and starts the review workflow there', async () => {
+  it("review start reads the unit's stack in the unit's region and starts the review workflow there", async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'IsmsLeadership-example-emea' }).resolves(deployed);
     sfn.on(StartExecutionCommand).resolves({ executionArn: executionArnOf(REVIEW_ARN, 'example-emea-2026-Q3'), startDate: new Date() });
 
@@ -71,7 +71,10 @@ describe('isms without --local', () => {
 
     expect(await regionOf(cfn.call(0).thisValue as never)).toBe('eu-west-1');
     const read = ddb.commandCalls(GetCommand)[0];
-    expect(read.args[0].input).toMatchObject({ TableName: 'isms-example-emea-evidence', Key: { pk: 'REVIEW#example-emea#2026-Q3', sk: 'REVIEW' } });
+    expect(read.args[0].input).toMatchObject({
+      TableName: 'isms-example-emea-evidence',
+      Key: { pk: 'REVIEW#example-emea#2026-Q3', sk: 'REVIEW' },
+    });
     const started = sfn.commandCalls(StartExecutionCommand);
     expect(started).toHaveLength(1);
     expect(started[0].args[0].input).toMatchObject({ stateMachineArn: REVIEW_ARN, name: 'example-emea-2026-Q3' });
@@ -80,13 +83,27 @@ describe('isms without --local', () => {
     expect(await regionOf(started[0].thisValue as never)).toBe('eu-west-1');
   });
 
-  it('request submit starts the approval workflow named by the request id, in the unit\'s region', async () => {
+  it("request submit starts the approval workflow named by the request id, in the unit's region", async () => {
     cfn.on(DescribeStacksCommand).resolves(deployed);
     sfn.on(StartExecutionCommand).callsFake((input) => ({ executionArn: executionArnOf(APPROVAL_ARN, input.name), startDate: new Date() }));
 
     const r = await run(
-      'request', 'submit', '--bu', 'example-emea', '--category', 'human', '--title', 'Second SOC analyst', '--justification', 'Night shift cover',
-      '--amount', '60000', '--currency', 'EUR', '--requester', 'irene.schulz@example.com',
+      'request',
+      'submit',
+      '--bu',
+      'example-emea',
+      '--category',
+      'human',
+      '--title',
+      'Second SOC analyst',
+      '--justification',
+      'Night shift cover',
+      '--amount',
+      '60000',
+      '--currency',
+      'EUR',
+      '--requester',
+      'irene.schulz@example.com',
     );
     expect(r.code).toBe(0);
     const [call] = sfn.commandCalls(StartExecutionCommand);
@@ -96,12 +113,26 @@ describe('isms without --local', () => {
     expect(await regionOf(call.thisValue as never)).toBe('eu-west-1');
   });
 
-  it('request submit records who ran it: the caller\'s AWS identity, read in the unit\'s region, goes into the workflow input', async () => {
+  it("request submit records who ran it: the caller's AWS identity, read in the unit's region, goes into the workflow input", async () => {
     cfn.on(DescribeStacksCommand).resolves(deployed);
     sfn.on(StartExecutionCommand).callsFake((input) => ({ executionArn: executionArnOf(APPROVAL_ARN, input.name), startDate: new Date() }));
     const r = await run(
-      'request', 'submit', '--bu', 'example-emea', '--category', 'equipment', '--title', 'Two HSMs', '--justification', 'Spare for key ceremonies',
-      '--amount', '500', '--currency', 'EUR', '--requester', 'oona.byrne+x@example.com',
+      'request',
+      'submit',
+      '--bu',
+      'example-emea',
+      '--category',
+      'equipment',
+      '--title',
+      'Two HSMs',
+      '--justification',
+      'Spare for key ceremonies',
+      '--amount',
+      '500',
+      '--currency',
+      'EUR',
+      '--requester',
+      'oona.byrne+x@example.com',
     );
     expect(r.code).toBe(0);
     const [call] = sfn.commandCalls(StartExecutionCommand);
@@ -111,10 +142,26 @@ describe('isms without --local', () => {
 
   it('request submit without a readable AWS identity starts nothing and says why', async () => {
     cfn.on(DescribeStacksCommand).resolves(deployed);
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }));
     const r = await run(
-      'request', 'submit', '--bu', 'example-emea', '--category', 'equipment', '--title', 'Two HSMs', '--justification', 'Spare',
-      '--amount', '500', '--currency', 'EUR', '--requester', 'irene.schulz@example.com',
+      'request',
+      'submit',
+      '--bu',
+      'example-emea',
+      '--category',
+      'equipment',
+      '--title',
+      'Two HSMs',
+      '--justification',
+      'Spare',
+      '--amount',
+      '500',
+      '--currency',
+      'EUR',
+      '--requester',
+      'irene.schulz@example.com',
     );
     expect(r.code).toBe(1);
     expect(r.err).toEqual([
@@ -124,7 +171,9 @@ describe('isms without --local', () => {
   });
 
   it('a unit that is not deployed: says how to deploy it or use --local, and starts nothing', async () => {
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id IsmsLeadership-example-apac does not exist'), { name: 'ValidationError' }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id IsmsLeadership-example-apac does not exist'), { name: 'ValidationError' }));
     const r = await run('review', 'start', '--bu', 'example-apac', '--period', '2026-Q3');
     expect(r.code).toBe(1);
     expect(r.err).toEqual([
@@ -138,7 +187,9 @@ describe('isms without --local', () => {
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ ...deployed.Stacks[0], Outputs: deployed.Stacks[0].Outputs.slice(1) }] });
     const r = await run('review', 'start', '--bu', 'example-emea', '--period', '2026-Q3');
     expect(r.code).toBe(1);
-    expect(r.err.join('\n')).toContain('Stack IsmsLeadership-example-emea has no output ManagementReviewStateMachineArn; deploy the current version.');
+    expect(r.err.join('\n')).toContain(
+      'Stack IsmsLeadership-example-emea has no output ManagementReviewStateMachineArn; deploy the current version.',
+    );
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 

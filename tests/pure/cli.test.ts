@@ -17,11 +17,25 @@ describe('isms', () => {
   it('lists every command when called without one, and exits 0', async () => {
     const { code, out } = await run([]);
     expect(code).toBe(0);
-    for (const c of ['review start', 'review status', 'inputs submit', 'actions list', 'action close', 'request submit', 'request status', 'evidence export']) expect(out).toContain(c);
+    for (const c of [
+      'review start',
+      'review status',
+      'inputs submit',
+      'actions list',
+      'action close',
+      'request submit',
+      'request status',
+      'evidence export',
+    ])
+      expect(out).toContain(c);
   });
 
   it('shows the usage of each new review command on --help', async () => {
-    for (const [c, flags] of [['actions list', '--status open|closed|all'], ['action close', '--note <text, 1-2000 chars>'], ['review status', '[--period YYYY-Qn]']]) {
+    for (const [c, flags] of [
+      ['actions list', '--status open|closed|all'],
+      ['action close', '--note <text, 1-2000 chars>'],
+      ['review status', '[--period YYYY-Qn]'],
+    ]) {
       const { code, err } = await run([...c.split(' '), '--help']);
       expect(code).toBe(0);
       expect(err).toContain(`${c} --bu <id> `);

@@ -12,7 +12,10 @@ const units = loadBusinessUnits();
 const emea = units.find((u) => u.id === 'example-emea')!;
 const FILE = 'config/business-units/emea.json';
 
-const DOMAIN = { name: 'decide.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' };
+const DOMAIN = {
+  name: 'decide.example.com',
+  certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+};
 
 /** A copy of the EMEA example with one change applied. */
 function broken(change: (u: any) => void): unknown {
@@ -26,7 +29,12 @@ describe('shipped examples', () => {
     expect(units.map((u) => u.id).sort()).toEqual(['example-apac', 'example-emea']);
     expect(requiredApprovals(emea)).toBe(2);
     expect(requiredApprovals(units.find((u) => u.id === 'example-apac')!)).toBe(2);
-    expect(timing(emea)).toEqual({ reminderIntervalSeconds: 172800, maxReminders: 2, linkLifetimeSeconds: 1209600, afterEscalationSeconds: 691200 });
+    expect(timing(emea)).toEqual({
+      reminderIntervalSeconds: 172800,
+      maxReminders: 2,
+      linkLifetimeSeconds: 1209600,
+      afterEscalationSeconds: 691200,
+    });
   });
 
   it('leave time after escalation for the last wait', () => {
@@ -35,8 +43,11 @@ describe('shipped examples', () => {
 });
 
 describe('decision domain', () => {
-  it('accepts a custom domain with a certificate in the unit\'s region, and a base path', () => {
-    const { unit, problems } = validateUnit(broken((u) => (u.decisionDomain = { ...DOMAIN, basePath: 'emea' })), FILE);
+  it("accepts a custom domain with a certificate in the unit's region, and a base path", () => {
+    const { unit, problems } = validateUnit(
+      broken((u) => (u.decisionDomain = { ...DOMAIN, basePath: 'emea' })),
+      FILE,
+    );
     expect(problems).toEqual([]);
     expect(unit!.decisionDomain).toEqual({ ...DOMAIN, basePath: 'emea' });
   });
@@ -53,44 +64,119 @@ describe('broken configs', () => {
     ['no chair', (u) => (u.topManagement[0].chair = false), 'topManagement: must name exactly one chair'],
     ['two chairs', (u) => (u.topManagement[1].chair = true), 'found 2'],
     ['no members', (u) => (u.topManagement = []), 'topManagement: must list at least 1'],
-    ['member listed twice', (u) => (u.topManagement[2].email = 'CLARA.WEBER@example.com'), 'topManagement[2].email: "clara.weber@example.com" is listed twice'],
-    ['member listed twice under a plus-tag', (u) => (u.topManagement[2].email = 'clara.weber+md@example.com'), 'topManagement[2].email: "clara.weber@example.com" is listed twice'],
+    [
+      'member listed twice',
+      (u) => (u.topManagement[2].email = 'CLARA.WEBER@example.com'),
+      'topManagement[2].email: "clara.weber@example.com" is listed twice',
+    ],
+    [
+      'member listed twice under a plus-tag',
+      (u) => (u.topManagement[2].email = 'clara.weber+md@example.com'),
+      'topManagement[2].email: "clara.weber@example.com" is listed twice',
+    ],
     // Entries name a person by their address; an alias of one person as the address of another entry is a clash.
-    ['entry under another person\'s alias', (u) => ((u.topManagement[0].aliases = ['cw@example.org']), (u.topManagement[2].email = 'CW@example.org')),
-      'topManagement[0].aliases[0]: "cw@example.org" is the address of Oona Byrne <cw@example.org>, another person'],
+    [
+      "entry under another person's alias",
+      (u) => ((u.topManagement[0].aliases = ['cw@example.org']), (u.topManagement[2].email = 'CW@example.org')),
+      'topManagement[0].aliases[0]: "cw@example.org" is the address of Oona Byrne <cw@example.org>, another person',
+    ],
     ['alias not an email', (u) => (u.topManagement[2].aliases = ['oona@']), 'topManagement[2].aliases[0]: "oona@" is not an email address'],
     ['aliases not a list', (u) => (u.ismsManager.aliases = 'irene@example.org'), 'ismsManager.aliases: "irene@example.org" is not a array'],
-    ['too many aliases', (u) => (u.escalationContacts[0].aliases = Array.from({ length: 11 }, (_, i) => `board${i}@example.org`)), 'escalationContacts[0].aliases: must list at most 10'],
-    ['alias that is another person\'s address', (u) => (u.resourceApproval.levels[0].approver.aliases = ['Farid.Haddad+oona@example.com']),
-      'resourceApproval.levels[0].approver.aliases[0]: "Farid.Haddad+oona@example.com" is the address of Farid Haddad <farid.haddad@example.com>, another person; an alias must be an address of this person only'],
-    ['alias that is another person\'s alias', (u) => ((u.topManagement[1].aliases = ['cfo@example.org']), (u.ismsManager.aliases = ['CFO@example.org'])),
-      'topManagement[1].aliases[0]: "cfo@example.org" is an alias of Irene Schulz <irene.schulz@example.com>, another person'],
-    ['action owner alias that is a member\'s address', (u) => (u.actionOwner = { name: 'Ops', email: 'ops@example.com', aliases: ['oona.byrne@example.com'] }),
-      'actionOwner.aliases[0]: "oona.byrne@example.com" is the address of Oona Byrne <oona.byrne@example.com>, another person'],
+    [
+      'too many aliases',
+      (u) => (u.escalationContacts[0].aliases = Array.from({ length: 11 }, (_, i) => `board${i}@example.org`)),
+      'escalationContacts[0].aliases: must list at most 10',
+    ],
+    [
+      "alias that is another person's address",
+      (u) => (u.resourceApproval.levels[0].approver.aliases = ['Farid.Haddad+oona@example.com']),
+      'resourceApproval.levels[0].approver.aliases[0]: "Farid.Haddad+oona@example.com" is the address of Farid Haddad <farid.haddad@example.com>, another person; an alias must be an address of this person only',
+    ],
+    [
+      "alias that is another person's alias",
+      (u) => ((u.topManagement[1].aliases = ['cfo@example.org']), (u.ismsManager.aliases = ['CFO@example.org'])),
+      'topManagement[1].aliases[0]: "cfo@example.org" is an alias of Irene Schulz <irene.schulz@example.com>, another person',
+    ],
+    [
+      "action owner alias that is a member's address",
+      (u) => (u.actionOwner = { name: 'Ops', email: 'ops@example.com', aliases: ['oona.byrne@example.com'] }),
+      'actionOwner.aliases[0]: "oona.byrne@example.com" is the address of Oona Byrne <oona.byrne@example.com>, another person',
+    ],
     ['bad duration', (u) => (u.reminders.interval = '2 days'), 'reminders.interval: "2 days" is not a duration'],
-    ['lifetime too short for reminders', (u) => (u.decisionLinkLifetime = '5d'), 'decisionLinkLifetime: "5d" must be longer than reminders.interval × (reminders.maximum + 1)'],
-    ['bad schedule', (u) => (u.reviewSchedule = 'cron(0 9 1 1,4,7,10 MON *)'), 'reviewSchedule: "cron(0 9 1 1,4,7,10 MON *)": one of day-of-month and day-of-week must be "?"'],
+    [
+      'lifetime too short for reminders',
+      (u) => (u.decisionLinkLifetime = '5d'),
+      'decisionLinkLifetime: "5d" must be longer than reminders.interval × (reminders.maximum + 1)',
+    ],
+    [
+      'bad schedule',
+      (u) => (u.reviewSchedule = 'cron(0 9 1 1,4,7,10 MON *)'),
+      'reviewSchedule: "cron(0 9 1 1,4,7,10 MON *)": one of day-of-month and day-of-week must be "?"',
+    ],
     ['schedule not an expression', (u) => (u.reviewSchedule = 'quarterly'), 'reviewSchedule: "quarterly" is not a schedule expression'],
-    ['levels out of order', (u) => (u.resourceApproval.levels[2].fromAmount = 5000), 'resourceApproval.levels[2].fromAmount: 5000 must be larger than the level before (10000)'],
-    ['negative amount', (u) => (u.resourceApproval.levels[1].fromAmount = -1), 'resourceApproval.levels[1].fromAmount: -1 must be 0 or more'],
-    ['first level not from 0', (u) => (u.resourceApproval.levels[0].fromAmount = 10), 'resourceApproval.levels[0]: the first level must apply from 0'],
+    [
+      'levels out of order',
+      (u) => (u.resourceApproval.levels[2].fromAmount = 5000),
+      'resourceApproval.levels[2].fromAmount: 5000 must be larger than the level before (10000)',
+    ],
+    [
+      'negative amount',
+      (u) => (u.resourceApproval.levels[1].fromAmount = -1),
+      'resourceApproval.levels[1].fromAmount: -1 must be 0 or more',
+    ],
+    [
+      'first level not from 0',
+      (u) => (u.resourceApproval.levels[0].fromAmount = 10),
+      'resourceApproval.levels[0]: the first level must apply from 0',
+    ],
     ['bad currency', (u) => (u.resourceApproval.currency = 'euro'), 'resourceApproval.currency: "euro" is not an ISO 4217 currency code'],
-    ['unknown category', (u) => (u.resourceApproval.levels[1].categories = ['snacks']), 'resourceApproval.levels[1].categories[0]: "snacks" is not one of'],
+    [
+      'unknown category',
+      (u) => (u.resourceApproval.levels[1].categories = ['snacks']),
+      'resourceApproval.levels[1].categories[0]: "snacks" is not one of',
+    ],
     ['bad unit id', (u) => (u.id = 'EMEA_1'), 'id: "EMEA_1" is not a unit id'],
     ['bad account', (u) => (u.account = '12345'), 'account: "12345" is not a 12-digit AWS account id'],
     ['retention not a number', (u) => (u.evidenceRetentionYears = 'seven'), 'evidenceRetentionYears: "seven" is not a number'],
-    ['decision domain not a host name', (u) => (u.decisionDomain = { ...DOMAIN, name: 'https://decide.example.com' }), 'decisionDomain.name: "https://decide.example.com" is not a host name'],
-    ['decision domain without certificate', (u) => (u.decisionDomain = { name: DOMAIN.name }), 'decisionDomain.certificateArn: is required'],
-    ['certificate not an ACM ARN', (u) => (u.decisionDomain = { ...DOMAIN, certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' }), 'decisionDomain.certificateArn: "arn:aws:iam::123456789012:server-certificate/x" is not an ACM certificate ARN'],
-    ['certificate in another region', (u) => (u.decisionDomain = { ...DOMAIN, certificateArn: DOMAIN.certificateArn.replace('eu-west-1', 'us-east-1') }), 'decisionDomain.certificateArn: is in us-east-1, but the unit deploys to eu-west-1'],
-    ['base path with a slash', (u) => (u.decisionDomain = { ...DOMAIN, basePath: 'isms/emea' }), 'decisionDomain.basePath: "isms/emea" is not a base path'],
-    ['custom domain and base URL', (u) => Object.assign(u, { decisionDomain: DOMAIN, decisionBaseUrl: 'https://decide.example.com' }), 'decisionDomain: cannot be combined with decisionBaseUrl'],
+    [
+      'decision domain not a host name',
+      (u) => (u.decisionDomain = { ...DOMAIN, name: 'https://decide.example.com' }),
+      'decisionDomain.name: "https://decide.example.com" is not a host name',
+    ],
+    [
+      'decision domain without certificate',
+      (u) => (u.decisionDomain = { name: DOMAIN.name }),
+      'decisionDomain.certificateArn: is required',
+    ],
+    [
+      'certificate not an ACM ARN',
+      (u) => (u.decisionDomain = { ...DOMAIN, certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' }),
+      'decisionDomain.certificateArn: "arn:aws:iam::123456789012:server-certificate/x" is not an ACM certificate ARN',
+    ],
+    [
+      'certificate in another region',
+      (u) => (u.decisionDomain = { ...DOMAIN, certificateArn: DOMAIN.certificateArn.replace('eu-west-1', 'us-east-1') }),
+      'decisionDomain.certificateArn: is in us-east-1, but the unit deploys to eu-west-1',
+    ],
+    [
+      'base path with a slash',
+      (u) => (u.decisionDomain = { ...DOMAIN, basePath: 'isms/emea' }),
+      'decisionDomain.basePath: "isms/emea" is not a base path',
+    ],
+    [
+      'custom domain and base URL',
+      (u) => Object.assign(u, { decisionDomain: DOMAIN, decisionBaseUrl: 'https://decide.example.com' }),
+      'decisionDomain: cannot be combined with decisionBaseUrl',
+    ],
   ];
 
   it.each(cases)('%s', (_name, change, message) => {
     const { unit, problems } = validateUnit(broken(change), FILE);
     expect(unit).toBeUndefined();
-    expect(problems.some((p) => p.startsWith(`${FILE}: `) && p.includes(message)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(`${FILE}: `) && p.includes(message)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 
   it('reports every problem of a file at once, cross-field rules included', () => {
@@ -130,8 +216,15 @@ describe('aliases (people are identities, not strings)', () => {
 
   it('a config with aliases still fits a Lambda environment, or synth says which unit and what to shorten', () => {
     const spec = FUNCTIONS.find((f) => f.access.mintsLinks)!;
-    const ctx = { tableName: 'isms-example-emea-evidence', linksTableName: 'isms-example-emea-links', decisionBaseUrl: 'https://abcdefghij.execute-api.eu-west-1.amazonaws.com' };
-    const some = validateUnit(broken((u) => u.topManagement.forEach((m: any, i: number) => (m.aliases = [`member${i}@example.org`, `member${i}@example.net`]))), FILE).unit!;
+    const ctx = {
+      tableName: 'isms-example-emea-evidence',
+      linksTableName: 'isms-example-emea-links',
+      decisionBaseUrl: 'https://abcdefghij.execute-api.eu-west-1.amazonaws.com',
+    };
+    const some = validateUnit(
+      broken((u) => u.topManagement.forEach((m: any, i: number) => (m.aliases = [`member${i}@example.org`, `member${i}@example.net`]))),
+      FILE,
+    ).unit!;
     expect(() => checkEnvironmentSize(some, functionEnvironment(spec, some, ctx))).not.toThrow();
     const many = validateUnit(
       broken((u) =>
@@ -141,7 +234,9 @@ describe('aliases (people are identities, not strings)', () => {
       ),
       FILE,
     ).unit!;
-    expect(() => checkEnvironmentSize(many, functionEnvironment(spec, many, ctx))).toThrow(/Business unit "example-emea": its config is \d+ bytes .* aliases apply to all their roles: list them on one entry only/);
+    expect(() => checkEnvironmentSize(many, functionEnvironment(spec, many, ctx))).toThrow(
+      /Business unit "example-emea": its config is \d+ bytes .* aliases apply to all their roles: list them on one entry only/,
+    );
   });
 });
 
@@ -153,11 +248,13 @@ describe('warnings', () => {
         /^resourceApproval\.levels: Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 \(escalation contact of level 1 "ISMS sponsor", escalation contact of level 2 "Chief Financial Officer", approver of level 3 "Managing Director"\); one person decides at most one level/,
       ),
     ]);
-    expect(configWarnings(units.find((u) => u.id === 'example-apac')!)).toEqual([expect.stringMatching(/^resourceApproval\.levels: Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /)]);
+    expect(configWarnings(units.find((u) => u.id === 'example-apac')!)).toEqual([
+      expect.stringMatching(/^resourceApproval\.levels: Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /),
+    ]);
     for (const w of configWarnings(emea)) expect(w).not.toContain('\n');
   });
 
-  it('see through spellings, and leave a person in one level\'s two roles alone', () => {
+  it("see through spellings, and leave a person in one level's two roles alone", () => {
     const unit = validateUnit(
       broken((u) => {
         u.resourceApproval.levels[0].escalationContact = { name: 'Farid', email: 'FARID.HADDAD+l1@example.com' };
@@ -167,17 +264,21 @@ describe('warnings', () => {
       FILE,
     ).unit!;
     expect(configWarnings(unit)).toEqual([
-      expect.stringMatching(/^resourceApproval\.levels: Farid Haddad <farid\.haddad@example\.com> holds roles in levels 1, 2 \(escalation contact of level 1 "ISMS sponsor", approver of level 2 "Chief Financial Officer", escalation contact of level 2/),
+      expect.stringMatching(
+        /^resourceApproval\.levels: Farid Haddad <farid\.haddad@example\.com> holds roles in levels 1, 2 \(escalation contact of level 1 "ISMS sponsor", approver of level 2 "Chief Financial Officer", escalation contact of level 2/,
+      ),
     ]);
   });
 
-  it('are passed to the loader\'s warn, prefixed with the file, and fail nothing', () => {
+  it("are passed to the loader's warn, prefixed with the file, and fail nothing", () => {
     const lines: string[] = [];
     const loaded = loadBusinessUnits(undefined, (l) => lines.push(l));
     expect(loaded).toHaveLength(2);
     expect(lines).toEqual([
       expect.stringMatching(/^config\/business-units\/example-apac\.json: warning: resourceApproval\.levels: Mei Lin/),
-      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber .* levels 1, 2, 3/),
+      expect.stringMatching(
+        /^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber .* levels 1, 2, 3/,
+      ),
     ]);
   });
 });

@@ -24,12 +24,17 @@ function importsOf(file: string, source: string): Import[] {
   const found: Import[] = [];
   const add = (specifier: string, typeOnly = false) => found.push({ file, specifier, typeOnly });
   const named = (typeKeyword: string | undefined, clause: string) => {
-    const items = /^\{([^}]*)\}$/.exec(clause.trim())?.[1].split(',').map((s) => s.trim()).filter(Boolean);
+    const items = /^\{([^}]*)\}$/
+      .exec(clause.trim())?.[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return Boolean(typeKeyword) || Boolean(items?.length && items.every((i) => i.startsWith('type ')));
   };
   for (const m of source.matchAll(/^[ \t]*import(\s+type)?\s+([^'";]*?)\s*from\s*['"]([^'"]+)['"]/gm)) add(m[3], named(m[1], m[2]));
   for (const m of source.matchAll(/^[ \t]*import\s*['"]([^'"]+)['"]/gm)) add(m[1]);
-  for (const m of source.matchAll(/^[ \t]*export(\s+type)?\s*(\*(?:\s+as\s+\w+)?|\{[^}]*\})\s*from\s*['"]([^'"]+)['"]/gm)) add(m[3], named(m[1], m[2]));
+  for (const m of source.matchAll(/^[ \t]*export(\s+type)?\s*(\*(?:\s+as\s+\w+)?|\{[^}]*\})\s*from\s*['"]([^'"]+)['"]/gm))
+    add(m[3], named(m[1], m[2]));
   for (const m of source.matchAll(/\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g)) add(m[1]);
   return found;
 }
@@ -57,12 +62,15 @@ const RULES: Rule[] = [
     name: 'core/ imports only core/ and zod, croner, node:crypto (aws-lambda as `import type` only): no AWS SDK, CDK, fs, Powertools',
     appliesTo: (f) => folderOf(f) === 'core',
     breaks: (imp, to) =>
-      to.path !== undefined ? folderOf(to.path) !== 'core' : !(CORE_PACKAGES.includes(to.pkg!) || (to.pkg === 'aws-lambda' && imp.typeOnly)),
+      to.path !== undefined
+        ? folderOf(to.path) !== 'core'
+        : !(CORE_PACKAGES.includes(to.pkg!) || (to.pkg === 'aws-lambda' && imp.typeOnly)),
   },
   {
     name: 'lambdas/ imports only lambdas/ and core/, and no CDK (aws-cdk-lib, constructs)',
     appliesTo: (f) => folderOf(f) === 'lambdas',
-    breaks: (_imp, to) => (to.path !== undefined ? !['lambdas', 'core'].includes(folderOf(to.path)) : ['aws-cdk-lib', 'constructs'].includes(to.pkg!)),
+    breaks: (_imp, to) =>
+      to.path !== undefined ? !['lambdas', 'core'].includes(folderOf(to.path)) : ['aws-cdk-lib', 'constructs'].includes(to.pkg!),
   },
   {
     name: 'lib/ (CDK) imports neither cli/ nor local/',
@@ -105,7 +113,9 @@ describe('the dependency rule', () => {
     // The scan sees the imports it must judge (a scan that finds nothing would pass anything).
     expect(files.length).toBeGreaterThan(80);
     const specifiers = (file: string) => importsOf(file, files.find((f) => f.file === file)!.source).map((i) => i.specifier);
-    expect([...specifiers('core/review-start.ts'), ...specifiers('core/review-render.ts')]).toEqual(expect.arrayContaining(['./zod', './period', './html']));
+    expect([...specifiers('core/review-start.ts'), ...specifiers('core/review-render.ts')]).toEqual(
+      expect.arrayContaining(['./zod', './period', './html']),
+    );
     expect(violations(files)).toEqual([]);
   });
 
@@ -113,13 +123,29 @@ describe('the dependency rule', () => {
     const src = (lines: string[]) => lines.join('\n');
     expect(
       violations([
-        { file: 'core/tally.ts', source: src(["import { Stack } from 'aws-cdk-lib';", "import type { Runtime } from '../lambdas/shared/runtime';"]) },
-        { file: 'core/page.ts', source: src(["import type { APIGatewayProxyResultV2 } from 'aws-lambda';", "import { readFileSync } from 'node:fs';"]) },
-        { file: 'lambdas/x.ts', source: src(["export { FUNCTIONS } from '../core/functions';", "import { App } from 'aws-cdk-lib';", "import { IsmsLeadershipStack } from '../lib/stack';"]) },
+        {
+          file: 'core/tally.ts',
+          source: src(["import { Stack } from 'aws-cdk-lib';", "import type { Runtime } from '../lambdas/shared/runtime';"]),
+        },
+        {
+          file: 'core/page.ts',
+          source: src(["import type { APIGatewayProxyResultV2 } from 'aws-lambda';", "import { readFileSync } from 'node:fs';"]),
+        },
+        {
+          file: 'lambdas/x.ts',
+          source: src([
+            "export { FUNCTIONS } from '../core/functions';",
+            "import { App } from 'aws-cdk-lib';",
+            "import { IsmsLeadershipStack } from '../lib/stack';",
+          ]),
+        },
         { file: 'lib/y.ts', source: "  const { startLocalRuntime } = await import('../local/runtime');" },
         { file: 'cli/z.ts', source: "import {\n  startLocalRuntime,\n} from '../local/runtime';" },
         { file: 'local/start.ts', source: "import { LOCAL_STATE_FILE } from '../cli/context';" },
-        { file: 'local/w.ts', source: "/**\n * import { x } from '../cli/context' in a comment is no import\n */\nimport { y } from './runtime';" },
+        {
+          file: 'local/w.ts',
+          source: "/**\n * import { x } from '../cli/context' in a comment is no import\n */\nimport { y } from './runtime';",
+        },
       ]),
     ).toEqual([
       `core/tally.ts: imports 'aws-cdk-lib': ${RULES[0].name}`,

@@ -20,21 +20,25 @@ describe('canonicalAddress', () => {
 
 describe('Identities', () => {
   const { identities, clashes } = Identities.build([
-    { person: { name: 'Oona Byrne', email: 'oona.byrne@example.com', aliases: ['o.byrne@holding.example', 'OB+x@example.org'] }, where: 'member' },
+    {
+      person: { name: 'Oona Byrne', email: 'oona.byrne@example.com', aliases: ['o.byrne@holding.example', 'OB+x@example.org'] },
+      where: 'member',
+    },
     { person: { name: 'Oona Byrne', email: 'Oona.Byrne@example.com' }, where: 'approver' },
     { person: { name: 'Clara Weber', email: 'clara.weber@example.com' }, where: 'contact' },
   ]);
 
   it('resolves every spelling and alias of a configured person to them, and an unknown address to itself', () => {
     expect(clashes).toEqual([]);
-    for (const a of ['oona.byrne+hr@example.com', 'O.Byrne@Holding.example', 'ob@example.org', 'ob+y@example.org']) expect(identities.of(a)).toBe('oona.byrne@example.com');
+    for (const a of ['oona.byrne+hr@example.com', 'O.Byrne@Holding.example', 'ob@example.org', 'ob+y@example.org'])
+      expect(identities.of(a)).toBe('oona.byrne@example.com');
     expect(identities.of('Someone+x@Example.com')).toBe('someone@example.com');
     expect(identities.same('OB@example.org', 'oona.byrne@example.com')).toBe(true);
     expect(identities.same('clara.weber@example.com', 'oona.byrne@example.com')).toBe(false);
     expect(identities.nameOf('ob@example.org')).toBe('Oona Byrne');
   });
 
-  it('reports an alias that is another person\'s address or alias, whichever entry comes first, and keeps it theirs', () => {
+  it("reports an alias that is another person's address or alias, whichever entry comes first, and keeps it theirs", () => {
     const built = Identities.build([
       { person: { email: 'a@example.com', aliases: ['shared@example.com', 'B@example.com'] }, where: 'first' },
       { person: { name: 'Bea', email: 'b@example.com', aliases: ['Shared+1@example.com'] }, where: 'second' },

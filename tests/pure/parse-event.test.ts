@@ -6,7 +6,11 @@ describe('parseEvent', () => {
   const schema = z.object({ reviewId: z.string().min(1), taskToken: z.string().min(8), level: z.number().int() });
 
   it('returns the parsed event', () => {
-    expect(parseEvent(schema, { reviewId: 'r', taskToken: 'abcdefgh', level: 1 }, 'review-await')).toEqual({ reviewId: 'r', taskToken: 'abcdefgh', level: 1 });
+    expect(parseEvent(schema, { reviewId: 'r', taskToken: 'abcdefgh', level: 1 }, 'review-await')).toEqual({
+      reviewId: 'r',
+      taskToken: 'abcdefgh',
+      level: 1,
+    });
   });
 
   it('throws InvalidEvent naming the function, each path and its message', () => {
@@ -17,7 +21,10 @@ describe('parseEvent', () => {
 
   it('never echoes an input value (a task token stays out of the history and the logs)', () => {
     const token = 'SECRET-TOKEN';
-    for (const event of [{ reviewId: 'r', taskToken: token.slice(0, 5), level: 1 }, { reviewId: token, taskToken: 42, level: token }]) {
+    for (const event of [
+      { reviewId: 'r', taskToken: token.slice(0, 5), level: 1 },
+      { reviewId: token, taskToken: 42, level: token },
+    ]) {
       try {
         parseEvent(schema, event, 'review-await');
         expect.unreachable();

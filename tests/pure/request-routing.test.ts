@@ -12,7 +12,11 @@ const person = (n: string) => ({ name: n, email: `${n.toLowerCase()}@example.com
 /** The test unit with these levels (and, if given, these unit-wide escalation contacts instead of the Board Office). */
 function unitWith(levels: unknown[], escalationContacts?: unknown[]): BusinessUnitConfig {
   const base = testUnit();
-  return businessUnitSchema.parse({ ...base, ...(escalationContacts ? { escalationContacts } : {}), resourceApproval: { currency: 'EUR', levels } });
+  return businessUnitSchema.parse({
+    ...base,
+    ...(escalationContacts ? { escalationContacts } : {}),
+    resourceApproval: { currency: 'EUR', levels },
+  });
 }
 
 const threeLevels = unitWith([
@@ -61,7 +65,13 @@ describe('routeRequest categories', () => {
   const unit = unitWith([
     { name: 'Sponsor', fromAmount: 0, approver: person('Sponsor'), escalationContact: person('Coo') },
     { name: 'HR director', fromAmount: 0.01, approver: person('Hr'), escalationContact: person('Coo'), categories: ['human'] },
-    { name: 'CTO', fromAmount: 5000, approver: person('Cto'), escalationContact: person('Ceo'), categories: ['equipment', 'infrastructure-technology'] },
+    {
+      name: 'CTO',
+      fromAmount: 5000,
+      approver: person('Cto'),
+      escalationContact: person('Ceo'),
+      categories: ['equipment', 'infrastructure-technology'],
+    },
     { name: 'CFO', fromAmount: 20000, approver: person('Cfo'), escalationContact: person('Ceo') },
   ]);
 
@@ -81,7 +91,9 @@ describe('routeRequest categories', () => {
   it('a level without categories applies to every category at its amount', () => {
     expect(names(unit, 20000, 'financial')).toEqual(['Sponsor', 'CFO']);
     expect(names(unit, 20000, 'equipment')).toEqual(['Sponsor', 'CTO', 'CFO']);
-    expect(routeRequest(unit, { amount: 20000, category: 'equipment', requester: 'a@example.com' }).levels.map((l) => l.index)).toEqual([0, 1, 2]);
+    expect(routeRequest(unit, { amount: 20000, category: 'equipment', requester: 'a@example.com' }).levels.map((l) => l.index)).toEqual([
+      0, 1, 2,
+    ]);
   });
 });
 
@@ -102,17 +114,19 @@ describe('self-approval (segregation of duties)', () => {
     expect(route.routable && route.reroutes).toEqual([]);
   });
 
-  it('goes on to the unit\'s escalation contacts when the level\'s contact is the requester too', () => {
+  it("goes on to the unit's escalation contacts when the level's contact is the requester too", () => {
     const unit = unitWith([
       { name: 'Sponsor', fromAmount: 0, approver: person('Sponsor'), escalationContact: person('Coo') },
       { name: 'CFO', fromAmount: 1000, approver: person('Cfo'), escalationContact: person('Cfo') },
     ]);
     const route = routeRequest(unit, { amount: 1000, category: 'financial', requester: 'cfo@EXAMPLE.com' });
     expect(route.routable && route.levels[1].approver.email).toBe('board-office-emea@example.com');
-    expect(route.routable && route.levels[1].reroutedReason).toMatch(/self-approval.*goes to the unit's escalation contact board-office-emea@example\.com.*cfo@example\.com is the requester/);
+    expect(route.routable && route.levels[1].reroutedReason).toMatch(
+      /self-approval.*goes to the unit's escalation contact board-office-emea@example\.com.*cfo@example\.com is the requester/,
+    );
   });
 
-  it('is unroutable when the escalation contact and the unit\'s escalation contacts are the requester too', () => {
+  it("is unroutable when the escalation contact and the unit's escalation contacts are the requester too", () => {
     const unit = unitWith(
       [
         { name: 'Sponsor', fromAmount: 0, approver: person('Sponsor'), escalationContact: person('Coo') },
@@ -129,14 +143,23 @@ describe('self-approval (segregation of duties)', () => {
     expect(routeRequest(unit, { amount: 999, category: 'financial', requester: 'cfo@example.com' }).routable).toBe(true);
   });
 
-  it('never escalates to the requester, nor to the person already deciding: the unit\'s escalation contacts come next', () => {
-    const item = (unit: BusinessUnitConfig, requester: string) => ({ requester, levels: routeRequest(unit, { amount: 20000, category: 'financial', requester }).levels });
+  it("never escalates to the requester, nor to the person already deciding: the unit's escalation contacts come next", () => {
+    const item = (unit: BusinessUnitConfig, requester: string) => ({
+      requester,
+      levels: routeRequest(unit, { amount: 20000, category: 'financial', requester }).levels,
+    });
     const coo = item(threeLevels, 'COO@example.com');
-    expect(escalationTarget(threeLevels, coo, 0)).toEqual({ escalate: true, to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' } });
+    expect(escalationTarget(threeLevels, coo, 0)).toEqual({
+      escalate: true,
+      to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' },
+    });
     expect(escalationTarget(threeLevels, coo, 1)).toEqual({ escalate: true, to: person('Ceo') });
     const rerouted = item(threeLevels, 'cfo@example.com');
     expect(rerouted.levels[1].approver).toEqual(person('Ceo'));
-    expect(escalationTarget(threeLevels, rerouted, 1)).toEqual({ escalate: true, to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' } });
+    expect(escalationTarget(threeLevels, rerouted, 1)).toEqual({
+      escalate: true,
+      to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' },
+    });
     // With nobody else among the unit's contacts, the escalation is skipped and says why.
     const cfoOnly = unitWith(threeLevels.resourceApproval.levels, [person('Cfo')]);
     expect(escalationTarget(cfoOnly, item(cfoOnly, 'coo@example.com'), 0)).toEqual({
@@ -155,13 +178,38 @@ describe('requestWaitOutcome', () => {
   const route = routeRequest(threeLevels, { amount: 20000, category: 'financial', requester: 'x@example.com' });
   const item = (currentLevel: number, extra: Partial<RequestItem> = {}): RequestItem =>
     ({
-      pk: 'REQUEST#r1', sk: 'REQUEST', kind: 'request', gsi1pk: 'REQUESTS', gsi1sk: 's', requestId: 'r1', bu: 'b', category: 'financial',
-      title: 't', justification: 'j', amount: 20000, currency: 'EUR', requester: 'x@example.com', submittedAt: 's', status: 'pending',
-      levels: route.levels.map((l, i) => ({ ...l, decisionId: `d${i}` })), currentLevel, ...extra,
+      pk: 'REQUEST#r1',
+      sk: 'REQUEST',
+      kind: 'request',
+      gsi1pk: 'REQUESTS',
+      gsi1sk: 's',
+      requestId: 'r1',
+      bu: 'b',
+      category: 'financial',
+      title: 't',
+      justification: 'j',
+      amount: 20000,
+      currency: 'EUR',
+      requester: 'x@example.com',
+      submittedAt: 's',
+      status: 'pending',
+      levels: route.levels.map((l, i) => ({ ...l, decisionId: `d${i}` })),
+      currentLevel,
+      ...extra,
     }) as RequestItem;
   const decision = (decisionId: string, choice: DecisionRecord['choice'], decidedAt = '2026-01-01T00:00:00Z'): DecisionRecord => ({
-    pk: 'REQUEST#r1', sk: `DECISION#${decisionId}`, kind: 'decision', decisionId, subjectType: 'request', subjectId: 'r1',
-    recipient: { name: 'A', email: 'a@example.com' }, choice, comment: 'fine', decidedAt, sourceIp: '', userAgent: '',
+    pk: 'REQUEST#r1',
+    sk: `DECISION#${decisionId}`,
+    kind: 'decision',
+    decisionId,
+    subjectType: 'request',
+    subjectId: 'r1',
+    recipient: { name: 'A', email: 'a@example.com' },
+    choice,
+    comment: 'fine',
+    decidedAt,
+    sourceIp: '',
+    userAgent: '',
   });
 
   it('waits until the current level is decided; a decision of another level does not count', () => {
@@ -172,16 +220,31 @@ describe('requestWaitOutcome', () => {
   it('completes with the choice and whether the level was the last', () => {
     expect(requestWaitOutcome(item(0), [decision('d0', 'approve')])).toEqual({
       complete: true,
-      output: expect.objectContaining({ level: 0, choice: 'approve', decisionId: 'd0', decidedBy: 'a@example.com', isLast: false, nextLevel: 1, comment: 'fine' }),
+      output: expect.objectContaining({
+        level: 0,
+        choice: 'approve',
+        decisionId: 'd0',
+        decidedBy: 'a@example.com',
+        isLast: false,
+        nextLevel: 1,
+        comment: 'fine',
+      }),
     });
-    expect(requestWaitOutcome(item(1), [decision('d0', 'approve'), decision('d1', 'reject')]).output).toMatchObject({ level: 1, choice: 'reject', isLast: true });
+    expect(requestWaitOutcome(item(1), [decision('d0', 'approve'), decision('d1', 'reject')]).output).toMatchObject({
+      level: 1,
+      choice: 'reject',
+      isLast: true,
+    });
   });
 
   it('counts a decision on a link replaced by escalation, and takes the earliest', () => {
     const it0 = item(0);
     (it0.levels[0] as any).supersededDecisionIds = ['old'];
     it0.levels[0].decisionId = 'new';
-    const out = requestWaitOutcome(it0, [decision('new', 'approve', '2026-01-02T00:00:00Z'), decision('old', 'reject', '2026-01-01T00:00:00Z')]);
+    const out = requestWaitOutcome(it0, [
+      decision('new', 'approve', '2026-01-02T00:00:00Z'),
+      decision('old', 'reject', '2026-01-01T00:00:00Z'),
+    ]);
     expect(out.output).toMatchObject({ choice: 'reject', decisionId: 'old' });
   });
 
@@ -208,14 +271,19 @@ describe('people are identities, not strings (docs/architecture.md#people-are-id
     const route = routeRequest(unit, { amount: 500, category: 'equipment', requester });
     expect(route.routable).toBe(true);
     expect(route.levels[0].approver.email).toBe(CLARA);
-    expect(route.levels[0].reroutedReason).toMatch(/^self-approval: oona\.byrne@example\.com is the requester .*\(oona\.byrne@example\.com\)/);
+    expect(route.levels[0].reroutedReason).toMatch(
+      /^self-approval: oona\.byrne@example\.com is the requester .*\(oona\.byrne@example\.com\)/,
+    );
   });
 
-  it('escalation never reaches the requester under an alias: the unit\'s contact takes it', () => {
+  it("escalation never reaches the requester under an alias: the unit's contact takes it", () => {
     const requester = 'clara.weber+me@example.com';
     const route = routeRequest(emea, { amount: 500, category: 'equipment', requester });
     expect(route.levels[0].approver.email).toBe(OONA);
-    expect(escalationTarget(emea, { requester, levels: route.levels }, 0)).toEqual({ escalate: true, to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' } });
+    expect(escalationTarget(emea, { requester, levels: route.levels }, 0)).toEqual({
+      escalate: true,
+      to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' },
+    });
   });
 
   it('whoever submitted it, when their AWS session names them (IAM Identity Center), does not approve it either', () => {
@@ -223,18 +291,43 @@ describe('people are identities, not strings (docs/architecture.md#people-are-id
     const route = routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy });
     expect(route.levels[0].approver.email).toBe(CLARA);
     expect(route.levels[0].reroutedReason).toContain(`self-approval: ${OONA} submitted the request (as ${submittedBy})`);
-    const clara = routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber') });
-    expect(escalationTarget(emea, { requester: 'ann@example.com', submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber'), levels: clara.levels }, 0)).toEqual({
+    const clara = routeRequest(emea, {
+      amount: 500,
+      category: 'equipment',
+      requester: 'ann@example.com',
+      submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber'),
+    });
+    expect(
+      escalationTarget(
+        emea,
+        { requester: 'ann@example.com', submittedBy: submittedBy.replace('Oona.Byrne', 'clara.weber'), levels: clara.levels },
+        0,
+      ),
+    ).toEqual({
       escalate: true,
       to: { name: 'Board Office EMEA', email: 'board-office-emea@example.com' },
     });
     // A role session or local user that names no address changes nothing.
-    expect(routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy: 'local:oona' }).levels[0].approver.email).toBe(OONA);
+    expect(
+      routeRequest(emea, { amount: 500, category: 'equipment', requester: 'ann@example.com', submittedBy: 'local:oona' }).levels[0].approver
+        .email,
+    ).toBe(OONA);
   });
 
   it('the ISMS manager asking is not copied on the outcome a second time under another spelling', () => {
-    const item = { requester: 'Irene.Schulz+req@example.com', title: 't', justification: 'j', category: 'equipment', amount: 5, currency: 'EUR', levels: [] } as unknown as RequestItem;
-    expect(outcomeEmail({ unit: emea, request: item, outcome: 'expired' })).toMatchObject({ to: ['Irene.Schulz+req@example.com'], cc: undefined });
+    const item = {
+      requester: 'Irene.Schulz+req@example.com',
+      title: 't',
+      justification: 'j',
+      category: 'equipment',
+      amount: 5,
+      currency: 'EUR',
+      levels: [],
+    } as unknown as RequestItem;
+    expect(outcomeEmail({ unit: emea, request: item, outcome: 'expired' })).toMatchObject({
+      to: ['Irene.Schulz+req@example.com'],
+      cc: undefined,
+    });
   });
 });
 
@@ -242,7 +335,12 @@ describe('people are identities, not strings (docs/architecture.md#people-are-id
 // let her approve a 150 000 EUR request alone.
 describe('one person decides at most one level of a request', () => {
   const emea = testUnit();
-  const [OONA, FARID, CLARA, BOARD] = ['oona.byrne@example.com', 'farid.haddad@example.com', 'clara.weber@example.com', 'board-office-emea@example.com'];
+  const [OONA, FARID, CLARA, BOARD] = [
+    'oona.byrne@example.com',
+    'farid.haddad@example.com',
+    'clara.weber@example.com',
+    'board-office-emea@example.com',
+  ];
   const board = { name: 'Board Office EMEA', email: BOARD };
 
   it('escalation passes over whoever holds another level, then over whoever decided one', () => {
@@ -258,10 +356,14 @@ describe('one person decides at most one level of a request', () => {
     expect(second).toEqual({ escalate: false, reason: expect.stringContaining(`${BOARD} decided level 1 "ISMS sponsor"`) });
   });
 
-  it('a decision recorded by someone else than the level\'s approver (a click before escalation) still counts as theirs', () => {
+  it("a decision recorded by someone else than the level's approver (a click before escalation) still counts as theirs", () => {
     const route = routeRequest(emea, { amount: 15000, category: 'financial', requester: 'irene.schulz@example.com' });
     const request = { requester: 'irene.schulz@example.com', levels: route.levels.map((l) => ({ ...l })) };
-    Object.assign(request.levels[0], { approver: { name: 'Clara Weber', email: CLARA }, outcome: 'approved', decidedBy: 'Clara.Weber@example.com' });
+    Object.assign(request.levels[0], {
+      approver: { name: 'Clara Weber', email: CLARA },
+      outcome: 'approved',
+      decidedBy: 'Clara.Weber@example.com',
+    });
     expect(escalationTarget(emea, request, 1)).toEqual({ escalate: true, to: board });
   });
 
@@ -269,7 +371,9 @@ describe('one person decides at most one level of a request', () => {
     // Oona asks for 150 000: her level goes past Clara (who approves level 3) to the Board Office.
     const route = routeRequest(emea, { amount: 150000, category: 'financial', requester: OONA });
     expect(route.routable && route.levels.map((l) => l.approver.email)).toEqual([BOARD, FARID, CLARA]);
-    expect(route.routable && route.reroutes[0].reason).toMatch(/goes to the unit's escalation contact board-office-emea@example\.com \(clara\.weber@example\.com decides level 3 "Managing Director"\)/);
+    expect(route.routable && route.reroutes[0].reason).toMatch(
+      /goes to the unit's escalation contact board-office-emea@example\.com \(clara\.weber@example\.com decides level 3 "Managing Director"\)/,
+    );
   });
 
   it('one approver of two levels decides the lower; the higher goes to its escalation contact', () => {
@@ -279,7 +383,9 @@ describe('one person decides at most one level of a request', () => {
     ]);
     const route = routeRequest(unit, { amount: 5000, category: 'financial', requester: 'x@example.com' });
     expect(route.routable && route.levels.map((l) => l.approver.email)).toEqual(['ceo@example.com', 'board@example.com']);
-    expect(route.routable && route.levels[1].reroutedReason).toMatch(/^one person, one level: CEO\+approvals@example\.com approves level 1 "Sponsor"/);
+    expect(route.routable && route.levels[1].reroutedReason).toMatch(
+      /^one person, one level: CEO\+approvals@example\.com approves level 1 "Sponsor"/,
+    );
   });
 
   it('is unroutable when every candidate for a level holds another one or asked', () => {
@@ -292,6 +398,8 @@ describe('one person decides at most one level of a request', () => {
     );
     const route = routeRequest(unit, { amount: 5000, category: 'financial', requester: 'coo@example.com' });
     expect(route.routable).toBe(false);
-    expect(!route.routable && route.reason).toMatch(/^unroutable: level "CEO" has nobody .*one person, one level.*coo@example\.com is the requester/);
+    expect(!route.routable && route.reason).toMatch(
+      /^unroutable: level "CEO" has nobody .*one person, one level.*coo@example\.com is the requester/,
+    );
   });
 });

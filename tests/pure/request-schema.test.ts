@@ -19,7 +19,10 @@ const good = {
 describe('parseRequest', () => {
   it('accepts a good request, and a decimal string amount from the CLI', () => {
     expect(parseRequest(good, unit)).toEqual({ request: good, problems: [] });
-    expect(parseRequest({ ...good, amount: '12500.50', reviewPeriod: '2026-Q4' }, unit).request).toMatchObject({ amount: 12500.5, reviewPeriod: '2026-Q4' });
+    expect(parseRequest({ ...good, amount: '12500.50', reviewPeriod: '2026-Q4' }, unit).request).toMatchObject({
+      amount: 12500.5,
+      reviewPeriod: '2026-Q4',
+    });
   });
 
   it.each([
@@ -49,7 +52,11 @@ describe('parseRequest', () => {
   });
 
   it('accepts who submitted it: an AWS principal ARN, or local:<user>', () => {
-    for (const submittedBy of ['arn:aws:sts::123456789012:assumed-role/IsmsRequesters/irene@example.com', 'arn:aws:iam::123456789012:user/ci', 'local:irene']) {
+    for (const submittedBy of [
+      'arn:aws:sts::123456789012:assumed-role/IsmsRequesters/irene@example.com',
+      'arn:aws:iam::123456789012:user/ci',
+      'local:irene',
+    ]) {
       expect(parseRequest({ ...good, submittedBy }, unit)).toEqual({ request: { ...good, submittedBy }, problems: [] });
     }
   });
@@ -59,8 +66,19 @@ describe('parseRequest', () => {
   });
 
   it('reports every problem at once, as flags for the CLI', () => {
-    const { problems } = parseRequest({ bu: unit.id, category: 'x', title: '', justification: 'j', amount: 'abc', currency: 'USD', requester: 'a', reviewPeriod: 'Q1' }, unit, 'cli');
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['--amount', '--category', '--currency', '--requester', '--review', '--title']);
+    const { problems } = parseRequest(
+      { bu: unit.id, category: 'x', title: '', justification: 'j', amount: 'abc', currency: 'USD', requester: 'a', reviewPeriod: 'Q1' },
+      unit,
+      'cli',
+    );
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      '--amount',
+      '--category',
+      '--currency',
+      '--requester',
+      '--review',
+      '--title',
+    ]);
   });
 
   it('names missing fields', () => {
@@ -79,10 +97,23 @@ describe('parseRequest', () => {
 describe('request emails', () => {
   const levels = routeRequest(unit, { amount: 12500, category: 'equipment', requester: 'farid.haddad@example.com' }).levels;
   const request: RequestItem = {
-    pk: 'REQUEST#r', sk: 'REQUEST', kind: 'request', gsi1pk: 'REQUESTS', gsi1sk: 'x', requestId: 'req-1', bu: unit.id,
-    category: 'equipment', title: '<script>alert(1)</script> laptops', justification: 'Tom & Jerry "need" them',
-    amount: 12500, currency: 'EUR', requester: 'farid.haddad@example.com', submittedAt: '2026-11-27T10:00:00.000Z',
-    status: 'pending', levels, currentLevel: 1,
+    pk: 'REQUEST#r',
+    sk: 'REQUEST',
+    kind: 'request',
+    gsi1pk: 'REQUESTS',
+    gsi1sk: 'x',
+    requestId: 'req-1',
+    bu: unit.id,
+    category: 'equipment',
+    title: '<script>alert(1)</script> laptops',
+    justification: 'Tom & Jerry "need" them',
+    amount: 12500,
+    currency: 'EUR',
+    requester: 'farid.haddad@example.com',
+    submittedAt: '2026-11-27T10:00:00.000Z',
+    status: 'pending',
+    levels,
+    currentLevel: 1,
   };
 
   it('escapes user text in HTML, keeps it plain in text, and links the approver', () => {
@@ -101,7 +132,12 @@ describe('request emails', () => {
   });
 
   it('sends the outcome to the requester with the ISMS manager in copy', () => {
-    const email = outcomeEmail({ unit, request, outcome: 'rejected', decision: { level: 0, decidedBy: 'oona.byrne@example.com', decidedAt: '2026-11-27T11:00:00Z', comment: '<b>no</b> budget' } });
+    const email = outcomeEmail({
+      unit,
+      request,
+      outcome: 'rejected',
+      decision: { level: 0, decidedBy: 'oona.byrne@example.com', decidedAt: '2026-11-27T11:00:00Z', comment: '<b>no</b> budget' },
+    });
     expect(email.to).toEqual(['farid.haddad@example.com']);
     expect(email.cc).toEqual([unit.ismsManager.email]);
     expect(email.subject).toMatch(/rejected/);

@@ -41,29 +41,49 @@ const decision = (i: number, d: Partial<DecisionRecord>): DecisionRecord => ({
 
 const decisions = [
   decision(0, { comment: 'Good progress.' }),
-  decision(1, { choice: 'request-changes', comment: 'Budget the <script>alert(1)</script> second admin for R-42.', resourceAdequacy: { financial: 'adequate', human: 'inadequate', equipment: 'adequate', 'infrastructure-technology': 'inadequate' } }),
+  decision(1, {
+    choice: 'request-changes',
+    comment: 'Budget the <script>alert(1)</script> second admin for R-42.',
+    resourceAdequacy: { financial: 'adequate', human: 'inadequate', equipment: 'adequate', 'infrastructure-technology': 'inadequate' },
+  }),
   decision(2, { resourceAdequacy: { human: 'inadequate' } }),
 ];
 
 describe('buildMinutes', () => {
   const minutes = buildMinutes({ unit, review, pack, decisions, outcome: 'approved', closedAt: '2026-10-03T08:00:00.000Z' });
 
-  it('records each member\'s decision with time and comment, and the outcome', () => {
+  it("records each member's decision with time and comment, and the outcome", () => {
     expect(minutes.members.map((m) => [m.name, m.decision?.choice, m.decision?.decidedAt, m.decision?.comment])).toEqual([
       ['Clara Weber', 'approve', '2026-10-02T00:00:00.000Z', 'Good progress.'],
       ['Farid Haddad', 'request-changes', '2026-10-02T01:00:00.000Z', decisions[1].comment],
       ['Oona Byrne', 'approve', '2026-10-02T02:00:00.000Z', ''],
     ]);
-    expect(minutes).toMatchObject({ outcome: 'approved', approvals: 2, requiredApprovals: 2, period: '2026-Q4', closedAt: '2026-10-03T08:00:00.000Z' });
+    expect(minutes).toMatchObject({
+      outcome: 'approved',
+      approvals: 2,
+      requiredApprovals: 2,
+      period: '2026-Q4',
+      closedAt: '2026-10-03T08:00:00.000Z',
+    });
     expect(minutes.inputsPresented).toBe(pack.sections);
   });
 
   it('turns every category judged inadequate by anyone, and every request for changes, into an action with owner and due date', () => {
-    expect(minutes.adequacy.find((a) => a.category === 'human')).toEqual({ category: 'human', adequate: ['Clara Weber'], inadequate: ['Farid Haddad', 'Oona Byrne'], notAssessed: [] });
+    expect(minutes.adequacy.find((a) => a.category === 'human')).toEqual({
+      category: 'human',
+      adequate: ['Clara Weber'],
+      inadequate: ['Farid Haddad', 'Oona Byrne'],
+      notAssessed: [],
+    });
     expect(minutes.adequacy.find((a) => a.category === 'equipment')!.notAssessed).toEqual(['Oona Byrne']);
     expect(minutes.actions.map((a) => [a.actionId, a.title, a.dueDate, a.owner.email])).toEqual([
       ['example-emea#2026-Q4#A1', 'Raise a resource request for human resources', '2027-01-01', 'irene.schulz@example.com'],
-      ['example-emea#2026-Q4#A2', 'Raise a resource request for infrastructure technology resources', '2027-01-01', 'irene.schulz@example.com'],
+      [
+        'example-emea#2026-Q4#A2',
+        'Raise a resource request for infrastructure technology resources',
+        '2027-01-01',
+        'irene.schulz@example.com',
+      ],
       ['example-emea#2026-Q4#A3', 'Address the changes requested by Farid Haddad', '2027-01-01', 'irene.schulz@example.com'],
     ]);
     expect(minutes.actions[2].detail).toBe(`Farid Haddad wrote: "${decisions[1].comment}"`);
@@ -79,7 +99,14 @@ describe('buildMinutes', () => {
   it('gives actions to the action owner when the unit names one, and a clear task when changes came without a comment', () => {
     const withOwner = { ...unit, actionOwner: { name: 'Alex Owner', email: 'alex@example.com' } };
     const ds = [decision(0, { choice: 'request-changes', comment: '  ' })];
-    const m = buildMinutes({ unit: withOwner, review, pack, decisions: ds, outcome: 'not-held-on-time', closedAt: '2026-10-15T00:00:00.000Z' });
+    const m = buildMinutes({
+      unit: withOwner,
+      review,
+      pack,
+      decisions: ds,
+      outcome: 'not-held-on-time',
+      closedAt: '2026-10-15T00:00:00.000Z',
+    });
     expect(m.actions).toHaveLength(1);
     expect(m.actions[0]).toMatchObject({ owner: { email: 'alex@example.com' }, detail: expect.stringContaining('without a comment') });
     expect(m.members[1].decision).toBeUndefined();
@@ -87,10 +114,23 @@ describe('buildMinutes', () => {
   });
 
   it('is deterministic, so a retried close produces the same action ids', () => {
-    const again = buildMinutes({ unit, review, pack, decisions: [...decisions].reverse(), outcome: 'approved', closedAt: '2026-10-03T08:00:00.000Z' });
+    const again = buildMinutes({
+      unit,
+      review,
+      pack,
+      decisions: [...decisions].reverse(),
+      outcome: 'approved',
+      closedAt: '2026-10-03T08:00:00.000Z',
+    });
     expect(again).toEqual(minutes);
     const item = actionItem(minutes, minutes.actions[0], minutes.closedAt);
-    expect(item).toMatchObject({ pk: 'ACTION#example-emea#2026-Q4#A1', sk: 'ACTION', gsi1pk: 'ACTIONS#OPEN', gsi1sk: '2027-01-01#example-emea#2026-Q4#A1', status: 'open' });
+    expect(item).toMatchObject({
+      pk: 'ACTION#example-emea#2026-Q4#A1',
+      sk: 'ACTION',
+      gsi1pk: 'ACTIONS#OPEN',
+      gsi1sk: '2027-01-01#example-emea#2026-Q4#A1',
+      status: 'open',
+    });
   });
 
   it('renders HTML with every user value escaped, and plain text with the same facts', () => {

@@ -6,7 +6,9 @@ import { RESOURCE_CATEGORIES } from '../../core/config';
 import { compilePack, NO_INPUT, NOTHING_REPORTED, packSummary, type ActionSummary, type RequestSummary } from '../../core/review-pack';
 import { parseReviewInputs } from '../../core/review-inputs';
 
-const inputs = parseReviewInputs(JSON.parse(readFileSync(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8')));
+const inputs = parseReviewInputs(
+  JSON.parse(readFileSync(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8')),
+);
 const unit = { id: 'example-emea', name: 'Example EMEA' };
 const owner = { name: 'Irene Schulz', email: 'irene.schulz@example.com' };
 
@@ -33,7 +35,17 @@ const request: RequestSummary = {
 describe('compilePack', () => {
   it('without inputs, every 9.3.2 b-g section is present and says "No input submitted."', () => {
     const pack = compilePack({ unit, period: '2026-Q4', compiledAt: '2026-10-01T07:00:00.000Z', openActions: [], requests: [] });
-    expect(pack.sections.map((s) => s.clause)).toEqual(['9.3.2 a)', '9.3.2 b)', '9.3.2 c)', '9.3.2 d)', '9.3.2 e)', '9.3.2 f)', '9.3.2 g)', '7.1', '5.1 c) / 7.1']);
+    expect(pack.sections.map((s) => s.clause)).toEqual([
+      '9.3.2 a)',
+      '9.3.2 b)',
+      '9.3.2 c)',
+      '9.3.2 d)',
+      '9.3.2 e)',
+      '9.3.2 f)',
+      '9.3.2 g)',
+      '7.1',
+      '5.1 c) / 7.1',
+    ]);
     for (const s of pack.sections.slice(1, 7)) {
       expect(s.empty).toBe(true);
       expect(s.blocks).toEqual([{ lines: [NO_INPUT] }]);
@@ -88,7 +100,9 @@ describe('compilePack', () => {
     const adequacy = pack.sections.at(-1)!;
     expect(adequacy.blocks.map((b) => b.label)).toEqual(['Financial', 'Human', 'Equipment', 'Infrastructure technology']);
     expect(adequacy.blocks).toHaveLength(RESOURCE_CATEGORIES.length);
-    expect(adequacy.blocks[1].lines).toEqual(['Are the human resources the ISMS needs adequate and available? (1 resource request in this category since the last review)']);
+    expect(adequacy.blocks[1].lines).toEqual([
+      'Are the human resources the ISMS needs adequate and available? (1 resource request in this category since the last review)',
+    ]);
   });
 
   it('summarises each section in a few clipped lines for emails and the decision page', () => {
@@ -96,7 +110,11 @@ describe('compilePack', () => {
       unit,
       period: '2026-Q4',
       compiledAt: '2026-10-01T07:00:00.000Z',
-      inputs: { submittedAt: '2026-09-28T12:00:00.000Z', submittedBy: owner.email, inputs: { ...inputs, interestedPartiesNeeds: ['y'.repeat(500), 'b', 'c', 'd', 'e', 'f'] } },
+      inputs: {
+        submittedAt: '2026-09-28T12:00:00.000Z',
+        submittedBy: owner.email,
+        inputs: { ...inputs, interestedPartiesNeeds: ['y'.repeat(500), 'b', 'c', 'd', 'e', 'f'] },
+      },
       openActions: [],
       requests: [],
     });

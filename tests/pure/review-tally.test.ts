@@ -48,7 +48,7 @@ describe('reviewWaitOutcome', () => {
     expect(reviewWaitOutcome(r, [...ds, decision(2, 'approve')])).toMatchObject({ complete: true, output: { outcome: 'not-approved' } });
   });
 
-  it('ignores decisions that are not a member\'s own link and decisions about requests', () => {
+  it("ignores decisions that are not a member's own link and decisions about requests", () => {
     const r = review(2, 1);
     const stray = decision(7, 'approve');
     const request = decision(0, 'approve', { subjectType: 'request' });

@@ -87,7 +87,8 @@ export class FaultyDdb {
     if (hit) {
       this.fired = true;
       this.at = 0;
-      if (this.mode === 'fail') throw Object.assign(new Error('injected: the write failed'), { name: 'InternalServerError', $fault: 'server' });
+      if (this.mode === 'fail')
+        throw Object.assign(new Error('injected: the write failed'), { name: 'InternalServerError', $fault: 'server' });
     }
     const out = await this.real.send(command as never);
     if (hit) throw Object.assign(new Error('injected: crashed after the write'), { name: 'InjectedCrash' });
@@ -148,7 +149,10 @@ export async function evidenceOf(rt: Runtime): Promise<string[]> {
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

@@ -25,7 +25,12 @@ export async function startDynalite(): Promise<{ endpoint: string; close(): Prom
 export type { StoredEmail };
 export { testUnit };
 
-export async function startSesLocal(): Promise<{ endpoint: string; emails(): Promise<StoredEmail[]>; clear(): Promise<void>; close(): Promise<void> }> {
+export async function startSesLocal(): Promise<{
+  endpoint: string;
+  emails(): Promise<StoredEmail[]>;
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}> {
   const mod = require('aws-ses-v2-local');
   const start = mod.default ?? mod;
   const server: Server = await start({ port: 0, host: '127.0.0.1' });
@@ -38,7 +43,6 @@ export async function startSesLocal(): Promise<{ endpoint: string; emails(): Pro
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
-
 
 /**
  * Creates a table and waits until it is ACTIVE, as on DynamoDB. dynalite answers CreateTable with CREATING and turns the

@@ -22,13 +22,20 @@ const readBody = (req: IncomingMessage) =>
  * The shared SES emulator behind a proxy of this file's own: the emulator keeps one store for every file running at
  * the same time, so emails() lists only the messages sent through this proxy (by message id) and clear() forgets them.
  */
-export async function sharedSes(): Promise<{ endpoint: string; emails(): Promise<StoredEmail[]>; clear(): Promise<void>; close(): Promise<void> }> {
+export async function sharedSes(): Promise<{
+  endpoint: string;
+  emails(): Promise<StoredEmail[]>;
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}> {
   const upstream = inject('sesEndpoint');
   let mine = new Set<string>();
   const server: Server = createServer(async (req, res) => {
     try {
       const body = await readBody(req);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && k !== 'host' && k !== 'content-length')) as Record<string, string>;
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && k !== 'host' && k !== 'content-length'),
+      ) as Record<string, string>;
       const answer = await fetch(`${upstream}${req.url}`, { method: req.method, headers, body: body.length ? body : undefined });
       const text = await answer.text();
       // SES v1 answers XML (<MessageId>…</MessageId>), v2 JSON ({"MessageId":"…"}).

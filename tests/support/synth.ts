@@ -13,7 +13,9 @@ import { IsmsLeadershipStack } from '../../lib/stack';
 /** A synth-only App with the context of cdk.json, as `cdk synth` builds it, and one stack per unit. */
 export function synthOnlyApp(units: readonly BusinessUnitConfig[]): { app: App; stacks: IsmsLeadershipStack[] } {
   const app = new App({ context: { ...cdkJson.context, [cxapi.BUNDLING_STACKS]: [] } });
-  const stacks = units.map((unit) => new IsmsLeadershipStack(app, stackName(unit.id), { unit, env: { account: '111111111111', region: unit.region } }));
+  const stacks = units.map(
+    (unit) => new IsmsLeadershipStack(app, stackName(unit.id), { unit, env: { account: '111111111111', region: unit.region } }),
+  );
   return { app, stacks };
 }
 

@@ -68,7 +68,13 @@ export interface CliResult extends CliLines {
 }
 
 /** Runs the command called `name` from `commands` against this runtime, with `--local` appended unless `local` is false. */
-export async function runCli(lr: LocalRuntime, commands: readonly CliCommand[], name: string, args: string[], { local = true } = {}): Promise<CliResult> {
+export async function runCli(
+  lr: LocalRuntime,
+  commands: readonly CliCommand[],
+  name: string,
+  args: string[],
+  { local = true } = {},
+): Promise<CliResult> {
   const command = commands.find((c) => c.name === name);
   if (!command) throw new Error(`No CLI command "${name}" among: ${commands.map((c) => c.name).join(', ')}`);
   const lines: CliLines = { out: [], err: [] };
@@ -109,7 +115,11 @@ export function reviewForm(choice: 'approve' | 'request-changes', comment = '', 
  * without following the redirect; returns the status. `origin` posts to another server than the link names (the path is
  * kept), e.g. a restarted local runtime on a new port. The Origin header is always the origin posted to, as a browser sends.
  */
-export async function postDecision(email: StoredEmail, fields: Record<string, string>, opts: { unitId?: string; origin?: string } = {}): Promise<number> {
+export async function postDecision(
+  email: StoredEmail,
+  fields: Record<string, string>,
+  opts: { unitId?: string; origin?: string } = {},
+): Promise<number> {
   const link = decisionLink(email, opts.unitId);
   const k = link.searchParams.get('k');
   if (!k) throw new Error(`The decision link in "${email.subject}" has no secret (k): ${link.href}`);
@@ -129,15 +139,23 @@ export async function postDecision(email: StoredEmail, fields: Record<string, st
  * one other than `previous` (a token stays until the next wait replaces it, so a restarted wait must differ).
  */
 export function waitingToken(rt: Runtime, subjectPk: string, what: string, previous?: string, timeoutMs?: number): Promise<string> {
-  return until(what, async () => {
-    const token = await taskTokenOf(rt, subjectPk);
-    return token && token !== previous ? token : undefined;
-  }, timeoutMs);
+  return until(
+    what,
+    async () => {
+      const token = await taskTokenOf(rt, subjectPk);
+      return token && token !== previous ? token : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Every item of partition `pk` whose sort key starts with `skPrefix`, read consistently: e.g. a subject's audit events (`prefixes.event`). */
 export function partitionItems<T = Record<string, any>>(rt: Runtime, pk: string, skPrefix = ''): Promise<T[]> {
-  return queryAll<T>(rt, { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix }, ConsistentRead: true });
+  return queryAll<T>(rt, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix },
+    ConsistentRead: true,
+  });
 }
 
 /**
@@ -153,7 +171,11 @@ export async function storedTaskToken(rt: Runtime, key: { pk: string; sk: string
  * What the decision endpoint stores for a click (the decision item and its decision.recorded event), without the
  * resume that follows: as when the endpoint's resume of the workflow fails. The decision counts from the table alone.
  */
-export async function recordDecisionWithoutResume(rt: Runtime, decisionId: string, choice: 'approve' | 'reject' | 'request-changes'): Promise<void> {
+export async function recordDecisionWithoutResume(
+  rt: Runtime,
+  decisionId: string,
+  choice: 'approve' | 'reject' | 'request-changes',
+): Promise<void> {
   const link = await getLink(rt, decisionId);
   if (!link) throw new Error(`No link ${decisionId}`);
   const record: DecisionRecord = {
@@ -172,5 +194,12 @@ export async function recordDecisionWithoutResume(rt: Runtime, decisionId: strin
     userAgent: 'test',
   };
   if (!(await putOnce(rt, record))) throw new Error(`Decision ${decisionId} was already recorded`);
-  await recordEvent(rt, { type: 'decision.recorded', subjectPk: link.subjectPk, actor: link.recipient.email, eventId: `decision-${decisionId}`, at: record.decidedAt, detail: { decisionId, choice } });
+  await recordEvent(rt, {
+    type: 'decision.recorded',
+    subjectPk: link.subjectPk,
+    actor: link.recipient.email,
+    eventId: `decision-${decisionId}`,
+    at: record.decidedAt,
+    detail: { decisionId, choice },
+  });
 }

@@ -8,14 +8,32 @@ import { reviewIdOf } from '../../core/period';
 import { keys, prefixes } from '../../core/keys';
 import { actionItem, type Minutes, type MinutesAction } from '../../core/review-minutes';
 import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
-import { CLARA, FARID, FREE_PORTS, IRENE, OONA, partitionItems, postDecision, reviewForm, runCli, until, type Adequacy } from '../support/workflow';
+import {
+  CLARA,
+  FARID,
+  FREE_PORTS,
+  IRENE,
+  OONA,
+  partitionItems,
+  postDecision,
+  reviewForm,
+  runCli,
+  until,
+  type Adequacy,
+} from '../support/workflow';
 import { testUnit } from '../support/units';
 import { executionArnOf } from '../../core/names';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const units = {
   // quorum "all": the review waits for every member, so a request for changes is recorded before it closes.
-  follow: testUnit({ id: 'ac-follow', name: 'Unit ac-follow', ...calm, quorum: 'all', actionOwner: { name: 'Alex Owner', email: 'alex.owner@example.com' } }),
+  follow: testUnit({
+    id: 'ac-follow',
+    name: 'Unit ac-follow',
+    ...calm,
+    quorum: 'all',
+    actionOwner: { name: 'Alex Owner', email: 'alex.owner@example.com' },
+  }),
   flags: testUnit({ id: 'ac-flags', name: 'Unit ac-flags', ...calm }),
 };
 const U = units.follow.id;
@@ -36,7 +54,9 @@ const cli = (name: string, args: string[], local = true) => runCli(lr, [...actio
 
 async function mailTo(period: string, who: string, subject: RegExp): Promise<StoredEmail> {
   return until(`email to ${who} matching ${subject}`, async () =>
-    (await lr.emails()).find((e) => e.subject.includes(`${period} (${units.follow.name})`) && e.destination.to.includes(who) && subject.test(e.subject)),
+    (await lr.emails()).find(
+      (e) => e.subject.includes(`${period} (${units.follow.name})`) && e.destination.to.includes(who) && subject.test(e.subject),
+    ),
   );
 }
 
@@ -46,10 +66,14 @@ const decide = (email: StoredEmail, choice: 'approve' | 'request-changes', comme
 
 async function finished(period: string) {
   const executionArn = executionArnOf(unitOf(U).stateMachineArns['management-review'], `${U}-${period}`);
-  return until(`review ${period} to finish`, async () => {
-    const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return d.status !== 'RUNNING' && d;
-  }, 30_000);
+  return until(
+    `review ${period} to finish`,
+    async () => {
+      const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return d.status !== 'RUNNING' && d;
+    },
+    30_000,
+  );
 }
 
 /** Every item of a partition: audit events of the review, or the action item itself. */
@@ -62,9 +86,14 @@ describe('review actions and review status from the CLI', () => {
   it('review status of a review in progress: members decided or not yet, no link or token, no actions yet', async () => {
     expect(await cli('review start', ['--bu', U, '--period', '2025-Q3'])).toMatchObject({ code: 0, err: [] });
     const subject = /your decision is needed/;
-    invited = Object.fromEntries(await Promise.all([CLARA, FARID, OONA].map(async (w) => [w, await mailTo('2025-Q3', w, subject)] as const)));
+    invited = Object.fromEntries(
+      await Promise.all([CLARA, FARID, OONA].map(async (w) => [w, await mailTo('2025-Q3', w, subject)] as const)),
+    );
     expect(await decide(invited[FARID], 'request-changes', 'Add a second admin for the ticketing tenant (R-42).')).toBe(303);
-    await until('the review to wait for decisions', async () => (await getReview(unitOf(U).runtime, reviewIdOf(U, '2025-Q3')))?.status === 'awaiting-decisions');
+    await until(
+      'the review to wait for decisions',
+      async () => (await getReview(unitOf(U).runtime, reviewIdOf(U, '2025-Q3')))?.status === 'awaiting-decisions',
+    );
 
     const s = await cli('review status', ['--bu', U, '--period', '2025-Q3']);
     expect(s).toMatchObject({ code: 0, err: [] });
@@ -89,13 +118,17 @@ describe('review actions and review status from the CLI', () => {
     const list = await cli('actions list', ['--bu', U]);
     expect(list).toMatchObject({ code: 0, err: [] });
     expect(list.out).toHaveLength(2);
-    expect(list.out[0]).toMatch(new RegExp(`^${A1}  open  due \\d{4}-\\d\\d-\\d\\d  owner Alex Owner <alex.owner@example.com>  requests -  Raise a resource request for human resources$`));
+    expect(list.out[0]).toMatch(
+      new RegExp(
+        `^${A1}  open  due \\d{4}-\\d\\d-\\d\\d  owner Alex Owner <alex.owner@example.com>  requests -  Raise a resource request for human resources$`,
+      ),
+    );
     expect(list.out[1]).toMatch(new RegExp(`^${A2}  open  due .*  Address the changes requested by Farid Haddad$`));
     expect(list.out.join('\n')).not.toContain('OVERDUE'); // due at the next scheduled review, after today
     expect(await cli('actions list', ['--bu', U, '--status', 'closed'])).toMatchObject({ code: 0, out: [`No closed actions in ${U}.`] });
   });
 
-  it('review status of a closed review: outcome, closing time, every decision and the review\'s actions', async () => {
+  it("review status of a closed review: outcome, closing time, every decision and the review's actions", async () => {
     const s = await cli('review status', ['--bu', U, '--period', '2025-Q3']);
     expect(s.code).toBe(0);
     const text = s.out.join('\n');
@@ -110,17 +143,38 @@ describe('review actions and review status from the CLI', () => {
 
   it('closes an action once: it moves to closed with who, when and the note, and an action.closed event; a second close or an unknown id writes nothing', async () => {
     const eventsBefore = await reviewEvents('2025-Q3');
-    const closed = await cli('action close', ['--bu', U, '--action', A2, '--note', '  Second admin added to the ticketing tenant (CHG-118).  ']);
+    const closed = await cli('action close', [
+      '--bu',
+      U,
+      '--action',
+      A2,
+      '--note',
+      '  Second admin added to the ticketing tenant (CHG-118).  ',
+    ]);
     expect(closed).toMatchObject({ code: 0, err: [] });
-    expect(closed.out[0]).toMatch(new RegExp(`^Closed ${A2} \\("Address the changes requested by Farid Haddad"\\) at .*Z by ${IRENE}; it is no longer carried into review packs\\.$`));
+    expect(closed.out[0]).toMatch(
+      new RegExp(
+        `^Closed ${A2} \\("Address the changes requested by Farid Haddad"\\) at .*Z by ${IRENE}; it is no longer carried into review packs\\.$`,
+      ),
+    );
 
     const [item] = await partition(U, keys.action(A2).pk);
-    expect(item).toMatchObject({ status: 'closed', gsi1pk: 'ACTIONS#CLOSED', closedBy: IRENE, closingNote: 'Second admin added to the ticketing tenant (CHG-118).', closedAt: expect.any(String) });
+    expect(item).toMatchObject({
+      status: 'closed',
+      gsi1pk: 'ACTIONS#CLOSED',
+      closedBy: IRENE,
+      closingNote: 'Second admin added to the ticketing tenant (CHG-118).',
+      closedAt: expect.any(String),
+    });
     expect(item.gsi1sk).toBe(`${item.dueDate}#${A2}`);
     const events = await reviewEvents('2025-Q3');
     expect(events).toHaveLength(eventsBefore.length + 1);
     const event = events.find((e) => e.type === 'action.closed')!;
-    expect(event).toMatchObject({ actor: IRENE, at: item.closedAt, detail: { actionId: A2, closingNote: item.closingNote, owner: 'alex.owner@example.com' } });
+    expect(event).toMatchObject({
+      actor: IRENE,
+      at: item.closedAt,
+      detail: { actionId: A2, closingNote: item.closingNote, owner: 'alex.owner@example.com' },
+    });
     // Consistent with action.created: on the review's partition, not the action's.
     expect(events.find((e) => e.type === 'action.created' && e.detail.actionId === A2)).toBeDefined();
 
@@ -147,7 +201,9 @@ describe('review actions and review status from the CLI', () => {
     const next = await Promise.all([CLARA, FARID, OONA].map((w) => mailTo('2025-Q4', w, subject)));
     const pack = (await getPack(unitOf(U).runtime, reviewIdOf(U, '2025-Q4')))!;
     expect(pack.openActions.map((a) => a.actionId)).toEqual([A1]);
-    expect(pack.sections.find((s) => s.clause === '9.3.2 a)')!.blocks[0].lines).toEqual([expect.stringContaining('Raise a resource request for human resources (from 2025-Q3')]);
+    expect(pack.sections.find((s) => s.clause === '9.3.2 a)')!.blocks[0].lines).toEqual([
+      expect.stringContaining('Raise a resource request for human resources (from 2025-Q3'),
+    ]);
     expect(next[0].body.text).not.toContain('Address the changes requested by Farid Haddad');
 
     for (const mail of next) expect(await decide(mail, 'approve')).toBe(303);
@@ -164,7 +220,10 @@ describe('review actions and review status from the CLI', () => {
     const owner = { name: 'Irene Schulz', email: IRENE };
     const source: MinutesAction['source'] = { kind: 'resource-inadequate', category: 'equipment', judgedBy: ['Oona Byrne'] };
     const base = { title: 'Raise a resource request for equipment resources', detail: 'x', owner, source };
-    await putOnce(rt, { ...actionItem(minutes, { ...base, actionId: 'ac-flags#2024-Q1#A1', dueDate: '2024-04-01' }, '2024-03-20T10:00:00.000Z'), requestIds: ['r-1', 'r-2'] });
+    await putOnce(rt, {
+      ...actionItem(minutes, { ...base, actionId: 'ac-flags#2024-Q1#A1', dueDate: '2024-04-01' }, '2024-03-20T10:00:00.000Z'),
+      requestIds: ['r-1', 'r-2'],
+    });
     await putOnce(rt, actionItem(minutes, { ...base, actionId: 'ac-flags#2024-Q1#A2', dueDate: '2999-01-01' }, '2024-03-20T10:00:00.000Z'));
     const list = await cli('actions list', ['--bu', units.flags.id]);
     expect(list.out).toEqual([
@@ -180,16 +239,29 @@ describe('review actions and review status from the CLI', () => {
     const source: MinutesAction['source'] = { kind: 'changes-requested', by: 'Farid Haddad', decisionId: 'd' };
     const closedAt = '2024-05-02T08:00:00.000Z';
     await putOnce(rt, {
-      ...actionItem(minutes, { actionId: id, title: 'T', detail: 'x', owner: { name: 'Irene Schulz', email: IRENE }, dueDate: '2024-04-01', source }, '2024-03-20T10:00:00.000Z'),
-      status: 'closed', gsi1pk: 'ACTIONS#CLOSED', closedAt, closedBy: IRENE, closingNote: 'Done.',
+      ...actionItem(
+        minutes,
+        { actionId: id, title: 'T', detail: 'x', owner: { name: 'Irene Schulz', email: IRENE }, dueDate: '2024-04-01', source },
+        '2024-03-20T10:00:00.000Z',
+      ),
+      status: 'closed',
+      gsi1pk: 'ACTIONS#CLOSED',
+      closedAt,
+      closedBy: IRENE,
+      closingNote: 'Done.',
     });
-    const closedEvents = async () => (await partition(units.flags.id, keys.review(minutes.reviewId).pk, prefixes.event)).filter((e) => e.type === 'action.closed' && e.detail.actionId === id);
+    const closedEvents = async () =>
+      (await partition(units.flags.id, keys.review(minutes.reviewId).pk, prefixes.event)).filter(
+        (e) => e.type === 'action.closed' && e.detail.actionId === id,
+      );
     expect(await closedEvents()).toEqual([]);
     for (let i = 0; i < 2; i++) {
       const r = await cli('action close', ['--bu', units.flags.id, '--action', id, '--note', 'Again.']);
       expect(r).toMatchObject({ code: 1, err: [`--action: action ${id} is closed (closed at ${closedAt} by ${IRENE}); nothing changed`] });
     }
-    expect(await closedEvents()).toEqual([expect.objectContaining({ at: closedAt, actor: IRENE, detail: expect.objectContaining({ closingNote: 'Done.' }) })]);
+    expect(await closedEvents()).toEqual([
+      expect.objectContaining({ at: closedAt, actor: IRENE, detail: expect.objectContaining({ closingNote: 'Done.' }) }),
+    ]);
   });
 
   it('bad flags: one line per problem naming the flag, exit 2, nothing written', async () => {
@@ -218,7 +290,9 @@ describe('review actions and review status from the CLI', () => {
     expect(long.err[0]).toBe('--note: is 2001 characters long; at most 2000 are allowed');
     expect((await cli('action close', ['--bu', F, '--action', A, '--note', 'x'.repeat(2000), '--nope'])).err[0]).toContain("'--nope'");
     expect((await cli('action close', ['--bu', F, '--action', A, '--note'], false)).err[0]).toContain("'--note <value>' argument missing");
-    expect((await cli('action close', ['--bu', F, '--action', A, '--note', '--by', IRENE])).err[0]).toContain("Option '--note' argument is ambiguous");
+    expect((await cli('action close', ['--bu', F, '--action', A, '--note', '--by', IRENE])).err[0]).toContain(
+      "Option '--note' argument is ambiguous",
+    );
 
     const status = await cli('actions list', ['--bu', F, '--status', 'done']);
     expect(status).toMatchObject({ code: 2, out: [] });
@@ -229,7 +303,11 @@ describe('review actions and review status from the CLI', () => {
     expect(period).toMatchObject({ code: 2, out: [] });
     expect(period.err[0]).toBe('--period: "2025-Q5" is not a period like "2026-Q4"');
     const none = await cli('review status', ['--bu', F, '--period', '2024-Q1']);
-    expect(none).toMatchObject({ code: 1, out: [], err: [`no review for 2024-Q1 in ${F} (start one with: isms review start --bu ${F} --period 2024-Q1)`] });
+    expect(none).toMatchObject({
+      code: 1,
+      out: [],
+      err: [`no review for 2024-Q1 in ${F} (start one with: isms review start --bu ${F} --period 2024-Q1)`],
+    });
 
     expect(await partition(F, keys.action(A).pk)).toEqual(before);
     expect(before[0]).toMatchObject({ status: 'open' });

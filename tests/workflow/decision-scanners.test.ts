@@ -12,7 +12,12 @@ import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 
 describe('on the local runtime: the emailed link survives mail scanners', () => {
   let lr: LocalRuntime;
-  const unit = testUnit({ id: 'dl-scanner', name: 'Unit dl-scanner', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
+  const unit = testUnit({
+    id: 'dl-scanner',
+    name: 'Unit dl-scanner',
+    reminders: { interval: '60s', maximum: 1 },
+    decisionLinkLifetime: '300s',
+  });
   beforeAll(async () => {
     lr = await startLocalRuntime({ units: [unit], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
   });
@@ -21,7 +26,9 @@ describe('on the local runtime: the emailed link survives mail scanners', () => 
   it('GETs and HEADs by scanners decide nothing; the people then decide through the page and the review completes', async () => {
     const local = lr.units[0];
     const { name, input } = startReviewInput(unit, '2026-Q4', 'test');
-    const { executionArn } = await lr.sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['management-review'], name, input: JSON.stringify(input) }));
+    const { executionArn } = await lr.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['management-review'], name, input: JSON.stringify(input) }),
+    );
     const members = unit.topManagement.map((m) => m.email);
     const urls = await until('a decision link for every member', async () => {
       const found = new Map<string, URL>();

@@ -29,15 +29,35 @@ describe('isms evidence export', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'isms-evidence-'));
     ctx = localCliContext(runtime, { out, err });
 
-    const args = ['--bu', unit.id, '--category', 'human', '--title', 'Security analyst', '--justification', 'SOC coverage at night',
-      '--amount', '900', '--currency', 'EUR', '--requester', IRENE, '--local'];
+    const args = [
+      '--bu',
+      unit.id,
+      '--category',
+      'human',
+      '--title',
+      'Security analyst',
+      '--justification',
+      'SOC coverage at night',
+      '--amount',
+      '900',
+      '--currency',
+      'EUR',
+      '--requester',
+      IRENE,
+      '--local',
+    ];
     expect(await submitCommand.run(args, ctx)).toBe(0);
     requestId = out.pop()!.trim();
-    const email = await until('the approval email', async () => (await runtime.emails()).find((e) => e.subject.includes('Security analyst')));
+    const email = await until('the approval email', async () =>
+      (await runtime.emails()).find((e) => e.subject.includes('Security analyst')),
+    );
     secret = decisionLink(email).searchParams.get('k')!;
     expect(await postDecision(email, { choice: 'approve', comment: 'yes' })).toBe(303);
     const executionArn = executionArnOf(runtime.units[0].stateMachineArns['resource-approval'], requestId);
-    await until('the request to finish', async () => (await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING');
+    await until(
+      'the request to finish',
+      async () => (await runtime.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING',
+    );
   });
   afterAll(() => runtime?.close());
 
@@ -57,8 +77,13 @@ describe('isms evidence export', () => {
     // Who was emailed what, each copy with its SES message id: the approval request to the sponsor, the outcome to the requester (Irene).
     const sent = items.filter((i: { kind: string }) => i.kind === 'email-sent');
     expect(sent.map((i: { recipient: string }) => i.recipient)).toEqual(expect.arrayContaining([OONA, IRENE]));
-    for (const i of sent) expect(i).toMatchObject({ message: expect.any(String), sesMessageId: expect.stringMatching(/.+/), sentAt: expect.any(String) });
-    expect(items.find((i: { kind: string }) => i.kind === 'decision')).toMatchObject({ choice: 'approve', comment: 'yes', recipient: { email: OONA } });
+    for (const i of sent)
+      expect(i).toMatchObject({ message: expect.any(String), sesMessageId: expect.stringMatching(/.+/), sentAt: expect.any(String) });
+    expect(items.find((i: { kind: string }) => i.kind === 'decision')).toMatchObject({
+      choice: 'approve',
+      comment: 'yes',
+      recipient: { email: OONA },
+    });
     expect(text).not.toContain('taskToken');
     expect(text).not.toContain('secretHashes');
     expect(text).not.toContain(secret);
@@ -67,7 +92,9 @@ describe('isms evidence export', () => {
   it('--format html: the same evidence as one page an auditor reads, the decided level with who and when', async () => {
     const month = new Date().toISOString().slice(0, 7);
     const file = path.join(dir, 'evidence.html');
-    expect(await evidenceExport.run(['--bu', unit.id, '--from', month, '--to', month, '--format', 'html', '--out', file, '--local'], ctx)).toBe(0);
+    expect(
+      await evidenceExport.run(['--bu', unit.id, '--from', month, '--to', month, '--format', 'html', '--out', file, '--local'], ctx),
+    ).toBe(0);
     const page = readFileSync(file, 'utf8');
     expect(page.startsWith('<!doctype html>')).toBe(true);
     expect(page).toContain(`<td>${requestId}<br>`);

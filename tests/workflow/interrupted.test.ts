@@ -14,7 +14,12 @@ import { testUnit } from '../support/units';
 import { CLARA, FARID, FREE_PORTS, OONA, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
 import { executionArnOf } from '../../core/names';
 
-const unit = testUnit({ id: 'dd-restart', name: 'Unit dd-restart', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' });
+const unit = testUnit({
+  id: 'dd-restart',
+  name: 'Unit dd-restart',
+  reminders: { interval: '60s', maximum: 1 },
+  decisionLinkLifetime: '300s',
+});
 const IRENE = unit.ismsManager.email;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'isms-data-dir-'));
 const REVIEW = keys.review('dd-restart#2026-Q3');
@@ -30,7 +35,9 @@ const item = (key: { pk: string; sk: string }) => getItem<Record<string, any>>(r
 
 const cli = (commands: typeof reviewCommands | typeof requestCommands, name: string, args: string[]) => runCli(lr!, commands, name, args);
 const mailTo = (who: string, subject: RegExp) =>
-  until(`email to ${who} matching ${subject}`, async () => (await lr!.emails()).find((e) => e.destination.to.includes(who) && subject.test(e.subject)));
+  until(`email to ${who} matching ${subject}`, async () =>
+    (await lr!.emails()).find((e) => e.destination.to.includes(who) && subject.test(e.subject)),
+  );
 
 /** The review's decision form, posted to the running decision server (its port changes with each start, the path does not). */
 const approveReview = (email: StoredEmail) => postDecision(email, reviewForm('approve'), { origin: lr!.urls.decisions });
@@ -52,8 +59,20 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     faridInvitation = await mailTo(FARID, /your decision is needed/);
 
     const submitted = await cli(requestCommands, 'request submit', [
-      '--bu', unit.id, '--category', 'equipment', '--title', 'Backup appliance', '--justification', 'Offsite copies',
-      '--amount', '50000', '--currency', 'EUR', '--requester', IRENE,
+      '--bu',
+      unit.id,
+      '--category',
+      'equipment',
+      '--title',
+      'Backup appliance',
+      '--justification',
+      'Offsite copies',
+      '--amount',
+      '50000',
+      '--currency',
+      'EUR',
+      '--requester',
+      IRENE,
     ]);
     expect(submitted.code).toBe(0);
     requestId = /req-[\w-]+/.exec(submitted.out.join('\n'))![0];
@@ -67,8 +86,15 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
       ['resource-approval', requestId],
     ]);
     const review = await item(REVIEW);
-    expect(review).toMatchObject({ status: 'awaiting-decisions', workflowFailedExecution: review!.executionId, workflowError: expect.stringMatching(/^ABORTED LocalRuntimeStopped: npm start stopped/) });
-    expect(await item(keys.request(requestId))).toMatchObject({ status: 'pending', workflowError: expect.stringContaining('LocalRuntimeStopped') });
+    expect(review).toMatchObject({
+      status: 'awaiting-decisions',
+      workflowFailedExecution: review!.executionId,
+      workflowError: expect.stringMatching(/^ABORTED LocalRuntimeStopped: npm start stopped/),
+    });
+    expect(await item(keys.request(requestId))).toMatchObject({
+      status: 'pending',
+      workflowError: expect.stringContaining('LocalRuntimeStopped'),
+    });
     const events = await partitionItems(rt(), REVIEW.pk, prefixes.event);
     expect(events.filter((e) => e.type === 'review.workflow-failed')).toHaveLength(1);
     const told = (await lr!.emails()).filter((e) => e.destination.to.includes(IRENE) && /was stopped$/.test(e.subject));
@@ -96,7 +122,9 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     const requestRestart = await cli(requestCommands, 'request restart', ['--bu', unit.id, '--id', requestId]);
     expect(requestRestart.code).toBe(0);
     const faridAsk = await mailTo(FARID, /Backup appliance/);
-    const toOona = (await lr!.emails()).filter((e) => e.destination.to.includes(OONA) && e.subject.includes('Backup appliance') && /Approval needed/.test(e.subject));
+    const toOona = (await lr!.emails()).filter(
+      (e) => e.destination.to.includes(OONA) && e.subject.includes('Backup appliance') && /Approval needed/.test(e.subject),
+    );
     expect(toOona).toHaveLength(1); // the first run's email: the decided level is not asked again
     expect(await postDecision(faridAsk, { choice: 'approve', comment: '' }, { origin: lr!.urls.decisions })).toBe(303);
     const requestArn = executionArnOf(lr!.units[0].stateMachineArns['resource-approval'], `${requestId}-restart-1`);
@@ -119,12 +147,26 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
 
     // A request whose workflow is stopped, then restarted, waits under its restart's execution when this run ends.
     const submitted = await cli(requestCommands, 'request submit', [
-      '--bu', unit.id, '--category', 'equipment', '--title', 'Spare disks', '--justification', 'RAID rebuilds',
-      '--amount', '900', '--currency', 'EUR', '--requester', IRENE,
+      '--bu',
+      unit.id,
+      '--category',
+      'equipment',
+      '--title',
+      'Spare disks',
+      '--justification',
+      'RAID rebuilds',
+      '--amount',
+      '900',
+      '--currency',
+      'EUR',
+      '--requester',
+      IRENE,
     ]);
     spareDisks = /req-[\w-]+/.exec(submitted.out.join('\n'))![0];
     const requestToken = await waitingToken(rt(), keys.request(spareDisks).pk, 'the request waits');
-    await lr!.sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(lr!.units[0].stateMachineArns['resource-approval'], spareDisks) }));
+    await lr!.sfn.send(
+      new StopExecutionCommand({ executionArn: executionArnOf(lr!.units[0].stateMachineArns['resource-approval'], spareDisks) }),
+    );
     await until('the stop recorded', async () => (await item(keys.request(spareDisks)))?.workflowFailedAt);
     expect((await cli(requestCommands, 'request restart', ['--bu', unit.id, '--id', spareDisks])).code).toBe(0);
     await waitingToken(rt(), keys.request(spareDisks).pk, 'the restart waits', requestToken);

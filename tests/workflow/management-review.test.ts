@@ -1,13 +1,34 @@
 // The management review end to end on the local runtime: the real ASL, handlers, decision endpoint and SES inbox.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import {
-  BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, recordDecisionWithoutResume, reviewForm, runCli, storedTaskToken, until, waitingToken, type Adequacy,
+  BOARD,
+  CLARA,
+  FARID,
+  FREE_PORTS,
+  IRENE,
+  OONA,
+  decisionLink,
+  partitionItems,
+  postDecision,
+  recordDecisionWithoutResume,
+  reviewForm,
+  runCli,
+  storedTaskToken,
+  until,
+  waitingToken,
+  type Adequacy,
 } from '../support/workflow';
 import { storeTaskToken } from '../../lambdas/shared/task-tokens';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
 import { commands } from '../../cli/review-commands';
@@ -22,10 +43,21 @@ import { executionArnOf } from '../../core/names';
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const units = {
   approve: testUnit({ id: 'mr-approve', name: 'Unit mr-approve', ...calm }),
-  changes: testUnit({ id: 'mr-changes', name: 'Unit mr-changes', ...calm, quorum: 'all', actionOwner: { name: 'Alex Owner', email: 'alex.owner@example.com' } }),
+  changes: testUnit({
+    id: 'mr-changes',
+    name: 'Unit mr-changes',
+    ...calm,
+    quorum: 'all',
+    actionOwner: { name: 'Alex Owner', email: 'alex.owner@example.com' },
+  }),
   between: testUnit({ id: 'mr-between', name: 'Unit mr-between', reminders: { interval: '5s', maximum: 2 }, decisionLinkLifetime: '60s' }),
   remind: testUnit({ id: 'mr-remind', name: 'Unit mr-remind', reminders: { interval: '3s', maximum: 2 }, decisionLinkLifetime: '60s' }),
-  escalate: testUnit({ id: 'mr-escalate', name: 'Unit mr-escalate', reminders: { interval: '1s', maximum: 1 }, decisionLinkLifetime: '4s' }),
+  escalate: testUnit({
+    id: 'mr-escalate',
+    name: 'Unit mr-escalate',
+    reminders: { interval: '1s', maximum: 1 },
+    decisionLinkLifetime: '4s',
+  }),
   duplicate: testUnit({ id: 'mr-duplicate', name: 'Unit mr-duplicate', ...calm }),
   forged: testUnit({ id: 'mr-forged', name: 'Unit mr-forged', ...calm }),
   // The last wait (after escalation) lasts 7 - 2 x 1 = 5 s.
@@ -46,12 +78,15 @@ const cli = (name: string, args: string[]) => runCli(lr, commands, name, args);
 /** Emails about one unit's review of a period (subjects name the unit and the period), oldest first. */
 async function mails(unitId: string, period: string): Promise<StoredEmail[]> {
   const unit = unitOf(unitId).unit;
-  return (await lr.emails()).filter((e) => e.subject.includes(`${period} (${unit.name})`) || e.subject.endsWith(`${period}: ${unit.name}`)).sort((a, b) => a.at - b.at);
+  return (await lr.emails())
+    .filter((e) => e.subject.includes(`${period} (${unit.name})`) || e.subject.endsWith(`${period}: ${unit.name}`))
+    .sort((a, b) => a.at - b.at);
 }
 
 async function mailTo(unitId: string, period: string, who: string, subject: RegExp, n = 1): Promise<StoredEmail> {
-  return until(`email #${n} to ${who} matching ${subject}`, async () =>
-    (await mails(unitId, period)).filter((e) => e.destination.to.includes(who) && subject.test(e.subject))[n - 1],
+  return until(
+    `email #${n} to ${who} matching ${subject}`,
+    async () => (await mails(unitId, period)).filter((e) => e.destination.to.includes(who) && subject.test(e.subject))[n - 1],
   );
 }
 
@@ -69,14 +104,22 @@ const executionArn = (unitId: string, period: string) =>
   executionArnOf(unitOf(unitId).stateMachineArns['management-review'], `${unitId}-${period}`);
 
 async function finished(arn: string, timeoutMs = 30_000) {
-  return until(`execution ${arn} to finish`, async () => {
-    const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-    return d.status !== 'RUNNING' && d;
-  }, timeoutMs);
+  return until(
+    `execution ${arn} to finish`,
+    async () => {
+      const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return d.status !== 'RUNNING' && d;
+    },
+    timeoutMs,
+  );
 }
 
 const events = (unitId: string, period: string) =>
-  partitionItems<{ type: string; detail: any; at: string }>(unitOf(unitId).runtime, keys.review(reviewIdOf(unitId, period)).pk, prefixes.event);
+  partitionItems<{ type: string; detail: any; at: string }>(
+    unitOf(unitId).runtime,
+    keys.review(reviewIdOf(unitId, period)).pk,
+    prefixes.event,
+  );
 
 const review = (unitId: string, period: string) => getReview(unitOf(unitId).runtime, reviewIdOf(unitId, period));
 
@@ -133,10 +176,13 @@ describe('management review workflow', () => {
     const late = await fetch(decisionLink(invited[FARID], u));
     expect(late.status).toBe(410);
     const page = (await late.text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
-    expect(page).toMatch(/The management review 2025-Q1 of Unit mr-approve closed on \d{1,2} \w+ \d{4} at \d\d:\d\d \(Europe\/Berlin\), approved: the quorum of 2 approvals was reached before your decision\. Your decision is not needed\./);
+    expect(page).toMatch(
+      /The management review 2025-Q1 of Unit mr-approve closed on \d{1,2} \w+ \d{4} at \d\d:\d\d \(Europe\/Berlin\), approved: the quorum of 2 approvals was reached before your decision\. Your decision is not needed\./,
+    );
     expect(page).toContain('You will receive the minutes of the review by email.');
     const types = (await events(u, '2025-Q1')).map((e) => e.type);
-    for (const t of ['review.opened', 'review.pack-compiled', 'review.awaiting-decisions', 'decision.recorded', 'review.approved']) expect(types).toContain(t);
+    for (const t of ['review.opened', 'review.pack-compiled', 'review.awaiting-decisions', 'decision.recorded', 'review.approved'])
+      expect(types).toContain(t);
     expect(types.filter((t) => t === 'link.issued')).toHaveLength(3);
   });
 
@@ -145,7 +191,9 @@ describe('management review workflow', () => {
     // The ISMS manager's inputs: the latest submission before the pack counts.
     const dir = mkdtempSync(path.join(tmpdir(), 'review-inputs-'));
     const file = path.join(dir, 'inputs.json');
-    const base = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8'));
+    const base = JSON.parse(
+      await (await import('node:fs/promises')).readFile(path.join(import.meta.dirname, '../../config/examples/review-inputs.json'), 'utf8'),
+    );
     writeFileSync(file, JSON.stringify({ ...base, improvementOpportunities: ['First draft'] }));
     expect((await cli('inputs submit', ['--bu', u, '--period', '2025-Q3', '--file', file])).code).toBe(0);
     await new Promise((r) => setTimeout(r, 5));
@@ -231,7 +279,12 @@ describe('management review workflow', () => {
     // The first link of the same decision now answers "already decided".
     expect(await decide(invited[CLARA], u, 'approve')).toBe(409);
     const sent = (await events(u, '2025-Q2')).filter((e) => e.type === 'reminder.sent');
-    expect(sent.filter((e) => e.detail.reminder === 1).map((e) => e.detail.recipient).sort()).toEqual([CLARA, OONA]);
+    expect(
+      sent
+        .filter((e) => e.detail.reminder === 1)
+        .map((e) => e.detail.recipient)
+        .sort(),
+    ).toEqual([CLARA, OONA]);
     expect((await review(u, '2025-Q2'))!.remindersSent).toBeGreaterThanOrEqual(1);
   });
 
@@ -254,7 +307,9 @@ describe('management review workflow', () => {
     for (const t of ['reminder.sent', 'review.escalated', 'review.overdue', 'review.not-held-on-time']) expect(types).toContain(t);
     const minutesMail = await mailTo(u, '2025-Q4', IRENE, /^Minutes of the management review/);
     expect(minutesMail.body.text).toContain('Not held on time');
-    expect(await statesEntered(arn)).toEqual(expect.arrayContaining(['SendReminder', 'Escalate', 'AwaitAfterEscalation', 'LinksExpired', 'NotHeldOnTime']));
+    expect(await statesEntered(arn)).toEqual(
+      expect.arrayContaining(['SendReminder', 'Escalate', 'AwaitAfterEscalation', 'LinksExpired', 'NotHeldOnTime']),
+    );
   });
 
   it.concurrent('a forged resume ("approved" sent with the task token) is refused: the review keeps waiting, and the real decisions close it', async () => {
@@ -264,9 +319,17 @@ describe('management review workflow', () => {
     const rt = unitOf(u).runtime;
     const key = keys.review(reviewIdOf(u, '2025-Q1'));
     const token = await until('the wait to store its token', () => storedTaskToken(rt, key));
-    await lr.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ outcome: 'approved', approvals: 2, required: 2, decided: 2, members: 3 }) }));
+    await lr.sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: token,
+        output: JSON.stringify({ outcome: 'approved', approvals: 2, required: 2, decided: 2, members: 3 }),
+      }),
+    );
     const refused = await until('the refusal', async () => (await events(u, '2025-Q1')).find((e) => e.type === 'review.resume-refused'));
-    expect(refused.detail).toMatchObject({ claimed: expect.stringContaining('"outcome":"approved"'), stored: { complete: false, approvals: 0, decided: 0, required: 2 } });
+    expect(refused.detail).toMatchObject({
+      claimed: expect.stringContaining('"outcome":"approved"'),
+      stored: { complete: false, approvals: 0, decided: 0, required: 2 },
+    });
     await until('the workflow to wait again', async () => (await storedTaskToken(rt, key)) !== token);
     expect((await review(u, '2025-Q1'))!.status).toBe('awaiting-decisions');
     expect(await getMinutes(rt, reviewIdOf(u, '2025-Q1'))).toBeUndefined();
@@ -312,7 +375,10 @@ describe('management review workflow', () => {
 
     // A schedule fire for the same quarter (1 April, 09:00 in Berlin) has no execution name: the review key stops it.
     const fired = await lr.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: machine, input: JSON.stringify({ bu: u, scheduledTime: '2026-04-01T07:00:00Z', trigger: 'schedule' }) }),
+      new StartExecutionCommand({
+        stateMachineArn: machine,
+        input: JSON.stringify({ bu: u, scheduledTime: '2026-04-01T07:00:00Z', trigger: 'schedule' }),
+      }),
     );
     const dup = await finished(fired.executionArn!);
     expect(dup.status).toBe('SUCCEEDED');
@@ -348,10 +414,17 @@ describe('management review workflow', () => {
     writeFileSync(file, JSON.stringify({ changesInIssues: { external: [], internal: [] }, budget: 1 }));
     const inputs = await cli('inputs submit', ['--bu', u, '--period', '2026-Q3', '--file', file]);
     expect(inputs.code).toBe(2);
-    expect(inputs.err).toEqual(expect.arrayContaining([`${file}: budget: is not a known field`, `${file}: risk: is required (object)`, 'Nothing was stored.']));
+    expect(inputs.err).toEqual(
+      expect.arrayContaining([`${file}: budget: is not a known field`, `${file}: risk: is required (object)`, 'Nothing was stored.']),
+    );
     const rt = unitOf(u).runtime;
     const stored = await rt.ddb.send(
-      new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.review(reviewIdOf(u, '2026-Q3')).pk }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: rt.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.review(reviewIdOf(u, '2026-Q3')).pk },
+        ConsistentRead: true,
+      }),
     );
     expect(stored.Items).toEqual([]);
   });

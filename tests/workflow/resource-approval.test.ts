@@ -1,6 +1,20 @@
 // The resource-approval workflow end to end on the local runtime: the real ASL, handlers, decision endpoint, SES inbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD, CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, recordDecisionWithoutResume, runCli, storedTaskToken, until } from '../support/workflow';
+import {
+  BOARD,
+  CLARA,
+  FARID,
+  FREE_PORTS,
+  IRENE,
+  OONA,
+  decisionLink,
+  partitionItems,
+  postDecision,
+  recordDecisionWithoutResume,
+  runCli,
+  storedTaskToken,
+  until,
+} from '../support/workflow';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewIdOf } from '../../core/period';
@@ -15,7 +29,12 @@ import { formatAmount } from '../../core/request';
 
 // Happy paths wait long enough that no reminder interferes; the timing unit reminds after 2 s and escalates after 4 s.
 // calm is configured for a production domain, as a copied real config would be: local links must still reach the local server.
-const calm = testUnit({ id: 'ra-calm', reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s', decisionBaseUrl: 'https://decide.example.com/isms' });
+const calm = testUnit({
+  id: 'ra-calm',
+  reminders: { interval: '60s', maximum: 1 },
+  decisionLinkLifetime: '300s',
+  decisionBaseUrl: 'https://decide.example.com/isms',
+});
 const quick = testUnit({ id: 'ra-quick', reminders: { interval: '2s', maximum: 1 }, decisionLinkLifetime: '9s' });
 
 // The levels of the EMEA example: OONA level 1, from 0 (escalation: Clara); FARID level 2, from 10 000 (escalation: Clara);
@@ -31,8 +50,18 @@ const strict = testUnit({
   resourceApproval: {
     currency: 'EUR',
     levels: [
-      { name: 'ISMS sponsor', fromAmount: 0, approver: { name: 'Oona Byrne', email: OONA }, escalationContact: { name: 'Clara Weber', email: CLARA } },
-      { name: 'Chief Financial Officer', fromAmount: 1000, approver: { name: 'Farid Haddad', email: FARID }, escalationContact: { name: 'Farid Haddad', email: FARID } },
+      {
+        name: 'ISMS sponsor',
+        fromAmount: 0,
+        approver: { name: 'Oona Byrne', email: OONA },
+        escalationContact: { name: 'Clara Weber', email: CLARA },
+      },
+      {
+        name: 'Chief Financial Officer',
+        fromAmount: 1000,
+        approver: { name: 'Farid Haddad', email: FARID },
+        escalationContact: { name: 'Farid Haddad', email: FARID },
+      },
     ],
   },
 });
@@ -49,7 +78,13 @@ const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)
 const list = (args: string[]) => runCli(lr, commands, 'requests list', args);
 
 async function submit(unitId: string, fields: Record<string, string | null>) {
-  const args = Object.entries({ bu: unitId, category: 'equipment', justification: 'Needed for the ISMS.', currency: 'EUR', ...fields }).flatMap(([k, v]) => (v === null ? [] : [`--${k}`, v]));
+  const args = Object.entries({
+    bu: unitId,
+    category: 'equipment',
+    justification: 'Needed for the ISMS.',
+    currency: 'EUR',
+    ...fields,
+  }).flatMap(([k, v]) => (v === null ? [] : [`--${k}`, v]));
   return runCli(lr, commands, 'request submit', args);
 }
 
@@ -68,10 +103,14 @@ const decide = (email: StoredEmail, choice: 'approve' | 'reject', comment = '') 
 
 async function finished(unitId: string, requestId: string) {
   const arn = executionArnOf(unitOf(unitId).stateMachineArns['resource-approval'], requestId);
-  return until(`execution ${requestId} to finish`, async () => {
-    const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-    return d.status !== 'RUNNING' && d;
-  }, 30_000);
+  return until(
+    `execution ${requestId} to finish`,
+    async () => {
+      const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return d.status !== 'RUNNING' && d;
+    },
+    30_000,
+  );
 }
 
 async function statesEntered(arn: string): Promise<string[]> {
@@ -81,7 +120,14 @@ async function statesEntered(arn: string): Promise<string[]> {
 
 async function requestItem(unitId: string, requestId: string): Promise<StoredRequest> {
   const rt = unitOf(unitId).runtime;
-  const out = await rt.ddb.send(new QueryCommand({ TableName: rt.tableName, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':sk': 'REQUEST' }, ConsistentRead: true }));
+  const out = await rt.ddb.send(
+    new QueryCommand({
+      TableName: rt.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk = :sk',
+      ExpressionAttributeValues: { ':pk': keys.request(requestId).pk, ':sk': 'REQUEST' },
+      ConsistentRead: true,
+    }),
+  );
   return out.Items![0] as StoredRequest;
 }
 
@@ -121,7 +167,9 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(outcomes.map((m) => m.destination.to[0]).sort()).toEqual(['ann@example.com', IRENE]);
     // The sponsor alone is told, once, that their decision was recorded (a forwarded link used by another shows here).
     const confirmations = (await mailsAbout(title)).filter((e) => /Your decision was recorded/.test(e.subject));
-    expect(confirmations.map((m) => [m.destination.to[0], m.subject])).toEqual([[OONA, `[${calm.name}] Your decision was recorded: approved, ${title} (${formatAmount(9999.99, 'EUR')})`]]);
+    expect(confirmations.map((m) => [m.destination.to[0], m.subject])).toEqual([
+      [OONA, `[${calm.name}] Your decision was recorded: approved, ${title} (${formatAmount(9999.99, 'EUR')})`],
+    ]);
     const types = (await events(calm.id, id)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['request.submitted', 'link.issued', 'decision.recorded', 'request.approved']));
   });
@@ -141,7 +189,11 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const done = await finished(calm.id, id);
     expect(JSON.parse(done.output!).status).toBe('approved');
     const item = await requestItem(calm.id, id);
-    expect(item.levels.map((l) => [l.approver.email, l.outcome])).toEqual([[OONA, 'approved'], [FARID, 'approved'], [CLARA, 'approved']]);
+    expect(item.levels.map((l) => [l.approver.email, l.outcome])).toEqual([
+      [OONA, 'approved'],
+      [FARID, 'approved'],
+      [CLARA, 'approved'],
+    ]);
     const types = (await events(calm.id, id)).map((e) => e.type);
     expect(types.filter((t) => t === 'request.level-approved')).toHaveLength(2);
     expect(types.filter((t) => t === 'request.approved')).toHaveLength(1);
@@ -181,7 +233,9 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(ask.body.text).toMatch(/instead of Oona Byrne: self-approval/);
     expect(await decide(ask, 'approve')).toBe(303);
     expect(JSON.parse((await finished(calm.id, id)).output!).status).toBe('approved');
-    expect((await mailsAbout(title)).filter((e) => e.destination.to.some((a) => /oona/i.test(a)) && !/approved/.test(e.subject))).toEqual([]);
+    expect((await mailsAbout(title)).filter((e) => e.destination.to.some((a) => /oona/i.test(a)) && !/approved/.test(e.subject))).toEqual(
+      [],
+    );
     const item = await requestItem(calm.id, id);
     expect(item.levels[0]).toMatchObject({ configuredApprover: { email: OONA }, approver: { email: CLARA }, decidedBy: CLARA });
     // The local runtime has no authenticated caller: the CLI records the OS user, marked as local.
@@ -262,7 +316,9 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const item = await requestItem(quick.id, id);
     expect(item.levels.map((l) => l.decidedBy)).toEqual([BOARD, FARID, CLARA]);
     // Clara was asked once, for her own level only.
-    expect((await mailsAbout(title)).filter((e) => to(e, CLARA) && !/approved/.test(e.subject)).map((e) => e.body.text)).toEqual([expect.stringContaining('level 3 of 3')]);
+    expect((await mailsAbout(title)).filter((e) => to(e, CLARA) && !/approved/.test(e.subject)).map((e) => e.body.text)).toEqual([
+      expect.stringContaining('level 3 of 3'),
+    ]);
     const skipped = (await events(quick.id, id)).find((e) => e.type === 'request.escalation-skipped');
     expect(skipped?.detail).toMatchObject({ level: 1, reason: expect.stringContaining('one person, one level') });
   });
@@ -275,7 +331,9 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect((await requestItem(quick.id, id)).status).toBe('expired');
     const outcome = (await mailsAbout(title)).find((e) => /expired/.test(e.subject));
     expect(outcome?.destination.to).toEqual(['fay@example.com']);
-    expect((await events(quick.id, id)).map((e) => e.type)).toEqual(expect.arrayContaining(['reminder.sent', 'request.escalated', 'request.expired']));
+    expect((await events(quick.id, id)).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['reminder.sent', 'request.escalated', 'request.expired']),
+    );
   });
 
   it('a forged resume (a task token and SendTaskSuccess) is refused: it neither approves nor moves a level, the request waits, the real decisions end it', async () => {
@@ -286,9 +344,21 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const arn = executionArnOf(unitOf(calm.id).stateMachineArns['resource-approval'], id);
     const refusals = async () => (await events(calm.id, id)).filter((e) => e.type === 'request.resume-refused');
     // What request-await sends for a recorded approval, but nothing is recorded: first "go to level 2", then "last level, approved".
-    const claim = { level: 0, choice: 'approve', decisionId: 'forged', decidedBy: OONA, decidedAt: new Date().toISOString(), comment: '', isLast: false, nextLevel: 1 };
+    const claim = {
+      level: 0,
+      choice: 'approve',
+      decisionId: 'forged',
+      decidedBy: OONA,
+      decidedAt: new Date().toISOString(),
+      comment: '',
+      isLast: false,
+      nextLevel: 1,
+    };
     let token = '';
-    for (const [n, isLast] of [[1, false], [2, true]] as const) {
+    for (const [n, isLast] of [
+      [1, false],
+      [2, true],
+    ] as const) {
       const previous = token;
       token = await until('a wait with a new token', async () => {
         const t = await storedTaskToken(rt, keys.request(id));
@@ -312,7 +382,10 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(await decide(ask, 'approve', 'real')).toBe(303);
     expect(await decide(await mailTo(title, FARID), 'approve')).toBe(303);
     expect(JSON.parse((await finished(calm.id, id)).output!).status).toBe('approved');
-    expect((await requestItem(calm.id, id)).levels.map((l) => [l.outcome, l.decidedBy])).toEqual([['approved', OONA], ['approved', FARID]]);
+    expect((await requestItem(calm.id, id)).levels.map((l) => [l.outcome, l.decidedBy])).toEqual([
+      ['approved', OONA],
+      ['approved', FARID],
+    ]);
     const outcomes = await until('outcome emails', async () => {
       // The outcome, not the approvers' confirmations of their own decisions ("Your decision was recorded: approved").
       const m = (await mailsAbout(title)).filter((e) => /approved/.test(e.subject) && !/Your decision was recorded/.test(e.subject));
@@ -337,7 +410,10 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const states = await statesEntered(arn);
     expect(states).toContain('ReadDecisionAtExpiry'); // the wait timed out: the decision was found by the timeout path
     expect(states).not.toContain('Expired');
-    expect((await requestItem(quick.id, id)).levels.map((l) => [l.outcome, l.decidedBy])).toEqual([['approved', CLARA], ['approved', FARID]]);
+    expect((await requestItem(quick.id, id)).levels.map((l) => [l.outcome, l.decidedBy])).toEqual([
+      ['approved', CLARA],
+      ['approved', FARID],
+    ]);
     expect((await mailsAbout(title)).some((e) => /expired/.test(e.subject))).toBe(false);
   });
 
@@ -360,7 +436,9 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const title = 'Review action: second analyst';
     const id = await submitted(calm.id, { title, amount: '60000', requester: 'ira@example.com', category: 'human', review: period });
     await mailTo(title, OONA);
-    const stored = await rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: { pk: action.pk, sk: action.sk }, ConsistentRead: true }));
+    const stored = await rt.ddb.send(
+      new GetCommand({ TableName: rt.tableName, Key: { pk: action.pk, sk: action.sk }, ConsistentRead: true }),
+    );
     expect(stored.Item!.requestIds).toEqual([id]);
     expect((await requestItem(calm.id, id)).reviewPeriod).toBe(period);
     expect((await events(calm.id, id)).map((e) => e.type)).toContain('request.answers-action');
@@ -377,7 +455,16 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const history = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn!, maxResults: 1000 }));
     const entered = (history.events ?? []).filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name);
     // Each wait is followed by the read of the level's recorded decision (docs/architecture.md#outcomes-only-from-stored-decisions): the resume message decides nothing.
-    expect(entered).toEqual(['RecordRequest', 'IssueLink', 'AwaitDecision', 'ReadDecision', 'IssueLink', 'AwaitDecision', 'ReadDecision', 'Finish']);
+    expect(entered).toEqual([
+      'RecordRequest',
+      'IssueLink',
+      'AwaitDecision',
+      'ReadDecision',
+      'IssueLink',
+      'AwaitDecision',
+      'ReadDecision',
+      'Finish',
+    ]);
   });
 
   it('requests list shows where each request stands: the level it waits at, then its outcome', async () => {
@@ -428,18 +515,25 @@ describe('isms request submit refuses bad input', () => {
     ['bu', { bu: 'nowhere' }, /--bu: Unknown business unit "nowhere"/],
     ['colour', { colour: 'blue' }, /Unknown option '--colour'/],
     ['requester (missing)', { requester: null }, /--requester: is required/],
-  ] as Array<[string, Record<string, string | null>, RegExp]>)('refuses a bad --%s with a message naming the flag, and starts and writes nothing', async ([, change, message]) => {
-    const rt = unitOf(calm.id).runtime;
-    const arn = unitOf(calm.id).stateMachineArns['resource-approval'];
-    const count = async () => ({
-      executions: (await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn }))).executions?.length ?? 0,
-      requests: (await rt.ddb.send(new ScanCommand({ TableName: rt.tableName, FilterExpression: 'kind = :k', ExpressionAttributeValues: { ':k': 'request' } }))).Count,
-    });
-    const before = await count();
-    const r = await submit(calm.id, { title: 'Bad input', amount: '10', requester: 'gil@example.com', ...change });
-    expect(r.code).toBe(2);
-    expect(r.out).toEqual([]);
-    expect(r.err.join('\n')).toMatch(message);
-    expect(await count()).toEqual(before);
-  });
+  ] as Array<[string, Record<string, string | null>, RegExp]>)(
+    'refuses a bad --%s with a message naming the flag, and starts and writes nothing',
+    async ([, change, message]) => {
+      const rt = unitOf(calm.id).runtime;
+      const arn = unitOf(calm.id).stateMachineArns['resource-approval'];
+      const count = async () => ({
+        executions: (await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn }))).executions?.length ?? 0,
+        requests: (
+          await rt.ddb.send(
+            new ScanCommand({ TableName: rt.tableName, FilterExpression: 'kind = :k', ExpressionAttributeValues: { ':k': 'request' } }),
+          )
+        ).Count,
+      });
+      const before = await count();
+      const r = await submit(calm.id, { title: 'Bad input', amount: '10', requester: 'gil@example.com', ...change });
+      expect(r.code).toBe(2);
+      expect(r.out).toEqual([]);
+      expect(r.err.join('\n')).toMatch(message);
+      expect(await count()).toEqual(before);
+    },
+  );
 });

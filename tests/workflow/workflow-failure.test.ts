@@ -1,11 +1,27 @@
 // Executions that end for good without an outcome, on the local runtime: the failure reaches the evidence, the item and the ISMS manager.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeExecutionCommand, ListExecutionsCommand, SendTaskFailureCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
 import { keys, prefixes } from '../../core/keys';
 import { getItem } from '../../lambdas/shared/store';
 import { startReviewInput } from '../../core/review-start';
-import { FREE_PORTS, OONA, QUICK_RETRIES, partitionItems, postDecision, reviewForm, runCli, until, waitingToken } from '../support/workflow';
+import {
+  FREE_PORTS,
+  OONA,
+  QUICK_RETRIES,
+  partitionItems,
+  postDecision,
+  reviewForm,
+  runCli,
+  until,
+  waitingToken,
+} from '../support/workflow';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 import { commands as reviewCommands } from '../../cli/action-commands';
 import { commands as requestCommands } from '../../cli/request-commands';
@@ -30,7 +46,8 @@ afterAll(async () => {
 
 const eventsOf = (pk: string) => partitionItems(local.runtime, pk, prefixes.event);
 const item = (key: { pk: string; sk: string }) => getItem<Record<string, any>>(local.runtime, key);
-const managerMails = async (subject: string) => (await lr.emails()).filter((e) => e.destination.to.includes(IRENE) && e.subject === subject);
+const managerMails = async (subject: string) =>
+  (await lr.emails()).filter((e) => e.destination.to.includes(IRENE) && e.subject === subject);
 
 describe('a workflow that ends for good', () => {
   it('stopped while the review waits for decisions: recorded on the review, status kept, the ISMS manager told once', async () => {
@@ -48,10 +65,20 @@ describe('a workflow that ends for good', () => {
       const r = await item(key);
       return r?.workflowFailedAt ? r : undefined;
     });
-    expect(review).toMatchObject({ status: 'awaiting-decisions', workflowError: 'ABORTED Operator.Stopped: stopped to test the failure path', workflowFailedExecution: executionArn });
+    expect(review).toMatchObject({
+      status: 'awaiting-decisions',
+      workflowError: 'ABORTED Operator.Stopped: stopped to test the failure path',
+      workflowFailedExecution: executionArn,
+    });
     const failed = (await eventsOf(key.pk)).filter((e) => e.type === 'review.workflow-failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0].detail).toMatchObject({ status: 'ABORTED', error: 'Operator.Stopped', executionArn, reviewId: 'wf-local#2026-Q4', subjectStatus: 'awaiting-decisions' });
+    expect(failed[0].detail).toMatchObject({
+      status: 'ABORTED',
+      error: 'Operator.Stopped',
+      executionArn,
+      reviewId: 'wf-local#2026-Q4',
+      subjectStatus: 'awaiting-decisions',
+    });
     const lines = await runCli(lr, reviewCommands, 'review status', ['--bu', unit.id, '--period', '2026-Q4']);
     expect(lines.out).toContain(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError}`);
     const subject = 'ISMS wf-local: the workflow of management review 2026-Q4 was stopped';
@@ -64,9 +91,22 @@ describe('a workflow that ends for good', () => {
   });
 
   it('a waiting step that keeps failing after its retries: the pending request is marked and stays pending', async () => {
-    const request = { requestId: 'req-wf-local-1', bu: unit.id, category: 'equipment', title: 'Spare HSM', justification: 'Key ceremony', amount: 900, currency: 'EUR', requester: 'ann@example.com' };
+    const request = {
+      requestId: 'req-wf-local-1',
+      bu: unit.id,
+      category: 'equipment',
+      title: 'Spare HSM',
+      justification: 'Key ceremony',
+      amount: 900,
+      currency: 'EUR',
+      requester: 'ann@example.com',
+    };
     const { executionArn } = await lr.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: local.stateMachineArns['resource-approval'], name: request.requestId, input: JSON.stringify(request) }),
+      new StartExecutionCommand({
+        stateMachineArn: local.stateMachineArns['resource-approval'],
+        name: request.requestId,
+        input: JSON.stringify(request),
+      }),
     );
     const key = keys.request(request.requestId);
     // States.TaskFailed retries the wait twice (after 2 s, then 4 s on AWS; QUICK_RETRIES here), each time with a new token: fail every one of them.
@@ -86,9 +126,14 @@ describe('a workflow that ends for good', () => {
     expect((await lr.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('FAILED');
     const [ev] = (await eventsOf(key.pk)).filter((e) => e.type === 'request.workflow-failed');
     expect(ev.detail).toMatchObject({ status: 'FAILED', error: 'ApproverDirectoryDown', requestId: request.requestId });
-    await until('the ISMS manager’s email', async () => (await managerMails('ISMS wf-local: the approval workflow of request req-wf-local-1 failed')).length === 1);
+    await until(
+      'the ISMS manager’s email',
+      async () => (await managerMails('ISMS wf-local: the approval workflow of request req-wf-local-1 failed')).length === 1,
+    );
     const lines = await runCli(lr, requestCommands, 'request status', ['--bu', unit.id, '--id', request.requestId]);
-    expect(lines.out).toContain(`  workflow ended without an outcome at ${marked.workflowFailedAt}: FAILED ApproverDirectoryDown: lookup failed`);
+    expect(lines.out).toContain(
+      `  workflow ended without an outcome at ${marked.workflowFailedAt}: FAILED ApproverDirectoryDown: lookup failed`,
+    );
   });
 
   it('the failed request is restarted by `isms request restart` and approved through the link of its first email', async () => {
@@ -108,7 +153,9 @@ describe('a workflow that ends for good', () => {
     await until('a further email to the sponsor', async () => (await asked()).length === 2);
     const again = await runCli(lr, requestCommands, 'request restart', ['--bu', unit.id, '--id', id]);
     expect(again.code).toBe(1);
-    expect(again.err).toEqual([`${id} is pending and its workflow is running; only a pending request whose workflow failed can be restarted.`]);
+    expect(again.err).toEqual([
+      `${id} is pending and its workflow is running; only a pending request whose workflow failed can be restarted.`,
+    ]);
 
     expect(await postDecision(firstAsk, { choice: 'approve', comment: 'Fine.' }, { unitId: unit.id })).toBe(303);
     const arn = executionArnOf(local.stateMachineArns['resource-approval'], `${id}-restart-1`);
@@ -118,7 +165,9 @@ describe('a workflow that ends for good', () => {
     });
     expect(JSON.parse(done.output!)).toEqual({ requestId: id, status: 'approved' });
     const types = (await eventsOf(key.pk)).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['request.workflow-failed', 'request.restarted', 'decision.recorded', 'request.approved']));
+    expect(types).toEqual(
+      expect.arrayContaining(['request.workflow-failed', 'request.restarted', 'decision.recorded', 'request.approved']),
+    );
   });
 
   it('a request refused before it was stored: the failure goes to WORKFLOW#<execution name>', async () => {
@@ -127,14 +176,26 @@ describe('a workflow that ends for good', () => {
       new StartExecutionCommand({
         stateMachineArn: local.stateMachineArns['resource-approval'],
         name,
-        input: JSON.stringify({ requestId: name, bu: unit.id, category: 'snacks', title: 'x', justification: 'y', amount: 1, currency: 'EUR', requester: 'ann@example.com' }),
+        input: JSON.stringify({
+          requestId: name,
+          bu: unit.id,
+          category: 'snacks',
+          title: 'x',
+          justification: 'y',
+          amount: 1,
+          currency: 'EUR',
+          requester: 'ann@example.com',
+        }),
       }),
     );
     const [ev] = await until('the failure on WORKFLOW#', async () => {
       const events = await eventsOf(keys.workflow(name).pk);
       return events.length ? events : undefined;
     });
-    expect(ev).toMatchObject({ type: 'request.workflow-failed', detail: { status: 'FAILED', error: 'InvalidRequest', requestId: name, subjectFound: false } });
+    expect(ev).toMatchObject({
+      type: 'request.workflow-failed',
+      detail: { status: 'FAILED', error: 'InvalidRequest', requestId: name, subjectFound: false },
+    });
     expect(await item(keys.request(name))).toBeUndefined();
   });
 });
@@ -143,9 +204,9 @@ describe('a review whose workflow failed is restarted', () => {
   const period = '2027-Q1';
   const key = keys.review(`${unit.id}#${period}`);
   const executions = async () =>
-    ((await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: local.stateMachineArns['management-review'] }))).executions ?? []).filter((e) =>
-      e.name!.startsWith(`${unit.id}-${period}`),
-    );
+    (
+      (await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: local.stateMachineArns['management-review'] }))).executions ?? []
+    ).filter((e) => e.name!.startsWith(`${unit.id}-${period}`));
   async function reviewStart(): Promise<string[]> {
     const { code, out, err } = await runCli(lr, startCommands, 'review start', ['--bu', unit.id, '--period', period]);
     expect({ code, err }).toEqual({ code: 0, err: [] });
@@ -168,10 +229,13 @@ describe('a review whose workflow failed is restarted', () => {
     const [clara, farid] = unit.topManagement.map((m) => m.email);
     expect(await decide(invitationTo(clara))).toBe(303);
 
-    await lr.sfn.send(new StopExecutionCommand({ executionArn: firstArn, error: 'Operator.Stopped', cause: 'stopped to test the restart' }));
+    await lr.sfn.send(
+      new StopExecutionCommand({ executionArn: firstArn, error: 'Operator.Stopped', cause: 'stopped to test the restart' }),
+    );
     await until('the review marked as failed', async () => (await item(key))?.workflowFailedExecution === firstArn);
-    const failureMail = await until('the failure email', async () =>
-      (await managerMails(`ISMS wf-local: the workflow of management review ${period} was stopped`))[0],
+    const failureMail = await until(
+      'the failure email',
+      async () => (await managerMails(`ISMS wf-local: the workflow of management review ${period} was stopped`))[0],
     );
     expect(failureMail.body.text).toContain(`run "isms review start --bu ${unit.id} --period ${period}" to restart it`);
 
@@ -195,7 +259,11 @@ describe('a review whose workflow failed is restarted', () => {
 
     // While the restart runs, the review is no longer failed: a further start is told it exists and starts nothing.
     const again = await reviewStart();
-    expect(again).toEqual([expect.stringMatching(new RegExp(`^The review ${unit.id}#${period} already exists: status awaiting-decisions, .*Nothing started\\.$`))]);
+    expect(again).toEqual([
+      expect.stringMatching(
+        new RegExp(`^The review ${unit.id}#${period} already exists: status awaiting-decisions, .*Nothing started\\.$`),
+      ),
+    ]);
     expect(await executions()).toHaveLength(2);
 
     // Nobody was invited again; Farid decides through the link of the first email, which reaches the quorum.
@@ -209,13 +277,23 @@ describe('a review whose workflow failed is restarted', () => {
     expect(JSON.parse(done.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
     expect(await item(key)).toMatchObject({ status: 'approved', restarts: 1 });
     await until('the minutes emailed', async () =>
-      (await lr.emails()).some((e) => e.destination.to.includes(IRENE) && e.subject === `Minutes of the management review ${period}: ${unit.name}`),
+      (await lr.emails()).some(
+        (e) => e.destination.to.includes(IRENE) && e.subject === `Minutes of the management review ${period}: ${unit.name}`,
+      ),
     );
 
     const types = (await eventsOf(key.pk)).map((e) => e.type);
-    expect(types.filter((t) => t === 'review.workflow-failed' || t === 'review.restarted')).toEqual(['review.workflow-failed', 'review.restarted']);
+    expect(types.filter((t) => t === 'review.workflow-failed' || t === 'review.restarted')).toEqual([
+      'review.workflow-failed',
+      'review.restarted',
+    ]);
     const ev = (await eventsOf(key.pk)).find((e) => e.type === 'review.restarted')!;
-    expect(ev.detail).toMatchObject({ executionId: restartArn, restartOf: firstArn, restarts: 1, workflowError: 'ABORTED Operator.Stopped: stopped to test the restart' });
+    expect(ev.detail).toMatchObject({
+      executionId: restartArn,
+      restartOf: firstArn,
+      restarts: 1,
+      workflowError: 'ABORTED Operator.Stopped: stopped to test the restart',
+    });
     expect(types.filter((t) => t === 'link.issued')).toHaveLength(3);
     expect(types.filter((t) => t === 'review.pack-compiled')).toHaveLength(1);
     // A final review is not restarted either.
