@@ -66,7 +66,7 @@ export const evidenceExport: CliCommand = {
       }
     }
     if (problems.length) {
-      problems.forEach((p) => ctx.err(p));
+      for (const p of problems) ctx.err(p);
       ctx.err(`usage: ${usage}`);
       return 2;
     }

@@ -5,6 +5,7 @@ import type { EvidenceExport } from '../lambdas/shared/evidence';
 import { DECIDED } from '../core/decisions';
 import { formatAmount } from '../core/request';
 
+// biome-ignore lint/suspicious/noExplicitAny: items of any kind read back from DynamoDB and rendered field by field; each field is shown as found, its shape is not checked here
 type Item = Record<string, any>;
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111}table{border-collapse:collapse;margin:8px 0 20px;width:100%}

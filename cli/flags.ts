@@ -45,7 +45,7 @@ export function parseFlags<T extends z.ZodType>(
     }
   }
   if (problems.length || !result.success || !unit) {
-    problems.forEach((p) => ctx.err(p));
+    for (const p of problems) ctx.err(p);
     ctx.err(`usage: ${usage}`);
     return undefined;
   }

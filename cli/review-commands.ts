@@ -107,7 +107,7 @@ const inputsSubmit: CliCommand = {
       );
       return 2;
     }
-    let inputs;
+    let inputs: ReturnType<typeof parseReviewInputs>;
     try {
       inputs = parseReviewInputs(raw);
     } catch (err) {

@@ -207,8 +207,12 @@ function configuredPeople(unit: Partial<Draft>): Array<{ person: KnownPerson; wh
   add(unit.ismsManager, ['ismsManager']);
   add(unit.actionOwner, ['actionOwner']);
   const list = (v: unknown) => (Array.isArray(v) ? v : []);
-  list(unit.topManagement).forEach((m, i) => add(m, ['topManagement', i]));
-  list(unit.escalationContacts).forEach((c, i) => add(c, ['escalationContacts', i]));
+  list(unit.topManagement).forEach((m, i) => {
+    add(m, ['topManagement', i]);
+  });
+  list(unit.escalationContacts).forEach((c, i) => {
+    add(c, ['escalationContacts', i]);
+  });
   list(unit.resourceApproval?.levels).forEach((l, i) => {
     add(l?.approver, ['resourceApproval', 'levels', i, 'approver']);
     add(l?.escalationContact, ['resourceApproval', 'levels', i, 'escalationContact']);
@@ -224,7 +228,10 @@ const directories = new WeakMap<BusinessUnitConfig, Identities>();
  */
 export function unitIdentities(unit: BusinessUnitConfig): Identities {
   let ids = directories.get(unit);
-  if (!ids) directories.set(unit, (ids = Identities.build(configuredPeople(unit)).identities));
+  if (!ids) {
+    ids = Identities.build(configuredPeople(unit)).identities;
+    directories.set(unit, ids);
+  }
   return ids;
 }
 

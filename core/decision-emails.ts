@@ -8,7 +8,7 @@ import { formatAmount } from './request';
 import { formatTime } from './decision-pages';
 
 /** What was decided on, in words: "the management review 2026-Q4" or "level 1 (ISMS sponsor) of the resource request …". */
-function decidedOn(link: LinkItem, subject: Record<string, any>): { short: string; long: string } {
+function decidedOn(link: LinkItem, subject: Record<string, unknown>): { short: string; long: string } {
   if (link.subjectType === 'review') {
     const period = String(subject.period ?? link.subjectId);
     return { short: `management review ${period}`, long: `the management review ${period} (ISO/IEC 27001 9.3)` };
@@ -24,7 +24,7 @@ function decidedOn(link: LinkItem, subject: Record<string, any>): { short: strin
 export function decisionConfirmationEmail(args: {
   unit: BusinessUnitConfig;
   link: LinkItem;
-  subject: Record<string, any>;
+  subject: Record<string, unknown>;
   record: DecisionRecord;
 }): Email {
   const { unit, link, subject, record } = args;

@@ -5,6 +5,7 @@ import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type ResourceCategory } from './c
 import { html, SafeHtml } from './html';
 import { DECIDED, type Choice, type DecisionRecord, type LinkItem, type LinkRecipient, type SubjectType } from './decisions';
 import { TERMINAL_STATUSES } from './review-start';
+import type { ReviewStatus } from './subjects';
 import { adequacyQuestion } from './review-pack';
 import { formatAmount } from './request';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
@@ -103,7 +104,7 @@ export interface DecisionView {
 }
 
 /** A plain function of the stored items, so the page can be tested without AWS. */
-export function decisionView(link: LinkItem, subject: Record<string, any>, unit: { name: string; timeZone: string }): DecisionView {
+export function decisionView(link: LinkItem, subject: Record<string, unknown>, unit: { name: string; timeZone: string }): DecisionView {
   const view: DecisionView = {
     decisionId: link.decisionId,
     subjectType: link.subjectType,
@@ -137,16 +138,16 @@ export function formatTime(iso: string, timeZone: string): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
   try {
-    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }).format(at) + ` (${timeZone})`;
+    return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }).format(at)} (${timeZone})`;
   } catch {
     return at.toISOString();
   }
 }
 
 /** Review over, request decided: no more decisions are collected, whatever links are still out. */
-export function subjectClosed(subject: Record<string, any>): boolean {
+export function subjectClosed(subject: Record<string, unknown>): boolean {
   if (subject.closedAt) return true;
-  if (subject.kind === 'review') return TERMINAL_STATUSES.includes(subject.status);
+  if (subject.kind === 'review') return TERMINAL_STATUSES.includes(subject.status as ReviewStatus);
   if (subject.kind === 'request') return subject.status !== undefined && subject.status !== 'pending';
   return false;
 }
@@ -312,7 +313,7 @@ export function gonePage(reason: GoneReason, at?: string, timeZone = 'UTC'): Pag
 }
 
 /** A review whose outcome is fixed (closing or closed), or a request that is no longer pending. */
-export function subjectClosing(subject: Record<string, any>): boolean {
+export function subjectClosing(subject: Record<string, unknown>): boolean {
   return subjectClosed(subject) || (subject.kind === 'review' && typeof subject.outcome === 'string');
 }
 
@@ -320,10 +321,10 @@ export function subjectClosing(subject: Record<string, any>): boolean {
  * A link that stopped working because its subject closed first (e.g. a member who had not decided when the review
  * closed at quorum): says what happened and when, in the unit's time zone, not that the decision went to someone else.
  */
-export function closedBeforeDecisionPage(subject: Record<string, any>, unit: { name: string; timeZone: string }): PageResult {
+export function closedBeforeDecisionPage(subject: Record<string, unknown>, unit: { name: string; timeZone: string }): PageResult {
   const when =
     typeof (subject.closedAt ?? subject.closingAt) === 'string'
-      ? ` on ${formatTime(subject.closedAt ?? subject.closingAt, unit.timeZone)}`
+      ? ` on ${formatTime((subject.closedAt ?? subject.closingAt) as string, unit.timeZone)}`
       : '';
   if (subject.kind === 'review') {
     const outcome = String(subject.outcome ?? subject.status ?? '');

@@ -299,10 +299,7 @@ function decisionOutput(subject: Pick<RequestItem, 'levels'>, index: number, d: 
 }
 
 /** The wait is over when the current level's decision is recorded (see levelDecision for which one counts). */
-export function requestWaitOutcome(
-  subject: Record<string, any>,
-  decisions: DecisionRecord[],
-): { complete: boolean; output: Record<string, unknown> } {
+export function requestWaitOutcome(subject: object, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
   const item = subject as RequestItem;
   if (item.status !== 'pending') return { complete: false, output: {} };
   const found = levelDecision(item, item.currentLevel, decisions);
@@ -315,7 +312,7 @@ export function requestWaitOutcome(
  * so whatever a legitimate resumer read is still there; a message naming no recorded decision of this level, or
  * saying something else about it (another choice, "last level"), is not.
  */
-export function requestResumeSupported(subject: Record<string, any>, decisions: DecisionRecord[], claimed: unknown): boolean {
+export function requestResumeSupported(subject: object, decisions: DecisionRecord[], claimed: unknown): boolean {
   const item = subject as RequestItem;
   const level = item.levels?.[item.currentLevel] as (RequestLevel & { supersededDecisionIds?: string[] }) | undefined;
   if (item.status !== 'pending' || !level || !isPlainObject(claimed)) return false;

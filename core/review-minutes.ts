@@ -67,6 +67,7 @@ export function nextReviewDate(unit: Pick<BusinessUnitConfig, 'reviewSchedule' |
   const at = nextFire(unit.reviewSchedule, unit.timeZone, new Date(closedAt));
   if (!at) return fallback;
   const day = dayIn(at, unit.timeZone);
+  // biome-ignore lint/complexity/useMathMinMax: day and fallback are YYYY-MM-DD strings (compared as text); Math.max would return NaN
   return day > fallback ? day : fallback;
 }
 

@@ -51,10 +51,7 @@ export function tally(subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>
  * member has answered without reaching it. Members who have not answered when the quorum is impossible may
  * still record their assessment of resources for the minutes, so an impossible quorum alone does not end it.
  */
-export function reviewWaitOutcome(
-  subject: Record<string, any>,
-  decisions: DecisionRecord[],
-): { complete: boolean; output: Record<string, unknown> } {
+export function reviewWaitOutcome(subject: object, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
   const review = subject as ReviewItem;
   if (!Array.isArray(review.members) || typeof review.requiredApprovals !== 'number' || TERMINAL_STATUSES.includes(review.status)) {
     return { complete: false, output: {} };
@@ -72,7 +69,7 @@ export function reviewWaitOutcome(
  * outcome still holds and its counts can only have grown since it read them; "approved" with too few approvals, or
  * counts the table does not have, is not supported.
  */
-export function reviewResumeSupported(subject: Record<string, any>, decisions: DecisionRecord[], claimed: unknown): boolean {
+export function reviewResumeSupported(subject: object, decisions: DecisionRecord[], claimed: unknown): boolean {
   const now = reviewWaitOutcome(subject, decisions);
   if (!now.complete || typeof claimed !== 'object' || claimed === null || Array.isArray(claimed)) return false;
   const c = claimed as Record<string, unknown>;

@@ -90,7 +90,7 @@ async function route(rt: Runtime, event: HttpEvent, method: string): Promise<Pag
 
 interface Loaded {
   link: LinkItem;
-  subject?: Record<string, any>;
+  subject?: Record<string, unknown>;
   decision?: DecisionRecord;
 }
 

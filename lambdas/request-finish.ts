@@ -28,7 +28,7 @@ type Decided = { outcome: Outcome; decision?: LevelDecision };
 function decide(item: StoredRequest, decisions: DecisionRecord[], claimed: Outcome): Decided | { refused: string } {
   const decision = levelDecision(item, item.currentLevel, decisions);
   if (decision?.choice === 'reject') return { outcome: 'rejected', decision };
-  if (decision && decision.isLast) return { outcome: 'approved', decision };
+  if (decision?.isLast) return { outcome: 'approved', decision };
   if (decision)
     return {
       refused: `level ${decision.level + 1} of ${item.levels.length} is approved; the request moves on to level ${decision.nextLevel + 1}, it does not end ${claimed}`,

@@ -35,7 +35,7 @@ export function placeholders(text: string): string[] {
 
 /** What CloudFormation does with DefinitionSubstitutions; the local runtime uses it with local ARNs. */
 export function substitute(text: string, values: Record<string, string>): string {
-  return text.replace(/\$\{([A-Za-z0-9]+)\}/g, (whole, name: string) => {
+  return text.replace(/\$\{([A-Za-z0-9]+)\}/g, (_whole, name: string) => {
     if (!(name in values)) throw new Error(`No value for placeholder \${${name}}`);
     return values[name];
   });

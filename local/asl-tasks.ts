@@ -189,7 +189,7 @@ async function waitForCallback(spec: TaskSpec, hooks: TaskHooks, input: any): Pr
 async function startExecution(spec: TaskSpec, hooks: TaskHooks, input: any): Promise<any> {
   const raw = input?.Input;
   const text = raw === undefined ? '{}' : typeof raw === 'string' ? raw : JSON.stringify(raw);
-  let started;
+  let started: Awaited<ReturnType<TaskHooks['startExecution']>>;
   try {
     started = await hooks.startExecution(input?.StateMachineArn, text, input?.Name);
   } catch (err: any) {

@@ -64,5 +64,7 @@ export function startLocalScheduler(runtime: LocalRuntime, log: (l: string) => v
     timers.add(timer);
   };
   for (const u of runtime.units) arm(u, new Date());
-  return async () => timers.forEach((t) => clearTimeout(t));
+  return async () => {
+    for (const t of timers) clearTimeout(t);
+  };
 }

@@ -16,8 +16,21 @@ function port(name: string, value: string | undefined, fallback: number): number
   return n;
 }
 
+/** The parsed flags: booleans have defaults, the others are absent when not given. */
+type Args = {
+  json: boolean;
+  'no-reviews': boolean;
+  'data-dir'?: string;
+  'config-dir'?: string;
+  'dynamodb-port'?: string;
+  'ses-port'?: string;
+  'sfn-port'?: string;
+  'decisions-port'?: string;
+  help: boolean;
+};
+
 async function main(): Promise<number> {
-  let args;
+  let args: Args;
   try {
     args = parseArgs({
       options: {
@@ -42,7 +55,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const quietLog = args.json ? (line: string) => console.error(line) : (line: string) => console.log(`  ${line}`);
-  let runtime;
+  let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
   try {
     runtime = await startLocalRuntime({
       configDir: args['config-dir'] ? path.resolve(args['config-dir']) : undefined,

@@ -109,6 +109,7 @@ interface Callback {
 const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[^:\s]+$/;
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/;
 /** AWS: 1-80 characters, no whitespace, brackets, wildcards, special or control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: intentional: AWS execution names may not contain control characters (U+0000-001F, U+007F-009F), and this class rejects them
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 const MAX_INPUT_BYTES = 256 * 1024;
 
@@ -223,7 +224,10 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     const token = randomBytes(48).toString('base64url');
     let resolve!: (v: unknown) => void;
     let reject!: (e: Error) => void;
-    const answer = new Promise<unknown>((res, rej) => ((resolve = res), (reject = rej)));
+    const answer = new Promise<unknown>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     answer.catch(() => {}); // a failure may arrive while invokeLambda still runs; the handler awaits it later
     if (execution.lastCall) execution.lastCall.token = token;
     if (execution.ended) {

@@ -75,7 +75,7 @@ const CONFIRMATION_TAKEOVER_MS = 31_000;
 export async function confirmMissedDecision(
   rt: Runtime,
   link: LinkItem,
-  subject: Record<string, any>,
+  subject: Record<string, unknown>,
   record: DecisionRecord,
 ): Promise<void> {
   if (rt.now().getTime() - Date.parse(record.decidedAt) < CONFIRMATION_TAKEOVER_MS) return;
@@ -87,7 +87,12 @@ export async function confirmMissedDecision(
  * Tells the link's recipient that a decision was recorded through their link: a forwarded link used by someone else
  * is noticed at once. Marked sent (SENT#confirmation-<decisionId>), so it goes once per decision.
  */
-export async function confirmDecision(rt: Runtime, link: LinkItem, subject: Record<string, any>, record: DecisionRecord): Promise<void> {
+export async function confirmDecision(
+  rt: Runtime,
+  link: LinkItem,
+  subject: Record<string, unknown>,
+  record: DecisionRecord,
+): Promise<void> {
   try {
     const sent = await sendPersonalOnce(
       rt,

@@ -14,5 +14,8 @@ export const getDecision = (rt: Runtime, subjectPk: string, decisionId: string):
   getItem<DecisionRecord>(rt, keys.decision(subjectPk, decisionId));
 
 /** The review or request a link decides, as stored now (strongly consistent). */
-export const getLinkSubject = (rt: Runtime, link: Pick<LinkItem, 'subjectPk' | 'subjectType'>): Promise<Record<string, any> | undefined> =>
-  getItem<Record<string, any>>(rt, { pk: link.subjectPk, sk: SUBJECT_SK[link.subjectType] });
+export const getLinkSubject = (
+  rt: Runtime,
+  link: Pick<LinkItem, 'subjectPk' | 'subjectType'>,
+): Promise<Record<string, unknown> | undefined> =>
+  getItem<Record<string, unknown>>(rt, { pk: link.subjectPk, sk: SUBJECT_SK[link.subjectType] });

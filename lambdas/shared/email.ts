@@ -6,7 +6,8 @@ import { recipients, type Email } from '../../core/email';
 
 /** The function's SES client, made on first use: only functions that send email bundle and load it. */
 export function sesClient(rt: Runtime): SESClient {
-  return (rt.ses ??= new SESClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SES)));
+  rt.ses ??= new SESClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SES));
+  return rt.ses;
 }
 
 /**

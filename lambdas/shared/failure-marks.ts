@@ -20,7 +20,9 @@ export async function markWorkflowFailed(
 ): Promise<boolean> {
   const open = OPEN_STATUSES[kind];
   const values: Record<string, unknown> = { ':at': failure.at, ':err': failure.error, ':arn': failure.executionArn };
-  open.forEach((s, i) => (values[`:s${i}`] = s));
+  open.forEach((s, i) => {
+    values[`:s${i}`] = s;
+  });
   const conditions = [
     'attribute_exists(pk)',
     `#s IN (${open.map((_s, i) => `:s${i}`).join(', ')})`,

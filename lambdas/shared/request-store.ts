@@ -77,9 +77,9 @@ export async function decisionExists(rt: Runtime, requestId: string, decisionId:
  * (keys.action, GSI1 ACTIONS#OPEN, ActionItem in core/review-minutes.ts); it belongs to the review by `reviewId` or `period`, and
  * asks for a resource request of a category when its source is `{ kind: 'resource-inadequate', category }`.
  */
-export async function openActionsFor(rt: Runtime, period: string, category: string): Promise<Array<Record<string, any>>> {
+export async function openActionsFor(rt: Runtime, period: string, category: string): Promise<Array<Record<string, unknown>>> {
   const review = reviewIdOf(rt.config.id, period);
-  const open = await queryAll<Record<string, any>>(rt, {
+  const open = await queryAll<Record<string, unknown> & { source?: { kind?: unknown; category?: unknown } }>(rt, {
     IndexName: GSI1,
     KeyConditionExpression: 'gsi1pk = :pk',
     ExpressionAttributeValues: { ':pk': gsi1.action('OPEN', '', '').gsi1pk },

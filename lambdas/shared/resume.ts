@@ -9,10 +9,7 @@ import { requestWaitOutcome } from '../../core/request';
 import { taskTokenOf } from './task-tokens';
 
 /** Given the subject item and its decisions, is the current wait over, and with what task output? */
-export type WaitRule = (
-  subject: Record<string, any>,
-  decisions: DecisionRecord[],
-) => { complete: boolean; output: Record<string, unknown> };
+export type WaitRule = (subject: object, decisions: DecisionRecord[]) => { complete: boolean; output: Record<string, unknown> };
 
 const RULES: Record<SubjectType, WaitRule> = { review: reviewWaitOutcome, request: requestWaitOutcome };
 
@@ -33,7 +30,8 @@ export async function loadSubject(rt: Runtime, subjectPk: string, subjectSk: str
 
 /** The function's Step Functions client, made on first use: only functions that resume a workflow bundle and load it. */
 export function sfnClient(rt: Runtime): SFNClient {
-  return (rt.sfn ??= new SFNClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SFN)));
+  rt.sfn ??= new SFNClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SFN));
+  return rt.sfn;
 }
 
 export type ResumeResult = 'resumed' | 'waiting' | 'stale-token' | 'no-token' | 'no-subject';

@@ -159,7 +159,9 @@ export async function takeOverReview(
   args: { failedExecution: string; executionId: string; at: string },
 ): Promise<StoredReview | undefined> {
   const terminal: Record<string, string> = {};
-  TERMINAL_STATUSES.forEach((s, i) => (terminal[`:t${i}`] = s));
+  TERMINAL_STATUSES.forEach((s, i) => {
+    terminal[`:t${i}`] = s;
+  });
   return updateOnce<StoredReview>(rt, {
     Key: reviewKey(reviewId),
     UpdateExpression:
@@ -209,7 +211,7 @@ export async function claimMemberDecision(
   const { replacing } = member;
   const claimed = await updateOnce(rt, {
     Key: reviewKey(reviewId),
-    UpdateExpression: `SET ${m}.decisionId = :d` + (replacing ? `, ${m}.replaced = :replaced REMOVE ${m}.invitedAt` : ''),
+    UpdateExpression: `SET ${m}.decisionId = :d${replacing ? `, ${m}.replaced = :replaced REMOVE ${m}.invitedAt` : ''}`,
     ConditionExpression: `attribute_exists(pk) AND ${replacing ? `${m}.decisionId = :old` : `attribute_not_exists(${m}.decisionId)`} AND ${m}.email = :e`,
     ExpressionAttributeNames: { '#m': 'members' },
     ExpressionAttributeValues: {
@@ -227,7 +229,7 @@ export async function markMemberInvited(rt: Runtime, reviewId: string, index: nu
     new UpdateCommand({
       TableName: rt.tableName,
       Key: reviewKey(reviewId),
-      UpdateExpression: 'SET #m[' + index + '].invitedAt = :at',
+      UpdateExpression: `SET #m[${index}].invitedAt = :at`,
       ExpressionAttributeNames: { '#m': 'members' },
       ExpressionAttributeValues: { ':at': at },
     }),
