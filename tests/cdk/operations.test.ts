@@ -194,7 +194,10 @@ describe('the ERROR-line filter and our logger', () => {
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
-    const capture = ((chunk: unknown) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    const capture = ((chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
     process.stdout.write = capture;
     process.stderr.write = capture;
     try {

@@ -52,13 +52,18 @@ describe('deciding in a real browser', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     context = await browser.newContext({ viewport: { width: 390, height: 844 } }); // a phone
-    context.on('page', (p) => p.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss())));
+    context.on('page', (p) =>
+      p.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      }),
+    );
   });
 
   afterAll(async () => {
     await browser?.close();
     await runtime?.close();
-    restoreWrites.forEach((r) => r());
+    for (const r of restoreWrites) r();
   });
 
   /** Opens the inbox, shows the HTML of the newest email to `to` whose subject matches, and follows its link. */
@@ -67,7 +72,10 @@ describe('deciding in a real browser', () => {
       (await runtime.emails()).reverse().find((e: StoredEmail) => e.destination.to.includes(to) && subject.test(e.subject)),
     );
     const inbox = await context.newPage();
-    inbox.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
+    inbox.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     await inbox.goto(runtime.urls.inbox);
     const card = inbox.locator('.email', { hasText: email.subject }).filter({ hasText: to }).first();
     await card.getByRole('button', { name: 'Toggle HTML view' }).click();

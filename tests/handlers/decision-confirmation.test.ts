@@ -26,10 +26,14 @@ beforeAll(async () => {
       if (String(chunk).startsWith('{"level"')) return logs.push(String(chunk)) > 0;
       return (bound as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof stream.write;
-    return () => void (stream.write = original);
+    return () => {
+      stream.write = original;
+    };
   };
   const undo = [capture(process.stdout), capture(process.stderr)];
-  restore = () => undo.forEach((u) => u());
+  restore = () => {
+    for (const u of undo) u();
+  };
 });
 afterAll(async () => {
   restore?.();

@@ -210,7 +210,15 @@ describe('the local decision server', () => {
   it('builds a faithful API Gateway v2 event', async () => {
     const seen: APIGatewayProxyEventV2[] = [];
     const spy = createDecisionServer(
-      new Map([['bu-one', async (e: APIGatewayProxyEventV2) => (seen.push(e), { statusCode: 204, headers: { 'x-test': '1' } })]]),
+      new Map([
+        [
+          'bu-one',
+          async (e: APIGatewayProxyEventV2) => {
+            seen.push(e);
+            return { statusCode: 204, headers: { 'x-test': '1' } };
+          },
+        ],
+      ]),
     );
     await new Promise<void>((r) => spy.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(spy.address() as AddressInfo).port}`;

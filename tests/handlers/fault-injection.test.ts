@@ -52,7 +52,13 @@ const unit = testUnit({
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 
 /** A Step Functions stand-in for the endpoint's resume: it only counts. */
-const sfn = { calls: 0, send: async () => ((sfn.calls += 1), {}) } as unknown as Runtime['sfn'] & { calls: number };
+const sfn = {
+  calls: 0,
+  send: async () => {
+    sfn.calls += 1;
+    return {};
+  },
+} as unknown as Runtime['sfn'] & { calls: number };
 
 interface Step<C> {
   name: string;
@@ -78,7 +84,10 @@ let tables = 0;
 /** A fresh table; the clients of one runtime per unit are shared (building SDK clients per case costs more than the case). */
 async function fresh(forUnit = unit) {
   let base = runtimes.get(forUnit);
-  if (!base) runtimes.set(forUnit, (base = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit: forUnit, now: () => NOW })));
+  if (!base) {
+    base = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit: forUnit, now: () => NOW });
+    runtimes.set(forUnit, base);
+  }
   const tableName = `${base.tableName}-${++tables}`;
   const linksTableName = `${tableName}-links`;
   await createActiveTable(base.ddb, createTableInput(tableName));

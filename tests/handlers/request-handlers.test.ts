@@ -67,8 +67,11 @@ async function eventsOf(pk: string) {
   );
   return (out.Items ?? []) as Array<{ type: string; detail: any }>;
 }
-const countTypes = (events: Array<{ type: string }>) =>
-  events.reduce<Record<string, number>>((m, e) => ({ ...m, [e.type]: (m[e.type] ?? 0) + 1 }), {});
+const countTypes = (events: Array<{ type: string }>) => {
+  const m: Record<string, number> = {};
+  for (const e of events) m[e.type] = (m[e.type] ?? 0) + 1;
+  return m;
+};
 
 describe('request-record', () => {
   it('stores the request with its route once; a retry changes nothing', async () => {
@@ -413,7 +416,11 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
     const lines: string[] = [];
     const original = process.stdout.write.bind(process.stdout);
     const originalErr = process.stderr.write.bind(process.stderr);
-    const keep = (chunk: unknown) => (String(chunk).includes('"level":"ERROR"') ? (lines.push(String(chunk)), true) : false);
+    const keep = (chunk: unknown) => {
+      if (!String(chunk).includes('"level":"ERROR"')) return false;
+      lines.push(String(chunk));
+      return true;
+    };
     process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
       keep(chunk) || (original as any)(chunk, ...rest)) as typeof process.stdout.write;
     process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>

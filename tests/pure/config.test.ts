@@ -77,7 +77,10 @@ describe('broken configs', () => {
     // Entries name a person by their address; an alias of one person as the address of another entry is a clash.
     [
       "entry under another person's alias",
-      (u) => ((u.topManagement[0].aliases = ['cw@example.org']), (u.topManagement[2].email = 'CW@example.org')),
+      (u) => {
+        u.topManagement[0].aliases = ['cw@example.org'];
+        u.topManagement[2].email = 'CW@example.org';
+      },
       'topManagement[0].aliases[0]: "cw@example.org" is the address of Oona Byrne <cw@example.org>, another person',
     ],
     ['alias not an email', (u) => (u.topManagement[2].aliases = ['oona@']), 'topManagement[2].aliases[0]: "oona@" is not an email address'],
@@ -94,7 +97,10 @@ describe('broken configs', () => {
     ],
     [
       "alias that is another person's alias",
-      (u) => ((u.topManagement[1].aliases = ['cfo@example.org']), (u.ismsManager.aliases = ['CFO@example.org'])),
+      (u) => {
+        u.topManagement[1].aliases = ['cfo@example.org'];
+        u.ismsManager.aliases = ['CFO@example.org'];
+      },
       'topManagement[1].aliases[0]: "cfo@example.org" is an alias of Irene Schulz <irene.schulz@example.com>, another person',
     ],
     [
@@ -222,15 +228,19 @@ describe('aliases (people are identities, not strings)', () => {
       decisionBaseUrl: 'https://abcdefghij.execute-api.eu-west-1.amazonaws.com',
     };
     const some = validateUnit(
-      broken((u) => u.topManagement.forEach((m: any, i: number) => (m.aliases = [`member${i}@example.org`, `member${i}@example.net`]))),
+      broken((u) =>
+        u.topManagement.forEach((m: any, i: number) => {
+          m.aliases = [`member${i}@example.org`, `member${i}@example.net`];
+        }),
+      ),
       FILE,
     ).unit!;
     expect(() => checkEnvironmentSize(some, functionEnvironment(spec, some, ctx))).not.toThrow();
     const many = validateUnit(
       broken((u) =>
-        [...u.topManagement, u.ismsManager, ...u.escalationContacts].forEach(
-          (m: any, i: number) => (m.aliases = Array.from({ length: 10 }, (_, j) => `a-rather-long-alias-${i}-${j}@old-domain.example.org`)),
-        ),
+        [...u.topManagement, u.ismsManager, ...u.escalationContacts].forEach((m: any, i: number) => {
+          m.aliases = Array.from({ length: 10 }, (_, j) => `a-rather-long-alias-${i}-${j}@old-domain.example.org`);
+        }),
       ),
       FILE,
     ).unit!;

@@ -161,7 +161,7 @@ describe('renderEvidenceHtml', () => {
   it('lists every email copy sent, in time order, with its recipient and SES message id', () => {
     const rows = [
       ...page.matchAll(
-        /<tr><td>([^<]+@[^<]+)<\/td><td>([^<]+)<\/td><td>REQUEST#req-20261127-abc<\/td><td>([^<]+)<\/td><td>[^]*?<\/td><td>([^<]+)<\/td><\/tr>/g,
+        /<tr><td>([^<]+@[^<]+)<\/td><td>([^<]+)<\/td><td>REQUEST#req-20261127-abc<\/td><td>([^<]+)<\/td><td>[\s\S]*?<\/td><td>([^<]+)<\/td><\/tr>/g,
       ),
     ].map((m) => m.slice(1));
     expect(rows).toEqual([

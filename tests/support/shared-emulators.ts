@@ -55,7 +55,13 @@ export async function sharedSes(): Promise<{
       const { emails } = (await (await fetch(`${upstream}/store`)).json()) as { emails: StoredEmail[] };
       return emails.filter((e) => mine.has(e.messageId));
     },
-    clear: async () => void (mine = new Set()),
-    close: () => new Promise((r) => (server.close(() => r()), server.closeAllConnections())),
+    clear: async () => {
+      mine = new Set();
+    },
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -34,7 +34,8 @@ export function exampleTemplate(unitId: string): Template {
   if (!template) {
     const stack = stacks.find((s) => s.stackName === stackName(unitId));
     if (!stack) throw new Error(`No example unit ${unitId}`);
-    shared!.templates.set(unitId, (template = Template.fromStack(stack)));
+    template = Template.fromStack(stack);
+    shared!.templates.set(unitId, template);
   }
   return template;
 }
