@@ -150,6 +150,43 @@ describe.each(units)('operations of $id', (unit) => {
         ]),
       },
     });
+  });
+
+  it("lets CloudWatch publish to the topic for this account's alarms only (the TLS policy replaced SNS's default one)", () => {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).map((p) => p.Properties);
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Topics).toEqual([{ Ref: topic }]);
+    expect(policies[0].PolicyDocument.Statement).toContainEqual({
+      Sid: 'CloudWatchAlarmsPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topic },
+      Condition: {
+        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${unit.region}:111111111111:alarm:*` },
+        StringEquals: { 'aws:SourceAccount': '111111111111' },
+      },
+    });
+  });
+
+  it('lets Scheduler start the review and fill its DLQ through the schedule’s own role, trusted only by this account’s schedules', () => {
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0].Properties;
+    const role = schedule.Target.RoleArn['Fn::GetAtt'][0];
+    expect(resources[role].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: expect.objectContaining({ 'aws:SourceAccount': '111111111111' }) },
+      }),
+    ]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'states:StartExecution', Resource: schedule.Target.Arn }),
+        expect.objectContaining({ Action: 'sqs:SendMessage', Resource: schedule.Target.DeadLetterConfig.Arn }),
+      ]),
+    );
     const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
     expect(subs).toEqual([{ Protocol: 'email', Endpoint: unit.ismsManager.email, TopicArn: { Ref: topic } }]);
   });
