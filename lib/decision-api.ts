@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
+import { decisionApiLogGroupName } from '../core/names';
 
 export interface DecisionApiProps {
   /** The decision-endpoint function (lambdas/decision-endpoint.ts). */
@@ -80,7 +81,10 @@ export class DecisionApi extends Construct {
       this.api.addRoutes({ path: '/decisions/{id}', methods: [method], integration });
     }
 
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: decisionApiLogGroupName(unit.id),
+      retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
+    });
     const throttle = props.throttle ?? { rateLimit: 20, burstLimit: 40 };
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,

@@ -280,6 +280,21 @@ describe.each(units)('stack of $id', (unit) => {
     }
   });
 
+  it('names the log groups AWS services deliver to under /aws/vendedlogs/ (one entry in the region’s logs resource policy)', () => {
+    const resources = template.toJSON().Resources;
+    const groupOf = (ref: { Ref: string } | { 'Fn::GetAtt': [string, string] }) => ('Ref' in ref ? ref.Ref : ref['Fn::GetAtt'][0]);
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map((sm) => sm.Properties);
+    const names = machines.map((sm) => resources[groupOf(sm.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn)]);
+    expect(names.map((g) => g.Properties.LogGroupName).sort()).toEqual([
+      `/aws/vendedlogs/states/isms-${unit.id}-management-review`,
+      `/aws/vendedlogs/states/isms-${unit.id}-resource-approval`,
+    ]);
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0].Properties;
+    expect(resources[groupOf(stage.AccessLogSettings.DestinationArn)].Properties.LogGroupName).toBe(
+      `/aws/vendedlogs/apigateway/isms-${unit.id}-decisions`,
+    );
+  });
+
   it('exports what the CLI looks up', () => {
     for (const key of [
       'ManagementReviewStateMachineArn',
