@@ -1,5 +1,5 @@
 // Operations of a unit: failed executions reach workflow-failed through EventBridge, and alarms reach the ISMS manager through SNS.
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -65,6 +65,9 @@ export class Operations extends Construct {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: `Encrypts the ISMS alarm topic of ${unit.id}`,
       enableKeyRotation: true,
+      // Retained (CDK's default for keys) so that messages still in flight stay readable, but not after a rolled-back
+      // first create: nothing was ever encrypted with it then.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
