@@ -143,15 +143,20 @@ export class Operations extends Construct {
       return a;
     };
     const fiveMinutes = { period: Duration.minutes(5) };
+    // A dead-letter queue alarms on the age of its oldest message, which SQS reports while the queue holds one: a message
+    // nobody handled keeps it in ALARM until the queue is drained (README, Operations), and it keeps growing.
+    // Missing data stays "not breaching" on purpose: SQS emits nothing for an empty, idle queue (a DLQ's normal state), so
+    // "breaching" would hold an idle DLQ's alarm in ALARM forever, and a real message would then notify nobody.
+    const oldestMessage = (queue: sqs.IQueue) => queue.metricApproximateAgeOfOldestMessage({ ...fiveMinutes, statistic: 'Maximum' });
     alarm(
       'ScheduleDeadLetterAlarm',
-      props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...fiveMinutes, statistic: 'Maximum' }),
-      'a quarterly review schedule fire could not start the management review (messages in the schedule dead-letter queue)',
+      oldestMessage(props.scheduleDeadLetterQueue),
+      'a quarterly review schedule fire could not start the management review (a message in the schedule dead-letter queue; drain it once handled)',
     );
     alarm(
       'WorkflowFailedDeadLetterAlarm',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...fiveMinutes, statistic: 'Maximum' }),
-      'a failed execution could not be recorded by workflow-failed (messages in its dead-letter queue)',
+      oldestMessage(this.deadLetterQueue),
+      'a failed execution could not be recorded by workflow-failed (a message in its dead-letter queue; drain it once handled)',
     );
     for (const [name, machine] of machines) {
       const pascal = pascalCase(name);

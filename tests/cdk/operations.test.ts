@@ -96,7 +96,7 @@ describe.each(units)('operations of $id', (unit) => {
     const watched = alarms.map((a) => `${a.Namespace} ${a.MetricName} ${a.Statistic} ${JSON.stringify(a.Dimensions?.[0]?.Value ?? null)}`);
     expect(watched).toEqual(
       expect.arrayContaining([
-        `AWS/SQS ApproximateNumberOfMessagesVisible Maximum ${JSON.stringify({ 'Fn::GetAtt': [scheduleDlq, 'QueueName'] })}`,
+        `AWS/SQS ApproximateAgeOfOldestMessage Maximum ${JSON.stringify({ 'Fn::GetAtt': [scheduleDlq, 'QueueName'] })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: reviewMachine })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: approvalMachine })}`,
         `AWS/Lambda Errors Sum ${JSON.stringify({ Ref: endpoint })}`,
@@ -108,6 +108,30 @@ describe.each(units)('operations of $id', (unit) => {
     expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
     // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines.
     expect(alarms).toHaveLength(6 + FUNCTIONS.length);
+  });
+
+  it('alarms on a message in either dead-letter queue by its age, which SQS reports as long as the message stays', () => {
+    const dlqs = Object.keys(template.findResources('AWS::SQS::Queue'));
+    expect(dlqs).toHaveLength(2);
+    const sqsAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } })).map(
+      (a) => a.Properties,
+    );
+    expect(sqsAlarms.map((a) => a.Dimensions)).toEqual(
+      expect.arrayContaining(dlqs.map((q) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [q, 'QueueName'] } }])),
+    );
+    for (const a of sqsAlarms) {
+      expect(a).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        // An empty DLQ emits nothing: "breaching" would hold it in ALARM, and a real message would notify nobody.
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topic }],
+      });
+      expect(a.AlarmDescription).toContain('drain it once handled');
+    }
+    expect(sqsAlarms).toHaveLength(2);
   });
 
   it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {
