@@ -313,6 +313,12 @@ describe.each(units)('stack of $id', (unit) => {
     );
   });
 
+  it("names the SES console of the unit's region, where its sender, sandbox status and production access are", () => {
+    template.hasOutput('SesConsoleUrl', {
+      Value: `https://${unit.region}.console.aws.amazon.com/ses/home?region=${unit.region}#/get-set-up`,
+    });
+  });
+
   it('exports what the CLI looks up', () => {
     for (const key of [
       'ManagementReviewStateMachineArn',
