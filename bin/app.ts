@@ -1,15 +1,16 @@
 // CDK entry: one stack per business-unit config file, or only the unit named by `-c bu=<id>`.
 import { App } from 'aws-cdk-lib';
-import { ConfigError } from '../core/config';
+import { ConfigError, deployWarnings } from '../core/config';
 import { loadBusinessUnits, selectUnits } from '../lib/config-files';
 import { IsmsLeadershipStack } from '../lib/stack';
 import { stackName } from '../core/names';
 
 const app = new App();
 try {
-  // Warnings (one person in several approval levels' roles) go to stderr, one line each; synth goes on.
+  // Warnings (one person in several approval levels' roles; a sender or ISMS manager at an example domain, which
+  // cannot work once deployed) go to stderr, one line each; synth goes on.
   const units = selectUnits(
-    loadBusinessUnits(undefined, (line) => console.error(line)),
+    loadBusinessUnits(undefined, (line) => console.error(line), deployWarnings),
     app.node.tryGetContext('bu'),
   );
   for (const unit of units) {

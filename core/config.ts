@@ -263,6 +263,37 @@ export function configWarnings(unit: BusinessUnitConfig): string[] {
     );
 }
 
+/** Domains reserved for examples (RFC 2606), which no mailbox or SES identity can be at. */
+const EXAMPLE_DOMAINS = ['example.com', 'example.org', 'example.net'];
+
+/** The reserved example domain `email` is at (or under), if any. */
+export function exampleDomainOf(email: string): string | undefined {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return EXAMPLE_DOMAINS.find((d) => domain === d || domain.endsWith(`.${d}`));
+}
+
+/**
+ * Warnings for deploying a valid unit (synth prints them; tests and local runs need example addresses, so they fail
+ * nothing): a sender at an example domain cannot be verified in SES, so the unit sends nothing, and an ISMS manager
+ * there cannot confirm the alarm subscription, so alarms reach nobody.
+ */
+export function deployWarnings(unit: BusinessUnitConfig): string[] {
+  const warnings: string[] = [];
+  const sender = exampleDomainOf(unit.sender);
+  if (sender) {
+    warnings.push(
+      `sender: ${unit.sender} of unit ${unit.id} is at ${sender}, a domain reserved for examples: SES cannot verify it, so the unit cannot send email; replace it before cdk deploy`,
+    );
+  }
+  const manager = exampleDomainOf(unit.ismsManager.email);
+  if (manager) {
+    warnings.push(
+      `ismsManager.email: ${unit.ismsManager.email} of unit ${unit.id} is at ${manager}, a domain reserved for examples: nobody can confirm the alarm subscription or read the unit's reports; replace it before cdk deploy`,
+    );
+  }
+  return warnings;
+}
+
 function safeDuration(value: unknown): number | undefined {
   return typeof value === 'string' && DURATION_PATTERN.test(value) ? parseDuration(value) : undefined;
 }

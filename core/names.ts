@@ -16,6 +16,20 @@ export function stateMachineName(unitId: string, workflow: WorkflowName): string
   return `isms-${unitId}-${workflow}`;
 }
 
+/**
+ * Log groups that AWS services deliver to are named under /aws/vendedlogs/: the account-and-region CloudWatch Logs
+ * resource policy (capped at 5 120 characters) then needs one wildcard entry for all of them, instead of one per group,
+ * so deploying more units into a region does not eventually fail.
+ */
+export function stateMachineLogGroupName(unitId: string, workflow: WorkflowName): string {
+  return `/aws/vendedlogs/states/${stateMachineName(unitId, workflow)}`;
+}
+
+/** The decision API's access log group (see stateMachineLogGroupName for why /aws/vendedlogs/). */
+export function decisionApiLogGroupName(unitId: string): string {
+  return `/aws/vendedlogs/apigateway/isms-${unitId}-decisions`;
+}
+
 /** The ARN Step Functions gives an execution of that state machine under that name. */
 export function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;

@@ -8,8 +8,13 @@ export const CONFIG_DIR = path.join(import.meta.dirname, '..', 'config', 'busine
 /**
  * Loads every unit in `dir`; throws ConfigError listing every problem in every file. `warn` gets one line per
  * configWarnings of a valid unit ("file: warning: …"); synth and `npm start` print them, the CLI does not.
+ * `more` adds warnings of the caller's own, in the same form (synth: deployWarnings, for example addresses).
  */
-export function loadBusinessUnits(dir = CONFIG_DIR, warn?: (line: string) => void): BusinessUnitConfig[] {
+export function loadBusinessUnits(
+  dir = CONFIG_DIR,
+  warn?: (line: string) => void,
+  more: (unit: BusinessUnitConfig) => string[] = () => [],
+): BusinessUnitConfig[] {
   const rel = (f: string) => path.relative(process.cwd(), path.join(dir, f)) || f;
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
@@ -33,7 +38,7 @@ export function loadBusinessUnits(dir = CONFIG_DIR, warn?: (line: string) => voi
     if (other) problems.push(`${rel(f)}: id: ${JSON.stringify(result.unit.id)} is already used by ${other}`);
     seen.set(result.unit.id, rel(f));
     units.push(result.unit);
-    if (warn) for (const w of configWarnings(result.unit)) warn(`${rel(f)}: warning: ${w}`);
+    if (warn) for (const w of [...configWarnings(result.unit), ...more(result.unit)]) warn(`${rel(f)}: warning: ${w}`);
   }
   if (problems.length) throw new ConfigError(problems);
   return units;

@@ -1,5 +1,5 @@
 // The decision endpoint's HTTP API: GET/HEAD/POST /decisions/{id}, throttled, with access logs that never hold a link secret.
-import { Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { DomainName, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, SecurityPolicy } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
+import { decisionApiLogGroupName } from '../core/names';
 
 export interface DecisionApiProps {
   /** The decision-endpoint function (lambdas/decision-endpoint.ts). */
@@ -80,7 +81,12 @@ export class DecisionApi extends Construct {
       this.api.addRoutes({ path: '/decisions/{id}', methods: [method], integration });
     }
 
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: decisionApiLogGroupName(unit.id),
+      retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
+      // Kept when the stack goes, but not after a rolled-back first create, which would leave this fixed name taken.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
     const throttle = props.throttle ?? { rateLimit: 20, burstLimit: 40 };
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,

@@ -38,8 +38,9 @@ export class EvidenceBackup extends Construct {
       backupVaultName: `isms-${unit.id}-evidence`,
       // Every recovery point must be kept at least as long as the evidence must; a shorter rule would fail its backups.
       lockConfiguration: { minRetention: keep, changeableFor: props.lockChangeableFor ?? Duration.days(3) },
-      // The lock keeps the backups anyway; retaining the vault keeps them visible after the stack is gone.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // The lock keeps the backups anyway; retaining the vault keeps them visible after the stack is gone. A first create
+      // that rolls back has no recovery points yet: the vault goes too, so its fixed name is free for the retry.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupPlanName: `isms-${unit.id}-evidence`,

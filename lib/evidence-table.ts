@@ -22,8 +22,9 @@ export class EvidenceTable extends Construct {
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      // Evidence outlives the stack: deleting a unit's stack must not delete its audit trail.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Evidence outlives the stack: deleting a unit's stack must not delete its audit trail. Except on create: a first
+      // create that rolls back holds no evidence yet, and a table left behind under this fixed name would fail the retry.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       // No timeToLiveAttribute, on purpose: with TTL on, any writer could make an evidence item expire by setting it.
       globalSecondaryIndexes: TABLE_SCHEMA.globalSecondaryIndexes.map((g) => ({

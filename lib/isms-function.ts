@@ -43,7 +43,8 @@ export class IsmsFunction extends NodejsFunction {
     const { spec, unit } = props;
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack goes, but not after a rolled-back first create (see lib/evidence-table.ts).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // Our own role, so the function gets exactly its log group and what the catalogue grants, not a managed policy.
     const role = new iam.Role(scope, `${id}Role`, {

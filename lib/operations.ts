@@ -1,5 +1,5 @@
 // Operations of a unit: failed executions reach workflow-failed through EventBridge, and alarms reach the ISMS manager through SNS.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -56,9 +56,18 @@ export class Operations extends Construct {
     const { unit } = props;
 
     // A key of our own: CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key.
+    // The statement below is AWS's documented one for a service that publishes to an encrypted topic (SNS developer
+    // guide, "compatibility between event sources from AWS services and encrypted topics": cloudwatch.amazonaws.com,
+    // kms:Decrypt and kms:GenerateDataKey*, Resource "*"), plus aws:SourceAccount. That extra condition is safe:
+    // CloudWatch calls KMS on behalf of an alarm of this account, and puts that account in the request as
+    // aws:SourceAccount (unlike EventBridge, whose KMS requests carry no source keys). The topic policy below is the
+    // gate that matters, scoped to this account's alarms; the key only ever encrypts this topic.
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: `Encrypts the ISMS alarm topic of ${unit.id}`,
       enableKeyRotation: true,
+      // Retained (CDK's default for keys) so that messages still in flight stay readable, but not after a rolled-back
+      // first create: nothing was ever encrypted with it then.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -74,10 +83,34 @@ export class Operations extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // `enforceSSL` gives the topic a policy of its own, which replaces SNS's default one: without this statement every
+    // alarm action fails ("not authorized to perform: SNS:Publish"). Only alarms of this account and region may publish.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
     // The ISMS manager must confirm this subscription from the email AWS sends after the first deploy.
     this.topic.addSubscription(new subscriptions.EmailSubscription(unit.ismsManager.email));
     const notify = new actions.SnsAction(this.topic);
 
+    // EventBridge → this DLQ: targets.LambdaFunction adds the queue policy that lets events.amazonaws.com send, with
+    // aws:SourceArn of the rule (and the Lambda permission for the target itself); tests/cdk/operations.test.ts pins both.
     this.deadLetterQueue = deadLetterQueue(this, 'WorkflowFailedDeadLetterQueue', 'the workflow-failed rule target');
     const machines = Object.entries(props.stateMachines) as Array<[WorkflowName, sfn.IStateMachine]>;
     this.rule = new events.Rule(this, 'WorkflowFailedRule', {
@@ -110,15 +143,20 @@ export class Operations extends Construct {
       return a;
     };
     const fiveMinutes = { period: Duration.minutes(5) };
+    // A dead-letter queue alarms on the age of its oldest message, which SQS reports while the queue holds one: a message
+    // nobody handled keeps it in ALARM until the queue is drained (README, Operations), and it keeps growing.
+    // Missing data stays "not breaching" on purpose: SQS emits nothing for an empty, idle queue (a DLQ's normal state), so
+    // "breaching" would hold an idle DLQ's alarm in ALARM forever, and a real message would then notify nobody.
+    const oldestMessage = (queue: sqs.IQueue) => queue.metricApproximateAgeOfOldestMessage({ ...fiveMinutes, statistic: 'Maximum' });
     alarm(
       'ScheduleDeadLetterAlarm',
-      props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...fiveMinutes, statistic: 'Maximum' }),
-      'a quarterly review schedule fire could not start the management review (messages in the schedule dead-letter queue)',
+      oldestMessage(props.scheduleDeadLetterQueue),
+      'a quarterly review schedule fire could not start the management review (a message in the schedule dead-letter queue; drain it once handled)',
     );
     alarm(
       'WorkflowFailedDeadLetterAlarm',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...fiveMinutes, statistic: 'Maximum' }),
-      'a failed execution could not be recorded by workflow-failed (messages in its dead-letter queue)',
+      oldestMessage(this.deadLetterQueue),
+      'a failed execution could not be recorded by workflow-failed (a message in its dead-letter queue; drain it once handled)',
     );
     for (const [name, machine] of machines) {
       const pascal = pascalCase(name);

@@ -39,6 +39,9 @@ export class ReviewSchedule extends Construct {
     // The period is derived from the scheduled time in the unit's time zone when the workflow opens the review,
     // so a retried or late delivery of the same fire still opens (at most) the same period's review.
     const { input } = startReviewInput(unit, { scheduledTime: scheduler.ContextAttribute.scheduledTime }, 'schedule');
+    // Scheduler → state machine and → DLQ both go through the schedule's role, which CDK creates (trusting
+    // scheduler.amazonaws.com with aws:SourceAccount and aws:SourceArn of the schedule group) with states:StartExecution
+    // on the machine and sqs:SendMessage on the queue. The queue is SQS-managed SSE, so no key policy is involved.
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       scheduleName: reviewScheduleName(unit.id),
       description: `Opens the quarterly ISMS management review (ISO/IEC 27001 9.3) of ${unit.id}`,

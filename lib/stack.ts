@@ -18,6 +18,9 @@ export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
 }
 
+/** The SES console's set-up page of a region: its sender identities, sandbox status and production access request. */
+export const sesConsoleUrl = (region: string) => `https://${region}.console.aws.amazon.com/ses/home?region=${region}#/get-set-up`;
+
 /** Construct id of a catalogue function: review-open → ReviewOpenFunction. */
 const constructId = (fnId: string) => `${pascalCase(fnId)}Function`;
 
@@ -76,6 +79,11 @@ export class IsmsLeadershipStack extends Stack {
     new CfnOutput(this, 'EvidenceTableName', { value: table.tableName });
     new CfnOutput(this, 'LinksTableName', { value: links.tableName });
     new CfnOutput(this, 'DecisionBaseUrl', { value: api.url });
+    // SES is per region: the unit's sender identity, its sandbox status and production access all live in this region.
+    new CfnOutput(this, 'SesConsoleUrl', {
+      description: `SES in ${this.region}: verify the sender, check the sandbox status, request production access`,
+      value: sesConsoleUrl(this.region),
+    });
     if (api.domain) {
       // DNS is the operator's: a CNAME (or a Route 53 alias with the zone id) from the custom name to this target.
       new CfnOutput(this, 'DecisionDomainTarget', { value: api.domain.regionalDomainName });

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
 import { definitionText, placeholders } from './definitions';
 import { arnPlaceholder } from '../core/functions';
-import { stateMachineName, type WorkflowName } from '../core/names';
+import { stateMachineLogGroupName, stateMachineName, type WorkflowName } from '../core/names';
 import type { IsmsFunction } from './isms-function';
 
 export interface WorkflowProps {
@@ -53,8 +53,10 @@ export class Workflow extends Construct {
     }
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: stateMachineLogGroupName(props.unit.id, props.workflow),
       retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack goes, but not after a rolled-back first create, which would leave this fixed name taken.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: stateMachineName(props.unit.id, props.workflow),

@@ -22,8 +22,21 @@ describe('bin/app.ts', () => {
       expect.stringMatching(
         /^config\/business-units\/example-apac\.json: warning: resourceApproval\.levels: Mei Lin <mei\.lin@example\.com> holds roles in levels 1, 2 /,
       ),
+      // Issue 19, finding 4: example addresses cannot work once deployed; each unit is named, and synth goes on.
+      expect.stringMatching(
+        /^config\/business-units\/example-apac\.json: warning: sender: isms-apac@example\.com of unit example-apac is at example\.com/,
+      ),
+      expect.stringMatching(
+        /^config\/business-units\/example-apac\.json: warning: ismsManager\.email: .* of unit example-apac is at example\.com/,
+      ),
       expect.stringMatching(
         /^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber <clara\.weber@example\.com> holds roles in levels 1, 2, 3 /,
+      ),
+      expect.stringMatching(
+        /^config\/business-units\/example-emea\.json: warning: sender: isms-emea@example\.com of unit example-emea is at example\.com/,
+      ),
+      expect.stringMatching(
+        /^config\/business-units\/example-emea\.json: warning: ismsManager\.email: .* of unit example-emea is at example\.com/,
       ),
     ]);
     expect(existsSync(path.join(out, 'IsmsLeadership-example-emea.template.json'))).toBe(true);

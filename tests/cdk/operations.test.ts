@@ -96,7 +96,7 @@ describe.each(units)('operations of $id', (unit) => {
     const watched = alarms.map((a) => `${a.Namespace} ${a.MetricName} ${a.Statistic} ${JSON.stringify(a.Dimensions?.[0]?.Value ?? null)}`);
     expect(watched).toEqual(
       expect.arrayContaining([
-        `AWS/SQS ApproximateNumberOfMessagesVisible Maximum ${JSON.stringify({ 'Fn::GetAtt': [scheduleDlq, 'QueueName'] })}`,
+        `AWS/SQS ApproximateAgeOfOldestMessage Maximum ${JSON.stringify({ 'Fn::GetAtt': [scheduleDlq, 'QueueName'] })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: reviewMachine })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: approvalMachine })}`,
         `AWS/Lambda Errors Sum ${JSON.stringify({ Ref: endpoint })}`,
@@ -108,6 +108,30 @@ describe.each(units)('operations of $id', (unit) => {
     expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
     // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines.
     expect(alarms).toHaveLength(6 + FUNCTIONS.length);
+  });
+
+  it('alarms on a message in either dead-letter queue by its age, which SQS reports as long as the message stays', () => {
+    const dlqs = Object.keys(template.findResources('AWS::SQS::Queue'));
+    expect(dlqs).toHaveLength(2);
+    const sqsAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } })).map(
+      (a) => a.Properties,
+    );
+    expect(sqsAlarms.map((a) => a.Dimensions)).toEqual(
+      expect.arrayContaining(dlqs.map((q) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [q, 'QueueName'] } }])),
+    );
+    for (const a of sqsAlarms) {
+      expect(a).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        // An empty DLQ emits nothing: "breaching" would hold it in ALARM, and a real message would notify nobody.
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topic }],
+      });
+      expect(a.AlarmDescription).toContain('drain it once handled');
+    }
+    expect(sqsAlarms).toHaveLength(2);
   });
 
   it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {
@@ -150,6 +174,43 @@ describe.each(units)('operations of $id', (unit) => {
         ]),
       },
     });
+  });
+
+  it("lets CloudWatch publish to the topic for this account's alarms only (the TLS policy replaced SNS's default one)", () => {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).map((p) => p.Properties);
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Topics).toEqual([{ Ref: topic }]);
+    expect(policies[0].PolicyDocument.Statement).toContainEqual({
+      Sid: 'CloudWatchAlarmsPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topic },
+      Condition: {
+        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${unit.region}:111111111111:alarm:*` },
+        StringEquals: { 'aws:SourceAccount': '111111111111' },
+      },
+    });
+  });
+
+  it('lets Scheduler start the review and fill its DLQ through the schedule’s own role, trusted only by this account’s schedules', () => {
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0].Properties;
+    const role = schedule.Target.RoleArn['Fn::GetAtt'][0];
+    expect(resources[role].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: expect.objectContaining({ 'aws:SourceAccount': '111111111111' }) },
+      }),
+    ]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'states:StartExecution', Resource: schedule.Target.Arn }),
+        expect.objectContaining({ Action: 'sqs:SendMessage', Resource: schedule.Target.DeadLetterConfig.Arn }),
+      ]),
+    );
     const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
     expect(subs).toEqual([{ Protocol: 'email', Endpoint: unit.ismsManager.email, TopicArn: { Ref: topic } }]);
   });

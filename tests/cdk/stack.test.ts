@@ -43,7 +43,7 @@ describe.each(units)('stack of $id', (unit) => {
   it('keeps evidence: on-demand, PITR, deletion protection, retained, encrypted, and no TTL at all', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
     template.hasResource('AWS::DynamoDB::GlobalTable', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({
         TableName: `isms-${unit.id}-evidence`,
@@ -73,6 +73,24 @@ describe.each(units)('stack of $id', (unit) => {
     });
   });
 
+  it('retains what it keeps except on a rolled-back first create, so nothing left behind blocks the retry', () => {
+    const resources = Object.entries<{ Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }>(template.toJSON().Resources);
+    const kept = resources.filter(([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== 'Delete');
+    for (const [id, r] of kept) {
+      expect({ id, deletion: r.DeletionPolicy, replace: r.UpdateReplacePolicy }).toEqual({
+        id,
+        deletion: 'RetainExceptOnCreate',
+        replace: 'Retain',
+      });
+    }
+    // What is kept: the evidence table and its vault, every log group, the alarm topic's key.
+    expect([...new Set(kept.map(([, r]) => r.Type))].sort()).toEqual(
+      ['AWS::Backup::BackupVault', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'].sort(),
+    );
+    const logGroups = resources.filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
+    expect(kept.filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')).toHaveLength(logGroups.length);
+  });
+
   it('keeps link secrets and task tokens in a links table of their own, which expires them by TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: `isms-${unit.id}-links`,
@@ -96,7 +114,7 @@ describe.each(units)('stack of $id', (unit) => {
     const vaults = template.findResources('AWS::Backup::BackupVault');
     expect(Object.values(vaults).map((v) => v.Properties.LockConfiguration)).toEqual([{ MinRetentionDays: days, ChangeableForDays: 3 }]);
     const [vault] = Object.keys(vaults);
-    expect(vaults[vault].DeletionPolicy).toBe('Retain');
+    expect(vaults[vault].DeletionPolicy).toBe('RetainExceptOnCreate');
     const plans = Object.values(template.findResources('AWS::Backup::BackupPlan'));
     expect(plans).toHaveLength(1);
     const rules = plans[0].Properties.BackupPlan.BackupPlanRule;
@@ -278,6 +296,27 @@ describe.each(units)('stack of $id', (unit) => {
         expect(value).toBeTruthy();
       }
     }
+  });
+
+  it('names the log groups AWS services deliver to under /aws/vendedlogs/ (one entry in the region’s logs resource policy)', () => {
+    const resources = template.toJSON().Resources;
+    const groupOf = (ref: { Ref: string } | { 'Fn::GetAtt': [string, string] }) => ('Ref' in ref ? ref.Ref : ref['Fn::GetAtt'][0]);
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map((sm) => sm.Properties);
+    const names = machines.map((sm) => resources[groupOf(sm.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn)]);
+    expect(names.map((g) => g.Properties.LogGroupName).sort()).toEqual([
+      `/aws/vendedlogs/states/isms-${unit.id}-management-review`,
+      `/aws/vendedlogs/states/isms-${unit.id}-resource-approval`,
+    ]);
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0].Properties;
+    expect(resources[groupOf(stage.AccessLogSettings.DestinationArn)].Properties.LogGroupName).toBe(
+      `/aws/vendedlogs/apigateway/isms-${unit.id}-decisions`,
+    );
+  });
+
+  it("names the SES console of the unit's region, where its sender, sandbox status and production access are", () => {
+    template.hasOutput('SesConsoleUrl', {
+      Value: `https://${unit.region}.console.aws.amazon.com/ses/home?region=${unit.region}#/get-set-up`,
+    });
   });
 
   it('exports what the CLI looks up', () => {

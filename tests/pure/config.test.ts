@@ -3,7 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configWarnings, requiredApprovals, timing, unitIdentities, validateUnit } from '../../core/config';
+import {
+  ConfigError,
+  configWarnings,
+  deployWarnings,
+  exampleDomainOf,
+  requiredApprovals,
+  timing,
+  unitIdentities,
+  validateUnit,
+} from '../../core/config';
 import { loadBusinessUnits, selectUnits } from '../../lib/config-files';
 import { numericSubstitutions } from '../../lib/definitions';
 import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from '../../core/functions';
@@ -288,6 +297,55 @@ describe('warnings', () => {
       expect.stringMatching(/^config\/business-units\/example-apac\.json: warning: resourceApproval\.levels: Mei Lin/),
       expect.stringMatching(
         /^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber .* levels 1, 2, 3/,
+      ),
+    ]);
+  });
+});
+
+// Issue 19, finding 4: example addresses cannot work once deployed; synth says so for each unit, and fails nothing.
+describe('deploy warnings', () => {
+  it('name the unit and each of its sender and ISMS manager at a reserved example domain', () => {
+    expect(deployWarnings(emea)).toEqual([
+      expect.stringMatching(
+        /^sender: isms-emea@example\.com of unit example-emea is at example\.com, .*SES cannot verify it.*replace it before cdk deploy$/,
+      ),
+      expect.stringMatching(
+        /^ismsManager\.email: irene\.schulz@example\.com of unit example-emea is at example\.com, .*alarm subscription/,
+      ),
+    ]);
+  });
+
+  it('know example.org, example.net and their subdomains in any case, and leave real domains alone', () => {
+    expect(exampleDomainOf('a@Mail.EXAMPLE.org')).toBe('example.org');
+    expect(exampleDomainOf('a@example.net')).toBe('example.net');
+    expect(exampleDomainOf('a@example.co')).toBeUndefined();
+    expect(exampleDomainOf('a@myexample.com')).toBeUndefined();
+    const real = validateUnit(
+      broken((u) => {
+        u.sender = 'isms@corp.test.de';
+        u.ismsManager = { name: 'Irene Schulz', email: 'irene@corp.de' };
+      }),
+      FILE,
+    ).unit!;
+    expect(deployWarnings(real)).toEqual([]);
+    const org = validateUnit(
+      broken((u) => (u.sender = 'isms@example.org')),
+      FILE,
+    ).unit!;
+    expect(deployWarnings(org)).toEqual([
+      expect.stringMatching(/^sender: isms@example\.org of unit example-emea is at example\.org/),
+      expect.any(String),
+    ]);
+  });
+
+  it("reach the loader's warn after the unit's config warnings, only when asked for (synth), and fail nothing", () => {
+    const lines: string[] = [];
+    expect(loadBusinessUnits(undefined, (l) => lines.push(l), deployWarnings)).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('example-emea.json'))).toEqual([
+      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: resourceApproval\.levels: Clara Weber/),
+      expect.stringMatching(/^config\/business-units\/example-emea\.json: warning: sender: isms-emea@example\.com of unit example-emea /),
+      expect.stringMatching(
+        /^config\/business-units\/example-emea\.json: warning: ismsManager\.email: irene\.schulz@example\.com of unit example-emea /,
       ),
     ]);
   });
