@@ -8,8 +8,9 @@ import { commands as reviewCommands } from '../cli/review-commands';
 import { commands as requestCommands } from '../cli/request-commands';
 import { commands as evidenceCommands } from '../cli/evidence-commands';
 import { commands as actionCommands } from '../cli/action-commands';
+import { commands as smokeCommands } from '../cli/smoke-commands';
 
-const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands];
+const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands, ...smokeCommands];
 
 function usage(): string {
   return [

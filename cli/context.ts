@@ -18,6 +18,8 @@ export interface CliContext {
   /** Step Functions of the unit: the local endpoint, or AWS in the unit's region (where its state machines are). */
   sfn(unitId: string): SFNClient;
   stateMachineArn(unitId: string, workflow: WorkflowName): Promise<string>;
+  /** The outputs of the unit's deployed stack (CloudFormation, in the unit's region); throws how to deploy it. AWS only. */
+  stackOutputs(unitId: string): Promise<Record<string, string>>;
   /** DynamoDB/SES clients and config for that unit, pointed at the local emulators or at AWS. */
   runtime(unitId: string): Runtime;
   /**
@@ -105,6 +107,7 @@ export function createCliContext(opts: {
     unit,
     local: Boolean(local),
     sfn,
+    stackOutputs: (unitId) => stackOutputs(unit(unitId)),
     async stateMachineArn(unitId, workflow) {
       const u = unit(unitId);
       if (local) {

@@ -346,12 +346,15 @@ export function closedBeforeDecisionPage(subject: Record<string, unknown>, unit:
   return page(410, 'Request closed', content);
 }
 
+/** A sentence only the product's 404 page has: `isms smoke-test` looks for it to tell that page from a gateway's own 404. */
+export const NOT_FOUND_MARKER = 'This decision link is not valid.';
+
 /** Unknown id, wrong secret, malformed id, unknown path: all the same page, so none is an oracle. */
 export function notFoundPage(): PageResult {
   return page(
     404,
     'Link not found',
-    html`<h1>Link not found</h1><p>This decision link is not valid. Please use the latest link from your email, complete and unchanged.</p>`,
+    html`<h1>Link not found</h1><p>${NOT_FOUND_MARKER} Please use the latest link from your email, complete and unchanged.</p>`,
   );
 }
 

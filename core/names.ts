@@ -51,3 +51,11 @@ export function linksTableName(buId: string): string {
 export function reviewScheduleName(unitId: string): string {
   return `isms-${unitId}-management-review`;
 }
+
+/**
+ * The alarm `isms smoke-test` sets to ALARM and back, to prove that an alarm reaches the unit's topic. Alarm names are
+ * unique per account and region: the unit id keeps units deployed side by side apart.
+ */
+export function smokeTestAlarmName(unitId: string): string {
+  return `isms-${unitId}-smoke-test`;
+}

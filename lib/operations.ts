@@ -16,7 +16,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue';
 import type { BusinessUnitConfig } from '../core/config';
-import { pascalCase, type WorkflowName } from '../core/names';
+import { pascalCase, smokeTestAlarmName, type WorkflowName } from '../core/names';
 import { EXECUTION_STATUS_CHANGE, FAILED_EXECUTION_STATUSES } from '../core/workflow-failure';
 
 export interface OperationsProps {
@@ -50,6 +50,8 @@ export class Operations extends Construct {
   /** Failure events EventBridge could not deliver to workflow-failed. */
   readonly deadLetterQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Only `isms smoke-test` moves it (SetAlarmState): its metric never has data. Not in `alarms`, which watch something. */
+  readonly smokeTestAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -143,6 +145,24 @@ export class Operations extends Construct {
       return a;
     };
     const fiveMinutes = { period: Duration.minutes(5) };
+    // The smoke test's alarm: nothing ever emits its metric, and missing data is not breaching, so it stays OK until
+    // `isms smoke-test` sets it to ALARM; its history then shows whether the action to the topic succeeded (topic
+    // policy, KMS key), which no other way proves without a real failure. A fixed name, so the CLI can also find it.
+    this.smokeTestAlarm = new cloudwatch.Alarm(this, 'SmokeTestAlarm', {
+      alarmName: smokeTestAlarmName(unit.id),
+      alarmDescription: `${unit.id}: the smoke test after a deploy (isms smoke-test sets this alarm to ALARM and back); nothing is wrong`,
+      metric: new cloudwatch.Metric({
+        namespace: errorLogNamespace(unit.id),
+        metricName: SMOKE_TEST_METRIC,
+        ...fiveMinutes,
+        statistic: 'Sum',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.smokeTestAlarm.addAlarmAction(notify);
     // A dead-letter queue alarms on the age of its oldest message, which SQS reports while the queue holds one: a message
     // nobody handled keeps it in ALARM until the queue is drained (README, Operations), and it keeps growing.
     // Missing data stays "not breaching" on purpose: SQS emits nothing for an empty, idle queue (a DLQ's normal state), so
@@ -202,3 +222,6 @@ export const ERROR_LOG_LINE = logs.FilterPattern.stringValue('$.level', '=', 'ER
 
 /** Where the ERROR-line counts of a unit's functions go. */
 export const errorLogNamespace = (unitId: string) => `IsmsLeadership/${unitId}`;
+
+/** The smoke-test alarm's metric: nothing emits it. */
+export const SMOKE_TEST_METRIC = 'SmokeTestNeverEmitted';

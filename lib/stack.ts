@@ -63,7 +63,7 @@ export class IsmsLeadershipStack extends Stack {
     const review = new Workflow(this, 'ManagementReview', { workflow: 'management-review', unit, functions: fns, table });
     const approval = new Workflow(this, 'ResourceApproval', { workflow: 'resource-approval', unit, functions: fns, table });
     const schedule = new ReviewSchedule(this, 'ReviewSchedule', { unit, stateMachine: review.stateMachine });
-    new Operations(this, 'Operations', {
+    const operations = new Operations(this, 'Operations', {
       unit,
       stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
       workflowFailed: this.functions.get('workflow-failed')!,
@@ -79,6 +79,10 @@ export class IsmsLeadershipStack extends Stack {
     new CfnOutput(this, 'EvidenceTableName', { value: table.tableName });
     new CfnOutput(this, 'LinksTableName', { value: links.tableName });
     new CfnOutput(this, 'DecisionBaseUrl', { value: api.url });
+    new CfnOutput(this, 'SmokeTestAlarmName', {
+      description: 'isms smoke-test sets this alarm to ALARM and back to prove that alarms reach the ISMS manager',
+      value: operations.smokeTestAlarm.alarmName,
+    });
     // SES is per region: the unit's sender identity, its sandbox status and production access all live in this region.
     new CfnOutput(this, 'SesConsoleUrl', {
       description: `SES in ${this.region}: verify the sender, check the sandbox status, request production access`,

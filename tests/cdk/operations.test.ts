@@ -3,9 +3,9 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBusinessUnits } from '../../lib/config-files';
 import { FUNCTIONS } from '../../core/functions';
-import { functionName } from '../../core/names';
+import { functionName, smokeTestAlarmName } from '../../core/names';
 import { exampleTemplate } from '../support/synth';
-import { ERROR_LOG_LINE } from '../../lib/operations';
+import { ERROR_LOG_LINE, SMOKE_TEST_METRIC } from '../../lib/operations';
 import { runtimeFrom } from '../../lambdas/shared/runtime';
 
 const units = loadBusinessUnits();
@@ -106,8 +106,29 @@ describe.each(units)('operations of $id', (unit) => {
     );
     const api5xx = alarms.find((a) => a.MetricName === '5xx')!;
     expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
-    // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines.
-    expect(alarms).toHaveLength(6 + FUNCTIONS.length);
+    // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines;
+    // and the smoke test's alarm.
+    expect(alarms).toHaveLength(7 + FUNCTIONS.length);
+  });
+
+  it('has a smoke-test alarm of a fixed name on a metric nothing emits, to the same topic, output as SmokeTestAlarmName', () => {
+    const name = smokeTestAlarmName(unit.id);
+    expect(name).toBe(`isms-${unit.id}-smoke-test`);
+    const alarm = logicalId('AWS::CloudWatch::Alarm', { AlarmName: name });
+    expect(resources[alarm].Properties).toMatchObject({
+      Namespace: `IsmsLeadership/${unit.id}`,
+      MetricName: SMOKE_TEST_METRIC,
+      // Stays OK until `isms smoke-test` sets it: an alarm in ALARM would not notify for the next test.
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topic }],
+    });
+    expect(resources[alarm].Properties.OKActions).toBeUndefined();
+    // No function or metric filter emits it: only SetAlarmState moves this alarm.
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f) => f.Properties);
+    expect(filters.flatMap((f) => f.MetricTransformations.map((t: { MetricName: string }) => t.MetricName))).not.toContain(
+      SMOKE_TEST_METRIC,
+    );
+    template.hasOutput('SmokeTestAlarmName', { Value: { Ref: alarm } });
   });
 
   it('alarms on a message in either dead-letter queue by its age, which SQS reports as long as the message stays', () => {

@@ -56,6 +56,9 @@ export function localCliContext(lr: LocalRuntime, lines: CliLines = { out: [], e
     local: true,
     sfn: () => lr.sfn,
     stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
+    stackOutputs: async () => {
+      throw new Error('The local runtime has no stack outputs.');
+    },
     runtime: (id) => unitOf(id).runtime,
     caller: async () => localCaller(),
     out: (l) => lines.out.push(l),
