@@ -5,26 +5,20 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { BusinessUnitConfig } from '../core/config';
 import { loadBusinessUnits } from '../lib/config-files';
 import { definitionText, substitute, WORKFLOWS } from '../lib/definitions';
 import { arnPlaceholder, FUNCTIONS, functionEnvironment, type FunctionSpec } from '../core/functions';
-import { functionName, type WorkflowName, linksTableName, tableName, stateMachineName } from '../core/names';
-import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA, type TableSchema } from '../core/table-schema';
+import { functionName, type WorkflowName, stateMachineName } from '../core/names';
 import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
 import { isFailedStatus } from '../core/workflow-failure';
 import { createLocalStepFunctions } from './step-functions';
 import { createDecisionServer } from './decision-server';
 import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
 import { enforceCatalogueAccess } from './catalogue-access';
+import { ensureUnitTables } from './tables';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -131,25 +125,6 @@ async function loadHandlerFactory(spec: FunctionSpec): Promise<(rt: Runtime) => 
   return mod.createHandler;
 }
 
-/** Creates the table from the same schema CDK reads, unless it is there (a kept data dir). */
-async function ensureTable(ddb: DynamoDBClient, name: string, schema: TableSchema): Promise<void> {
-  try {
-    await ddb.send(new DescribeTableCommand({ TableName: name }));
-  } catch (err) {
-    if (!(err instanceof ResourceNotFoundException)) throw err;
-    await ddb.send(new CreateTableCommand(createTableInput(name, schema)));
-    if (!schema.ttlAttribute) return;
-    try {
-      await ddb.send(
-        new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }),
-      );
-    } catch (err) {
-      // dynalite has no UpdateTimeToLive; DynamoDB Local has. Links check their expiry themselves either way.
-      if ((err as Error).name !== 'UnknownOperationException') throw err;
-    }
-  }
-}
-
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = opts.log ?? (() => {});
   // Everything that can be wrong with the input is checked before any server starts.
@@ -212,10 +187,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
 
     const localUnits: LocalUnit[] = [];
     for (const unit of units) {
-      const table = tableName(unit.id);
-      const linksTable = linksTableName(unit.id);
-      await ensureTable(ddb, table, TABLE_SCHEMA);
-      await ensureTable(ddb, linksTable, LINKS_TABLE_SCHEMA);
+      const { table, linksTable } = await ensureUnitTables(ddb, unit.id);
       const endpoints = {
         AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
         AWS_ENDPOINT_URL_SES: urls.ses,

@@ -20,7 +20,8 @@ describe('bundled functions', () => {
 
   beforeAll(async () => {
     // One function is enough to prove the bundling settings; bundling all of them would cost ~50 s of the test budget.
-    const app = new App({ context: cdkJson.context });
+    // Bundling is what is tested; the function's template is validated with every unit's stack in stack.test.ts's cdk-nag test.
+    const app = new App({ context: cdkJson.context, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'BundlingProbe');
     const spec = functionSpec('decision-endpoint');
     new IsmsFunction(stack, 'DecisionEndpoint', {

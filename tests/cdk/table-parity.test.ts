@@ -1,38 +1,41 @@
 // The local runtime's tables are the synthesized CDK tables: same keys, indexes and TTL, compared field by field, for both.
+// The CDK side is the shared synth of the example units (tests/support/synth.ts, one per CDK test process); the local side is
+// what the local runtime creates for a unit (local/tables.ts, the function startLocalRuntime calls), on a plain dynalite.
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBusinessUnits } from '../../lib/config-files';
-import { IsmsLeadershipStack } from '../../lib/stack';
-import { stackName, linksTableName, tableName } from '../../core/names';
+import { linksTableName, tableName } from '../../core/names';
 import { LINKS_TABLE_SCHEMA } from '../../core/table-schema';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { ensureUnitTables } from '../../local/tables';
+import { startDynalite } from '../support/local-aws';
+import { exampleTemplate } from '../support/synth';
 
 const unit = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
 const byName = <T extends Record<string, any>>(list: T[] | undefined, key: string) =>
   [...(list ?? [])].sort((a, b) => String(a[key]).localeCompare(String(b[key])));
 
 describe('local tables vs CDK tables', () => {
-  let runtime: LocalRuntime;
+  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+  let local: Awaited<ReturnType<typeof ensureUnitTables>>;
   let ddb: DynamoDBClient;
   let cfn: Record<string, Record<string, any>>;
 
   beforeAll(async () => {
-    runtime = await startLocalRuntime({ units: [unit], ports: { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } });
-    ddb = new DynamoDBClient({ endpoint: runtime.urls.dynamodb, region: 'us-east-1' });
-    const app = new App({ context: { [cxapi.BUNDLING_STACKS]: [] } });
-    const stack = new IsmsLeadershipStack(app, stackName(unit.id), { unit });
-    const tables = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::GlobalTable')).map((r) => r.Properties);
+    dynamo = await startDynalite();
+    ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
+    local = await ensureUnitTables(ddb, unit.id);
+    const tables = Object.values(exampleTemplate(unit.id).findResources('AWS::DynamoDB::GlobalTable')).map((r) => r.Properties);
     cfn = Object.fromEntries(tables.map((t) => [t.TableName, t]));
   });
-  afterAll(() => runtime?.close());
+  afterAll(async () => {
+    ddb?.destroy();
+    await dynamo?.close();
+  });
 
   it('the unit has exactly two tables, on both sides: evidence and links', () => {
     expect(Object.keys(cfn).sort()).toEqual([linksTableName(unit.id), tableName(unit.id)].sort());
-    expect(runtime.units[0].tableName).toBe(tableName(unit.id));
-    expect(runtime.units[0].linksTableName).toBe(linksTableName(unit.id));
+    expect(local.table).toBe(tableName(unit.id));
+    expect(local.linksTable).toBe(linksTableName(unit.id));
   });
 
   it.each([
