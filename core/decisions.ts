@@ -1,6 +1,7 @@
 // What a decision is: who decides what about which subject, the link item that carries it, and the recorded choice.
 // Types and wording only; minting, checking and storing links is lambdas/shared/links.ts.
 import type { ResourceCategory } from './config';
+import { keys } from './keys';
 
 export type SubjectType = 'review' | 'request';
 export type Choice = 'approve' | 'request-changes' | 'reject';
@@ -52,4 +53,21 @@ export interface DecisionRecord {
   decidedAt: string;
   sourceIp: string;
   userAgent: string;
+}
+
+/** What one click records through a link: the decision item in its subject's partition, naming the link's recipient. */
+export function decisionRecordOf(
+  link: Pick<LinkItem, 'decisionId' | 'subjectType' | 'subjectPk' | 'subjectId' | 'recipient' | 'level'>,
+  click: Pick<DecisionRecord, 'choice' | 'comment' | 'resourceAdequacy' | 'decidedAt' | 'sourceIp' | 'userAgent'>,
+): DecisionRecord {
+  return {
+    ...keys.decision(link.subjectPk, link.decisionId),
+    kind: 'decision',
+    decisionId: link.decisionId,
+    subjectType: link.subjectType,
+    subjectId: link.subjectId,
+    recipient: link.recipient,
+    level: link.level,
+    ...click,
+  };
 }

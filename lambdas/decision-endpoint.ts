@@ -2,11 +2,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from '../core/zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
-import { keys } from '../core/keys';
 import { checkLink, getLink } from './shared/links';
 import { getDecision, getLinkSubject, recordDecision } from './shared/decision-store';
 import { auditDecision, confirmDecision, confirmMissedDecision, errorSummary, resumeAfterDecision } from './shared/decision-follow-up';
-import type { DecisionRecord, LinkItem } from '../core/decisions';
+import { decisionRecordOf, type DecisionRecord, type LinkItem } from '../core/decisions';
 import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from '../core/decision-form';
 import {
   alreadyDecidedPage,
@@ -151,21 +150,14 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     return confirmationPage(view, secret, { statusCode: 400, problems: form.problems, values: form.values });
   }
 
-  const record: DecisionRecord = {
-    ...keys.decision(link.subjectPk, decisionId),
-    kind: 'decision',
-    decisionId,
-    subjectType: link.subjectType,
-    subjectId: link.subjectId,
-    recipient: link.recipient,
-    level: link.level,
+  const record = decisionRecordOf(link, {
     choice: form.input.choice,
     comment: form.input.comment,
     resourceAdequacy: form.input.resourceAdequacy,
     decidedAt: rt.now().toISOString(),
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: (event.requestContext.http.userAgent || headers['user-agent'] || '').slice(0, USER_AGENT_MAX),
-  };
+  });
   if (!(await recordDecision(rt, record))) {
     // Another click won (a double submit, a second device): show what was recorded.
     const winner = await getDecision(rt, link.subjectPk, decisionId);

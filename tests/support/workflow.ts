@@ -5,11 +5,11 @@ import { localCaller, type CliCommand, type CliContext } from '../../cli/context
 import { RESOURCE_CATEGORIES, type ResourceCategory } from '../../core/config';
 import type { LocalRuntime, LocalUnit, StoredEmail } from '../../local/runtime';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { putOnce, queryAll } from '../../lambdas/shared/store';
-import { keys } from '../../core/keys';
-import { recordEvent } from '../../lambdas/shared/audit';
+import { queryAll } from '../../lambdas/shared/store';
 import { getLink } from '../../lambdas/shared/links';
-import type { DecisionRecord } from '../../core/decisions';
+import { decisionRecordOf } from '../../core/decisions';
+import { recordDecision } from '../../lambdas/shared/decision-store';
+import { auditDecision } from '../../lambdas/shared/decision-follow-up';
 import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 
 export const FREE_PORTS = { dynamodb: 0, ses: 0, stepFunctions: 0, decisions: 0 } as const;
@@ -181,28 +181,14 @@ export async function recordDecisionWithoutResume(
 ): Promise<void> {
   const link = await getLink(rt, decisionId);
   if (!link) throw new Error(`No link ${decisionId}`);
-  const record: DecisionRecord = {
-    ...keys.decision(link.subjectPk, decisionId),
-    kind: 'decision',
-    decisionId,
-    subjectType: link.subjectType,
-    subjectId: link.subjectId,
-    recipient: link.recipient,
-    level: link.level,
+  const record = decisionRecordOf(link, {
     choice,
     comment: 'recorded while the resume failed',
     ...(link.subjectType === 'review' ? { resourceAdequacy: Object.fromEntries(RESOURCE_CATEGORIES.map((c) => [c, 'adequate'])) } : {}),
     decidedAt: new Date().toISOString(),
     sourceIp: '127.0.0.1',
     userAgent: 'test',
-  };
-  if (!(await putOnce(rt, record))) throw new Error(`Decision ${decisionId} was already recorded`);
-  await recordEvent(rt, {
-    type: 'decision.recorded',
-    subjectPk: link.subjectPk,
-    actor: link.recipient.email,
-    eventId: `decision-${decisionId}`,
-    at: record.decidedAt,
-    detail: { decisionId, choice },
   });
+  if (!(await recordDecision(rt, record))) throw new Error(`Decision ${decisionId} was already recorded`);
+  await auditDecision(rt, link, record);
 }
