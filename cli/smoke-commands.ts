@@ -1,7 +1,7 @@
 // `isms smoke-test`: after a deploy, proves that an alarm reaches the ISMS manager's topic, that the unit's sender can
 // email, and that decision links reach the product's own endpoint. It starts no review or request; what it did is
 // recorded as smoke.* audit events.
-import { randomUUID } from 'node:crypto';
+import { newDecisionId } from '../lambdas/shared/links';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import type { BusinessUnitConfig } from '../core/config';
@@ -206,7 +206,9 @@ async function emailStep(rt: Runtime, unit: BusinessUnitConfig): Promise<StepRes
 }
 
 async function decisionEndpointStep(baseUrl: string): Promise<StepResult> {
-  const url = `${baseUrl.replace(/\/+$/, '')}/decisions/${randomUUID()}?k=x`;
+  // An id of the real shape: one the endpoint refuses by its shape would never reach the links table, so a missing
+  // table name or grant would pass unseen.
+  const url = `${baseUrl.replace(/\/+$/, '')}/decisions/${newDecisionId()}?k=x`;
   const what = `unknown decision link answers the product's 404 page (GET ${url})`;
   const fail = (detail: string): StepResult => ({ step: 'decision-endpoint', ok: false, detail: `${what}: ${detail}` });
   let res: Response;

@@ -1,5 +1,6 @@
 // `isms smoke-test` against a deployed unit (and --local), with the SDK clients mocked (aws-sdk-client-mock) and fetch
 // injected: every OK and FAIL path, what it records as smoke.* events, and that it starts no review or request.
+import { DECISION_ID_PATTERN } from '../../core/decision-form';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -132,7 +133,9 @@ describe('isms smoke-test --bu <id> against the deployed stack', () => {
     expect(await regionOf(sent[0].thisValue as never)).toBe('eu-west-1');
 
     expect(fetched).toHaveLength(1);
-    expect(fetched[0]).toMatch(/^https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com\/decisions\/[0-9a-f-]{36}\?k=x$/);
+    expect(fetched[0]).toMatch(/^https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com\/decisions\/[^/?]+\?k=x$/);
+    // The id has the shape the endpoint accepts, so the GET goes as far as the links table.
+    expect(DECISION_ID_PATTERN.test(new URL(fetched[0]).pathname.split('/').at(-1)!)).toBe(true);
 
     const written = events();
     expect(written.map((e) => e.type)).toEqual(['smoke.started', 'smoke.passed']);
@@ -281,7 +284,8 @@ describe('isms smoke-test --local', () => {
     expect(out.join('\n')).toContain('Alarms cannot be checked locally');
     expect(cfn.calls()).toHaveLength(0);
     expect(cw.calls()).toHaveLength(0);
-    expect(fetched).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:13000\/example-emea\/decisions\/[0-9a-f-]{36}\?k=x$/)]);
+    expect(fetched).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:13000\/example-emea\/decisions\/[^/?]+\?k=x$/)]);
+    expect(DECISION_ID_PATTERN.test(new URL(fetched[0]).pathname.split('/').at(-1)!)).toBe(true);
     const [sent] = ses.commandCalls(SendEmailCommand);
     expect(sent.args[0].input.Destination?.ToAddresses).toEqual(['irene.schulz@example.com']);
     const endpoint = await (sent.thisValue as SESClient).config.endpoint?.();
