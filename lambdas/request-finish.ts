@@ -39,6 +39,13 @@ function decide(item: StoredRequest, decisions: DecisionRecord[], claimed: Outco
   return { refused: `no decision is recorded for level ${item.currentLevel + 1}; the request cannot be ${claimed}` };
 }
 
+function storedOutcome(item: StoredRequest, decisions: DecisionRecord[]): Decided {
+  const outcome = item.status as Outcome;
+  const decision = levelDecision(item, item.currentLevel, decisions);
+  const agrees = decision && ((decision.choice === 'reject' && outcome === 'rejected') || (decision.isLast && outcome === 'approved'));
+  return agrees ? { outcome, decision } : { outcome };
+}
+
 export const createHandler =
   (rt: Runtime) =>
   async (event: unknown): Promise<{ requestId: string; status: string }> => {
@@ -47,7 +54,12 @@ export const createHandler =
     const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
     if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
     let item = subject as StoredRequest;
-    const decided = decide(item, decisions, input.outcome);
+    // Closed by an earlier attempt of this step (a retry after SES failed): what was stored then is the outcome. A decision
+    // that landed after the close (its click passed the link check a moment before) does not reopen it.
+    if (item.status !== 'pending' && item.status !== input.outcome) {
+      throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${input.outcome}`);
+    }
+    const decided = item.status === 'pending' ? decide(item, decisions, input.outcome) : storedOutcome(item, decisions);
     if ('refused' in decided) {
       if (item.status !== 'pending')
         throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${input.outcome}`);
@@ -60,7 +72,7 @@ export const createHandler =
     }
     const { outcome, decision } = decided;
     // A decision that beat the expiry is the outcome; the expiry's reason would be untrue.
-    const reason = decision ? undefined : givenReason;
+    const reason = decision ? undefined : item.status === 'pending' ? givenReason : item.outcomeReason || givenReason;
     if (item.status !== 'pending' && item.status !== outcome) {
       throw new WorkflowError('RequestClosed', `Request ${requestId} is already ${item.status}; it cannot become ${outcome}`);
     }

@@ -501,6 +501,24 @@ describe('outcomes come from the recorded decisions, never from the workflow inp
     expect(event?.detail).toMatchObject({ level: 0, comment: 'as recorded' });
   });
 
+  it('finish retried after SES failed keeps the outcome it stored, even when a late decision landed meanwhile, and sends the outcome once', async () => {
+    const id = await issued({ amount: 500 });
+    const done = { requestId: id, outcome: 'expired' as const, reason: 'no decision before the links expired' };
+    const throttled = { send: async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })) };
+    await expect(finish({ ...rt, ses: throttled as unknown as NonNullable<Runtime['ses']> })(done)).rejects.toMatchObject({
+      name: 'Throttling',
+    });
+    expect(await item(id)).toMatchObject({ status: 'expired' });
+    // A click that passed its link check just before the close is written after it.
+    await decideDirectly(id, 0, 'approve');
+    expect(await finish(rt)(done)).toEqual({ requestId: id, status: 'expired' });
+    const stored = await item(id);
+    expect(stored).toMatchObject({ status: 'expired', outcomeReason: 'no decision before the links expired' });
+    expect(countTypes(await eventsOf(stored.pk))['request.expired']).toBe(1);
+    const expired = (await ses.emails()).filter((m) => /expired/.test(m.subject));
+    expect(expired.map((m) => m.destination.to[0]).sort()).toEqual([...new Set([stored.requester, rt.config.ismsManager.email])].sort());
+  });
+
   it('issue-link asks the next level only after a recorded approval of the level below; a "previous" in its input counts for nothing', async () => {
     const id = await issued(); // 15 000: Oona, then Farid
     await ses.clear();
