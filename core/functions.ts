@@ -34,8 +34,11 @@ export interface FunctionSpec {
     evidence: EvidenceAccess;
     /** Queries the evidence table's gsi1 (listings by kind and time); no index otherwise. */
     queriesIndex?: boolean;
-    /** `LINK#` items of the links table: read (GetItem), or write (also PutItem, UpdateItem: mint, re-issue, supersede). */
-    links?: 'read' | 'write';
+    /**
+     * `LINK#` items of the links table: read (GetItem); update (also UpdateItem: re-issue, extend, supersede an existing
+     * link); mint (also PutItem: a new link). Only minting can create a secret, so only the functions that email new links do.
+     */
+    links?: 'read' | 'update' | 'mint';
     /**
      * Resumes these workflows: reads the task token of their reviews or requests (`TOKEN#REVIEW#…`, `TOKEN#REQUEST#…`)
      * and may call states:SendTaskSuccess on their state machines only.
@@ -83,7 +86,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   }),
   review('issue-links', 'Emails each top manager the pack summary and a personal decision link', {
     evidence: 'update',
-    links: 'write',
+    links: 'mint',
     sendEmail: true,
     mintsLinks: true,
   }),
@@ -99,25 +102,25 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   ),
   review('remind', 'Reminds the members who have not decided, with a link to their same decision', {
     evidence: 'update',
-    links: 'write',
+    links: 'mint',
     sendEmail: true,
     mintsLinks: true,
   }),
   review('escalate', 'Emails the escalation contacts, marks the review overdue and keeps the links working to the end of the wait', {
     evidence: 'update',
-    links: 'write',
+    links: 'update',
     sendEmail: true,
   }),
   review('close', 'Writes and emails the minutes, creates actions, records the outcome', {
     evidence: 'update',
-    links: 'write',
+    links: 'update',
     sendEmail: true,
   }),
   // Resource-adequacy approval (statemachines/resource-approval.asl.json)
   request('record', 'Validates and stores a resource request and its approval route', { evidence: 'update', queriesIndex: true }),
   request('issue-link', 'Emails the approver of the current level a personal decision link (never the requester)', {
     evidence: 'update',
-    links: 'write',
+    links: 'mint',
     sendEmail: true,
     mintsLinks: true,
   }),
@@ -129,12 +132,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   request(
     'read-decision',
     "Reads the current level's recorded decision after a wait ends; refuses a resume message the table does not support",
-    { evidence: 'append', links: 'write' },
+    { evidence: 'append', links: 'update' },
   ),
-  request('remind', 'Reminds the approver of the current level', { evidence: 'update', links: 'write', sendEmail: true, mintsLinks: true }),
+  request('remind', 'Reminds the approver of the current level', { evidence: 'update', links: 'mint', sendEmail: true, mintsLinks: true }),
   request('escalate', "Moves the current level's decision to its escalation contact with a new link", {
     evidence: 'update',
-    links: 'write',
+    links: 'mint',
     sendEmail: true,
     mintsLinks: true,
   }),
@@ -169,7 +172,8 @@ export function tableGrants(spec: FunctionSpec): TableGrant[] {
   if (evidence === 'update') evidenceActions.push('UpdateItem');
   const grants: TableGrant[] = [{ sid: 'Evidence', table: 'evidence', actions: evidenceActions, index: Boolean(queriesIndex) }];
   if (links) {
-    const actions: TableAction[] = links === 'write' ? ['GetItem', 'PutItem', 'UpdateItem'] : ['GetItem'];
+    const actions: TableAction[] =
+      links === 'mint' ? ['GetItem', 'PutItem', 'UpdateItem'] : links === 'update' ? ['GetItem', 'UpdateItem'] : ['GetItem'];
     grants.push({ sid: 'Links', table: 'links', actions, leadingKeyPrefixes: [LINKS_KEY_PREFIX.link] });
   }
   if (resumes.length) {

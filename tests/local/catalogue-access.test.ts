@@ -62,6 +62,11 @@ describe('tableCallDenied: the catalogue as IAM reads it', () => {
     expect(deniedFor('review-issue-links', 'GetItemCommand', token('TOKEN#LINK#x'))).toBeDefined();
     expect(deniedFor('review-issue-links', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('LINK#d') } })).toBeUndefined();
     expect(deniedFor('review-open', 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } })).toBeDefined();
+    // Stopping or extending a link is not minting one: a step that only supersedes cannot plant a secret of its choosing.
+    for (const fnId of ['review-close', 'review-escalate', 'request-read-decision']) {
+      expect(deniedFor(fnId, 'PutItemCommand', { TableName: tables.links, Item: { pk: S('LINK#d') } }), fnId).toBeDefined();
+      expect(deniedFor(fnId, 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } }), fnId).toBeUndefined();
+    }
   });
 
   it('refuses every table but the unit’s two', () => {
