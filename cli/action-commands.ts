@@ -14,7 +14,8 @@ import { keys, prefixes } from '../core/keys';
 import { dayIn } from '../core/period';
 import { checkText, normaliseLineBreaks, terminalSafe } from '../core/text';
 import { DECIDED, type DecisionRecord } from '../core/decisions';
-import { getMinutes, getReview, queryAll } from '../lambdas/shared/review-store';
+import { getMinutes, getReview } from '../lambdas/shared/review-store';
+import { queryAll } from '../lambdas/shared/store';
 import type { CliCommand } from './context';
 import { bu, parseFlags, parseReviewTarget } from './flags';
 

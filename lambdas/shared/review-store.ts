@@ -3,8 +3,6 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewIdOf } from '../../core/period';
 import { recordEvent } from './audit';
 import { getItem, putOnce, queryAll, updateOnce } from './store';
-// Re-exported: the review handlers import their store helpers from one place.
-export { getItem, isConditionFailure, putOnce, queryAll, updateOnce } from './store';
 import { GSI1, gsi1, keys, prefixes } from '../../core/keys';
 import { type Runtime, WorkflowError } from './runtime';
 import { TERMINAL_STATUSES } from '../../core/review-start';

@@ -7,7 +7,8 @@ import { commands as reviewCommands } from '../../cli/review-commands';
 import { reviewIdOf } from '../../core/period';
 import { keys, prefixes } from '../../core/keys';
 import { actionItem, type Minutes, type MinutesAction } from '../../core/review-minutes';
-import { getPack, getReview, putOnce } from '../../lambdas/shared/review-store';
+import { getPack, getReview } from '../../lambdas/shared/review-store';
+import { putOnce } from '../../lambdas/shared/store';
 import {
   CLARA,
   FARID,
