@@ -224,7 +224,7 @@ describe('isms report', () => {
     const bad = localCliContext(lr, { out: [], err });
     expect(await reportCommand.run(['--bu', 'nope', '--from', '2026-13', '--out', path.join(dir, 'x.txt'), '--local'], bad)).toBe(2);
     expect(err).toContain('--from: "2026-13" is not a month like "2026-11"');
-    expect(err).toContain('--out: "' + path.join(dir, 'x.txt') + '" must end in .html');
+    expect(err).toContain(`--out: "${path.join(dir, 'x.txt')}" must end in .html`);
     expect(err.some((l) => l.startsWith('--bu: Unknown business unit "nope"'))).toBe(true);
   });
 });
