@@ -119,7 +119,14 @@ export function reportCharts(reports: UnitReport[], idPrefix: string): Chart[] {
   };
 
   const byCategory = reports.flatMap((r) =>
-    r.summary.requestsByCategory.map((g) => ({ unit: unitOf(r), category: g.label, outcome: g.outcome, count: g.count, g })),
+    r.summary.requestsByCategory.map((g) => ({
+      unit: unitOf(r),
+      // Across units, one bar per category and unit, labelled with both.
+      category: group ? `${g.label} · ${unitOf(r)}` : g.label,
+      outcome: g.outcome,
+      count: g.count,
+      g,
+    })),
   );
   const requestChart: Chart = {
     id: `${idPrefix}chart-requests`,
@@ -133,14 +140,13 @@ export function reportCharts(reports: UnitReport[], idPrefix: string): Chart[] {
         y: { field: 'category', type: 'nominal', title: 'Category' },
         x: { field: 'count', type: 'quantitative', title: 'Requests', axis: { tickMinStep: 1 } },
         color: { field: 'outcome', type: 'nominal', title: 'Outcome' },
-        ...(group ? { yOffset: { field: 'unit' } } : {}),
       },
     },
     table: {
       head: [...(group ? ['Unit'] : []), 'Category', 'Outcome', 'Requests', 'Amount'],
       rows: byCategory.map((x) => [
         ...(group ? [x.unit] : []),
-        x.category,
+        x.g.label,
         x.outcome,
         String(x.count),
         x.g.amounts.map((a) => formatMoney(a.amount, a.currency)).join('; '),

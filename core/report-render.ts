@@ -44,14 +44,14 @@ const STYLE = `
 :root{color-scheme:light}
 *{box-sizing:border-box}
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#14171a;background:#fff}
-main{max-width:1100px;margin:0 auto;padding:20px 16px 48px}
+main{max-width:1100px;margin:0 auto;padding:20px 16px 48px;overflow-wrap:break-word}
 h1{font-size:1.6em;margin:.2em 0 .4em}h2{font-size:1.3em;margin:2em 0 .5em;border-bottom:2px solid #14171a;padding-bottom:.2em}
 h3{font-size:1.12em;margin:1.6em 0 .4em}h4{font-size:1em;margin:1.2em 0 .3em}
 p,li{overflow-wrap:anywhere}
 .meta{color:#444;font-size:.92em}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:6px 0 16px;width:100%;font-size:.92em}
-th,td{border:1px solid #c9ced3;padding:4px 7px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #c9ced3;padding:4px 7px;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f1f3f5}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ok{color:#0a6b2d}.warn{color:#8a5300}.bad{color:#a4161a}.muted{color:#555}
