@@ -79,10 +79,10 @@ export function reportCharts(reports: UnitReport[], idPrefix: string): Chart[] {
       mark: { type: 'bar', tooltip: false },
       encoding: {
         x: { field: 'review', type: 'ordinal', title: 'Review' },
+        // Across units, one stacked bar per unit (reminders and escalations stacked) beside the others of that review.
         xOffset: { field: group ? 'unit' : 'kind' },
         y: { field: 'count', type: 'quantitative', title: 'Count', axis: { tickMinStep: 1 } },
         color: { field: 'kind', type: 'nominal', title: 'Needed' },
-        ...(group ? { opacity: { field: 'unit', type: 'nominal', title: 'Unit' } } : {}),
       },
     },
     table: {
