@@ -13,13 +13,37 @@ export function unsafeSvg(svg: string): string | undefined {
   return UNSAFE.exec(svg)?.[0];
 }
 
+function quietLogger(warnings: string[]) {
+  let level = 0;
+  const note = (m: unknown[]) => {
+    warnings.push(m.map(String).join(' '));
+    return logger;
+  };
+  const logger = {
+    level(l?: number) {
+      if (l === undefined) return level;
+      level = l;
+      return logger;
+    },
+    error: (...m: unknown[]) => note(m),
+    warn: (...m: unknown[]) => note(m),
+    info: () => logger,
+    debug: () => logger,
+  };
+  return logger;
+}
+
 /** One SVG per chart id; a chart that fails to render or is refused is left out (its table still stands). */
 export async function renderCharts(charts: Chart[]): Promise<{ svgs: Map<string, string>; problems: string[] }> {
   const svgs = new Map<string, string>();
   const problems: string[] = [];
   for (const chart of charts) {
     try {
-      const view = new View(parse(compile(chart.spec as unknown as TopLevelSpec).spec), { renderer: 'none' });
+      // Vega-Lite's warnings go to the problems (stderr once), not to the console mid-report.
+      const warnings: string[] = [];
+      const logger = quietLogger(warnings);
+      const view = new View(parse(compile(chart.spec as unknown as TopLevelSpec, { logger }).spec), { renderer: 'none' });
+      for (const w of warnings) problems.push(`${chart.id}: ${w}`);
       const svg = await view.toSVG();
       view.finalize();
       const bad = unsafeSvg(svg);

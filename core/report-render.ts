@@ -105,6 +105,11 @@ export function renderReport(input: ReportInput): string {
 <p class="meta">Made ${formatUtc(input.generatedAt)} by <code>${input.command}</code>, from the evidence table${reports.length === 1 ? '' : 's'} ${reports.map((r, i) => html`${i ? ', ' : ''}<code>${r.source.table}</code>`)} (${reports.reduce((n, r) => n + r.source.events, 0)} audit events, read ${reports.map((r, i) => html`${i ? ', ' : ''}${formatUtc(r.source.exportedAt)}`)}).
 Times are given in each unit's time zone with UTC beside; dates (due dates) are calendar days in the unit's time zone.
 Statuses of actions and requests are as at the time the report was made.</p>
+<p class="meta">How it counts: a review is in the range when its quarter overlaps the range; it was <em>due</em> when the unit's
+review schedule had fired in that quarter by the time the report was made; <em>held on time</em> means decided
+before it was escalated; <em>not held</em> means never opened, or its links expired without a decision. Days to
+decision run from each member's invitation. Requests are those submitted in the range; lead time runs from
+submission to the final decision. An action is overdue when it is open and its due date has passed in the unit.</p>
 <nav aria-label="Contents"><ul>
 ${group ? html`<li><a href="#rollup">Group roll-up</a></li>` : ''}
 <li><a href="#clauses">Clause map (ISO/IEC 27001:2022)</a></li>

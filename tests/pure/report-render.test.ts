@@ -138,6 +138,17 @@ describe('the charts', () => {
     expect([...svgs.values()].some((s) => s.includes('&lt;script&gt;'))).toBe(true);
   }, 30_000);
 
+  it("a Vega-Lite warning becomes one of the report's problems, named by chart, instead of a console line", async () => {
+    const spec = {
+      data: { values: [{ a: 'x', b: 1, u: 'p' }] },
+      mark: 'bar',
+      encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' }, opacity: { field: 'u', type: 'nominal' } },
+    };
+    const { svgs, problems } = await renderCharts([{ id: 'c1', title: 't', description: 'd', table: { head: [], rows: [] }, spec }]);
+    expect(svgs.size).toBe(1);
+    expect(problems).toEqual(['c1: Channel opacity should not be used with an unsorted discrete field.']);
+  });
+
   it('refuses SVG that could run or fetch something', () => {
     expect(unsafeSvg('<svg><script>x</script></svg>')).toBe('<script');
     expect(unsafeSvg('<svg><a href="https://x">x</a></svg>')).toBe(' href=');
