@@ -1,7 +1,7 @@
 // The report's charts as Vega-Lite specifications (plain data) with the text table each one stands beside.
 // Rendering them to SVG needs vega, which stays in the CLI (cli/report-svg.ts) so no Lambda bundle ever carries it.
 import { formatMoney } from './format';
-import type { UnitReport } from './report-model';
+import { dayFigure, type UnitReport } from './report-model';
 
 export interface ChartTable {
   head: string[];
@@ -19,7 +19,7 @@ export interface Chart {
   table: ChartTable;
 }
 
-const days = (n: number | undefined) => (n === undefined ? '' : n.toFixed(1));
+const days = (n: number | undefined) => (n === undefined ? '' : dayFigure(n));
 const WIDTH = 520;
 const HEIGHT = 200;
 const base = (description: string) => ({

@@ -220,6 +220,9 @@ export function median(values: number[]): number | undefined {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Days with one decimal, as the report shows them; under 0.05 days (about an hour) says so rather than "0.0". */
+export const dayFigure = (n: number): string => (n < 0.05 ? 'under 0.1' : n.toFixed(1));
+
 export function daysBetween(fromIso: string, toIso: string): number | undefined {
   const a = Date.parse(fromIso);
   const b = Date.parse(toIso);

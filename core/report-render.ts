@@ -4,7 +4,7 @@ import { clauseMap, type ClauseRow } from './clause-map';
 import { formatMoney, formatTime, formatUtc } from './format';
 import { html, SafeHtml } from './html';
 import { reportCharts, type Chart } from './report-charts';
-import type { ActionRow, RequestRow, ReviewRow, UnitReport, UnitSummary } from './report-model';
+import { dayFigure, type ActionRow, type RequestRow, type ReviewRow, type UnitReport, type UnitSummary } from './report-model';
 
 export interface Integrity {
   /** SHA-256 (hex) of the evidence data the report was made from, and the file that holds that data. */
@@ -56,7 +56,7 @@ th{background:#f1f3f5}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ok{color:#0a6b2d}.warn{color:#8a5300}.bad{color:#a4161a}.muted{color:#555}
 .tag{display:inline-block;border-radius:3px;padding:0 5px;font-size:.85em;border:1px solid currentColor;white-space:nowrap}
-.clause{white-space:nowrap;font-weight:600}
+.clause{white-space:nowrap;font-weight:600}.date{white-space:nowrap}
 .chart{margin:10px 0 22px;break-inside:avoid;page-break-inside:avoid}
 @media (min-width:1000px){.chart{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:18px;align-items:start}.chart .scroll{max-height:420px;overflow:auto}}
 .chart figure{margin:0}.chart svg{max-width:100%;height:auto;display:block}
@@ -81,7 +81,7 @@ nav ul{columns:2 220px;padding-left:1.2em}
 }`;
 
 const at = (iso: string | undefined, tz: string) => (iso ? formatTime(iso, tz) : '');
-const days = (n: number | undefined) => (n === undefined ? 'none decided' : `${n.toFixed(1)} days`);
+const days = (n: number | undefined) => (n === undefined ? 'none decided' : `${dayFigure(n)} days`);
 const table = (head: Array<string | SafeHtml>, rows: unknown[][], numeric: number[] = []) =>
   html`<div class="scroll"><table><thead><tr>${head.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map(
     (r) => html`<tr>${r.map((c, i) => (numeric.includes(i) ? html`<td class="n">${c}</td>` : html`<td>${c}</td>`))}</tr>`,
@@ -140,14 +140,14 @@ function summaryCells(s: UnitSummary): unknown[] {
     s.reviewsHeldOnTime,
     s.reviewsNotHeld,
     s.quorumReached,
-    s.medianDaysToDecision === undefined ? '' : s.medianDaysToDecision.toFixed(1),
+    s.medianDaysToDecision === undefined ? '' : dayFigure(s.medianDaysToDecision),
     s.reviewReminders + s.requestReminders,
     s.reviewEscalations + s.requestEscalations,
     s.actionsOpened,
     s.actionsClosed,
     s.actionsOverdue,
     s.requests,
-    s.medianApprovalLeadDays === undefined ? '' : s.medianApprovalLeadDays.toFixed(1),
+    s.medianApprovalLeadDays === undefined ? '' : dayFigure(s.medianApprovalLeadDays),
   ];
 }
 
@@ -331,7 +331,7 @@ ${table(
     m.role,
     m.decision ? m.decision.choiceText : html`<span class="muted">no decision</span>`,
     at(m.decision?.decidedAt, tz),
-    m.decision?.leadDays === undefined ? '' : m.decision.leadDays.toFixed(1),
+    m.decision?.leadDays === undefined ? '' : dayFigure(m.decision.leadDays),
     m.decision?.comment,
     ...(actingFor ? [m.decision?.actingFor] : []),
     ...(fingerprint ? [html`<code>${m.decision?.fingerprint}</code>`] : []),
@@ -370,7 +370,7 @@ function actionTable(r: UnitReport, actions: ActionRow[]): SafeHtml {
     actions.map((a) => [
       html`<span class="mono">${a.actionId}</span><br>${a.title}${a.detail ? html`<br><span class="muted">${a.detail}</span>` : ''}`,
       html`${a.owner.name}${a.owner.name ? html`<br>` : ''}<span class="muted">${a.owner.email}</span>`,
-      a.dueDate,
+      html`<span class="date">${a.dueDate}</span>`,
       a.status === 'closed'
         ? html`<span class="ok">closed</span> ${at(a.closedAt, tz)}${a.closedBy ? html` by ${a.closedBy}` : ''}`
         : a.overdue
@@ -393,7 +393,7 @@ function requestBlock(r: UnitReport, q: RequestRow): SafeHtml {
   return html`<article class="request" id="${unitAnchor(r.unit.id)}request-${q.requestId}">
 <h4><span class="mono">${q.requestId}</span>: ${q.title}</h4>
 <p>${q.categoryLabel}, ${formatMoney(q.amount, q.currency)}; requested by ${q.requester}${q.submittedBy ? html` (submitted by ${q.submittedBy})` : ''} at ${at(q.submittedAt, tz)}.
-Outcome: <strong>${q.status}</strong>${q.closedAt ? html` at ${at(q.closedAt, tz)}` : ''}; lead time ${q.leadDays === undefined ? 'not decided' : `${q.leadDays.toFixed(1)} days`}.
+Outcome: <strong>${q.status}</strong>${q.closedAt ? html` at ${at(q.closedAt, tz)}` : ''}; lead time ${q.leadDays === undefined ? 'not decided' : `${dayFigure(q.leadDays)} days`}.
 ${q.reviewPeriod ? html`Raised for the ${q.reviewPeriod} review${q.answersActions.length ? html` (answers ${q.answersActions.join(', ')})` : ''}.` : ''}
 ${q.remindersSent ? html`${q.remindersSent} reminder(s).` : ''} ${q.escalations ? html`${q.escalations} escalation(s).` : ''}</p>
 <p class="muted">Justification: ${q.justification}</p>

@@ -1,6 +1,6 @@
 // Every summary figure of the leadership report, on fixed evidence whose answers are worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { buildUnitReport, median, periodsOverlapping, quarterStartMonth, reviewDue } from '../../core/report-model';
+import { buildUnitReport, dayFigure, median, periodsOverlapping, quarterStartMonth, reviewDue } from '../../core/report-model';
 import { fixed, REVIEWS, UNIT } from '../support/report-fixtures';
 
 describe('the unit summary', () => {
@@ -150,6 +150,7 @@ describe('when a review is due', () => {
     expect(quarterStartMonth('2026-11')).toBe('2026-10');
     expect(median([4, 1, 3])).toBe(3);
     expect(median([])).toBeUndefined();
+    expect([dayFigure(0.04), dayFigure(0.05), dayFigure(2.06)]).toEqual(['under 0.1', '0.1', '2.1']);
   });
 });
 

@@ -1,6 +1,6 @@
 // `isms report` on the local runtime: two units with real reviews, decisions, actions and requests; every fact is in the
 // page as text, the charts are SVG, nothing runs, and <script> in every stored text field stays text.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ import {
   type CliLines,
 } from '../support/workflow';
 
+const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'report');
 const EVIL = '<script>alert(1)</script>';
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -158,6 +159,9 @@ describe('isms report', () => {
     const out = path.join(dir, 'report.html');
     expect(await reportCommand.run(['--bu', 'all', '--from', FROM, '--to', TO, '--out', out, '--local'], ctx)).toBe(0);
     page = readFileSync(out, 'utf8');
+    // For a person to look at: the report of a real local run.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(path.join(ARTIFACTS, 'local-report.html'), page);
     const data = readFileSync(path.join(dir, 'report.data.json'));
     expect(page).toContain(`<code>${createHash('sha256').update(data).digest('hex')}</code>`);
     expect(lines.out).toEqual([out]);
