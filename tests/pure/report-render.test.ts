@@ -1,9 +1,11 @@
 // The report page: every fact of the fixed evidence in readable form, nothing that runs or fetches, every stored text escaped.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderCharts, unsafeSvg } from '../../cli/report-svg';
 import { buildUnitReport, type ReportSource } from '../../core/report-model';
 import { chartsOf, renderReport, type ReportInput } from '../../core/report-render';
-import { fixed } from '../support/report-fixtures';
+import { fixed, UNIT } from '../support/report-fixtures';
 
 const EVIL = '<script>alert(1)</script>';
 /** Keys whose values the model reads as structure (ids, kinds, times, states): everything else is free text and gets EVIL. */
@@ -46,6 +48,10 @@ describe('the report page', () => {
     expect(text).toContain('Time zone Europe/Berlin.');
     // Clara's Q1 decision: 2 Jan 08:00 UTC is 09:00 in Berlin.
     expect(text).toContain('2 Jan 2026, 09:00 CET (08:00 UTC)');
+    // Another unit's zone in the same process (formatters are cached per zone).
+    const tokyo = page(fixed({ unit: { ...UNIT, id: 'apac', timeZone: 'Asia/Tokyo' } }));
+    expect(tokyo).toContain('2 Jan 2026, 17:00 GMT+9 (08:00 UTC)');
+    expect(page(fixed())).toContain('2 Jan 2026, 09:00 CET (08:00 UTC)');
   });
 
   it('each review: inputs with who and when, decisions with comment, both adequacy judgements, minutes, actions with status and note', () => {
@@ -155,5 +161,19 @@ describe('the charts', () => {
     expect(unsafeSvg('<svg><rect onload="x"/></svg>')).toBe(' onload=');
     expect(unsafeSvg('<svg><rect fill="url(https://x/y)"/></svg>')).toBeDefined();
     expect(unsafeSvg('<svg><rect fill="url(#g1)"/></svg>')).toBeUndefined();
+  });
+});
+
+describe('where vega may go', () => {
+  it('no Lambda handler or core module imports vega or vega-lite: the charts are drawn in the CLI only', () => {
+    const root = path.join(import.meta.dirname, '..', '..');
+    const files = ['core', 'lambdas'].flatMap((d) =>
+      readdirSync(path.join(root, d), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => path.join(d, f)),
+    );
+    expect(files.length).toBeGreaterThan(20);
+    const importers = files.filter((f) => /from\s+['"]vega(-lite)?['"]|import\(\s*['"]vega/.test(readFileSync(path.join(root, f), 'utf8')));
+    expect(importers).toEqual([]);
   });
 });
