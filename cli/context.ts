@@ -14,6 +14,8 @@ import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
 export interface CliContext {
   /** The unit's config; an unknown id throws a message listing the known ones. */
   unit(id: string): BusinessUnitConfig;
+  /** Every configured unit (what `--bu all` means). */
+  units?(): BusinessUnitConfig[];
   local: boolean;
   /** Step Functions of the unit: the local endpoint, or AWS in the unit's region (where its state machines are). */
   sfn(unitId: string): SFNClient;
@@ -105,6 +107,7 @@ export function createCliContext(opts: {
 
   return {
     unit,
+    units,
     local: Boolean(local),
     sfn,
     stackOutputs: (unitId) => stackOutputs(unit(unitId)),

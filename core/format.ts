@@ -10,7 +10,15 @@ export function formatMoney(amount: number, currency: string): string {
   })}`;
 }
 
+// Building a DateTimeFormat costs far more than using one: a report formats thousands of times in a few zones.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 function parts(at: Date, timeZone: string) {
+  const f = formatters.get(timeZone) ?? newFormatter(timeZone);
+  return Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+}
+
+function newFormatter(timeZone: string): Intl.DateTimeFormat {
   const f = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     year: 'numeric',
@@ -21,7 +29,8 @@ function parts(at: Date, timeZone: string) {
     hourCycle: 'h23',
     timeZoneName: 'short',
   });
-  return Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+  formatters.set(timeZone, f);
+  return f;
 }
 
 /** "1 Dec 2026, 14:05 CET": the unit's local time with its zone. An unreadable value is returned as given. */

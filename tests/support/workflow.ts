@@ -53,6 +53,7 @@ export function localCliContext(lr: LocalRuntime, lines: CliLines = { out: [], e
   };
   return {
     unit: (id) => unitOf(id).unit,
+    units: () => lr.units.map((u) => u.unit),
     local: true,
     sfn: () => lr.sfn,
     stateMachineArn: async (id, workflow) => unitOf(id).stateMachineArns[workflow],
