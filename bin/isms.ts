@@ -9,8 +9,9 @@ import { commands as requestCommands } from '../cli/request-commands';
 import { commands as evidenceCommands } from '../cli/evidence-commands';
 import { commands as actionCommands } from '../cli/action-commands';
 import { commands as smokeCommands } from '../cli/smoke-commands';
+import { commands as doctorCommands } from '../cli/doctor-commands';
 
-const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands, ...smokeCommands];
+const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands, ...smokeCommands, ...doctorCommands];
 
 function usage(): string {
   return [

@@ -13,6 +13,7 @@ import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
+import { buildInfo } from './build-info';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
@@ -88,6 +89,11 @@ export class IsmsLeadershipStack extends Stack {
       description: `SES in ${this.region}: verify the sender, check the sandbox status, request production access`,
       value: sesConsoleUrl(this.region),
     });
+    // `isms doctor` reads these: which build the unit runs, and where its alarm subscription and dead letters are.
+    new CfnOutput(this, 'IsmsVersion', { description: 'package version + build id of the deployed code', value: buildInfo().label });
+    new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+    new CfnOutput(this, 'ReviewScheduleDeadLetterQueueUrl', { value: schedule.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WorkflowFailedDeadLetterQueueUrl', { value: operations.deadLetterQueue.queueUrl });
     if (api.domain) {
       // DNS is the operator's: a CNAME (or a Route 53 alias with the zone id) from the custom name to this target.
       new CfnOutput(this, 'DecisionDomainTarget', { value: api.domain.regionalDomainName });
