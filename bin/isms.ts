@@ -11,7 +11,14 @@ import { commands as actionCommands } from '../cli/action-commands';
 import { commands as smokeCommands } from '../cli/smoke-commands';
 import { commands as doctorCommands } from '../cli/doctor-commands';
 
-const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands, ...smokeCommands, ...doctorCommands];
+const COMMANDS: CliCommand[] = [
+  ...reviewCommands,
+  ...actionCommands,
+  ...requestCommands,
+  ...evidenceCommands,
+  ...smokeCommands,
+  ...doctorCommands,
+];
 
 function usage(): string {
   return [

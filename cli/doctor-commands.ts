@@ -143,7 +143,9 @@ async function stackCheck(
   const mine = buildInfo().label;
   const theirs = outputs.IsmsVersion;
   if (!theirs) {
-    results.push(warn('version', `${name} has no IsmsVersion output: it predates this checkout; \`npx cdk diff ${name}\`, then deploy it.`));
+    results.push(
+      warn('version', `${name} has no IsmsVersion output: it predates this checkout; \`npx cdk diff ${name}\`, then deploy it.`),
+    );
   } else if (theirs !== mine) {
     results.push(
       warn('version', `${name} runs ${theirs}, this checkout is ${mine}: \`npx cdk diff ${name}\`, then \`npx cdk deploy ${name}\`.`),
@@ -172,7 +174,12 @@ const sesSenderCheck: Check = async ({ unit, aws }) => {
   const [address, dom] = await Promise.all([identity(aws.ses(), unit.sender), identity(aws.ses(), domain)]);
   const results: CheckResult[] = [];
   if (address?.VerifiedForSendingStatus || dom?.VerifiedForSendingStatus) {
-    results.push(ok('ses sender', `${unit.sender} is verified for sending in ${where}${address?.VerifiedForSendingStatus ? '' : ` (domain ${domain})`}`));
+    results.push(
+      ok(
+        'ses sender',
+        `${unit.sender} is verified for sending in ${where}${address?.VerifiedForSendingStatus ? '' : ` (domain ${domain})`}`,
+      ),
+    );
   } else {
     const pending = address || dom ? ' (created, verification pending: click the link AWS emailed, or publish the DNS records)' : '';
     results.push(
@@ -185,7 +192,9 @@ const sesSenderCheck: Check = async ({ unit, aws }) => {
   const dkim = [dom, address].find((i) => i?.DkimAttributes?.SigningEnabled && i.DkimAttributes.Status === 'SUCCESS');
   if (dkim) results.push(ok('ses dkim', `DKIM signs mail of ${domain}`));
   else {
-    const state = dom?.DkimAttributes ? `signing ${dom.DkimAttributes.SigningEnabled ? 'on' : 'off'}, ${dom.DkimAttributes.Status}` : 'no domain identity';
+    const state = dom?.DkimAttributes
+      ? `signing ${dom.DkimAttributes.SigningEnabled ? 'on' : 'off'}, ${dom.DkimAttributes.Status}`
+      : 'no domain identity';
     results.push(
       warn(
         'ses dkim',
@@ -221,13 +230,19 @@ const sesAccountCheck: Check = async ({ unit, aws }) => {
   const probation =
     account.EnforcementStatus === 'PROBATION' ? ` SES has put the account on probation in ${where}: see its reputation page.` : '';
   if (account.ProductionAccessEnabled) {
-    return probation ? warn('ses account', `out of the SES sandbox in ${where}.${probation}`) : ok('ses account', `out of the SES sandbox in ${where}`);
+    return probation
+      ? warn('ses account', `out of the SES sandbox in ${where}.${probation}`)
+      : ok('ses account', `out of the SES sandbox in ${where}`);
   }
   const domains = new Map<string, Promise<boolean>>();
   const verified = async (address: string) => {
     if ((await identity(aws.ses(), address))?.VerifiedForSendingStatus) return true;
     const d = domainOf(address);
-    if (!domains.has(d)) domains.set(d, identity(aws.ses(), d).then((i) => Boolean(i?.VerifiedForSendingStatus)));
+    if (!domains.has(d))
+      domains.set(
+        d,
+        identity(aws.ses(), d).then((i) => Boolean(i?.VerifiedForSendingStatus)),
+      );
     return domains.get(d)!;
   };
   const all = recipients(unit);
@@ -258,7 +273,11 @@ const alarmSubscriptionCheck: Check = async ({ unit, aws, outputs }) => {
   const manager = unit.ismsManager.email.toLowerCase();
   const mine = subs.find((s) => s.Protocol === 'email' && s.Endpoint?.toLowerCase() === manager);
   const resubscribe = `\`aws sns subscribe --topic-arn ${topic} --protocol email --notification-endpoint ${unit.ismsManager.email}${unit.region ? ` --region ${unit.region}` : ''}\``;
-  if (!mine) return fail('alarm subscription', `${unit.ismsManager.email} is not subscribed to the alarm topic, so alarms reach nobody: ${resubscribe}, then confirm the email from AWS.`);
+  if (!mine)
+    return fail(
+      'alarm subscription',
+      `${unit.ismsManager.email} is not subscribed to the alarm topic, so alarms reach nobody: ${resubscribe}, then confirm the email from AWS.`,
+    );
   if (mine.SubscriptionArn === 'PendingConfirmation') {
     return fail(
       'alarm subscription',
@@ -285,7 +304,10 @@ const scheduleCheck: Check = async ({ unit, aws, now }) => {
     s = await aws.scheduler().send(new GetScheduleCommand({ Name: name }));
   } catch (err) {
     if (errorName(err) !== 'ResourceNotFoundException') throw err;
-    return fail('review schedule', `${name} does not exist, so no quarterly review starts: deploy the stack (\`npx cdk deploy ${stackName(unit.id)}\`).`);
+    return fail(
+      'review schedule',
+      `${name} does not exist, so no quarterly review starts: deploy the stack (\`npx cdk deploy ${stackName(unit.id)}\`).`,
+    );
   }
   const expression = s.ScheduleExpression ?? '';
   const tz = s.ScheduleExpressionTimezone ?? 'UTC';
@@ -297,7 +319,8 @@ const scheduleCheck: Check = async ({ unit, aws, now }) => {
   }
   if (s.EndDate && s.EndDate <= now) return fail('review schedule', `${name} ended at ${s.EndDate.toISOString()}: deploy the stack again.`);
   const next = nextFireText(expression, tz, now);
-  if (next.none) return fail('review schedule', `${name} (${expression}, ${tz}) fires no more: change reviewSchedule in the unit's config and deploy.`);
+  if (next.none)
+    return fail('review schedule', `${name} (${expression}, ${tz}) fires no more: change reviewSchedule in the unit's config and deploy.`);
   if (expression !== unit.reviewSchedule || tz !== unit.timeZone) {
     return warn(
       'review schedule',
@@ -356,7 +379,9 @@ async function stateMachineCheck(
   const names = ended.map((e) => `${e.name} (${e.status})`);
   const first = ended[0].name ?? '';
   const text = `${ended.length} execution(s) ended without an outcome since ${since.toISOString()}: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}. The ISMS manager was emailed; ${restartHint(unit, workflow, first)}.`;
-  return ended.some((e) => e.status !== 'ABORTED') ? fail(check, text) : warn(check, `${text} (stopped by someone: check that it was meant)`);
+  return ended.some((e) => e.status !== 'ABORTED')
+    ? fail(check, text)
+    : warn(check, `${text} (stopped by someone: check that it was meant)`);
 }
 
 const QUEUES: Array<{ output: string; what: string; todo: (unit: BusinessUnitConfig) => string }> = [
@@ -380,9 +405,13 @@ const deadLetterCheck: Check = async ({ unit, aws, outputs }) =>
       const url = outputs[q.output];
       if (!url) return warn(check, `the stack has no ${q.output} output: deploy this checkout to check it.`);
       const out = await aws.sqs().send(
-        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
       );
-      const n = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      const n =
+        Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
       if (n === 0) return ok(check, 'empty');
       return fail(
         check,
@@ -398,8 +427,10 @@ const sealingCheck: Check = async ({ aws, outputs }) => {
   const out = await aws.cloudwatch().send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
   const state = out.MetricAlarms?.[0]?.StateValue ?? out.CompositeAlarms?.[0]?.StateValue;
   if (!state) return fail('sealing', `the alarm ${alarm} does not exist: deploy the stack again.`);
-  if (state === 'ALARM') return fail('sealing', `sealing is behind (${alarm} is ALARM): see the sealer's logs; evidence written since is not sealed yet.`);
-  if (state === 'INSUFFICIENT_DATA') return warn('sealing', `${alarm} has no data yet: the sealer has not run; check again after its next run.`);
+  if (state === 'ALARM')
+    return fail('sealing', `sealing is behind (${alarm} is ALARM): see the sealer's logs; evidence written since is not sealed yet.`);
+  if (state === 'INSUFFICIENT_DATA')
+    return warn('sealing', `${alarm} has no data yet: the sealer has not run; check again after its next run.`);
   return ok('sealing', 'not behind');
 };
 
@@ -408,7 +439,8 @@ async function schemaCheck(ctx: CliContext, unit: BusinessUnitConfig): Promise<C
   const rt = ctx.runtime(unit.id);
   const item = await getItem<{ version?: number; migratedAt?: string }>(rt, schemaKeys.version);
   const version = item?.version ?? 0;
-  if (version === SCHEMA_VERSION) return ok('data schema', `version ${version} (this checkout's)${item?.migratedAt ? `, migrated ${item.migratedAt}` : ''}`);
+  if (version === SCHEMA_VERSION)
+    return ok('data schema', `version ${version} (this checkout's)${item?.migratedAt ? `, migrated ${item.migratedAt}` : ''}`);
   if (version > SCHEMA_VERSION) {
     return fail(
       'data schema',

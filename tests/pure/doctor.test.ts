@@ -58,16 +58,34 @@ const outputsOf = (unitId: string, extra: Record<string, string | undefined> = {
     .map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
 const stack = (status = 'UPDATE_COMPLETE', extra: Record<string, string | undefined> = {}, unitId = 'example-emea') => ({
   Stacks: [
-    { StackName: `IsmsLeadership-${unitId}`, CreationTime: NOW, StackStatus: status as 'UPDATE_COMPLETE', Outputs: outputsOf(unitId, extra) },
+    {
+      StackName: `IsmsLeadership-${unitId}`,
+      CreationTime: NOW,
+      StackStatus: status as 'UPDATE_COMPLETE',
+      Outputs: outputsOf(unitId, extra),
+    },
   ],
 });
-const verified = { IdentityType: 'DOMAIN' as const, VerifiedForSendingStatus: true, DkimAttributes: { SigningEnabled: true, Status: 'SUCCESS' as const } };
+const verified = {
+  IdentityType: 'DOMAIN' as const,
+  VerifiedForSendingStatus: true,
+  DkimAttributes: { SigningEnabled: true, Status: 'SUCCESS' as const },
+};
 const notFound = () => Object.assign(new Error('Email identity does not exist.'), { name: 'NotFoundException' });
 const subscription = (SubscriptionArn: string, Endpoint = emea.ismsManager.email) => ({
   Subscriptions: [{ TopicArn: TOPIC, Protocol: 'email', Endpoint, SubscriptionArn }],
 });
 const execution = (name: string, status: 'FAILED' | 'ABORTED' | 'TIMED_OUT', stopDate: Date) => ({
-  executions: [{ executionArn: `${REVIEW_ARN.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: REVIEW_ARN, name, status, startDate: stopDate, stopDate }],
+  executions: [
+    {
+      executionArn: `${REVIEW_ARN.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: REVIEW_ARN,
+      name,
+      status,
+      startDate: stopDate,
+      stopDate,
+    },
+  ],
 });
 
 async function run(...argv: string[]) {
@@ -97,7 +115,9 @@ beforeEach(() => {
   });
   sfn.on(DescribeStateMachineCommand).resolves({});
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } });
+  sqs
+    .on(GetQueueAttributesCommand)
+    .resolves({ Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } });
   ddb.on(GetCommand).resolves({ Item: { pk: 'SCHEMA', sk: 'VERSION', version: SCHEMA_VERSION } });
 });
 afterEach(() => {
@@ -139,14 +159,12 @@ describe('isms doctor against a healthy unit', () => {
     expect(await regionOf(ses.call(0).thisValue as never)).toBe('eu-west-1');
     expect(await regionOf(scheduler.call(0).thisValue as never)).toBe('eu-west-1');
     // Failed executions are looked for since 24 h before now, by stop date, for all three ways of ending without an outcome.
-    expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input.statusFilter).sort()).toEqual([
-      'ABORTED',
-      'ABORTED',
-      'FAILED',
-      'FAILED',
-      'TIMED_OUT',
-      'TIMED_OUT',
-    ]);
+    expect(
+      sfn
+        .commandCalls(ListExecutionsCommand)
+        .map((c) => c.args[0].input.statusFilter)
+        .sort(),
+    ).toEqual(['ABORTED', 'ABORTED', 'FAILED', 'FAILED', 'TIMED_OUT', 'TIMED_OUT']);
     expect(lineOf(r.out, 'workflow management-review')).toContain('since 2026-11-30T06:00:00.000Z');
   });
 
@@ -182,11 +200,35 @@ describe('isms doctor against a healthy unit', () => {
 
 type Setup = () => void;
 const cases: Array<[string, Setup, string, 'WARN' | 'FAIL', RegExp]> = [
-  ['stack rolled back', () => cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_ROLLBACK_COMPLETE')), 'stack', 'WARN', /rolled back.*describe-stack-events/],
-  ['stack failed', () => cfn.on(DescribeStacksCommand).resolves(stack('ROLLBACK_COMPLETE')), 'stack', 'FAIL', /ROLLBACK_COMPLETE.*When one unit fails/],
+  [
+    'stack rolled back',
+    () => cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_ROLLBACK_COMPLETE')),
+    'stack',
+    'WARN',
+    /rolled back.*describe-stack-events/,
+  ],
+  [
+    'stack failed',
+    () => cfn.on(DescribeStacksCommand).resolves(stack('ROLLBACK_COMPLETE')),
+    'stack',
+    'FAIL',
+    /ROLLBACK_COMPLETE.*When one unit fails/,
+  ],
   ['stack updating', () => cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_IN_PROGRESS')), 'stack', 'WARN', /run doctor again/],
-  ['older build', () => cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_COMPLETE', { IsmsVersion: '0.0.9+0123456789ab' })), 'version', 'WARN', /runs 0\.0\.9\+0123456789ab, this checkout is .*npx cdk diff IsmsLeadership-example-emea/],
-  ['no version output', () => cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_COMPLETE', { IsmsVersion: undefined })), 'version', 'WARN', /predates this checkout/],
+  [
+    'older build',
+    () => cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_COMPLETE', { IsmsVersion: '0.0.9+0123456789ab' })),
+    'version',
+    'WARN',
+    /runs 0\.0\.9\+0123456789ab, this checkout is .*npx cdk diff IsmsLeadership-example-emea/,
+  ],
+  [
+    'no version output',
+    () => cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_COMPLETE', { IsmsVersion: undefined })),
+    'version',
+    'WARN',
+    /predates this checkout/,
+  ],
   [
     'sender not verified',
     () => ses.on(GetEmailIdentityCommand, { EmailIdentity: 'example.com' }).resolves({ ...verified, VerifiedForSendingStatus: false }),
@@ -197,7 +239,9 @@ const cases: Array<[string, Setup, string, 'WARN' | 'FAIL', RegExp]> = [
   [
     'DKIM off',
     () =>
-      ses.on(GetEmailIdentityCommand, { EmailIdentity: 'example.com' }).resolves({ ...verified, DkimAttributes: { SigningEnabled: false, Status: 'NOT_STARTED' } }),
+      ses
+        .on(GetEmailIdentityCommand, { EmailIdentity: 'example.com' })
+        .resolves({ ...verified, DkimAttributes: { SigningEnabled: false, Status: 'NOT_STARTED' } }),
     'ses dkim',
     'WARN',
     /signing off, NOT_STARTED.*Easy DKIM/,
@@ -220,7 +264,13 @@ const cases: Array<[string, Setup, string, 'WARN' | 'FAIL', RegExp]> = [
     'WARN',
     /all \d+ recipients are verified.*request production access/,
   ],
-  ['sending paused', () => ses.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: false }), 'ses account', 'FAIL', /paused/],
+  [
+    'sending paused',
+    () => ses.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: false }),
+    'ses account',
+    'FAIL',
+    /paused/,
+  ],
   [
     'SES probation',
     () => ses.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true, EnforcementStatus: 'PROBATION' }),
@@ -228,8 +278,20 @@ const cases: Array<[string, Setup, string, 'WARN' | 'FAIL', RegExp]> = [
     'WARN',
     /probation/,
   ],
-  ['subscription pending', () => sns.on(ListSubscriptionsByTopicCommand).resolves(subscription('PendingConfirmation')), 'alarm subscription', 'FAIL', /has not confirmed.*aws sns subscribe --topic-arn/],
-  ['no subscription', () => sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] }), 'alarm subscription', 'FAIL', /is not subscribed.*alarms reach nobody/],
+  [
+    'subscription pending',
+    () => sns.on(ListSubscriptionsByTopicCommand).resolves(subscription('PendingConfirmation')),
+    'alarm subscription',
+    'FAIL',
+    /has not confirmed.*aws sns subscribe --topic-arn/,
+  ],
+  [
+    'no subscription',
+    () => sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] }),
+    'alarm subscription',
+    'FAIL',
+    /is not subscribed.*alarms reach nobody/,
+  ],
   [
     'schedule missing',
     () => scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error('Schedule not found'), { name: 'ResourceNotFoundException' })),
@@ -239,14 +301,20 @@ const cases: Array<[string, Setup, string, 'WARN' | 'FAIL', RegExp]> = [
   ],
   [
     'schedule disabled',
-    () => scheduler.on(GetScheduleCommand).resolves({ State: 'DISABLED', ScheduleExpression: emea.reviewSchedule, ScheduleExpressionTimezone: emea.timeZone }),
+    () =>
+      scheduler
+        .on(GetScheduleCommand)
+        .resolves({ State: 'DISABLED', ScheduleExpression: emea.reviewSchedule, ScheduleExpressionTimezone: emea.timeZone }),
     'review schedule',
     'FAIL',
     /is DISABLED.*--state ENABLED/,
   ],
   [
     'schedule differs from config',
-    () => scheduler.on(GetScheduleCommand).resolves({ State: 'ENABLED', ScheduleExpression: 'cron(0 9 1 * ? *)', ScheduleExpressionTimezone: 'UTC' }),
+    () =>
+      scheduler
+        .on(GetScheduleCommand)
+        .resolves({ State: 'ENABLED', ScheduleExpression: 'cron(0 9 1 * ? *)', ScheduleExpressionTimezone: 'UTC' }),
     'review schedule',
     'WARN',
     /config says cron\(0 9 1 1,4,7,10 \? \*\) in Europe\/Berlin.*next fire 1 Dec 2026, 09:00 UTC/,
@@ -260,28 +328,40 @@ const cases: Array<[string, Setup, string, 'WARN' | 'FAIL', RegExp]> = [
   ],
   [
     'failed review execution',
-    () => sfn.on(ListExecutionsCommand, { stateMachineArn: REVIEW_ARN, statusFilter: 'FAILED' }).resolves(execution('example-emea-2026-Q4', 'FAILED', new Date('2026-12-01T01:00:00Z'))),
+    () =>
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: REVIEW_ARN, statusFilter: 'FAILED' })
+        .resolves(execution('example-emea-2026-Q4', 'FAILED', new Date('2026-12-01T01:00:00Z'))),
     'workflow management-review',
     'FAIL',
     /example-emea-2026-Q4 \(FAILED\).*npx isms review start --bu example-emea --period 2026-Q4/,
   ],
   [
     'stopped execution',
-    () => sfn.on(ListExecutionsCommand, { stateMachineArn: APPROVAL_ARN, statusFilter: 'ABORTED' }).resolves(execution('req-01', 'ABORTED', new Date('2026-12-01T01:00:00Z'))),
+    () =>
+      sfn
+        .on(ListExecutionsCommand, { stateMachineArn: APPROVAL_ARN, statusFilter: 'ABORTED' })
+        .resolves(execution('req-01', 'ABORTED', new Date('2026-12-01T01:00:00Z'))),
     'workflow resource-approval',
     'WARN',
     /req-01 \(ABORTED\).*npx isms request restart --bu example-emea --id req-01.*stopped by someone/,
   ],
   [
     'state machine missing',
-    () => sfn.on(DescribeStateMachineCommand, { stateMachineArn: REVIEW_ARN }).rejects(Object.assign(new Error('gone'), { name: 'StateMachineDoesNotExist' })),
+    () =>
+      sfn
+        .on(DescribeStateMachineCommand, { stateMachineArn: REVIEW_ARN })
+        .rejects(Object.assign(new Error('gone'), { name: 'StateMachineDoesNotExist' })),
     'workflow management-review',
     'FAIL',
     /does not exist: deploy the stack/,
   ],
   [
     'schedule DLQ holds a message',
-    () => sqs.on(GetQueueAttributesCommand, { QueueUrl: SCHEDULE_DLQ }).resolves({ Attributes: { ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '0' } }),
+    () =>
+      sqs
+        .on(GetQueueAttributesCommand, { QueueUrl: SCHEDULE_DLQ })
+        .resolves({ Attributes: { ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '0' } }),
     'dead letters review schedule',
     'FAIL',
     /1 message\(s\): a quarterly review did not start/,
@@ -300,13 +380,21 @@ const cases: Array<[string, Setup, string, 'WARN' | 'FAIL', RegExp]> = [
     'sealing without data',
     () => {
       cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_COMPLETE', { SealLagAlarmName: 'isms-example-emea-seal-lag' }));
-      cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'isms-example-emea-seal-lag', StateValue: 'INSUFFICIENT_DATA' }] });
+      cw.on(DescribeAlarmsCommand).resolves({
+        MetricAlarms: [{ AlarmName: 'isms-example-emea-seal-lag', StateValue: 'INSUFFICIENT_DATA' }],
+      });
     },
     'sealing',
     'WARN',
     /has no data yet/,
   ],
-  ['data behind', () => ddb.on(GetCommand).resolves({}), 'data schema', 'WARN', new RegExp(`at version 0, this checkout writes ${SCHEMA_VERSION}.*migrates it once`)],
+  [
+    'data behind',
+    () => ddb.on(GetCommand).resolves({}),
+    'data schema',
+    'WARN',
+    new RegExp(`at version 0, this checkout writes ${SCHEMA_VERSION}.*migrates it once`),
+  ],
   [
     'data ahead',
     () => ddb.on(GetCommand).resolves({ Item: { version: SCHEMA_VERSION + 1 } }),
@@ -338,15 +426,23 @@ describe('isms doctor: each WARN and FAIL says what to do', () => {
   });
 
   it('a unit whose stack is not deployed gets one FAIL and no other call', async () => {
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id IsmsLeadership-example-emea does not exist'), { name: 'ValidationError' }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id IsmsLeadership-example-emea does not exist'), { name: 'ValidationError' }));
     const r = await run('doctor', '--bu', 'example-emea');
     expect(r.code).toBe(1);
-    expect(lines(r.out)).toEqual([expect.stringMatching(/^FAIL stack: IsmsLeadership-example-emea is not deployed in eu-west-1: `npx cdk deploy IsmsLeadership-example-emea`/)]);
+    expect(lines(r.out)).toEqual([
+      expect.stringMatching(
+        /^FAIL stack: IsmsLeadership-example-emea is not deployed in eu-west-1: `npx cdk deploy IsmsLeadership-example-emea`/,
+      ),
+    ]);
     for (const m of [ses, sns, scheduler, sfn, sqs, cw, ddb]) expect(m.calls()).toHaveLength(0);
   });
 
   it('an execution that failed before --since is not reported; --since moves the window', async () => {
-    sfn.on(ListExecutionsCommand, { stateMachineArn: REVIEW_ARN, statusFilter: 'FAILED' }).resolves(execution('example-emea-2026-Q3', 'FAILED', new Date('2026-11-20T00:00:00Z')));
+    sfn
+      .on(ListExecutionsCommand, { stateMachineArn: REVIEW_ARN, statusFilter: 'FAILED' })
+      .resolves(execution('example-emea-2026-Q3', 'FAILED', new Date('2026-11-20T00:00:00Z')));
     expect((await run('doctor', '--bu', 'example-emea')).code).toBe(0);
     const r = await run('doctor', '--bu', 'example-emea', '--since', '14d');
     expect(r.code).toBe(1);
@@ -358,7 +454,11 @@ describe('isms doctor: each WARN and FAIL says what to do', () => {
     const ctx = createCliContext({ local: false, out: () => {}, err: () => {} });
     const results = await checkUnitOnAws(unit, ctx, NOW);
     expect(results).toEqual([
-      { check: 'account', status: 'FAIL', detail: expect.stringMatching(/credentials are for account 123456789012, the unit deploys to 999999999999/) },
+      {
+        check: 'account',
+        status: 'FAIL',
+        detail: expect.stringMatching(/credentials are for account 123456789012, the unit deploys to 999999999999/),
+      },
     ]);
     expect(cfn.calls()).toHaveLength(0);
   });
