@@ -1,5 +1,5 @@
 // One business unit's stack: evidence and links tables, the evidence backup, functions from the catalogue, decision API, both workflows, the schedule, operations.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
 import { EvidenceTable } from './evidence-table';
@@ -14,6 +14,7 @@ import { Operations } from './operations';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
 import { buildInfo } from './build-info';
+import { SCHEMA_VERSION } from '../core/schema-version';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
@@ -89,6 +90,19 @@ export class IsmsLeadershipStack extends Stack {
       description: `SES in ${this.region}: verify the sender, check the sandbox status, request production access`,
       value: sesConsoleUrl(this.region),
     });
+    // The schema migration runs in the deploy: CloudFormation invokes the migrate function whenever the build changes,
+    // and a failed migration fails (and rolls back) the deploy that needed it. A custom resource rather than a Step
+    // Functions task, because then the operator's `cdk deploy` says whether the data was upgraded; and served by the
+    // function itself (it answers CloudFormation's URL) rather than by cdk's Provider framework, which would add a second
+    // function with a managed policy. It depends on the whole function construct, so its role's policy is in place.
+    const migrate = this.functions.get('migrate')!;
+    const migration = new CustomResource(this, 'SchemaMigration', {
+      serviceToken: migrate.functionArn,
+      resourceType: 'Custom::IsmsSchemaMigration',
+      properties: { Build: buildInfo().label, SchemaVersion: SCHEMA_VERSION },
+    });
+    migration.node.addDependency(migrate);
+
     // `isms doctor` reads these: which build the unit runs, and where its alarm subscription and dead letters are.
     new CfnOutput(this, 'IsmsVersion', { description: 'package version + build id of the deployed code', value: buildInfo().label });
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });

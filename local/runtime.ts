@@ -19,6 +19,7 @@ import { createDecisionServer } from './decision-server';
 import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
 import { enforceCatalogueAccess } from './catalogue-access';
 import { ensureUnitTables } from './tables';
+import { migrateUnit } from '../lambdas/shared/migrations/run';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -225,6 +226,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       });
       localUnits.push({ unit, tableName: table, linksTableName: linksTable, stateMachineArns, runtime });
     }
+
+    // Each unit's data at this release's schema version, as the deploy's migration leaves it on AWS (once: a kept data dir
+    // already migrated is left alone).
+    for (const u of localUnits) await migrateUnit(u.runtime, 'npm start');
 
     // Kept data from an earlier run: its executions are gone, so what waited on them is recorded as stopped.
     const interrupted: InterruptedWorkflow[] = [];
