@@ -32,7 +32,7 @@ export class IsmsLeadershipStack extends Stack {
   constructor(scope: Construct, id: string, props: IsmsLeadershipStackProps) {
     super(scope, id, props);
     const { unit } = props;
-    const evidence = new EvidenceTable(this, 'Evidence', { unitId: unit.id });
+    const evidence = new EvidenceTable(this, 'Evidence', { unitId: unit.id, reattach: unit.reattach });
     const table = evidence.table;
     const links = new LinksTable(this, 'Links', { unitId: unit.id }).table;
     new EvidenceBackup(this, 'EvidenceBackup', { unit, table });
@@ -94,7 +94,7 @@ export class IsmsLeadershipStack extends Stack {
     // and a failed migration fails (and rolls back) the deploy that needed it. A custom resource rather than a Step
     // Functions task, because then the operator's `cdk deploy` says whether the data was upgraded; and served by the
     // function itself (it answers CloudFormation's URL) rather than by cdk's Provider framework, which would add a second
-    // function with a managed policy. It depends on the whole function construct, so its role's policy is in place.
+    // function with a managed policy. The function waits for its role's policy, so the first invocation may already write.
     const migrate = this.functions.get('migrate')!;
     const migration = new CustomResource(this, 'SchemaMigration', {
       serviceToken: migrate.functionArn,
