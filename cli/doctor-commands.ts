@@ -563,7 +563,8 @@ const doctor: CliCommand = {
     const problems: string[] = [];
     let units: BusinessUnitConfig[] = [];
     if (!values.bu) problems.push('--bu: is required (a business-unit id, or "all")');
-    else if (values.bu === 'all') units = loadBusinessUnits();
+    // Through the context, so that `--local` gets the units as the running runtime has them.
+    else if (values.bu === 'all') units = loadBusinessUnits().map((u) => ctx.unit(u.id));
     else {
       try {
         units = [ctx.unit(values.bu)];

@@ -187,6 +187,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     urls.stepFunctions = sfnHttp.url;
 
     const localUnits: LocalUnit[] = [];
+    const migrations: Array<() => Promise<unknown>> = [];
     for (const unit of units) {
       const { table, linksTable } = await ensureUnitTables(ddb, unit.id);
       const endpoints = {
@@ -210,6 +211,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         handlers.set(functionName(unit.id, spec.id), handler);
         substitutions[arnPlaceholder(spec.id)] = arn;
         if (spec.id === 'decision-endpoint') decisionHandlers.set(unit.id, handler);
+        // With the migrate function's own runtime, so its catalogue grants are what the migration is held to.
+        if (spec.id === 'migrate') migrations.push(() => migrateUnit(rt, 'npm start'));
       }
       const stateMachineArns = {} as Record<WorkflowName, string>;
       for (const workflow of WORKFLOWS) {
@@ -229,7 +232,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
 
     // Each unit's data at this release's schema version, as the deploy's migration leaves it on AWS (once: a kept data dir
     // already migrated is left alone).
-    for (const u of localUnits) await migrateUnit(u.runtime, 'npm start');
+    for (const migrate of migrations) await migrate();
 
     // Kept data from an earlier run: its executions are gone, so what waited on them is recorded as stopped.
     const interrupted: InterruptedWorkflow[] = [];
