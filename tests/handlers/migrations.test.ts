@@ -48,7 +48,12 @@ const schemaEvents = async () => (await allItems({ ...rt, linksTableName: undefi
 
 describe('migration 1 on the previous release’s data', () => {
   it('the fixture is what the old code wrote: a review, a request and an action, and no item with a version', () => {
-    expect(fixture.items.filter((i) => MUTABLE_SK.has(i.sk)).map((i) => i.sk).sort()).toEqual(['ACTION', 'REQUEST', 'REVIEW']);
+    expect(
+      fixture.items
+        .filter((i) => MUTABLE_SK.has(i.sk))
+        .map((i) => i.sk)
+        .sort(),
+    ).toEqual(['ACTION', 'REQUEST', 'REVIEW']);
     expect(fixture.items.some((i) => 'schemaVersion' in i)).toBe(false);
     expect(fixture.items.filter((i) => i.sk.startsWith('EVENT#')).length).toBeGreaterThan(10);
   });

@@ -32,7 +32,9 @@ export async function migrateUnit(rt: Runtime, owner: string, migrations: readon
   try {
     const from = await readDataVersion(rt);
     if (from > SCHEMA_VERSION) {
-      throw new Error(`The data of ${rt.tableName} is at schema version ${from}, newer than this code's ${SCHEMA_VERSION}: deploy that release or a later one.`);
+      throw new Error(
+        `The data of ${rt.tableName} is at schema version ${from}, newer than this code's ${SCHEMA_VERSION}: deploy that release or a later one.`,
+      );
     }
     const applied: MigrationRun['applied'] = [];
     let at = from;
