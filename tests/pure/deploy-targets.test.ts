@@ -7,12 +7,13 @@ import { testUnit } from '../support/units';
 
 const raw = () => JSON.parse(JSON.stringify(loadBusinessUnits().find((u) => u.id === 'example-emea')));
 
-describe('a unit names its account and region', () => {
+describe('a unit names its account and region (and whether it re-attaches retained resources)', () => {
   it.each([
     ['account', '12345678901', 'account: "12345678901" is not a 12-digit AWS account id'],
     ['account', '12345678901a', 'account: "12345678901a" is not a 12-digit AWS account id'],
     ['region', 'eu-west', 'region: "eu-west" is not an AWS region like "eu-west-1"'],
     ['region', 'EU-WEST-1', 'region: "EU-WEST-1" is not an AWS region like "eu-west-1"'],
+    ['reattach', 'yes', 'reattach: "yes" is not a boolean'],
   ])('%s %s is refused, naming the field', (field, value, message) => {
     const r = validateUnit({ ...raw(), [field]: value }, 'u.json');
     expect(r.unit).toBeUndefined();
