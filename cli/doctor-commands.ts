@@ -83,6 +83,11 @@ async function guarded(check: string, api: string, run: () => Promise<CheckResul
     const r = await run();
     return Array.isArray(r) ? r : [r];
   } catch (err) {
+    if (errorName(err) === 'CredentialsProviderError') {
+      return [
+        fail(check, "cannot check: no AWS credentials found; set AWS_PROFILE (or `aws sso login`) for the unit's account, or use --local."),
+      ];
+    }
     return [fail(check, `cannot check: ${api} answered ${errorText(err)}; your credentials need ${api} in the unit's account and region.`)];
   }
 }

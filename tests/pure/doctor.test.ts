@@ -425,6 +425,15 @@ describe('isms doctor: each WARN and FAIL says what to do', () => {
     expect(r.out.at(-1)).toBe(`1 of 1 unit(s) need attention: example-emea (1 ${status})`);
   });
 
+  it('no credentials at all: one FAIL per unit saying how to get them', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const r = await run('doctor', '--bu', 'example-emea');
+    expect(r.code).toBe(1);
+    expect(lines(r.out)).toEqual([expect.stringMatching(/^FAIL stack: cannot check: no AWS credentials found; set AWS_PROFILE/)]);
+  });
+
   it('a unit whose stack is not deployed gets one FAIL and no other call', async () => {
     cfn
       .on(DescribeStacksCommand)
