@@ -2,7 +2,7 @@
 // scripts/make-schema-fixture.ts): migration 1 marks the mutable items, leaves every evidence item byte for byte as it
 // was, records schema.migrated once, runs once under a lock, and the deploy's custom resource answers CloudFormation.
 import { readFileSync } from 'node:fs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { itemSchemaVersion, SCHEMA_VERSION, schemaKeys } from '../../core/schema-version';
 import { createHandler as migrateHandler, respondDeps } from '../../lambdas/migrate';
@@ -37,7 +37,10 @@ afterAll(async () => {
 beforeEach(async () => {
   rt = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit: testUnit({ id: fixture.unit }) });
   // The old release's items as it wrote them: no schemaVersion anywhere.
-  for (const item of fixture.items) await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: item }));
+  for (let i = 0; i < fixture.items.length; i += 25) {
+    const batch = fixture.items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    await rt.ddb.send(new BatchWriteCommand({ RequestItems: { [rt.tableName]: batch } }));
+  }
 });
 afterEach(() => {
   respondDeps.put = DEFAULT_PUT;
