@@ -4,7 +4,8 @@
 // touches the data.
 import * as z from '../core/zod';
 import { parseEvent } from './shared/event';
-import { migrateUnit, type MigrationRun } from './shared/migrations/run';
+import { DataNewerThanCode, migrateUnit, type MigrationRun } from './shared/migrations/run';
+import { SCHEMA_VERSION } from '../core/schema-version';
 import { lambdaHandler, type Runtime } from './shared/runtime';
 
 const eventSchema = z.object({
@@ -13,6 +14,8 @@ const eventSchema = z.object({
   StackId: z.string(),
   RequestId: z.string(),
   LogicalResourceId: z.string(),
+  /** On an Update, what the stack had before: a rollback comes from a deploy with a higher SchemaVersion. */
+  OldResourceProperties: z.optional(z.object({ SchemaVersion: z.optional(z.unknown()) })),
 });
 
 /** What a test or the local runtime swaps: how the answer reaches CloudFormation (a PUT to its pre-signed S3 URL). */
@@ -43,9 +46,19 @@ export const createHandler =
         run = await Promise.race([migrateUnit(rt, `deploy ${e.RequestId}`), timeout]).finally(() => clearTimeout(timer));
         rt.logger.info('schema migrated', { from: run.from, to: run.to, applied: run.applied });
       } catch (err) {
-        status = 'FAILED';
-        reason = `Schema migration of ${rt.tableName} failed: ${(err as Error).message}`;
-        rt.logger.error('schema migration failed', { error: err as Error });
+        // Going back from a deploy that migrated further (CloudFormation rolling back a failed update, or a deliberate
+        // downgrade): failing here would leave the stack UPDATE_ROLLBACK_FAILED. Migrations only add and reshape in ways
+        // the release before still reads, so the older code may run; doctor shows the data as newer until the newer
+        // release is deployed again.
+        const previous = Number(e.OldResourceProperties?.SchemaVersion);
+        if (err instanceof DataNewerThanCode && e.RequestType === 'Update' && previous > SCHEMA_VERSION) {
+          rt.logger.warn('data newer than this code, kept as it is (rollback or downgrade)', { previous, code: SCHEMA_VERSION });
+          reason = `Data stays at schema version ${previous}; this release writes ${SCHEMA_VERSION}: deploy the newer release again.`;
+        } else {
+          status = 'FAILED';
+          reason = `Schema migration of ${rt.tableName} failed: ${(err as Error).message}`;
+          rt.logger.error('schema migration failed', { error: err as Error });
+        }
       }
     }
     const body = JSON.stringify({

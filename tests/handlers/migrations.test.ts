@@ -200,6 +200,16 @@ describe('the deploy’s custom resource (lambdas/migrate.ts)', () => {
     expect(await readDataVersion(rt)).toBe(0);
   });
 
+  it('a deploy of an older release over newer data fails; CloudFormation rolling back from the newer one succeeds', async () => {
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item: { ...schemaKeys.version, version: SCHEMA_VERSION + 1 } }));
+    expect((await migrateHandler(rt)(cfnEvent('Update'))).status).toBe('FAILED');
+    expect(answers[0].body.Reason).toMatch(/newer than this code's/);
+    const rollback = { ...cfnEvent('Update'), OldResourceProperties: { ServiceToken: 'arn', SchemaVersion: String(SCHEMA_VERSION + 1) } };
+    expect((await migrateHandler(rt)(rollback)).status).toBe('SUCCESS');
+    expect(answers[1].body).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringMatching(/deploy the newer release again/) });
+    expect(await readDataVersion(rt)).toBe(SCHEMA_VERSION + 1);
+  });
+
   it('Delete (the stack goes) answers SUCCESS and touches no data', async () => {
     const before = JSON.stringify(await evidence());
     await migrateHandler(rt)(cfnEvent('Delete'));

@@ -13,6 +13,11 @@ export interface MigrationRun {
   applied: Array<{ to: number; description: string; touched: Record<string, number> }>;
 }
 
+/** The unit's data was migrated by a newer release than this code. */
+export class DataNewerThanCode extends Error {
+  override name = 'DataNewerThanCode';
+}
+
 /** Longer than any migration should take; a crashed run's lock frees itself after this. */
 export const LOCK_SECONDS = 15 * 60;
 
@@ -32,7 +37,7 @@ export async function migrateUnit(rt: Runtime, owner: string, migrations: readon
   try {
     const from = await readDataVersion(rt);
     if (from > SCHEMA_VERSION) {
-      throw new Error(
+      throw new DataNewerThanCode(
         `The data of ${rt.tableName} is at schema version ${from}, newer than this code's ${SCHEMA_VERSION}: deploy that release or a later one.`,
       );
     }
