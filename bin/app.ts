@@ -1,7 +1,7 @@
 // CDK entry: one stack per business-unit config file, or only the unit named by `-c bu=<id>`.
 import { App } from 'aws-cdk-lib';
 import { ConfigError, deployWarnings } from '../core/config';
-import { loadBusinessUnits, selectUnits } from '../lib/config-files';
+import { checkDeployTargets, loadBusinessUnits, selectUnits } from '../lib/config-files';
 import { IsmsLeadershipStack } from '../lib/stack';
 import { stackName } from '../core/names';
 
@@ -9,10 +9,10 @@ const app = new App();
 try {
   // Warnings (one person in several approval levels' roles; a sender or ISMS manager at an example domain, which
   // cannot work once deployed) go to stderr, one line each; synth goes on.
-  const units = selectUnits(
-    loadBusinessUnits(undefined, (line) => console.error(line), deployWarnings),
-    app.node.tryGetContext('bu'),
-  );
+  const all = loadBusinessUnits(undefined, (line) => console.error(line), deployWarnings);
+  // Across every unit, not only the selected one: a clash is there whichever of the two is deployed first.
+  checkDeployTargets(all);
+  const units = selectUnits(all, app.node.tryGetContext('bu'));
   for (const unit of units) {
     new IsmsLeadershipStack(app, stackName(unit.id), {
       unit,

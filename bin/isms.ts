@@ -10,6 +10,7 @@ import { commands as evidenceCommands } from '../cli/evidence-commands';
 import { commands as actionCommands } from '../cli/action-commands';
 import { commands as smokeCommands } from '../cli/smoke-commands';
 import { commands as reportCommands } from '../cli/report-commands';
+import { commands as doctorCommands } from '../cli/doctor-commands';
 
 const COMMANDS: CliCommand[] = [
   ...reviewCommands,
@@ -18,6 +19,7 @@ const COMMANDS: CliCommand[] = [
   ...evidenceCommands,
   ...reportCommands,
   ...smokeCommands,
+  ...doctorCommands,
 ];
 
 function usage(): string {

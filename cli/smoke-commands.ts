@@ -205,7 +205,7 @@ async function emailStep(rt: Runtime, unit: BusinessUnitConfig): Promise<StepRes
   }
 }
 
-async function decisionEndpointStep(baseUrl: string): Promise<StepResult> {
+export async function decisionEndpointStep(baseUrl: string): Promise<StepResult> {
   // An id of the real shape: one the endpoint refuses by its shape would never reach the links table, so a missing
   // table name or grant would pass unseen.
   const url = `${baseUrl.replace(/\/+$/, '')}/decisions/${newDecisionId()}?k=x`;

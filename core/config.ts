@@ -105,6 +105,11 @@ const baseSchema = z.strictObject({
     levels: z.array(level).check(z.minLength(1)),
   }),
   evidenceRetentionYears: z.int().check(z.minimum(1), z.maximum(100)),
+  /**
+   * The unit's stack was deleted and is deployed again: use the evidence table, backup vault and log groups it retained
+   * (fixed names) instead of creating them, which would fail because they exist. @default false
+   */
+  reattach: z.optional(z.boolean()),
 });
 
 /** How a schedule expression is checked: its form only (checkScheduleForm), or also its fields by croner. */

@@ -20,6 +20,8 @@ export interface LinkItem {
   pk: string;
   sk: 'LINK';
   kind: 'link';
+  /** core/schema-version.ts; absent on items written before versions (0). */
+  schemaVersion?: number;
   decisionId: string;
   subjectType: SubjectType;
   /** Partition of the review or request; the decision is recorded there as DECISION#<decisionId>. */

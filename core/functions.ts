@@ -149,6 +149,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Records a workflow execution that failed, timed out or was stopped on its review or request, and tells the ISMS manager',
     access: { evidence: 'update', sendEmail: true },
   },
+  // Upgrades: invoked by the deploy (a custom resource, lib/stack.ts) and by the local runtime at start.
+  {
+    id: 'migrate',
+    entry: 'lambdas/migrate.ts',
+    description: "Migrates the unit's stored data to this release's schema version, once, and records schema.migrated",
+    access: { evidence: 'update', queriesIndex: true },
+    // The most Lambda allows: a large table's migration must not be cut off (lambdas/migrate.ts answers before it).
+    timeoutSeconds: 900,
+  },
 ];
 
 export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem';

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, configWarnings, validateUnit, type BusinessUnitConfig } from '../core/config';
+import { linksTableName, stackName, tableName } from '../core/names';
 
 export const CONFIG_DIR = path.join(import.meta.dirname, '..', 'config', 'business-units');
 
@@ -50,4 +51,31 @@ export function selectUnits(units: BusinessUnitConfig[], id?: string): BusinessU
   const unit = units.find((u) => u.id === id);
   if (!unit) throw new Error(`Unknown business unit "${id}". Known units: ${units.map((u) => u.id).join(', ')}`);
   return [unit];
+}
+
+/**
+ * Refuses units that would deploy the same stack (or a table of the same fixed name) into one account and region: the
+ * second deploy would update, or fail on, the first unit's resources. A unit without `account`/`region` deploys where
+ * the CLI's credentials point, which synth cannot know: such units are compared with each other only.
+ */
+export function checkDeployTargets(units: readonly BusinessUnitConfig[]): void {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const u of units) {
+    const where = `${u.account ?? 'the default account'} / ${u.region ?? 'the default region'}`;
+    for (const [what, name] of [
+      ['stack', stackName(u.id)],
+      ['evidence table', tableName(u.id)],
+      ['links table', linksTableName(u.id)],
+    ]) {
+      const key = `${u.account ?? ''}/${u.region ?? ''}/${name}`;
+      const other = seen.get(key);
+      if (other !== undefined) {
+        problems.push(
+          `units ${JSON.stringify(other)} and ${JSON.stringify(u.id)} both deploy the ${what} ${name} to ${where}: give one of them another id, account or region`,
+        );
+      } else seen.set(key, u.id);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
 }

@@ -5,7 +5,7 @@ import { DomainName, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, Sec
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
 import { decisionApiLogGroupName } from '../core/names';
@@ -47,7 +47,7 @@ export class DecisionApi extends Construct {
   /** Base of decision links: the unit's custom domain or base URL if configured, else the API's own endpoint. */
   readonly url: string;
   readonly api: HttpApi;
-  readonly accessLogs: LogGroup;
+  readonly accessLogs: ILogGroup;
   readonly stage: HttpStage;
   /** The unit's custom domain, when its config has `decisionDomain`: point a DNS record at `regionalDomainName`. */
   readonly domain?: DomainName;
@@ -81,12 +81,15 @@ export class DecisionApi extends Construct {
       this.api.addRoutes({ path: '/decisions/{id}', methods: [method], integration });
     }
 
-    this.accessLogs = new LogGroup(this, 'AccessLogs', {
-      logGroupName: decisionApiLogGroupName(unit.id),
-      retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
-      // Kept when the stack goes, but not after a rolled-back first create, which would leave this fixed name taken.
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
+    // A re-attached unit (`reattach`) uses the log group its deleted stack retained under this fixed name.
+    this.accessLogs = unit.reattach
+      ? LogGroup.fromLogGroupName(this, 'AccessLogs', decisionApiLogGroupName(unit.id))
+      : new LogGroup(this, 'AccessLogs', {
+          logGroupName: decisionApiLogGroupName(unit.id),
+          retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
+          // Kept when the stack goes, but not after a rolled-back first create, which would leave this fixed name taken.
+          removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        });
     const throttle = props.throttle ?? { rateLimit: 20, burstLimit: 40 };
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,

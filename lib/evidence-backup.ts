@@ -27,21 +27,24 @@ export function retentionDays(years: number): number {
  * retention period, so that evidence lost or changed longer ago than that can still be shown as it was.
  */
 export class EvidenceBackup extends Construct {
-  readonly vault: backup.BackupVault;
+  readonly vault: backup.IBackupVault;
   readonly plan: backup.BackupPlan;
 
   constructor(scope: Construct, id: string, props: EvidenceBackupProps) {
     super(scope, id);
     const { unit } = props;
     const keep = Duration.days(retentionDays(unit.evidenceRetentionYears));
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: `isms-${unit.id}-evidence`,
-      // Every recovery point must be kept at least as long as the evidence must; a shorter rule would fail its backups.
-      lockConfiguration: { minRetention: keep, changeableFor: props.lockChangeableFor ?? Duration.days(3) },
-      // The lock keeps the backups anyway; retaining the vault keeps them visible after the stack is gone. A first create
-      // that rolls back has no recovery points yet: the vault goes too, so its fixed name is free for the retry.
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
+    // A re-attached unit (`reattach`) uses the vault its deleted stack retained: its lock allows no second one of that name.
+    this.vault = unit.reattach
+      ? backup.BackupVault.fromBackupVaultName(this, 'Vault', `isms-${unit.id}-evidence`)
+      : new backup.BackupVault(this, 'Vault', {
+          backupVaultName: `isms-${unit.id}-evidence`,
+          // Every recovery point must be kept at least as long as the evidence must; a shorter rule would fail its backups.
+          lockConfiguration: { minRetention: keep, changeableFor: props.lockChangeableFor ?? Duration.days(3) },
+          // The lock keeps the backups anyway; retaining the vault keeps them visible after the stack is gone. A first create
+          // that rolls back has no recovery points yet: the vault goes too, so its fixed name is free for the retry.
+          removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        });
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupPlanName: `isms-${unit.id}-evidence`,
       backupVault: this.vault,

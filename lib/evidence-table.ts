@@ -7,14 +7,21 @@ import { tableName } from '../core/names';
 
 export interface EvidenceTableProps {
   unitId: string;
+  /** Use the table a deleted stack of this unit retained (`reattach` in the config) instead of creating it. @default false */
+  reattach?: boolean;
 }
 
 export class EvidenceTable extends Construct {
-  readonly table: dynamodb.TableV2;
+  readonly table: dynamodb.ITableV2;
 
   constructor(scope: Construct, id: string, props: EvidenceTableProps) {
     super(scope, id);
     const key = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    if (props.reattach) {
+      // Its settings (deletion protection, PITR, no TTL) are the ones it was created with; the stack only points at it.
+      this.table = dynamodb.TableV2.fromTableName(this, 'Table', tableName(props.unitId));
+      return;
+    }
     this.table = new dynamodb.TableV2(this, 'Table', {
       tableName: tableName(props.unitId),
       partitionKey: key(TABLE_SCHEMA.partitionKey),

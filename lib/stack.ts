@@ -1,5 +1,5 @@
 // One business unit's stack: evidence and links tables, the evidence backup, functions from the catalogue, decision API, both workflows, the schedule, operations.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
 import { EvidenceTable } from './evidence-table';
@@ -13,6 +13,8 @@ import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
+import { buildInfo } from './build-info';
+import { SCHEMA_VERSION } from '../core/schema-version';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
@@ -30,7 +32,7 @@ export class IsmsLeadershipStack extends Stack {
   constructor(scope: Construct, id: string, props: IsmsLeadershipStackProps) {
     super(scope, id, props);
     const { unit } = props;
-    const evidence = new EvidenceTable(this, 'Evidence', { unitId: unit.id });
+    const evidence = new EvidenceTable(this, 'Evidence', { unitId: unit.id, reattach: unit.reattach });
     const table = evidence.table;
     const links = new LinksTable(this, 'Links', { unitId: unit.id }).table;
     new EvidenceBackup(this, 'EvidenceBackup', { unit, table });
@@ -88,6 +90,24 @@ export class IsmsLeadershipStack extends Stack {
       description: `SES in ${this.region}: verify the sender, check the sandbox status, request production access`,
       value: sesConsoleUrl(this.region),
     });
+    // The schema migration runs in the deploy: CloudFormation invokes the migrate function whenever the build changes,
+    // and a failed migration fails (and rolls back) the deploy that needed it. A custom resource rather than a Step
+    // Functions task, because then the operator's `cdk deploy` says whether the data was upgraded; and served by the
+    // function itself (it answers CloudFormation's URL) rather than by cdk's Provider framework, which would add a second
+    // function with a managed policy. The function waits for its role's policy, so the first invocation may already write.
+    const migrate = this.functions.get('migrate')!;
+    const migration = new CustomResource(this, 'SchemaMigration', {
+      serviceToken: migrate.functionArn,
+      resourceType: 'Custom::IsmsSchemaMigration',
+      properties: { Build: buildInfo().label, SchemaVersion: SCHEMA_VERSION },
+    });
+    migration.node.addDependency(migrate);
+
+    // `isms doctor` reads these: which build the unit runs, and where its alarm subscription and dead letters are.
+    new CfnOutput(this, 'IsmsVersion', { description: 'package version + build id of the deployed code', value: buildInfo().label });
+    new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+    new CfnOutput(this, 'ReviewScheduleDeadLetterQueueUrl', { value: schedule.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WorkflowFailedDeadLetterQueueUrl', { value: operations.deadLetterQueue.queueUrl });
     if (api.domain) {
       // DNS is the operator's: a CNAME (or a Route 53 alias with the zone id) from the custom name to this target.
       new CfnOutput(this, 'DecisionDomainTarget', { value: api.domain.regionalDomainName });

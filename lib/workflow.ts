@@ -52,12 +52,15 @@ export class Workflow extends Construct {
       throw new Error(`statemachines/${props.workflow}.asl.json: no value for ${missing.map((m) => `\${${m}}`).join(', ')}`);
     }
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: stateMachineLogGroupName(props.unit.id, props.workflow),
-      retention: logs.RetentionDays.ONE_YEAR,
-      // Kept when the stack goes, but not after a rolled-back first create, which would leave this fixed name taken.
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
+    // A re-attached unit (`reattach`) uses the log group its deleted stack retained under this fixed name.
+    const logGroup = props.unit.reattach
+      ? logs.LogGroup.fromLogGroupName(this, 'Logs', stateMachineLogGroupName(props.unit.id, props.workflow))
+      : new logs.LogGroup(this, 'Logs', {
+          logGroupName: stateMachineLogGroupName(props.unit.id, props.workflow),
+          retention: logs.RetentionDays.ONE_YEAR,
+          // Kept when the stack goes, but not after a rolled-back first create, which would leave this fixed name taken.
+          removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: stateMachineName(props.unit.id, props.workflow),
       definitionBody: sfn.DefinitionBody.fromString(text),

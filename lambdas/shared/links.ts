@@ -7,6 +7,7 @@ import { linksTableOf, type Runtime } from './runtime';
 import { keys } from '../../core/keys';
 import { recordEvent } from './audit';
 import { isConditionFailure } from './store';
+import { SCHEMA_VERSION } from '../../core/schema-version';
 
 /** Kept after expiry so that a late click gets "expired" (410) rather than "unknown" (404). */
 const LINK_ITEM_GRACE_SECONDS = 30 * 86400;
@@ -65,6 +66,7 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
     createdAt: now.toISOString(),
     expiresAt: expires.toISOString(),
     secretExpiresAt: Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS,
+    schemaVersion: SCHEMA_VERSION,
   };
   // The link goes to the links table (it expires); that it was issued goes to the evidence table (it stays).
   await rt.ddb.send(

@@ -9,6 +9,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from './runtime';
+import { SCHEMA_VERSION } from '../../core/schema-version';
 
 export function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
@@ -16,6 +17,7 @@ export function isConditionFailure(err: unknown): boolean {
 
 /** Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). */
 export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
+  item = { ...item, schemaVersion: SCHEMA_VERSION }; // every item says which shape it has (core/schema-version.ts)
   try {
     await rt.ddb.send(
       new PutCommand({ TableName: rt.tableName, Item: item as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(pk)' }),

@@ -3,6 +3,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { timing } from '../../core/config';
 import { LINKS_KEY_PREFIX } from '../../core/table-schema';
 import { linksTableOf, type Runtime } from './runtime';
+import { SCHEMA_VERSION } from '../../core/schema-version';
 
 /**
  * One item per review or request: each wait's token replaces the one before. IAM lets only review-await,
@@ -15,6 +16,8 @@ export interface TaskTokenItem {
   pk: string;
   sk: 'TOKEN';
   kind: 'task-token';
+  /** core/schema-version.ts; absent on items written before versions (0). */
+  schemaVersion?: number;
   subjectPk: string;
   taskToken: string;
   storedAt: string;
@@ -35,6 +38,7 @@ export async function storeTaskToken(rt: Runtime, subjectPk: string, taskToken: 
     taskToken,
     storedAt: now.toISOString(),
     secretExpiresAt: Math.floor(now.getTime() / 1000) + timing(rt.config).linkLifetimeSeconds + TOKEN_GRACE_SECONDS,
+    schemaVersion: SCHEMA_VERSION,
   };
   await rt.ddb.send(new PutCommand({ TableName: linksTableOf(rt, 'store task tokens'), Item: item }));
 }

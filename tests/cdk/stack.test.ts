@@ -253,6 +253,8 @@ describe.each(units)('stack of $id', (unit) => {
       // Reads the level's decision after a wait; stops the level's links at expiry; writes only events.
       'request-read-decision': [...append, ...linksUpdate],
       'workflow-failed': [...update, ...email],
+      // The deploy's schema migration: lists mutable items by gsi1 and marks them; no links, no email.
+      migrate: withIndex(update),
     };
     expect(Object.keys(expected).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
     for (const [fnId, want] of Object.entries(expected))
