@@ -7,7 +7,7 @@ import { DECIDED, type Choice, type DecisionRecord, type LinkItem, type LinkReci
 import { TERMINAL_STATUSES } from './review-start';
 import type { ReviewStatus } from './subjects';
 import { adequacyQuestion } from './review-pack';
-import { formatAmount } from './request';
+import { formatMoney, formatTime } from './format';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
 
 /**
@@ -134,16 +134,6 @@ export function decisionView(link: LinkItem, subject: Record<string, unknown>, u
   return view;
 }
 
-export function formatTime(iso: string, timeZone: string): string {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return iso;
-  try {
-    return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }).format(at)} (${timeZone})`;
-  } catch {
-    return at.toISOString();
-  }
-}
-
 /** Review over, request decided: no more decisions are collected, whatever links are still out. */
 export function subjectClosed(subject: Record<string, unknown>): boolean {
   if (subject.closedAt) return true;
@@ -182,7 +172,7 @@ ${
 <dt>Business unit</dt><dd>${view.unitName}</dd>
 <dt>Request</dt><dd>${r.title}</dd>
 <dt>Category</dt><dd>${categoryLabel(r.category)}</dd>
-<dt>Amount</dt><dd>${formatAmount(r.amount, r.currency)}</dd>
+<dt>Amount</dt><dd>${formatMoney(r.amount, r.currency)}</dd>
 <dt>Requested by</dt><dd>${r.requester}</dd>
 ${r.levelName ? html`<dt>Approval level</dt><dd>${r.levelName}</dd>` : ''}
 </dl>

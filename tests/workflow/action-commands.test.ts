@@ -86,7 +86,7 @@ describe('review actions and review status from the CLI', () => {
 
   it('review status of a review in progress: members decided or not yet, no link or token, no actions yet', async () => {
     expect(await cli('review start', ['--bu', U, '--period', '2025-Q3'])).toMatchObject({ code: 0, err: [] });
-    const subject = /your decision is needed/;
+    const subject = /^Decision needed: /;
     invited = Object.fromEntries(
       await Promise.all([CLARA, FARID, OONA].map(async (w) => [w, await mailTo('2025-Q3', w, subject)] as const)),
     );
@@ -198,7 +198,7 @@ describe('review actions and review status from the CLI', () => {
 
   it('the next pack carries forward only the action still open (9.3.2 a), and its minutes count it', async () => {
     expect((await cli('review start', ['--bu', U, '--period', '2025-Q4'])).code).toBe(0);
-    const subject = /your decision is needed/;
+    const subject = /^Decision needed: /;
     const next = await Promise.all([CLARA, FARID, OONA].map((w) => mailTo('2025-Q4', w, subject)));
     const pack = (await getPack(unitOf(U).runtime, reviewIdOf(U, '2025-Q4')))!;
     expect(pack.openActions.map((a) => a.actionId)).toEqual([A1]);

@@ -213,7 +213,7 @@ describe('a review whose workflow failed is restarted', () => {
     return out;
   }
   const invitations = async () =>
-    (await lr.emails()).filter((e) => e.subject === `Management review ${period} (${unit.name}): your decision is needed`);
+    (await lr.emails()).filter((e) => e.subject === `Decision needed: management review ${period} (${unit.name})`);
   /** What the confirmation page's form does: POST the choice with the link's secret. */
   const decide = (email: StoredEmail) => postDecision(email, reviewForm('approve'), { unitId: unit.id });
 
@@ -278,7 +278,7 @@ describe('a review whose workflow failed is restarted', () => {
     expect(await item(key)).toMatchObject({ status: 'approved', restarts: 1 });
     await until('the minutes emailed', async () =>
       (await lr.emails()).some(
-        (e) => e.destination.to.includes(IRENE) && e.subject === `Minutes of the management review ${period}: ${unit.name}`,
+        (e) => e.destination.to.includes(IRENE) && e.subject === `Minutes: management review ${period} (${unit.name})`,
       ),
     );
 
