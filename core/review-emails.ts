@@ -136,7 +136,7 @@ export function escalationEmail(args: {
   const { unit, review, undecided, approvals, remindersSent } = args;
   const when = (iso: string) => formatTime(iso, unit.timeZone);
   const expiresAt = args.expiresAt;
-  const subject = emailSubject('Follow up', `management review ${review.period} is overdue, no quorum yet`, unit.name);
+  const subject = emailSubject('Follow up (overdue, no quorum yet)', `management review ${review.period}`, unit.name);
   const status = `${approvals} of ${review.requiredApprovals} required approvals so far; ${remindersSent} reminder${remindersSent === 1 ? '' : 's'} sent.`;
   return {
     to: unit.escalationContacts.map((c) => c.email),

@@ -100,9 +100,11 @@ describe('review actions and review status from the CLI', () => {
     expect(s).toMatchObject({ code: 0, err: [] });
     const text = s.out.join('\n');
     expect(s.out[0]).toBe(`${U}#2025-Q3: awaiting-decisions`);
-    expect(s.out[1]).toMatch(/^ {2}opened \d{4}-\d\d-\d\dT.*Z \(cli\); closed -$/);
+    expect(s.out[1]).toMatch(/^ {2}opened \d{1,2} \w{3} \d{4}, \d\d:\d\d \w+ \(\d\d:\d\d UTC\) \(cli\); closed -$/);
     expect(text).toContain('approvals: 0 of 3 required (1 of 3 members decided)');
-    expect(text).toMatch(/- Farid Haddad, Chief Financial Officer <farid.haddad@example.com>: requested changes at \d{4}-.*Z/);
+    expect(text).toMatch(
+      /- Farid Haddad, Chief Financial Officer <farid.haddad@example.com>: requested changes at \d{1,2} \w{3} \d{4}, \d\d:\d\d \w+ \(\d\d:\d\d UTC\)/,
+    );
     expect(text).toContain('- Clara Weber (chair), Managing Director <clara.weber@example.com>: not yet');
     expect(text).toContain('reminders sent: 0; escalated: no');
     expect(text).toContain('actions: none yet (decided when the review closes)');
@@ -134,7 +136,7 @@ describe('review actions and review status from the CLI', () => {
     expect(s.code).toBe(0);
     const text = s.out.join('\n');
     expect(s.out[0]).toBe(`${U}#2025-Q3: not-approved`);
-    expect(s.out[1]).toMatch(/closed \d{4}-\d\d-\d\dT.*Z$/);
+    expect(s.out[1]).toMatch(/closed \d{1,2} \w{3} \d{4}, \d\d:\d\d \w+ \(\d\d:\d\d UTC\)$/);
     expect(text).toContain('approvals: 2 of 3 required (3 of 3 members decided)');
     expect(text).toMatch(/Clara Weber \(chair\), Managing Director <clara.weber@example.com>: approved at /);
     expect(text).toContain('actions (2):');
@@ -155,7 +157,7 @@ describe('review actions and review status from the CLI', () => {
     expect(closed).toMatchObject({ code: 0, err: [] });
     expect(closed.out[0]).toMatch(
       new RegExp(
-        `^Closed ${A2} \\("Address the changes requested by Farid Haddad"\\) at .*Z by ${IRENE}; it is no longer carried into review packs\\.$`,
+        `^Closed ${A2} \\("Address the changes requested by Farid Haddad"\\) at \\d{1,2} \\w{3} \\d{4}, \\d\\d:\\d\\d \\w+ \\(\\d\\d:\\d\\d UTC\\) by ${IRENE}; it is no longer carried into review packs\\.$`,
       ),
     );
 

@@ -295,8 +295,8 @@ describe('management review workflow', () => {
     const arn = await start(u, '2025-Q4');
     const invited = await invitations(u, '2025-Q4');
     expect(await decide(invited[OONA], u, 'request-changes', 'Budget missing.', { financial: 'inadequate' })).toBe(303);
-    const escalation = await mailTo(u, '2025-Q4', BOARD, /^Overdue:/);
-    await mailTo(u, '2025-Q4', IRENE, /^Overdue:/); // the ISMS manager gets a copy
+    const escalation = await mailTo(u, '2025-Q4', BOARD, /^Follow up \(overdue, no quorum yet\): /);
+    await mailTo(u, '2025-Q4', IRENE, /^Follow up \(overdue, no quorum yet\): /); // the ISMS manager gets a copy
     expect(escalation.body.text).toContain('Clara Weber');
     expect(escalation.body.text).not.toContain('Oona Byrne');
     expect((await review(u, '2025-Q4'))!.status).toBe('overdue');
@@ -347,7 +347,7 @@ describe('management review workflow', () => {
   it.concurrent('a quorum recorded during the last wait, whose resume failed, closes the review approved when the wait times out', async () => {
     const u = units.late.id;
     const arn = await start(u, '2025-Q2');
-    await mailTo(u, '2025-Q2', BOARD, /^Overdue:/); // escalated: the last wait follows
+    await mailTo(u, '2025-Q2', BOARD, /^Follow up \(overdue, no quorum yet\): /); // escalated: the last wait follows
     await until('the last wait', async () => (await statesEntered(arn)).includes('AwaitAfterEscalation'));
     await new Promise((r) => setTimeout(r, 1500)); // well inside the 5 s wait, after its await step has looked once
     const rt = unitOf(u).runtime;
@@ -373,7 +373,7 @@ describe('management review workflow', () => {
     await until('review awaiting decisions', async () => (await review(u, '2026-Q2'))?.status === 'awaiting-decisions');
     const again = await cli('review start', ['--bu', u, '--period', '2026-Q2']);
     expect(again.code).toBe(0);
-    expect(again.out.join('\n')).toMatch(/already exists: status (open|awaiting-decisions), opened at \d{4}-/);
+    expect(again.out.join('\n')).toMatch(/already exists: status (open|awaiting-decisions), opened at \d{1,2} \w{3} \d{4}, /);
 
     // A schedule fire for the same quarter (1 April, 09:00 in Berlin) has no execution name: the review key stops it.
     const fired = await lr.sfn.send(

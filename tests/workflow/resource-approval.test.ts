@@ -25,7 +25,7 @@ import { keys, prefixes } from '../../core/keys';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { testUnit } from '../support/units';
 import { executionArnOf } from '../../core/names';
-import { formatMoney } from '../../core/format';
+import { formatLocalTime, formatMoney, formatTime } from '../../core/format';
 
 // Happy paths wait long enough that no reminder interferes; the timing unit reminds after 2 s and escalates after 4 s.
 // calm is configured for a production domain, as a copied real config would be: local links must still reach the local server.
@@ -243,7 +243,9 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     const submittedEvent = (await events(calm.id, id)).find((e) => e.type === 'request.submitted');
     expect(submittedEvent?.detail.submittedBy).toBe(item.submittedBy);
     const status = await runCli(lr, commands, 'request status', ['--bu', calm.id, '--id', id]);
-    expect(status.out.join('\n')).toContain(`(by Oona.Byrne+x@Example.com, ${item.submittedAt}, submitted by ${item.submittedBy})`);
+    expect(status.out.join('\n')).toContain(
+      `(by Oona.Byrne+x@Example.com, ${formatTime(item.submittedAt, calm.timeZone)}, submitted by ${item.submittedBy})`,
+    );
   });
 
   it('unroutable: when the escalation contact is the requester too, the request is rejected at once, saying why', async () => {
@@ -307,7 +309,7 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(await decide(escalated, 'approve')).toBe(303);
     // Level 2 is overdue: Clara holds level 3 and the Board Office decided level 1, so nobody else may take it; Farid is told.
     const overdue = await mailTo(title, FARID, 3);
-    expect(overdue.subject).toMatch(/Overdue/);
+    expect(overdue.subject).toMatch(/^Approve or reject \(overdue\): /);
     expect(overdue.body.text).toContain(`${CLARA} holds level 3 "Managing Director"`);
     expect(overdue.body.text).toContain(`${BOARD} decided level 1 "ISMS sponsor"`);
     expect(await decide(overdue, 'approve')).toBe(303);
@@ -475,12 +477,12 @@ describe('resource approval on the local runtime', { concurrent: true }, () => {
     expect(await decide(await mailTo(title, OONA), 'approve')).toBe(303);
     await mailTo(title, FARID); // level 2 asked
     expect(await lineOf('pending')).toBe(
-      `${id}  waits at level 2 Chief Financial Officer (${FARID})  infrastructure-technology EUR 20,000.00  by lee@example.com ${(await requestItem(calm.id, id)).submittedAt}  ${title}`,
+      `${id}  waits at level 2 Chief Financial Officer (${FARID})  infrastructure-technology EUR 20,000  by lee@example.com ${formatLocalTime((await requestItem(calm.id, id)).submittedAt, calm.timeZone)}  ${title}`,
     );
     expect(await decide(await mailTo(title, FARID), 'reject', 'Not this year.')).toBe(303);
     await finished(calm.id, id);
     expect(await lineOf('pending')).toBeUndefined();
-    expect(await lineOf('rejected')).toMatch(new RegExp(`^${id}  rejected at \\d{4}-\\d\\d-\\d\\dT`));
+    expect(await lineOf('rejected')).toMatch(new RegExp(`^${id}  rejected at \\d{1,2} \\w{3} \\d{4}, \\d\\d:\\d\\d `));
     expect(await lineOf('all')).toContain('rejected');
     expect((await list(['--bu', calm.id, '--since', '2999-01-01'])).out).toEqual(['No requests in ra-calm since 2999-01-01.']);
   });
