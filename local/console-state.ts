@@ -165,6 +165,9 @@ async function eventsOf(u: LocalUnit, now: Date): Promise<ConsoleEvent[]> {
   });
 }
 
+/** aws-ses-v2-local stamps emails in seconds since the epoch; the page works in milliseconds. */
+export const emailTime = (at: number) => (at < 1e12 ? at * 1000 : at);
+
 /** One mailbox per recipient address, newest email first; bodies are fetched one at a time when opened. */
 export function mailboxes(emails: StoredEmail[]): ConsoleState['mailboxes'] {
   const boxes = new Map<string, ConsoleState['mailboxes'][number]['emails']>();
@@ -172,7 +175,7 @@ export function mailboxes(emails: StoredEmail[]): ConsoleState['mailboxes'] {
     for (const address of [...e.destination.to, ...(e.destination.cc ?? [])]) {
       const key = address.toLowerCase();
       if (!boxes.has(key)) boxes.set(key, []);
-      boxes.get(key)!.push({ messageId: e.messageId, subject: e.subject, from: e.from, at: e.at });
+      boxes.get(key)!.push({ messageId: e.messageId, subject: e.subject, from: e.from, at: emailTime(e.at) });
     }
   }
   return [...boxes]

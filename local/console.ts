@@ -2,7 +2,7 @@
 // of every unit's reviews and requests (who has decided, what waits on whom) and the runtime's events, on loopback only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { consoleState } from './console-state';
+import { consoleState, emailTime } from './console-state';
 import { CONSOLE_PAGE, CONSOLE_SCRIPT } from './console-page';
 import type { LocalRuntime, StoredEmail } from './runtime';
 
@@ -75,7 +75,7 @@ export async function startConsole(runtime: LocalRuntime, port: number, host = '
           subject: found.subject,
           from: found.from,
           to: found.destination.to,
-          at: found.at,
+          at: emailTime(found.at),
           html: found.body.html ?? '',
           text: found.body.text ?? '',
         }),
