@@ -12,7 +12,7 @@ import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../lo
 import { keys } from '../../core/keys';
 import { startReviewInput } from '../../core/review-start';
 import { testUnit } from '../support/units';
-import { CLARA, FARID, FREE_PORTS, IRENE, OONA, localCliContext, until, waitingToken } from '../support/workflow';
+import { CLARA, FARID, FREE_PORTS, IRENE, OONA, localCliContext, postDecision, reviewForm, until, waitingToken } from '../support/workflow';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e', 'first-hour');
 const WIDTHS = [320, 390, 1280] as const;
@@ -141,6 +141,9 @@ describe('the first hour, in Chromium', () => {
     expect(await card.textContent()).not.toContain('Waiting on: Clara Weber');
     await expect.poll(() => consolePage.locator('#events').textContent()).toContain(`decision recorded: ${CLARA} approved`);
     await consolePage.screenshot({ path: path.join(ARTIFACTS, 'console-after-decision-1280.png'), fullPage: true });
+    await consolePage.setViewportSize({ width: 390, height: 844 });
+    expect(await consolePage.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
+    await consolePage.screenshot({ path: path.join(ARTIFACTS, 'console-after-decision-390.png'), fullPage: true });
     await context.close();
   });
 
@@ -200,10 +203,15 @@ describe('the first hour, in Chromium', () => {
   });
 
   it('every email sent renders at 320, 390 and 1280 px with a viewport meta, no sideways scroll and no word broken apart', async () => {
+    // A second approval reaches the quorum: the review closes and the minutes go out.
+    expect(await postDecision(await emailOf(FARID, /^Decision needed: management review/), reviewForm('approve', 'Agreed.'))).toBe(303);
+    await emailOf(IRENE, /^Minutes: management review 2026-Q4 \(/);
     const emails = await runtime.emails();
     const kinds = new Set(emails.map((e) => e.subject.split(':')[0]));
     // Invitations, confirmations, approval requests and the outcome, at least.
-    expect([...kinds]).toEqual(expect.arrayContaining(['Decision needed', 'Decision recorded', 'Approve or reject', 'Request approved']));
+    expect([...kinds]).toEqual(
+      expect.arrayContaining(['Decision needed', 'Decision recorded', 'Approve or reject', 'Request approved', 'Minutes']),
+    );
     const page = await browser.newPage();
     for (const kind of kinds) {
       const email = emails.find((e) => e.subject.startsWith(`${kind}:`))!;
