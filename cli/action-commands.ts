@@ -54,7 +54,7 @@ const actionsList: CliCommand = {
       return 0;
     }
     const today = dayIn(new Date(), unit.timeZone);
-    for (const a of actions) ctx.out(actionListLine(a, today));
+    for (const a of actions) ctx.out(actionListLine(a, today, unit.timeZone));
     return 0;
   },
 };
@@ -181,7 +181,7 @@ const reviewStatus: CliCommand = {
     ctx.out(`  actions (${ids.length}):`);
     for (const actionId of ids) {
       const a = await getAction(rt, actionId);
-      ctx.out(`    ${a ? actionListLine(a, today) : `${actionId}  not stored yet`}`);
+      ctx.out(`    ${a ? actionListLine(a, today, unit.timeZone) : `${actionId}  not stored yet`}`);
     }
     return 0;
   },

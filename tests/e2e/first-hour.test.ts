@@ -174,6 +174,11 @@ describe('the first hour, in Chromium', () => {
     const decideFrom = async (email: StoredEmail, comment: string) => {
       const page = await context.newPage();
       await page.goto(new URL(/https?:\/\/\S+\/decisions\/\S+/.exec(email.body.text!)![0]).href);
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 800 });
+        expect(await layoutProblems(page), `request page at ${width}px`).toEqual([]);
+      }
+      await page.setViewportSize({ width: 390, height: 844 });
       await page.getByLabel(/^approve/i).check();
       await page.getByLabel(/comment/i).fill(comment);
       await page.getByRole('button', { name: /record my decision/i }).click();

@@ -23,6 +23,7 @@ import {
   type Adequacy,
 } from '../support/workflow';
 import { testUnit } from '../support/units';
+import { formatLocalTime, formatTime } from '../../core/format';
 import { executionArnOf } from '../../core/names';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -185,12 +186,16 @@ describe('review actions and review status from the CLI', () => {
     expect(open.out).toHaveLength(1);
     expect(open.out[0]).toMatch(new RegExp(`^${A1}  open `));
     const closedList = await cli('actions list', ['--bu', U, '--status', 'closed']);
-    expect(closedList.out).toEqual([expect.stringMatching(new RegExp(`^${A2}  closed at ${item.closedAt} by ${IRENE}  due `))]);
+    expect(closedList.out).toEqual([
+      expect.stringMatching(new RegExp(`^${A2}  closed at ${formatLocalTime(item.closedAt!, units.follow.timeZone)} by ${IRENE}  due `)),
+    ]);
     expect((await cli('actions list', ['--bu', U, '--status', 'all'])).out).toHaveLength(2);
 
     const again = await cli('action close', ['--bu', U, '--action', A2, '--note', 'Again.', '--by', 'someone@example.com']);
     expect(again).toMatchObject({ code: 1, out: [] });
-    expect(again.err).toEqual([`--action: action ${A2} is closed (closed at ${item.closedAt} by ${IRENE}); nothing changed`]);
+    expect(again.err).toEqual([
+      `--action: action ${A2} is closed (closed at ${formatTime(item.closedAt!, units.follow.timeZone)} by ${IRENE}); nothing changed`,
+    ]);
     const unknown = await cli('action close', ['--bu', U, '--action', `${U}#2025-Q3#A9`, '--note', 'Done.']);
     expect(unknown).toMatchObject({ code: 1, out: [], err: [`--action: no action ${U}#2025-Q3#A9 in unit ${U}`] });
     expect(await reviewEvents('2025-Q3')).toHaveLength(events.length);
@@ -260,7 +265,10 @@ describe('review actions and review status from the CLI', () => {
     expect(await closedEvents()).toEqual([]);
     for (let i = 0; i < 2; i++) {
       const r = await cli('action close', ['--bu', units.flags.id, '--action', id, '--note', 'Again.']);
-      expect(r).toMatchObject({ code: 1, err: [`--action: action ${id} is closed (closed at ${closedAt} by ${IRENE}); nothing changed`] });
+      expect(r).toMatchObject({
+        code: 1,
+        err: [`--action: action ${id} is closed (closed at ${formatTime(closedAt, units.flags.timeZone)} by ${IRENE}); nothing changed`],
+      });
     }
     expect(await closedEvents()).toEqual([
       expect.objectContaining({ at: closedAt, actor: IRENE, detail: expect.objectContaining({ closingNote: 'Done.' }) }),
