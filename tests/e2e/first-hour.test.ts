@@ -2,8 +2,10 @@
 // link opens the decision page, which leads with the decision and says what happens next; emails and pages neither
 // overflow nor wrap a word letter by letter at 320, 390 and 1280 px; the console's list follows the decisions live.
 import { mkdirSync } from 'node:fs';
+import { get } from 'node:http';
 import path from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessUnitSchema } from '../../core/config';
@@ -207,12 +209,48 @@ describe('the first hour, in Chromium', () => {
     await context.close();
   });
 
+  it('an email with script in it (not one of ours) cannot script the console or open a dialog', async () => {
+    const ses = new SESClient({ endpoint: runtime.urls.ses, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const hostile =
+      '<script>parent.document.title = "owned"; alert(1)</script><img src=x onerror="parent.document.title = \'owned\'; alert(2)"><p>Hostile</p>';
+    await ses.send(
+      new SendEmailCommand({
+        Source: 'eve@example.com',
+        Destination: { ToAddresses: ['mallory@example.com'] },
+        Message: { Subject: { Data: 'Hostile' }, Body: { Html: { Data: hostile }, Text: { Data: 'Hostile' } } },
+      }),
+    );
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(runtime.urls.console!);
+    await page.locator('button[data-address="mallory@example.com"]').click();
+    await page.locator('button[data-message-id]', { hasText: 'Hostile' }).click();
+    await page.frameLocator('iframe#email').getByText('Hostile').waitFor();
+    await page.waitForTimeout(300); // an onerror would have fired by now
+    expect(await page.title()).toBe('ISMS leadership, local console');
+    expect(dialogs).toEqual([]);
+    // And only our own host names are answered (DNS rebinding): another Host gets nothing.
+    // (node:http, because fetch sets Host itself.)
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      get(`${runtime.urls.console}api/state`, { headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject),
+    );
+    expect(status).toBe(421);
+    await page.close();
+  });
+
   it('every email sent renders at 320, 390 and 1280 px with a viewport meta, no sideways scroll and no word broken apart', async () => {
     // A second approval reaches the quorum: the review closes and the minutes go out.
     expect(await postDecision(await emailOf(FARID, /^Decision needed: management review/), reviewForm('approve', 'Agreed.'))).toBe(303);
     await emailOf(IRENE, /^Minutes: management review 2026-Q4 \(/);
     const emails = await runtime.emails();
-    const kinds = new Set(emails.map((e) => e.subject.split(':')[0]));
+    const kinds = new Set(emails.filter((e) => e.subject !== 'Hostile').map((e) => e.subject.split(':')[0]));
     // Invitations, confirmations, approval requests and the outcome, at least.
     expect([...kinds]).toEqual(
       expect.arrayContaining(['Decision needed', 'Decision recorded', 'Approve or reject', 'Request approved', 'Minutes']),
