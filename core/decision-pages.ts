@@ -344,20 +344,28 @@ ${record.comment ? html`<dt>Comment</dt><dd class="justification">${record.comme
 </dl>`;
 }
 
+/** What happens next, from the stored state (core/decision-next.ts); nothing when it could not be read. */
+function nextSection(next: string[]): SafeHtml | '' {
+  return next.length
+    ? html`<section class="next" aria-labelledby="next"><h2 id="next">What happens next</h2>${next.map((l) => html`<p>${l}</p>`)}</section>`
+    : '';
+}
+
 /** Where post/redirect/get lands, and what a later visit of the link shows: the decision, read-only. */
 export function recordedPage(view: DecisionView, record: DecisionRecord, next: string[] = []): PageResult {
   const content = html`<h1>Decision recorded</h1>
 ${decisionSummary(record, view.timeZone)}
-${next.length ? html`<section class="next" aria-labelledby="next"><h2 id="next">What happens next</h2>${next.map((l) => html`<p>${l}</p>`)}</section>` : ''}
+${nextSection(next)}
 ${subjectSummary(view, 'What was decided')}
 <p class="note">You can close this page. The link cannot be used to decide again.</p>`;
   return page(200, 'Decision recorded', content);
 }
 
-export function alreadyDecidedPage(record: DecisionRecord, timeZone: string): PageResult {
+export function alreadyDecidedPage(record: DecisionRecord, timeZone: string, next: string[] = []): PageResult {
   const content = html`<h1>Already decided</h1>
 <p>This decision was already recorded; it cannot be changed through this link.</p>
-${decisionSummary(record, timeZone)}`;
+${decisionSummary(record, timeZone)}
+${nextSection(next)}`;
   return page(409, 'Already decided', content);
 }
 

@@ -155,7 +155,7 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     // that already moved on answers with a stale token, which is harmless.
     await resumeAfterDecision(rt, link, loaded.decision);
     await confirmMissedDecision(rt, link, loaded.subject ?? {}, loaded.decision);
-    return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
+    return alreadyDecidedPage(loaded.decision, rt.config.timeZone, await nextSteps(rt, link, loaded.decision));
   }
 
   const form = parseDecisionForm(link.subjectType, values, repeated);

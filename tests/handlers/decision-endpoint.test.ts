@@ -427,6 +427,8 @@ describe('answers for every other case', () => {
     const res = await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }, 409);
     expect(res.body).toContain('<h1>Already decided</h1>');
     expect(res.body).toMatch(/data-choice="request-changes">requested changes<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
+    // What happens next, read from the stored tally: a request for changes is no approval.
+    expect(res.body).toMatch(/<h2 id="next">What happens next<\/h2><p>0 of 2 approvals so far; the review closes at 2\. Still to decide: /);
     // Even malformed, a repeated post is told what was decided.
     await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret }) }, 409);
   });
