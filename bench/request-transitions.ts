@@ -50,7 +50,7 @@ async function run(lr: LocalRuntime, unitId: string, amount: number, approve: bo
     if (d.status !== 'RUNNING') break;
     if (approve) {
       const asks = (await lr.emails()).filter(
-        (e: StoredEmail) => e.subject.includes(title) && /Approval needed/.test(e.subject) && !answered.has(e.messageId),
+        (e: StoredEmail) => e.subject.includes(title) && /^Approve or reject/.test(e.subject) && !answered.has(e.messageId),
       );
       for (const e of asks) {
         answered.add(e.messageId);

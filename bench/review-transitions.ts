@@ -235,7 +235,7 @@ async function run(lr: LocalRuntime, s: Scenario) {
     (await lr.emails()).filter((e) => e.subject.includes(`(${s.unit.name})`) && subject.test(e.subject));
   const quorum = s.unit.quorum as number;
   let links = await until(async () => {
-    const m = await mine(/your decision is needed/);
+    const m = await mine(/^Decision needed: /);
     return m.length === s.unit.topManagement.length && m;
   });
   if (s.afterReminders > 0) {

@@ -14,6 +14,7 @@ import { keys, prefixes } from '../core/keys';
 import { dayIn } from '../core/period';
 import { checkText, normaliseLineBreaks, terminalSafe } from '../core/text';
 import { DECIDED, type DecisionRecord } from '../core/decisions';
+import { formatTime } from '../core/format';
 import { getMinutes, getReview } from '../lambdas/shared/review-store';
 import { queryAll } from '../lambdas/shared/store';
 import type { CliCommand } from './context';
@@ -53,7 +54,7 @@ const actionsList: CliCommand = {
       return 0;
     }
     const today = dayIn(new Date(), unit.timeZone);
-    for (const a of actions) ctx.out(actionListLine(a, today));
+    for (const a of actions) ctx.out(actionListLine(a, today, unit.timeZone));
     return 0;
   },
 };
@@ -104,7 +105,7 @@ const actionClose: CliCommand = {
     }
     ctx.out(
       terminalSafe(
-        `Closed ${closed.actionId} ("${closed.title}") at ${closed.closedAt} by ${by}; it is no longer carried into review packs.`,
+        `Closed ${closed.actionId} ("${closed.title}") at ${closed.closedAt ? formatTime(closed.closedAt, unit.timeZone) : '?'} by ${by}; it is no longer carried into review packs.`,
       ),
     );
     return 0;
@@ -144,19 +145,28 @@ const reviewStatus: CliCommand = {
     const approvals = decided.filter((m) => byId.get(m.decisionId!)!.choice === 'approve').length;
 
     ctx.out(`${id}: ${review.status}${review.outcome && review.outcome !== review.status ? ` (outcome ${review.outcome})` : ''}`);
-    ctx.out(`  opened ${review.openedAt} (${review.trigger}); closed ${review.closedAt ?? '-'}`);
+    ctx.out(
+      `  opened ${formatTime(review.openedAt, unit.timeZone)} (${review.trigger}); closed ${review.closedAt ? formatTime(review.closedAt, unit.timeZone) : '-'}`,
+    );
     ctx.out(
       `  approvals: ${approvals} of ${review.requiredApprovals} required (${decided.length} of ${review.members.length} members decided)`,
     );
     for (const m of review.members) {
       const d = m.decisionId ? byId.get(m.decisionId) : undefined;
-      const state = d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : m.decisionId ? 'not yet' : 'not yet invited';
+      const state = d ? `${DECIDED[d.choice]} at ${formatTime(d.decidedAt, unit.timeZone)}` : m.decisionId ? 'not yet' : 'not yet invited';
       ctx.out(terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`));
     }
-    ctx.out(`  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ?? 'no'}`);
+    ctx.out(
+      `  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ? formatTime(review.escalatedAt, unit.timeZone) : 'no'}`,
+    );
     if (review.workflowFailedAt)
-      ctx.out(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError ?? ''}`);
-    if (review.restarts) ctx.out(`  workflow restarted ${review.restarts} time(s), last at ${review.restartedAt ?? '?'}`);
+      ctx.out(
+        `  workflow ended without an outcome at ${formatTime(review.workflowFailedAt, unit.timeZone)}: ${review.workflowError ?? ''}`,
+      );
+    if (review.restarts)
+      ctx.out(
+        `  workflow restarted ${review.restarts} time(s), last at ${review.restartedAt ? formatTime(review.restartedAt, unit.timeZone) : '?'}`,
+      );
     if (!minutes) {
       ctx.out('  actions: none yet (decided when the review closes)');
       return 0;
@@ -171,7 +181,7 @@ const reviewStatus: CliCommand = {
     ctx.out(`  actions (${ids.length}):`);
     for (const actionId of ids) {
       const a = await getAction(rt, actionId);
-      ctx.out(`    ${a ? actionListLine(a, today) : `${actionId}  not stored yet`}`);
+      ctx.out(`    ${a ? actionListLine(a, today, unit.timeZone) : `${actionId}  not stored yet`}`);
     }
     return 0;
   },

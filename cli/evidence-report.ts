@@ -3,7 +3,7 @@
 import { html, SafeHtml } from '../core/html';
 import type { EvidenceExport } from '../lambdas/shared/evidence';
 import { DECIDED } from '../core/decisions';
-import { formatAmount } from '../core/request';
+import { formatMoney, formatUtc } from '../core/format';
 
 // biome-ignore lint/suspicious/noExplicitAny: items of any kind read back from DynamoDB and rendered field by field; each field is shown as found, its shape is not checked here
 type Item = Record<string, any>;
@@ -12,7 +12,9 @@ const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111}t
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}h2{margin-top:32px}
 code{font-size:12px;white-space:pre-wrap;word-break:break-word}.muted{color:#555}`;
 
-const when = (at: unknown) => (typeof at === 'string' && at ? at.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '');
+// Evidence for an auditor who may sit in another zone: the instant in UTC, in the one format of core/format.ts (the JSON
+// export keeps every stored timestamp to the millisecond).
+const when = (at: unknown) => (typeof at === 'string' && at ? formatUtc(at) : '');
 const choiceText = (choice: unknown) => DECIDED[choice as keyof typeof DECIDED] ?? String(choice ?? '');
 
 export function renderEvidenceHtml(e: EvidenceExport): string {
@@ -25,7 +27,7 @@ export function renderEvidenceHtml(e: EvidenceExport): string {
     .filter((p) => p.request);
   const title = `Evidence of ${e.unitName} (${e.bu}), ${e.from} to ${e.to}`;
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>${new SafeHtml(STYLE)}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${new SafeHtml(STYLE)}</style></head>
 <body>
 <h1>${title}</h1>
 <p class="muted">Exported ${when(e.exportedAt)} from table ${e.table} (${e.format}). ${e.events.length} audit events;
@@ -81,7 +83,7 @@ ${requests.map(({ request: r, items }) => {
       l.outcome ?? (d ? choiceText(d.choice) : r.status === 'pending' && l.index === r.currentLevel ? 'waiting' : 'not decided');
     return html`<div>${l.index + 1}. ${l.name}: ${l.approver?.email}: ${outcome}${l.decidedAt ? html` at ${when(l.decidedAt)}` : ''}${d?.comment ? html` (“${d.comment}”)` : ''}${l.reroutedReason ? html` <span class="muted">[${l.reroutedReason}]</span>` : ''}</div>`;
   });
-  return html`<tr><td>${r.requestId}<br><span class="muted">${when(r.submittedAt)}</span></td><td>${r.category}, ${formatAmount(Number(r.amount), String(r.currency))}</td><td>${r.title}</td><td>${r.requester}${r.submittedBy ? html`<br><span class="muted">submitted by ${r.submittedBy}</span>` : ''}</td><td>${r.status}${r.closedAt ? html`<br><span class="muted">${when(r.closedAt)}</span>` : ''}</td><td>${levels}</td></tr>`;
+  return html`<tr><td>${r.requestId}<br><span class="muted">${when(r.submittedAt)}</span></td><td>${r.category}, ${formatMoney(Number(r.amount), String(r.currency))}</td><td>${r.title}</td><td>${r.requester}${r.submittedBy ? html`<br><span class="muted">submitted by ${r.submittedBy}</span>` : ''}</td><td>${r.status}${r.closedAt ? html`<br><span class="muted">${when(r.closedAt)}</span>` : ''}</td><td>${levels}</td></tr>`;
 })}
 </tbody></table>`;
 }

@@ -5,7 +5,8 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { RESOURCE_CATEGORIES } from '../core/config';
 import type { CliCommand, CliContext } from './context';
 import { keys } from '../core/keys';
-import { formatAmount, newRequestId, parseRequest, REQUEST_ID_PATTERN } from '../core/request';
+import { newRequestId, parseRequest, REQUEST_ID_PATTERN } from '../core/request';
+import { formatLocalTime, formatMoney, formatTime } from '../core/format';
 import type { StoredRequest } from '../lambdas/shared/request-store';
 import { getItem } from '../lambdas/shared/store';
 import { requestsSince } from '../lambdas/shared/review-store';
@@ -110,7 +111,7 @@ export const submitCommand: CliCommand = {
     );
     ctx.out(requestId);
     ctx.err(
-      `Submitted ${request.category} request "${request.title}" for ${formatAmount(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`,
+      `Submitted ${request.category} request "${request.title}" for ${formatMoney(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`,
     );
     return 0;
   },
@@ -140,19 +141,20 @@ export const statusCommand: CliCommand = {
     }
     ctx.out(
       terminalSafe(
-        `${item.requestId}: ${item.status}${item.closedAt ? ` at ${item.closedAt}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`,
+        `${item.requestId}: ${item.status}${item.closedAt ? ` at ${formatTime(item.closedAt, unit.timeZone)}` : ''}${item.outcomeReason ? ` (${item.outcomeReason})` : ''}`,
       ),
     );
     ctx.out(
       terminalSafe(
-        `  ${item.category}, ${formatAmount(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${item.submittedAt}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`,
+        `  ${item.category}, ${formatMoney(item.amount, item.currency)}: ${item.title} (by ${item.requester}, ${formatTime(item.submittedAt, unit.timeZone)}${item.submittedBy ? `, submitted by ${item.submittedBy}` : ''})`,
       ),
     );
     if (item.workflowFailedAt) {
-      ctx.out(`  workflow ended without an outcome at ${item.workflowFailedAt}: ${item.workflowError ?? ''}`);
+      ctx.out(`  workflow ended without an outcome at ${formatTime(item.workflowFailedAt, unit.timeZone)}: ${item.workflowError ?? ''}`);
       ctx.out(`  carry it on with: isms request restart --bu ${unit.id} --id ${item.requestId}`);
     }
-    if (item.restarts) ctx.out(`  restarted ${item.restarts} time(s), last at ${item.restartedAt}`);
+    if (item.restarts)
+      ctx.out(`  restarted ${item.restarts} time(s), last at ${item.restartedAt ? formatTime(item.restartedAt, unit.timeZone) : '?'}`);
     for (const l of item.levels) {
       const state =
         l.outcome ??
@@ -197,24 +199,24 @@ export const listCommand: CliCommand = {
       ctx.out(`No ${status === 'all' ? '' : `${status} `}requests in ${unit.id}${opts.since ? ` since ${opts.since}` : ''}.`);
       return 0;
     }
-    for (const r of shown) ctx.out(requestListLine(r));
+    for (const r of shown) ctx.out(requestListLine(r, unit.timeZone));
     return 0;
   },
 };
 
 /** One line per request: what, how much, who asked, and where it stands (the level it waits at, or its outcome). */
-export function requestListLine(r: StoredRequest): string {
+export function requestListLine(r: StoredRequest, timeZone = 'UTC'): string {
   const waiting = r.levels.find((l) => l.index === r.currentLevel);
   const where =
     r.status === 'pending'
       ? waiting
         ? `waits at level ${waiting.index + 1} ${waiting.name} (${waiting.approver.email})`
         : 'waits'
-      : `${r.status}${r.closedAt ? ` at ${r.closedAt}` : ''}`;
-  const failed = r.workflowFailedAt ? `  WORKFLOW STOPPED ${r.workflowFailedAt}` : '';
+      : `${r.status}${r.closedAt ? ` at ${formatLocalTime(r.closedAt, timeZone)}` : ''}`;
+  const failed = r.workflowFailedAt ? `  WORKFLOW STOPPED ${formatLocalTime(r.workflowFailedAt, timeZone)}` : '';
   // One line, whatever the stored title holds (a line break in it would fake a line of its own).
   return terminalSafe(
-    `${r.requestId}  ${where}${failed}  ${r.category} ${formatAmount(r.amount, r.currency)}  by ${r.requester} ${r.submittedAt}  ${r.title}`,
+    `${r.requestId}  ${where}${failed}  ${r.category} ${formatMoney(r.amount, r.currency)}  by ${r.requester} ${formatLocalTime(r.submittedAt, timeZone)}  ${r.title}`,
   );
 }
 

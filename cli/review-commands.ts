@@ -11,6 +11,7 @@ import { MAX_RESTART_NAMES, startRestart } from './restart';
 import type { CliCommand, CliContext } from './context';
 import { bu, parseFlags, parseReviewTarget, period } from './flags';
 import { executionArnOf } from '../core/names';
+import { formatTime } from '../core/format';
 
 const startUsage =
   'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
@@ -28,7 +29,9 @@ const reviewStart: CliCommand = {
       return restart(ctx, unit, p, existing.workflowFailedExecution, existing.restarts ?? 0);
     }
     if (existing) {
-      ctx.out(`The review ${id} already exists: status ${existing.status}, opened at ${existing.openedAt}. Nothing started.`);
+      ctx.out(
+        `The review ${id} already exists: status ${existing.status}, opened at ${formatTime(existing.openedAt, unit.timeZone)}. Nothing started.`,
+      );
       return 0;
     }
     const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
@@ -42,7 +45,7 @@ const reviewStart: CliCommand = {
       const executionArn = executionArnOf(stateMachineArn, name!); // a period always gives the name
       const d = await ctx.sfn(unit.id).send(new DescribeExecutionCommand({ executionArn }));
       ctx.out(
-        `The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate?.toISOString()}. Nothing started.`,
+        `The review ${id} was already started: execution ${executionArn}, ${d.status}, started at ${d.startDate ? formatTime(d.startDate.toISOString(), unit.timeZone) : '?'}. Nothing started.`,
       );
       return 0;
     }
@@ -66,7 +69,7 @@ async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, fai
   }
   if (r.outcome === 'running') {
     ctx.out(
-      `The review ${id} is already being restarted: execution ${r.executionArn}, ${r.status}, started at ${r.startDate?.toISOString()}. Nothing started.`,
+      `The review ${id} is already being restarted: execution ${r.executionArn}, ${r.status}, started at ${r.startDate ? formatTime(r.startDate.toISOString(), unit.timeZone) : '?'}. Nothing started.`,
     );
     return 0;
   }
@@ -118,11 +121,13 @@ const inputsSubmit: CliCommand = {
     }
     const rt = ctx.runtime(unit.id);
     const item = await submitInputs(rt, { period: opts.period, inputs, submittedBy: opts.by ?? unit.ismsManager.email });
-    ctx.out(`Stored the review inputs of ${unit.id} for ${opts.period}, submitted at ${item.submittedAt} by ${item.submittedBy}.`);
+    ctx.out(
+      `Stored the review inputs of ${unit.id} for ${opts.period}, submitted at ${formatTime(item.submittedAt, unit.timeZone)} by ${item.submittedBy}.`,
+    );
     const pack = await getPack(rt, item.reviewId);
     if (pack) {
       ctx.out(
-        `Note: the pack of this review was compiled at ${pack.compiledAt}, before this submission; these inputs are kept as evidence but are not in its pack.`,
+        `Note: the pack of this review was compiled at ${formatTime(pack.compiledAt, unit.timeZone)}, before this submission; these inputs are kept as evidence but are not in its pack.`,
       );
     }
     return 0;

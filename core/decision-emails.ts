@@ -2,10 +2,10 @@
 import { CATEGORY_LABELS, type BusinessUnitConfig, type ResourceCategory } from './config';
 import { terminalSafe } from './text';
 import type { Email } from './email';
+import { emailSubject, layoutEmail } from './email-layout';
 import { html } from './html';
 import { DECIDED, type DecisionRecord, type LinkItem } from './decisions';
-import { formatAmount } from './request';
-import { formatTime } from './decision-pages';
+import { formatMoney, formatTime } from './format';
 
 /** What was decided on, in words: "the management review 2026-Q4" or "level 1 (ISMS sponsor) of the resource request …". */
 function decidedOn(link: LinkItem, subject: Record<string, unknown>): { short: string; long: string } {
@@ -14,7 +14,7 @@ function decidedOn(link: LinkItem, subject: Record<string, unknown>): { short: s
     return { short: `management review ${period}`, long: `the management review ${period} (ISO/IEC 27001 9.3)` };
   }
   const title = String(subject.title ?? link.subjectId);
-  const amount = typeof subject.amount === 'number' ? ` (${formatAmount(subject.amount, String(subject.currency ?? ''))})` : '';
+  const amount = typeof subject.amount === 'number' ? ` (${formatMoney(subject.amount, String(subject.currency ?? ''))})` : '';
   const levels: Array<{ index?: number; name?: string }> = Array.isArray(subject.levels) ? subject.levels : [];
   const level = link.level !== undefined ? (levels.find((l) => l.index === link.level) ?? levels[link.level]) : undefined;
   const levelText = link.level !== undefined ? `level ${link.level + 1}${level?.name ? ` (${level.name})` : ''} of ` : '';
@@ -35,20 +35,20 @@ export function decisionConfirmationEmail(args: {
   const ip = terminalSafe(record.sourceIp || 'not known');
   const agent = terminalSafe(record.userAgent || 'none sent');
   const manager = `${unit.ismsManager.name} <${unit.ismsManager.email}>`;
-  const subjectLine = `[${unit.name}] Your decision was recorded: ${decided}, ${on.short}`;
+  const subjectLine = emailSubject('Decision recorded', `${decided}, ${on.short}`, unit.name);
   const adequacy = Object.entries(record.resourceAdequacy ?? {}).map(
     ([c, a]) => `${CATEGORY_LABELS[c as ResourceCategory] ?? c} resources: ${a}`,
   );
   const comment = record.comment.trim();
   const warning = `If this was not you, tell ${manager}, ISMS manager, at once: someone else used your personal decision link (a forwarded email, for instance).`;
 
+  const footer = `Your link now shows this decision and records no other. ${unit.name}, information security management system.`;
   const body = html`<p>Dear ${record.recipient.name},</p>
 <p>Your decision on ${on.long} was recorded: <strong>${decided}</strong>, at ${at}.</p>
 ${adequacy.length ? html`<ul>${adequacy.map((a) => html`<li>${a}</li>`)}</ul>` : ''}
 ${comment ? html`<p>Comment:</p><blockquote style="white-space: pre-wrap; border-left: 3px solid #ccc; margin: 0; padding-left: 12px">${comment}</blockquote>` : ''}
 <p>Recorded with it: source IP address ${ip}; browser (user agent) ${agent}.</p>
-<p><strong>${warning}</strong></p>
-<p style="font-size: 0.9em; color: #555">Your link now shows this decision and records no other. ${unit.name}, information security management system.</p>`;
+<p><strong>${warning}</strong></p>`;
 
   const text = [
     `Dear ${record.recipient.name},`,
@@ -60,18 +60,11 @@ ${comment ? html`<p>Comment:</p><blockquote style="white-space: pre-wrap; border
     `Recorded with it: source IP address ${ip}; browser (user agent) ${agent}.`,
     '',
     warning,
-    '',
-    `Your link now shows this decision and records no other. ${unit.name}, information security management system.`,
   ].join('\n');
 
   return {
     to: [record.recipient.email],
     subject: subjectLine,
-    html: html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${subjectLine}</title></head>
-<body style="font-family: -apple-system, Segoe UI, Roboto, Arial, sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 640px; margin: 0 auto; padding: 16px">
-${body}
-</body></html>`.value,
-    text,
+    ...layoutEmail({ unitName: unit.name, subject: subjectLine, heading: `Your decision was recorded: ${decided}`, body, text, footer }),
   };
 }

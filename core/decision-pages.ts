@@ -7,7 +7,8 @@ import { DECIDED, type Choice, type DecisionRecord, type LinkItem, type LinkReci
 import { TERMINAL_STATUSES } from './review-start';
 import type { ReviewStatus } from './subjects';
 import { adequacyQuestion } from './review-pack';
-import { formatAmount } from './request';
+import { formatMoney, formatTime } from './format';
+import { requestChangesMeaning } from './decision-next';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
 
 /**
@@ -22,8 +23,14 @@ export const STYLE = [
   'h1{font-size:1.5rem;margin:0 0 1rem}',
   'h2{font-size:1.15rem;margin:1.5rem 0 .5rem}',
   'h3{font-size:1rem;margin:1rem 0 .25rem}',
-  'dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}',
-  'dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}',
+  // Label and value side by side only where both fit; a value never shrinks to a column of single letters, and a
+  // long address breaks only where it would overflow (break-word, unlike anywhere, leaves the column widths alone).
+  'dl{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:.25rem 1rem;margin:0}',
+  'dt{font-weight:600;min-width:0}dd{margin:0;min-width:0;overflow-wrap:break-word}',
+  '@media (max-width:30rem){dl{display:block}dt{margin-top:.5rem}}',
+  'p,li,legend,label{overflow-wrap:break-word}',
+  '.lead{font-size:1.05rem}',
+  '.next{border-left:4px solid #0b5cad;padding:.25rem .75rem;margin:1rem 0}',
   'fieldset{border:1px solid #8888;border-radius:.5rem;margin:1rem 0;padding:.5rem 1rem}',
   'legend{font-weight:600;padding:0 .25rem}',
   'label{display:block;padding:.35rem 0}',
@@ -91,7 +98,14 @@ export interface DecisionView {
   timeZone: string;
   recipient: LinkRecipient;
   expiresAt: string;
-  review?: { period: string; packSummary?: Array<{ heading: string; lines: string[] }> };
+  review?: {
+    period: string;
+    packSummary?: Array<{ heading: string; lines: string[] }>;
+    requiredApprovals?: number;
+    members?: number;
+    /** Who gets the action a "Request changes" raises (as buildMinutes assigns it). */
+    actionOwner?: { name: string; role: string };
+  };
   request?: {
     title: string;
     category: string;
@@ -104,7 +118,11 @@ export interface DecisionView {
 }
 
 /** A plain function of the stored items, so the page can be tested without AWS. */
-export function decisionView(link: LinkItem, subject: Record<string, unknown>, unit: { name: string; timeZone: string }): DecisionView {
+export function decisionView(
+  link: LinkItem,
+  subject: Record<string, unknown>,
+  unit: { name: string; timeZone: string; ismsManager?: { name: string }; actionOwner?: { name: string } },
+): DecisionView {
   const view: DecisionView = {
     decisionId: link.decisionId,
     subjectType: link.subjectType,
@@ -117,6 +135,13 @@ export function decisionView(link: LinkItem, subject: Record<string, unknown>, u
     view.review = {
       period: String(subject.period ?? ''),
       packSummary: Array.isArray(subject.packSummary) ? subject.packSummary : undefined,
+      requiredApprovals: typeof subject.requiredApprovals === 'number' ? subject.requiredApprovals : undefined,
+      members: Array.isArray(subject.members) ? subject.members.length : undefined,
+      actionOwner: unit.actionOwner
+        ? { name: unit.actionOwner.name, role: 'action owner' }
+        : unit.ismsManager
+          ? { name: unit.ismsManager.name, role: 'ISMS manager' }
+          : undefined,
     };
   } else {
     const levels: Array<{ index?: number; name?: string }> = Array.isArray(subject.levels) ? subject.levels : [];
@@ -134,16 +159,6 @@ export function decisionView(link: LinkItem, subject: Record<string, unknown>, u
   return view;
 }
 
-export function formatTime(iso: string, timeZone: string): string {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return iso;
-  try {
-    return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }).format(at)} (${timeZone})`;
-  } catch {
-    return at.toISOString();
-  }
-}
-
 /** Review over, request decided: no more decisions are collected, whatever links are still out. */
 export function subjectClosed(subject: Record<string, unknown>): boolean {
   if (subject.closedAt) return true;
@@ -154,16 +169,19 @@ export function subjectClosed(subject: Record<string, unknown>): boolean {
 
 const categoryLabel = (c: string) => CATEGORY_LABELS[c as ResourceCategory] ?? c;
 
+/** The pack's block that repeats the resource questions: the form asks each of them once, so the page leaves it out. */
+const isAdequacyBlock = (b: { heading: string }) => /^5\.1 c\) \/ 7\.1 /.test(String(b.heading));
+
 function subjectSummary(view: DecisionView, title = 'What you are deciding'): SafeHtml {
   if (view.review) {
-    const blocks = view.review.packSummary ?? [];
+    const blocks = (view.review.packSummary ?? []).filter((b) => !isAdequacyBlock(b));
     return html`<section aria-labelledby="what">
 <h2 id="what">${title}</h2>
 <dl>
 <dt>Business unit</dt><dd>${view.unitName}</dd>
 <dt>Review period</dt><dd>${view.review.period}</dd>
 </dl>
-<h2>Review pack summary</h2>
+<h2 id="pack">Review pack summary</h2>
 ${
   blocks.length
     ? blocks.map(
@@ -182,7 +200,7 @@ ${
 <dt>Business unit</dt><dd>${view.unitName}</dd>
 <dt>Request</dt><dd>${r.title}</dd>
 <dt>Category</dt><dd>${categoryLabel(r.category)}</dd>
-<dt>Amount</dt><dd>${formatAmount(r.amount, r.currency)}</dd>
+<dt>Amount</dt><dd>${formatMoney(r.amount, r.currency)}</dd>
 <dt>Requested by</dt><dd>${r.requester}</dd>
 ${r.levelName ? html`<dt>Approval level</dt><dd>${r.levelName}</dd>` : ''}
 </dl>
@@ -209,6 +227,31 @@ function radio(name: string, value: string, label: string, checked: boolean, req
   }>${label}</label>`;
 }
 
+/** One sentence: what is asked of this person, with the choices. */
+function askedLine(view: DecisionView): string {
+  if (view.review) {
+    const quorum =
+      typeof view.review.requiredApprovals === 'number'
+        ? ` ${view.review.requiredApprovals} of ${view.review.members ?? '?'} members must approve.`
+        : '';
+    return `You are asked to approve the management review ${view.review.period} of ${view.unitName} or to request changes, and to judge whether each kind of resource is adequate.${quorum}`;
+  }
+  const r = view.request!;
+  return `You are asked to approve or reject this resource request of ${formatMoney(r.amount, r.currency)}${r.levelName ? ` (approval level: ${r.levelName})` : ''}.`;
+}
+
+/** "(2 resource requests in this category since the last review)": what the pack said beside each resource question. */
+function adequacyHints(view: DecisionView): Partial<Record<ResourceCategory, string>> {
+  const block = (view.review?.packSummary ?? []).find(isAdequacyBlock);
+  const hints: Partial<Record<ResourceCategory, string>> = {};
+  for (const c of RESOURCE_CATEGORIES) {
+    const line = (Array.isArray(block?.lines) ? block.lines : []).find((l) => String(l).includes(adequacyQuestion(c)));
+    const hint = line ? /\(([^()]*resource requests?[^()]*)\)\s*$/.exec(String(line))?.[1] : undefined;
+    if (hint) hints[c] = `${hint.replace(/^./, (x) => x.toUpperCase())}.`;
+  }
+  return hints;
+}
+
 /**
  * The confirmation page: GET shows it, POST decides. The secret travels in the body (field k) and the form
  * posts to a relative URL without the query string, so it works under any path prefix.
@@ -221,15 +264,18 @@ export function confirmationPage(
   const values = opts.values ?? {};
   const problems = opts.problems ?? [];
   const choices = CHOICES[view.subjectType];
+  const hints = adequacyHints(view);
   const adequacy =
     view.subjectType === 'review'
       ? RESOURCE_CATEGORIES.map(
           (c) => html`<fieldset>
 <legend>${adequacyQuestion(c)}</legend>
+${hints[c] ? html`<p class="note">${hints[c]}</p>` : ''}
 ${ADEQUACY.map((a) => radio(adequacyField(c), a, a, values[adequacyField(c)] === a, true))}
 </fieldset>`,
         )
       : [];
+  const deadline = formatTime(view.expiresAt, view.timeZone);
   const content = html`<h1>${heading(view)}</h1>
 ${recipientLine(view)}
 ${
@@ -240,7 +286,10 @@ ${
 </section>`
     : ''
 }
-${subjectSummary(view)}
+<p class="lead">${askedLine(view)} Decide by <strong>${deadline}</strong>.${
+    view.review ? html` <a href="#pack">Read the review pack summary</a> below the form first if you need it.` : ''
+  }</p>
+${view.request ? subjectSummary(view) : ''}
 <form method="post" action="${view.decisionId}" aria-labelledby="decide">
 <h2 id="decide">Your decision</h2>
 <input type="hidden" name="k" value="${secret}">
@@ -255,6 +304,15 @@ ${choices.map((c, i) =>
     i === 0,
   ),
 )}
+${
+  choices.includes('request-changes')
+    ? html`<p class="note" id="request-changes-meaning">${requestChangesMeaning({
+        requiredApprovals: view.review?.requiredApprovals,
+        members: view.review?.members,
+        owner: view.review?.actionOwner,
+      })}</p>`
+    : ''
+}
 </fieldset>
 ${
   adequacy.length
@@ -264,9 +322,10 @@ ${adequacy}`
 }
 <label for="comment">Comment (optional, up to ${COMMENT_MAX_CHARS} characters)</label>
 <textarea id="comment" name="comment" maxlength="${COMMENT_MAX_CHARS}" rows="5">${values.comment ?? ''}</textarea>
-<p class="note">This link works until ${formatTime(view.expiresAt, view.timeZone)}. Nothing is recorded until you press the button.</p>
+<p class="note">This link works until ${deadline}. Nothing is recorded until you press the button.</p>
 <button type="submit">Record my decision</button>
-</form>`;
+</form>
+${view.review ? subjectSummary(view, 'What you are deciding on') : ''}`;
   return page(opts.statusCode ?? 200, heading(view), content);
 }
 
@@ -285,19 +344,28 @@ ${record.comment ? html`<dt>Comment</dt><dd class="justification">${record.comme
 </dl>`;
 }
 
+/** What happens next, from the stored state (core/decision-next.ts); nothing when it could not be read. */
+function nextSection(next: string[]): SafeHtml | '' {
+  return next.length
+    ? html`<section class="next" aria-labelledby="next"><h2 id="next">What happens next</h2>${next.map((l) => html`<p>${l}</p>`)}</section>`
+    : '';
+}
+
 /** Where post/redirect/get lands, and what a later visit of the link shows: the decision, read-only. */
-export function recordedPage(view: DecisionView, record: DecisionRecord): PageResult {
+export function recordedPage(view: DecisionView, record: DecisionRecord, next: string[] = []): PageResult {
   const content = html`<h1>Decision recorded</h1>
 ${decisionSummary(record, view.timeZone)}
+${nextSection(next)}
 ${subjectSummary(view, 'What was decided')}
 <p class="note">You can close this page. The link cannot be used to decide again.</p>`;
   return page(200, 'Decision recorded', content);
 }
 
-export function alreadyDecidedPage(record: DecisionRecord, timeZone: string): PageResult {
+export function alreadyDecidedPage(record: DecisionRecord, timeZone: string, next: string[] = []): PageResult {
   const content = html`<h1>Already decided</h1>
 <p>This decision was already recorded; it cannot be changed through this link.</p>
-${decisionSummary(record, timeZone)}`;
+${decisionSummary(record, timeZone)}
+${nextSection(next)}`;
   return page(409, 'Already decided', content);
 }
 

@@ -328,11 +328,6 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 export type Outcome = Exclude<RequestStatus, 'pending'>;
 
-/** Amount in the unit's currency, e.g. "EUR 10,000.00" (the same in HTML and text). */
-export function formatAmount(amount: number, currency: string): string {
-  return `${currency} ${amount.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
-
 /** A new request id: date of submission and 40 random bits, e.g. req-20261127-k3f9a2c1xq. */
 export function newRequestId(now: Date, random: () => string): string {
   return `req-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${random()}`;

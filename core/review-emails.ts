@@ -1,14 +1,13 @@
 // Emails of the management review (invitation, reminder, escalation, minutes): HTML and plain text, every value escaped.
 import type { BusinessUnitConfig } from './config';
 import { decisionButton, type Email } from './email';
+import { emailSubject, layoutEmail } from './email-layout';
+import { formatTime } from './format';
 import { html, type SafeHtml } from './html';
 import type { PackSection, ReviewPack } from './review-pack';
 import type { Minutes } from './review-minutes';
-import { minutesTitle, renderMinutesHtml, renderMinutesText } from './review-render';
+import { renderMinutesHtml, renderMinutesText } from './review-render';
 import type { ReviewItem, ReviewMember } from './subjects';
-
-const page = (title: string, body: SafeHtml) =>
-  html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`.value;
 
 function packHtml(sections: PackSection[]): SafeHtml {
   return html`${sections.map(
@@ -28,7 +27,7 @@ function packText(sections: PackSection[]): string {
     .join('\n\n');
 }
 
-const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+const questions = (unit: BusinessUnitConfig) => `Questions: ${unit.ismsManager.name} <${unit.ismsManager.email}>, ISMS manager.`;
 
 const WHAT_YOU_DECIDE =
   'Open the link to see the review and to record your decision: approve the review or request changes, ' +
@@ -44,46 +43,47 @@ export function invitationEmail(args: {
   url: string;
   expiresAt: string;
 }): Email {
-  const { unit, review, member, pack, url, expiresAt } = args;
+  const { unit, review, member, pack, url } = args;
+  const when = (iso: string) => formatTime(iso, unit.timeZone);
+  const expiresAt = when(args.expiresAt);
   const inputsLine = pack.inputsSubmitted
     ? `Inputs submitted by ${pack.inputsSubmitted.submittedBy} at ${when(pack.inputsSubmitted.submittedAt)}.`
     : 'The ISMS manager submitted no inputs for this period.';
-  const subject = `Management review ${review.period} (${unit.name}): your decision is needed`;
+  const subject = emailSubject('Decision needed', `management review ${review.period}`, unit.name);
   const quorum = `${review.requiredApprovals} of ${review.members.length} members must approve.`;
   return {
     to: [member.email],
     subject,
-    html: page(
+    ...layoutEmail({
+      unitName: unit.name,
       subject,
-      html`<p>Dear ${member.name},</p>
+      heading: `Your decision is needed: management review ${review.period}`,
+      footer: questions(unit),
+      body: html`<p>Dear ${member.name},</p>
 <p>The management review of the ISMS of ${unit.name} for ${review.period} is ready for your decision (ISO/IEC 27001 9.3). ${quorum}</p>
 ${decisionButton(url)}
-<p>(Your personal link; it works until ${when(expiresAt)}; please do not forward it.)</p>
+<p>(Your personal link; it works until ${expiresAt}; please do not forward it.)</p>
 <p>${WHAT_YOU_DECIDE}</p>
 <h2>Review pack</h2>
 <p>${inputsLine}</p>
-${packHtml(pack.sections)}
-<p>Questions: ${unit.ismsManager.name} &lt;${unit.ismsManager.email}&gt;, ISMS manager.</p>`,
-    ),
-    text: [
-      `Dear ${member.name},`,
-      '',
-      `The management review of the ISMS of ${unit.name} for ${review.period} is ready for your decision (ISO/IEC 27001 9.3). ${quorum}`,
-      '',
-      `Review and decide (your personal link; it works until ${when(expiresAt)}; please do not forward it):`,
-      url,
-      '',
-      WHAT_YOU_DECIDE,
-      '',
-      'REVIEW PACK',
-      '',
-      inputsLine,
-      '',
-      packText(pack.sections),
-      '',
-      `Questions: ${unit.ismsManager.name} <${unit.ismsManager.email}>, ISMS manager.`,
-      '',
-    ].join('\n'),
+${packHtml(pack.sections)}`,
+      text: [
+        `Dear ${member.name},`,
+        '',
+        `The management review of the ISMS of ${unit.name} for ${review.period} is ready for your decision (ISO/IEC 27001 9.3). ${quorum}`,
+        '',
+        `Review and decide (your personal link; it works until ${expiresAt}; please do not forward it):`,
+        url,
+        '',
+        WHAT_YOU_DECIDE,
+        '',
+        'REVIEW PACK',
+        '',
+        inputsLine,
+        '',
+        packText(pack.sections),
+      ].join('\n'),
+    }),
   };
 }
 
@@ -95,30 +95,33 @@ export function reminderEmail(args: {
   url: string;
   expiresAt: string;
 }): Email {
-  const { unit, review, member, reminder, url, expiresAt } = args;
-  const subject = `Reminder ${reminder}: management review ${review.period} (${unit.name}) awaits your decision`;
+  const { unit, review, member, reminder, url } = args;
+  const expiresAt = formatTime(args.expiresAt, unit.timeZone);
+  const subject = emailSubject(`Decision needed (reminder ${reminder})`, `management review ${review.period}`, unit.name);
   return {
     to: [member.email],
     subject,
-    html: page(
+    ...layoutEmail({
+      unitName: unit.name,
       subject,
-      html`<p>Dear ${member.name},</p>
+      heading: `Your decision is still needed: management review ${review.period}`,
+      footer: questions(unit),
+      body: html`<p>Dear ${member.name},</p>
 <p>The management review of ${unit.name} for ${review.period} still awaits your decision.</p>
 ${decisionButton(url)}
-<p>(Your personal link; it works until ${when(expiresAt)}; the link in the first email works too.)</p>
+<p>(Your personal link; it works until ${expiresAt}; the link in the first email works too.)</p>
 <p>${WHAT_YOU_DECIDE}</p>`,
-    ),
-    text: [
-      `Dear ${member.name},`,
-      '',
-      `The management review of ${unit.name} for ${review.period} still awaits your decision.`,
-      '',
-      `Review and decide (your personal link; it works until ${when(expiresAt)}; the link in the first email works too):`,
-      url,
-      '',
-      WHAT_YOU_DECIDE,
-      '',
-    ].join('\n'),
+      text: [
+        `Dear ${member.name},`,
+        '',
+        `The management review of ${unit.name} for ${review.period} still awaits your decision.`,
+        '',
+        `Review and decide (your personal link; it works until ${expiresAt}; the link in the first email works too):`,
+        url,
+        '',
+        WHAT_YOU_DECIDE,
+      ].join('\n'),
+    }),
   };
 }
 
@@ -130,29 +133,33 @@ export function escalationEmail(args: {
   remindersSent: number;
   expiresAt: string;
 }): Email {
-  const { unit, review, undecided, approvals, remindersSent, expiresAt } = args;
-  const subject = `Overdue: management review ${review.period} (${unit.name}) has no quorum yet`;
+  const { unit, review, undecided, approvals, remindersSent } = args;
+  const when = (iso: string) => formatTime(iso, unit.timeZone);
+  const expiresAt = args.expiresAt;
+  const subject = emailSubject('Follow up (overdue, no quorum yet)', `management review ${review.period}`, unit.name);
   const status = `${approvals} of ${review.requiredApprovals} required approvals so far; ${remindersSent} reminder${remindersSent === 1 ? '' : 's'} sent.`;
   return {
     to: unit.escalationContacts.map((c) => c.email),
     cc: [unit.ismsManager.email],
     subject,
-    html: page(
+    ...layoutEmail({
+      unitName: unit.name,
       subject,
-      html`<p>The management review of the ISMS of ${unit.name} for ${review.period}, opened ${when(review.openedAt)}, is overdue. ${status}</p>
+      heading: `Overdue: management review ${review.period} has no quorum yet`,
+      footer: questions(unit),
+      body: html`<p>The management review of the ISMS of ${unit.name} for ${review.period}, opened ${when(review.openedAt)}, is overdue. ${status}</p>
 <p>Not yet decided:</p>
 <ul>${undecided.map((m) => html`<li>${m.name}, ${m.role} &lt;${m.email}&gt;</li>`)}</ul>
 <p>Their decision links work until ${when(expiresAt)}. If the quorum is not reached by then, the review is recorded as not held on time (ISO/IEC 27001 9.3: reviews at planned intervals).</p>`,
-    ),
-    text: [
-      `The management review of the ISMS of ${unit.name} for ${review.period}, opened ${when(review.openedAt)}, is overdue. ${status}`,
-      '',
-      'Not yet decided:',
-      ...undecided.map((m) => `  - ${m.name}, ${m.role} <${m.email}>`),
-      '',
-      `Their decision links work until ${when(expiresAt)}. If the quorum is not reached by then, the review is recorded as not held on time (ISO/IEC 27001 9.3: reviews at planned intervals).`,
-      '',
-    ].join('\n'),
+      text: [
+        `The management review of the ISMS of ${unit.name} for ${review.period}, opened ${when(review.openedAt)}, is overdue. ${status}`,
+        '',
+        'Not yet decided:',
+        ...undecided.map((m) => `  - ${m.name}, ${m.role} <${m.email}>`),
+        '',
+        `Their decision links work until ${when(expiresAt)}. If the quorum is not reached by then, the review is recorded as not held on time (ISO/IEC 27001 9.3: reviews at planned intervals).`,
+      ].join('\n'),
+    }),
   };
 }
 
@@ -165,8 +172,8 @@ export function minutesEmail(unit: BusinessUnitConfig, minutes: Minutes, rendere
     // sendEmail sends each address one copy, once, whatever the case of its letters. An action owner outside top
     // management (the unit's actionOwner) learns of their actions from these minutes.
     to: [...unit.topManagement.map((m) => m.email), unit.ismsManager.email, ...minutes.actions.map((a) => a.owner.email)],
-    subject: minutesTitle(minutes),
-    html: rendered?.html ?? renderMinutesHtml(minutes),
-    text: rendered?.text ?? renderMinutesText(minutes),
+    subject: emailSubject('Minutes', `management review ${minutes.period}`, unit.name),
+    html: rendered?.html ?? renderMinutesHtml(minutes, unit.timeZone),
+    text: rendered?.text ?? renderMinutesText(minutes, unit.timeZone),
   };
 }

@@ -1,6 +1,7 @@
 // The review pack (9.3.2 a-g, resource requests, the adequacy question per category) and its short summary. No AWS here.
 import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
 import { clip } from './text';
+import { formatMoney } from './format';
 import { reviewIdOf } from './period';
 import { INPUT_PARTS, type ReviewInputs } from './review-inputs';
 import type { RequestItem } from './subjects';
@@ -60,10 +61,8 @@ export function adequacyQuestion(category: ResourceCategory): string {
   return `Are the ${CATEGORY_LABELS[category].toLowerCase()} resources the ISMS needs adequate and available?`;
 }
 
-const money = (amount: number, currency: string) => `${currency} ${amount.toLocaleString('en-GB', { maximumFractionDigits: 2 })}`;
-
 export function requestLine(r: RequestSummary): string {
-  return `${r.title} (${CATEGORY_LABELS[r.category].toLowerCase()}, ${money(r.amount, r.currency)}, ${r.requester}): ${r.status}`;
+  return `${r.title} (${CATEGORY_LABELS[r.category].toLowerCase()}, ${formatMoney(r.amount, r.currency)}, ${r.requester}): ${r.status}`;
 }
 
 export function actionLine(a: ActionSummary): string {

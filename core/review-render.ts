@@ -4,6 +4,8 @@ import { DECIDED } from './decisions';
 import { OUTCOME_TEXT, type Minutes, type MinutesAction, type MinutesMember } from './review-minutes';
 import type { PackSection } from './review-pack';
 import { CATEGORY_LABELS } from './config';
+import { layoutHtml, layoutText } from './email-layout';
+import { formatTime } from './format';
 
 export function minutesTitle(m: Pick<Minutes, 'unitName' | 'period'>): string {
   return `Minutes of the management review ${m.period}: ${m.unitName}`;
@@ -15,57 +17,61 @@ function sectionHtml(s: PackSection): SafeHtml {
   )}</section>`;
 }
 
-/** The minutes as an HTML document (stored and emailed); every value is escaped. */
-export function renderMinutesHtml(m: Minutes): string {
-  const memberRow = (x: MinutesMember) =>
-    html`<tr><td>${x.name}${x.chair ? ' (chair)' : ''}</td><td>${x.role}</td><td>${
-      x.decision ? DECIDED[x.decision.choice] : 'no decision'
-    }</td><td>${x.decision?.decidedAt ?? ''}</td><td>${x.decision?.comment ?? ''}</td></tr>`;
-  const adequacyRow = (a: Minutes['adequacy'][number]) =>
-    html`<tr><td>${CATEGORY_LABELS[a.category]}</td><td>${a.adequate.join(', ') || '-'}</td><td>${a.inadequate.join(', ') || '-'}</td><td>${
-      a.notAssessed.join(', ') || '-'
-    }</td></tr>`;
-  const actionRow = (a: MinutesAction) =>
-    html`<tr><td>${a.actionId}</td><td>${a.title}<br>${a.detail}</td><td>${a.owner.name} &lt;${a.owner.email}&gt;</td><td>${a.dueDate}</td></tr>`;
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${minutesTitle(m)}</title></head>
-<body><main>
-<h1>${minutesTitle(m)}</h1>
-<dl>
-<dt>Business unit</dt><dd>${m.unitName} (${m.bu})</dd>
-<dt>Period</dt><dd>${m.period}</dd>
-<dt>Opened</dt><dd>${m.openedAt}</dd>
-<dt>Pack compiled</dt><dd>${m.packCompiledAt}</dd>
-<dt>Closed</dt><dd>${m.closedAt}</dd>
-<dt>Outcome</dt><dd>${OUTCOME_TEXT[m.outcome]}</dd>
-</dl>
-<h2>Decisions of top management</h2>
-<table><thead><tr><th>Member</th><th>Role</th><th>Decision</th><th>Time</th><th>Comment</th></tr></thead><tbody>${m.members.map(memberRow)}</tbody></table>
-<h2>Decisions</h2>
+/** The minutes as an HTML document (stored and emailed) in the one email layout; every value is escaped. */
+export function renderMinutesHtml(m: Minutes, timeZone = 'UTC'): string {
+  const when = (iso: string) => formatTime(iso, timeZone);
+  // Lists, not wide tables: the minutes are read on phones, where a five-column table would scroll sideways.
+  const memberItem = (x: MinutesMember) =>
+    html`<li><strong>${x.name}</strong>${x.chair ? ' (chair)' : ''}, ${x.role}: ${
+      x.decision ? html`${DECIDED[x.decision.choice]} at ${when(x.decision.decidedAt)}` : 'no decision'
+    }${x.decision?.comment ? html`<br>Comment: <span style="white-space: pre-wrap">${x.decision.comment}</span>` : ''}</li>`;
+  const adequacyItem = (a: Minutes['adequacy'][number]) =>
+    html`<li><strong>${CATEGORY_LABELS[a.category]}</strong>: adequate: ${a.adequate.join(', ') || '-'}; inadequate: ${
+      a.inadequate.join(', ') || '-'
+    }; not assessed: ${a.notAssessed.join(', ') || '-'}</li>`;
+  const actionItem = (a: MinutesAction) =>
+    html`<li><strong>${a.title}</strong> (${a.actionId})<br>${a.detail}<br>Owner: ${a.owner.name} &lt;${a.owner.email}&gt;; due ${a.dueDate}</li>`;
+  const title = minutesTitle(m);
+  return layoutHtml({
+    unitName: m.unitName,
+    subject: title,
+    heading: title,
+    footer: 'These minutes are kept as evidence of the management review (ISO/IEC 27001 9.3.3).',
+    body: html`<p><strong>Outcome:</strong> ${OUTCOME_TEXT[m.outcome]}</p>
+<ul>
+<li>Business unit: ${m.unitName} (${m.bu})</li>
+<li>Period: ${m.period}</li>
+<li>Opened: ${when(m.openedAt)}</li>
+<li>Pack compiled: ${when(m.packCompiledAt)}</li>
+<li>Closed: ${when(m.closedAt)}</li>
+</ul>
+<h2 style="font-size: 18px">Decisions of top management</h2>
+<ul>${m.members.map(memberItem)}</ul>
+<h2 style="font-size: 18px">Decisions</h2>
 <ul>${m.decisions.map((d) => html`<li>${d}</li>`)}</ul>
-<h2>Resource adequacy (5.1 c, 7.1)</h2>
-<table><thead><tr><th>Category</th><th>Adequate</th><th>Inadequate</th><th>Not assessed</th></tr></thead><tbody>${m.adequacy.map(adequacyRow)}</tbody></table>
-<h2>Actions</h2>
-${m.actions.length ? html`<table><thead><tr><th>Id</th><th>Action</th><th>Owner</th><th>Due</th></tr></thead><tbody>${m.actions.map(actionRow)}</tbody></table>` : html`<p>No new actions.</p>`}
-<h2>Inputs presented (9.3.2)</h2>
-${m.inputsPresented.map(sectionHtml)}
-</main></body></html>
-`.value;
+<h2 style="font-size: 18px">Resource adequacy (5.1 c, 7.1)</h2>
+<ul>${m.adequacy.map(adequacyItem)}</ul>
+<h2 style="font-size: 18px">Actions</h2>
+${m.actions.length ? html`<ul>${m.actions.map(actionItem)}</ul>` : html`<p>No new actions.</p>`}
+<h2 style="font-size: 18px">Inputs presented (9.3.2)</h2>
+${m.inputsPresented.map(sectionHtml)}`,
+  });
 }
 
-export function renderMinutesText(m: Minutes): string {
-  const lines: string[] = [minutesTitle(m), ''];
+export function renderMinutesText(m: Minutes, timeZone = 'UTC'): string {
+  const when = (iso: string) => formatTime(iso, timeZone);
+  const lines: string[] = [];
   lines.push(
     `Business unit: ${m.unitName} (${m.bu})`,
     `Period: ${m.period}`,
-    `Opened: ${m.openedAt}`,
-    `Pack compiled: ${m.packCompiledAt}`,
-    `Closed: ${m.closedAt}`,
+    `Opened: ${when(m.openedAt)}`,
+    `Pack compiled: ${when(m.packCompiledAt)}`,
+    `Closed: ${when(m.closedAt)}`,
   );
   lines.push(`Outcome: ${OUTCOME_TEXT[m.outcome]}`, '', 'DECISIONS OF TOP MANAGEMENT');
   for (const x of m.members) {
     const d = x.decision;
-    lines.push(`- ${x.name}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : 'no decision'}`);
+    lines.push(`- ${x.name}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${when(d.decidedAt)}` : 'no decision'}`);
     if (d?.comment) lines.push(`  Comment: ${d.comment}`);
   }
   lines.push('', 'DECISIONS', ...m.decisions.map((d) => `- ${d}`), '', 'RESOURCE ADEQUACY');
@@ -86,5 +92,10 @@ export function renderMinutesText(m: Minutes): string {
       for (const l of b.lines) lines.push(`  - ${l}`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  return layoutText({
+    unitName: m.unitName,
+    heading: minutesTitle(m),
+    body: lines.join('\n'),
+    footer: 'These minutes are kept as evidence of the management review (ISO/IEC 27001 9.3.3).',
+  });
 }

@@ -4,6 +4,8 @@ import type { BusinessUnitConfig } from './config';
 import { stateMachineName, type WorkflowName } from './names';
 import { reviewIdOf } from './period';
 import type { Email } from './email';
+import { layoutEmail } from './email-layout';
+import { formatTime } from './format';
 import { html, type SafeHtml } from './html';
 import { REQUEST_ID_PATTERN } from './request';
 import { resolvePeriod, reviewStartSchema } from './review-start';
@@ -79,7 +81,7 @@ export function identifySubject(
 const STATUS_WORDS: Record<FailedStatus, string> = { FAILED: 'failed', TIMED_OUT: 'timed out', ABORTED: 'was stopped' };
 
 export interface FailureEmailArgs {
-  unit: Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager'>;
+  unit: Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'timeZone'>;
   workflow: WorkflowName;
   detail: Pick<ExecutionDetail, 'executionArn' | 'name' | 'error' | 'cause'> & { status: FailedStatus };
   at: string;
@@ -118,7 +120,7 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
       'Status',
       current ? `${current.status} (unchanged; the failure is recorded on it)` : 'not recorded: the workflow stopped before it was stored',
     ],
-    ['Workflow', `${detail.status} at ${at}`],
+    ['Workflow', `${detail.status} at ${formatTime(at, unit.timeZone)}`],
     ['Error', detail.error || (detail.status === 'ABORTED' ? 'stopped by StopExecution' : '(none given)')],
     ['Cause', clip(detail.cause || '(none given)', 600)],
     ['Execution', detail.executionArn],
@@ -156,24 +158,27 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
 <table style="border-collapse: collapse; margin: 12px 0">${facts.map(
     ([k, v]) => html`<tr><th style="text-align: left; padding: 2px 12px 2px 0; vertical-align: top">${k}</th><td>${v}</td></tr>`,
   )}</table>
-<h3>What to do</h3><ul>${todo.map((t) => html`<li>${t}</li>`)}</ul>
-<p>This failure is recorded in the unit's evidence as an audit event. You get this email once per execution.</p>`;
+<h3>What to do</h3><ul>${todo.map((t) => html`<li>${t}</li>`)}</ul>`;
+  const footer = "This failure is recorded in the unit's evidence as an audit event. You get this email once per execution.";
   return {
     to: [unit.ismsManager.email],
     subject: subjectLine,
-    html: html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${subjectLine}</title></head><body>${body}</body></html>`
-      .value,
-    text: [
-      `Dear ${unit.ismsManager.name},`,
-      '',
-      meaning.join(' '),
-      '',
-      ...facts.map(([k, v]) => `${k}: ${v}`),
-      '',
-      'What to do:',
-      ...todo.map((t) => `- ${t}`),
-      '',
-      "This failure is recorded in the unit's evidence as an audit event. You get this email once per execution.",
-    ].join('\n'),
+    ...layoutEmail({
+      unitName: unit.name,
+      subject: subjectLine,
+      heading: `Action needed: ${what} ${word}`,
+      body: html`<p>Dear ${unit.ismsManager.name},</p>${body}`,
+      footer,
+      text: [
+        `Dear ${unit.ismsManager.name},`,
+        '',
+        meaning.join(' '),
+        '',
+        ...facts.map(([k, v]) => `${k}: ${v}`),
+        '',
+        'What to do:',
+        ...todo.map((t) => `- ${t}`),
+      ].join('\n'),
+    }),
   };
 }

@@ -3,7 +3,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from '../core/zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
 import { checkLink, getLink } from './shared/links';
-import { getDecision, getLinkSubject, recordDecision } from './shared/decision-store';
+import { getDecision, getLinkSubject, recordDecision, SUBJECT_SK } from './shared/decision-store';
+import { loadSubject } from './shared/resume';
+import { whatHappensNext } from '../core/decision-next';
 import { auditDecision, confirmDecision, confirmMissedDecision, errorSummary, resumeAfterDecision } from './shared/decision-follow-up';
 import { decisionRecordOf, type DecisionRecord, type LinkItem } from '../core/decisions';
 import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from '../core/decision-form';
@@ -117,7 +119,19 @@ async function show(rt: Runtime, decisionId: string, secret: string): Promise<Pa
   const loaded = await load(rt, decisionId, secret);
   if (!('link' in loaded)) return loaded;
   const view = decisionView(loaded.link, loaded.subject ?? {}, rt.config);
-  return loaded.decision ? recordedPage(view, loaded.decision) : confirmationPage(view, secret);
+  if (!loaded.decision) return confirmationPage(view, secret);
+  return recordedPage(view, loaded.decision, await nextSteps(rt, loaded.link, loaded.decision));
+}
+
+/** What happens next, from the subject and every decision recorded on it now; a failed read leaves the sentence out. */
+async function nextSteps(rt: Runtime, link: LinkItem, decision: DecisionRecord): Promise<string[]> {
+  try {
+    const { subject, decisions } = await loadSubject(rt, link.subjectPk, SUBJECT_SK[link.subjectType]);
+    return whatHappensNext(subject, decisions, decision);
+  } catch (err) {
+    rt.logger.error('decision page: what happens next could not be read', { decisionId: decision.decisionId, error: errorSummary(err) });
+    return [];
+  }
 }
 
 async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promise<PageResult> {
@@ -141,7 +155,7 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     // that already moved on answers with a stale token, which is harmless.
     await resumeAfterDecision(rt, link, loaded.decision);
     await confirmMissedDecision(rt, link, loaded.subject ?? {}, loaded.decision);
-    return alreadyDecidedPage(loaded.decision, rt.config.timeZone);
+    return alreadyDecidedPage(loaded.decision, rt.config.timeZone, await nextSteps(rt, link, loaded.decision));
   }
 
   const form = parseDecisionForm(link.subjectType, values, repeated);

@@ -105,7 +105,7 @@ export const createHandler =
       await sendOnce(
         rt,
         { subjectPk: item.pk, message: 'outcome' },
-        outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }),
+        outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision, decisions }),
       );
       await markOutcomeEmailed(rt, requestId, rt.now().toISOString());
     }

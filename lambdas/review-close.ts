@@ -82,7 +82,11 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const pack = await getPack(rt, reviewId);
     if (!pack) throw new WorkflowError('PackNotFound', `${reviewId} has no pack`);
     const minutes = buildMinutes({ unit: rt.config, review, pack, decisions, outcome, closedAt });
-    const rendered = { minutes, html: renderMinutesHtml(minutes), text: renderMinutesText(minutes) };
+    const rendered = {
+      minutes,
+      html: renderMinutesHtml(minutes, rt.config.timeZone),
+      text: renderMinutesText(minutes, rt.config.timeZone),
+    };
     stored = (await storeMinutesOnce(rt, reviewId, rendered)) ? rendered : await getMinutes(rt, reviewId);
     if (!stored) throw new WorkflowError('MinutesNotFound', `The minutes of ${reviewId} were reported as existing but cannot be read`);
   }

@@ -46,6 +46,8 @@ export interface LocalRuntimeOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** For tests: retry pauses in milliseconds by state name (see LocalStepFunctionsOptions). @default the definitions' own backoff */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Serve the local console (local/console.ts) on this port (0: a free one). @default no console */
+  consolePort?: number;
 }
 
 export interface StoredEmail {
@@ -68,7 +70,8 @@ export interface LocalUnit {
 }
 
 export interface LocalRuntime {
-  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string };
+  /** console: only when started with consolePort. */
+  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; console?: string };
   units: LocalUnit[];
   /** With dataDir: reviews and requests whose execution ended with the last run, now recorded as stopped. */
   interrupted: InterruptedWorkflow[];
@@ -131,7 +134,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   // Everything that can be wrong with the input is checked before any server starts.
   const units = opts.units ?? loadBusinessUnits(opts.configDir, opts.warn);
   const ports = { ...DEFAULT_PORTS, ...opts.ports };
-  await assertPortsFree({ dynamodb: ports.dynamodb, ses: ports.ses, sfn: ports.stepFunctions, decisions: ports.decisions });
+  await assertPortsFree({
+    dynamodb: ports.dynamodb,
+    ses: ports.ses,
+    sfn: ports.stepFunctions,
+    decisions: ports.decisions,
+    ...(opts.consolePort ? { console: opts.consolePort } : {}),
+  });
   const factories = new Map<string, (rt: Runtime) => Handler>();
   for (const spec of FUNCTIONS) factories.set(spec.id, await loadHandlerFactory(spec));
 
@@ -154,7 +163,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const decisionsPort = await listen(decisionServer, ports.decisions);
     closers.push(() => closeServer(decisionServer));
 
-    const urls = {
+    const urls: LocalRuntime['urls'] = {
       inbox: `http://${HOST}:${sesPort}/`,
       ses: `http://${HOST}:${sesPort}`,
       dynamodb: `http://${HOST}:${dynamoPort}`,
@@ -260,6 +269,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       },
       close,
     };
+    if (opts.consolePort !== undefined) {
+      const { startConsole } = await import('./console');
+      const local = await startConsole(runtime, opts.consolePort, HOST);
+      closers.push(() => local.close());
+      urls.console = local.url;
+    }
     const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');
     if (opts.scheduler) closers.push(startLocalScheduler(runtime, log));
     if (opts.openReviews) await openCurrentReviews(runtime, new Date(), log);

@@ -7,7 +7,10 @@ import { LOCAL_STATE_FILE, type LocalState } from '../cli/context';
 import { DEFAULT_PORTS, startLocalRuntime } from './runtime';
 
 const USAGE = `Usage: npm start -- [--json] [--no-reviews] [--data-dir DIR] [--config-dir DIR]
-                    [--dynamodb-port N] [--ses-port N] [--sfn-port N] [--decisions-port N]   (0 = a free port)`;
+                    [--dynamodb-port N] [--ses-port N] [--sfn-port N] [--decisions-port N] [--console-port N]   (0 = a free port)`;
+
+/** The local console (local/console.ts): where a person starts. */
+const CONSOLE_PORT = 8010;
 
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -26,6 +29,7 @@ type Args = {
   'ses-port'?: string;
   'sfn-port'?: string;
   'decisions-port'?: string;
+  'console-port'?: string;
   help: boolean;
 };
 
@@ -42,6 +46,7 @@ async function main(): Promise<number> {
         'ses-port': { type: 'string' },
         'sfn-port': { type: 'string' },
         'decisions-port': { type: 'string' },
+        'console-port': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -66,6 +71,7 @@ async function main(): Promise<number> {
         stepFunctions: port('sfn', args['sfn-port'], DEFAULT_PORTS.stepFunctions),
         decisions: port('decisions', args['decisions-port'], DEFAULT_PORTS.decisions),
       },
+      consolePort: port('console', args['console-port'], CONSOLE_PORT),
       openReviews: !args['no-reviews'],
       scheduler: true,
       log: quietLog,
@@ -117,7 +123,8 @@ ${runtime.interrupted.map((w) => `    ${w.unitId} ${w.workflow === 'management-r
     console.log(`
 isms-leadership is running locally (${runtime.units.map((u) => u.unit.id).join(', ')})
 
-  Inbox (start here: open the review email and click your link)  ${urls.inbox}
+  Console (start here: mailboxes, reviews, requests, events)      ${urls.console}
+  Inbox of the SES emulator                                        ${urls.inbox}
   Decision links                                                   ${urls.decisions}/<unit>/decisions/<id>
   Step Functions API (aws-sdk / aws cli --endpoint-url)            ${urls.stepFunctions}
   DynamoDB API                                                     ${urls.dynamodb}

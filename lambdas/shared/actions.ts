@@ -1,5 +1,6 @@
 // Review actions after they are created: list them by status, close one (9.3.3 outputs followed up), read a review's.
 import { terminalSafe } from '../../core/text';
+import { formatLocalTime, formatTime } from '../../core/format';
 import { recordEvent } from './audit';
 import { GSI1, gsi1, keys } from '../../core/keys';
 import type { ActionItem } from '../../core/review-minutes';
@@ -21,9 +22,9 @@ export function isOverdue(a: Pick<ActionItem, 'status' | 'dueDate'>, today: stri
 }
 
 /** One line per action for the CLI: id, status, due date (marked when overdue), owner, title, linked requests. */
-export function actionListLine(a: StoredAction, today: string): string {
+export function actionListLine(a: StoredAction, today: string, timeZone = 'UTC'): string {
   const due = `due ${a.dueDate}${isOverdue(a, today) ? ' (OVERDUE)' : ''}`;
-  const closed = a.status === 'closed' && a.closedAt ? ` at ${a.closedAt} by ${a.closedBy ?? 'unknown'}` : '';
+  const closed = a.status === 'closed' && a.closedAt ? ` at ${formatLocalTime(a.closedAt, timeZone)} by ${a.closedBy ?? 'unknown'}` : '';
   const requests = a.requestIds?.length ? a.requestIds.join(', ') : '-';
   // One line, whatever the stored values hold: no escape sequences, no line break faking a line of its own.
   return terminalSafe(
@@ -102,7 +103,7 @@ export async function closeAction(rt: Runtime, args: { actionId: string; note: s
     if (existing.status === 'closed' && existing.closedAt) await recordClosed(rt, existing); // completes an earlier close cut short
     throw new ActionCloseError(
       'already-closed',
-      `action ${args.actionId} is ${existing.status}${existing.closedAt ? ` (closed at ${existing.closedAt} by ${existing.closedBy})` : ''}; nothing changed`,
+      `action ${args.actionId} is ${existing.status}${existing.closedAt ? ` (closed at ${formatTime(existing.closedAt, rt.config.timeZone)} by ${existing.closedBy})` : ''}; nothing changed`,
     );
   }
   await recordClosed(rt, closed);

@@ -154,7 +154,7 @@ describe('deciding in a real browser', () => {
     // The approver is told what was recorded in their name, with this browser's user agent.
     const confirmation = await until('the confirmation email', async () =>
       (await runtime.emails()).find(
-        (e: StoredEmail) => e.destination.to.includes(APPROVER) && /Your decision was recorded: approved/.test(e.subject),
+        (e: StoredEmail) => e.destination.to.includes(APPROVER) && /^Decision recorded: approved/.test(e.subject),
       ),
     );
     expect(confirmation.body.text).toContain(`browser (user agent) ${await page.evaluate(() => navigator.userAgent)}.`);

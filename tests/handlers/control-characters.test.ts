@@ -208,7 +208,7 @@ describe('email subjects are one line', () => {
     } as unknown as StoredRequest;
     await sendEmail(rt, outcomeEmail({ unit: emea, request, outcome: 'expired' }));
     const [mail] = await ses.emails();
-    expect(mail.subject).toBe(`[${emea.name}] Resource request expired without a decision: HSM Bcc: eve@example.com [1m`);
+    expect(mail.subject).toBe(`Request expired without a decision: HSM Bcc: eve@example.com [1m (${emea.name})`);
     expect(mail.subject).not.toMatch(UNSAFE_OR_BREAK);
   });
 });

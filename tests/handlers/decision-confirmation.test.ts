@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHandler } from '../../lambdas/decision-endpoint';
-import { formatAmount } from '../../core/request';
+import { formatMoney } from '../../core/format';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { testRuntime } from '../support/local-aws';
 import { sharedDynalite, sharedSes } from '../support/shared-emulators';
@@ -76,15 +76,13 @@ describe('the decision confirmation email', () => {
     const [mail] = mails;
     const approver = rt.config.resourceApproval.levels[0].approver;
     expect(mail.destination.to).toEqual([approver.email]);
-    expect(mail.subject).toBe(
-      `[${rt.config.name}] Your decision was recorded: rejected, SIEM licence ${EVIL} (${formatAmount(4200, 'EUR')})`,
-    );
+    expect(mail.subject).toBe(`Decision recorded: rejected, SIEM licence ${EVIL} (${formatMoney(4200, 'EUR')}) (${rt.config.name})`);
     const text = mail.body.text;
     expect(text).toContain(`Dear ${approver.name},`);
     expect(text).toContain(
       `Your decision on level 1 (${rt.config.resourceApproval.levels[0].name}) of the resource request "SIEM licence ${EVIL}"`,
     );
-    expect(text).toContain('was recorded: rejected, at 27 November 2026 at 16:04 (Europe/Berlin).');
+    expect(text).toContain('was recorded: rejected, at 27 Nov 2026, 16:04 CET (15:04 UTC).');
     expect(text).toContain('source IP address 198.51.100.23; browser (user agent) Mozilla/5.0 <b>forwarded</b>.');
     expect(text).toContain(
       `If this was not you, tell ${rt.config.ismsManager.name} <${rt.config.ismsManager.email}>, ISMS manager, at once`,
@@ -115,7 +113,7 @@ describe('the decision confirmation email', () => {
     expect(res.statusCode).toBe(303);
     const [mail] = await ses.emails();
     expect(mail.destination.to).toEqual([review.members[1].email]);
-    expect(mail.subject).toBe(`[${rt.config.name}] Your decision was recorded: approved, management review ${review.period}`);
+    expect(mail.subject).toBe(`Decision recorded: approved, management review ${review.period} (${rt.config.name})`);
     expect(mail.body.text).toContain('Human resources: inadequate');
   });
 

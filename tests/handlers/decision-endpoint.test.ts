@@ -159,7 +159,7 @@ describe('GET and HEAD: the confirmation page, never a change', () => {
     const page = res.body;
     expect(page).toContain('Resource request: SIEM licence &lt;script&gt;');
     expect(page).toContain('Infrastructure technology');
-    expect(page).toContain('EUR 4,200.00');
+    expect(page).toContain('EUR 4,200<');
     expect(page).toContain('Log retention for A.8.15 &amp; &quot;audit&quot;');
     expect(page).toContain(q.requester);
     expect(page).toContain(`<dt>Approval level</dt><dd>${q.levels[0].name}</dd>`);
@@ -427,6 +427,8 @@ describe('answers for every other case', () => {
     const res = await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret, ...REVIEW_FORM }) }, 409);
     expect(res.body).toContain('<h1>Already decided</h1>');
     expect(res.body).toMatch(/data-choice="request-changes">requested changes<\/strong> at <time datetime="2026-11-27T10:00:00.000Z">/);
+    // What happens next, read from the stored tally: a request for changes is no approval.
+    expect(res.body).toMatch(/<h2 id="next">What happens next<\/h2><p>0 of 2 approvals so far; the review closes at 2\. Still to decide: /);
     // Even malformed, a repeated post is told what was decided.
     await unchanged({ method: 'POST', path: links[0].path, body: formBody({ k: links[0].secret }) }, 409);
   });
@@ -476,7 +478,7 @@ describe('answers for every other case', () => {
       const text = res.body.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
       expect(text).toContain('The review closed before your decision');
       expect(text).toContain(
-        `The management review 2026-Q4 of ${rt.config.name} closed on 27 November 2026 at 11:00 (Europe/Berlin), approved: the quorum of 2 approvals was reached before your decision. Your decision is not needed.`,
+        `The management review 2026-Q4 of ${rt.config.name} closed on 27 Nov 2026, 11:00 CET (10:00 UTC), approved: the quorum of 2 approvals was reached before your decision. Your decision is not needed.`,
       );
       expect(text).toContain('You will receive the minutes of the review by email.');
       expect(text).not.toContain('someone else');

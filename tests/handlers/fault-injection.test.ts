@@ -271,7 +271,7 @@ describe('finding 5: SES throttling at the 2nd reminder, then the retry', () => 
     ses.throttleAt(2);
     await expect(remindReview(rt)({ reviewId: REVIEW_ID, remindersSent: 0 })).rejects.toMatchObject({ name: 'Throttling' });
     await remindReview(rt)({ reviewId: REVIEW_ID, remindersSent: 0 });
-    const reminders = ses.mails.filter((m) => m.subject.startsWith('Reminder 1'));
+    const reminders = ses.mails.filter((m) => m.subject.startsWith('Decision needed (reminder 1)'));
     expect(reminders.map((m) => m.to).sort()).toEqual(['clara.weber@example.com', 'farid.haddad@example.com', 'oona.byrne@example.com']);
     expect(await eventsOfType(real, 'reminder.sent')).toHaveLength(3);
   });

@@ -6,6 +6,7 @@ import { loadBusinessUnits } from '../../lib/config-files';
 import { definitionText } from '../../lib/definitions';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { keys } from '../../core/keys';
+import { formatTime } from '../../core/format';
 import { getLink } from '../../lambdas/shared/links';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { getReview } from '../../lambdas/shared/review-store';
@@ -83,6 +84,8 @@ describe('links and emails state the end of the wait', () => {
   });
 
   const iso = (ms: number) => new Date(ms).toISOString();
+  /** How emails state the end of a wait: the unit's local time with UTC beside it (core/format.ts). */
+  const shown = (ms: number) => formatTime(iso(ms), unit.timeZone);
   const lastEmail = async (subject: RegExp): Promise<StoredEmail> => {
     const found = (await ses.emails()).filter((e) => subject.test(e.subject));
     expect(found.length).toBeGreaterThan(0);
@@ -115,18 +118,18 @@ describe('links and emails state the end of the wait', () => {
     await request('req-expiry-1');
     const first = await levelLink('req-expiry-1');
     expect(first.expiresAt).toBe(iso(T0 + 14 * DAY));
-    expect((await lastEmail(/Approval needed/)).body.text).toContain(`expires at ${iso(T0 + 14 * DAY)}`);
+    expect((await lastEmail(/^Approve or reject: /)).body.text).toContain(`expires at ${shown(T0 + 14 * DAY)}`);
 
     clock = new Date(T0 + 2 * DAY);
     await requestRemind(rt)({ requestId: 'req-expiry-1', level: 0, reminders: 0 });
     // Two more waits of 48 h and the 8 days after escalation.
     expect((await levelLink('req-expiry-1')).expiresAt).toBe(iso(clock.getTime() + 12 * DAY));
-    expect((await lastEmail(/Reminder 1/)).body.text).toContain(`expires at ${iso(clock.getTime() + 12 * DAY)}`);
+    expect((await lastEmail(/reminder 1/)).body.text).toContain(`expires at ${shown(clock.getTime() + 12 * DAY)}`);
 
     clock = new Date(T0 + 4 * DAY);
     await requestRemind(rt)({ requestId: 'req-expiry-1', level: 0, reminders: 1 });
     expect((await levelLink('req-expiry-1')).expiresAt).toBe(iso(clock.getTime() + 10 * DAY));
-    expect((await lastEmail(/Reminder 2/)).body.text).toContain(`expires at ${iso(clock.getTime() + 10 * DAY)}`);
+    expect((await lastEmail(/reminder 2/)).body.text).toContain(`expires at ${shown(clock.getTime() + 10 * DAY)}`);
 
     clock = new Date(T0 + 6 * DAY);
     await requestEscalate(rt)({ requestId: 'req-expiry-1', level: 0 });
@@ -134,9 +137,9 @@ describe('links and emails state the end of the wait', () => {
     expect(escalated.recipient.email).toBe('clara.weber@example.com');
     // The workflow waits 8 days after escalating, then ends the request expired: the link and the email say so.
     expect(escalated.expiresAt).toBe(iso(T0 + 14 * DAY));
-    const mail = await lastEmail(/Escalated/);
-    expect(mail.body.text).toContain(`expires at ${iso(T0 + 14 * DAY)}`);
-    expect(mail.body.html).toContain(`expires at ${iso(T0 + 14 * DAY)}`);
+    const mail = await lastEmail(/escalated to you/);
+    expect(mail.body.text).toContain(`expires at ${shown(T0 + 14 * DAY)}`);
+    expect(mail.body.html).toContain(`expires at ${shown(T0 + 14 * DAY)}`);
   });
 
   it('request: the overdue notice (escalation skipped) states and sets the end of the wait after escalation', async () => {
@@ -145,7 +148,7 @@ describe('links and emails state the end of the wait', () => {
     clock = new Date(T0 + 6 * DAY + HOUR);
     expect(await requestEscalate(rt)({ requestId: 'req-expiry-2', level: 0 })).toMatchObject({ escalation: 'skipped' });
     expect((await levelLink('req-expiry-2')).expiresAt).toBe(iso(clock.getTime() + 8 * DAY));
-    expect((await lastEmail(/Overdue/)).body.text).toContain(`expires at ${iso(clock.getTime() + 8 * DAY)}`);
+    expect((await lastEmail(/overdue/)).body.text).toContain(`expires at ${shown(clock.getTime() + 8 * DAY)}`);
   });
 
   it('review: invitation, reminder and escalation state when the links stop working, and the links agree', async () => {
@@ -153,27 +156,26 @@ describe('links and emails state the end of the wait', () => {
     await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
     await compilePack(rt)({ reviewId: id });
     await issueLinks(rt)({ reviewId: id });
-    const utc = (ms: number) => `${iso(ms).slice(0, 16).replace('T', ' ')} UTC`;
     const links = async () => Promise.all((await getReview(rt, id))!.members.map(async (m) => (await getLink(rt, m.decisionId!))!));
     expect((await links()).map((l) => l.expiresAt)).toEqual([iso(T0 + 14 * DAY), iso(T0 + 14 * DAY), iso(T0 + 14 * DAY)]);
-    expect((await lastEmail(/your decision is needed/)).body.text).toContain(`works until ${utc(T0 + 14 * DAY)}`);
+    expect((await lastEmail(/^Decision needed: /)).body.text).toContain(`works until ${shown(T0 + 14 * DAY)}`);
 
     clock = new Date(T0 + 2 * DAY + HOUR);
     await reviewRemind(rt)({ reviewId: id, remindersSent: 0 });
     expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(clock.getTime() + 12 * DAY)));
-    expect((await lastEmail(/Reminder 1/)).body.text).toContain(`works until ${utc(clock.getTime() + 12 * DAY)}`);
+    expect((await lastEmail(/reminder 1/)).body.text).toContain(`works until ${shown(clock.getTime() + 12 * DAY)}`);
 
     clock = new Date(T0 + 6 * DAY + 2 * HOUR);
     await reviewEscalate(rt)({ reviewId: id });
     const end = clock.getTime() + 8 * DAY;
     expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(end)));
-    expect((await lastEmail(/Overdue/)).body.text).toContain(`work until ${utc(end)}`);
+    expect((await lastEmail(/overdue/)).body.text).toContain(`work until ${shown(end)}`);
     // A retry a minute later sends no second email; the links work a minute longer, never shorter.
     clock = new Date(clock.getTime() + 60_000);
     await reviewEscalate(rt)({ reviewId: id });
     expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(end + 60_000)));
     // The escalation email went once: one copy to the contact, one to the ISMS manager.
-    expect((await ses.emails()).filter((e) => /Overdue/.test(e.subject))).toHaveLength(2);
+    expect((await ses.emails()).filter((e) => /overdue/.test(e.subject))).toHaveLength(2);
   });
 
   it('restarts: the workflow waits the whole lifetime again, so the links still open work until then', async () => {
@@ -191,7 +193,7 @@ describe('links and emails state the end of the wait', () => {
     );
     await issueLink(rt)({ requestId: 'req-expiry-3', level: 0 });
     expect((await levelLink('req-expiry-3')).expiresAt).toBe(iso(T0 + 17 * DAY));
-    expect((await lastEmail(/Approval needed/)).body.text).toContain(`expires at ${iso(T0 + 17 * DAY)}`);
+    expect((await lastEmail(/^Approve or reject: /)).body.text).toContain(`expires at ${shown(T0 + 17 * DAY)}`);
 
     // A review escalated on day 6 (links until day 14) and restarted on day 10: invited members keep their links
     // (and are not emailed again), which work until the restarted workflow stops waiting.

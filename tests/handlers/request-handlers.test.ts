@@ -201,7 +201,7 @@ describe('the steps after recording', () => {
     await remind(rt)({ requestId: id, level: 0, reminders: 0 }); // retry of reminder 1
     expect((await item(id)).levels[0]).toMatchObject({ remindersSent: 1, reminderTimes: [expect.any(String)] });
     expect(countTypes(await eventsOf(keys.request(id).pk))['reminder.sent']).toBe(1);
-    expect((await ses.emails()).filter((m) => /Reminder 1/.test(m.subject))).toHaveLength(1);
+    expect((await ses.emails()).filter((m) => /\(reminder 1\)/.test(m.subject))).toHaveLength(1);
   });
 
   it('escalate: a click recorded on the old link before the escalation wins; nothing moves', async () => {
@@ -237,7 +237,7 @@ describe('the steps after recording', () => {
     expect(level.approver.email).toBe('clara.weber@example.com');
     expect(level.supersededDecisionIds).toEqual([old]);
     expect((await getLink(rt, old))!.supersededAt).toBeDefined();
-    expect((await ses.emails()).filter((m) => /Escalated/.test(m.subject))).toHaveLength(1);
+    expect((await ses.emails()).filter((m) => /escalated to you/.test(m.subject))).toHaveLength(1);
     expect(countTypes(await eventsOf(keys.request(id).pk))['request.escalated']).toBe(1);
   });
 

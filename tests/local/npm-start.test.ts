@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readLocalState } from '../../cli/context';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
-const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0'];
+const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0', '--console-port', '0'];
 // Our own state file: a developer's `npm start` keeps its .isms-local/runtime.json while the tests run.
 const STATE = path.join(mkdtempSync(path.join(tmpdir(), 'isms-npm-start-')), 'runtime.json');
 const children = new Set<ChildProcess>();
@@ -63,10 +63,11 @@ describe('npm start', () => {
       ),
     ]);
     const { urls } = info;
-    expect(Object.keys(urls).sort()).toEqual(['decisions', 'dynamodb', 'inbox', 'ses', 'stepFunctions']);
+    expect(Object.keys(urls).sort()).toEqual(['console', 'decisions', 'dynamodb', 'inbox', 'ses', 'stepFunctions']);
     for (const url of Object.values<string>(urls)) expect(new URL(url).hostname).toBe('127.0.0.1');
 
     expect((await fetch(urls.inbox)).status).toBe(200);
+    expect(await (await fetch(urls.console)).text()).toContain('ISMS leadership, local console');
     expect(((await (await fetch(`${urls.ses}/store`)).json()) as { emails: unknown[] }).emails).toEqual([]);
     const notFound = await fetch(`${urls.decisions}/example-emea/decisions/nope?k=nope`);
     expect(notFound.status).toBe(404);

@@ -200,7 +200,7 @@ describe('isms without --local', () => {
     const r = await run('review', 'start', '--bu', 'example-emea', '--period', '2026-Q3');
     expect(r.code).toBe(0);
     expect(r.out.join('\n')).toBe(
-      `The review example-emea#2026-Q3 was already started: execution ${executionArnOf(REVIEW_ARN, 'example-emea-2026-Q3')}, RUNNING, started at 2026-07-01T07:00:00.000Z. Nothing started.`,
+      `The review example-emea#2026-Q3 was already started: execution ${executionArnOf(REVIEW_ARN, 'example-emea-2026-Q3')}, RUNNING, started at 1 Jul 2026, 09:00 CEST (07:00 UTC). Nothing started.`,
     );
   });
 });

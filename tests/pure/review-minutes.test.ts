@@ -138,10 +138,11 @@ describe('buildMinutes', () => {
     expect(htmlDoc).not.toContain('<script>');
     expect(htmlDoc).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(htmlDoc).toContain('Example &lt;EMEA&gt; &amp; Co');
-    expect(htmlDoc).toContain('<h1>Minutes of the management review 2026-Q4: Example &lt;EMEA&gt; &amp; Co</h1>');
+    expect(htmlDoc).toMatch(/<h1[^>]*>Minutes of the management review 2026-Q4: Example &lt;EMEA&gt; &amp; Co<\/h1>/);
+    expect(htmlDoc).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(htmlDoc).toContain('No input submitted.');
-    const text = renderMinutesText(minutes);
-    expect(text).toContain('- Farid Haddad, CFO: requested changes at 2026-10-02T01:00:00.000Z');
+    const text = renderMinutesText(minutes, 'Europe/Berlin');
+    expect(text).toContain('- Farid Haddad, CFO: requested changes at 2 Oct 2026, 03:00 CEST (01:00 UTC)');
     expect(text).toContain('Comment: Budget the <script>alert(1)</script> second admin for R-42.');
     expect(text).toContain('- example-emea#2026-Q4#A1: Raise a resource request for human resources.');
     expect(text).toContain('Due: 2027-01-01.');

@@ -23,6 +23,7 @@ import {
   type Adequacy,
 } from '../support/workflow';
 import { testUnit } from '../support/units';
+import { formatLocalTime, formatTime } from '../../core/format';
 import { executionArnOf } from '../../core/names';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
@@ -86,7 +87,7 @@ describe('review actions and review status from the CLI', () => {
 
   it('review status of a review in progress: members decided or not yet, no link or token, no actions yet', async () => {
     expect(await cli('review start', ['--bu', U, '--period', '2025-Q3'])).toMatchObject({ code: 0, err: [] });
-    const subject = /your decision is needed/;
+    const subject = /^Decision needed: /;
     invited = Object.fromEntries(
       await Promise.all([CLARA, FARID, OONA].map(async (w) => [w, await mailTo('2025-Q3', w, subject)] as const)),
     );
@@ -100,9 +101,11 @@ describe('review actions and review status from the CLI', () => {
     expect(s).toMatchObject({ code: 0, err: [] });
     const text = s.out.join('\n');
     expect(s.out[0]).toBe(`${U}#2025-Q3: awaiting-decisions`);
-    expect(s.out[1]).toMatch(/^ {2}opened \d{4}-\d\d-\d\dT.*Z \(cli\); closed -$/);
+    expect(s.out[1]).toMatch(/^ {2}opened \d{1,2} \w{3} \d{4}, \d\d:\d\d \w+ \(\d\d:\d\d UTC\) \(cli\); closed -$/);
     expect(text).toContain('approvals: 0 of 3 required (1 of 3 members decided)');
-    expect(text).toMatch(/- Farid Haddad, Chief Financial Officer <farid.haddad@example.com>: requested changes at \d{4}-.*Z/);
+    expect(text).toMatch(
+      /- Farid Haddad, Chief Financial Officer <farid.haddad@example.com>: requested changes at \d{1,2} \w{3} \d{4}, \d\d:\d\d \w+ \(\d\d:\d\d UTC\)/,
+    );
     expect(text).toContain('- Clara Weber (chair), Managing Director <clara.weber@example.com>: not yet');
     expect(text).toContain('reminders sent: 0; escalated: no');
     expect(text).toContain('actions: none yet (decided when the review closes)');
@@ -134,7 +137,7 @@ describe('review actions and review status from the CLI', () => {
     expect(s.code).toBe(0);
     const text = s.out.join('\n');
     expect(s.out[0]).toBe(`${U}#2025-Q3: not-approved`);
-    expect(s.out[1]).toMatch(/closed \d{4}-\d\d-\d\dT.*Z$/);
+    expect(s.out[1]).toMatch(/closed \d{1,2} \w{3} \d{4}, \d\d:\d\d \w+ \(\d\d:\d\d UTC\)$/);
     expect(text).toContain('approvals: 2 of 3 required (3 of 3 members decided)');
     expect(text).toMatch(/Clara Weber \(chair\), Managing Director <clara.weber@example.com>: approved at /);
     expect(text).toContain('actions (2):');
@@ -155,7 +158,7 @@ describe('review actions and review status from the CLI', () => {
     expect(closed).toMatchObject({ code: 0, err: [] });
     expect(closed.out[0]).toMatch(
       new RegExp(
-        `^Closed ${A2} \\("Address the changes requested by Farid Haddad"\\) at .*Z by ${IRENE}; it is no longer carried into review packs\\.$`,
+        `^Closed ${A2} \\("Address the changes requested by Farid Haddad"\\) at \\d{1,2} \\w{3} \\d{4}, \\d\\d:\\d\\d \\w+ \\(\\d\\d:\\d\\d UTC\\) by ${IRENE}; it is no longer carried into review packs\\.$`,
       ),
     );
 
@@ -183,12 +186,16 @@ describe('review actions and review status from the CLI', () => {
     expect(open.out).toHaveLength(1);
     expect(open.out[0]).toMatch(new RegExp(`^${A1}  open `));
     const closedList = await cli('actions list', ['--bu', U, '--status', 'closed']);
-    expect(closedList.out).toEqual([expect.stringMatching(new RegExp(`^${A2}  closed at ${item.closedAt} by ${IRENE}  due `))]);
+    expect(closedList.out).toEqual([
+      expect.stringMatching(new RegExp(`^${A2}  closed at ${formatLocalTime(item.closedAt!, units.follow.timeZone)} by ${IRENE}  due `)),
+    ]);
     expect((await cli('actions list', ['--bu', U, '--status', 'all'])).out).toHaveLength(2);
 
     const again = await cli('action close', ['--bu', U, '--action', A2, '--note', 'Again.', '--by', 'someone@example.com']);
     expect(again).toMatchObject({ code: 1, out: [] });
-    expect(again.err).toEqual([`--action: action ${A2} is closed (closed at ${item.closedAt} by ${IRENE}); nothing changed`]);
+    expect(again.err).toEqual([
+      `--action: action ${A2} is closed (closed at ${formatTime(item.closedAt!, units.follow.timeZone)} by ${IRENE}); nothing changed`,
+    ]);
     const unknown = await cli('action close', ['--bu', U, '--action', `${U}#2025-Q3#A9`, '--note', 'Done.']);
     expect(unknown).toMatchObject({ code: 1, out: [], err: [`--action: no action ${U}#2025-Q3#A9 in unit ${U}`] });
     expect(await reviewEvents('2025-Q3')).toHaveLength(events.length);
@@ -198,7 +205,7 @@ describe('review actions and review status from the CLI', () => {
 
   it('the next pack carries forward only the action still open (9.3.2 a), and its minutes count it', async () => {
     expect((await cli('review start', ['--bu', U, '--period', '2025-Q4'])).code).toBe(0);
-    const subject = /your decision is needed/;
+    const subject = /^Decision needed: /;
     const next = await Promise.all([CLARA, FARID, OONA].map((w) => mailTo('2025-Q4', w, subject)));
     const pack = (await getPack(unitOf(U).runtime, reviewIdOf(U, '2025-Q4')))!;
     expect(pack.openActions.map((a) => a.actionId)).toEqual([A1]);
@@ -258,7 +265,10 @@ describe('review actions and review status from the CLI', () => {
     expect(await closedEvents()).toEqual([]);
     for (let i = 0; i < 2; i++) {
       const r = await cli('action close', ['--bu', units.flags.id, '--action', id, '--note', 'Again.']);
-      expect(r).toMatchObject({ code: 1, err: [`--action: action ${id} is closed (closed at ${closedAt} by ${IRENE}); nothing changed`] });
+      expect(r).toMatchObject({
+        code: 1,
+        err: [`--action: action ${id} is closed (closed at ${formatTime(closedAt, units.flags.timeZone)} by ${IRENE}); nothing changed`],
+      });
     }
     expect(await closedEvents()).toEqual([
       expect.objectContaining({ at: closedAt, actor: IRENE, detail: expect.objectContaining({ closingNote: 'Done.' }) }),

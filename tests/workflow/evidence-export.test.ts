@@ -99,7 +99,7 @@ describe('isms evidence export', () => {
     expect(page.startsWith('<!doctype html>')).toBe(true);
     expect(page).toContain(`<td>${requestId}<br>`);
     expect(page).toContain('<td>Security analyst</td>');
-    expect(page).toMatch(new RegExp(`1\\. ISMS sponsor: ${OONA}: approved at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ \\(“yes”\\)`));
+    expect(page).toMatch(new RegExp(`1\\. ISMS sponsor: ${OONA}: approved at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(“yes”\\)`));
     for (const type of ['request.submitted', 'decision.recorded', 'request.approved']) expect(page).toContain(`<td>${type}</td>`);
     expect(page).not.toContain('taskToken');
     expect(page).not.toContain(secret);

@@ -55,8 +55,8 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     expect(lr!.interrupted).toEqual([]);
     expect((await cli(reviewCommands, 'review start', ['--bu', unit.id, '--period', '2026-Q3'])).code).toBe(0);
     reviewToken = await waitingToken(rt(), REVIEW.pk, 'the review waits');
-    expect(await approveReview(await mailTo(CLARA, /your decision is needed/))).toBe(303);
-    faridInvitation = await mailTo(FARID, /your decision is needed/);
+    expect(await approveReview(await mailTo(CLARA, /^Decision needed: /))).toBe(303);
+    faridInvitation = await mailTo(FARID, /^Decision needed: /);
 
     const submitted = await cli(requestCommands, 'request submit', [
       '--bu',
@@ -114,7 +114,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
       return d.status !== 'RUNNING' && d;
     });
     expect(JSON.parse(done.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
-    await mailTo(IRENE, /^Minutes of the management review/);
+    await mailTo(IRENE, /^Minutes: management review/);
 
     // The sponsor decides while no workflow runs: recorded, though nothing resumes. The restarted request counts it
     // and asks the next level only.
@@ -123,7 +123,7 @@ describe('npm start --data-dir, restarted while workflows wait', () => {
     expect(requestRestart.code).toBe(0);
     const faridAsk = await mailTo(FARID, /Backup appliance/);
     const toOona = (await lr!.emails()).filter(
-      (e) => e.destination.to.includes(OONA) && e.subject.includes('Backup appliance') && /Approval needed/.test(e.subject),
+      (e) => e.destination.to.includes(OONA) && e.subject.includes('Backup appliance') && /^Approve or reject/.test(e.subject),
     );
     expect(toOona).toHaveLength(1); // the first run's email: the decided level is not asked again
     expect(await postDecision(faridAsk, { choice: 'approve', comment: '' }, { origin: lr!.urls.decisions })).toBe(303);

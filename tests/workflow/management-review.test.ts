@@ -124,7 +124,7 @@ const events = (unitId: string, period: string) =>
 const review = (unitId: string, period: string) => getReview(unitOf(unitId).runtime, reviewIdOf(unitId, period));
 
 async function invitations(unitId: string, period: string): Promise<Record<string, StoredEmail>> {
-  const subject = /your decision is needed/;
+  const subject = /^Decision needed: /;
   const [c, f, o] = await Promise.all([CLARA, FARID, OONA].map((who) => mailTo(unitId, period, who, subject)));
   return { [CLARA]: c, [FARID]: f, [OONA]: o };
 }
@@ -166,8 +166,8 @@ describe('management review workflow', () => {
     const stored = (await getMinutes(unitOf(u).runtime, reviewIdOf(u, '2025-Q1')))!;
     expect(stored.minutes.members.map((m) => m.decision?.choice ?? null)).toEqual(['approve', null, 'approve']);
     expect(stored.html).toContain('Good quarter &amp; &lt;b&gt;well&lt;/b&gt; run.');
-    const minutesMail = await mailTo(u, '2025-Q1', IRENE, /^Minutes of the management review/);
-    for (const who of [CLARA, FARID, OONA]) await mailTo(u, '2025-Q1', who, /^Minutes of the management review/);
+    const minutesMail = await mailTo(u, '2025-Q1', IRENE, /^Minutes: management review/);
+    for (const who of [CLARA, FARID, OONA]) await mailTo(u, '2025-Q1', who, /^Minutes: management review/);
     expect(minutesMail.body.html).toBe(stored.html);
 
     // Farid did not decide before the close: his link now answers 410 instead of recording a decision the minutes cannot show,
@@ -177,7 +177,7 @@ describe('management review workflow', () => {
     expect(late.status).toBe(410);
     const page = (await late.text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
     expect(page).toMatch(
-      /The management review 2025-Q1 of Unit mr-approve closed on \d{1,2} \w+ \d{4} at \d\d:\d\d \(Europe\/Berlin\), approved: the quorum of 2 approvals was reached before your decision\. Your decision is not needed\./,
+      /The management review 2025-Q1 of Unit mr-approve closed on \d{1,2} \w{3} \d{4}, \d\d:\d\d CES?T \(\d\d:\d\d UTC\), approved: the quorum of 2 approvals was reached before your decision\. Your decision is not needed\./,
     );
     expect(page).toContain('You will receive the minutes of the review by email.');
     const types = (await events(u, '2025-Q1')).map((e) => e.type);
@@ -226,7 +226,7 @@ describe('management review workflow', () => {
     ]);
     expect(minutes.adequacy.find((a) => a.category === 'human')!.inadequate).toEqual(['Clara Weber', 'Oona Byrne']);
     // The action owner is not in top management: the minutes reach them too, with their actions.
-    const ownerCopy = await mailTo(u, '2025-Q3', 'alex.owner@example.com', /^Minutes of the management review/);
+    const ownerCopy = await mailTo(u, '2025-Q3', 'alex.owner@example.com', /^Minutes: management review/);
     expect(ownerCopy.body.text).toContain('Address the changes requested by Farid Haddad');
     expect((await events(u, '2025-Q3')).filter((e) => e.type === 'action.created')).toHaveLength(3);
     expect((await events(u, '2025-Q3')).filter((e) => e.type === 'review.inputs-submitted')).toHaveLength(2);
@@ -259,7 +259,7 @@ describe('management review workflow', () => {
     expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'approved', approvals: 2 });
     // The wait timed out, the reminder step saw a complete tally and reminded nobody, the next wait resumed at once.
     expect((await statesEntered(arn)).filter((s) => s === 'AwaitDecisions')).toHaveLength(2);
-    expect((await mails(u, '2025-Q1')).filter((e) => /^Reminder/.test(e.subject))).toHaveLength(0);
+    expect((await mails(u, '2025-Q1')).filter((e) => /^Decision needed \(reminder/.test(e.subject))).toHaveLength(0);
   });
 
   it.concurrent('reminds only the members who have not decided, with a new link to the same decision, then completes', async () => {
@@ -267,9 +267,11 @@ describe('management review workflow', () => {
     const arn = await start(u, '2025-Q2');
     const invited = await invitations(u, '2025-Q2');
     expect(await decide(invited[FARID], u, 'approve')).toBe(303);
-    const reminder = await mailTo(u, '2025-Q2', CLARA, /^Reminder 1:/);
-    await mailTo(u, '2025-Q2', OONA, /^Reminder 1:/);
-    expect((await mails(u, '2025-Q2')).filter((e) => e.destination.to.includes(FARID) && /^Reminder/.test(e.subject))).toHaveLength(0);
+    const reminder = await mailTo(u, '2025-Q2', CLARA, /^Decision needed \(reminder 1\):/);
+    await mailTo(u, '2025-Q2', OONA, /^Decision needed \(reminder 1\):/);
+    expect(
+      (await mails(u, '2025-Q2')).filter((e) => e.destination.to.includes(FARID) && /^Decision needed \(reminder/.test(e.subject)),
+    ).toHaveLength(0);
     expect(decisionLink(reminder, u).pathname).toBe(decisionLink(invited[CLARA], u).pathname);
     expect(decisionLink(reminder, u).search).not.toBe(decisionLink(invited[CLARA], u).search);
 
@@ -293,8 +295,8 @@ describe('management review workflow', () => {
     const arn = await start(u, '2025-Q4');
     const invited = await invitations(u, '2025-Q4');
     expect(await decide(invited[OONA], u, 'request-changes', 'Budget missing.', { financial: 'inadequate' })).toBe(303);
-    const escalation = await mailTo(u, '2025-Q4', BOARD, /^Overdue:/);
-    await mailTo(u, '2025-Q4', IRENE, /^Overdue:/); // the ISMS manager gets a copy
+    const escalation = await mailTo(u, '2025-Q4', BOARD, /^Follow up \(overdue, no quorum yet\): /);
+    await mailTo(u, '2025-Q4', IRENE, /^Follow up \(overdue, no quorum yet\): /); // the ISMS manager gets a copy
     expect(escalation.body.text).toContain('Clara Weber');
     expect(escalation.body.text).not.toContain('Oona Byrne');
     expect((await review(u, '2025-Q4'))!.status).toBe('overdue');
@@ -305,7 +307,7 @@ describe('management review workflow', () => {
     expect(item).toMatchObject({ status: 'not-held-on-time', remindersSent: 1, escalatedAt: expect.any(String) });
     const types = (await events(u, '2025-Q4')).map((e) => e.type);
     for (const t of ['reminder.sent', 'review.escalated', 'review.overdue', 'review.not-held-on-time']) expect(types).toContain(t);
-    const minutesMail = await mailTo(u, '2025-Q4', IRENE, /^Minutes of the management review/);
+    const minutesMail = await mailTo(u, '2025-Q4', IRENE, /^Minutes: management review/);
     expect(minutesMail.body.text).toContain('Not held on time');
     expect(await statesEntered(arn)).toEqual(
       expect.arrayContaining(['SendReminder', 'Escalate', 'AwaitAfterEscalation', 'LinksExpired', 'NotHeldOnTime']),
@@ -345,7 +347,7 @@ describe('management review workflow', () => {
   it.concurrent('a quorum recorded during the last wait, whose resume failed, closes the review approved when the wait times out', async () => {
     const u = units.late.id;
     const arn = await start(u, '2025-Q2');
-    await mailTo(u, '2025-Q2', BOARD, /^Overdue:/); // escalated: the last wait follows
+    await mailTo(u, '2025-Q2', BOARD, /^Follow up \(overdue, no quorum yet\): /); // escalated: the last wait follows
     await until('the last wait', async () => (await statesEntered(arn)).includes('AwaitAfterEscalation'));
     await new Promise((r) => setTimeout(r, 1500)); // well inside the 5 s wait, after its await step has looked once
     const rt = unitOf(u).runtime;
@@ -358,7 +360,7 @@ describe('management review workflow', () => {
     expect(states).toContain('LinksExpired'); // the wait timed out: the timeout path read the tally
     expect(states).not.toContain('NotHeldOnTime');
     expect((await review(u, '2025-Q2'))!.status).toBe('approved');
-    const minutes = await mailTo(u, '2025-Q2', IRENE, /^Minutes of the management review/);
+    const minutes = await mailTo(u, '2025-Q2', IRENE, /^Minutes: management review/);
     expect(minutes.body.text).toContain('Approved: the quorum of top management approved the review.');
   });
 
@@ -371,7 +373,7 @@ describe('management review workflow', () => {
     await until('review awaiting decisions', async () => (await review(u, '2026-Q2'))?.status === 'awaiting-decisions');
     const again = await cli('review start', ['--bu', u, '--period', '2026-Q2']);
     expect(again.code).toBe(0);
-    expect(again.out.join('\n')).toMatch(/already exists: status (open|awaiting-decisions), opened at \d{4}-/);
+    expect(again.out.join('\n')).toMatch(/already exists: status (open|awaiting-decisions), opened at \d{1,2} \w{3} \d{4}, /);
 
     // A schedule fire for the same quarter (1 April, 09:00 in Berlin) has no execution name: the review key stops it.
     const fired = await lr.sfn.send(
@@ -387,7 +389,7 @@ describe('management review workflow', () => {
 
     const list = await lr.sfn.send(new ListExecutionsCommand({ stateMachineArn: machine }));
     expect(list.executions).toHaveLength(2);
-    expect((await mails(u, '2026-Q2')).filter((e) => /your decision is needed/.test(e.subject))).toHaveLength(3);
+    expect((await mails(u, '2026-Q2')).filter((e) => /^Decision needed: /.test(e.subject))).toHaveLength(3);
     const types = (await events(u, '2026-Q2')).map((e) => e.type);
     expect(types.filter((t) => t === 'review.opened')).toHaveLength(1);
     expect(types.filter((t) => t === 'review.duplicate-start')).toHaveLength(1);

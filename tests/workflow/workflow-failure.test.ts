@@ -28,6 +28,7 @@ import { commands as requestCommands } from '../../cli/request-commands';
 import { commands as startCommands } from '../../cli/review-commands';
 import { testUnit } from '../support/units';
 import { executionArnOf } from '../../core/names';
+import { formatTime } from '../../core/format';
 
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const unit = testUnit({ id: 'wf-local', name: 'Unit wf-local', ...calm });
@@ -80,7 +81,9 @@ describe('a workflow that ends for good', () => {
       subjectStatus: 'awaiting-decisions',
     });
     const lines = await runCli(lr, reviewCommands, 'review status', ['--bu', unit.id, '--period', '2026-Q4']);
-    expect(lines.out).toContain(`  workflow ended without an outcome at ${review.workflowFailedAt}: ${review.workflowError}`);
+    expect(lines.out).toContain(
+      `  workflow ended without an outcome at ${formatTime(review.workflowFailedAt!, unit.timeZone)}: ${review.workflowError}`,
+    );
     const subject = 'ISMS wf-local: the workflow of management review 2026-Q4 was stopped';
     await until('the ISMS manager’s email', async () => (await managerMails(subject)).length === 1);
     // Stopping again changes nothing: the execution has closed and was reported once.
@@ -132,7 +135,7 @@ describe('a workflow that ends for good', () => {
     );
     const lines = await runCli(lr, requestCommands, 'request status', ['--bu', unit.id, '--id', request.requestId]);
     expect(lines.out).toContain(
-      `  workflow ended without an outcome at ${marked.workflowFailedAt}: FAILED ApproverDirectoryDown: lookup failed`,
+      `  workflow ended without an outcome at ${formatTime(marked.workflowFailedAt!, unit.timeZone)}: FAILED ApproverDirectoryDown: lookup failed`,
     );
   });
 
@@ -213,7 +216,7 @@ describe('a review whose workflow failed is restarted', () => {
     return out;
   }
   const invitations = async () =>
-    (await lr.emails()).filter((e) => e.subject === `Management review ${period} (${unit.name}): your decision is needed`);
+    (await lr.emails()).filter((e) => e.subject === `Decision needed: management review ${period} (${unit.name})`);
   /** What the confirmation page's form does: POST the choice with the link's secret. */
   const decide = (email: StoredEmail) => postDecision(email, reviewForm('approve'), { unitId: unit.id });
 
@@ -254,7 +257,7 @@ describe('a review whose workflow failed is restarted', () => {
     expect(restarted.workflowFailedExecution).toBeUndefined();
     expect(restarted.workflowError).toBeUndefined();
     const status = await runCli(lr, reviewCommands, 'review status', ['--bu', unit.id, '--period', period]);
-    expect(status.out).toContain(`  workflow restarted 1 time(s), last at ${restarted.restartedAt}`);
+    expect(status.out).toContain(`  workflow restarted 1 time(s), last at ${formatTime(restarted.restartedAt!, unit.timeZone)}`);
     expect(status.out.join('\n')).not.toContain('ended without an outcome');
 
     // While the restart runs, the review is no longer failed: a further start is told it exists and starts nothing.
@@ -278,7 +281,7 @@ describe('a review whose workflow failed is restarted', () => {
     expect(await item(key)).toMatchObject({ status: 'approved', restarts: 1 });
     await until('the minutes emailed', async () =>
       (await lr.emails()).some(
-        (e) => e.destination.to.includes(IRENE) && e.subject === `Minutes of the management review ${period}: ${unit.name}`,
+        (e) => e.destination.to.includes(IRENE) && e.subject === `Minutes: management review ${period} (${unit.name})`,
       ),
     );
 
