@@ -52,5 +52,7 @@ export function formatUtc(iso: string): string {
 export function formatTime(iso: string, timeZone: string): string {
   const local = formatLocalTime(iso, timeZone);
   if (local === iso) return iso;
+  // A unit that keeps UTC reads it once: "09:00 UTC (09:00 UTC)" says nothing twice.
+  if (local.endsWith(' UTC')) return local;
   return `${local} (${formatUtc(iso).slice(11)})`;
 }

@@ -30,6 +30,7 @@ describe('one time and money format', () => {
     expect(formatLocalTime('2026-12-01T13:05:00Z', 'Asia/Singapore')).toBe('1 Dec 2026, 21:05 GMT+8');
     expect(formatUtc('2026-12-01T13:05:42.123Z')).toBe('2026-12-01 13:05 UTC');
     expect(formatTime('not a time', 'Europe/Berlin')).toBe('not a time');
+    expect(formatTime('2026-12-01T09:00:00.000Z', 'UTC')).toBe('1 Dec 2026, 09:00 UTC');
   });
 
   it('lead time in the largest two units', () => {
