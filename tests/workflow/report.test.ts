@@ -54,7 +54,7 @@ async function mail(pred: (e: StoredEmail) => boolean, what: string): Promise<St
 }
 const invitation = (unit: typeof ONE, who: string) =>
   mail(
-    (e) => e.subject.includes(`${PERIOD} (${unit.name})`) && e.destination.to.includes(who) && /your decision is needed/.test(e.subject),
+    (e) => e.subject.includes(`${PERIOD} (${unit.name})`) && e.destination.to.includes(who) && /^Decision needed: /.test(e.subject),
     `invitation to ${who}`,
   );
 
