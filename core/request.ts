@@ -5,6 +5,7 @@ import { principalAddress, type Identities } from './identity';
 import { PERIOD_PATTERN } from './period';
 import { checkText, normaliseLineBreaks, show, type TextKind } from './text';
 import type { DecisionRecord } from './decisions';
+import { seatDecision } from './seats';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
 
 export const TITLE_MAX = 200;
@@ -279,8 +280,7 @@ export function levelDecisionIds(level: RequestLevel & { supersededDecisionIds?:
 export function levelDecision(subject: Pick<RequestItem, 'levels'>, index: number, decisions: DecisionRecord[]): LevelDecision | undefined {
   const level = subject.levels?.[index] as (RequestLevel & { supersededDecisionIds?: string[] }) | undefined;
   if (!level) return undefined;
-  const ids = levelDecisionIds(level);
-  const found = decisions.filter((d) => ids.includes(d.decisionId)).sort((a, b) => a.decidedAt.localeCompare(b.decidedAt))[0];
+  const found = seatDecision(levelDecisionIds(level), decisions);
   return found ? decisionOutput(subject, index, found) : undefined;
 }
 
