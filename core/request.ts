@@ -254,6 +254,27 @@ export function escalationTarget(
   return { escalate: false, reason: `nobody else may take it: ${pick.skipped.join('; ')}` };
 }
 
+/**
+ * Who may not act for the approver of level `index` (issue 15: a deputy is subject to every rule the original is): who
+ * asked for the request, and whoever holds or decided another level of it. The reason, or undefined when allowed.
+ */
+export function deputyBar(
+  unit: BusinessUnitConfig,
+  request: Pick<RequestItem, 'requester' | 'submittedBy'> & { levels: Array<RequestLevel & { decidedBy?: string }> },
+  index: number,
+): (identity: string) => string | undefined {
+  const ids = unitIdentities(unit);
+  const parties = partiesOf(ids, request);
+  const others = new Map<string, string>();
+  request.levels.forEach((l, i) => {
+    if (i === index) return;
+    others.set(ids.of(l.approver.email), `holds level ${i + 1} "${l.name}"`);
+    if (l.decidedBy) others.set(ids.of(l.decidedBy), `decided level ${i + 1} "${l.name}"`);
+  });
+  return (id) =>
+    parties.has(id) ? `${parties.get(id)} (${SOD})` : others.has(id) ? `${others.get(id)} (one person, one level; ${SOD})` : undefined;
+}
+
 /** What the wait task returns when the current level is decided (request-await's output, via SendTaskSuccess). */
 export interface LevelDecision {
   level: number;
