@@ -286,6 +286,8 @@ export interface LevelDecision {
   /** True when this was the last level: an approval then approves the request. */
   isLast: boolean;
   nextLevel: number;
+  /** Issue 15: the approver decidedBy acted for (a deputy's decision). */
+  actingFor?: string;
 }
 
 /** Decisions that count for a level: its current decision, and any it replaced (a click just before escalation is never lost). */
@@ -316,6 +318,7 @@ function decisionOutput(subject: Pick<RequestItem, 'levels'>, index: number, d: 
     comment: d.comment ?? '',
     isLast: index >= subject.levels.length - 1,
     nextLevel: index + 1,
+    ...(d.actingFor ? { actingFor: d.actingFor.email } : {}),
   };
 }
 

@@ -4,6 +4,10 @@ import { DECIDED } from './decisions';
 import { OUTCOME_TEXT, type Minutes, type MinutesAction, type MinutesMember } from './review-minutes';
 import type { PackSection } from './review-pack';
 import { CATEGORY_LABELS } from './config';
+import { shortFingerprint } from './fingerprint';
+
+/** The member as the minutes name them: "Dora Deputy for Clara Weber" when a deputy decided for them (issue 15). */
+const memberName = (x: MinutesMember) => (x.decision?.decidedBy ? `${x.decision.decidedBy} for ${x.name}` : x.name);
 
 export function minutesTitle(m: Pick<Minutes, 'unitName' | 'period'>): string {
   return `Minutes of the management review ${m.period}: ${m.unitName}`;
@@ -18,7 +22,7 @@ function sectionHtml(s: PackSection): SafeHtml {
 /** The minutes as an HTML document (stored and emailed); every value is escaped. */
 export function renderMinutesHtml(m: Minutes): string {
   const memberRow = (x: MinutesMember) =>
-    html`<tr><td>${x.name}${x.chair ? ' (chair)' : ''}</td><td>${x.role}</td><td>${
+    html`<tr><td>${memberName(x)}${x.chair ? ' (chair)' : ''}</td><td>${x.role}</td><td>${
       x.decision ? DECIDED[x.decision.choice] : 'no decision'
     }</td><td>${x.decision?.decidedAt ?? ''}</td><td>${x.decision?.comment ?? ''}</td></tr>`;
   const adequacyRow = (a: Minutes['adequacy'][number]) =>
@@ -38,6 +42,7 @@ export function renderMinutesHtml(m: Minutes): string {
 <dt>Pack compiled</dt><dd>${m.packCompiledAt}</dd>
 <dt>Closed</dt><dd>${m.closedAt}</dd>
 <dt>Outcome</dt><dd>${OUTCOME_TEXT[m.outcome]}</dd>
+${m.packFingerprint ? html`<dt>Pack fingerprint</dt><dd><code data-fingerprint="${m.packFingerprint}">${shortFingerprint(m.packFingerprint)}</code> (SHA-256)</dd>` : ''}
 </dl>
 <h2>Decisions of top management</h2>
 <table><thead><tr><th>Member</th><th>Role</th><th>Decision</th><th>Time</th><th>Comment</th></tr></thead><tbody>${m.members.map(memberRow)}</tbody></table>
@@ -61,11 +66,14 @@ export function renderMinutesText(m: Minutes): string {
     `Opened: ${m.openedAt}`,
     `Pack compiled: ${m.packCompiledAt}`,
     `Closed: ${m.closedAt}`,
+    ...(m.packFingerprint ? [`Pack fingerprint: ${shortFingerprint(m.packFingerprint)} (SHA-256)`] : []),
   );
   lines.push(`Outcome: ${OUTCOME_TEXT[m.outcome]}`, '', 'DECISIONS OF TOP MANAGEMENT');
   for (const x of m.members) {
     const d = x.decision;
-    lines.push(`- ${x.name}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : 'no decision'}`);
+    lines.push(
+      `- ${memberName(x)}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : 'no decision'}`,
+    );
     if (d?.comment) lines.push(`  Comment: ${d.comment}`);
   }
   lines.push('', 'DECISIONS', ...m.decisions.map((d) => `- ${d}`), '', 'RESOURCE ADEQUACY');

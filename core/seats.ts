@@ -31,7 +31,7 @@ export function seatHeldBy(link: Pick<LinkItem, 'decisionId' | 'recipient' | 'ac
 }
 
 /**
- * Who acts for `original` (absent, or passing a decision on): the named deputy if given, else their configured deputies in
+ * Who acts for `original` (absent, or passing a decision on): the named deputy if given, then their configured deputies in
  * order, passing over anyone `bar` rules out (the requester, someone who holds another level: every rule of the original
  * applies to the deputy). Compared as identities; the original is never their own deputy.
  */
@@ -42,7 +42,10 @@ export function pickDeputy(
   named?: Person,
 ): { to?: Person; skipped: string[] } {
   const ids = unitIdentities(unit);
-  const candidates = named ? [named] : deputiesOf(unit, original);
+  // A deputy named for an absence comes first; if a rule bars them, the configured deputies follow.
+  const candidates = [...(named ? [named] : []), ...deputiesOf(unit, original)].filter(
+    (c, i, all) => all.findIndex((x) => ids.same(x.email, c.email)) === i,
+  );
   const skipped: string[] = [];
   for (const c of candidates) {
     const id = ids.of(c.email);

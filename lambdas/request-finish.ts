@@ -5,8 +5,11 @@ import { parseEvent } from './shared/event';
 import { recordEvent } from './shared/audit';
 import { sendOnce } from './shared/sent-store';
 import { outcomeEmail } from '../core/request-emails';
-import type { DecisionRecord } from '../core/decisions';
-import { levelDecision, type LevelDecision, type Outcome } from '../core/request';
+import { DECIDED, type DecisionRecord } from '../core/decisions';
+import { levelDecision, levelDecisionIds, type LevelDecision, type Outcome } from '../core/request';
+import { actingLabel, seatDecision } from '../core/seats';
+import { shortFingerprint } from '../core/fingerprint';
+import { withLeadLines } from '../core/delegation-emails';
 import { closeRequest, getRequest, markOutcomeEmailed, requestPk, type StoredRequest } from './shared/request-store';
 import { loadSubject } from './shared/resume';
 
@@ -95,6 +98,7 @@ export const createHandler =
         levelName: decision ? item.levels[decision.level]?.name : undefined,
         decisionId: decision?.decisionId,
         comment: decision?.comment,
+        ...(decision?.actingFor ? { actingFor: decision.actingFor } : {}),
         amount: item.amount,
         currency: item.currency,
         category: item.category,
@@ -105,11 +109,21 @@ export const createHandler =
       await sendOnce(
         rt,
         { subjectPk: item.pk, message: 'outcome' },
-        outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }),
+        withLeadLines(outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }), decisionLines(item, decisions)),
       );
       await markOutcomeEmailed(rt, requestId, rt.now().toISOString());
     }
     return { requestId, status: outcome };
   };
+
+/** Issue 15: each level's decision with both people when a deputy decided it, and the fingerprint of what was decided on. */
+function decisionLines(item: StoredRequest, decisions: DecisionRecord[]): string[] {
+  return item.levels.flatMap((l) => {
+    const d = seatDecision(levelDecisionIds(l), decisions);
+    if (!d || (!d.actingFor && !d.fingerprint)) return [];
+    const fp = d.fingerprint ? ` on the request with fingerprint ${shortFingerprint(d.fingerprint)}` : '';
+    return [`Level ${l.index + 1} (${l.name}): ${DECIDED[d.choice]} by ${actingLabel(d.recipient, d.actingFor)}${fp}.`];
+  });
+}
 
 export const handler = lambdaHandler(createHandler);

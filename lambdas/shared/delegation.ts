@@ -111,3 +111,49 @@ export async function passSeat(
   });
   return { ...minted, link: { recipient, actingFor } };
 }
+
+/** Records an absence (`absence.set` on the ABSENCES partition, with who set it); its id names it for `absence end`. */
+export async function setAbsence(
+  rt: Runtime,
+  args: { person: Person; from: string; to: string; deputy?: Person; confirmed: boolean; setBy: string },
+): Promise<Absence> {
+  const at = rt.now().toISOString();
+  const absenceId = `abs-${args.from.replace(/-/g, '')}-${newDecisionId()
+    .slice(0, 8)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}`;
+  await recordEventOnce(rt, {
+    type: 'absence.set',
+    subjectPk: ABSENCES_PK,
+    actor: args.setBy,
+    at,
+    eventId: absenceId,
+    detail: {
+      absenceId,
+      person: args.person,
+      from: args.from,
+      to: args.to,
+      deputy: args.deputy,
+      confirmed: args.confirmed,
+      // A deputy outside the configured ones is the ISMS manager's call: who that is goes on record with it.
+      ...(args.confirmed ? { confirmedAs: `ISMS manager ${rt.config.ismsManager.email}` } : {}),
+    },
+  });
+  return { absenceId, ...args, setAt: at };
+}
+
+/** Ends an absence now (`absence.ended`); undefined when there is no such absence or it ended already. */
+export async function endAbsence(rt: Runtime, absenceId: string, by: string): Promise<Absence | undefined> {
+  const absence = (await listAbsences(rt)).find((a) => a.absenceId === absenceId);
+  if (!absence || absence.endedAt) return undefined;
+  const at = rt.now().toISOString();
+  await recordEventOnce(rt, {
+    type: 'absence.ended',
+    subjectPk: ABSENCES_PK,
+    actor: by,
+    at,
+    eventId: `ended-${absenceId}`,
+    detail: { absenceId },
+  });
+  return { ...absence, endedAt: at, endedBy: by };
+}

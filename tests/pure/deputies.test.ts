@@ -74,10 +74,11 @@ describe('pickDeputy', () => {
     expect(pickDeputy(u, 'farid.haddad@example.com', () => undefined)).toEqual({ skipped: ['farid.haddad@example.com has no deputy'] });
   });
 
-  it('never picks the person for themself, even when named', () => {
-    expect(
-      pickDeputy(unit(), 'clara.weber@example.com', () => undefined, { name: 'C', email: 'CLARA.weber+x@example.com' }).to,
-    ).toBeUndefined();
+  it('never picks the person for themself, even when named, and falls back to the configured deputies', () => {
+    expect(pickDeputy(unit(), 'clara.weber@example.com', () => undefined, { name: 'C', email: 'CLARA.weber+x@example.com' })).toEqual({
+      to: DORA,
+      skipped: ['deputy CLARA.weber+x@example.com is the person themself'],
+    });
   });
 });
 
