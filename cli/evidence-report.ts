@@ -87,7 +87,7 @@ ${requests.map(({ request: r, items }) => {
     const d = l.decisionId ? decisions.get(l.decisionId) : undefined;
     const outcome =
       l.outcome ?? (d ? choiceText(d.choice) : r.status === 'pending' && l.index === r.currentLevel ? 'waiting' : 'not decided');
-    return html`<div>${l.index + 1}. ${l.name}: ${l.approver?.email}: ${outcome}${decidedBy(d)}${l.decidedAt ? html` at ${when(l.decidedAt)}` : ''}${d?.comment ? html` (“${d.comment}”)` : ''}${l.reroutedReason ? html` <span class="muted">[${l.reroutedReason}]</span>` : ''}</div>`;
+    return html`<div>${l.index + 1}. ${l.name}: ${l.approver?.email}: ${outcome}${l.decidedAt ? html` at ${when(l.decidedAt)}` : ''}${d?.comment ? html` (“${d.comment}”)` : ''}${decidedBy(d)}${l.reroutedReason ? html` <span class="muted">[${l.reroutedReason}]</span>` : ''}</div>`;
   });
   return html`<tr><td>${r.requestId}<br><span class="muted">${when(r.submittedAt)}</span></td><td>${r.category}, ${formatAmount(Number(r.amount), String(r.currency))}</td><td>${r.title}</td><td>${r.requester}${r.submittedBy ? html`<br><span class="muted">submitted by ${r.submittedBy}</span>` : ''}</td><td>${r.status}${r.closedAt ? html`<br><span class="muted">${when(r.closedAt)}</span>` : ''}</td><td>${levels}</td></tr>`;
 })}

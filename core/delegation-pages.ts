@@ -73,3 +73,12 @@ export function handedOverPage(deputy: { name: string; email: string }): PageRes
 export function handOverRefusedPage(reason: string): PageResult {
   return decisionPage(403, 'Not passed on', html`<h1>Not passed on</h1><p>${reason}. Nothing changed.</p>`);
 }
+
+/** 410 for a link passed on (absence, hand-over, changed content): why, and to whom, as recorded when it stopped. */
+export function passedOnPage(reason: string | undefined): PageResult {
+  return decisionPage(
+    410,
+    'Link no longer valid',
+    html`<h1>Link no longer valid</h1><p>This link no longer works: ${reason ?? 'the decision was passed on'}.</p>`,
+  );
+}

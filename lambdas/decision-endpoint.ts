@@ -27,7 +27,7 @@ import {
   type PageResult,
 } from '../core/decision-pages';
 import { seatHeldBy, seatOf } from '../core/seats';
-import { seatHeldPage } from '../core/delegation-pages';
+import { passedOnPage, seatHeldPage } from '../core/delegation-pages';
 import { deputiesOf } from '../core/config';
 import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
 
@@ -108,7 +108,7 @@ async function load(rt: Runtime, decisionId: string, secret: string): Promise<Lo
   if (decision) return { link, subject, decision };
   // A link stopped because its subject closed first (a member late for a review closed at quorum) says so, not "passed on".
   if (check.status === 'superseded' && subject && subjectClosing(subject)) return closedBeforeDecisionPage(subject, rt.config);
-  if (check.status === 'superseded') return gonePage('superseded');
+  if (check.status === 'superseded') return link.handedTo ? passedOnPage(link.supersededReason) : gonePage('superseded');
   if (check.status === 'expired') return gonePage('expired', link.expiresAt, rt.config.timeZone);
   if (!subject) {
     rt.logger.error('decision link points at a missing subject', { decisionId, subjectPk: link.subjectPk });

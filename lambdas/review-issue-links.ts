@@ -10,7 +10,7 @@ import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import type { ReviewMember } from '../core/subjects';
-import { absentToday, passSeat } from './shared/delegation';
+import { absentToday, passSeat, seatHolder } from './shared/delegation';
 import { pickDeputy } from '../core/seats';
 import { packFingerprint } from '../core/fingerprint';
 import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../core/delegation-emails';
@@ -126,6 +126,12 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
   const link = await getLink(rt, member.decisionId);
   const state = link ? linkState(link, rt.now()) : 'expired';
   if (await getDecision(rt, subjectPk, member.decisionId)) return undefined;
+  // A seat passed to a deputy (absence, hand-over) stays theirs while their link works: it is kept working like the member's.
+  const holder = link?.handedTo ? await seatHolder(rt, member.decisionId) : undefined;
+  if (holder && holder.decisionId !== member.decisionId && linkState(holder, rt.now()) === 'valid') {
+    await extendLink(rt, holder.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());
+    return undefined;
+  }
   if (state === 'valid') {
     // The restarted workflow waits the whole lifetime again: the link works until then (its reminders will say so).
     await extendLink(rt, member.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());

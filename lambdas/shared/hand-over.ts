@@ -10,14 +10,17 @@ import { deputyBar } from '../../core/request';
 import { handOverRefusal, pickDeputy } from '../../core/seats';
 import type { RequestItem } from '../../core/subjects';
 import { passSeat } from './delegation';
-import { getPack } from './review-store';
+import { getItem } from './store';
+import { keys } from '../../core/keys';
+import type { ReviewPack } from '../../core/review-pack';
 import type { Runtime } from './runtime';
 import { sendPersonalOnce } from './sent-store';
 
 /** The SHA-256 of what the link decides on as it is stored now (the pack, or the request as submitted). */
 export async function currentFingerprint(rt: Runtime, link: LinkItem, subject: Record<string, unknown>): Promise<string | undefined> {
   if (link.subjectType === 'review') {
-    const pack = await getPack(rt, link.subjectId);
+    // Read here rather than through review-store, which would bring the minutes and croner into the endpoint's bundle.
+    const pack = (await getItem<{ pack: ReviewPack }>(rt, keys.reviewPack(link.subjectId)))?.pack;
     return pack ? packFingerprint(pack) : undefined;
   }
   return requestFingerprint(subject);

@@ -19,6 +19,8 @@ import { executionArnOf } from '../../core/names';
 import { dayIn, reviewIdOf } from '../../core/period';
 import { loadBusinessUnits } from '../../lib/config-files';
 import { getPack } from '../../lambdas/shared/review-store';
+import { getLink } from '../../lambdas/shared/links';
+import { passSeat } from '../../lambdas/shared/delegation';
 import { testUnit } from '../support/units';
 import {
   CLARA,
@@ -61,6 +63,7 @@ const units = {
   handover: unitWithDeputies('dl-handover'),
   request: unitWithDeputies('dl-request'),
   rebuilt: unitWithDeputies('dl-rebuilt'),
+  later: { ...unitWithDeputies('dl-later'), reminders: { interval: '3s', maximum: 2 }, decisionLinkLifetime: '60s' },
 };
 
 let lr: LocalRuntime;
@@ -321,5 +324,40 @@ describe('delegation and absence', () => {
       }),
     );
     expect((await post(claraLink, { action: 'pass', deputy: DORA.email })).status).toBe(410);
+  });
+
+  it.concurrent('an absence that starts while the review waits passes the waiting link at the next reminder; a deputy late on a decided seat gets 409', async () => {
+    const u = units.later;
+    const rt = unitOf(u.id).runtime;
+    await startReview(u.id);
+    const clara = await mailTo(CLARA, about(u.name, /your decision is needed/), 'the invitation');
+    const oona = await mailTo(OONA, about(u.name, /your decision is needed/), 'the invitation');
+    expect(await postDecision(clara, reviewForm('approve'), { unitId: u.id })).toBe(303);
+    // A hand-over that checked Clara's link a moment before her click: her deputy's link exists, but the seat is hers.
+    const claraLink = (await getLink(rt, decisionLink(clara, u.id).pathname.split('/').pop()!))!;
+    const raced = await passSeat(rt, claraLink, DORA, { kind: 'handover', reason: 'test race', by: CLARA }, { kind: 'first' });
+    const lateDeputy = await post(new URL(raced!.url), reviewForm('approve'));
+    expect(lateDeputy.status).toBe(409);
+    expect(lateDeputy.body).toContain('Clara Weber decided the seat of Clara Weber first');
+
+    await setAbsent(u.id, OONA);
+    const reminder = await mailTo(
+      MARK.email,
+      about(u.name, /^\[acting for Oona Byrne\] Reminder \d: management review 2026-Q3/),
+      'the reminder',
+    );
+    expect(reminder.body.text).toContain('You decide acting for Oona Byrne');
+    await mailTo(OONA, about(u.name, /For information: Mark Stand decides the management review 2026-Q3/), 'the copy');
+    const old = await post(decisionLink(oona, u.id), reviewForm('approve'));
+    expect(old.status).toBe(410);
+    expect(old.body).toContain('Oona Byrne is absent');
+    expect(old.body).toContain('the decision passed to Mark Stand');
+    expect(await postDecision(reminder, reviewForm('approve'), { unitId: u.id })).toBe(303);
+    expect((await finished(u.id)).status).toBe('SUCCEEDED');
+    const decisions = await partitionItems<DecisionRecord>(rt, keys.review(reviewIdOf(u.id, PERIOD)).pk, prefixes.decision);
+    expect(decisions.map((d) => `${d.recipient.email}${d.actingFor ? ` for ${d.actingFor.email}` : ''}`).sort()).toEqual([
+      CLARA,
+      `${MARK.email} for ${OONA}`,
+    ]);
   });
 });
