@@ -150,7 +150,8 @@ const reviewStatus: CliCommand = {
     );
     for (const m of review.members) {
       const d = m.decisionId ? byId.get(m.decisionId) : undefined;
-      const state = d ? `${DECIDED[d.choice]} at ${d.decidedAt}` : m.decisionId ? 'not yet' : 'not yet invited';
+      const by = d?.actingFor ? ` by ${d.recipient.name} <${d.recipient.email}> for ${m.name}` : '';
+      const state = d ? `${DECIDED[d.choice]}${by} at ${d.decidedAt}` : m.decisionId ? 'not yet' : 'not yet invited';
       ctx.out(terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`));
     }
     ctx.out(`  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ?? 'no'}`);

@@ -11,6 +11,7 @@ import { commands as reviewCommands } from '../../cli/review-commands';
 import { commands as requestCommands } from '../../cli/request-commands';
 import { commands as evidenceCommands } from '../../cli/evidence-commands';
 import { commands as absenceCommands } from '../../cli/absence-commands';
+import { commands as actionCommands } from '../../cli/action-commands';
 import { ABSENCES_PK } from '../../core/absence';
 import type { BusinessUnitConfig } from '../../core/config';
 import type { DecisionRecord } from '../../core/decisions';
@@ -63,6 +64,7 @@ const units = {
   handover: unitWithDeputies('dl-handover'),
   request: unitWithDeputies('dl-request'),
   rebuilt: unitWithDeputies('dl-rebuilt'),
+  cli: unitWithDeputies('dl-cli'),
   later: { ...unitWithDeputies('dl-later'), reminders: { interval: '3s', maximum: 2 }, decisionLinkLifetime: '60s' },
 };
 
@@ -162,6 +164,11 @@ describe('delegation and absence', () => {
     const confirmation = await mailTo(DORA.email, about(u.name, /Your decision was recorded/), 'the confirmation');
     expect(confirmation.body.text).toContain('Recorded as Dora Deputy for Clara Weber.');
     expect(confirmation.body.text).toContain(`Fingerprint of what you decided on: ${fp}.`);
+
+    const status = await runCli(lr, actionCommands, 'review status', ['--bu', u.id, '--period', PERIOD]);
+    expect(status.out).toContain(
+      `  - Clara Weber (chair), Managing Director <${CLARA}>: approved by Dora Deputy <dora.deputy@example.com> for Clara Weber at ${dora.decidedAt}`,
+    );
 
     const dir = mkdtempSync(path.join(tmpdir(), 'isms-deputy-'));
     const month = new Date().toISOString().slice(0, 7);
@@ -359,5 +366,46 @@ describe('delegation and absence', () => {
       CLARA,
       `${MARK.email} for ${OONA}`,
     ]);
+  });
+
+  it.concurrent('isms absence refuses a bad absence and stores nothing; a confirmed deputy is recorded as such; end and list say what holds', async () => {
+    const u = units.cli;
+    const rt = unitOf(u.id).runtime;
+    const absence = (args: string[]) => runCli(lr, absenceCommands, `absence ${args[0]}`, ['--bu', u.id, ...args.slice(1)]);
+    expect((await absence(['list'])).out).toEqual([`No absences in ${u.id}.`]);
+    const bad = await absence(['set', '--person', CLARA, '--from', '2026-12-10', '--to', '2026-12-01', '--deputy', 'eve@example.com']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toEqual([
+      '--to: 2026-12-01 is before --from 2026-12-10',
+      '--deputy: "eve@example.com" is not a configured deputy of Clara Weber (dora.deputy@example.com); add --confirm to confirm them as the ISMS manager',
+    ]);
+    expect(await partitionItems(rt, ABSENCES_PK)).toEqual([]);
+
+    const set = await absence([
+      'set',
+      '--person',
+      CLARA,
+      '--from',
+      '2026-12-01',
+      '--to',
+      '2026-12-05',
+      '--deputy',
+      'eve@example.com',
+      '--confirm',
+    ]);
+    expect(set.code).toBe(0);
+    const id = /^Absence (abs-\d{8}-[a-z0-9]{8}):/.exec(set.out[0])![1];
+    const [event] = await partitionItems(rt, ABSENCES_PK, prefixes.event);
+    expect(event).toMatchObject({
+      type: 'absence.set',
+      detail: { deputy: { email: 'eve@example.com' }, confirmed: true, confirmedAs: `ISMS manager ${IRENE}` },
+    });
+    expect((await absence(['end', '--id', id])).out[0]).toMatch(new RegExp(`^Ended absence ${id} of Clara Weber at `));
+    expect((await absence(['end', '--id', id])).code).toBe(1);
+    expect((await absence(['list'])).out[0]).toMatch(
+      new RegExp(
+        `^${id}  Clara Weber <${CLARA}>  2026-12-01 to 2026-12-05  deputy: eve@example.com <eve@example.com> \\(confirmed by the ISMS manager\\)  set by local:.*  ENDED `,
+      ),
+    );
   });
 });
