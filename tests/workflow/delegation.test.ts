@@ -210,17 +210,25 @@ describe('delegation and absence', () => {
     expect(forged.body).toContain('mallory@evil.example is not a configured deputy of Oona Byrne');
     expect(await page(oonaLink)).toContain('Record my decision');
 
-    const passed = await post(oonaLink, { action: 'pass', deputy: 'MARK.stand@example.com' });
-    expect(passed).toMatchObject({ status: 200 });
+    // Two hand-overs at once (a double click, two devices): one conditional update decides, exactly one goes through.
+    const both = await Promise.all([
+      post(oonaLink, { action: 'pass', deputy: 'MARK.stand@example.com' }),
+      post(oonaLink, { action: 'pass', deputy: MARK.email }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 410]);
+    const passed = both.find((r) => r.status === 200)!;
     expect(passed.body).toContain('Mark Stand &lt;mark.stand@example.com&gt; now has their own link');
-    // Handing over twice: the link was used up by the first.
-    expect((await post(oonaLink, { action: 'pass', deputy: MARK.email })).status).toBe(410);
+    // Handing over again later: the link was used up by the first, and says to whom it passed.
+    const twice = await post(oonaLink, { action: 'pass', deputy: MARK.email });
+    expect(twice.status).toBe(410);
+    expect(twice.body).toContain('the decision passed to Mark Stand');
 
     const mark = await mailTo(MARK.email, about(u.name, /Your decision is needed: the management review 2026-Q3/), 'the hand-over');
     expect(mark.body.text).toContain(
       'You decide acting for Oona Byrne <oona.byrne@example.com> (Oona Byrne passed it on from the decision page)',
     );
     await mailTo(OONA, about(u.name, /For information: Mark Stand decides/), 'the copy');
+    expect((await lr.emails()).filter((e) => e.destination.to.includes(MARK.email) && e.subject.includes(u.name))).toHaveLength(1);
     const markLink = decisionLink(mark, u.id);
     // A deputy handing it back (or on): refused.
     const back = await post(markLink, { action: 'pass', deputy: OONA });
