@@ -75,7 +75,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       const acting = holder!.actingFor;
       return withLeadLines(
         reminderEmail({ unit: rt.config, review, member: { ...member, ...holder!.recipient }, reminder, url, expiresAt }),
-        [...(acting ? [actingLine(acting, `for ${member.name}`)] : []), ...fingerprintLine('pack', holder!.fingerprint)],
+        [...(acting ? [actingLine(acting, 'as before')] : []), ...fingerprintLine('pack', holder!.fingerprint)],
         acting ? `[acting for ${acting.name}] ` : '',
       );
     });
