@@ -11,6 +11,7 @@ import { commands as actionCommands } from '../cli/action-commands';
 import { commands as smokeCommands } from '../cli/smoke-commands';
 import { commands as reportCommands } from '../cli/report-commands';
 import { commands as doctorCommands } from '../cli/doctor-commands';
+import { commands as absenceCommands } from '../cli/absence-commands';
 
 const COMMANDS: CliCommand[] = [
   ...reviewCommands,
@@ -20,6 +21,7 @@ const COMMANDS: CliCommand[] = [
   ...reportCommands,
   ...smokeCommands,
   ...doctorCommands,
+  ...absenceCommands,
 ];
 
 function usage(): string {

@@ -153,7 +153,8 @@ const reviewStatus: CliCommand = {
     );
     for (const m of review.members) {
       const d = m.decisionId ? byId.get(m.decisionId) : undefined;
-      const state = d ? `${DECIDED[d.choice]} at ${formatTime(d.decidedAt, unit.timeZone)}` : m.decisionId ? 'not yet' : 'not yet invited';
+      const by = d?.actingFor ? ` by ${d.recipient.name} <${d.recipient.email}> for ${m.name}` : '';
+      const state = d ? `${DECIDED[d.choice]}${by} at ${formatTime(d.decidedAt, unit.timeZone)}` : m.decisionId ? 'not yet' : 'not yet invited';
       ctx.out(terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`));
     }
     ctx.out(

@@ -4,6 +4,7 @@ import { html, SafeHtml } from '../core/html';
 import type { EvidenceExport } from '../lambdas/shared/evidence';
 import { DECIDED } from '../core/decisions';
 import { formatMoney, formatUtc } from '../core/format';
+import { shortFingerprint } from '../core/fingerprint';
 
 // biome-ignore lint/suspicious/noExplicitAny: items of any kind read back from DynamoDB and rendered field by field; each field is shown as found, its shape is not checked here
 type Item = Record<string, any>;
@@ -15,6 +16,13 @@ code{font-size:12px;white-space:pre-wrap;word-break:break-word}.muted{color:#555
 // Evidence for an auditor who may sit in another zone: the instant in UTC, in the one format of core/format.ts (the JSON
 // export keeps every stored timestamp to the millisecond).
 const when = (at: unknown) => (typeof at === 'string' && at ? formatUtc(at) : '');
+/** Issue 15: who decided when a deputy did ("by Dora Deputy for Clara Weber"), and the fingerprint of what was decided on. */
+const decidedBy = (d: Item | undefined) =>
+  html`${d?.actingFor ? html` by ${d.recipient?.name} for ${d.actingFor.name}` : ''}${
+    d?.fingerprint
+      ? html` <span class="muted">[fingerprint <code data-fingerprint="${d.fingerprint}">${shortFingerprint(d.fingerprint)}</code>]</span>`
+      : ''
+  }`;
 const choiceText = (choice: unknown) => DECIDED[choice as keyof typeof DECIDED] ?? String(choice ?? '');
 
 export function renderEvidenceHtml(e: EvidenceExport): string {
@@ -60,7 +68,7 @@ ${(review.members ?? []).map((m: Item) => {
   const inadequate = Object.entries(d?.resourceAdequacy ?? {})
     .filter(([, v]) => v === 'inadequate')
     .map(([k]) => k);
-  return html`<tr><td>${m.name} &lt;${m.email}&gt;</td><td>${m.role}</td><td>${d ? choiceText(d.choice) : 'no decision'}</td><td>${when(d?.decidedAt)}</td><td>${d?.comment}</td><td>${inadequate.join(', ')}</td></tr>`;
+  return html`<tr><td>${m.name} &lt;${m.email}&gt;</td><td>${m.role}</td><td>${d ? choiceText(d.choice) : 'no decision'}${decidedBy(d)}</td><td>${when(d?.decidedAt)}</td><td>${d?.comment}</td><td>${inadequate.join(', ')}</td></tr>`;
 })}
 </tbody></table>
 ${
@@ -81,7 +89,7 @@ ${requests.map(({ request: r, items }) => {
     const d = l.decisionId ? decisions.get(l.decisionId) : undefined;
     const outcome =
       l.outcome ?? (d ? choiceText(d.choice) : r.status === 'pending' && l.index === r.currentLevel ? 'waiting' : 'not decided');
-    return html`<div>${l.index + 1}. ${l.name}: ${l.approver?.email}: ${outcome}${l.decidedAt ? html` at ${when(l.decidedAt)}` : ''}${d?.comment ? html` (“${d.comment}”)` : ''}${l.reroutedReason ? html` <span class="muted">[${l.reroutedReason}]</span>` : ''}</div>`;
+    return html`<div>${l.index + 1}. ${l.name}: ${l.approver?.email}: ${outcome}${l.decidedAt ? html` at ${when(l.decidedAt)}` : ''}${d?.comment ? html` (“${d.comment}”)` : ''}${decidedBy(d)}${l.reroutedReason ? html` <span class="muted">[${l.reroutedReason}]</span>` : ''}</div>`;
   });
   return html`<tr><td>${r.requestId}<br><span class="muted">${when(r.submittedAt)}</span></td><td>${r.category}, ${formatMoney(Number(r.amount), String(r.currency))}</td><td>${r.title}</td><td>${r.requester}${r.submittedBy ? html`<br><span class="muted">submitted by ${r.submittedBy}</span>` : ''}</td><td>${r.status}${r.closedAt ? html`<br><span class="muted">${when(r.closedAt)}</span>` : ''}</td><td>${levels}</td></tr>`;
 })}

@@ -33,6 +33,12 @@ const aliases = z.optional(z.array(email).check(z.maxLength(10)));
 
 const person = z.strictObject({ name: text(120), email, aliases });
 
+/**
+ * Who may stand in for a top manager or an approver while they are absent or when they pass a decision on (issue 15).
+ * A deputy is a name and an address; they are compared as identities like everyone else and are never the person.
+ */
+const deputies = z.optional(z.array(z.strictObject({ name: text(120), email })).check(z.minLength(1), z.maxLength(5)));
+
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate\/[A-Za-z0-9-]+$/;
 
@@ -43,13 +49,14 @@ const member = z.strictObject({
   role: text(120),
   /** Exactly one member chairs the review; the minutes name them. */
   chair: z.optional(z.boolean()),
+  deputies,
 });
 
 const level = z.strictObject({
   name: text(120),
   /** The level applies to requests of this amount or more (in the policy's currency). */
   fromAmount: z.number().check(z.nonnegative()),
-  approver: person,
+  approver: z.strictObject({ name: text(120), email, aliases, deputies }),
   escalationContact: person,
   /** Only requests of these categories need this level. @default every category */
   categories: z.optional(z.array(z.enum(RESOURCE_CATEGORIES)).check(z.minLength(1))),
@@ -155,6 +162,7 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
       `${show(c.alias)} is ${c.ownersAddress ? 'the address' : 'an alias'} of ${owner}, another person; an alias must be an address of this person only`,
     );
   }
+  deputyRules(unit, people.identities, issue);
   if (typeof unit.quorum === 'number' && members.length > 0 && unit.quorum > members.length) {
     issue(['quorum'], `${unit.quorum} is larger than the ${members.length} members of topManagement`);
   }
@@ -203,6 +211,39 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
 
 type PersonPath = Array<string | number>;
 
+/** Every entry that may name deputies (top managers, level approvers), with where. */
+function deputyHolders(unit: Partial<Draft>): Array<{ entry: { email?: unknown; name?: unknown; deputies?: unknown }; where: PersonPath }> {
+  const list = (v: unknown) => (Array.isArray(v) ? v : []);
+  return [
+    ...list(unit.topManagement).map((m, i) => ({ entry: m ?? {}, where: ['topManagement', i] as PersonPath })),
+    ...list(unit.resourceApproval?.levels).map((l, i) => ({
+      entry: l?.approver ?? {},
+      where: ['resourceApproval', 'levels', i, 'approver'] as PersonPath,
+    })),
+  ];
+}
+
+/** A deputy stands in for someone else: never the person themself (as an identity: spelling, plus-tag, alias), never listed twice. */
+function deputyRules(unit: Partial<Draft>, ids: Identities, issue: (path: PropertyKey[], message: string) => void) {
+  for (const { entry, where } of deputyHolders(unit)) {
+    if (typeof entry.email !== 'string' || !Array.isArray(entry.deputies)) continue;
+    const seen = new Set<string>();
+    entry.deputies.forEach((d: { email?: unknown }, i: number) => {
+      if (typeof d?.email !== 'string') return;
+      const id = ids.of(d.email);
+      if (id === ids.of(entry.email as string)) {
+        issue(
+          [...where, 'deputies', i, 'email'],
+          `${show(d.email)} is ${show(String(entry.name ?? entry.email))} themself; a deputy must be another person, who decides for them while they are absent`,
+        );
+      } else if (seen.has(id)) {
+        issue([...where, 'deputies', i, 'email'], `${show(d.email)} is listed twice as a deputy of the same person`);
+      }
+      seen.add(id);
+    });
+  }
+}
+
 /** Every person the config names, with where: the ISMS manager, action owner, members, escalation contacts, each level's two. */
 function configuredPeople(unit: Partial<Draft>): Array<{ person: KnownPerson; where: PersonPath }> {
   const out: Array<{ person: KnownPerson; where: PersonPath }> = [];
@@ -222,6 +263,28 @@ function configuredPeople(unit: Partial<Draft>): Array<{ person: KnownPerson; wh
     add(l?.approver, ['resourceApproval', 'levels', i, 'approver']);
     add(l?.escalationContact, ['resourceApproval', 'levels', i, 'escalationContact']);
   });
+  // Deputies are not added: an address of theirs that is someone's alias is that someone (deputyRules refuses it).
+  return out;
+}
+
+/**
+ * The configured deputies of the person `address` stands for, in the order listed (the deputies of every entry of that
+ * person: a top manager who also approves a level has the deputies of both). Empty when none are configured.
+ */
+export function deputiesOf(unit: BusinessUnitConfig, address: string): Person[] {
+  const ids = unitIdentities(unit);
+  const id = ids.of(address);
+  const out: Person[] = [];
+  const holders: Array<{ email: string; deputies?: Array<{ name: string; email: string }> }> = [
+    ...unit.topManagement,
+    ...unit.resourceApproval.levels.map((l) => l.approver),
+  ];
+  for (const h of holders) {
+    if (ids.of(h.email) !== id) continue;
+    for (const d of h.deputies ?? []) {
+      if (!out.some((o) => ids.same(o.email, d.email))) out.push({ name: d.name, email: d.email });
+    }
+  }
   return out;
 }
 

@@ -10,6 +10,8 @@ import { adequacyQuestion } from './review-pack';
 import { formatMoney, formatTime } from './format';
 import { requestChangesMeaning } from './decision-next';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
+import { actingLabel } from './seats';
+import { actingPart, handOverForm, seatHeldPart } from './delegation-pages';
 
 /**
  * The stylesheet is inline and allowed by its hash: one response renders the whole page (phones on slow
@@ -98,6 +100,10 @@ export interface DecisionView {
   timeZone: string;
   recipient: LinkRecipient;
   expiresAt: string;
+  /** Issue 15: whom the recipient decides for, the fingerprint of what they decide on, the deputies they may pass it to. */
+  actingFor?: LinkRecipient;
+  fingerprint?: string;
+  deputies?: Array<{ name: string; email: string }>;
   review?: {
     period: string;
     packSummary?: Array<{ heading: string; lines: string[] }>;
@@ -130,6 +136,8 @@ export function decisionView(
     timeZone: unit.timeZone,
     recipient: link.recipient,
     expiresAt: link.expiresAt,
+    ...(link.actingFor ? { actingFor: link.actingFor } : {}),
+    ...(link.fingerprint ? { fingerprint: link.fingerprint } : {}),
   };
   if (link.subjectType === 'review') {
     view.review = {
@@ -211,7 +219,7 @@ ${r.levelName ? html`<dt>Approval level</dt><dd>${r.levelName}</dd>` : ''}
 
 function recipientLine(view: DecisionView): SafeHtml {
   const who = view.recipient;
-  return html`<p>This link is for <strong>${who.name}</strong> &lt;${who.email}&gt;${who.role ? html`, ${who.role}` : ''}.</p>`;
+  return html`<p>This link is for <strong>${who.name}</strong> &lt;${who.email}&gt;${who.role ? html`, ${who.role}` : ''}.</p>${actingPart(view)}`;
 }
 
 function heading(view: DecisionView): string {
@@ -325,6 +333,7 @@ ${adequacy}`
 <p class="note">This link works until ${deadline}. Nothing is recorded until you press the button.</p>
 <button type="submit">Record my decision</button>
 </form>
+${handOverForm(view, secret)}
 ${view.review ? subjectSummary(view, 'What you are deciding on') : ''}`;
   return page(opts.statusCode ?? 200, heading(view), content);
 }
@@ -337,7 +346,8 @@ function decisionSummary(record: DecisionRecord, timeZone: string): SafeHtml {
     : [];
   return html`<p class="recorded">Recorded: <strong data-choice="${record.choice}">${choiceLabel(record.choice)}</strong> at <time datetime="${
     record.decidedAt
-  }">${formatTime(record.decidedAt, timeZone)}</time>, by ${record.recipient?.name ?? ''}.</p>
+  }">${formatTime(record.decidedAt, timeZone)}</time>, by ${record.recipient ? actingLabel(record.recipient, record.actingFor) : ''}.</p>
+${seatHeldPart(record)}
 <dl>
 ${adequacy}
 ${record.comment ? html`<dt>Comment</dt><dd class="justification">${record.comment}</dd>` : ''}
@@ -480,3 +490,6 @@ export function unavailablePage(): PageResult {
 export function indexPage(): PageResult {
   return page(200, 'Decision endpoint', html`<h1>Decision endpoint</h1><p>Decision links from ISMS emails open here.</p>`);
 }
+
+/** The page frame for pages built elsewhere (core/delegation-pages.ts). */
+export { page as decisionPage };

@@ -38,6 +38,17 @@ export interface LinkItem {
   secretExpiresAt: number;
   supersededAt?: string;
   supersededReason?: string;
+  /**
+   * A deputy's link: the decision (seat) it decides, which is the original person's decision id. One decision is recorded
+   * per seat (DECISION#<seat>), so the original and their deputy can never both count (core/seats.ts).
+   */
+  seat?: string;
+  /** A deputy's link: the person they decide for. */
+  actingFor?: LinkRecipient;
+  /** Set when this link was passed to a deputy (absence, hand-over): the deputy's link id. */
+  handedTo?: string;
+  /** SHA-256 (hex) of what this link decides on, as it was when the link was issued: the canonical pack or request. */
+  fingerprint?: string;
 }
 
 export interface DecisionRecord {
@@ -55,21 +66,35 @@ export interface DecisionRecord {
   decidedAt: string;
   sourceIp: string;
   userAgent: string;
+  /** The link that decided, when it is not the seat's own (a deputy's link). */
+  linkId?: string;
+  /** The person the recipient decided for (a deputy's decision). */
+  actingFor?: LinkRecipient;
+  /** SHA-256 (hex) of the canonical pack or request the decider was shown. */
+  fingerprint?: string;
 }
 
 /** What one click records through a link: the decision item in its subject's partition, naming the link's recipient. */
 export function decisionRecordOf(
-  link: Pick<LinkItem, 'decisionId' | 'subjectType' | 'subjectPk' | 'subjectId' | 'recipient' | 'level'>,
+  link: Pick<
+    LinkItem,
+    'decisionId' | 'subjectType' | 'subjectPk' | 'subjectId' | 'recipient' | 'level' | 'seat' | 'actingFor' | 'fingerprint'
+  >,
   click: Pick<DecisionRecord, 'choice' | 'comment' | 'resourceAdequacy' | 'decidedAt' | 'sourceIp' | 'userAgent'>,
 ): DecisionRecord {
+  // Recorded under the seat: a deputy's click and the original's compete for one conditional write (core/seats.ts).
+  const seat = link.seat ?? link.decisionId;
   return {
-    ...keys.decision(link.subjectPk, link.decisionId),
+    ...keys.decision(link.subjectPk, seat),
     kind: 'decision',
-    decisionId: link.decisionId,
+    decisionId: seat,
     subjectType: link.subjectType,
     subjectId: link.subjectId,
     recipient: link.recipient,
     level: link.level,
+    ...(link.seat ? { linkId: link.decisionId } : {}),
+    ...(link.actingFor ? { actingFor: link.actingFor } : {}),
+    ...(link.fingerprint ? { fingerprint: link.fingerprint } : {}),
     ...click,
   };
 }

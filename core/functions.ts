@@ -75,8 +75,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'decision-endpoint',
     entry: 'lambdas/decision-endpoint.ts',
     description: 'Decision links: GET shows the confirmation page, POST records the decision and resumes the workflow',
-    // Puts the decision, its events and the confirmation's sent-mark; never updates evidence, never writes a link or a token.
-    access: { evidence: 'append', links: 'read', resumes: ['management-review', 'resource-approval'], sendEmail: true },
+    // Puts the decision, its events and the confirmation's sent-mark; never updates evidence, never writes a token. It mints
+    // a link in two cases only (issue 15, lambdas/shared/hand-over.ts): a valid, unused link's holder passes it to one of
+    // their configured deputies, or the content changed since the link was issued; both for the same seat and subject.
+    access: {
+      evidence: 'append',
+      links: 'mint',
+      resumes: ['management-review', 'resource-approval'],
+      sendEmail: true,
+    },
   },
   // Management review (statemachines/management-review.asl.json)
   review('open', 'Opens the review of a period once (deterministic key, conditional write)', { evidence: 'update' }),

@@ -7,6 +7,8 @@ import { formatMoney, formatTime } from './format';
 import type { DecisionRecord } from './decisions';
 import type { RequestItem, RequestLevel } from './subjects';
 import { levelDecision, type Outcome } from './request';
+import { actingLabel } from './seats';
+import { shortFingerprint } from './fingerprint';
 
 export type ApprovalEmailKind = 'first' | 'reminder' | 'escalation' | 'overdue';
 
@@ -166,10 +168,13 @@ function levelLines(
     const head = `Level ${l.index + 1} (${l.name})`;
     if (!d) return { head: `${head}: not decided (${l.approver.name} <${l.approver.email}>)` };
     const record = decisions.find((x) => x.decisionId === d.decisionId);
-    const who = record?.recipient.name ?? ids.nameOf(ids.of(d.decidedBy)) ?? d.decidedBy;
+    const name = record?.recipient.name ?? ids.nameOf(ids.of(d.decidedBy)) ?? d.decidedBy;
+    // A deputy's decision names both people, and what was decided on (issue 15).
+    const who = record?.actingFor ? actingLabel({ name }, record.actingFor) : name;
+    const on = record?.fingerprint ? `, on the request with fingerprint ${shortFingerprint(record.fingerprint)}` : '';
     const choice = d.choice === 'approve' ? 'approved' : 'rejected';
     return {
-      head: `${head}: ${choice} by ${who} <${d.decidedBy}> at ${formatTime(d.decidedAt, unit.timeZone)}`,
+      head: `${head}: ${choice} by ${who} <${d.decidedBy}> at ${formatTime(d.decidedAt, unit.timeZone)}${on}`,
       comment: d.comment.trim() || undefined,
     };
   });

@@ -5,6 +5,7 @@ import { principalAddress, type Identities } from './identity';
 import { PERIOD_PATTERN } from './period';
 import { checkText, normaliseLineBreaks, show, type TextKind } from './text';
 import type { DecisionRecord } from './decisions';
+import { seatDecision } from './seats';
 import type { RequestItem, RequestLevel, RequestStatus } from './subjects';
 
 export const TITLE_MAX = 200;
@@ -253,6 +254,27 @@ export function escalationTarget(
   return { escalate: false, reason: `nobody else may take it: ${pick.skipped.join('; ')}` };
 }
 
+/**
+ * Who may not act for the approver of level `index` (issue 15: a deputy is subject to every rule the original is): who
+ * asked for the request, and whoever holds or decided another level of it. The reason, or undefined when allowed.
+ */
+export function deputyBar(
+  unit: BusinessUnitConfig,
+  request: Pick<RequestItem, 'requester' | 'submittedBy'> & { levels: Array<RequestLevel & { decidedBy?: string }> },
+  index: number,
+): (identity: string) => string | undefined {
+  const ids = unitIdentities(unit);
+  const parties = partiesOf(ids, request);
+  const others = new Map<string, string>();
+  request.levels.forEach((l, i) => {
+    if (i === index) return;
+    others.set(ids.of(l.approver.email), `holds level ${i + 1} "${l.name}"`);
+    if (l.decidedBy) others.set(ids.of(l.decidedBy), `decided level ${i + 1} "${l.name}"`);
+  });
+  return (id) =>
+    parties.has(id) ? `${parties.get(id)} (${SOD})` : others.has(id) ? `${others.get(id)} (one person, one level; ${SOD})` : undefined;
+}
+
 /** What the wait task returns when the current level is decided (request-await's output, via SendTaskSuccess). */
 export interface LevelDecision {
   level: number;
@@ -264,6 +286,8 @@ export interface LevelDecision {
   /** True when this was the last level: an approval then approves the request. */
   isLast: boolean;
   nextLevel: number;
+  /** Issue 15: the approver decidedBy acted for (a deputy's decision). */
+  actingFor?: string;
 }
 
 /** Decisions that count for a level: its current decision, and any it replaced (a click just before escalation is never lost). */
@@ -279,8 +303,7 @@ export function levelDecisionIds(level: RequestLevel & { supersededDecisionIds?:
 export function levelDecision(subject: Pick<RequestItem, 'levels'>, index: number, decisions: DecisionRecord[]): LevelDecision | undefined {
   const level = subject.levels?.[index] as (RequestLevel & { supersededDecisionIds?: string[] }) | undefined;
   if (!level) return undefined;
-  const ids = levelDecisionIds(level);
-  const found = decisions.filter((d) => ids.includes(d.decisionId)).sort((a, b) => a.decidedAt.localeCompare(b.decidedAt))[0];
+  const found = seatDecision(levelDecisionIds(level), decisions);
   return found ? decisionOutput(subject, index, found) : undefined;
 }
 
@@ -295,6 +318,7 @@ function decisionOutput(subject: Pick<RequestItem, 'levels'>, index: number, d: 
     comment: d.comment ?? '',
     isLast: index >= subject.levels.length - 1,
     nextLevel: index + 1,
+    ...(d.actingFor ? { actingFor: d.actingFor.email } : {}),
   };
 }
 

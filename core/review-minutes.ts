@@ -7,6 +7,8 @@ import type { Adequacy, Choice, DecisionRecord } from './decisions';
 import type { ActionSummary, PackSection, ReviewPack } from './review-pack';
 import { tally, type ReviewOutcome } from './review-tally';
 import type { ReviewItem } from './subjects';
+import { seatDecision } from './seats';
+import { packFingerprint } from './fingerprint';
 
 export interface MinutesMember {
   name: string;
@@ -17,6 +19,9 @@ export interface MinutesMember {
     comment: string;
     decidedAt: string;
     resourceAdequacy: Partial<Record<ResourceCategory, Adequacy>>;
+    /** Issue 15: the deputy who decided for the member (their name), and the fingerprint of the pack decided on. */
+    decidedBy?: string;
+    fingerprint?: string;
   };
 }
 
@@ -42,6 +47,8 @@ export interface Minutes {
   outcome: ReviewOutcome;
   requiredApprovals: number;
   approvals: number;
+  /** SHA-256 of the pack as compiled (core/fingerprint.ts), which every decision's link was bound to. */
+  packFingerprint?: string;
   members: MinutesMember[];
   /** The inputs presented: the pack's sections as they were compiled. */
   inputsPresented: PackSection[];
@@ -81,15 +88,25 @@ export function buildMinutes(args: {
   closedAt: string;
 }): Minutes {
   const { review, pack, unit } = args;
-  const byId = new Map(args.decisions.filter((d) => d.subjectType === 'review').map((d) => [d.decisionId, d]));
+  const reviewDecisions = args.decisions.filter((d) => d.subjectType === 'review');
   const members: MinutesMember[] = review.members.map((m) => {
-    const d = m.decisionId ? byId.get(m.decisionId) : undefined;
+    // One decision per seat: the member's own, or their deputy's (core/seats.ts).
+    const d = m.decisionId ? seatDecision([m.decisionId], reviewDecisions) : undefined;
     return {
       name: m.name,
       role: m.role,
       chair: Boolean(m.chair),
       ...(d
-        ? { decision: { choice: d.choice, comment: d.comment ?? '', decidedAt: d.decidedAt, resourceAdequacy: d.resourceAdequacy ?? {} } }
+        ? {
+            decision: {
+              choice: d.choice,
+              comment: d.comment ?? '',
+              decidedAt: d.decidedAt,
+              resourceAdequacy: d.resourceAdequacy ?? {},
+              ...(d.actingFor ? { decidedBy: d.recipient.name } : {}),
+              ...(d.fingerprint ? { fingerprint: d.fingerprint } : {}),
+            },
+          }
         : {}),
     };
   });
@@ -155,6 +172,7 @@ export function buildMinutes(args: {
     outcome: args.outcome,
     requiredApprovals: t.required,
     approvals: t.approvals,
+    packFingerprint: packFingerprint(pack),
     members,
     inputsPresented: pack.sections,
     adequacy,

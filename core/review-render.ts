@@ -6,6 +6,10 @@ import type { PackSection } from './review-pack';
 import { CATEGORY_LABELS } from './config';
 import { layoutHtml, layoutText } from './email-layout';
 import { formatTime } from './format';
+import { shortFingerprint } from './fingerprint';
+
+/** The member as the minutes name them: "Dora Deputy for Clara Weber" when a deputy decided for them (issue 15). */
+const memberName = (x: MinutesMember) => (x.decision?.decidedBy ? `${x.decision.decidedBy} for ${x.name}` : x.name);
 
 export function minutesTitle(m: Pick<Minutes, 'unitName' | 'period'>): string {
   return `Minutes of the management review ${m.period}: ${m.unitName}`;
@@ -22,7 +26,7 @@ export function renderMinutesHtml(m: Minutes, timeZone = 'UTC'): string {
   const when = (iso: string) => formatTime(iso, timeZone);
   // Lists, not wide tables: the minutes are read on phones, where a five-column table would scroll sideways.
   const memberItem = (x: MinutesMember) =>
-    html`<li><strong>${x.name}</strong>${x.chair ? ' (chair)' : ''}, ${x.role}: ${
+    html`<li><strong>${memberName(x)}</strong>${x.chair ? ' (chair)' : ''}, ${x.role}: ${
       x.decision ? html`${DECIDED[x.decision.choice]} at ${when(x.decision.decidedAt)}` : 'no decision'
     }${x.decision?.comment ? html`<br>Comment: <span style="white-space: pre-wrap">${x.decision.comment}</span>` : ''}</li>`;
   const adequacyItem = (a: Minutes['adequacy'][number]) =>
@@ -44,6 +48,7 @@ export function renderMinutesHtml(m: Minutes, timeZone = 'UTC'): string {
 <li>Opened: ${when(m.openedAt)}</li>
 <li>Pack compiled: ${when(m.packCompiledAt)}</li>
 <li>Closed: ${when(m.closedAt)}</li>
+${m.packFingerprint ? html`<li>Pack fingerprint: <code data-fingerprint="${m.packFingerprint}">${shortFingerprint(m.packFingerprint)}</code> (SHA-256)</li>` : ''}
 </ul>
 <h2 style="font-size: 18px">Decisions of top management</h2>
 <ul>${m.members.map(memberItem)}</ul>
@@ -67,11 +72,12 @@ export function renderMinutesText(m: Minutes, timeZone = 'UTC'): string {
     `Opened: ${when(m.openedAt)}`,
     `Pack compiled: ${when(m.packCompiledAt)}`,
     `Closed: ${when(m.closedAt)}`,
+    ...(m.packFingerprint ? [`Pack fingerprint: ${shortFingerprint(m.packFingerprint)} (SHA-256)`] : []),
   );
   lines.push(`Outcome: ${OUTCOME_TEXT[m.outcome]}`, '', 'DECISIONS OF TOP MANAGEMENT');
   for (const x of m.members) {
     const d = x.decision;
-    lines.push(`- ${x.name}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${when(d.decidedAt)}` : 'no decision'}`);
+    lines.push(`- ${memberName(x)}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${when(d.decidedAt)}` : 'no decision'}`);
     if (d?.comment) lines.push(`  Comment: ${d.comment}`);
   }
   lines.push('', 'DECISIONS', ...m.decisions.map((d) => `- ${d}`), '', 'RESOURCE ADEQUACY');

@@ -2,6 +2,7 @@
 import type { DecisionRecord } from './decisions';
 import { TERMINAL_STATUSES } from './review-start';
 import type { ReviewItem, ReviewMember } from './subjects';
+import { seatDecision } from './seats';
 
 export type ReviewOutcome = 'approved' | 'not-approved' | 'not-held-on-time';
 
@@ -17,15 +18,18 @@ export interface Tally {
   quorumImpossible: boolean;
 }
 
-/** Counts only decisions made through a member's own link, one per member (defends against stray records). */
+/**
+ * Counts only decisions on a member's own seat, one per seat: the member's or their deputy's, whichever was recorded
+ * (core/seats.ts; both are recorded under the seat, so never both). Stray records count for nobody.
+ */
 export function tally(subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>, decisions: DecisionRecord[]): Tally {
-  const byId = new Map(decisions.filter((d) => d.subjectType === 'review').map((d) => [d.decisionId, d]));
+  const reviewDecisions = decisions.filter((d) => d.subjectType === 'review');
   let approvals = 0;
   let changesRequested = 0;
   let decided = 0;
   const undecided: ReviewMember[] = [];
   for (const m of subject.members) {
-    const d = m.decisionId ? byId.get(m.decisionId) : undefined;
+    const d = m.decisionId ? seatDecision([m.decisionId], reviewDecisions) : undefined;
     if (!d) {
       undecided.push(m);
       continue;

@@ -28,6 +28,10 @@ import {
   PAGE_HEADERS,
   type PageResult,
 } from '../core/decision-pages';
+import { seatHeldBy, seatOf } from '../core/seats';
+import { passedOnPage, seatHeldPage } from '../core/delegation-pages';
+import { deputiesOf } from '../core/config';
+import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({
@@ -100,12 +104,13 @@ async function load(rt: Runtime, decisionId: string, secret: string): Promise<Lo
   const check = checkLink(await getLink(rt, decisionId), secret, rt.now());
   if (check.status === 'not-found') return notFoundPage();
   const { link } = check;
-  const [subject, decision] = await Promise.all([getLinkSubject(rt, link), getDecision(rt, link.subjectPk, decisionId)]);
+  // A deputy's link and the original's share one seat, and one decision record (core/seats.ts).
+  const [subject, decision] = await Promise.all([getLinkSubject(rt, link), getDecision(rt, link.subjectPk, seatOf(link))]);
   // A decision once recorded is what the link shows from then on, whatever happened to the link since.
   if (decision) return { link, subject, decision };
   // A link stopped because its subject closed first (a member late for a review closed at quorum) says so, not "passed on".
   if (check.status === 'superseded' && subject && subjectClosing(subject)) return closedBeforeDecisionPage(subject, rt.config);
-  if (check.status === 'superseded') return gonePage('superseded');
+  if (check.status === 'superseded') return link.handedTo ? passedOnPage(link.supersededReason) : gonePage('superseded');
   if (check.status === 'expired') return gonePage('expired', link.expiresAt, rt.config.timeZone);
   if (!subject) {
     rt.logger.error('decision link points at a missing subject', { decisionId, subjectPk: link.subjectPk });
@@ -119,8 +124,8 @@ async function show(rt: Runtime, decisionId: string, secret: string): Promise<Pa
   const loaded = await load(rt, decisionId, secret);
   if (!('link' in loaded)) return loaded;
   const view = decisionView(loaded.link, loaded.subject ?? {}, rt.config);
-  if (!loaded.decision) return confirmationPage(view, secret);
-  return recordedPage(view, loaded.decision, await nextSteps(rt, loaded.link, loaded.decision));
+  if (loaded.decision) return recordedPage(view, loaded.decision, await nextSteps(rt, loaded.link, loaded.decision));
+  return confirmationPage({ ...view, deputies: deputiesOf(rt.config, loaded.link.recipient.email) }, secret);
 }
 
 /** What happens next, from the subject and every decision recorded on it now; a failed read leaves the sentence out. */
@@ -147,6 +152,9 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
   const loaded = await load(rt, decisionId, secret);
   if (!('link' in loaded)) return loaded;
   const { link } = loaded;
+  // The seat was decided through the other link (the original's or their deputy's): 409, saying by whom.
+  const heldBy = loaded.decision && seatHeldBy(link, loaded.decision);
+  if (heldBy) return seatHeldPage(heldBy);
   if (loaded.decision) {
     // Posting again after an answer that never came (a 503, a lost connection): the event of the first POST may be
     // what failed, and writing it again under its deterministic id fills that gap and is otherwise a no-op.
@@ -157,6 +165,11 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     await confirmMissedDecision(rt, link, loaded.subject ?? {}, loaded.decision);
     return alreadyDecidedPage(loaded.decision, rt.config.timeZone, await nextSteps(rt, link, loaded.decision));
   }
+
+  const base = linkBaseOf(rt.config, event.requestContext.domainName, event.rawPath);
+  if (values.action === 'pass' && !repeated.includes('deputy')) return handOver(rt, link, loaded.subject ?? {}, values.deputy ?? '', base);
+  const changed = await contentChanged(rt, link, loaded.subject ?? {}, base);
+  if (changed) return changed;
 
   const form = parseDecisionForm(link.subjectType, values, repeated);
   if (!form.ok) {
@@ -174,9 +187,11 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
   });
   if (!(await recordDecision(rt, record))) {
     // Another click won (a double submit, a second device): show what was recorded.
-    const winner = await getDecision(rt, link.subjectPk, decisionId);
+    const winner = await getDecision(rt, link.subjectPk, record.decisionId);
     if (!winner) throw new Error(`decision ${decisionId} was reported as recorded but cannot be read`);
     await auditDecision(rt, link, winner);
+    const held = seatHeldBy(link, winner);
+    if (held) return seatHeldPage(held);
     return alreadyDecidedPage(winner, rt.config.timeZone);
   }
 

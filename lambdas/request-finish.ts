@@ -95,6 +95,7 @@ export const createHandler =
         levelName: decision ? item.levels[decision.level]?.name : undefined,
         decisionId: decision?.decisionId,
         comment: decision?.comment,
+        ...(decision?.actingFor ? { actingFor: decision.actingFor } : {}),
         amount: item.amount,
         currency: item.currency,
         category: item.category,

@@ -10,6 +10,13 @@ import { replaceLevelDecision } from './shared/request-levels';
 import { claimLevelDecision, decisionExists, getRequest, recordLevelApproved, type StoredRequest } from './shared/request-store';
 import { levelDecision, type LevelDecision } from '../core/request';
 import { loadSubject } from './shared/resume';
+import { absentToday, passSeat } from './shared/delegation';
+import { deputyBar } from '../core/request';
+import { pickDeputy } from '../core/seats';
+import { requestFingerprint } from '../core/fingerprint';
+import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../core/delegation-emails';
+import type { Absence } from '../core/absence';
+import type { Person } from '../core/config';
 
 // Nothing else is read from the input: the approval that moved the request up to this level is read from the table (docs/architecture.md#outcomes-only-from-stored-decisions).
 const eventSchema = z.object({
@@ -32,7 +39,13 @@ async function recordPreviousApproval(rt: Runtime, item: StoredRequest, previous
     actor: previous.decidedBy,
     eventId: `level-${i}-approved`,
     at: previous.decidedAt,
-    detail: { level: i, levelName: item.levels[i]?.name, decisionId: previous.decisionId, comment: previous.comment },
+    detail: {
+      level: i,
+      levelName: item.levels[i]?.name,
+      decisionId: previous.decisionId,
+      comment: previous.comment,
+      ...(previous.actingFor ? { actingFor: previous.actingFor } : {}),
+    },
   });
 }
 
@@ -70,6 +83,16 @@ export const createHandler =
       return { requestId, level: index, reminders: 0 };
     }
     const link = level.decisionId ? await getLink(rt, level.decisionId) : undefined;
+    // Issue 15: an absent approver's level goes to a deputy who may decide it (not who asked, not another level's holder).
+    const away = (await absentToday(rt))(level.approver.email);
+    const deputy = away ? pickDeputy(rt.config, level.approver.email, deputyBar(rt.config, item, index), away.deputy) : undefined;
+    if (away && !deputy?.to)
+      rt.logger.warn('level approver is absent and has no deputy who may decide', { requestId, level: index, why: deputy?.skipped });
+    if (link?.handedTo) {
+      // Passed on already (a retry, a restart): the holder keeps it; a deputy's email that did not go out goes now.
+      if (away && deputy?.to) await passToDeputy(rt, item, index, deputy.to, away);
+      return { requestId, level: index, reminders: 0 };
+    }
     const state = link ? linkState(link, rt.now()) : 'expired';
     if (level.decisionId && state === 'valid') {
       // A retry after the decision was stored: nothing is sent again if the approver's email is marked sent. A restart
@@ -89,6 +112,7 @@ export const createHandler =
         recipient: { name: level.approver.name, email: level.approver.email, role: level.name },
         level: index,
         stage: { kind: 'first' },
+        fingerprint: requestFingerprint(item),
       });
       const claimed = await claimLevelDecision(rt, requestId, { level: index, decisionId: minted.decisionId, at: rt.now().toISOString() });
       if (claimed) {
@@ -105,13 +129,64 @@ export const createHandler =
       item = await getRequest(rt, requestId);
     }
     const issued = item.levels[index];
+    if (away && deputy?.to) {
+      await passToDeputy(rt, item, index, deputy.to, away);
+      return { requestId, level: index, reminders: 0 };
+    }
     await sendPersonalOnce(
       rt,
       { subjectPk: item.pk, message: invitationMessage(item, issued.decisionId!), recipient: issued.approver.email },
-      () => approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
+      () =>
+        withLeadLines(
+          approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
+          fingerprintLine('request', requestFingerprint(item)),
+        ),
     );
     return { requestId, level: index, reminders: 0 };
   };
+
+/** The level's seat passes to the absent approver's deputy (once: the stop is conditional), who is emailed; the approver gets a copy. */
+async function passToDeputy(rt: Runtime, item: StoredRequest, index: number, deputy: Person, away: Absence) {
+  const level = item.levels[index];
+  const decisionId = level.decisionId!;
+  const why = `${level.approver.name} is absent ${away.from} to ${away.to}`;
+  await sendPersonalOnce(rt, { subjectPk: item.pk, message: invitationMessage(item, decisionId), recipient: deputy.email }, async () => {
+    const seatLink = await getLink(rt, decisionId);
+    if (!seatLink) throw new WorkflowError('LinkNotFound', `The decision ${decisionId} of ${requestIdOf(item)} has no link item`);
+    const passed = await passSeat(
+      rt,
+      seatLink,
+      { ...deputy, role: level.name },
+      { kind: 'absence', reason: why, by: away.setBy },
+      { kind: 'first' },
+    );
+    if (!passed)
+      throw new WorkflowError('LinkStopped', `The link of level ${index} of ${item.requestId} was stopped before it could pass on`);
+    return withLeadLines(
+      approvalEmail({
+        unit: rt.config,
+        request: item,
+        level: { ...level, approver: deputy },
+        url: passed.url,
+        kind: 'first',
+        expiresAt: passed.expiresAt,
+      }),
+      [actingLine(level.approver, why), ...fingerprintLine('request', seatLink.fingerprint)],
+      `[acting for ${level.approver.name}] `,
+    );
+  });
+  await sendPersonalOnce(rt, { subjectPk: item.pk, message: `absence-copy-${decisionId}`, recipient: level.approver.email }, () =>
+    informationCopyEmail({
+      unit: rt.config,
+      original: level.approver,
+      deputy,
+      what: `level ${index + 1} (${level.name}) of the resource request "${item.title}"`,
+      why,
+    }),
+  );
+}
+
+const requestIdOf = (item: StoredRequest) => item.requestId;
 
 /** The approval email of a decision, once per execution: `isms request restart` asks the approver again, its retries do not. */
 const invitationMessage = (item: StoredRequest, decisionId: string) =>

@@ -9,6 +9,10 @@ import { approvalEmail } from '../core/request-emails';
 import { decisionExists, getRequest, recordLevelReminder } from './shared/request-store';
 import { levelDecisionIds } from '../core/request';
 import type { LevelState } from './request-issue-link';
+import { absentToday, passSeat, seatHolder } from './shared/delegation';
+import { deputyBar } from '../core/request';
+import { pickDeputy } from '../core/seats';
+import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../core/delegation-emails';
 
 const eventSchema = z.object({
   requestId: z.string().check(z.minLength(1)),
@@ -36,10 +40,67 @@ export const createHandler =
     if (!at) {
       // Email first (marked sent), then record: a retry after a crash before the record finds the mark and does not send again.
       const decisionId = level.decisionId;
-      const sent = await sendPersonalOnce(rt, { subjectPk: item.pk, message: key, recipient: level.approver.email }, async () => {
-        const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
-        return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
+      // The seat's current holder (the approver, or their deputy); an absence that started while the level waits passes it now.
+      const holder = (await seatHolder(rt, decisionId)) ?? undefined;
+      const away = holder && !holder.actingFor ? (await absentToday(rt))(level.approver.email) : undefined;
+      const deputy = away ? pickDeputy(rt.config, level.approver.email, deputyBar(rt.config, item, index), away.deputy).to : undefined;
+      const why = away ? `${level.approver.name} is absent ${away.from} to ${away.to}` : '';
+      const to = deputy ?? holder?.recipient ?? level.approver;
+      const sent = await sendPersonalOnce(rt, { subjectPk: item.pk, message: key, recipient: to.email }, async () => {
+        if (holder && away && deputy) {
+          const passed = await passSeat(
+            rt,
+            holder,
+            { ...deputy, role: level.name },
+            { kind: 'absence', reason: why, by: away.setBy },
+            {
+              kind: 'reminder',
+              reminder: n,
+            },
+          );
+          if (!passed)
+            throw new WorkflowError('LinkStopped', `The link of level ${index} of ${requestId} was stopped before it could pass on`);
+          return withLeadLines(
+            approvalEmail({
+              unit: rt.config,
+              request: item,
+              level: { ...level, approver: deputy },
+              url: passed.url,
+              kind: 'reminder',
+              reminder: n,
+              expiresAt: passed.expiresAt,
+            }),
+            [actingLine(level.approver, why), ...fingerprintLine('request', holder.fingerprint)],
+            `[acting for ${level.approver.name}] `,
+          );
+        }
+        const { url, expiresAt } = await reissueLink(rt, holder?.decisionId ?? decisionId, { kind: 'reminder', reminder: n });
+        const acting = holder?.actingFor;
+        return withLeadLines(
+          approvalEmail({
+            unit: rt.config,
+            request: item,
+            level: { ...level, approver: { name: to.name, email: to.email } },
+            url,
+            kind: 'reminder',
+            reminder: n,
+            expiresAt,
+          }),
+          [...(acting ? [actingLine(acting, 'as before')] : []), ...fingerprintLine('request', holder?.fingerprint)],
+          acting ? `[acting for ${acting.name}] ` : '',
+        );
       });
+      if (away && deputy) {
+        await sendPersonalOnce(rt, { subjectPk: item.pk, message: `absence-copy-${decisionId}`, recipient: level.approver.email }, () =>
+          informationCopyEmail({
+            unit: rt.config,
+            original: level.approver,
+            deputy,
+            what: `level ${index + 1} (${level.name}) of the resource request "${item.title}"`,
+            why,
+          }),
+        );
+      }
       const claimed = await recordLevelReminder(rt, requestId, { level: index, n, sentAt: sent.sentAt });
       // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
       at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];

@@ -10,6 +10,10 @@ import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import type { ReviewMember } from '../core/subjects';
+import { absentToday, passSeat, seatHolder } from './shared/delegation';
+import { pickDeputy } from '../core/seats';
+import { packFingerprint } from '../core/fingerprint';
+import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../core/delegation-emails';
 
 const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
@@ -19,10 +23,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const pack = await getPack(rt, review.reviewId);
   if (!pack || !review.packSummary) throw new WorkflowError('PackNotCompiled', `${review.reviewId} has no pack yet`);
   const subjectPk = keys.review(review.reviewId).pk;
+  // Every link is bound to the pack as compiled (issue 15): the decision page refuses to decide on another.
+  const fingerprint = packFingerprint(pack);
+  const absent = await absentToday(rt);
   let invited = 0;
   for (const [index, member] of review.members.entries()) {
     // Invited members keep their link (after a restart too); only an undecided member whose link no longer works gets a new one.
-    const replacement = member.invitedAt ? await replaceDeadLink(rt, review.reviewId, subjectPk, index, member) : undefined;
+    const replacement = member.invitedAt ? await replaceDeadLink(rt, review.reviewId, subjectPk, index, member, fingerprint) : undefined;
     if (member.invitedAt && !replacement) continue;
     // A replacement claimed by this attempt, or by an earlier one that died before inviting: its old link stops and
     // the replacement is on record before the new link goes out.
@@ -30,11 +37,50 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     if (replaced) await recordReplacement(rt, subjectPk, member, replaced, replacement?.decisionId ?? member.decisionId!);
     // A member without a decision gets one first: its id names the invitation, so a retry (SES throttled at a later
     // member, or a crash before invitedAt was written) finds the copy that went out and neither re-sends nor re-mints.
-    const fresh = replacement ?? (member.decisionId ? undefined : await linkFor(rt, review.reviewId, subjectPk, index, member));
+    const fresh =
+      replacement ?? (member.decisionId ? undefined : await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint));
     const decisionId = fresh?.decisionId ?? member.decisionId!;
+    const away = absent(member.email);
+    const deputy = away ? pickDeputy(rt.config, member.email, () => undefined, away.deputy).to : undefined;
+    if (away && deputy) {
+      // Absent: the seat's link goes to the deputy, acting for the member, who gets a copy without a link.
+      const why = `${member.name} is absent ${away.from} to ${away.to}`;
+      const sent = await sendPersonalOnce(rt, { subjectPk, message: `invitation-${decisionId}`, recipient: deputy.email }, async () => {
+        const seatLink = await getLink(rt, decisionId);
+        if (!seatLink) throw new WorkflowError('LinkNotFound', `The decision ${decisionId} of ${member.email} has no link item`);
+        const passed = await passSeat(
+          rt,
+          seatLink,
+          { ...deputy, role: member.role },
+          { kind: 'absence', reason: why, by: away.setBy },
+          { kind: 'first' },
+        );
+        if (!passed)
+          throw new WorkflowError(
+            'LinkStopped',
+            `The link of ${member.email} in ${review.reviewId} was stopped before it could pass to ${deputy.email}`,
+          );
+        const asDeputy = { ...member, name: deputy.name, email: deputy.email };
+        return withLeadLines(
+          invitationEmail({ unit: rt.config, review, member: asDeputy, pack, url: passed.url, expiresAt: passed.expiresAt }),
+          [actingLine(member, why), ...fingerprintLine('pack', fingerprint)],
+          `[acting for ${member.name}] `,
+        );
+      });
+      await sendPersonalOnce(rt, { subjectPk, message: `absence-copy-${decisionId}`, recipient: member.email }, () =>
+        informationCopyEmail({ unit: rt.config, original: member, deputy, what: `the management review ${review.period}`, why }),
+      );
+      await markMemberInvited(rt, review.reviewId, index, sent.sentAt);
+      if (sent.fresh) invited += 1;
+      rt.logger.info('review invitation sent to a deputy', { reviewId: review.reviewId, decisionId });
+      continue;
+    }
     const sent = await sendPersonalOnce(rt, { subjectPk, message: `invitation-${decisionId}`, recipient: member.email }, async () => {
-      const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
-      return invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt });
+      const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint));
+      return withLeadLines(
+        invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }),
+        fingerprintLine('pack', fingerprint),
+      );
     });
     await markMemberInvited(rt, review.reviewId, index, sent.sentAt);
     if (sent.fresh) invited += 1;
@@ -57,29 +103,35 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
 };
 
 /** The member's decision and a link to it: minted once (the id is kept on the review), re-issued if the email did not go out. */
-async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember) {
+async function linkFor(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, fingerprint?: string) {
   if (member.decisionId) {
     const link = await getLink(rt, member.decisionId);
     if (!link) throw new WorkflowError('LinkNotFound', `The decision ${member.decisionId} of ${member.email} has no link item`);
     return { decisionId: member.decisionId, ...(await reissueLink(rt, member.decisionId, { kind: 'first' })) };
   }
-  const minted = await mintMemberDecision(rt, reviewId, subjectPk, index, member);
+  const minted = await mintMemberDecision(rt, reviewId, subjectPk, index, member, undefined, fingerprint);
   if (minted) return minted;
   // A concurrent attempt stored its decision first: theirs is the member's decision.
   const current = (await requireReview(rt, reviewId)).members[index];
   if (!current?.decisionId) throw new WorkflowError('MemberChanged', `Member ${index} of ${reviewId} is not ${member.email}`);
-  return linkFor(rt, reviewId, subjectPk, index, current);
+  return linkFor(rt, reviewId, subjectPk, index, current, fingerprint);
 }
 
 /**
  * A review restarted after its workflow failed may find a member's link expired (or superseded) with no decision
  * recorded: that member gets a new decision and is invited again. Undefined when the link still works or was used.
  */
-async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember) {
+async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string, index: number, member: ReviewMember, fingerprint: string) {
   if (!member.decisionId) return undefined;
   const link = await getLink(rt, member.decisionId);
   const state = link ? linkState(link, rt.now()) : 'expired';
   if (await getDecision(rt, subjectPk, member.decisionId)) return undefined;
+  // A seat passed to a deputy (absence, hand-over) stays theirs while their link works: it is kept working like the member's.
+  const holder = link?.handedTo ? await seatHolder(rt, member.decisionId) : undefined;
+  if (holder && holder.decisionId !== member.decisionId && linkState(holder, rt.now()) === 'valid') {
+    await extendLink(rt, holder.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());
+    return undefined;
+  }
   if (state === 'valid') {
     // The restarted workflow waits the whole lifetime again: the link works until then (its reminders will say so).
     await extendLink(rt, member.decisionId, linkExpiry(rt, { kind: 'first' }).toISOString());
@@ -87,7 +139,7 @@ async function replaceDeadLink(rt: Runtime, reviewId: string, subjectPk: string,
   }
   // A concurrent attempt that replaced it first invites the member itself.
   const replaced = { decisionId: member.decisionId, reason: state, at: rt.now().toISOString() };
-  const minted = await mintMemberDecision(rt, reviewId, subjectPk, index, member, replaced);
+  const minted = await mintMemberDecision(rt, reviewId, subjectPk, index, member, replaced, fingerprint);
   return minted && { ...minted, replaced };
 }
 
@@ -123,9 +175,17 @@ async function mintMemberDecision(
   index: number,
   member: ReviewMember,
   replacing?: NonNullable<ReviewMember['replaced']>,
+  fingerprint?: string,
 ) {
   const recipient = { name: member.name, email: member.email, role: member.role };
-  const minted = await mintDecisionLink(rt, { subjectType: 'review', subjectPk, subjectId: reviewId, recipient, stage: { kind: 'first' } });
+  const minted = await mintDecisionLink(rt, {
+    subjectType: 'review',
+    subjectPk,
+    subjectId: reviewId,
+    recipient,
+    stage: { kind: 'first' },
+    fingerprint,
+  });
   if (await claimMemberDecision(rt, reviewId, { index, email: member.email, decisionId: minted.decisionId, replacing })) return minted;
   await supersedeLink(rt, minted.decisionId, 'a concurrent attempt issued this member another link');
   return undefined;

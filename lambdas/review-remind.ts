@@ -10,6 +10,9 @@ import { sendPersonalOnce } from './shared/sent-store';
 import { markRemindersSent, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
+import { absentToday, passSeat, seatHolder } from './shared/delegation';
+import { pickDeputy } from '../core/seats';
+import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../core/delegation-emails';
 
 const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)), remindersSent: z.int().check(z.minimum(0)) });
 
@@ -27,15 +30,60 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   if (reviewWaitOutcome(review, decisions).complete) return { remindersSent: input.remindersSent, reminded: 0 };
 
   const undecided = tally(review, decisions).undecided.filter((m) => m.decisionId);
+  // Absences are read when the reminder runs: one that started while the review waits passes the seat now (issue 15).
+  const absent = await absentToday(rt);
   for (const member of undecided) {
     const decisionId = member.decisionId!;
     const link = await getLink(rt, decisionId);
-    if (!link || link.supersededAt) continue;
+    // The seat's current link: the member's, or their deputy's after an absence or a hand-over.
+    let holder = link?.handedTo ? await seatHolder(rt, decisionId) : link;
+    if (!holder || holder.supersededAt) continue;
+    const away = holder.decisionId === decisionId ? absent(member.email) : undefined;
+    const deputy = away ? pickDeputy(rt.config, member.email, () => undefined, away.deputy).to : undefined;
+    const why = away ? `${member.name} is absent ${away.from} to ${away.to}` : '';
     // A retry of this step (SES throttled at a later member) skips the members its first attempt reminded.
-    const sent = await sendPersonalOnce(rt, { subjectPk: key.pk, message: `reminder-${reminder}`, recipient: member.email }, async () => {
-      const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder });
-      return reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt });
+    const to = deputy ?? holder.recipient;
+    const sent = await sendPersonalOnce(rt, { subjectPk: key.pk, message: `reminder-${reminder}`, recipient: to.email }, async () => {
+      if (away && deputy) {
+        const passed = await passSeat(
+          rt,
+          holder!,
+          { ...deputy, role: member.role },
+          { kind: 'absence', reason: why, by: away.setBy },
+          {
+            kind: 'reminder',
+            reminder,
+          },
+        );
+        if (!passed)
+          throw new WorkflowError('LinkStopped', `The link of ${member.email} was stopped before it could pass to ${deputy.email}`);
+        holder = { ...holder!, decisionId: passed.decisionId, ...passed.link };
+        return withLeadLines(
+          reminderEmail({
+            unit: rt.config,
+            review,
+            member: { ...member, ...deputy },
+            reminder,
+            url: passed.url,
+            expiresAt: passed.expiresAt,
+          }),
+          [actingLine(member, why), ...fingerprintLine('pack', holder!.fingerprint)],
+          `[acting for ${member.name}] `,
+        );
+      }
+      const { url, expiresAt } = await reissueLink(rt, holder!.decisionId, { kind: 'reminder', reminder });
+      const acting = holder!.actingFor;
+      return withLeadLines(
+        reminderEmail({ unit: rt.config, review, member: { ...member, ...holder!.recipient }, reminder, url, expiresAt }),
+        [...(acting ? [actingLine(acting, 'as before')] : []), ...fingerprintLine('pack', holder!.fingerprint)],
+        acting ? `[acting for ${acting.name}] ` : '',
+      );
     });
+    if (away && deputy) {
+      await sendPersonalOnce(rt, { subjectPk: key.pk, message: `absence-copy-${decisionId}`, recipient: member.email }, () =>
+        informationCopyEmail({ unit: rt.config, original: member, deputy, what: `the management review ${review.period}`, why }),
+      );
+    }
     // One event per member and reminder number, keyed by the send: a retry rewrites the same event.
     await recordEvent(rt, {
       type: 'reminder.sent',
@@ -43,7 +91,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       actor: 'system',
       at: sent.sentAt,
       eventId: `reminder-${reminder}-${decisionId}`,
-      detail: { reminder, recipient: member.email, decisionId, sesMessageId: sent.sesMessageId },
+      detail: {
+        reminder,
+        recipient: to.email,
+        decisionId,
+        sesMessageId: sent.sesMessageId,
+        ...(to !== holder.recipient || holder.actingFor ? { actingFor: member.email } : {}),
+      },
     });
   }
   await markRemindersSent(rt, reviewId, reminder);

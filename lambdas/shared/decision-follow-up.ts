@@ -2,6 +2,9 @@
 // may turn the recorded click into an error page (docs/architecture.md#record-first-then-resume): each step logs its failure and returns.
 import type { DecisionRecord, LinkItem } from '../../core/decisions';
 import { decisionConfirmationEmail } from '../../core/decision-emails';
+import { withLeadLines } from '../../core/delegation-emails';
+import { actingLabel } from '../../core/seats';
+import { shortFingerprint } from '../../core/fingerprint';
 import { recordEvent } from './audit';
 import { SUBJECT_SK } from './decision-store';
 import { resumeIfComplete } from './resume';
@@ -47,6 +50,9 @@ export async function auditDecision(rt: Runtime, link: LinkItem, record: Decisio
         choice: record.choice,
         comment: record.comment,
         resourceAdequacy: record.resourceAdequacy,
+        // Issue 15: both identities of an acting decision, and the fingerprint of what was decided on.
+        ...(record.actingFor ? { actingFor: record.actingFor.email, actingForName: record.actingFor.name, linkId: record.linkId } : {}),
+        ...(record.fingerprint ? { fingerprint: record.fingerprint } : {}),
       },
     });
   } catch (err) {
@@ -97,7 +103,11 @@ export async function confirmDecision(
     const sent = await sendPersonalOnce(
       rt,
       { subjectPk: link.subjectPk, message: confirmationMessage(record.decisionId), recipient: record.recipient.email },
-      () => decisionConfirmationEmail({ unit: rt.config, link, subject, record }),
+      () =>
+        withLeadLines(decisionConfirmationEmail({ unit: rt.config, link, subject, record }), [
+          ...(record.actingFor ? [`Recorded as ${actingLabel(record.recipient, record.actingFor)}.`] : []),
+          ...(record.fingerprint ? [`Fingerprint of what you decided on: ${shortFingerprint(record.fingerprint)}.`] : []),
+        ]),
     );
     await recordEvent(rt, {
       type: 'decision.confirmation-sent',

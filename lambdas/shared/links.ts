@@ -19,8 +19,10 @@ export function hashSecret(secret: string): string {
 const newSecret = () => randomBytes(32).toString('base64url');
 export const newDecisionId = () => randomBytes(16).toString('base64url');
 
-export function linkUrl(rt: Runtime, decisionId: string, secret: string): string {
-  const base = rt.env.DECISION_BASE_URL;
+export function linkUrl(rt: Runtime, decisionId: string, secret: string, baseUrl?: string): string {
+  // The decision endpoint cannot have its own API's URL in its environment (a cycle in the template): it passes the base of
+  // the link it was called on (lambdas/shared/hand-over.ts).
+  const base = rt.env.DECISION_BASE_URL ?? baseUrl;
   if (!base) throw new Error('DECISION_BASE_URL is not set: this function may not mint decision links');
   return `${base.replace(/\/+$/, '')}/decisions/${encodeURIComponent(decisionId)}?k=${secret}`;
 }
@@ -33,6 +35,14 @@ export interface MintInput {
   level?: number;
   /** Where in the workflow the link is sent: it expires when the workflow stops waiting for it. */
   stage: LinkStage;
+  /** A deputy's link (lambdas/shared/delegation.ts): its id chosen beforehand, the seat it decides and for whom. */
+  decisionId?: string;
+  seat?: string;
+  actingFor?: LinkRecipient;
+  /** SHA-256 of what the link decides on, as it is now (core/fingerprint.ts). */
+  fingerprint?: string;
+  /** Base URL of the link when the function has no DECISION_BASE_URL (the decision endpoint). */
+  baseUrl?: string;
 }
 
 /** When a link sent now at `stage` stops working: the end of the wait it serves (finding 7 of issue 9). */
@@ -49,7 +59,7 @@ export interface MintedLink {
 
 export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<MintedLink> {
   const now = rt.now();
-  const decisionId = newDecisionId();
+  const decisionId = input.decisionId ?? newDecisionId();
   const secret = newSecret();
   const expires = linkExpiry(rt, input.stage);
   const item: LinkItem = {
@@ -67,6 +77,9 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
     expiresAt: expires.toISOString(),
     secretExpiresAt: Math.floor(expires.getTime() / 1000) + LINK_ITEM_GRACE_SECONDS,
     schemaVersion: SCHEMA_VERSION,
+    ...(input.seat ? { seat: input.seat } : {}),
+    ...(input.actingFor ? { actingFor: input.actingFor } : {}),
+    ...(input.fingerprint ? { fingerprint: input.fingerprint } : {}),
   };
   // The link goes to the links table (it expires); that it was issued goes to the evidence table (it stays).
   await rt.ddb.send(
@@ -76,9 +89,16 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
     type: 'link.issued',
     subjectPk: input.subjectPk,
     actor: 'system',
-    detail: { decisionId, recipient: input.recipient.email, level: input.level, expiresAt: item.expiresAt },
+    detail: {
+      decisionId,
+      recipient: input.recipient.email,
+      level: input.level,
+      expiresAt: item.expiresAt,
+      ...(input.seat ? { seat: input.seat, actingFor: input.actingFor?.email } : {}),
+      ...(input.fingerprint ? { fingerprint: input.fingerprint } : {}),
+    },
   });
-  return { decisionId, url: linkUrl(rt, decisionId, secret), expiresAt: item.expiresAt };
+  return { decisionId, url: linkUrl(rt, decisionId, secret, input.baseUrl), expiresAt: item.expiresAt };
 }
 
 /**
@@ -87,7 +107,12 @@ export async function mintDecisionLink(rt: Runtime, input: MintInput): Promise<M
  * The decision's expiry moves to the end of the wait this link serves (the workflow waits again after a reminder),
  * so every link to it works until then, as the email says.
  */
-export async function reissueLink(rt: Runtime, decisionId: string, stage: LinkStage): Promise<{ url: string; expiresAt: string }> {
+export async function reissueLink(
+  rt: Runtime,
+  decisionId: string,
+  stage: LinkStage,
+  baseUrl?: string,
+): Promise<{ url: string; expiresAt: string }> {
   const secret = newSecret();
   const expires = linkExpiry(rt, stage);
   await rt.ddb.send(
@@ -103,7 +128,7 @@ export async function reissueLink(rt: Runtime, decisionId: string, stage: LinkSt
       },
     }),
   );
-  return { url: linkUrl(rt, decisionId, secret), expiresAt: expires.toISOString() };
+  return { url: linkUrl(rt, decisionId, secret, baseUrl), expiresAt: expires.toISOString() };
 }
 
 /**
@@ -129,17 +154,47 @@ export async function extendLink(rt: Runtime, decisionId: string, expiresAt: str
   }
 }
 
-/** Stops a link from working (escalation moves the decision to someone else); it then answers 410. */
+/**
+ * Stops a link from working (escalation moves the decision to someone else); it then answers 410. A link passed to a
+ * deputy stops with it: the deputy holds the same seat, and whatever ends the seat's wait ends theirs.
+ */
 export async function supersedeLink(rt: Runtime, decisionId: string, reason: string): Promise<void> {
-  await rt.ddb.send(
+  const out = await rt.ddb.send(
     new UpdateCommand({
       TableName: linksTableOf(rt, 'supersede decision links'),
       Key: keys.link(decisionId),
       UpdateExpression: 'SET supersededAt = if_not_exists(supersededAt, :at), supersededReason = if_not_exists(supersededReason, :r)',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':at': rt.now().toISOString(), ':r': reason },
+      ReturnValues: 'ALL_NEW',
     }),
   );
+  const handedTo = (out.Attributes as LinkItem | undefined)?.handedTo;
+  // The deputy's link may not be minted yet (a hand-over cut short): then there is nothing of theirs to stop.
+  if (handedTo) await supersedeLink(rt, handedTo, reason).catch((err) => (isConditionFailure(err) ? undefined : Promise.reject(err)));
+}
+
+/**
+ * Passes a link's decision on to another link (`to`, minted next): stops it (it answers 410 with `reason`) and names its
+ * successor, with one conditional update, so of two concurrent hand-overs exactly one wins. False when the link was
+ * stopped already (used up by a hand-over, an escalation, a close).
+ */
+export async function handOverLink(rt: Runtime, decisionId: string, to: string, reason: string): Promise<boolean> {
+  try {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: linksTableOf(rt, 'hand decision links over'),
+        Key: keys.link(decisionId),
+        UpdateExpression: 'SET supersededAt = :at, supersededReason = :r, handedTo = :to',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
+        ExpressionAttributeValues: { ':at': rt.now().toISOString(), ':r': reason, ':to': to },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
 }
 
 export async function getLink(rt: Runtime, decisionId: string): Promise<LinkItem | undefined> {

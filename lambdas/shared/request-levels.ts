@@ -3,6 +3,7 @@ import type { LinkStage } from '../../core/config';
 import { mintDecisionLink, supersedeLink, type MintedLink } from './links';
 import { claimLevelReplacement, type LevelReplacement, type StoredRequest } from './request-store';
 import type { Runtime } from './runtime';
+import { requestFingerprint } from '../../core/fingerprint';
 
 /**
  * Mints a decision for `recipient` and makes it the level's decision with one conditional update (the old one goes to
@@ -26,6 +27,8 @@ export async function replaceLevelDecision(
     recipient,
     level: index,
     stage,
+    // The request as submitted, so the decision page can tell when it is not what the new holder decides on.
+    fingerprint: requestFingerprint(item),
   });
   if (await claimLevelReplacement(rt, item.requestId, { level: index, from: oldDecisionId, to: minted.decisionId, change })) return minted;
   await supersedeLink(rt, minted.decisionId, 'a concurrent attempt replaced the decision of this level first');

@@ -217,7 +217,6 @@ describe.each(units)('stack of $id', (unit) => {
     const append = [...read, 'PutItem evidence'];
     const update = [...append, 'UpdateItem evidence'];
     const withIndex = (xs: string[]) => xs.map((x) => x.replace(/ evidence$/, ' evidence+gsi1'));
-    const linksRead = ['GetItem links LINK#*'];
     // Only the functions that email new links may put a LINK# item (a secret hash of their choosing); the others update.
     const linksMint = ['GetItem links LINK#*', 'PutItem links LINK#*', 'UpdateItem links LINK#*'];
     const linksUpdate = ['GetItem links LINK#*', 'UpdateItem links LINK#*'];
@@ -226,10 +225,10 @@ describe.each(units)('stack of $id', (unit) => {
     const approval = `isms-${unit.id}-resource-approval`;
     const expected: Record<string, string[]> = {
       // Records decisions, their events and the confirmation's sent-mark, resumes, and emails the confirmation: never
-      // updates evidence, never writes a link or a token.
+      // updates evidence, never writes a token. Mints a link only to pass a seat on (issue 15: hand-over, changed content).
       'decision-endpoint': [
         ...append,
-        ...linksRead,
+        ...linksMint,
         'GetItem links TOKEN#REQUEST#* TOKEN#REVIEW#*',
         `states:SendTaskSuccess ${review} ${approval}`,
         ...email,

@@ -16,7 +16,7 @@ const deniedFor = (fnId: string, command: string, input: Record<string, unknown>
   tableCallDenied(functionSpec(fnId), tables, command, input);
 
 describe('tableCallDenied: the catalogue as IAM reads it', () => {
-  it('lets the decision endpoint put a decision and read links and both workflows’ tokens, and nothing that changes evidence or links', () => {
+  it('lets the decision endpoint put a decision, read and pass on links (issue 15), read both workflows’ tokens, and not change evidence or tokens', () => {
     expect(
       deniedFor('decision-endpoint', 'PutItemCommand', {
         TableName: tables.evidence,
@@ -30,7 +30,12 @@ describe('tableCallDenied: the catalogue as IAM reads it', () => {
     expect(deniedFor('decision-endpoint', 'UpdateItemCommand', { TableName: tables.evidence, Key: { pk: S('REVIEW#u#2026-Q4') } })).toBe(
       'dynamodb:UpdateItem on isms-u-evidence (pk REVIEW#u#2026-Q4)',
     );
-    expect(deniedFor('decision-endpoint', 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } })).toBeDefined();
+    // A hand-over stops the holder's link and mints the deputy's: LINK# items only (lambdas/shared/hand-over.ts restricts to whom).
+    expect(deniedFor('decision-endpoint', 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('LINK#d') } })).toBeUndefined();
+    expect(deniedFor('decision-endpoint', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('LINK#d2') } })).toBeUndefined();
+    expect(
+      deniedFor('decision-endpoint', 'UpdateItemCommand', { TableName: tables.links, Key: { pk: S('TOKEN#REVIEW#u#2026-Q4') } }),
+    ).toBeDefined();
     expect(
       deniedFor('decision-endpoint', 'PutItemCommand', { TableName: tables.links, Item: { pk: S('TOKEN#REVIEW#u#2026-Q4') } }),
     ).toBeDefined();
