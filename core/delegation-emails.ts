@@ -2,6 +2,7 @@
 import type { BusinessUnitConfig, Person } from './config';
 import { decisionButton, type Email } from './email';
 import { html } from './html';
+import { PRODUCT_NAME } from './email-layout';
 import { shortFingerprint } from './fingerprint';
 
 /**
@@ -11,15 +12,30 @@ import { shortFingerprint } from './fingerprint';
 export function withLeadLines(email: Email, lines: string[], subjectPrefix = ''): Email {
   if (!lines.length && !subjectPrefix) return email;
   const block = html`${lines.map((l) => html`<p><strong>${l}</strong></p>`)}`.value;
+  // In the shared layout the lines go under the heading, so the product header stays the first thing read.
+  const h1 = email.html.indexOf('</h1>');
   const at = email.html.indexOf('<p');
   const bodyAt = email.html.indexOf('>', email.html.indexOf('<body')) + 1;
-  const insertAt = at >= 0 ? at : bodyAt;
+  const insertAt = h1 >= 0 ? h1 + '</h1>'.length : at >= 0 ? at : bodyAt;
+  const leadText = lines.map((l) => `${l}\n\n`).join('');
+  // Text part of the layout: "<product> · <unit>", blank, heading, blank, body.
+  const framed = email.text.startsWith(`${PRODUCT_NAME} · `);
+  const textAt = framed ? nthIndex(email.text, '\n\n', 2) : -1;
   return {
     ...email,
     subject: `${subjectPrefix}${email.subject}`,
     html: `${email.html.slice(0, insertAt)}${block}${email.html.slice(insertAt)}`,
-    text: `${lines.map((l) => `${l}\n\n`).join('')}${email.text}`,
+    text: textAt >= 0 ? `${email.text.slice(0, textAt + 2)}${leadText}${email.text.slice(textAt + 2)}` : `${leadText}${email.text}`,
   };
+}
+
+function nthIndex(text: string, needle: string, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    at = text.indexOf(needle, at + 1);
+    if (at < 0) return -1;
+  }
+  return at;
 }
 
 /** "You decide acting for Clara Weber (absent 1-10 Dec 2026)." */

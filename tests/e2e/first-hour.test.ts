@@ -102,7 +102,7 @@ describe('the first hour, in Chromium', () => {
     const lead = await page.locator('p.lead').textContent();
     expect(lead).toMatch(/approve the management review .* or to request changes/);
     expect(lead).toMatch(/Decide by \d{1,2} \w{3} \d{4}, \d\d:\d\d CES?T \(\d\d:\d\d UTC\)/);
-    const formTop = (await page.locator('form').boundingBox())!.y;
+    const formTop = (await page.locator('form[aria-labelledby="decide"]').boundingBox())!.y;
     const packTop = (await page.locator('#pack').boundingBox())!.y;
     expect(formTop).toBeLessThan(packTop);
     expect(await page.locator('a[href="#pack"]').count()).toBe(1);

@@ -1,5 +1,6 @@
 // Deputies, absences, hand-over and fingerprints (issue 15) end to end on the local runtime: the real ASL, handlers,
 // decision endpoint and SES inbox. Every acting decision names both people; every decision is bound to what was shown.
+import { formatTime } from '../../core/format';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,13 +162,13 @@ describe('delegation and absence', () => {
     const minutes = await mailTo(IRENE, about(u.name, /^Minutes: management review 2026-Q3/), 'the minutes');
     expect(minutes.body.text).toContain('- Dora Deputy for Clara Weber (chair), Managing Director: approved');
     expect(minutes.body.text).toContain(`Pack fingerprint: ${fp}`);
-    const confirmation = await mailTo(DORA.email, about(u.name, /Your decision was recorded/), 'the confirmation');
+    const confirmation = await mailTo(DORA.email, about(u.name, /^Decision recorded: /), 'the confirmation');
     expect(confirmation.body.text).toContain('Recorded as Dora Deputy for Clara Weber.');
     expect(confirmation.body.text).toContain(`Fingerprint of what you decided on: ${fp}.`);
 
     const status = await runCli(lr, actionCommands, 'review status', ['--bu', u.id, '--period', PERIOD]);
     expect(status.out).toContain(
-      `  - Clara Weber (chair), Managing Director <${CLARA}>: approved by Dora Deputy <dora.deputy@example.com> for Clara Weber at ${dora.decidedAt}`,
+      `  - Clara Weber (chair), Managing Director <${CLARA}>: approved by Dora Deputy <dora.deputy@example.com> for Clara Weber at ${formatTime(dora.decidedAt, u.timeZone)}`,
     );
 
     const dir = mkdtempSync(path.join(tmpdir(), 'isms-deputy-'));
