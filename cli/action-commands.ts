@@ -154,7 +154,11 @@ const reviewStatus: CliCommand = {
     for (const m of review.members) {
       const d = m.decisionId ? byId.get(m.decisionId) : undefined;
       const by = d?.actingFor ? ` by ${d.recipient.name} <${d.recipient.email}> for ${m.name}` : '';
-      const state = d ? `${DECIDED[d.choice]}${by} at ${formatTime(d.decidedAt, unit.timeZone)}` : m.decisionId ? 'not yet' : 'not yet invited';
+      const state = d
+        ? `${DECIDED[d.choice]}${by} at ${formatTime(d.decidedAt, unit.timeZone)}`
+        : m.decisionId
+          ? 'not yet'
+          : 'not yet invited';
       ctx.out(terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`));
     }
     ctx.out(

@@ -77,7 +77,9 @@ export function renderMinutesText(m: Minutes, timeZone = 'UTC'): string {
   lines.push(`Outcome: ${OUTCOME_TEXT[m.outcome]}`, '', 'DECISIONS OF TOP MANAGEMENT');
   for (const x of m.members) {
     const d = x.decision;
-    lines.push(`- ${memberName(x)}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${when(d.decidedAt)}` : 'no decision'}`);
+    lines.push(
+      `- ${memberName(x)}${x.chair ? ' (chair)' : ''}, ${x.role}: ${d ? `${DECIDED[d.choice]} at ${when(d.decidedAt)}` : 'no decision'}`,
+    );
     if (d?.comment) lines.push(`  Comment: ${d.comment}`);
   }
   lines.push('', 'DECISIONS', ...m.decisions.map((d) => `- ${d}`), '', 'RESOURCE ADEQUACY');

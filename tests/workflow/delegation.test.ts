@@ -292,7 +292,9 @@ describe('delegation and absence', () => {
     expect(await postDecision(mark, { choice: 'approve', comment: 'for Oona' }, { unitId: u.id })).toBe(303);
     const outcome = await mailTo(RITA.email, (e) => e.subject.includes(title) && /approved/.test(e.subject), 'the outcome');
     expect(outcome.body.text).toMatch(
-      new RegExp(`Level 1 \\(ISMS sponsor\\): approved by Mark Stand for Oona Byrne <[^>]+> at [^\\n]+, on the request with fingerprint ${fp}`),
+      new RegExp(
+        `Level 1 \\(ISMS sponsor\\): approved by Mark Stand for Oona Byrne <[^>]+> at [^\\n]+, on the request with fingerprint ${fp}`,
+      ),
     );
     // The requester, though configured as the first deputy, never got a link to her own request.
     expect(
