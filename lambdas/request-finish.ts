@@ -104,7 +104,7 @@ export const createHandler =
       // Requester and ISMS manager each once: a retry after SES throttled the second copy does not repeat the first.
       await sendOnce(
         rt,
-        { subjectPk: item.pk, message: 'outcome' },
+        { subjectPk: item.pk, message: 'outcome', about: { role: 'outcome' } },
         outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision }),
       );
       await markOutcomeEmailed(rt, requestId, rt.now().toISOString());

@@ -107,7 +107,12 @@ export const createHandler =
     const issued = item.levels[index];
     await sendPersonalOnce(
       rt,
-      { subjectPk: item.pk, message: invitationMessage(item, issued.decisionId!), recipient: issued.approver.email },
+      {
+        subjectPk: item.pk,
+        message: invitationMessage(item, issued.decisionId!),
+        recipient: issued.approver.email,
+        about: { role: 'level', decisionId: issued.decisionId!, level: index },
+      },
       () => approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
     );
     return { requestId, level: index, reminders: 0 };

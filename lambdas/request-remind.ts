@@ -36,10 +36,14 @@ export const createHandler =
     if (!at) {
       // Email first (marked sent), then record: a retry after a crash before the record finds the mark and does not send again.
       const decisionId = level.decisionId;
-      const sent = await sendPersonalOnce(rt, { subjectPk: item.pk, message: key, recipient: level.approver.email }, async () => {
-        const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
-        return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
-      });
+      const sent = await sendPersonalOnce(
+        rt,
+        { subjectPk: item.pk, message: key, recipient: level.approver.email, about: { role: 'level', decisionId, level: index } },
+        async () => {
+          const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder: n });
+          return approvalEmail({ unit: rt.config, request: item, level, url, kind: 'reminder', reminder: n, expiresAt });
+        },
+      );
       const claimed = await recordLevelReminder(rt, requestId, { level: index, n, sentAt: sent.sentAt });
       // Not claimed: a concurrent attempt recorded this reminder first; its time keys the event.
       at = (await getRequest(rt, requestId)).levels[index]?.reminderTimes?.[n - 1];

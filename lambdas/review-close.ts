@@ -104,7 +104,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
 
   if (!review.minutesEmailedAt) {
     // Per recipient: a retry after SES throttled at the n-th copy sends only the copies not yet marked.
-    await sendOnce(rt, { subjectPk: key.pk, message: 'minutes' }, minutesEmail(rt.config, minutes, stored));
+    await sendOnce(rt, { subjectPk: key.pk, message: 'minutes', about: { role: 'minutes' } }, minutesEmail(rt.config, minutes, stored));
     await markMinutesEmailed(rt, reviewId, rt.now().toISOString());
   }
 

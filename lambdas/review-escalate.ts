@@ -42,7 +42,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       expiresAt,
     });
     // Per contact: a retry after SES throttled the second contact does not email the first again.
-    await sendOnce(rt, { subjectPk: key.pk, message: 'escalation' }, email);
+    await sendOnce(rt, { subjectPk: key.pk, message: 'escalation', about: { role: 'notice' } }, email);
     await markEscalationEmailed(rt, input.reviewId, rt.now().toISOString());
   }
   const detail = { escalatedTo: contacts, undecided: t.undecided.map((m) => m.email), approvals: t.approvals, required: t.required };

@@ -32,10 +32,14 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     // member, or a crash before invitedAt was written) finds the copy that went out and neither re-sends nor re-mints.
     const fresh = replacement ?? (member.decisionId ? undefined : await linkFor(rt, review.reviewId, subjectPk, index, member));
     const decisionId = fresh?.decisionId ?? member.decisionId!;
-    const sent = await sendPersonalOnce(rt, { subjectPk, message: `invitation-${decisionId}`, recipient: member.email }, async () => {
-      const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
-      return invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt });
-    });
+    const sent = await sendPersonalOnce(
+      rt,
+      { subjectPk, message: `invitation-${decisionId}`, recipient: member.email, about: { role: 'member', decisionId } },
+      async () => {
+        const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member));
+        return invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt });
+      },
+    );
     await markMemberInvited(rt, review.reviewId, index, sent.sentAt);
     if (sent.fresh) invited += 1;
     rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });

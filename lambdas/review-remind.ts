@@ -32,10 +32,14 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const link = await getLink(rt, decisionId);
     if (!link || link.supersededAt) continue;
     // A retry of this step (SES throttled at a later member) skips the members its first attempt reminded.
-    const sent = await sendPersonalOnce(rt, { subjectPk: key.pk, message: `reminder-${reminder}`, recipient: member.email }, async () => {
-      const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder });
-      return reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt });
-    });
+    const sent = await sendPersonalOnce(
+      rt,
+      { subjectPk: key.pk, message: `reminder-${reminder}`, recipient: member.email, about: { role: 'member', decisionId } },
+      async () => {
+        const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'reminder', reminder });
+        return reminderEmail({ unit: rt.config, review, member, reminder, url, expiresAt });
+      },
+    );
     // One event per member and reminder number, keyed by the send: a retry rewrites the same event.
     await recordEvent(rt, {
       type: 'reminder.sent',

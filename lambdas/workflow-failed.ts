@@ -113,7 +113,7 @@ export const createHandler =
     });
     let emailed: boolean;
     try {
-      emailed = (await sendOnce(rt, { subjectPk, message: eventId }, email)).sent.length > 0;
+      emailed = (await sendOnce(rt, { subjectPk, message: eventId, about: { role: 'notice' } }, email)).sent.length > 0;
     } catch (err) {
       // Give the claim back so that EventBridge's retry sends the email; the audit event stays (it is keyed).
       if (marked) await releaseFailureMark(rt, key!, detail.executionArn);

@@ -13,6 +13,7 @@ import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
+import { configurationSetName } from '../core/email-delivery';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
@@ -55,7 +56,7 @@ export class IsmsLeadershipStack extends Stack {
         { evidence: table.tableArn, links: links.tableArn },
         TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName),
       );
-      if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender);
+      if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender, configurationSetName(unit.id));
       fn.allowResume(unit.id);
     }
 

@@ -19,6 +19,8 @@ import { createDecisionServer } from './decision-server';
 import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
 import { enforceCatalogueAccess } from './catalogue-access';
 import { ensureUnitTables } from './tables';
+import { createSesSimulator } from './ses-simulator';
+import { sesClient } from '../lambdas/shared/email';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -73,6 +75,8 @@ export interface LocalRuntime {
   interrupted: InterruptedWorkflow[];
   sfn: SFNClient;
   emails(): Promise<StoredEmail[]>;
+  /** Resolves once every SES event the mailbox simulator produced so far was handled by email-events. */
+  sesEventsSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -186,6 +190,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     urls.stepFunctions = sfnHttp.url;
 
     const localUnits: LocalUnit[] = [];
+    // SES's mailbox simulator addresses answer as on AWS: their events go to the unit's email-events, as the rule of lib/email-delivery.ts routes them.
+    const simulator = createSesSimulator(log);
+    closers.push(() => simulator.settled());
     for (const unit of units) {
       const { table, linksTable } = await ensureUnitTables(ddb, unit.id);
       const endpoints = {
@@ -203,6 +210,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         const rt = runtimeFrom(env);
         // No IAM here: the catalogue's grants are checked on the function's clients instead, so a handler that strays fails locally too.
         enforceCatalogueAccess(rt, spec, { evidence: table, links: linksTable });
+        if (spec.access.sendEmail) {
+          simulator.attach(sesClient(rt), { id: unit.id, region: LOCAL_REGION, account: LOCAL_ACCOUNT }, (event) =>
+            handlers.get(localFunctionArn(unit.id, 'email-events'))!(event),
+          );
+        }
         const handler = factories.get(spec.id)!(rt);
         const arn = localFunctionArn(unit.id, spec.id);
         handlers.set(arn, handler);
@@ -250,6 +262,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         const res = await fetch(`${urls.ses}/store`);
         return ((await res.json()) as { emails: StoredEmail[] }).emails;
       },
+      sesEventsSettled: () => simulator.settled(),
       close,
     };
     const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');

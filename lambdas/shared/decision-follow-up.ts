@@ -96,7 +96,12 @@ export async function confirmDecision(
   try {
     const sent = await sendPersonalOnce(
       rt,
-      { subjectPk: link.subjectPk, message: confirmationMessage(record.decisionId), recipient: record.recipient.email },
+      {
+        subjectPk: link.subjectPk,
+        message: confirmationMessage(record.decisionId),
+        recipient: record.recipient.email,
+        about: { role: 'confirmation' },
+      },
       () => decisionConfirmationEmail({ unit: rt.config, link, subject, record }),
     );
     await recordEvent(rt, {
