@@ -11,6 +11,7 @@ import { DecisionApi } from './decision-api';
 import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
+import { EmailDelivery } from './email-delivery';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
 import { configurationSetName } from '../core/email-delivery';
@@ -73,6 +74,8 @@ export class IsmsLeadershipStack extends Stack {
       functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
     });
+
+    new EmailDelivery(this, 'EmailDelivery', { unit, handler: this.functions.get('email-events')!, alarmTopic: operations.topic });
 
     // The CLI finds these by output key (isms review start / request submit without --local).
     new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
