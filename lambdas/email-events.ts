@@ -14,11 +14,20 @@ import {
   sesEventSchema,
   undeliverableEmail,
   type DeliveryFinding,
+  type DeliveryOutcome,
   type SesEvent,
   type TaggedCopy,
 } from '../core/email-delivery';
 import { keys } from '../core/keys';
 import { stackName } from '../core/names';
+import { count } from './shared/observability';
+import { METRIC, type MetricName } from '../core/metrics';
+
+const OUTCOME_METRIC: Partial<Record<DeliveryOutcome, MetricName>> = {
+  delivered: METRIC.emailsDelivered,
+  bounced: METRIC.emailsBounced,
+  complained: METRIC.emailsComplained,
+};
 
 export interface EmailEventsResult {
   recorded: number;
@@ -60,9 +69,14 @@ export const createHandler =
           ...finding.detail,
         },
       });
-      if (written) result.recorded += 1;
+      if (written) {
+        result.recorded += 1;
+        const metric = OUTCOME_METRIC[finding.outcome];
+        if (metric) count(rt, metric);
+      }
       if (finding.failed && isDecisionEmail(copy.about)) {
         await undeliverableDecisionEmail(rt, event, copy, finding);
+        if (written) count(rt, METRIC.decisionEmailsUndeliverable);
         result.undeliverable += 1;
       }
     }

@@ -22,6 +22,8 @@ import { createAction } from './shared/actions';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
+import { count } from './shared/observability';
+import { METRIC } from '../core/metrics';
 
 /** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
 const eventSchema = z.object({
@@ -109,7 +111,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   }
 
   await markReviewClosed(rt, reviewId, { outcome, closedAt });
-  await recordEvent(rt, {
+  // Counted once: a retry finds the event written and counts nothing.
+  const closedNow = await recordEvent(rt, {
     type: `review.${outcome}`,
     subjectPk: key.pk,
     actor: 'system',
@@ -117,6 +120,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     eventId: 'closed',
     detail: { outcome, approvals: minutes.approvals, required: minutes.requiredApprovals, actions: minutes.actions.map((a) => a.actionId) },
   });
+  if (closedNow) count(rt, METRIC.reviewsClosed);
   return { reviewId, outcome, closedAt, approvals: minutes.approvals, actions: minutes.actions.length };
 };
 

@@ -8,6 +8,8 @@ import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 import { clip } from '../core/text';
+import { count } from './shared/observability';
+import { METRIC } from '../core/metrics';
 import {
   executionStatusChangeSchema,
   identifySubject,
@@ -79,6 +81,7 @@ export const createHandler =
         subjectStatus: item?.status,
       },
     });
+    if (recorded) count(rt, METRIC.workflowFailures);
 
     let marked = false;
     if (item && owned && subject) {

@@ -21,6 +21,7 @@ import { enforceCatalogueAccess } from './catalogue-access';
 import { ensureUnitTables } from './tables';
 import { createSesSimulator } from './ses-simulator';
 import { sesClient } from '../lambdas/shared/email';
+import { withMetrics } from '../lambdas/shared/observability';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -215,7 +216,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
             handlers.get(localFunctionArn(unit.id, 'email-events'))!(event),
           );
         }
-        const handler = factories.get(spec.id)!(rt);
+        // Metrics published after each invocation as lambdaHandler does on AWS (printed only at DEBUG locally).
+        const handler = withMetrics(rt, factories.get(spec.id)!(rt));
         const arn = localFunctionArn(unit.id, spec.id);
         handlers.set(arn, handler);
         handlers.set(functionName(unit.id, spec.id), handler);

@@ -5,6 +5,8 @@ import { recipients, type Email } from '../../core/email';
 import type { EmailAbout } from '../../core/email-delivery';
 import type { Runtime } from './runtime';
 import { getItem, putOnce } from './store';
+import { count } from './observability';
+import { METRIC } from '../../core/metrics';
 
 /**
  * Evidence that one person was sent one message: in the subject's partition (`SENT#<message>#<recipient>`), written
@@ -110,6 +112,7 @@ async function sendAndMark(rt: Runtime, ref: MessageRef, email: Email, to: strin
     try {
       // False only if a mark is already there (a concurrent run that also sent): the first mark stays the evidence.
       if (!(await putOnce(rt, item))) return (await sentCopy(rt, ref, to)) ?? item;
+      count(rt, METRIC.emailsSent);
       return item;
     } catch (err) {
       if (attempt >= MARK_ATTEMPTS) {
