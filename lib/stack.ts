@@ -12,6 +12,7 @@ import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
 import { EmailDelivery } from './email-delivery';
+import { OperationsDashboard } from './dashboard';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
 import { configurationSetName } from '../core/email-delivery';
@@ -75,7 +76,22 @@ export class IsmsLeadershipStack extends Stack {
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
     });
 
-    new EmailDelivery(this, 'EmailDelivery', { unit, handler: this.functions.get('email-events')!, alarmTopic: operations.topic });
+    const email = new EmailDelivery(this, 'EmailDelivery', {
+      unit,
+      handler: this.functions.get('email-events')!,
+      alarmTopic: operations.topic,
+    });
+    new OperationsDashboard(this, 'OperationsDashboard', {
+      unit,
+      stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
+      decisionApi: api.api,
+      deadLetterQueues: {
+        'review schedule': schedule.deadLetterQueue,
+        'workflow-failed': operations.deadLetterQueue,
+        'email-events': email.deadLetterQueue,
+      },
+      alarms: [...operations.alarms, ...email.alarms],
+    });
 
     // The CLI finds these by output key (isms review start / request submit without --local).
     new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
