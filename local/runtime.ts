@@ -120,6 +120,12 @@ const closeServer = (server: Server) =>
     setTimeout(() => server.closeAllConnections(), 100).unref();
   });
 
+/** `POWERTOOLS_LOG_LEVEL=DEBUG npm start`: handler logs at DEBUG, and metrics as EMF lines (lambdas/shared/observability.ts). */
+function envLogLevel(): LocalRuntimeOptions['logLevel'] {
+  const level = process.env.POWERTOOLS_LOG_LEVEL?.toUpperCase();
+  return level === 'DEBUG' || level === 'INFO' || level === 'WARN' || level === 'ERROR' ? level : undefined;
+}
+
 export function localFunctionArn(unitId: string, fnId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName(unitId, fnId)}`;
 }
@@ -201,7 +207,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         AWS_ENDPOINT_URL_SES: urls.ses,
         AWS_ENDPOINT_URL_SFN: urls.stepFunctions,
         AWS_REGION: LOCAL_REGION,
-        POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
+        POWERTOOLS_LOG_LEVEL: opts.logLevel ?? envLogLevel() ?? 'WARN',
       };
       const decisionBaseUrl = `${urls.decisions}/${unit.id}`;
       const substitutions: Record<string, string> = { TableName: table };

@@ -28,7 +28,7 @@ export function countBy(rt: Runtime, name: MetricName, dimension: string, value:
 
 /**
  * EMF lines go to stdout, which CloudWatch turns into metrics on Lambda. Locally they would only fill the console and the
- * test output: they print at DEBUG (npm start -- --log-level DEBUG), else they are dropped.
+ * test output: they print at DEBUG (`POWERTOOLS_LOG_LEVEL=DEBUG npm start`), else they are dropped.
  */
 const emitsMetrics = (rt: Runtime) => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME) || rt.env.POWERTOOLS_LOG_LEVEL === 'DEBUG';
 
