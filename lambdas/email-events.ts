@@ -19,6 +19,7 @@ import {
   type TaggedCopy,
 } from '../core/email-delivery';
 import { keys } from '../core/keys';
+import { escalationTarget } from '../core/request';
 import { stackName } from '../core/names';
 import { count } from './shared/observability';
 import { METRIC, type MetricName } from '../core/metrics';
@@ -161,7 +162,10 @@ async function noticeFor(rt: Runtime, copy: TaggedCopy, finding: DeliveryFinding
       // Cut the wait: the workflow escalates this level now instead of after the reminders.
       const cut = await cutWait(rt, copy.subjectPk, `the decision email of level ${index} could not be delivered (${finding.outcome})`);
       rt.logger.info('request wait cut short: approver unreachable', { requestId, level: index, cut });
-      consequence = `Level ${index + 1} (${level.name}) is escalated at once to its escalation contact ${level.escalationContact.name} <${level.escalationContact.email}> instead of waiting out the reminders.`;
+      const target = escalationTarget(rt.config, request, index);
+      consequence = target.escalate
+        ? `Level ${index + 1} (${level.name}) is escalated at once to its escalation contact ${target.to.name} <${target.to.email}> instead of waiting out the reminders.`
+        : `Level ${index + 1} (${level.name}) cannot be escalated (${target.reason}): the request waits until its links expire unless the approver is reached another way.`;
     }
     return {
       subjectLabel: `resource request ${requestId} ("${request.title}")`,
