@@ -4,6 +4,7 @@ import { testRuntime, testUnit } from '../support/local-aws';
 import { sharedDynalite } from '../support/shared-emulators';
 import { withMetrics } from '../../lambdas/shared/observability';
 import { createHandler as emailEvents } from '../../lambdas/email-events';
+import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
 import { emailTags } from '../../core/email-delivery';
 import { METRICS_NAMESPACE } from '../../core/metrics';
 
@@ -71,6 +72,35 @@ describe('metrics', () => {
       { Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'unit']], Metrics: [{ Name: 'EmailsDelivered', Unit: 'Count' }] },
     ]);
     expect(line).toMatchObject({ service: 'isms-leadership', unit: unit.id, EmailsDelivered: 1 });
+  });
+
+  it('count the decision endpoint’s answers by HTTP status, with status as one more dimension of that metric only', async () => {
+    const rt = await testRuntime({ dynamoEndpoint: dynamo.endpoint, unit, logLevel: 'DEBUG' });
+    const handler = withMetrics(rt, decisionEndpoint(rt));
+    const get = {
+      version: '2.0',
+      routeKey: 'GET /decisions/{proxy+}',
+      rawPath: '/decisions/not-a-decision',
+      rawQueryString: '',
+      headers: { host: 'decide.example.com' },
+      requestContext: {
+        domainName: 'decide.example.com',
+        http: { method: 'GET', path: '/decisions/not-a-decision' },
+        requestId: 'r',
+        stage: '$default',
+      },
+      isBase64Encoded: false,
+    };
+    const emf = await emfDuring(() => handler(get));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: [['service', 'unit', 'status']],
+        Metrics: [{ Name: 'DecisionEndpointAnswers', Unit: 'Count' }],
+      },
+    ]);
+    expect(emf[0]).toMatchObject({ unit: unit.id, status: '404', DecisionEndpointAnswers: 1 });
   });
 
   it('print nothing outside Lambda below DEBUG, and keep nothing for later', async () => {
