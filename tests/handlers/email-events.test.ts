@@ -13,6 +13,7 @@ import type { SentItem } from '../../lambdas/shared/sent-store';
 import { configurationSetName, emailTags, type EmailAbout } from '../../core/email-delivery';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { getItem } from '../../lambdas/shared/store';
+import { taskTokenOf } from '../../lambdas/shared/task-tokens';
 
 let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
 let ses: Awaited<ReturnType<typeof sharedSes>>;
@@ -224,6 +225,7 @@ describe('request-await on an approver whose email did not arrive', () => {
     await expect(awaitDecision(rt)({ requestId: request.requestId, level: 0, taskToken: 'token-1' })).rejects.toMatchObject({
       name: 'ApproverUnreachable',
     });
+    expect(await taskTokenOf(rt, request.pk)).toBeUndefined();
   });
 
   it('waits as usual when only a message without a decision bounced', async () => {
