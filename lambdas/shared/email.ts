@@ -3,7 +3,7 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { clientConfig, type Runtime } from './runtime';
 import { subjectLine } from '../../core/text';
 import { recipients, type Email } from '../../core/email';
-import { configurationSetName, emailTags, type EmailAbout } from '../../core/email-delivery';
+import { configurationSetName, emailTags, TAG, type EmailAbout } from '../../core/email-delivery';
 
 /** The function's SES client, made on first use: only functions that send email bundle and load it. */
 export function sesClient(rt: Runtime): SESClient {
@@ -42,7 +42,7 @@ export async function sendCopy(rt: Runtime, email: Email, to: string, ref?: Copy
     new SendEmailCommand({
       Source: rt.config.sender,
       ConfigurationSetName: configurationSetName(rt.config.id),
-      Tags: ref ? emailTags({ unitId: rt.config.id, recipient: to, ...ref }) : [{ Name: 'isms-unit', Value: rt.config.id }],
+      Tags: ref ? emailTags({ unitId: rt.config.id, recipient: to, ...ref }) : [{ Name: TAG.unit, Value: rt.config.id }],
       Destination: { ToAddresses: [to] },
       Message: {
         Subject: { Data: subject, Charset: 'UTF-8' },
