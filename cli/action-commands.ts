@@ -19,6 +19,8 @@ import { getMinutes, getReview } from '../lambdas/shared/review-store';
 import { queryAll } from '../lambdas/shared/store';
 import type { CliCommand } from './context';
 import { bu, parseFlags, parseReviewTarget } from './flags';
+import { deliveryEvents } from '../lambdas/shared/delivery-store';
+import { deliveryStatus } from '../core/email-delivery';
 
 // ---------------------------------------------------------------- actions list
 
@@ -131,13 +133,14 @@ const reviewStatus: CliCommand = {
       return 1;
     }
     const pk = keys.review(id).pk;
-    const [decisions, minutes] = await Promise.all([
+    const [decisions, minutes, deliveries] = await Promise.all([
       queryAll<DecisionRecord>(rt, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
         ExpressionAttributeValues: { ':pk': pk, ':d': prefixes.decision },
         ConsistentRead: true,
       }),
       getMinutes(rt, id),
+      deliveryEvents(rt, pk),
     ]);
     // Only a member's own decision counts (as in the tally); the decision id, link and token are never printed.
     const byId = new Map(decisions.filter((d) => d.subjectType === 'review').map((d) => [d.decisionId, d]));
@@ -159,7 +162,10 @@ const reviewStatus: CliCommand = {
         : m.decisionId
           ? 'not yet'
           : 'not yet invited';
-      ctx.out(terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}`));
+      const delivery = deliveryStatus(deliveries, m.email);
+      ctx.out(
+        terminalSafe(`  - ${m.name}${m.chair ? ' (chair)' : ''}, ${m.role} <${m.email}>: ${state}${delivery ? `; ${delivery}` : ''}`),
+      );
     }
     ctx.out(
       `  reminders sent: ${review.remindersSent ?? 0}; escalated: ${review.escalatedAt ? formatTime(review.escalatedAt, unit.timeZone) : 'no'}`,

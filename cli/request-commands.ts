@@ -14,6 +14,8 @@ import { z } from 'zod';
 import { terminalSafe } from '../core/text';
 import { bu, parseFlags } from './flags';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
+import { deliveryEvents } from '../lambdas/shared/delivery-store';
+import { deliveryStatus } from '../core/email-delivery';
 
 const SUBMIT_USAGE =
   `request submit --bu <id> --category ${RESOURCE_CATEGORIES.join('|')} --title <text> --justification <text> ` +
@@ -155,6 +157,7 @@ export const statusCommand: CliCommand = {
     }
     if (item.restarts)
       ctx.out(`  restarted ${item.restarts} time(s), last at ${item.restartedAt ? formatTime(item.restartedAt, unit.timeZone) : '?'}`);
+    const deliveries = await deliveryEvents(rt, item.pk);
     for (const l of item.levels) {
       const state =
         l.outcome ??
@@ -162,6 +165,11 @@ export const statusCommand: CliCommand = {
       ctx.out(
         terminalSafe(`  level ${l.index + 1} ${l.name}: ${l.approver.email}: ${state}${l.reroutedReason ? ` (${l.reroutedReason})` : ''}`),
       );
+      // Each person the level was sent to: its approver, and the approver it was escalated or rerouted from.
+      for (const address of new Set([l.configuredApprover.email, l.approver.email])) {
+        const delivery = deliveryStatus(deliveries, address);
+        if (delivery) ctx.out(terminalSafe(`    ${address}: ${delivery}`));
+      }
     }
     return 0;
   },

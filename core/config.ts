@@ -80,6 +80,20 @@ const baseSchema = z.strictObject({
     .check(z.refine((tz) => isTimeZone(tz), { error: (iss) => `${show(iss.input)} is not an IANA time zone like "Europe/Berlin"` })),
   reviewSchedule: z._default(z.string(), DEFAULT_REVIEW_SCHEDULE),
   sender: email,
+  /**
+   * Set up the sender's domain in SES from this stack (lib/email-delivery.ts): an identity with Easy DKIM and a custom
+   * MAIL FROM domain `<mailFromSubdomain>.<domain>`, so SPF and DKIM both align with the From domain (DMARC). The DNS
+   * records to add are stack outputs. @default none: the sender's identity is verified outside the stack.
+   */
+  senderDomain: z.optional(
+    z.strictObject({
+      domain: matching(HOSTNAME, (v) => `${v} is not a domain like "example.org"`),
+      mailFromSubdomain: z._default(
+        matching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, (v) => `${v} is not one DNS label like "mail"`),
+        'mail',
+      ),
+    }),
+  ),
   ismsManager: person,
   /** Owner of review actions; @default the ISMS manager. */
   actionOwner: z.optional(person),
@@ -163,6 +177,12 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
     );
   }
   deputyRules(unit, people.identities, issue);
+  // DMARC passes only when the From domain is the one DKIM signs for (or a subdomain of it).
+  const from = typeof unit.sender === 'string' ? unit.sender.split('@')[1]?.toLowerCase() : undefined;
+  const signed = unit.senderDomain?.domain;
+  if (from && typeof signed === 'string' && from !== signed && !from.endsWith(`.${signed}`)) {
+    issue(['senderDomain', 'domain'], `${show(signed)} is not the domain of sender ${show(unit.sender)}; use ${show(from)}`);
+  }
   if (typeof unit.quorum === 'number' && members.length > 0 && unit.quorum > members.length) {
     issue(['quorum'], `${unit.quorum} is larger than the ${members.length} members of topManagement`);
   }

@@ -44,6 +44,11 @@ export interface FunctionSpec {
      * and may call states:SendTaskSuccess on their state machines only.
      */
     resumes?: readonly WorkflowName[];
+    /**
+     * Cuts a wait of these workflows short: reads their task tokens and may call states:SendTaskFailure (never
+     * SendTaskSuccess) on their state machines. A failure carries no decision; the workflow's Catch routes it.
+     */
+    failsWaits?: readonly WorkflowName[];
     /** Stores the task token of a wait of the workflows it resumes (PutItem on those `TOKEN#` items). */
     storesTaskTokens?: boolean;
     /** ses:SendEmail from the unit's sender identity. */
@@ -165,6 +170,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // The most Lambda allows: a large table's migration must not be cut off (lambdas/migrate.ts answers before it).
     timeoutSeconds: 900,
   },
+  {
+    id: 'email-events',
+    entry: 'lambdas/email-events.ts',
+    description:
+      'Records SES bounce, complaint, reject, delivery and delay events on their review or request; tells the ISMS manager of an undeliverable decision email and escalates a request level at once',
+    // Appends events and marks (never updates a review or request); finds untagged copies by message id on gsi1; may only
+    // fail a request's wait, which the workflow answers by escalating from the table.
+    access: { evidence: 'append', queriesIndex: true, sendEmail: true, failsWaits: ['resource-approval'] },
+  },
 ];
 
 export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem';
@@ -182,7 +196,7 @@ export interface TableGrant {
 
 /** The catalogue entry as table statements: no delete, no scan, no batch, and the links table only by key and kind. */
 export function tableGrants(spec: FunctionSpec): TableGrant[] {
-  const { evidence, queriesIndex, links, resumes = [], storesTaskTokens } = spec.access;
+  const { evidence, queriesIndex, links, resumes = [], storesTaskTokens, failsWaits = [] } = spec.access;
   const evidenceActions: TableAction[] = ['GetItem', 'Query'];
   if (evidence !== 'read') evidenceActions.push('PutItem');
   if (evidence === 'update') evidenceActions.push('UpdateItem');
@@ -201,12 +215,21 @@ export function tableGrants(spec: FunctionSpec): TableGrant[] {
       leadingKeyPrefixes: resumes.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`),
     });
   }
+  const failsOnly = failsWaits.filter((w) => !resumes.includes(w));
+  if (failsOnly.length) {
+    grants.push({
+      sid: 'TaskTokensToFail',
+      table: 'links',
+      actions: ['GetItem'],
+      leadingKeyPrefixes: failsOnly.map((w) => `${LINKS_KEY_PREFIX.token}${SUBJECT_KEY_PREFIX[w]}`),
+    });
+  }
   return grants;
 }
 
 /** Whether the function gets the links table at all (its name in the environment, and a grant). */
 export function usesLinksTable(spec: FunctionSpec): boolean {
-  return Boolean(spec.access.links || spec.access.resumes?.length);
+  return Boolean(spec.access.links || spec.access.resumes?.length || spec.access.failsWaits?.length);
 }
 
 export function functionSpec(id: string): FunctionSpec {

@@ -14,6 +14,8 @@ export const keys = {
   event: (subjectPk: string, at: string, eventId: string) => ({ pk: subjectPk, sk: `EVENT#${at}#${eventId}` }),
   /** One recipient's copy of a named email of a fan-out (`minutes`, `reminder-2`, ...), marked once it went out. */
   sent: (subjectPk: string, message: string, recipient: string) => ({ pk: subjectPk, sk: `SENT#${message}#${recipient.toLowerCase()}` }),
+  /** A decision email that did not reach its recipient (hard bounce, complaint, reject), once per decision. */
+  undeliverable: (subjectPk: string, decisionId: string) => ({ pk: subjectPk, sk: `UNDELIVERABLE#${decisionId}` }),
 } as const;
 
 export const prefixes = { decision: 'DECISION#', event: 'EVENT#', inputs: 'INPUTS#', sent: 'SENT#' } as const;
@@ -27,6 +29,8 @@ export const gsi1 = {
     gsi1sk: `${dueDate}#${actionId}`,
   }),
   audit: (at: string, eventId: string) => ({ gsi1pk: `AUDIT#${at.slice(0, 7)}`, gsi1sk: `${at}#${eventId}` }),
+  /** A sent copy by its SES message id: an SES event whose tags are missing finds what it is about. */
+  email: (sesMessageId: string, subjectPk: string) => ({ gsi1pk: `EMAIL#${sesMessageId}`, gsi1sk: subjectPk }),
 } as const;
 
 export const GSI1 = 'gsi1';

@@ -9,6 +9,8 @@ import { whatHappensNext } from '../core/decision-next';
 import { auditDecision, confirmDecision, confirmMissedDecision, errorSummary, resumeAfterDecision } from './shared/decision-follow-up';
 import { decisionRecordOf, type DecisionRecord, type LinkItem } from '../core/decisions';
 import { DECISION_ID_PATTERN, FORM_MAX_BYTES, formFields, parseDecisionForm } from '../core/decision-form';
+import { count, countBy } from './shared/observability';
+import { METRIC } from '../core/metrics';
 import {
   alreadyDecidedPage,
   badRequestPage,
@@ -76,6 +78,7 @@ export const createHandler =
       rt.logger.error('decision endpoint failed before recording anything', { error: errorSummary(err) });
       result = unavailablePage();
     }
+    countBy(rt, METRIC.decisionAnswers, 'status', String(result.statusCode ?? 200));
     return method === 'HEAD' ? { ...result, body: '' } : result;
   };
 
@@ -196,6 +199,7 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
   }
 
   // Recorded: from here on nothing may turn the click into an error page (docs/architecture.md#record-first-then-resume).
+  count(rt, METRIC.decisionsRecorded);
   await auditDecision(rt, link, record);
   await resumeAfterDecision(rt, link, record);
   // Only the winner of the write gets here, so a double POST confirms once.

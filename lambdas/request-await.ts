@@ -5,6 +5,8 @@ import { parseEvent } from './shared/event';
 import { resumeIfComplete, type ResumeResult } from './shared/resume';
 import { findRequest, requestPk } from './shared/request-store';
 import { storeTaskToken } from './shared/task-tokens';
+import { undeliverable } from './shared/delivery-store';
+import { APPROVER_UNREACHABLE } from './shared/cut-wait';
 
 const eventSchema = z.object({
   requestId: z.string().check(z.minLength(1)),
@@ -21,6 +23,18 @@ export const createHandler =
     const request = await findRequest(rt, requestId);
     if (request?.status !== 'pending' || request.currentLevel !== level) {
       throw new WorkflowError('RequestNotWaiting', `Request ${requestId} is not pending at level ${level}; nothing to wait for`);
+    }
+    // The approver's email did not arrive (a bounce recorded while no wait was open, e.g. during a reminder): waiting
+    // cannot help, so the workflow's Catch escalates the level now. Not after escalation: the contact is the last resort.
+    const current = request.levels[level];
+    if (current?.decisionId && !current.escalatedAt && !current.escalationSkippedAt) {
+      const mark = await undeliverable(rt, requestPk(requestId), current.decisionId);
+      if (mark) {
+        throw new WorkflowError(
+          APPROVER_UNREACHABLE,
+          `Request ${requestId}: the decision email of level ${level} was not delivered (${mark.outcome})`,
+        );
+      }
     }
     await storeTaskToken(rt, requestPk(requestId), taskToken);
     // A decision recorded while the workflow was between waits (docs/architecture.md#record-first-then-resume) completes this wait now.

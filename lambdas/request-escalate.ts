@@ -9,6 +9,7 @@ import { sendPersonalOnce } from './shared/sent-store';
 import { approvalEmail } from '../core/request-emails';
 import { escalationTarget, levelDecisionIds } from '../core/request';
 import { decisionExists, getRequest, markEscalationSkipped, type StoredRequest } from './shared/request-store';
+import { undeliverable } from './shared/delivery-store';
 
 const eventSchema = z.object({ requestId: z.string().check(z.minLength(1)), level: z.int().check(z.minimum(0)) });
 
@@ -64,7 +65,12 @@ export const createHandler =
         const decisionId = level.decisionId;
         await sendPersonalOnce(
           rt,
-          { subjectPk: item.pk, message: `overdue-${index}-${decisionId}`, recipient: level.approver.email },
+          {
+            subjectPk: item.pk,
+            message: `overdue-${index}-${decisionId}`,
+            recipient: level.approver.email,
+            about: { role: 'overdue', decisionId, level: index },
+          },
           async () => {
             const { url, expiresAt } = await reissueLink(rt, decisionId, { kind: 'escalation' });
             return approvalEmail({
@@ -92,7 +98,11 @@ export const createHandler =
     }
 
     const oldDecisionId = level.decisionId;
-    const reason = `no decision from ${level.approver.email} after ${rt.config.reminders.maximum} reminder(s); escalated to ${target.to.email}`;
+    // Sooner when the approver's decision email did not arrive (email-events cut the wait short): the reason says which.
+    const unreachable = await undeliverable(rt, item.pk, oldDecisionId);
+    const reason = unreachable
+      ? `the decision email to ${level.approver.email} was not delivered (${unreachable.outcome}); escalated at once to ${target.to.email}`
+      : `no decision from ${level.approver.email} after ${rt.config.reminders.maximum} reminder(s); escalated to ${target.to.email}`;
     // Stop the old link first, then look: a click that got in before is recorded and counts (docs/architecture.md#record-first-then-resume).
     await supersedeLink(rt, oldDecisionId, reason);
     if (await decisionExists(rt, requestId, oldDecisionId)) return done('decided');
@@ -142,7 +152,12 @@ async function sendEscalationOnce(
   const escalatedFrom = (from && (await getLink(rt, from))?.recipient) || before.levels[index].approver;
   await sendPersonalOnce(
     rt,
-    { subjectPk: after.pk, message: `escalation-${index}-${decisionId}`, recipient: level.approver.email },
+    {
+      subjectPk: after.pk,
+      message: `escalation-${index}-${decisionId}`,
+      recipient: level.approver.email,
+      about: { role: 'escalation', decisionId, level: index },
+    },
     async () => {
       const { url, expiresAt } = await link();
       return approvalEmail({ unit: rt.config, request: after, level, url, kind: 'escalation', escalatedFrom, expiresAt });

@@ -9,6 +9,8 @@ import type { DecisionRecord } from '../core/decisions';
 import { levelDecision, type LevelDecision, type Outcome } from '../core/request';
 import { closeRequest, getRequest, markOutcomeEmailed, requestPk, type StoredRequest } from './shared/request-store';
 import { loadSubject } from './shared/resume';
+import { count } from './shared/observability';
+import { METRIC } from '../core/metrics';
 
 const eventSchema = z.object({
   requestId: z.string().check(z.minLength(1)),
@@ -16,6 +18,8 @@ const eventSchema = z.object({
   outcome: z.enum(['approved', 'rejected', 'expired']),
   reason: z.optional(z.string()),
 });
+
+const OUTCOME_METRIC = { approved: METRIC.requestsApproved, rejected: METRIC.requestsRejected, expired: METRIC.requestsExpired } as const;
 
 type Decided = { outcome: Outcome; decision?: LevelDecision };
 
@@ -82,7 +86,7 @@ export const createHandler =
       if (item.status !== outcome) throw new WorkflowError('RequestClosed', `Request ${requestId} became ${item.status} meanwhile`);
     }
     const closedAt = item.closedAt!;
-    await recordEvent(rt, {
+    const closedNow = await recordEvent(rt, {
       type: `request.${outcome}`,
       subjectPk: item.pk,
       actor: decision?.decidedBy ?? 'system',
@@ -101,11 +105,13 @@ export const createHandler =
         category: item.category,
       },
     });
+    // Counted once: a retry finds the event written and counts nothing.
+    if (closedNow) count(rt, OUTCOME_METRIC[outcome]);
     if (!item.outcomeEmailedAt) {
       // Requester and ISMS manager each once: a retry after SES throttled the second copy does not repeat the first.
       await sendOnce(
         rt,
-        { subjectPk: item.pk, message: 'outcome' },
+        { subjectPk: item.pk, message: 'outcome', about: { role: 'outcome' } },
         outcomeEmail({ unit: rt.config, request: item, outcome, reason, decision, decisions }),
       );
       await markOutcomeEmailed(rt, requestId, rt.now().toISOString());

@@ -135,7 +135,12 @@ export const createHandler =
     }
     await sendPersonalOnce(
       rt,
-      { subjectPk: item.pk, message: invitationMessage(item, issued.decisionId!), recipient: issued.approver.email },
+      {
+        subjectPk: item.pk,
+        message: invitationMessage(item, issued.decisionId!),
+        recipient: issued.approver.email,
+        about: { role: 'level', decisionId: issued.decisionId!, level: index },
+      },
       () =>
         withLeadLines(
           approvalEmail({ unit: rt.config, request: item, level: issued, url, kind: 'first', expiresAt }),
@@ -150,31 +155,40 @@ async function passToDeputy(rt: Runtime, item: StoredRequest, index: number, dep
   const level = item.levels[index];
   const decisionId = level.decisionId!;
   const why = `${level.approver.name} is absent ${away.from} to ${away.to}`;
-  await sendPersonalOnce(rt, { subjectPk: item.pk, message: invitationMessage(item, decisionId), recipient: deputy.email }, async () => {
-    const seatLink = await getLink(rt, decisionId);
-    if (!seatLink) throw new WorkflowError('LinkNotFound', `The decision ${decisionId} of ${requestIdOf(item)} has no link item`);
-    const passed = await passSeat(
-      rt,
-      seatLink,
-      { ...deputy, role: level.name },
-      { kind: 'absence', reason: why, by: away.setBy },
-      { kind: 'first' },
-    );
-    if (!passed)
-      throw new WorkflowError('LinkStopped', `The link of level ${index} of ${item.requestId} was stopped before it could pass on`);
-    return withLeadLines(
-      approvalEmail({
-        unit: rt.config,
-        request: item,
-        level: { ...level, approver: deputy },
-        url: passed.url,
-        kind: 'first',
-        expiresAt: passed.expiresAt,
-      }),
-      [actingLine(level.approver, why), ...fingerprintLine('request', seatLink.fingerprint)],
-      `[acting for ${level.approver.name}] `,
-    );
-  });
+  await sendPersonalOnce(
+    rt,
+    {
+      subjectPk: item.pk,
+      message: invitationMessage(item, decisionId),
+      recipient: deputy.email,
+      about: { role: 'level', decisionId, level: index },
+    },
+    async () => {
+      const seatLink = await getLink(rt, decisionId);
+      if (!seatLink) throw new WorkflowError('LinkNotFound', `The decision ${decisionId} of ${requestIdOf(item)} has no link item`);
+      const passed = await passSeat(
+        rt,
+        seatLink,
+        { ...deputy, role: level.name },
+        { kind: 'absence', reason: why, by: away.setBy },
+        { kind: 'first' },
+      );
+      if (!passed)
+        throw new WorkflowError('LinkStopped', `The link of level ${index} of ${item.requestId} was stopped before it could pass on`);
+      return withLeadLines(
+        approvalEmail({
+          unit: rt.config,
+          request: item,
+          level: { ...level, approver: deputy },
+          url: passed.url,
+          kind: 'first',
+          expiresAt: passed.expiresAt,
+        }),
+        [actingLine(level.approver, why), ...fingerprintLine('request', seatLink.fingerprint)],
+        `[acting for ${level.approver.name}] `,
+      );
+    },
+  );
   await sendPersonalOnce(rt, { subjectPk: item.pk, message: `absence-copy-${decisionId}`, recipient: level.approver.email }, () =>
     informationCopyEmail({
       unit: rt.config,

@@ -46,50 +46,54 @@ export const createHandler =
       const deputy = away ? pickDeputy(rt.config, level.approver.email, deputyBar(rt.config, item, index), away.deputy).to : undefined;
       const why = away ? `${level.approver.name} is absent ${away.from} to ${away.to}` : '';
       const to = deputy ?? holder?.recipient ?? level.approver;
-      const sent = await sendPersonalOnce(rt, { subjectPk: item.pk, message: key, recipient: to.email }, async () => {
-        if (holder && away && deputy) {
-          const passed = await passSeat(
-            rt,
-            holder,
-            { ...deputy, role: level.name },
-            { kind: 'absence', reason: why, by: away.setBy },
-            {
-              kind: 'reminder',
-              reminder: n,
-            },
-          );
-          if (!passed)
-            throw new WorkflowError('LinkStopped', `The link of level ${index} of ${requestId} was stopped before it could pass on`);
+      const sent = await sendPersonalOnce(
+        rt,
+        { subjectPk: item.pk, message: key, recipient: to.email, about: { role: 'level', decisionId, level: index } },
+        async () => {
+          if (holder && away && deputy) {
+            const passed = await passSeat(
+              rt,
+              holder,
+              { ...deputy, role: level.name },
+              { kind: 'absence', reason: why, by: away.setBy },
+              {
+                kind: 'reminder',
+                reminder: n,
+              },
+            );
+            if (!passed)
+              throw new WorkflowError('LinkStopped', `The link of level ${index} of ${requestId} was stopped before it could pass on`);
+            return withLeadLines(
+              approvalEmail({
+                unit: rt.config,
+                request: item,
+                level: { ...level, approver: deputy },
+                url: passed.url,
+                kind: 'reminder',
+                reminder: n,
+                expiresAt: passed.expiresAt,
+              }),
+              [actingLine(level.approver, why), ...fingerprintLine('request', holder.fingerprint)],
+              `[acting for ${level.approver.name}] `,
+            );
+          }
+          const { url, expiresAt } = await reissueLink(rt, holder?.decisionId ?? decisionId, { kind: 'reminder', reminder: n });
+          const acting = holder?.actingFor;
           return withLeadLines(
             approvalEmail({
               unit: rt.config,
               request: item,
-              level: { ...level, approver: deputy },
-              url: passed.url,
+              level: { ...level, approver: { name: to.name, email: to.email } },
+              url,
               kind: 'reminder',
               reminder: n,
-              expiresAt: passed.expiresAt,
+              expiresAt,
             }),
-            [actingLine(level.approver, why), ...fingerprintLine('request', holder.fingerprint)],
-            `[acting for ${level.approver.name}] `,
+            [...(acting ? [actingLine(acting, 'as before')] : []), ...fingerprintLine('request', holder?.fingerprint)],
+            acting ? `[acting for ${acting.name}] ` : '',
           );
-        }
-        const { url, expiresAt } = await reissueLink(rt, holder?.decisionId ?? decisionId, { kind: 'reminder', reminder: n });
-        const acting = holder?.actingFor;
-        return withLeadLines(
-          approvalEmail({
-            unit: rt.config,
-            request: item,
-            level: { ...level, approver: { name: to.name, email: to.email } },
-            url,
-            kind: 'reminder',
-            reminder: n,
-            expiresAt,
-          }),
-          [...(acting ? [actingLine(acting, 'as before')] : []), ...fingerprintLine('request', holder?.fingerprint)],
-          acting ? `[acting for ${acting.name}] ` : '',
-        );
-      });
+        },
+      );
       if (away && deputy) {
         await sendPersonalOnce(rt, { subjectPk: item.pk, message: `absence-copy-${decisionId}`, recipient: level.approver.email }, () =>
           informationCopyEmail({

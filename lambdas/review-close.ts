@@ -22,6 +22,8 @@ import { createAction } from './shared/actions';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
+import { count } from './shared/observability';
+import { METRIC } from '../core/metrics';
 
 /** `outcome` is what the workflow's path says: a tally it read (ReadTally), or not-held-on-time when the links expired. */
 const eventSchema = z.object({
@@ -108,12 +110,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
 
   if (!review.minutesEmailedAt) {
     // Per recipient: a retry after SES throttled at the n-th copy sends only the copies not yet marked.
-    await sendOnce(rt, { subjectPk: key.pk, message: 'minutes' }, minutesEmail(rt.config, minutes, stored));
+    await sendOnce(rt, { subjectPk: key.pk, message: 'minutes', about: { role: 'minutes' } }, minutesEmail(rt.config, minutes, stored));
     await markMinutesEmailed(rt, reviewId, rt.now().toISOString());
   }
 
   await markReviewClosed(rt, reviewId, { outcome, closedAt });
-  await recordEvent(rt, {
+  // Counted once: a retry finds the event written and counts nothing.
+  const closedNow = await recordEvent(rt, {
     type: `review.${outcome}`,
     subjectPk: key.pk,
     actor: 'system',
@@ -121,6 +124,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     eventId: 'closed',
     detail: { outcome, approvals: minutes.approvals, required: minutes.requiredApprovals, actions: minutes.actions.map((a) => a.actionId) },
   });
+  if (closedNow) count(rt, METRIC.reviewsClosed);
   return { reviewId, outcome, closedAt, approvals: minutes.approvals, actions: minutes.actions.length };
 };
 

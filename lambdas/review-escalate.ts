@@ -10,6 +10,8 @@ import { markEscalated, markEscalationEmailed, type StoredReview } from './share
 import { sendOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
+import { count } from './shared/observability';
+import { METRIC } from '../core/metrics';
 
 const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
@@ -42,7 +44,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       expiresAt,
     });
     // Per contact: a retry after SES throttled the second contact does not email the first again.
-    await sendOnce(rt, { subjectPk: key.pk, message: 'escalation' }, email);
+    await sendOnce(rt, { subjectPk: key.pk, message: 'escalation', about: { role: 'notice' } }, email);
     await markEscalationEmailed(rt, input.reviewId, rt.now().toISOString());
   }
   const detail = { escalatedTo: contacts, undecided: t.undecided.map((m) => m.email), approvals: t.approvals, required: t.required };
@@ -54,7 +56,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     eventId: 'escalated',
     detail,
   });
-  await recordEvent(rt, {
+  const overdueNow = await recordEvent(rt, {
     type: 'review.overdue',
     subjectPk: key.pk,
     actor: 'system',
@@ -62,6 +64,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     eventId: 'overdue',
     detail: { status: 'overdue', linksExpireAt: expiresAt },
   });
+  if (overdueNow) count(rt, METRIC.reviewsOverdue);
   return { escalatedAt: review.escalatedAt, undecided: t.undecided.length };
 };
 

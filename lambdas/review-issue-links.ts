@@ -45,28 +45,32 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     if (away && deputy) {
       // Absent: the seat's link goes to the deputy, acting for the member, who gets a copy without a link.
       const why = `${member.name} is absent ${away.from} to ${away.to}`;
-      const sent = await sendPersonalOnce(rt, { subjectPk, message: `invitation-${decisionId}`, recipient: deputy.email }, async () => {
-        const seatLink = await getLink(rt, decisionId);
-        if (!seatLink) throw new WorkflowError('LinkNotFound', `The decision ${decisionId} of ${member.email} has no link item`);
-        const passed = await passSeat(
-          rt,
-          seatLink,
-          { ...deputy, role: member.role },
-          { kind: 'absence', reason: why, by: away.setBy },
-          { kind: 'first' },
-        );
-        if (!passed)
-          throw new WorkflowError(
-            'LinkStopped',
-            `The link of ${member.email} in ${review.reviewId} was stopped before it could pass to ${deputy.email}`,
+      const sent = await sendPersonalOnce(
+        rt,
+        { subjectPk, message: `invitation-${decisionId}`, recipient: deputy.email, about: { role: 'member', decisionId } },
+        async () => {
+          const seatLink = await getLink(rt, decisionId);
+          if (!seatLink) throw new WorkflowError('LinkNotFound', `The decision ${decisionId} of ${member.email} has no link item`);
+          const passed = await passSeat(
+            rt,
+            seatLink,
+            { ...deputy, role: member.role },
+            { kind: 'absence', reason: why, by: away.setBy },
+            { kind: 'first' },
           );
-        const asDeputy = { ...member, name: deputy.name, email: deputy.email };
-        return withLeadLines(
-          invitationEmail({ unit: rt.config, review, member: asDeputy, pack, url: passed.url, expiresAt: passed.expiresAt }),
-          [actingLine(member, why), ...fingerprintLine('pack', fingerprint)],
-          `[acting for ${member.name}] `,
-        );
-      });
+          if (!passed)
+            throw new WorkflowError(
+              'LinkStopped',
+              `The link of ${member.email} in ${review.reviewId} was stopped before it could pass to ${deputy.email}`,
+            );
+          const asDeputy = { ...member, name: deputy.name, email: deputy.email };
+          return withLeadLines(
+            invitationEmail({ unit: rt.config, review, member: asDeputy, pack, url: passed.url, expiresAt: passed.expiresAt }),
+            [actingLine(member, why), ...fingerprintLine('pack', fingerprint)],
+            `[acting for ${member.name}] `,
+          );
+        },
+      );
       await sendPersonalOnce(rt, { subjectPk, message: `absence-copy-${decisionId}`, recipient: member.email }, () =>
         informationCopyEmail({ unit: rt.config, original: member, deputy, what: `the management review ${review.period}`, why }),
       );
@@ -75,13 +79,17 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       rt.logger.info('review invitation sent to a deputy', { reviewId: review.reviewId, decisionId });
       continue;
     }
-    const sent = await sendPersonalOnce(rt, { subjectPk, message: `invitation-${decisionId}`, recipient: member.email }, async () => {
-      const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint));
-      return withLeadLines(
-        invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }),
-        fingerprintLine('pack', fingerprint),
-      );
-    });
+    const sent = await sendPersonalOnce(
+      rt,
+      { subjectPk, message: `invitation-${decisionId}`, recipient: member.email, about: { role: 'member', decisionId } },
+      async () => {
+        const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint));
+        return withLeadLines(
+          invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }),
+          fingerprintLine('pack', fingerprint),
+        );
+      },
+    );
     await markMemberInvited(rt, review.reviewId, index, sent.sentAt);
     if (sent.fresh) invited += 1;
     rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });

@@ -8,6 +8,8 @@ import { newReviewItem, resolvePeriod, reviewStartSchema } from '../core/review-
 import { createReview, getReview, takeOverReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
+import { count } from './shared/observability';
+import { METRIC } from '../core/metrics';
 
 const eventSchema = z.object({ input: z.unknown(), executionId: z.string().check(z.minLength(1)) });
 
@@ -35,6 +37,7 @@ export const createHandler =
     const subjectPk = keys.review(reviewId).pk;
 
     if (await createReview(rt, item)) {
+      count(rt, METRIC.reviewsOpened);
       await recordOpened(rt, subjectPk, item.openedAt, executionId, period, input.trigger);
       return { reviewId, period, opened: true, status: item.status, openedAt: item.openedAt, openedBy: executionId };
     }

@@ -43,42 +43,46 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const why = away ? `${member.name} is absent ${away.from} to ${away.to}` : '';
     // A retry of this step (SES throttled at a later member) skips the members its first attempt reminded.
     const to = deputy ?? holder.recipient;
-    const sent = await sendPersonalOnce(rt, { subjectPk: key.pk, message: `reminder-${reminder}`, recipient: to.email }, async () => {
-      if (away && deputy) {
-        const passed = await passSeat(
-          rt,
-          holder!,
-          { ...deputy, role: member.role },
-          { kind: 'absence', reason: why, by: away.setBy },
-          {
-            kind: 'reminder',
-            reminder,
-          },
-        );
-        if (!passed)
-          throw new WorkflowError('LinkStopped', `The link of ${member.email} was stopped before it could pass to ${deputy.email}`);
-        holder = { ...holder!, decisionId: passed.decisionId, ...passed.link };
+    const sent = await sendPersonalOnce(
+      rt,
+      { subjectPk: key.pk, message: `reminder-${reminder}`, recipient: to.email, about: { role: 'member', decisionId } },
+      async () => {
+        if (away && deputy) {
+          const passed = await passSeat(
+            rt,
+            holder!,
+            { ...deputy, role: member.role },
+            { kind: 'absence', reason: why, by: away.setBy },
+            {
+              kind: 'reminder',
+              reminder,
+            },
+          );
+          if (!passed)
+            throw new WorkflowError('LinkStopped', `The link of ${member.email} was stopped before it could pass to ${deputy.email}`);
+          holder = { ...holder!, decisionId: passed.decisionId, ...passed.link };
+          return withLeadLines(
+            reminderEmail({
+              unit: rt.config,
+              review,
+              member: { ...member, ...deputy },
+              reminder,
+              url: passed.url,
+              expiresAt: passed.expiresAt,
+            }),
+            [actingLine(member, why), ...fingerprintLine('pack', holder!.fingerprint)],
+            `[acting for ${member.name}] `,
+          );
+        }
+        const { url, expiresAt } = await reissueLink(rt, holder!.decisionId, { kind: 'reminder', reminder });
+        const acting = holder!.actingFor;
         return withLeadLines(
-          reminderEmail({
-            unit: rt.config,
-            review,
-            member: { ...member, ...deputy },
-            reminder,
-            url: passed.url,
-            expiresAt: passed.expiresAt,
-          }),
-          [actingLine(member, why), ...fingerprintLine('pack', holder!.fingerprint)],
-          `[acting for ${member.name}] `,
+          reminderEmail({ unit: rt.config, review, member: { ...member, ...holder!.recipient }, reminder, url, expiresAt }),
+          [...(acting ? [actingLine(acting, 'as before')] : []), ...fingerprintLine('pack', holder!.fingerprint)],
+          acting ? `[acting for ${acting.name}] ` : '',
         );
-      }
-      const { url, expiresAt } = await reissueLink(rt, holder!.decisionId, { kind: 'reminder', reminder });
-      const acting = holder!.actingFor;
-      return withLeadLines(
-        reminderEmail({ unit: rt.config, review, member: { ...member, ...holder!.recipient }, reminder, url, expiresAt }),
-        [...(acting ? [actingLine(acting, 'as before')] : []), ...fingerprintLine('pack', holder!.fingerprint)],
-        acting ? `[acting for ${acting.name}] ` : '',
-      );
-    });
+      },
+    );
     if (away && deputy) {
       await sendPersonalOnce(rt, { subjectPk: key.pk, message: `absence-copy-${decisionId}`, recipient: member.email }, () =>
         informationCopyEmail({ unit: rt.config, original: member, deputy, what: `the management review ${review.period}`, why }),

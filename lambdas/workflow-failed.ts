@@ -8,6 +8,8 @@ import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import { sendOnce } from './shared/sent-store';
 import { clip } from '../core/text';
+import { count } from './shared/observability';
+import { METRIC } from '../core/metrics';
 import {
   executionStatusChangeSchema,
   identifySubject,
@@ -79,6 +81,7 @@ export const createHandler =
         subjectStatus: item?.status,
       },
     });
+    if (recorded) count(rt, METRIC.workflowFailures);
 
     let marked = false;
     if (item && owned && subject) {
@@ -113,7 +116,7 @@ export const createHandler =
     });
     let emailed: boolean;
     try {
-      emailed = (await sendOnce(rt, { subjectPk, message: eventId }, email)).sent.length > 0;
+      emailed = (await sendOnce(rt, { subjectPk, message: eventId, about: { role: 'notice' } }, email)).sent.length > 0;
     } catch (err) {
       // Give the claim back so that EventBridge's retry sends the email; the audit event stays (it is keyed).
       if (marked) await releaseFailureMark(rt, key!, detail.executionArn);

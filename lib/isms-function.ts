@@ -1,5 +1,5 @@
 // One NodejsFunction with the project's defaults, and intent methods that set environment and grants together.
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -63,6 +63,8 @@ export class IsmsFunction extends NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // X-Ray segments per invocation (CDK grants the role PutTraceSegments); no SDK subsegments: see lambdas/shared/observability.ts.
+      tracing: lambda.Tracing.ACTIVE,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
@@ -70,6 +72,11 @@ export class IsmsFunction extends NodejsFunction {
     });
     this.spec = spec;
     logGroup.grantWrite(role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which take no resource ARN; they write trace data only, never evidence.',
+    });
   }
 
   /**
@@ -96,14 +103,21 @@ export class IsmsFunction extends NodejsFunction {
   }
 
   /** ses:SendEmail from the unit's sender identity (the address, or its domain if that is what is verified); no raw email. */
-  allowSendEmail(sender: string): void {
+  allowSendEmail(sender: string, configurationSet?: string): void {
     const stack = Stack.of(this);
     const domain = sender.split('@')[1];
+    // SendEmail with a configuration set is authorized on the set too (SES: resource types of SendEmail).
+    const sets = configurationSet
+      ? [stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet })]
+      : [];
     this.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'SendEmail',
         actions: ['ses:SendEmail'],
-        resources: [sender, domain].map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
+        resources: [
+          ...[sender, domain].map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
+          ...sets,
+        ],
         conditions: { StringEquals: { 'ses:FromAddress': sender } },
       }),
     );
@@ -114,9 +128,27 @@ export class IsmsFunction extends NodejsFunction {
    * no dependency cycle). Nothing here fails or heartbeats a task, so those actions are not granted.
    */
   allowResume(unitId: string): void {
+    const stack = Stack.of(this);
+    const failsWaits = this.spec.access.failsWaits ?? [];
+    if (failsWaits.length) {
+      // Cutting a wait short (email-events, after a bounce): a failure carries no decision, so no SendTaskSuccess here.
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'FailWait',
+          actions: ['states:SendTaskFailure'],
+          resources: failsWaits.map((w) =>
+            stack.formatArn({
+              service: 'states',
+              resource: 'stateMachine',
+              resourceName: stateMachineName(unitId, w),
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+    }
     const resumes = this.spec.access.resumes ?? [];
     if (!resumes.length) return;
-    const stack = Stack.of(this);
     this.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'Resume',

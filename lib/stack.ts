@@ -11,10 +11,13 @@ import { DecisionApi } from './decision-api';
 import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
+import { EmailDelivery } from './email-delivery';
+import { OperationsDashboard } from './dashboard';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
 import { buildInfo } from './build-info';
 import { SCHEMA_VERSION } from '../core/schema-version';
+import { configurationSetName } from '../core/email-delivery';
 
 export interface IsmsLeadershipStackProps extends StackProps {
   unit: BusinessUnitConfig;
@@ -57,7 +60,7 @@ export class IsmsLeadershipStack extends Stack {
         { evidence: table.tableArn, links: links.tableArn },
         TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName),
       );
-      if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender);
+      if (fn.spec.access.sendEmail) fn.allowSendEmail(unit.sender, configurationSetName(unit.id));
       fn.allowResume(unit.id);
     }
 
@@ -73,6 +76,23 @@ export class IsmsLeadershipStack extends Stack {
       decisionApi: api.api,
       functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
+    });
+
+    const email = new EmailDelivery(this, 'EmailDelivery', {
+      unit,
+      handler: this.functions.get('email-events')!,
+      alarmTopic: operations.topic,
+    });
+    new OperationsDashboard(this, 'OperationsDashboard', {
+      unit,
+      stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
+      decisionApi: api.api,
+      deadLetterQueues: {
+        'review schedule': schedule.deadLetterQueue,
+        'workflow-failed': operations.deadLetterQueue,
+        'email-events': email.deadLetterQueue,
+      },
+      alarms: [...operations.alarms, ...email.alarms],
     });
 
     // The CLI finds these by output key (isms review start / request submit without --local).

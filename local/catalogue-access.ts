@@ -60,8 +60,10 @@ export function enforceCatalogueAccess(rt: Runtime, spec: FunctionSpec, tables: 
   );
   sfnClient(rt).middlewareStack.add(
     (next, context) => async (args) => {
-      if (!(context.commandName === 'SendTaskSuccessCommand' && spec.access.resumes?.length))
-        throw new LocalAccessDenied(spec, `states:${String(context.commandName).replace(/Command$/, '')}`);
+      const allowed =
+        (context.commandName === 'SendTaskSuccessCommand' && spec.access.resumes?.length) ||
+        (context.commandName === 'SendTaskFailureCommand' && spec.access.failsWaits?.length);
+      if (!allowed) throw new LocalAccessDenied(spec, `states:${String(context.commandName).replace(/Command$/, '')}`);
       return next(args);
     },
     options,

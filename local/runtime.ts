@@ -20,6 +20,9 @@ import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrup
 import { enforceCatalogueAccess } from './catalogue-access';
 import { ensureUnitTables } from './tables';
 import { migrateUnit } from '../lambdas/shared/migrations/run';
+import { createSesSimulator } from './ses-simulator';
+import { sesClient } from '../lambdas/shared/email';
+import { withMetrics } from '../lambdas/shared/observability';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -77,6 +80,8 @@ export interface LocalRuntime {
   interrupted: InterruptedWorkflow[];
   sfn: SFNClient;
   emails(): Promise<StoredEmail[]>;
+  /** Resolves once every SES event the mailbox simulator produced so far was handled by email-events. */
+  sesEventsSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,6 +123,12 @@ const closeServer = (server: Server) =>
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 100).unref();
   });
+
+/** `POWERTOOLS_LOG_LEVEL=DEBUG npm start`: handler logs at DEBUG, and metrics as EMF lines (lambdas/shared/observability.ts). */
+function envLogLevel(): LocalRuntimeOptions['logLevel'] {
+  const level = process.env.POWERTOOLS_LOG_LEVEL?.toUpperCase();
+  return level === 'DEBUG' || level === 'INFO' || level === 'WARN' || level === 'ERROR' ? level : undefined;
+}
 
 export function localFunctionArn(unitId: string, fnId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName(unitId, fnId)}`;
@@ -197,6 +208,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
 
     const localUnits: LocalUnit[] = [];
     const migrations: Array<() => Promise<unknown>> = [];
+    // SES's mailbox simulator addresses answer as on AWS: their events go to the unit's email-events, as the rule of lib/email-delivery.ts routes them.
+    const simulator = createSesSimulator(log);
+    closers.push(() => simulator.settled());
     for (const unit of units) {
       const { table, linksTable } = await ensureUnitTables(ddb, unit.id);
       const endpoints = {
@@ -204,7 +218,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         AWS_ENDPOINT_URL_SES: urls.ses,
         AWS_ENDPOINT_URL_SFN: urls.stepFunctions,
         AWS_REGION: LOCAL_REGION,
-        POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
+        POWERTOOLS_LOG_LEVEL: opts.logLevel ?? envLogLevel() ?? 'WARN',
       };
       const decisionBaseUrl = `${urls.decisions}/${unit.id}`;
       const substitutions: Record<string, string> = { TableName: table };
@@ -214,7 +228,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         const rt = runtimeFrom(env);
         // No IAM here: the catalogue's grants are checked on the function's clients instead, so a handler that strays fails locally too.
         enforceCatalogueAccess(rt, spec, { evidence: table, links: linksTable });
-        const handler = factories.get(spec.id)!(rt);
+        if (spec.access.sendEmail) {
+          simulator.attach(sesClient(rt), { id: unit.id, region: LOCAL_REGION, account: LOCAL_ACCOUNT }, (event) =>
+            handlers.get(localFunctionArn(unit.id, 'email-events'))!(event),
+          );
+        }
+        // Metrics published after each invocation as lambdaHandler does on AWS (printed only at DEBUG locally).
+        const handler = withMetrics(rt, factories.get(spec.id)!(rt));
         const arn = localFunctionArn(unit.id, spec.id);
         handlers.set(arn, handler);
         handlers.set(functionName(unit.id, spec.id), handler);
@@ -267,6 +287,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         const res = await fetch(`${urls.ses}/store`);
         return ((await res.json()) as { emails: StoredEmail[] }).emails;
       },
+      sesEventsSettled: () => simulator.settled(),
       close,
     };
     if (opts.consolePort !== undefined) {

@@ -102,7 +102,12 @@ export async function confirmDecision(
   try {
     const sent = await sendPersonalOnce(
       rt,
-      { subjectPk: link.subjectPk, message: confirmationMessage(record.decisionId), recipient: record.recipient.email },
+      {
+        subjectPk: link.subjectPk,
+        message: confirmationMessage(record.decisionId),
+        recipient: record.recipient.email,
+        about: { role: 'confirmation' },
+      },
       () =>
         withLeadLines(decisionConfirmationEmail({ unit: rt.config, link, subject, record }), [
           ...(record.actingFor ? [`Recorded as ${actingLabel(record.recipient, record.actingFor)}.`] : []),

@@ -3,6 +3,7 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { clientConfig, type Runtime } from './runtime';
 import { subjectLine } from '../../core/text';
 import { recipients, type Email } from '../../core/email';
+import { configurationSetName, emailTags, TAG, type EmailAbout } from '../../core/email-delivery';
 
 /** The function's SES client, made on first use: only functions that send email bundle and load it. */
 export function sesClient(rt: Runtime): SESClient {
@@ -22,14 +23,26 @@ export async function sendEmail(rt: Runtime, email: Email): Promise<string[]> {
   return ids;
 }
 
-/** One recipient's copy of the email; its SES message id. */
-export async function sendCopy(rt: Runtime, email: Email, to: string): Promise<string> {
+/** What a copy is about, for its tags: SES hands them back in every delivery event (lambdas/email-events.ts). */
+export interface CopyRef {
+  subjectPk: string;
+  message: string;
+  about?: EmailAbout;
+}
+
+/**
+ * One recipient's copy of the email; its SES message id. Every copy goes through the unit's configuration set, so its
+ * bounces, complaints and deliveries come back as events (lib/email-delivery.ts).
+ */
+export async function sendCopy(rt: Runtime, email: Email, to: string, ref?: CopyRef): Promise<string> {
   // Subjects are built from validated values, but a value stored before validation refused control characters
   // (or by other means) must still not add a header line: the one place every copy is sent makes it one line.
   const subject = subjectLine(email.subject);
   const result = await sesClient(rt).send(
     new SendEmailCommand({
       Source: rt.config.sender,
+      ConfigurationSetName: configurationSetName(rt.config.id),
+      Tags: ref ? emailTags({ unitId: rt.config.id, recipient: to, ...ref }) : [{ Name: TAG.unit, Value: rt.config.id }],
       Destination: { ToAddresses: [to] },
       Message: {
         Subject: { Data: subject, Charset: 'UTF-8' },

@@ -7,7 +7,8 @@ import { contentChangedPage, handedOverPage, handOverRefusedPage } from '../../c
 import { gonePage, type PageResult } from '../../core/decision-pages';
 import { packFingerprint, requestFingerprint } from '../../core/fingerprint';
 import { deputyBar } from '../../core/request';
-import { handOverRefusal, pickDeputy } from '../../core/seats';
+import { handOverRefusal, pickDeputy, seatOf } from '../../core/seats';
+import type { EmailAbout } from '../../core/email-delivery';
 import type { RequestItem } from '../../core/subjects';
 import { passSeat } from './delegation';
 import { getItem } from './store';
@@ -81,15 +82,18 @@ export async function handOver(
   );
   // Stopped between the check and the update (a second hand-over, an escalation): the link is no longer valid.
   if (!passed) return gonePage('superseded');
-  await sendPersonalOnce(rt, { subjectPk: link.subjectPk, message: `handover-${passed.decisionId}`, recipient: pick.to.email }, () =>
-    passedLinkEmail({
-      unit: rt.config,
-      to: pick.to!,
-      what,
-      lead: [actingLine(link.recipient, why), ...fingerprintLine(link.subjectType === 'review' ? 'pack' : 'request', link.fingerprint)],
-      url: passed.url,
-      expiresAt: passed.expiresAt,
-    }),
+  await sendPersonalOnce(
+    rt,
+    { subjectPk: link.subjectPk, message: `handover-${passed.decisionId}`, recipient: pick.to.email, about: seatAbout(link) },
+    () =>
+      passedLinkEmail({
+        unit: rt.config,
+        to: pick.to!,
+        what,
+        lead: [actingLine(link.recipient, why), ...fingerprintLine(link.subjectType === 'review' ? 'pack' : 'request', link.fingerprint)],
+        url: passed.url,
+        expiresAt: passed.expiresAt,
+      }),
   );
   await sendPersonalOnce(
     rt,
@@ -133,7 +137,7 @@ export async function contentChanged(
   if (passed) {
     await sendPersonalOnce(
       rt,
-      { subjectPk: link.subjectPk, message: `reissued-${passed.decisionId}`, recipient: link.recipient.email },
+      { subjectPk: link.subjectPk, message: `reissued-${passed.decisionId}`, recipient: link.recipient.email, about: seatAbout(link) },
       () =>
         passedLinkEmail({
           unit: rt.config,
@@ -150,4 +154,11 @@ export async function contentChanged(
     );
   }
   return contentChangedPage(what, link.fingerprint, now, link.recipient.email);
+}
+
+/** A passed link is a decision email of the same seat: its bounce is acted on like the invitation's (issue 13). */
+function seatAbout(link: LinkItem): EmailAbout {
+  return link.subjectType === 'request'
+    ? { role: 'level', decisionId: seatOf(link), level: link.level }
+    : { role: 'member', decisionId: seatOf(link) };
 }

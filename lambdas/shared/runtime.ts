@@ -4,6 +4,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { createMetrics, withMetrics } from './observability';
 import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
 
 /** The environment every function gets (see core/functions.ts, which fills it for CDK and the local runtime). */
@@ -38,6 +40,8 @@ export interface Runtime {
   ses?: SESClient;
   sfn?: SFNClient;
   logger: Logger;
+  /** Business counts (core/metrics.ts), published as EMF when each invocation ends (lambdas/shared/observability.ts). */
+  metrics: Metrics;
   now: () => Date;
 }
 
@@ -77,6 +81,7 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
       logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO',
       persistentKeys: { bu: config.id },
     }),
+    metrics: createMetrics(config.id),
     now: () => new Date(),
     ...overrides,
   };
@@ -96,7 +101,10 @@ export function clientConfig(env: Pick<HandlerEnv, 'AWS_REGION'>, endpoint: stri
 export function lambdaHandler<E, R>(create: (rt: Runtime) => (event: E) => Promise<R>): (event: E) => Promise<R> {
   let built: ((event: E) => Promise<R>) | undefined;
   return (event: E) => {
-    built ??= create(runtimeFrom(process.env));
+    if (!built) {
+      const rt = runtimeFrom(process.env);
+      built = withMetrics(rt, create(rt));
+    }
     return built(event);
   };
 }

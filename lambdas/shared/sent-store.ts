@@ -1,9 +1,12 @@
 // Resumable email fan-out (docs/architecture.md#every-fan-out-is-resumable): each recipient's copy of a named message is marked once SES took it, so a retry sends only what is missing.
-import { keys } from '../../core/keys';
+import { gsi1, keys } from '../../core/keys';
 import { sendCopy } from './email';
 import { recipients, type Email } from '../../core/email';
+import type { EmailAbout } from '../../core/email-delivery';
 import type { Runtime } from './runtime';
 import { getItem, putOnce } from './store';
+import { count } from './observability';
+import { METRIC } from '../../core/metrics';
 
 /**
  * Evidence that one person was sent one message: in the subject's partition (`SENT#<message>#<recipient>`), written
@@ -20,12 +23,19 @@ export interface SentItem {
   subject: string;
   sesMessageId: string;
   sentAt: string;
+  /** What the copy was for (its role, the decision its link belongs to): an SES event without tags is matched by sesMessageId to this. */
+  about?: EmailAbout;
+  /** gsi1: the copy by its SES message id (`EMAIL#<id>`), so that an event without our tags still finds its subject. */
+  gsi1pk?: string;
+  gsi1sk?: string;
 }
 
 export interface MessageRef {
   /** The review's or request's partition (or WORKFLOW#<execution>): the mark sits next to the evidence it belongs to. */
   subjectPk: string;
   message: string;
+  /** What the email is for: tags on each copy and kept on its mark (core/email-delivery.ts). */
+  about?: EmailAbout;
 }
 
 export interface FanOutResult {
@@ -86,7 +96,7 @@ export async function sendPersonalOnce(
 }
 
 async function sendAndMark(rt: Runtime, ref: MessageRef, email: Email, to: string): Promise<SentItem> {
-  const sesMessageId = await sendCopy(rt, email, to);
+  const sesMessageId = await sendCopy(rt, email, to, ref);
   const item: SentItem = {
     ...keys.sent(ref.subjectPk, ref.message, to),
     kind: 'email-sent',
@@ -95,11 +105,14 @@ async function sendAndMark(rt: Runtime, ref: MessageRef, email: Email, to: strin
     subject: email.subject,
     sesMessageId,
     sentAt: rt.now().toISOString(),
+    ...(ref.about ? { about: ref.about } : {}),
+    ...(sesMessageId ? gsi1.email(sesMessageId, ref.subjectPk) : {}),
   };
   for (let attempt = 1; ; attempt++) {
     try {
       // False only if a mark is already there (a concurrent run that also sent): the first mark stays the evidence.
       if (!(await putOnce(rt, item))) return (await sentCopy(rt, ref, to)) ?? item;
+      count(rt, METRIC.emailsSent);
       return item;
     } catch (err) {
       if (attempt >= MARK_ATTEMPTS) {

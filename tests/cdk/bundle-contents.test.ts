@@ -48,7 +48,7 @@ describe('what each function bundles', () => {
       const has = (prefix: string) => files.some((f) => f.startsWith(prefix));
       expect(has('@aws-sdk/client-dynamodb/'), 'DynamoDB').toBe(true);
       expect(has('@aws-sdk/client-ses/'), 'SES client').toBe(Boolean(spec.access.sendEmail));
-      expect(has('@aws-sdk/client-sfn/'), 'SFN client').toBe(Boolean(spec.access.resumes?.length));
+      expect(has('@aws-sdk/client-sfn/'), 'SFN client').toBe(Boolean(spec.access.resumes?.length || spec.access.failsWaits?.length));
       expect(has('croner/'), 'croner').toBe(COMPUTES_SCHEDULE.has(id));
       // The full zod (its classic API) is about 90 KB and all its locales 258 KB; zod/mini with English is about 30.
       expect(

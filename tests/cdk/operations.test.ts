@@ -34,7 +34,8 @@ describe.each(units)('operations of $id', (unit) => {
   });
 
   it('sends failed, timed-out and stopped executions of exactly this unit’s two workflows to workflow-failed, with retries and a dead-letter queue', () => {
-    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    // The unit's other rule takes SES events (tests/cdk/email-delivery.test.ts).
+    const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }));
     expect(rules).toHaveLength(1);
     const rule = rules[0].Properties;
     expect(rule.EventBusName).toBeUndefined(); // the default bus, where Step Functions sends status changes
@@ -53,7 +54,9 @@ describe.each(units)('operations of $id', (unit) => {
       Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
     });
 
-    const ruleId = Object.keys(template.findResources('AWS::Events::Rule'))[0];
+    const ruleId = Object.keys(
+      template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }),
+    )[0];
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [workflowFailedFn, 'Arn'] },
@@ -78,7 +81,10 @@ describe.each(units)('operations of $id', (unit) => {
   });
 
   it('alarms on the schedule DLQ, failed executions of each workflow, decision endpoint errors, the API’s 5xx and every function’s ERROR lines, all to one topic', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const all = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    // SES reputation alarms are rates, not counts (their thresholds: tests/cdk/email-delivery.test.ts); the same topic.
+    expect(all.filter((a) => a.Namespace === 'AWS/SES').map((a) => a.AlarmActions)).toEqual([[{ Ref: topic }], [{ Ref: topic }]]);
+    const alarms = all.filter((a) => a.Namespace !== 'AWS/SES');
     for (const a of alarms) {
       expect(a).toMatchObject({
         Threshold: 1,
@@ -107,8 +113,8 @@ describe.each(units)('operations of $id', (unit) => {
     const api5xx = alarms.find((a) => a.MetricName === '5xx')!;
     expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
     // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines;
-    // and the smoke test's alarm.
-    expect(alarms).toHaveLength(7 + FUNCTIONS.length);
+    // and the smoke test's alarm; and the email-events dead-letter queue's (lib/email-delivery.ts).
+    expect(alarms).toHaveLength(8 + FUNCTIONS.length);
   });
 
   it('has a smoke-test alarm of a fixed name on a metric nothing emits, to the same topic, output as SmokeTestAlarmName', () => {
@@ -131,9 +137,9 @@ describe.each(units)('operations of $id', (unit) => {
     template.hasOutput('SmokeTestAlarmName', { Value: { Ref: alarm } });
   });
 
-  it('alarms on a message in either dead-letter queue by its age, which SQS reports as long as the message stays', () => {
+  it('alarms on a message in any dead-letter queue (schedule, workflow-failed, email-events) by its age, which SQS reports as long as the message stays', () => {
     const dlqs = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(dlqs).toHaveLength(2);
+    expect(dlqs).toHaveLength(3);
     const sqsAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } })).map(
       (a) => a.Properties,
     );
@@ -152,7 +158,7 @@ describe.each(units)('operations of $id', (unit) => {
       });
       expect(a.AlarmDescription).toContain('drain it once handled');
     }
-    expect(sqsAlarms).toHaveLength(2);
+    expect(sqsAlarms).toHaveLength(3);
   });
 
   it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {
@@ -251,9 +257,13 @@ describe.each(units)('operations of $id', (unit) => {
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'ses:SendEmail',
+        // Active tracing: X-Ray takes no resource ARN, so this one statement is on "*" (and only writes traces).
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
       ].sort(),
     );
-    expect(JSON.stringify(statements)).not.toContain('"*"');
+    const xray = (s: { Action: string | string[] }) => [s.Action].flat().every((a) => a.startsWith('xray:'));
+    expect(JSON.stringify(statements.filter((s: { Action: string | string[] }) => !xray(s)))).not.toContain('"*"');
   });
 });
 

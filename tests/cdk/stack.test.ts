@@ -212,7 +212,13 @@ describe.each(units)('stack of $id', (unit) => {
         })
         .sort();
     };
-    const log = ['logs:CreateLogStream own log group', 'logs:PutLogEvents own log group'];
+    // Active tracing (X-Ray takes no resource ARN, so these show as "sender", the catch-all of the line builder above).
+    const log = [
+      'logs:CreateLogStream own log group',
+      'logs:PutLogEvents own log group',
+      'xray:PutTelemetryRecords sender',
+      'xray:PutTraceSegments sender',
+    ];
     const read = ['GetItem evidence', 'Query evidence'];
     const append = [...read, 'PutItem evidence'];
     const update = [...append, 'UpdateItem evidence'];
@@ -254,15 +260,19 @@ describe.each(units)('stack of $id', (unit) => {
       'workflow-failed': [...update, ...email],
       // The deploy's schema migration: lists mutable items by gsi1 and marks them; no links, no email.
       migrate: withIndex(update),
+      // Appends SES events and undeliverable marks, finds untagged copies by message id (gsi1), tells the ISMS manager, and
+      // may only fail a request's wait (no success: a failure carries no decision).
+      'email-events': [...withIndex(append), 'GetItem links TOKEN#REQUEST#*', `states:SendTaskFailure ${approval}`, ...email],
     };
     expect(Object.keys(expected).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
     for (const [fnId, want] of Object.entries(expected))
       expect({ fnId, grants: grants(fnId) }).toEqual({ fnId, grants: [...log, ...want].sort() });
   });
 
-  it('lets only the three functions that resume a workflow send task success, each only to its own state machines; nobody fails or heartbeats a task', () => {
+  it('lets only the three functions that resume a workflow send task success, each only to its own state machines; only email-events fails a wait (resource approval), nobody heartbeats', () => {
     const senders = statementsOf(template).filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:SendTask')));
-    expect(senders.flatMap(({ statement }) => actionsOf(statement))).toEqual([
+    expect(senders.flatMap(({ statement }) => actionsOf(statement)).sort()).toEqual([
+      'states:SendTaskFailure',
       'states:SendTaskSuccess',
       'states:SendTaskSuccess',
       'states:SendTaskSuccess',
@@ -275,6 +285,7 @@ describe.each(units)('stack of $id', (unit) => {
       DecisionEndpoint: [arn('management-review'), arn('resource-approval')],
       ReviewAwait: arn('management-review'),
       RequestAwait: arn('resource-approval'),
+      EmailEvents: arn('resource-approval'),
     });
   });
 
@@ -343,6 +354,8 @@ const onOwnDomain: BusinessUnitConfig = {
     name: 'decide.example.com',
     certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
   },
+  // Its own sender domain too, so that the cdk-nag run below covers the SES identity (lib/email-delivery.ts).
+  senderDomain: { domain: 'example.com', mailFromSubdomain: 'mail' },
 };
 
 describe('a unit with a decisionDomain', () => {

@@ -1,0 +1,150 @@
+// What Powertools Metrics (and, for comparison, Tracer) cost the decision endpoint: bundle size, cold import and a warm
+// invocation, against the same handler without them, side by side, medians.
+// Run: npm run bench -- powertools   (about a minute; builds in a temporary directory and removes it)
+//
+// Three builds of lambdas/decision-endpoint.ts with the deployed settings (tests/support/bundling.ts):
+// - without:  lambdas/shared/observability.ts replaced by no-ops (the handler as it was before Metrics);
+// - metrics:  as deployed (Powertools Metrics, EMF published after each invocation);
+// - +tracer:  as deployed plus Powertools Tracer created at module scope, as its docs show (not deployed: see the
+//             comment in lambdas/shared/observability.ts); its import cost is what a traced bundle would pay.
+// Cold import: a whole `node -e "await import(...)"` process, median of ROUNDS, the variants interleaved per round.
+// Warm invocation: one process per variant imports the bundle, invokes the handler once (cold), then INVOCATIONS
+// times; median per invocation. The request is a GET of a malformed decision link (a 404 page, no SDK call), so what is
+// measured is the handler's own work plus publishing its metrics (AWS_LAMBDA_FUNCTION_NAME is set, so EMF is written,
+// to a discarded stdout, as on Lambda).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { REPO_ROOT } from '../lib/isms-function';
+import { functionBuildOptions } from '../tests/support/bundling';
+import { testUnit } from '../tests/support/units';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const INVOCATIONS = Number(process.env.BENCH_INVOCATIONS ?? 2000);
+const NODE = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
+const work = mkdtempSync(path.join(os.tmpdir(), 'isms-powertools-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+const NO_METRICS = `
+const none = { addMetric() {}, hasStoredMetrics: () => false, clearMetrics() {}, publishStoredMetrics() {}, singleMetric() { return none; }, addDimension() {}, setDefaultDimensions() {} };
+export const createMetrics = () => none;
+export const count = () => {};
+export const countBy = () => {};
+export const flushMetrics = () => {};
+export const withMetrics = (_rt, handler) => handler;
+`;
+
+/** Replaces lambdas/shared/observability.ts: by no-ops, or by itself plus a module-scope Tracer. */
+function observability(variant: 'without' | '+tracer'): Plugin {
+  return {
+    name: `observability-${variant}`,
+    setup(b) {
+      b.onLoad({ filter: /lambdas[/\\]shared[/\\]observability\.ts$/ }, async (args) => {
+        if (variant === 'without') return { contents: NO_METRICS, loader: 'js' };
+        const { readFileSync } = await import('node:fs');
+        const source = readFileSync(args.path, 'utf8');
+        return {
+          contents: `import { Tracer } from '@aws-lambda-powertools/tracer';\nexport const tracer = new Tracer({ serviceName: 'isms-decision-endpoint' });\n${source}`,
+          loader: 'ts',
+          resolveDir: path.dirname(args.path),
+        };
+      });
+    },
+  };
+}
+
+const VARIANTS = ['without', 'metrics', '+tracer'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+async function bundle(variant: Variant): Promise<string> {
+  const outfile = path.join(work, variant.replace('+', 'plus-'), 'index.mjs');
+  await build({
+    ...functionBuildOptions(),
+    entryPoints: [path.join(REPO_ROOT, 'lambdas/decision-endpoint.ts')],
+    outfile,
+    metafile: false,
+    plugins: variant === 'metrics' ? [] : [observability(variant)],
+  });
+  return outfile;
+}
+
+const unit = testUnit({ id: 'bench-unit' });
+const ENV = {
+  ...process.env,
+  TABLE_NAME: 'bench-evidence',
+  LINKS_TABLE_NAME: 'bench-links',
+  BU_CONFIG: JSON.stringify(unit),
+  POWERTOOLS_SERVICE_NAME: 'isms-decision-endpoint',
+  POWERTOOLS_LOG_LEVEL: 'WARN',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_LAMBDA_FUNCTION_NAME: 'isms-bench-unit-decision-endpoint',
+};
+
+function coldImportMs(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stderr.write(String(performance.now() - t));`;
+  const run = spawnSync(NODE, ['--input-type=module', '-e', script], { env: ENV, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return Number(run.stderr);
+}
+
+function warmInvocationUs(file: string): { coldMs: number; warmUs: number } {
+  const event = {
+    version: '2.0',
+    routeKey: 'GET /decisions/{proxy+}',
+    rawPath: '/decisions/not-a-decision',
+    rawQueryString: '',
+    headers: { host: 'bench.example.com' },
+    requestContext: {
+      domainName: 'bench.example.com',
+      http: { method: 'GET', path: '/decisions/not-a-decision' },
+      requestId: 'r',
+      stage: '$default',
+    },
+    isBase64Encoded: false,
+  };
+  const script = `
+const { handler } = await import(${JSON.stringify(file)});
+const event = ${JSON.stringify(event)};
+let t = performance.now();
+const first = await handler(event);
+const coldMs = performance.now() - t;
+const times = [];
+for (let i = 0; i < ${INVOCATIONS}; i++) { t = performance.now(); await handler(event); times.push(performance.now() - t); }
+times.sort((a, b) => a - b);
+process.stderr.write(JSON.stringify({ status: first.statusCode, coldMs, warmUs: times[Math.floor(times.length / 2)] * 1000 }));`;
+  const run = spawnSync(NODE, ['--input-type=module', '-e', script], { env: ENV, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (run.status !== 0) throw new Error(run.stderr);
+  const out = JSON.parse(run.stderr.slice(run.stderr.lastIndexOf('{')));
+  if (out.status !== 404) throw new Error(`expected the 404 page, got ${out.status}`);
+  return out;
+}
+
+try {
+  const files = Object.fromEntries(await Promise.all(VARIANTS.map(async (v) => [v, await bundle(v)] as const))) as Record<Variant, string>;
+  const cold: Record<Variant, number[]> = { without: [], metrics: [], '+tracer': [] };
+  for (let r = 0; r < ROUNDS; r++) for (const v of VARIANTS) cold[v].push(coldImportMs(files[v]));
+  const warm = Object.fromEntries(VARIANTS.map((v) => [v, warmInvocationUs(files[v])])) as Record<
+    Variant,
+    { coldMs: number; warmUs: number }
+  >;
+  const base = { size: statSync(files.without).size, cold: median(cold.without), warm: warm.without.warmUs };
+  console.log(
+    `decision endpoint, Node ${spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim()}; cold import: median of ${ROUNDS}; warm: median of ${INVOCATIONS} invocations`,
+  );
+  console.log(
+    `${'variant'.padEnd(10)} ${'bundle'.padStart(9)} ${'×'.padStart(6)} ${'import ms'.padStart(10)} ${'×'.padStart(6)} ${'1st call ms'.padStart(12)} ${'warm µs'.padStart(9)} ${'×'.padStart(6)}`,
+  );
+  for (const v of VARIANTS) {
+    const size = statSync(files[v]).size;
+    const c = median(cold[v]);
+    console.log(
+      `${v.padEnd(10)} ${`${Math.round(size / 1024)} KB`.padStart(9)} ${(size / base.size).toFixed(2).padStart(6)} ${c.toFixed(1).padStart(10)} ${(c / base.cold).toFixed(2).padStart(6)} ${warm[v].coldMs.toFixed(2).padStart(12)} ${warm[v].warmUs.toFixed(1).padStart(9)} ${(warm[v].warmUs / base.warm).toFixed(2).padStart(6)}`,
+    );
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
