@@ -9,7 +9,9 @@ import type { Runtime } from './runtime';
 
 export function createMetrics(unitId: string): Metrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
-  metrics.setDefaultDimensions(metricDimensions(unitId));
+  // serviceName already sets the "service" dimension: setting it again printed a warning on every invocation.
+  const { service: _service, ...rest } = metricDimensions(unitId);
+  metrics.setDefaultDimensions(rest);
   return metrics;
 }
 
