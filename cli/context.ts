@@ -48,8 +48,8 @@ export const LOCAL_STATE_FILE = process.env.ISMS_LOCAL_STATE
 
 export interface LocalState {
   pid: number;
-  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string };
-  units: Record<string, { tableName: string; stateMachineArns: Record<WorkflowName, string> }>;
+  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; s3?: string; kms?: string };
+  units: Record<string, { tableName: string; stateMachineArns: Record<WorkflowName, string>; seal?: { bucket: string; keyId: string } }>;
 }
 
 export function readLocalState(file = LOCAL_STATE_FILE): LocalState {

@@ -105,6 +105,15 @@ const baseSchema = z.strictObject({
     levels: z.array(level).check(z.minLength(1)),
   }),
   evidenceRetentionYears: z.int().check(z.minimum(1), z.maximum(100)),
+  /** How often evidence is sealed into a signed digest (docs/evidence-sealing.md); whole minutes, 1m to 24h. @default 1h */
+  sealInterval: z._default(
+    duration.check(
+      z.refine((d) => DURATION_PATTERN.test(d) && parseDuration(d) % 60 === 0 && parseDuration(d) <= 86400, {
+        error: (iss) => `${show(iss.input)} is not a seal interval: whole minutes from "1m" to "24h" (e.g. "1h")`,
+      }),
+    ),
+    '1h',
+  ),
 });
 
 /** How a schedule expression is checked: its form only (checkScheduleForm), or also its fields by croner. */

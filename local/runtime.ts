@@ -19,6 +19,9 @@ import { createDecisionServer } from './decision-server';
 import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
 import { enforceCatalogueAccess } from './catalogue-access';
 import { ensureUnitTables } from './tables';
+import { startSealServices, startSealTimer } from './seal';
+import { sealEnvironment } from '../core/evidence-seal';
+import type { SealResult } from '../lambdas/shared/seal-store';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -45,6 +48,13 @@ export interface LocalRuntimeOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** For tests: retry pauses in milliseconds by state name (see LocalStepFunctionsOptions). @default the definitions' own backoff */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /**
+   * Seal each unit's evidence every this many seconds (its digests' window too), as the schedule does on AWS; 0: only when
+   * `seal(unitId)` is called. @default 10 with `scheduler`, else 0
+   */
+  sealIntervalSeconds?: number;
+  /** Local S3 (s3rver) and KMS ports; the state file carries their URLs. @default free ports */
+  sealPorts?: { s3?: number; kms?: number };
 }
 
 export interface StoredEmail {
@@ -64,11 +74,15 @@ export interface LocalUnit {
   stateMachineArns: Record<WorkflowName, string>;
   /** A handler Runtime for this unit, pointed at the local emulators. */
   runtime: Runtime;
+  /** The local digest bucket (s3rver) and signing key (local KMS) of this unit. */
+  seal: { bucket: string; keyId: string };
 }
 
 export interface LocalRuntime {
-  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string };
+  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; s3: string; kms: string };
   units: LocalUnit[];
+  /** Runs the unit's sealer now (what its timer does). */
+  seal(unitId: string): Promise<SealResult>;
   /** With dataDir: reviews and requests whose execution ended with the last run, now recorded as stopped. */
   interrupted: InterruptedWorkflow[];
   sfn: SFNClient;
@@ -153,7 +167,19 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const decisionsPort = await listen(decisionServer, ports.decisions);
     closers.push(() => closeServer(decisionServer));
 
+    const sealServices = await startSealServices({
+      dataDir: opts.dataDir,
+      host: HOST,
+      ports: { s3: opts.sealPorts?.s3 ?? 0, kms: opts.sealPorts?.kms ?? 0 },
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+    });
+    closers.push(() => sealServices.close());
+    const sealInterval = opts.sealIntervalSeconds ?? (opts.scheduler ? 10 : 0);
+
     const urls = {
+      s3: sealServices.s3Url,
+      kms: sealServices.kms.url,
       inbox: `http://${HOST}:${sesPort}/`,
       ses: `http://${HOST}:${sesPort}`,
       dynamodb: `http://${HOST}:${dynamoPort}`,
@@ -196,10 +222,20 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
       };
       const decisionBaseUrl = `${urls.decisions}/${unit.id}`;
+      const seal = await sealServices.forUnit(unit.id);
+      const sealEnv = {
+        ...sealEnvironment({ ...seal, intervalSeconds: sealInterval || 10, lagMetric: false }),
+        AWS_ENDPOINT_URL_S3: urls.s3,
+        AWS_ENDPOINT_URL_KMS: urls.kms,
+      };
       const substitutions: Record<string, string> = { TableName: table };
       for (const spec of FUNCTIONS) {
         // The same environment CDK gives the function, plus endpoint overrides for the emulators.
-        const env = { ...functionEnvironment(spec, unit, { tableName: table, linksTableName: linksTable, decisionBaseUrl }), ...endpoints };
+        const env = {
+          ...functionEnvironment(spec, unit, { tableName: table, linksTableName: linksTable, decisionBaseUrl }),
+          ...endpoints,
+          ...(spec.access.seals ? sealEnv : {}),
+        };
         const rt = runtimeFrom(env);
         // No IAM here: the catalogue's grants are checked on the function's clients instead, so a handler that strays fails locally too.
         enforceCatalogueAccess(rt, spec, { evidence: table, links: linksTable });
@@ -223,7 +259,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         DECISION_BASE_URL: decisionBaseUrl,
         ...endpoints,
       });
-      localUnits.push({ unit, tableName: table, linksTableName: linksTable, stateMachineArns, runtime });
+      localUnits.push({ unit, tableName: table, linksTableName: linksTable, stateMachineArns, runtime, seal });
     }
 
     // Kept data from an earlier run: its executions are gone, so what waited on them is recorded as stopped.
@@ -244,6 +280,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const runtime: LocalRuntime = {
       urls,
       units: localUnits,
+      seal(unitId) {
+        const handler = handlers.get(localFunctionArn(unitId, 'evidence-seal'));
+        if (!handler) throw new Error(`No unit "${unitId}" in this local runtime`);
+        return handler({ source: 'local-seal-timer' });
+      },
       interrupted,
       sfn,
       async emails() {
@@ -255,6 +296,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');
     if (opts.scheduler) closers.push(startLocalScheduler(runtime, log));
     if (opts.openReviews) await openCurrentReviews(runtime, new Date(), log);
+    if (sealInterval > 0) closers.push(startSealTimer(runtime.seal, localUnits.map((u) => u.unit.id), sealInterval, log));
     return runtime;
   } catch (err) {
     await close();

@@ -9,17 +9,21 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from './runtime';
+import { sealingAttributes } from '../../core/evidence-seal';
 
 export function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 }
 
-/** Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). */
+/**
+ * Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). An item of a
+ * sealed kind gets `writtenAt` (this process's clock, not rt.now(), which tests move) and the sealing index's partition, so
+ * the sealer finds it by the time it was written (docs/evidence-sealing.md).
+ */
 export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
+  const Item = { ...(item as Record<string, unknown>), ...sealingAttributes(item as { pk: string; sk: string }, rt.config.id, new Date()) };
   try {
-    await rt.ddb.send(
-      new PutCommand({ TableName: rt.tableName, Item: item as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;
