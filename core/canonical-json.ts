@@ -42,7 +42,10 @@ function write(value: unknown, path: string): string {
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        throw new CanonicalJsonError(path, `is a ${proto?.constructor?.name ?? 'non-plain object'}; only plain objects, arrays, strings, finite numbers, booleans and null have a canonical form`);
+        throw new CanonicalJsonError(
+          path,
+          `is a ${proto?.constructor?.name ?? 'non-plain object'}; only plain objects, arrays, strings, finite numbers, booleans and null have a canonical form`,
+        );
       }
       // Properties sorted by their names as UTF-16 code units (RFC 8785 3.2.3), which is what Array.prototype.sort compares.
       // An undefined property is absent, as in JSON.stringify, so optional fields left unset do not change the form.

@@ -155,7 +155,9 @@ export function buildDigest(args: {
     chainStart: args.previous === null,
     start: args.start,
     end: args.end,
-    previous: args.previous ? { sha256: sha256Hex(args.previous.bytes), signature: Buffer.from(args.previous.signature).toString('base64') } : null,
+    previous: args.previous
+      ? { sha256: sha256Hex(args.previous.bytes), signature: Buffer.from(args.previous.signature).toString('base64') }
+      : null,
     records: [...args.records].sort(compareKeys),
   };
 }
@@ -233,12 +235,16 @@ export function parseDigest(json: string): Digest | string {
     return 'is not JSON';
   }
   const keys = d && typeof d === 'object' ? Object.keys(d).sort().join(',') : '';
-  if (keys !== 'chainStart,end,previous,records,sequence,start,unit') return `has fields ${keys || 'none'}; expected unit, sequence, chainStart, start, end, previous, records`;
+  if (keys !== 'chainStart,end,previous,records,sequence,start,unit')
+    return `has fields ${keys || 'none'}; expected unit, sequence, chainStart, start, end, previous, records`;
   if (!Number.isInteger(d.sequence) || d.sequence < 1) return 'has no whole sequence number';
   if (!ISO_MS.test(d.start) || !ISO_MS.test(d.end) || !(d.start < d.end)) return 'has no window start < end';
   if (d.chainStart !== (d.previous === null)) return 'says chainStart but has a previous digest (or neither)';
   if (d.previous && !(HEX64.test(d.previous.sha256) && typeof d.previous.signature === 'string')) return 'has a malformed previous';
-  if (!Array.isArray(d.records) || !d.records.every((r) => r && r.key && typeof r.key.pk === 'string' && typeof r.key.sk === 'string' && HEX64.test(r.sha256)))
+  if (
+    !Array.isArray(d.records) ||
+    !d.records.every((r) => r?.key && typeof r.key.pk === 'string' && typeof r.key.sk === 'string' && HEX64.test(r.sha256))
+  )
     return 'has malformed records';
   if (canonicalJson(d) !== json) return 'is not in canonical form';
   return d;
@@ -269,7 +275,11 @@ export function verifyEvidence(args: {
     const anchor = args.anchor && i === 0;
     if (previous && file.sequence !== previous.file.sequence + 1) {
       for (let s = previous.file.sequence + 1; s < file.sequence; s++)
-        findings.push({ sequence: s, problem: 'digest missing', detail: `digest ${s} is not there (between ${previous.file.sequence} and ${file.sequence})` });
+        findings.push({
+          sequence: s,
+          problem: 'digest missing',
+          detail: `digest ${s} is not there (between ${previous.file.sequence} and ${file.sequence})`,
+        });
     }
     if (file.json === undefined) {
       findings.push({ sequence: file.sequence, problem: 'digest missing', detail: `digest ${file.sequence}: its .json is not there` });
@@ -277,9 +287,14 @@ export function verifyEvidence(args: {
       previous = { file };
       continue;
     }
-    if (!file.signature) findings.push({ sequence: file.sequence, problem: 'signature missing', detail: `digest ${file.sequence}: its .sig is not there` });
+    if (!file.signature)
+      findings.push({ sequence: file.sequence, problem: 'signature missing', detail: `digest ${file.sequence}: its .sig is not there` });
     else if (!verifySignature('sha256', Buffer.from(file.json, 'utf8'), key, Buffer.from(file.signature)))
-      findings.push({ sequence: file.sequence, problem: 'bad signature', detail: `digest ${file.sequence}: the signature does not verify with the public key (digest altered, or signature swapped)` });
+      findings.push({
+        sequence: file.sequence,
+        problem: 'bad signature',
+        detail: `digest ${file.sequence}: the signature does not verify with the public key (digest altered, or signature swapped)`,
+      });
     const parsed = parseDigest(file.json);
     if (typeof parsed === 'string') {
       findings.push({ sequence: file.sequence, problem: 'digest altered', detail: `digest ${file.sequence} ${parsed}` });
@@ -288,23 +303,58 @@ export function verifyEvidence(args: {
       continue;
     }
     const d = parsed;
-    if (d.sequence !== file.sequence) findings.push({ sequence: file.sequence, problem: 'digest altered', detail: `digest file ${file.sequence} says sequence ${d.sequence}` });
-    if (args.unit && d.unit !== args.unit) findings.push({ sequence: file.sequence, problem: 'digest altered', detail: `digest ${file.sequence} is of unit "${d.unit}", not "${args.unit}"` });
-    if (i === 0 && d.chainStart && d.start !== CHAIN_EPOCH) findings.push({ sequence: d.sequence, problem: 'digest altered', detail: `chain start ${d.sequence} does not begin at ${CHAIN_EPOCH}` });
+    if (d.sequence !== file.sequence)
+      findings.push({
+        sequence: file.sequence,
+        problem: 'digest altered',
+        detail: `digest file ${file.sequence} says sequence ${d.sequence}`,
+      });
+    if (args.unit && d.unit !== args.unit)
+      findings.push({
+        sequence: file.sequence,
+        problem: 'digest altered',
+        detail: `digest ${file.sequence} is of unit "${d.unit}", not "${args.unit}"`,
+      });
+    if (i === 0 && d.chainStart && d.start !== CHAIN_EPOCH)
+      findings.push({
+        sequence: d.sequence,
+        problem: 'digest altered',
+        detail: `chain start ${d.sequence} does not begin at ${CHAIN_EPOCH}`,
+      });
     if (previous && previous.file.sequence === file.sequence - 1) {
       if (!d.previous) {
-        findings.push({ sequence: d.sequence, problem: 'broken chain', detail: `digest ${d.sequence} says it starts the chain, but digest ${previous.file.sequence} is before it` });
+        findings.push({
+          sequence: d.sequence,
+          problem: 'broken chain',
+          detail: `digest ${d.sequence} says it starts the chain, but digest ${previous.file.sequence} is before it`,
+        });
       } else if (previous.file.json !== undefined) {
         const sha = sha256Hex(previous.file.json);
         if (d.previous.sha256 !== sha)
-          findings.push({ sequence: d.sequence, problem: 'broken chain', detail: `digest ${d.sequence} names a previous digest with SHA-256 ${d.previous.sha256}; digest ${previous.file.sequence} has ${sha}` });
+          findings.push({
+            sequence: d.sequence,
+            problem: 'broken chain',
+            detail: `digest ${d.sequence} names a previous digest with SHA-256 ${d.previous.sha256}; digest ${previous.file.sequence} has ${sha}`,
+          });
         if (previous.file.signature && d.previous.signature !== Buffer.from(previous.file.signature).toString('base64'))
-          findings.push({ sequence: d.sequence, problem: 'broken chain', detail: `digest ${d.sequence} names another signature of digest ${previous.file.sequence} than its .sig` });
+          findings.push({
+            sequence: d.sequence,
+            problem: 'broken chain',
+            detail: `digest ${d.sequence} names another signature of digest ${previous.file.sequence} than its .sig`,
+          });
       }
       if (previous.digest && previous.digest.end !== d.start)
-        findings.push({ sequence: d.sequence, problem: 'gap in time', detail: `digest ${d.sequence} starts at ${d.start}, digest ${previous.digest.sequence} ended at ${previous.digest.end}` });
+        findings.push({
+          sequence: d.sequence,
+          problem: 'gap in time',
+          detail: `digest ${d.sequence} starts at ${d.start}, digest ${previous.digest.sequence} ended at ${previous.digest.end}`,
+        });
     } else if (i === 0 && !anchor && !d.chainStart) {
-      findings.push({ sequence: d.sequence, problem: 'broken chain', detail: `digest ${d.sequence} is the first one but does not start the chain, and the digest before it is not there` });
+      findings.push({
+        sequence: d.sequence,
+        problem: 'broken chain',
+        detail: `digest ${d.sequence} is the first one but does not start the chain, and the digest before it is not there`,
+      });
     }
     out.push({ sequence: d.sequence, start: d.start, end: d.end, records: d.records.length, anchor });
     if (!anchor) for (const r of d.records) sealed.set(keyId(r.key), { sha256: r.sha256, sequence: d.sequence, key: r.key });
@@ -330,10 +380,19 @@ export function verifyEvidence(args: {
       continue;
     }
     if (sha256Hex(line) !== seal.sha256)
-      findings.push({ sequence: seal.sequence, problem: 'record changed', detail: `record ${showKey(k)} differs from what digest ${seal.sequence} sealed` });
+      findings.push({
+        sequence: seal.sequence,
+        problem: 'record changed',
+        detail: `record ${showKey(k)} differs from what digest ${seal.sequence} sealed`,
+      });
   }
   for (const [id, seal] of sealed) {
-    if (!seenKeys.has(id)) findings.push({ sequence: seal.sequence, problem: 'record missing', detail: `record ${showKey(seal.key)} sealed in digest ${seal.sequence} is not there` });
+    if (!seenKeys.has(id))
+      findings.push({
+        sequence: seal.sequence,
+        problem: 'record missing',
+        detail: `record ${showKey(seal.key)} sealed in digest ${seal.sequence} is not there`,
+      });
   }
   return { findings, digests: out, records: args.recordLines.length, ok: findings.length === 0 };
 }
@@ -353,7 +412,12 @@ export function sealIntervalSeconds(unit: { sealInterval?: string }): number {
 }
 
 /** What the sealer gets beside the catalogue's environment: the same keys on AWS (lib/evidence-seal.ts) and locally. */
-export function sealEnvironment(args: { bucket: string; keyId: string; intervalSeconds: number; lagMetric: boolean }): Record<string, string> {
+export function sealEnvironment(args: {
+  bucket: string;
+  keyId: string;
+  intervalSeconds: number;
+  lagMetric: boolean;
+}): Record<string, string> {
   return {
     SEAL_BUCKET: args.bucket,
     SEAL_KEY_ID: args.keyId,

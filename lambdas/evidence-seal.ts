@@ -6,7 +6,8 @@ import { type SealResult, sealDue, sealTargetFrom } from './shared/seal-store';
 export function createHandler(rt: Runtime) {
   const target = sealTargetFrom(rt);
   // The lag alarm (lib/evidence-seal.ts) watches this; locally there is no CloudWatch, so the environment leaves it off.
-  const metrics = rt.env.SEAL_LAG_METRIC === 'on' ? new Metrics({ namespace: 'IsmsLeadership', serviceName: 'isms-evidence-seal' }) : undefined;
+  const metrics =
+    rt.env.SEAL_LAG_METRIC === 'on' ? new Metrics({ namespace: 'IsmsLeadership', serviceName: 'isms-evidence-seal' }) : undefined;
   return async (_event: unknown): Promise<SealResult> => {
     const now = rt.now();
     const result = await sealDue(rt, target, target.intervalSeconds, now);

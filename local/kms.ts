@@ -36,7 +36,9 @@ class KmsError extends Error {
 const SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 export const spkiDer = (privateKeyHex: string) => Buffer.concat([SPKI_PREFIX, p256.getPublicKey(Buffer.from(privateKeyHex, 'hex'), false)]);
 export const publicKeyPemOf = (privateKeyHex: string) =>
-  createPublicKey({ key: spkiDer(privateKeyHex), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+  createPublicKey({ key: spkiDer(privateKeyHex), format: 'der', type: 'spki' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
 
 const readBody = (req: IncomingMessage) =>
   new Promise<string>((resolve, reject) => {
@@ -46,7 +48,13 @@ const readBody = (req: IncomingMessage) =>
     req.on('error', reject);
   });
 
-export async function startLocalKms(opts: { port?: number; host?: string; dataDir?: string; region: string; accountId: string }): Promise<LocalKms> {
+export async function startLocalKms(opts: {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  region: string;
+  accountId: string;
+}): Promise<LocalKms> {
   const file = opts.dataDir ? path.join(opts.dataDir, 'kms-keys.json') : undefined;
   const keys: LocalKmsKey[] = file && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).keys : [];
   const save = () => {
@@ -59,12 +67,17 @@ export async function startLocalKms(opts: { port?: number; host?: string; dataDi
 
   function find(keyIdInput: unknown): LocalKmsKey {
     if (typeof keyIdInput !== 'string' || keyIdInput.length < 1 || keyIdInput.length > 2048)
-      throw new KmsError('ValidationException', "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length between 1 and 2048");
+      throw new KmsError(
+        'ValidationException',
+        "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length between 1 and 2048",
+      );
     const key = keys.find((k) => [k.keyId, keyArn(k.keyId), k.alias, aliasArn(k.alias)].includes(keyIdInput));
     if (!key) {
       throw new KmsError(
         'NotFoundException',
-        keyIdInput.includes('alias/') ? `Alias ${keyIdInput.startsWith('arn:') ? keyIdInput : aliasArn(keyIdInput)} is not found.` : `Key '${keyIdInput.startsWith('arn:') ? keyIdInput : keyArn(keyIdInput)}' does not exist`,
+        keyIdInput.includes('alias/')
+          ? `Alias ${keyIdInput.startsWith('arn:') ? keyIdInput : aliasArn(keyIdInput)} is not found.`
+          : `Key '${keyIdInput.startsWith('arn:') ? keyIdInput : keyArn(keyIdInput)}' does not exist`,
       );
     }
     return key;
@@ -91,15 +104,27 @@ export async function startLocalKms(opts: { port?: number; host?: string; dataDi
     Sign(input) {
       const key = find(input.KeyId);
       if (input.Message === undefined)
-        throw new KmsError('ValidationException', "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null");
+        throw new KmsError(
+          'ValidationException',
+          "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null",
+        );
       const message = base64(input.Message, 'Message');
       if (message.length < 1 || message.length > 4096)
-        throw new KmsError('ValidationException', "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length between 1 and 4096");
+        throw new KmsError(
+          'ValidationException',
+          "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length between 1 and 4096",
+        );
       const type = input.MessageType ?? 'RAW';
       if (type !== 'RAW' && type !== 'DIGEST')
-        throw new KmsError('ValidationException', `1 validation error detected: Value '${String(type)}' at 'messageType' failed to satisfy constraint: Member must satisfy enum value set: [DIGEST, RAW, EXTERNAL_MU]`);
+        throw new KmsError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(type)}' at 'messageType' failed to satisfy constraint: Member must satisfy enum value set: [DIGEST, RAW, EXTERNAL_MU]`,
+        );
       if (input.SigningAlgorithm !== 'ECDSA_SHA_256')
-        throw new KmsError('InvalidKeyUsageException', `You cannot use the signing algorithm ${String(input.SigningAlgorithm)} with this key (${keyArn(key.keyId)}): it supports ECDSA_SHA_256`);
+        throw new KmsError(
+          'InvalidKeyUsageException',
+          `You cannot use the signing algorithm ${String(input.SigningAlgorithm)} with this key (${keyArn(key.keyId)}): it supports ECDSA_SHA_256`,
+        );
       if (type === 'DIGEST' && message.length !== 32)
         throw new KmsError('ValidationException', 'Digest is invalid length for algorithm ECDSA_SHA_256.');
       const hash = type === 'DIGEST' ? message : createHash('sha256').update(message).digest();
@@ -117,7 +142,8 @@ export async function startLocalKms(opts: { port?: number; host?: string; dataDi
     try {
       const target = String(req.headers['x-amz-target'] ?? '');
       const body = await readBody(req);
-      if (req.method !== 'POST' || !target.startsWith('TrentService.')) throw new KmsError('UnknownOperationException', `${req.method} ${target || '(no X-Amz-Target)'}`);
+      if (req.method !== 'POST' || !target.startsWith('TrentService.'))
+        throw new KmsError('UnknownOperationException', `${req.method} ${target || '(no X-Amz-Target)'}`);
       const op = operations[target.slice('TrentService.'.length)];
       if (!op) throw new KmsError('UnknownOperationException', `${target} is not served locally (only Sign and GetPublicKey)`);
       let input: Record<string, unknown>;
@@ -126,7 +152,8 @@ export async function startLocalKms(opts: { port?: number; host?: string; dataDi
       } catch {
         throw new KmsError('SerializationException', 'The request body is not JSON');
       }
-      if (!input || typeof input !== 'object' || Array.isArray(input)) throw new KmsError('SerializationException', 'The request body is not a JSON object');
+      if (!input || typeof input !== 'object' || Array.isArray(input))
+        throw new KmsError('SerializationException', 'The request body is not a JSON object');
       answer(200, op(input));
     } catch (err) {
       if (err instanceof KmsError) answer(400, { __type: err.type, message: err.message }, err.type);

@@ -48,11 +48,10 @@ export interface LocalRuntimeOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** For tests: retry pauses in milliseconds by state name (see LocalStepFunctionsOptions). @default the definitions' own backoff */
   retryIntervalOverrides?: Record<string, number | number[]>;
-  /**
-   * Seal each unit's evidence every this many seconds (its digests' window too), as the schedule does on AWS; 0: only when
-   * `seal(unitId)` is called. @default 10 with `scheduler`, else 0
-   */
+  /** Each unit's seal interval (the window of a digest) in seconds. @default 10 */
   sealIntervalSeconds?: number;
+  /** Run each unit's sealer every interval, as its schedule does on AWS; else only `seal(unitId)` seals. @default `scheduler` */
+  sealTimer?: boolean;
   /** Local S3 (s3rver) and KMS ports; the state file carries their URLs. @default free ports */
   sealPorts?: { s3?: number; kms?: number };
 }
@@ -175,7 +174,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       accountId: LOCAL_ACCOUNT,
     });
     closers.push(() => sealServices.close());
-    const sealInterval = opts.sealIntervalSeconds ?? (opts.scheduler ? 10 : 0);
+    const sealInterval = opts.sealIntervalSeconds ?? 10;
 
     const urls = {
       s3: sealServices.s3Url,
@@ -224,7 +223,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       const decisionBaseUrl = `${urls.decisions}/${unit.id}`;
       const seal = await sealServices.forUnit(unit.id);
       const sealEnv = {
-        ...sealEnvironment({ ...seal, intervalSeconds: sealInterval || 10, lagMetric: false }),
+        ...sealEnvironment({ ...seal, intervalSeconds: sealInterval, lagMetric: false }),
         AWS_ENDPOINT_URL_S3: urls.s3,
         AWS_ENDPOINT_URL_KMS: urls.kms,
       };
@@ -296,7 +295,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');
     if (opts.scheduler) closers.push(startLocalScheduler(runtime, log));
     if (opts.openReviews) await openCurrentReviews(runtime, new Date(), log);
-    if (sealInterval > 0) closers.push(startSealTimer(runtime.seal, localUnits.map((u) => u.unit.id), sealInterval, log));
+    const sealed = localUnits.map((u) => u.unit.id);
+    if (opts.sealTimer ?? opts.scheduler) closers.push(startSealTimer(runtime.seal, sealed, sealInterval, log));
     return runtime;
   } catch (err) {
     await close();

@@ -32,7 +32,8 @@ export async function startSealServices(opts: {
   // (`local` unless set), so those are registered with it, in this process only.
   const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
   DUMMY_ACCOUNT.createKeyPair('local', 'local');
-  if (process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) DUMMY_ACCOUNT.createKeyPair(process.env.AWS_ACCESS_KEY_ID, process.env.AWS_SECRET_ACCESS_KEY);
+  if (process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY)
+    DUMMY_ACCOUNT.createKeyPair(process.env.AWS_ACCESS_KEY_ID, process.env.AWS_SECRET_ACCESS_KEY);
   const S3rver = require('s3rver') as new (o: object) => { run(): Promise<{ port: number }>; close(): Promise<void> };
   const directory = opts.dataDir ? path.join(opts.dataDir, 's3') : mkdtempSync(path.join(tmpdir(), 'isms-s3-'));
   mkdirSync(directory, { recursive: true });
@@ -41,7 +42,13 @@ export async function startSealServices(opts: {
   const s3Url = `http://${opts.host}:${port}`;
   let kms: LocalKms;
   try {
-    kms = await startLocalKms({ port: opts.ports.kms, host: opts.host, dataDir: opts.dataDir, region: opts.region, accountId: opts.accountId });
+    kms = await startLocalKms({
+      port: opts.ports.kms,
+      host: opts.host,
+      dataDir: opts.dataDir,
+      region: opts.region,
+      accountId: opts.accountId,
+    });
   } catch (err) {
     await s3rver.close();
     throw err;

@@ -52,7 +52,8 @@ export function sealTargetFrom(rt: Runtime): SealTarget & { intervalSeconds: num
   const env = rt.env;
   if (!env.SEAL_BUCKET || !env.SEAL_KEY_ID) throw new Error('SEAL_BUCKET and SEAL_KEY_ID must be set in the sealer environment');
   const intervalSeconds = Number(env.SEAL_INTERVAL_SECONDS ?? 3600);
-  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 1) throw new Error(`SEAL_INTERVAL_SECONDS: "${env.SEAL_INTERVAL_SECONDS}" is not whole seconds`);
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 1)
+    throw new Error(`SEAL_INTERVAL_SECONDS: "${env.SEAL_INTERVAL_SECONDS}" is not whole seconds`);
   return { bucket: env.SEAL_BUCKET, keyId: env.SEAL_KEY_ID, intervalSeconds, ...sealClients(env) };
 }
 
@@ -105,7 +106,8 @@ export async function readDigest(t: SealTarget, sequence: number): Promise<Store
   if (!bytes) return undefined;
   const json = Buffer.from(bytes).toString('utf8');
   const digest = parseDigest(json);
-  if (typeof digest === 'string') throw new Error(`${digestKey(sequence, 'json')} in ${t.bucket} ${digest}: sealing stops until someone looks`);
+  if (typeof digest === 'string')
+    throw new Error(`${digestKey(sequence, 'json')} in ${t.bucket} ${digest}: sealing stops until someone looks`);
   return { sequence, json, digest, signature: await getBytes(t, digestKey(sequence, 'sig')) };
 }
 
@@ -187,7 +189,9 @@ export const MAX_WINDOWS_PER_RUN = 200;
 async function writeDigest(t: SealTarget, digest: Digest): Promise<StoredDigest> {
   const json = digestBytes(digest);
   if (!(await putOnceS3(t, digestKey(digest.sequence, 'json'), Buffer.from(json, 'utf8'), 'application/json'))) {
-    throw new Error(`Digest ${digest.sequence} is in ${t.bucket} already with other content (another sealer run?); this run stops, the next one resumes from it`);
+    throw new Error(
+      `Digest ${digest.sequence} is in ${t.bucket} already with other content (another sealer run?); this run stops, the next one resumes from it`,
+    );
   }
   return finishSignature(t, { sequence: digest.sequence, json, digest });
 }
@@ -228,11 +232,16 @@ export async function sealDue(rt: Runtime, t: SealTarget, intervalSeconds: numbe
     if (!window) return { sealed, sealedUntil: last.digest.end, behind: false };
     while (recent[0].sequence > 1 && digestsToExclude(recent[0].digest, window)) {
       const before = await readDigest(t, recent[0].sequence - 1);
-      if (!before) throw new Error(`Digest ${recent[0].sequence - 1} is missing from ${t.bucket}: the chain is broken; sealing stops until someone looks`);
+      if (!before)
+        throw new Error(
+          `Digest ${recent[0].sequence - 1} is missing from ${t.bucket}: the chain is broken; sealing stops until someone looks`,
+        );
       recent.unshift(before);
     }
     while (recent.length > 1 && !digestsToExclude(recent[0].digest, window)) recent.shift();
-    const already = new Set(recent.filter((d) => digestsToExclude(d.digest, window)).flatMap((d) => d.digest.records.map((r) => keyId(r.key))));
+    const already = new Set(
+      recent.filter((d) => digestsToExclude(d.digest, window)).flatMap((d) => d.digest.records.map((r) => keyId(r.key))),
+    );
     const items = await recordsWrittenBetween(rt, queryFrom(window), window.end);
     const records = selectRecords(items, window, already);
     const digest = buildDigest({
