@@ -11,7 +11,14 @@ import { commands as actionCommands } from '../cli/action-commands';
 import { commands as smokeCommands } from '../cli/smoke-commands';
 import { commands as sealCommands } from '../cli/seal-commands';
 
-const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands, ...sealCommands, ...smokeCommands];
+const COMMANDS: CliCommand[] = [
+  ...reviewCommands,
+  ...actionCommands,
+  ...requestCommands,
+  ...evidenceCommands,
+  ...sealCommands,
+  ...smokeCommands,
+];
 
 function usage(): string {
   return [

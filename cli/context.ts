@@ -158,7 +158,8 @@ export function createCliContext(opts: {
     },
     localSeal(unitId) {
       const seal = local?.units[unit(unitId).id]?.seal;
-      if (!local || !seal || !local.urls.s3 || !local.urls.kms) throw new Error('the running local runtime has no sealed evidence; restart `npm start`');
+      if (!local || !seal || !local.urls.s3 || !local.urls.kms)
+        throw new Error('the running local runtime has no sealed evidence; restart `npm start`');
       return { ...seal, s3Url: local.urls.s3, kmsUrl: local.urls.kms };
     },
     // Stored values (written before control characters were refused, or by other means) and echoed input reach the
