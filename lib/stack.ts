@@ -11,6 +11,7 @@ import { DecisionApi } from './decision-api';
 import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
+import { EvidenceSeal } from './evidence-seal';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
 
@@ -72,6 +73,7 @@ export class IsmsLeadershipStack extends Stack {
       functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
     });
+    new EvidenceSeal(this, 'EvidenceSeal', { unit, sealer: this.functions.get('evidence-seal')!, alarmTopic: operations.topic });
 
     // The CLI finds these by output key (isms review start / request submit without --local).
     new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
