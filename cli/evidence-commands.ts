@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { exportEvidence, monthsBetween } from '../lambdas/shared/evidence';
 import type { CliCommand } from './context';
-import { renderEvidenceHtml } from './evidence-report';
-import { exportBundle } from './seal-bundle';
+import { renderEvidenceHtml, type SealStatus } from './evidence-report';
+import { exportBundle, verifyLive } from './seal-bundle';
 import { sealTargetFor } from './seal-commands';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -14,6 +14,23 @@ const FORMATS = ['json', 'html', 'bundle'];
 
 function monthOf(d: Date): string {
   return d.toISOString().slice(0, 7);
+}
+
+/** The page's sealed-evidence line: the live table checked against the digests, or why it could not be. */
+async function sealStatus(ctx: Parameters<CliCommand['run']>[1], unitId: string): Promise<SealStatus> {
+  try {
+    const r = await verifyLive(ctx.runtime(unitId), await sealTargetFor(ctx, unitId));
+    const problems = r.findings.length + r.problems.length;
+    return {
+      ok: r.ok,
+      summary: r.ok
+        ? `${r.records} sealed records of the table match ${r.digests.length} signed, chained digests`
+        : `${problems} problem(s): ${[...r.findings.map((f) => f.detail), ...r.problems].slice(0, 5).join('; ')} (isms evidence verify --bu ${unitId} lists them all)`,
+      publicKeySha256: r.publicKeySha256,
+    };
+  } catch (err) {
+    return { summary: `could not be checked: ${(err as Error).message}` };
+  }
 }
 
 export const evidenceExport: CliCommand = {
@@ -87,7 +104,7 @@ export const evidenceExport: CliCommand = {
       return 0;
     }
     const evidence = await exportEvidence(ctx.runtime(unitId), { from, to });
-    const json = format === 'html' ? renderEvidenceHtml(evidence) : JSON.stringify(evidence, null, 2);
+    const json = format === 'html' ? renderEvidenceHtml(evidence, await sealStatus(ctx, unitId)) : JSON.stringify(evidence, null, 2);
     if (values.out) {
       writeFileSync(values.out, json);
       ctx.err(

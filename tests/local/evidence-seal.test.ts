@@ -159,6 +159,30 @@ describe('sealed evidence on the local runtime', () => {
     expect(script).not.toMatch(/FAIL|Verification failure/);
     expect(script).toMatch(/Verified OK/);
     expect(script).toMatch(new RegExp(`OK records ${lines.length}`));
+
+    // The HTML export says the same, with the key's fingerprint.
+    const page = path.join(dir, 'evidence.html');
+    expect(
+      (
+        await cli(evidenceExport as typeof evidenceVerify, [
+          '--bu',
+          unit.id,
+          '--from',
+          month,
+          '--to',
+          month,
+          '--format',
+          'html',
+          '--out',
+          page,
+          '--local',
+        ])
+      ).code,
+    ).toBe(0);
+    const fingerprint = JSON.parse(readFileSync(path.join(bundle, 'bundle.json'), 'utf8')).publicKeySha256;
+    expect(readFileSync(page, 'utf8')).toMatch(
+      new RegExp(`<strong>verified</strong>: \\d+ sealed records[\\s\\S]*<code>${fingerprint}</code>`),
+    );
   });
 
   it.each([
