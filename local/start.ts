@@ -137,8 +137,9 @@ isms-leadership is running locally (${runtime.units.map((u) => u.unit.id).join('
   Step Functions API (aws-sdk / aws cli --endpoint-url)            ${urls.stepFunctions}
   DynamoDB API                                                     ${urls.dynamodb}
   SES API                                                          ${urls.ses}
-  S3 API (sealed evidence digests, every ${sealIntervalSeconds} s)                   ${urls.s3}
+  S3 API (sealed evidence digests)                                 ${urls.s3}
   KMS API (Sign, GetPublicKey of each unit's seal key)             ${urls.kms}
+  Evidence is sealed every ${sealIntervalSeconds} s: npx isms evidence verify --bu <unit> --local
 
   Try: npx isms request submit --bu example-emea --category equipment --title "Laptops" \\
          --justification "Replace end-of-life laptops" --amount 25000 --currency EUR \\

@@ -38,6 +38,11 @@ export interface SealTarget {
   keyId: string;
   s3: S3Client;
   kms: KMSClient;
+  /**
+   * What a warm sealer remembers between runs: signed digests (immutable once signed) and the last sequence, so that a
+   * run reads and lists only what is new (locally every 10 s, the lookback spans 120 digests).
+   */
+  memory?: { digests: Map<number, StoredDigest>; latest?: number };
 }
 
 /** S3 and KMS clients for the seal bucket and key: AWS in the unit's region, or the local endpoints (path-style for s3rver). */
@@ -48,13 +53,14 @@ export function sealClients(env: SealEnv & { AWS_REGION?: string }): { s3: S3Cli
   };
 }
 
+/** The sealer's bucket, key and interval from its environment, with a memory that lives as long as the warm function. */
 export function sealTargetFrom(rt: Runtime): SealTarget & { intervalSeconds: number } {
   const env = rt.env;
   if (!env.SEAL_BUCKET || !env.SEAL_KEY_ID) throw new Error('SEAL_BUCKET and SEAL_KEY_ID must be set in the sealer environment');
   const intervalSeconds = Number(env.SEAL_INTERVAL_SECONDS ?? 3600);
   if (!Number.isInteger(intervalSeconds) || intervalSeconds < 1)
     throw new Error(`SEAL_INTERVAL_SECONDS: "${env.SEAL_INTERVAL_SECONDS}" is not whole seconds`);
-  return { bucket: env.SEAL_BUCKET, keyId: env.SEAL_KEY_ID, intervalSeconds, ...sealClients(env) };
+  return { bucket: env.SEAL_BUCKET, keyId: env.SEAL_KEY_ID, intervalSeconds, ...sealClients(env), memory: { digests: new Map() } };
 }
 
 export const digestKey = (sequence: number, ext: 'json' | 'sig') => `digests/${digestName(sequence)}.${ext}`;
@@ -79,6 +85,9 @@ async function exists(t: SealTarget, sequence: number): Promise<boolean> {
 
 /** The highest sequence with a digest file, 0 for none: sequences have no holes, so a doubling then halving search finds it. */
 export async function latestSequence(t: SealTarget): Promise<number> {
+  // The one this process wrote last, if nothing came after it (another run could have sealed meanwhile): two lists.
+  const known = t.memory?.latest;
+  if (known && (await exists(t, known)) && !(await exists(t, known + 1))) return known;
   if (!(await exists(t, 1))) return 0;
   let low = 1;
   let high = 2;
@@ -102,13 +111,25 @@ export interface StoredDigest {
 }
 
 export async function readDigest(t: SealTarget, sequence: number): Promise<StoredDigest | undefined> {
+  const remembered = t.memory?.digests.get(sequence);
+  if (remembered) return remembered;
   const bytes = await getBytes(t, digestKey(sequence, 'json'));
   if (!bytes) return undefined;
   const json = Buffer.from(bytes).toString('utf8');
   const digest = parseDigest(json);
   if (typeof digest === 'string')
     throw new Error(`${digestKey(sequence, 'json')} in ${t.bucket} ${digest}: sealing stops until someone looks`);
-  return { sequence, json, digest, signature: await getBytes(t, digestKey(sequence, 'sig')) };
+  return remember(t, { sequence, json, digest, signature: await getBytes(t, digestKey(sequence, 'sig')) });
+}
+
+/** Keeps a signed digest (the bytes in the bucket cannot change under object lock) and the highest sequence seen. */
+function remember(t: SealTarget, d: StoredDigest): StoredDigest {
+  if (!t.memory || !d.signature) return d;
+  t.memory.digests.set(d.sequence, d);
+  t.memory.latest = Math.max(t.memory.latest ?? 0, d.sequence);
+  // A warm sealer needs the lookback's digests only: keep the newest few hundred.
+  for (const k of t.memory.digests.keys()) if (t.memory.digests.size > MAX_WINDOWS_PER_RUN + 200) t.memory.digests.delete(k);
+  return d;
 }
 
 /**
@@ -198,13 +219,13 @@ async function writeDigest(t: SealTarget, digest: Digest): Promise<StoredDigest>
 
 /** Signs a digest whose .sig is not there yet (a run that died between the two puts), keeping a .sig that is. */
 async function finishSignature(t: SealTarget, stored: StoredDigest): Promise<StoredDigest> {
-  if (stored.signature) return stored;
+  if (stored.signature) return remember(t, stored);
   const signature = await signBytes(t, stored.json);
   if (!(await putOnceS3(t, digestKey(stored.sequence, 'sig'), signature, 'application/octet-stream'))) {
     // Another run signed it first: its signature is the one that counts (ECDSA signatures differ per signing).
-    return { ...stored, signature: await getBytes(t, digestKey(stored.sequence, 'sig')) };
+    return remember(t, { ...stored, signature: await getBytes(t, digestKey(stored.sequence, 'sig')) });
   }
-  return { ...stored, signature };
+  return remember(t, { ...stored, signature });
 }
 
 /**

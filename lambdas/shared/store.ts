@@ -17,11 +17,11 @@ export function isConditionFailure(err: unknown): boolean {
 
 /**
  * Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). An item of a
- * sealed kind gets `writtenAt` (this process's clock, not rt.now(), which tests move) and the sealing index's partition, so
- * the sealer finds it by the time it was written (docs/evidence-sealing.md).
+ * sealed kind gets `writtenAt` (the writer's clock, rt.now(): the system clock on AWS and locally, a fixed one in tests
+ * that compare evidence) and the sealing index's partition, so the sealer finds it by write time (docs/evidence-sealing.md).
  */
 export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
-  const Item = { ...(item as Record<string, unknown>), ...sealingAttributes(item as { pk: string; sk: string }, rt.config.id, new Date()) };
+  const Item = { ...(item as Record<string, unknown>), ...sealingAttributes(item as { pk: string; sk: string }, rt.config.id, rt.now()) };
   try {
     await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
     return true;
