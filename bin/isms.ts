@@ -12,6 +12,7 @@ import { commands as smokeCommands } from '../cli/smoke-commands';
 import { commands as reportCommands } from '../cli/report-commands';
 import { commands as doctorCommands } from '../cli/doctor-commands';
 import { commands as absenceCommands } from '../cli/absence-commands';
+import { commands as sealCommands } from '../cli/seal-commands';
 
 const COMMANDS: CliCommand[] = [
   ...reviewCommands,
@@ -22,6 +23,7 @@ const COMMANDS: CliCommand[] = [
   ...smokeCommands,
   ...doctorCommands,
   ...absenceCommands,
+  ...sealCommands,
 ];
 
 function usage(): string {

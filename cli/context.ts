@@ -29,6 +29,8 @@ export interface CliContext {
    * or "local:<OS user>" on the local runtime, which has no authenticated caller; the OS user is all there is to say.
    */
   caller(unitId: string): Promise<string>;
+  /** Locally: the unit's digest bucket and signing key, and the local S3 and KMS endpoints (sealed evidence). */
+  localSeal?(unitId: string): { bucket: string; keyId: string; s3Url: string; kmsUrl: string };
   out(line: string): void;
   err(line: string): void;
 }
@@ -50,8 +52,8 @@ export const LOCAL_STATE_FILE = process.env.ISMS_LOCAL_STATE
 
 export interface LocalState {
   pid: number;
-  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string };
-  units: Record<string, { tableName: string; stateMachineArns: Record<WorkflowName, string> }>;
+  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; s3?: string; kms?: string };
+  units: Record<string, { tableName: string; stateMachineArns: Record<WorkflowName, string>; seal?: { bucket: string; keyId: string } }>;
 }
 
 export function readLocalState(file = LOCAL_STATE_FILE): LocalState {
@@ -156,6 +158,12 @@ export function createCliContext(opts: {
       if (!out.Arn)
         throw new Error('STS GetCallerIdentity answered without an ARN; the request records who submitted it, so nothing was started.');
       return out.Arn;
+    },
+    localSeal(unitId) {
+      const seal = local?.units[unit(unitId).id]?.seal;
+      if (!local || !seal || !local.urls.s3 || !local.urls.kms)
+        throw new Error('the running local runtime has no sealed evidence; restart `npm start`');
+      return { ...seal, s3Url: local.urls.s3, kmsUrl: local.urls.kms };
     },
     // Stored values (written before control characters were refused, or by other means) and echoed input reach the
     // terminal only through here: no escape sequence, carriage return or bidi override gets through.

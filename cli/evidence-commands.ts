@@ -3,15 +3,34 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { exportEvidence, monthsBetween } from '../lambdas/shared/evidence';
 import type { CliCommand } from './context';
-import { renderEvidenceHtml } from './evidence-report';
+import { renderEvidenceHtml, type SealStatus } from './evidence-report';
+import { exportBundle, verifyLive } from './seal-bundle';
+import { sealTargetFor } from './seal-commands';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const usage =
-  'evidence export --bu <id> [--from YYYY-MM] [--to YYYY-MM] [--format json|html] [--out FILE] [--local]   audit events, packs, decisions, minutes and requests (default: the last 12 months, JSON, to stdout)';
-const FORMATS = ['json', 'html'];
+  'evidence export --bu <id> [--from YYYY-MM] [--to YYYY-MM] [--format json|html|bundle] [--out FILE|DIR] [--local]   audit events, packs, decisions, minutes and requests (default: the last 12 months, JSON, to stdout); bundle: sealed records, digests, signatures, public key and VERIFY.md in DIR';
+const FORMATS = ['json', 'html', 'bundle'];
 
 function monthOf(d: Date): string {
   return d.toISOString().slice(0, 7);
+}
+
+/** The page's sealed-evidence line: the live table checked against the digests, or why it could not be. */
+async function sealStatus(ctx: Parameters<CliCommand['run']>[1], unitId: string): Promise<SealStatus> {
+  try {
+    const r = await verifyLive(ctx.runtime(unitId), await sealTargetFor(ctx, unitId));
+    const problems = r.findings.length + r.problems.length;
+    return {
+      ok: r.ok,
+      summary: r.ok
+        ? `${r.records} sealed records of the table match ${r.digests.length} signed, chained digests`
+        : `${problems} problem(s): ${[...r.findings.map((f) => f.detail), ...r.problems].slice(0, 5).join('; ')} (isms evidence verify --bu ${unitId} lists them all)`,
+      publicKeySha256: r.publicKeySha256,
+    };
+  } catch (err) {
+    return { summary: `could not be checked: ${(err as Error).message}` };
+  }
 }
 
 export const evidenceExport: CliCommand = {
@@ -57,6 +76,7 @@ export const evidenceExport: CliCommand = {
         problems.push((err as Error).message);
       }
     }
+    if (format === 'bundle' && !values.out) problems.push('--out: is required with --format bundle (a folder to write the bundle to)');
     let unitId = '';
     if (values.bu) {
       try {
@@ -70,8 +90,21 @@ export const evidenceExport: CliCommand = {
       ctx.err(`usage: ${usage}`);
       return 2;
     }
+    if (format === 'bundle') {
+      const done = await exportBundle(ctx.runtime(unitId), await sealTargetFor(ctx, unitId), {
+        fromMonth: from,
+        toMonth: to,
+        out: values.out!,
+        now,
+      });
+      ctx.err(
+        `${done.records} sealed records in ${done.digests} digests (${done.manifest.firstSequence}-${done.manifest.lastSequence}, sealed until ${done.sealedUntil}) of ${unitId}, ${from} to ${to}, written to ${values.out}; check it with \`isms evidence verify ${values.out}\` or its VERIFY.md`,
+      );
+      ctx.err(`public key SHA-256 ${done.manifest.publicKeySha256}`);
+      return 0;
+    }
     const evidence = await exportEvidence(ctx.runtime(unitId), { from, to });
-    const json = format === 'html' ? renderEvidenceHtml(evidence) : JSON.stringify(evidence, null, 2);
+    const json = format === 'html' ? renderEvidenceHtml(evidence, await sealStatus(ctx, unitId)) : JSON.stringify(evidence, null, 2);
     if (values.out) {
       writeFileSync(values.out, json);
       ctx.err(

@@ -25,7 +25,15 @@ const decidedBy = (d: Item | undefined) =>
   }`;
 const choiceText = (choice: unknown) => DECIDED[choice as keyof typeof DECIDED] ?? String(choice ?? '');
 
-export function renderEvidenceHtml(e: EvidenceExport): string {
+/** The live table checked against the sealed digests (isms evidence verify --bu), as the page reports it. */
+export interface SealStatus {
+  /** undefined: not checked (the reason is in `summary`). */
+  ok?: boolean;
+  summary: string;
+  publicKeySha256?: string;
+}
+
+export function renderEvidenceHtml(e: EvidenceExport, seal?: SealStatus): string {
   const parts = Object.values(e.subjects);
   const reviews = parts
     .map((items) => ({ review: items.find((i) => i.kind === 'review') as Item | undefined, items }))
@@ -40,6 +48,7 @@ export function renderEvidenceHtml(e: EvidenceExport): string {
 <h1>${title}</h1>
 <p class="muted">Exported ${when(e.exportedAt)} from table ${e.table} (${e.format}). ${e.events.length} audit events;
 ${reviews.length} management review(s), ${requests.length} resource request(s). The JSON export of the same range holds every stored attribute.</p>
+${seal ? sealSection(seal) : ''}
 <h2>Management reviews (ISO/IEC 27001 9.3)</h2>
 ${reviews.length ? reviews.map(({ review, items }) => reviewSection(review!, items)) : html`<p>None in this range.</p>`}
 <h2>Resource requests (5.1 c, 7.1)</h2>
@@ -103,4 +112,11 @@ function sentTable(sent: Item[]): SafeHtml {
   return html`<table><thead><tr><th>Recipient</th><th>Sent at</th><th>Of</th><th>Message</th><th>Email subject</th><th>SES message id</th></tr></thead><tbody>
 ${rows.map((m) => html`<tr><td>${m.recipient}</td><td>${when(m.sentAt)}</td><td>${m.pk}</td><td>${m.message}</td><td>${m.subject}</td><td>${m.sesMessageId}</td></tr>`)}
 </tbody></table>`;
+}
+
+function sealSection(seal: SealStatus): SafeHtml {
+  const verdict = seal.ok === undefined ? 'not checked' : seal.ok ? 'verified' : 'FAILED';
+  return html`<h2>Sealed evidence</h2>
+<p><strong>${verdict}</strong>: ${seal.summary}${seal.publicKeySha256 ? html`<br>Signing key fingerprint (SHA-256 of its PEM): <code>${seal.publicKeySha256}</code>` : ''}</p>
+<p class="muted">Check it yourself from a bundle with openssl and sha256sum: <code>isms evidence export --format bundle</code> writes one, with VERIFY.md.</p>`;
 }

@@ -131,6 +131,15 @@ const baseSchema = z.strictObject({
    * (fixed names) instead of creating them, which would fail because they exist. @default false
    */
   reattach: z.optional(z.boolean()),
+  /** How often evidence is sealed into a signed digest (docs/evidence-sealing.md); whole minutes, 1m to 24h. @default 1h */
+  sealInterval: z._default(
+    duration.check(
+      z.refine((d) => DURATION_PATTERN.test(d) && parseDuration(d) % 60 === 0 && parseDuration(d) <= 86400, {
+        error: (iss) => `${show(iss.input)} is not a seal interval: whole minutes from "1m" to "24h" (e.g. "1h")`,
+      }),
+    ),
+    '1h',
+  ),
 });
 
 /** How a schedule expression is checked: its form only (checkScheduleForm), or also its fields by croner. */

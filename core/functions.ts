@@ -3,6 +3,7 @@ import type { BusinessUnitConfig } from './config';
 import { keys } from './keys';
 import { pascalCase, type WorkflowName } from './names';
 import { LINKS_KEY_PREFIX } from './table-schema';
+import { SEAL_INDEX } from './evidence-seal';
 
 /** The partition-key prefix of each workflow's subject (core/keys.ts): a review, a request. */
 export const SUBJECT_KEY_PREFIX: Record<WorkflowName, string> = {
@@ -55,6 +56,11 @@ export interface FunctionSpec {
     sendEmail?: boolean;
     /** Gets DECISION_BASE_URL: it mints decision links. */
     mintsLinks?: boolean;
+    /**
+     * The sealer (docs/evidence-sealing.md): reads evidence by the sealing index, scans the table once for the first digest,
+     * signs with the unit's seal key and writes digests to the seal bucket (lib/evidence-seal.ts grants those two).
+     */
+    seals?: boolean;
   };
   /** @default 30 */
   timeoutSeconds?: number;
@@ -179,9 +185,19 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // fail a request's wait, which the workflow answers by escalating from the table.
     access: { evidence: 'append', queriesIndex: true, sendEmail: true, failsWaits: ['resource-approval'] },
   },
+  // Sealed evidence: called by its own EventBridge Scheduler schedule (lib/evidence-seal.ts), by a timer locally.
+  {
+    id: 'evidence-seal',
+    entry: 'lambdas/evidence-seal.ts',
+    description: 'Seals the evidence written since the last digest into the next signed, chained digest (one per interval)',
+    access: { evidence: 'read', seals: true },
+    // A catch-up after an outage seals many windows in one run; the next run carries on where this one stopped.
+    timeoutSeconds: 300,
+    memoryMb: 512,
+  },
 ];
 
-export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem';
+export type TableAction = 'GetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem';
 
 /** One statement of a function's table access: what CDK puts in its role and the local runtime enforces (local/catalogue-access.ts). */
 export interface TableGrant {
@@ -190,17 +206,20 @@ export interface TableGrant {
   actions: TableAction[];
   /** Partition-key prefixes it is limited to (IAM: dynamodb:LeadingKeys `<prefix>*`); absent: any key of the table. */
   leadingKeyPrefixes?: string[];
-  /** Also the evidence table's gsi1. */
-  index?: boolean;
+  /** Also these indexes of the evidence table (gsi1 for listings, the sealing index for the sealer). */
+  indexes?: string[];
 }
 
 /** The catalogue entry as table statements: no delete, no scan, no batch, and the links table only by key and kind. */
 export function tableGrants(spec: FunctionSpec): TableGrant[] {
-  const { evidence, queriesIndex, links, resumes = [], storesTaskTokens, failsWaits = [] } = spec.access;
+  const { evidence, queriesIndex, links, resumes = [], storesTaskTokens, failsWaits = [], seals } = spec.access;
   const evidenceActions: TableAction[] = ['GetItem', 'Query'];
   if (evidence !== 'read') evidenceActions.push('PutItem');
   if (evidence === 'update') evidenceActions.push('UpdateItem');
-  const grants: TableGrant[] = [{ sid: 'Evidence', table: 'evidence', actions: evidenceActions, index: Boolean(queriesIndex) }];
+  // The sealer's first digest scans the table once: records written before the sealing index existed are not in it.
+  if (seals) evidenceActions.push('Scan');
+  const indexes = [...(queriesIndex ? ['gsi1'] : []), ...(seals ? [SEAL_INDEX.indexName] : [])];
+  const grants: TableGrant[] = [{ sid: 'Evidence', table: 'evidence', actions: evidenceActions, ...(indexes.length ? { indexes } : {}) }];
   if (links) {
     const actions: TableAction[] =
       links === 'mint' ? ['GetItem', 'PutItem', 'UpdateItem'] : links === 'update' ? ['GetItem', 'UpdateItem'] : ['GetItem'];

@@ -1,6 +1,7 @@
 // The unit's two tables, keys, indexes and TTL: one source for the CDK constructs and the local runtime.
 // Evidence never expires, so its table has no TTL at all; link secrets and task tokens (the only things that
 // should expire, and the only secrets) live in the links table, which has one.
+import { SEAL_INDEX } from './evidence-seal';
 
 export interface TableSchema {
   partitionKey: string;
@@ -16,6 +17,8 @@ export const TABLE_SCHEMA = {
   globalSecondaryIndexes: [
     /** Listings by kind and time: open actions, requests since a date, audit events by month, reviews. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** Sealed records of the unit by the time they were written: what the sealer queries (docs/evidence-sealing.md). */
+    SEAL_INDEX,
   ],
 } as const satisfies TableSchema;
 

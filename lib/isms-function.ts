@@ -93,7 +93,7 @@ export class IsmsFunction extends NodejsFunction {
         new iam.PolicyStatement({
           sid: grant.sid,
           actions: grant.actions.map((a) => `dynamodb:${a}`),
-          resources: [arn, ...(grant.index ? indexNames.map((i) => `${arn}/index/${i}`) : [])],
+          resources: [arn, ...indexNames.filter((i) => grant.indexes?.includes(i)).map((i) => `${arn}/index/${i}`)],
           conditions: grant.leadingKeyPrefixes
             ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': grant.leadingKeyPrefixes.map((p) => `${p}*`) } }
             : undefined,

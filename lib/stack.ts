@@ -13,6 +13,7 @@ import { ReviewSchedule } from './review-schedule';
 import { Operations } from './operations';
 import { EmailDelivery } from './email-delivery';
 import { OperationsDashboard } from './dashboard';
+import { EvidenceSeal } from './evidence-seal';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
 import { buildInfo } from './build-info';
@@ -77,6 +78,7 @@ export class IsmsLeadershipStack extends Stack {
       functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
     });
+    new EvidenceSeal(this, 'EvidenceSeal', { unit, sealer: this.functions.get('evidence-seal')!, alarmTopic: operations.topic });
 
     const email = new EmailDelivery(this, 'EmailDelivery', {
       unit,

@@ -32,7 +32,7 @@ export function tableCallDenied(
     (g) =>
       g.table === table &&
       g.actions.includes(action as TableAction) &&
-      (!input.IndexName || g.index) &&
+      (!input.IndexName || Boolean(g.indexes?.includes(input.IndexName))) &&
       // A key-limited statement allows only calls that name one key with a granted prefix (IAM evaluates LeadingKeys the same way).
       (!g.leadingKeyPrefixes || (key !== undefined && g.leadingKeyPrefixes.some((p) => key.startsWith(p)))),
   );

@@ -23,6 +23,9 @@ import { migrateUnit } from '../lambdas/shared/migrations/run';
 import { createSesSimulator } from './ses-simulator';
 import { sesClient } from '../lambdas/shared/email';
 import { withMetrics } from '../lambdas/shared/observability';
+import { startSealServices, startSealTimer } from './seal';
+import { sealEnvironment } from '../core/evidence-seal';
+import type { SealResult } from '../lambdas/shared/seal-store';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -51,6 +54,12 @@ export interface LocalRuntimeOptions {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Serve the local console (local/console.ts) on this port (0: a free one). @default no console */
   consolePort?: number;
+  /** Each unit's seal interval (the window of a digest) in seconds. @default 10 */
+  sealIntervalSeconds?: number;
+  /** Run each unit's sealer every interval, as its schedule does on AWS; else only `seal(unitId)` seals. @default `scheduler` */
+  sealTimer?: boolean;
+  /** Local S3 (s3rver) and KMS ports; the state file carries their URLs. @default free ports */
+  sealPorts?: { s3?: number; kms?: number };
 }
 
 export interface StoredEmail {
@@ -70,12 +79,25 @@ export interface LocalUnit {
   stateMachineArns: Record<WorkflowName, string>;
   /** A handler Runtime for this unit, pointed at the local emulators. */
   runtime: Runtime;
+  /** The local digest bucket (s3rver) and signing key (local KMS) of this unit. */
+  seal: { bucket: string; keyId: string };
 }
 
 export interface LocalRuntime {
   /** console: only when started with consolePort. */
-  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; console?: string };
+  urls: {
+    inbox: string;
+    ses: string;
+    dynamodb: string;
+    stepFunctions: string;
+    decisions: string;
+    s3: string;
+    kms: string;
+    console?: string;
+  };
   units: LocalUnit[];
+  /** Runs the unit's sealer now (what its timer does). */
+  seal(unitId: string): Promise<SealResult>;
   /** With dataDir: reviews and requests whose execution ended with the last run, now recorded as stopped. */
   interrupted: InterruptedWorkflow[];
   sfn: SFNClient;
@@ -174,7 +196,19 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const decisionsPort = await listen(decisionServer, ports.decisions);
     closers.push(() => closeServer(decisionServer));
 
+    const sealServices = await startSealServices({
+      dataDir: opts.dataDir,
+      host: HOST,
+      ports: { s3: opts.sealPorts?.s3 ?? 0, kms: opts.sealPorts?.kms ?? 0 },
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+    });
+    closers.push(() => sealServices.close());
+    const sealInterval = opts.sealIntervalSeconds ?? 10;
+
     const urls: LocalRuntime['urls'] = {
+      s3: sealServices.s3Url,
+      kms: sealServices.kms.url,
       inbox: `http://${HOST}:${sesPort}/`,
       ses: `http://${HOST}:${sesPort}`,
       dynamodb: `http://${HOST}:${dynamoPort}`,
@@ -221,10 +255,20 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         POWERTOOLS_LOG_LEVEL: opts.logLevel ?? envLogLevel() ?? 'WARN',
       };
       const decisionBaseUrl = `${urls.decisions}/${unit.id}`;
+      const seal = await sealServices.forUnit(unit.id);
+      const sealEnv = {
+        ...sealEnvironment({ ...seal, intervalSeconds: sealInterval, lagMetric: false }),
+        AWS_ENDPOINT_URL_S3: urls.s3,
+        AWS_ENDPOINT_URL_KMS: urls.kms,
+      };
       const substitutions: Record<string, string> = { TableName: table };
       for (const spec of FUNCTIONS) {
         // The same environment CDK gives the function, plus endpoint overrides for the emulators.
-        const env = { ...functionEnvironment(spec, unit, { tableName: table, linksTableName: linksTable, decisionBaseUrl }), ...endpoints };
+        const env = {
+          ...functionEnvironment(spec, unit, { tableName: table, linksTableName: linksTable, decisionBaseUrl }),
+          ...endpoints,
+          ...(spec.access.seals ? sealEnv : {}),
+        };
         const rt = runtimeFrom(env);
         // No IAM here: the catalogue's grants are checked on the function's clients instead, so a handler that strays fails locally too.
         enforceCatalogueAccess(rt, spec, { evidence: table, links: linksTable });
@@ -256,7 +300,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         DECISION_BASE_URL: decisionBaseUrl,
         ...endpoints,
       });
-      localUnits.push({ unit, tableName: table, linksTableName: linksTable, stateMachineArns, runtime });
+      localUnits.push({ unit, tableName: table, linksTableName: linksTable, stateMachineArns, runtime, seal });
     }
 
     // Each unit's data at this release's schema version, as the deploy's migration leaves it on AWS (once: a kept data dir
@@ -281,6 +325,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const runtime: LocalRuntime = {
       urls,
       units: localUnits,
+      seal(unitId) {
+        const handler = handlers.get(localFunctionArn(unitId, 'evidence-seal'));
+        if (!handler) throw new Error(`No unit "${unitId}" in this local runtime`);
+        return handler({ source: 'local-seal-timer' });
+      },
       interrupted,
       sfn,
       async emails() {
@@ -299,6 +348,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');
     if (opts.scheduler) closers.push(startLocalScheduler(runtime, log));
     if (opts.openReviews) await openCurrentReviews(runtime, new Date(), log);
+    const sealed = localUnits.map((u) => u.unit.id);
+    if (opts.sealTimer ?? opts.scheduler) closers.push(startSealTimer(runtime.seal, sealed, sealInterval, log));
     return runtime;
   } catch (err) {
     await close();

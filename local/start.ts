@@ -7,7 +7,8 @@ import { LOCAL_STATE_FILE, type LocalState } from '../cli/context';
 import { DEFAULT_PORTS, startLocalRuntime } from './runtime';
 
 const USAGE = `Usage: npm start -- [--json] [--no-reviews] [--data-dir DIR] [--config-dir DIR]
-                    [--dynamodb-port N] [--ses-port N] [--sfn-port N] [--decisions-port N] [--console-port N]   (0 = a free port)`;
+                    [--dynamodb-port N] [--ses-port N] [--sfn-port N] [--decisions-port N] [--console-port N]   (0 = a free port)
+                    [--seal-interval 10s]   (how often evidence is sealed into a signed digest)`;
 
 /** The local console (local/console.ts): where a person starts. */
 const CONSOLE_PORT = 8010;
@@ -30,6 +31,7 @@ type Args = {
   'sfn-port'?: string;
   'decisions-port'?: string;
   'console-port'?: string;
+  'seal-interval'?: string;
   help: boolean;
 };
 
@@ -47,6 +49,7 @@ async function main(): Promise<number> {
         'sfn-port': { type: 'string' },
         'decisions-port': { type: 'string' },
         'console-port': { type: 'string' },
+        'seal-interval': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -58,6 +61,15 @@ async function main(): Promise<number> {
   if (args.help) {
     console.log(USAGE);
     return 0;
+  }
+  let sealIntervalSeconds = 10;
+  if (args['seal-interval'] !== undefined) {
+    const m = /^([1-9]\d{0,5})(s|m|h)$/.exec(args['seal-interval']);
+    if (!m) {
+      console.error(`--seal-interval: "${args['seal-interval']}" is not a duration like "10s", "5m" or "1h"\n${USAGE}`);
+      return 2;
+    }
+    sealIntervalSeconds = Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's'];
   }
   const quietLog = args.json ? (line: string) => console.error(line) : (line: string) => console.log(`  ${line}`);
   let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
@@ -74,6 +86,7 @@ async function main(): Promise<number> {
       consolePort: port('console', args['console-port'], CONSOLE_PORT),
       openReviews: !args['no-reviews'],
       scheduler: true,
+      sealIntervalSeconds,
       log: quietLog,
       // Valid but against the policy (one person in several levels' roles): on stderr, one line each, and start anyway.
       warn: (line) => console.error(line),
@@ -86,7 +99,9 @@ async function main(): Promise<number> {
   const state: LocalState = {
     pid: process.pid,
     urls: runtime.urls,
-    units: Object.fromEntries(runtime.units.map((u) => [u.unit.id, { tableName: u.tableName, stateMachineArns: u.stateMachineArns }])),
+    units: Object.fromEntries(
+      runtime.units.map((u) => [u.unit.id, { tableName: u.tableName, stateMachineArns: u.stateMachineArns, seal: u.seal }]),
+    ),
   };
   mkdirSync(path.dirname(LOCAL_STATE_FILE), { recursive: true });
   writeFileSync(LOCAL_STATE_FILE, JSON.stringify(state, null, 2));
@@ -129,6 +144,9 @@ isms-leadership is running locally (${runtime.units.map((u) => u.unit.id).join('
   Step Functions API (aws-sdk / aws cli --endpoint-url)            ${urls.stepFunctions}
   DynamoDB API                                                     ${urls.dynamodb}
   SES API                                                          ${urls.ses}
+  S3 API (sealed evidence digests)                                 ${urls.s3}
+  KMS API (Sign, GetPublicKey of each unit's seal key)             ${urls.kms}
+  Evidence is sealed every ${sealIntervalSeconds} s: npx isms evidence verify --bu <unit> --local
 
   Try: npx isms request submit --bu example-emea --category equipment --title "Laptops" \\
          --justification "Replace end-of-life laptops" --amount 25000 --currency EUR \\

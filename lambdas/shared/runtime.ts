@@ -24,6 +24,13 @@ export interface HandlerEnv {
   AWS_ENDPOINT_URL_SES?: string;
   AWS_ENDPOINT_URL_SFN?: string;
   AWS_REGION?: string;
+  /** The sealer only (lambdas/evidence-seal.ts): its bucket, key, interval, lag metric and local endpoints. */
+  SEAL_BUCKET?: string;
+  SEAL_KEY_ID?: string;
+  SEAL_INTERVAL_SECONDS?: string;
+  SEAL_LAG_METRIC?: string;
+  AWS_ENDPOINT_URL_S3?: string;
+  AWS_ENDPOINT_URL_KMS?: string;
 }
 
 export interface Runtime {
@@ -58,6 +65,12 @@ const ENV_KEYS: readonly (keyof HandlerEnv)[] = [
   'AWS_ENDPOINT_URL_SES',
   'AWS_ENDPOINT_URL_SFN',
   'AWS_REGION',
+  // The sealer's (lambdas/shared/seal-store.ts): two local runtimes in one process must not share a sealer's target.
+  'SEAL_BUCKET',
+  'SEAL_KEY_ID',
+  'SEAL_INTERVAL_SECONDS',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_ENDPOINT_URL_KMS',
 ];
 
 export function runtimeFrom(env: Record<string, string | undefined>, overrides: Partial<Runtime> = {}): Runtime {

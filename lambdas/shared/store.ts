@@ -10,18 +10,23 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from './runtime';
 import { SCHEMA_VERSION } from '../../core/schema-version';
+import { sealingAttributes } from '../../core/evidence-seal';
 
 export function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 }
 
-/** Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). */
+/**
+ * Puts the item only if its key is new; false when it already exists (a retry, or someone else was first). An item of a
+ * sealed kind gets `writtenAt` (the writer's clock, rt.now(): the system clock on AWS and locally, a fixed one in tests
+ * that compare evidence) and the sealing index's partition, so the sealer finds it by write time (docs/evidence-sealing.md).
+ */
 export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
-  item = { ...item, schemaVersion: SCHEMA_VERSION }; // every item says which shape it has (core/schema-version.ts)
+  // Every item says which shape it has (core/schema-version.ts); a sealed kind also gets its sealing attributes.
+  const versioned = { ...(item as { pk: string; sk: string }), schemaVersion: SCHEMA_VERSION };
+  const Item = { ...versioned, ...sealingAttributes(versioned, rt.config.id, rt.now()) };
   try {
-    await rt.ddb.send(
-      new PutCommand({ TableName: rt.tableName, Item: item as Record<string, unknown>, ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
+    await rt.ddb.send(new PutCommand({ TableName: rt.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;

@@ -1,4 +1,5 @@
 // `npm start -- --json` as a user runs it: reaches ready, answers on every URL, stops cleanly on SIGTERM.
+import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ describe('npm start', () => {
       ),
     ]);
     const { urls } = info;
-    expect(Object.keys(urls).sort()).toEqual(['console', 'decisions', 'dynamodb', 'inbox', 'ses', 'stepFunctions']);
+    expect(Object.keys(urls).sort()).toEqual(['console', 'decisions', 'dynamodb', 'inbox', 'kms', 's3', 'ses', 'stepFunctions']);
     for (const url of Object.values<string>(urls)) expect(new URL(url).hostname).toBe('127.0.0.1');
 
     expect((await fetch(urls.inbox)).status).toBe(200);
@@ -82,6 +83,11 @@ describe('npm start', () => {
       'isms-example-emea-evidence',
       'isms-example-emea-links',
     ]);
+    // Sealed evidence: each unit's seal key answers GetPublicKey on the local KMS endpoint.
+    const seal = await new KMSClient({ endpoint: urls.kms, region: 'us-east-1', credentials: creds }).send(
+      new GetPublicKeyCommand({ KeyId: 'alias/isms-example-emea-evidence-seal' }),
+    );
+    expect(seal.KeySpec).toBe('ECC_NIST_P256');
     const machines = await new SFNClient({ endpoint: urls.stepFunctions, region: 'us-east-1', credentials: creds }).send(
       new ListStateMachinesCommand({}),
     );

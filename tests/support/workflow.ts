@@ -62,6 +62,7 @@ export function localCliContext(lr: LocalRuntime, lines: CliLines = { out: [], e
     },
     runtime: (id) => unitOf(id).runtime,
     caller: async () => localCaller(),
+    localSeal: (id) => ({ ...unitOf(id).seal, s3Url: lr.urls.s3, kmsUrl: lr.urls.kms }),
     out: (l) => lines.out.push(l),
     err: (l) => lines.err.push(l),
   };

@@ -115,6 +115,6 @@ describe('isms evidence export', () => {
     expect(err).toContain('--from 2026-12 is after --to 2026-01');
     err.length = 0;
     expect(await evidenceExport.run(['--bu', unit.id, '--format', 'xml', '--local'], ctx)).toBe(2);
-    expect(err).toContain('--format: "xml" is not one of json, html');
+    expect(err).toContain('--format: "xml" is not one of json, html, bundle');
   });
 });
