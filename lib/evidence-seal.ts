@@ -34,6 +34,8 @@ export class EvidenceSeal extends Construct {
   readonly schedule: scheduler.Schedule;
   readonly deadLetterQueue: sqs.Queue;
   readonly lagAlarm: cloudwatch.Alarm;
+  /** Both alarms (lag, dead letters), for the unit's dashboard. */
+  readonly alarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: EvidenceSealProps) {
     super(scope, id);
@@ -182,14 +184,18 @@ export class EvidenceSeal extends Construct {
     this.lagAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     // Like every dead-letter queue of the stack (lib/operations.ts): alarm on the age of its oldest message; an empty,
     // idle queue emits nothing, so missing data is not breaching here.
-    new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+    const deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
       alarmDescription: `A seal schedule fire of ${unit.id} could not invoke the sealer (a message in its dead-letter queue; drain it once handled)`,
       metric: this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    });
+    deadLetterAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    this.alarms = [this.lagAlarm, deadLetterAlarm];
+    // isms doctor reads the lag alarm's state by this output key ("sealing not behind").
+    new CfnOutput(this, 'LagAlarmName', { value: this.lagAlarm.alarmName }).overrideLogicalId('SealLagAlarmName');
 
     // The CLI finds the bucket and key by these output keys (isms evidence export --format bundle, evidence verify --bu).
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName }).overrideLogicalId('EvidenceSealBucketName');

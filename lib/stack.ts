@@ -78,7 +78,11 @@ export class IsmsLeadershipStack extends Stack {
       functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
     });
-    new EvidenceSeal(this, 'EvidenceSeal', { unit, sealer: this.functions.get('evidence-seal')!, alarmTopic: operations.topic });
+    const seal = new EvidenceSeal(this, 'EvidenceSeal', {
+      unit,
+      sealer: this.functions.get('evidence-seal')!,
+      alarmTopic: operations.topic,
+    });
 
     const email = new EmailDelivery(this, 'EmailDelivery', {
       unit,
@@ -93,8 +97,9 @@ export class IsmsLeadershipStack extends Stack {
         'review schedule': schedule.deadLetterQueue,
         'workflow-failed': operations.deadLetterQueue,
         'email-events': email.deadLetterQueue,
+        'seal schedule': seal.deadLetterQueue,
       },
-      alarms: [...operations.alarms, ...email.alarms],
+      alarms: [...operations.alarms, ...email.alarms, ...seal.alarms],
     });
 
     // The CLI finds these by output key (isms review start / request submit without --local).

@@ -141,7 +141,7 @@ describe.each(units)('operations of $id', (unit) => {
 
   it('alarms on a message in every dead-letter queue (schedule, workflow-failed, email-events, seal schedule) by its age, which SQS reports as long as the message stays', () => {
     const dlqs = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(dlqs).toHaveLength(3);
+    expect(dlqs).toHaveLength(4);
     const sqsAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } })).map(
       (a) => a.Properties,
     );
@@ -160,7 +160,7 @@ describe.each(units)('operations of $id', (unit) => {
       });
       expect(a.AlarmDescription).toContain('drain it once handled');
     }
-    expect(sqsAlarms).toHaveLength(3);
+    expect(sqsAlarms).toHaveLength(4);
   });
 
   it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {
