@@ -9,8 +9,16 @@ import { commands as requestCommands } from '../cli/request-commands';
 import { commands as evidenceCommands } from '../cli/evidence-commands';
 import { commands as actionCommands } from '../cli/action-commands';
 import { commands as smokeCommands } from '../cli/smoke-commands';
+import { commands as policyCommands } from '../cli/policy-commands';
 
-const COMMANDS: CliCommand[] = [...reviewCommands, ...actionCommands, ...requestCommands, ...evidenceCommands, ...smokeCommands];
+const COMMANDS: CliCommand[] = [
+  ...reviewCommands,
+  ...actionCommands,
+  ...requestCommands,
+  ...evidenceCommands,
+  ...smokeCommands,
+  ...policyCommands,
+];
 
 function usage(): string {
   return [

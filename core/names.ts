@@ -1,7 +1,7 @@
 // The names of a unit's stack, workflows, functions, tables and schedule, and the ARNs Step Functions gives executions:
 // one place, so that CDK, the handlers, the CLI and the local runtime name the same things the same way.
 
-export type WorkflowName = 'management-review' | 'resource-approval';
+export type WorkflowName = 'management-review' | 'resource-approval' | 'policy-approval';
 
 /** review-open → ReviewOpen: kebab-case ids as CDK construct ids and ASL placeholders spell them. */
 export function pascalCase(kebab: string): string {

@@ -51,6 +51,29 @@ export interface ReviewPack {
   openActions: ActionSummary[];
   requests: RequestSummary[];
   sections: PackSection[];
+  /** The approved objectives when the pack was compiled, each with its latest measurement (9.3.2 d, 6.2). */
+  objectives?: CurrentObjectives;
+}
+
+/** The current objectives version and each objective's latest recorded status and value. */
+export interface CurrentObjectives {
+  version: string;
+  approvedAt: string;
+  objectives: Array<{
+    id: string;
+    text: string;
+    target: string;
+    due: string;
+    latest?: { status: string; value: string; recordedAt: string };
+  }>;
+}
+
+/** One line per objective: "OBJ-1 Patch fast (target <= 7 days, due 2027-06-30): at-risk, 9 days (measured 2026-11-30)". */
+export function objectiveLine(o: CurrentObjectives['objectives'][number]): string {
+  const latest = o.latest
+    ? `${o.latest.status}, ${o.latest.value} (measured ${o.latest.recordedAt.slice(0, 10)})`
+    : 'no measurement recorded';
+  return `${o.id} ${o.text} (target ${o.target}, due ${o.due}): ${latest}`;
 }
 
 export const NO_INPUT = 'No input submitted.';
@@ -94,6 +117,7 @@ export function compilePack(args: {
   inputs?: { submittedAt: string; submittedBy: string; inputs: ReviewInputs };
   openActions: ActionSummary[];
   requests: RequestSummary[];
+  objectives?: CurrentObjectives;
 }): ReviewPack {
   const { inputs } = args;
   const sections: PackSection[] = [];
@@ -118,6 +142,16 @@ export function compilePack(args: {
       blocks,
       empty: part.parts.every((p) => p.get(inputs.inputs).length === 0),
     });
+  }
+  // 9.3.2 d) fulfilment of objectives: what top management approved, and where each stands by its latest measurement.
+  const performance = sections.find((s) => s.clause === '9.3.2 d)');
+  if (performance) {
+    const o = args.objectives;
+    performance.blocks.push({
+      label: o ? `Approved objectives (version ${o.version}, approved ${o.approvedAt.slice(0, 10)}): latest status` : 'Approved objectives',
+      lines: o?.objectives.length ? o.objectives.map(objectiveLine) : ['No approved objectives.'],
+    });
+    if (o?.objectives.length) performance.empty = false;
   }
   const sinceText = args.since ? `since the last review (${args.since.slice(0, 10)})` : 'so far (this is the first review)';
   sections.push({
@@ -151,6 +185,7 @@ export function compilePack(args: {
     openActions: args.openActions,
     requests: args.requests,
     sections,
+    ...(args.objectives ? { objectives: args.objectives } : {}),
   };
 }
 
