@@ -268,7 +268,12 @@ export interface Objective {
 
 const line = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max), z.superRefine(checkText('single-line')));
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const isDate = (s: string) => DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+const isDate = (s: string) => {
+  if (!DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  // "2027-13-01" is an invalid Date (toISOString would throw), "2027-02-30" rolls over to March: both are refused.
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+};
 
 export const OBJECTIVE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 

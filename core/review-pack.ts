@@ -144,14 +144,15 @@ export function compilePack(args: {
     });
   }
   // 9.3.2 d) fulfilment of objectives: what top management approved, and where each stands by its latest measurement.
+  // Only once objectives were approved: a unit that keeps its objectives elsewhere sees the pack as before.
   const performance = sections.find((s) => s.clause === '9.3.2 d)');
-  if (performance) {
-    const o = args.objectives;
+  const o = args.objectives;
+  if (performance && o) {
     performance.blocks.push({
-      label: o ? `Approved objectives (version ${o.version}, approved ${o.approvedAt.slice(0, 10)}): latest status` : 'Approved objectives',
-      lines: o?.objectives.length ? o.objectives.map(objectiveLine) : ['No approved objectives.'],
+      label: `Approved objectives (version ${o.version}, approved ${o.approvedAt.slice(0, 10)}): latest status`,
+      lines: o.objectives.length ? o.objectives.map(objectiveLine) : ['No objectives.'],
     });
-    if (o?.objectives.length) performance.empty = false;
+    if (o.objectives.length) performance.empty = false;
   }
   const sinceText = args.since ? `since the last review (${args.since.slice(0, 10)})` : 'so far (this is the first review)';
   sections.push({
