@@ -52,6 +52,11 @@ export function reviewScheduleName(unitId: string): string {
   return `isms-${unitId}-management-review`;
 }
 
+/** The daily re-confirmation check of the policy and objectives. */
+export function policyCheckScheduleName(unitId: string): string {
+  return `isms-${unitId}-policy-check`;
+}
+
 /**
  * The alarm `isms smoke-test` sets to ALARM and back, to prove that an alarm reaches the unit's topic. Alarm names are
  * unique per account and region: the unit id keeps units deployed side by side apart.

@@ -10,6 +10,7 @@ import { IsmsFunction } from './isms-function';
 import { DecisionApi } from './decision-api';
 import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
+import { PolicyCheckSchedule } from './policy-check-schedule';
 import { Operations } from './operations';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { pascalCase } from '../core/names';
@@ -62,20 +63,28 @@ export class IsmsLeadershipStack extends Stack {
     const fns = [...this.functions.values()];
     const review = new Workflow(this, 'ManagementReview', { workflow: 'management-review', unit, functions: fns, table });
     const approval = new Workflow(this, 'ResourceApproval', { workflow: 'resource-approval', unit, functions: fns, table });
+    const policy = new Workflow(this, 'PolicyApproval', { workflow: 'policy-approval', unit, functions: fns, table });
     const schedule = new ReviewSchedule(this, 'ReviewSchedule', { unit, stateMachine: review.stateMachine });
+    const policyCheck = new PolicyCheckSchedule(this, 'PolicyCheckSchedule', { unit, checkDue: this.functions.get('policy-check-due')! });
     const operations = new Operations(this, 'Operations', {
       unit,
-      stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
+      stateMachines: {
+        'management-review': review.stateMachine,
+        'resource-approval': approval.stateMachine,
+        'policy-approval': policy.stateMachine,
+      },
       workflowFailed: this.functions.get('workflow-failed')!,
       decisionEndpoint: endpoint,
       decisionApi: api.api,
       functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
+      policyCheckDeadLetterQueue: policyCheck.deadLetterQueue,
     });
 
     // The CLI finds these by output key (isms review start / request submit without --local).
     new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ResourceApprovalStateMachineArn', { value: approval.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'PolicyApprovalStateMachineArn', { value: policy.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceTableName', { value: table.tableName });
     new CfnOutput(this, 'LinksTableName', { value: links.tableName });
     new CfnOutput(this, 'DecisionBaseUrl', { value: api.url });

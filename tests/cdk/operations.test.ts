@@ -21,6 +21,7 @@ describe.each(units)('operations of $id', (unit) => {
   let workflowFailedFn: string;
   let reviewMachine: string;
   let approvalMachine: string;
+  let policyMachine: string;
   let topic: string;
 
   beforeAll(() => {
@@ -30,10 +31,11 @@ describe.each(units)('operations of $id', (unit) => {
     workflowFailedFn = logicalId('AWS::Lambda::Function', { FunctionName: functionName(unit.id, 'workflow-failed') });
     reviewMachine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: `isms-${unit.id}-management-review` });
     approvalMachine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: `isms-${unit.id}-resource-approval` });
+    policyMachine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: `isms-${unit.id}-policy-approval` });
     topic = logicalId('AWS::SNS::Topic', {});
   });
 
-  it('sends failed, timed-out and stopped executions of exactly this unit’s two workflows to workflow-failed, with retries and a dead-letter queue', () => {
+  it('sends failed, timed-out and stopped executions of exactly this unit’s three workflows to workflow-failed, with retries and a dead-letter queue', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     expect(rules).toHaveLength(1);
     const rule = rules[0].Properties;
@@ -41,7 +43,10 @@ describe.each(units)('operations of $id', (unit) => {
     expect(rule.EventPattern).toEqual({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
-      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: reviewMachine }, { Ref: approvalMachine }] },
+      detail: {
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        stateMachineArn: [{ Ref: reviewMachine }, { Ref: approvalMachine }, { Ref: policyMachine }],
+      },
     });
     expect(rule.Targets).toHaveLength(1);
     const [target] = rule.Targets;
@@ -99,6 +104,7 @@ describe.each(units)('operations of $id', (unit) => {
         `AWS/SQS ApproximateAgeOfOldestMessage Maximum ${JSON.stringify({ 'Fn::GetAtt': [scheduleDlq, 'QueueName'] })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: reviewMachine })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: approvalMachine })}`,
+        `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: policyMachine })}`,
         `AWS/Lambda Errors Sum ${JSON.stringify({ Ref: endpoint })}`,
         // The endpoint never throws (it answers 503), so the HTTP API's 5xx count is what shows a failed decision.
         `AWS/ApiGateway 5xx Sum ${JSON.stringify({ Ref: api })}`,
@@ -108,7 +114,7 @@ describe.each(units)('operations of $id', (unit) => {
     expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
     // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines;
     // and the smoke test's alarm.
-    expect(alarms).toHaveLength(7 + FUNCTIONS.length);
+    expect(alarms).toHaveLength(9 + FUNCTIONS.length);
   });
 
   it('has a smoke-test alarm of a fixed name on a metric nothing emits, to the same topic, output as SmokeTestAlarmName', () => {
@@ -131,9 +137,9 @@ describe.each(units)('operations of $id', (unit) => {
     template.hasOutput('SmokeTestAlarmName', { Value: { Ref: alarm } });
   });
 
-  it('alarms on a message in either dead-letter queue by its age, which SQS reports as long as the message stays', () => {
+  it('alarms on a message in any dead-letter queue by its age, which SQS reports as long as the message stays', () => {
     const dlqs = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(dlqs).toHaveLength(2);
+    expect(dlqs).toHaveLength(3);
     const sqsAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } })).map(
       (a) => a.Properties,
     );
@@ -152,7 +158,7 @@ describe.each(units)('operations of $id', (unit) => {
       });
       expect(a.AlarmDescription).toContain('drain it once handled');
     }
-    expect(sqsAlarms).toHaveLength(2);
+    expect(sqsAlarms).toHaveLength(3);
   });
 
   it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {
