@@ -73,6 +73,8 @@ export interface LocalRuntime {
   interrupted: InterruptedWorkflow[];
   sfn: SFNClient;
   emails(): Promise<StoredEmail[]>;
+  /** Invokes a unit's catalogue function as its schedule would (with the catalogue's access enforced). */
+  invoke(unitId: string, fnId: string, payload: unknown): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -250,10 +252,16 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         const res = await fetch(`${urls.ses}/store`);
         return ((await res.json()) as { emails: StoredEmail[] }).emails;
       },
+      async invoke(unitId, fnId, payload) {
+        const handler = handlers.get(localFunctionArn(unitId, fnId));
+        if (!handler) throw new Error(`No function ${fnId} in unit ${unitId}`);
+        return handler(payload);
+      },
       close,
     };
     const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');
     if (opts.scheduler) closers.push(startLocalScheduler(runtime, log));
+    if (opts.scheduler) closers.push((await import('./policy-check')).startLocalPolicyCheck(runtime, log));
     if (opts.openReviews) await openCurrentReviews(runtime, new Date(), log);
     return runtime;
   } catch (err) {

@@ -19,6 +19,7 @@ import { documentPage } from '../../core/decision-pages';
 import { validateUnit } from '../../core/config';
 import type { DecisionRecord } from '../../core/decisions';
 import { testUnit } from '../support/units';
+import { identifySubject, workflowFailedEmail, workflowOf } from '../../core/workflow-failure';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 
@@ -197,5 +198,29 @@ describe('objectives', () => {
       ]),
     );
     expect(parseObjectives({ objectives: [] }).problems).toEqual(['objectives: must list at least one objective']);
+  });
+});
+
+describe('a failed policy approval', () => {
+  it('names its submission from the execution input, and the email says to submit a new version', () => {
+    const unit = testUnit();
+    const input = JSON.stringify({ bu: unit.id, documentKind: 'policy', version: '2.1' });
+    const { subject } = identifySubject(unit, 'policy-approval', { input, name: 'x' });
+    expect(subject).toEqual({ kind: 'policy', submissionId: `${unit.id}#policy#2.1`, documentKind: 'policy', version: '2.1' });
+    expect(
+      identifySubject(unit, 'policy-approval', { input: JSON.stringify({ bu: 'other', documentKind: 'policy', version: '1' }), name: 'x' })
+        .problem,
+    ).toMatch(/names no submission of this unit/);
+    expect(workflowOf(unit.id, `arn:aws:states:eu-west-1:1:stateMachine:isms-${unit.id}-policy-approval`)).toBe('policy-approval');
+    const email = workflowFailedEmail({
+      unit,
+      workflow: 'policy-approval',
+      detail: { executionArn: 'arn', name: 'x', status: 'FAILED', error: 'E', cause: 'C' },
+      at: '2026-12-01T00:00:00Z',
+      subject,
+      current: { status: 'awaiting-decisions' },
+    });
+    expect(email.subject).toBe(`ISMS ${unit.id}: the approval workflow of policy version 2.1 failed`);
+    expect(email.text).toContain('submit the document again as a new version (isms policy submit)');
   });
 });

@@ -212,6 +212,13 @@ describe('policy approval workflow', () => {
     const rt = unitOf(u.id).runtime;
     const approvedAt = Date.parse((await policyItem(u.id, 'policy', '1.0')).closedAt!);
     const at = (s: number) => ({ ...rt, now: () => new Date(approvedAt + s * 1000) });
+    // As the schedule invokes it (the catalogue's access enforced): not due yet.
+    expect(await lr.invoke(u.id, 'policy-check-due', { trigger: 'test' })).toMatchObject({
+      checked: [
+        { documentKind: 'policy', version: '1.0', state: 'current' },
+        { documentKind: 'objectives', state: 'none' },
+      ],
+    });
     expect((await checkDue(at(1))({})).checked[0]).toMatchObject({ documentKind: 'policy', state: 'current' });
     expect((await checkDue(at(28))({})).checked[0]).toMatchObject({ state: 'due' });
     await checkDue(at(29))({});
