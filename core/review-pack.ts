@@ -15,6 +15,8 @@ export interface ActionSummary {
   period: string;
   status: 'open' | 'closed';
   requestIds?: string[];
+  /** The approved objectives the action serves. */
+  objectiveIds?: string[];
 }
 
 export interface RequestSummary {
@@ -91,7 +93,8 @@ export function requestLine(r: RequestSummary): string {
 
 export function actionLine(a: ActionSummary): string {
   const requests = a.requestIds?.length ? `; requests ${a.requestIds.join(', ')}` : '';
-  return `${a.title} (from ${a.period}; owner ${a.owner.name}; due ${a.dueDate}${requests})`;
+  const objectives = a.objectiveIds?.length ? `; objective ${a.objectiveIds.join(', ')}` : '';
+  return `${a.title} (from ${a.period}; owner ${a.owner.name}; due ${a.dueDate}${requests}${objectives})`;
 }
 
 export function requestSummary(r: RequestItem): RequestSummary {
@@ -204,6 +207,16 @@ export function packSummary(pack: ReviewPack, maxLines = 4, maxChars = 160): Arr
 }
 
 export function actionSummary(item: ActionSummary): ActionSummary {
-  const { actionId, title, detail, owner, dueDate, period, status, requestIds } = item;
-  return { actionId, title, detail, owner, dueDate, period, status, ...(requestIds?.length ? { requestIds } : {}) };
+  const { actionId, title, detail, owner, dueDate, period, status, requestIds, objectiveIds } = item;
+  return {
+    actionId,
+    title,
+    detail,
+    owner,
+    dueDate,
+    period,
+    status,
+    ...(requestIds?.length ? { requestIds } : {}),
+    ...(objectiveIds?.length ? { objectiveIds } : {}),
+  };
 }

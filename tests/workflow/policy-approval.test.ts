@@ -4,7 +4,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { CLARA, FARID, FREE_PORTS, IRENE, OONA, decisionLink, partitionItems, postDecision, runCli, until } from '../support/workflow';
+import {
+  CLARA,
+  FARID,
+  FREE_PORTS,
+  IRENE,
+  OONA,
+  decisionLink,
+  partitionItems,
+  postDecision,
+  reviewForm,
+  runCli,
+  until,
+} from '../support/workflow';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
 import { commands as policyCommands } from '../../cli/policy-commands';
 import { commands as reviewCommands } from '../../cli/review-commands';
@@ -14,7 +26,7 @@ import { executionNameOf, submissionIdOf, type PolicyItem } from '../../core/pol
 import { getPolicy } from '../../lambdas/shared/policy-store';
 import { mintDecisionLink } from '../../lambdas/shared/links';
 import { createHandler as checkDue } from '../../lambdas/policy-check-due';
-import { getPack } from '../../lambdas/shared/review-store';
+import { getMinutes, getPack, openActions } from '../../lambdas/shared/review-store';
 import { reviewIdOf } from '../../core/period';
 import { testUnit } from '../support/units';
 
@@ -352,5 +364,22 @@ describe('policy approval workflow', () => {
     const lines = d.blocks.flatMap((b) => b.lines).join('\n');
     expect(lines).toContain('OBJ-1 Patch critical vulnerabilities fast (target <= 7 days, due 2027-06-30): at-risk, 9 days');
     expect(lines).toContain('OBJ-2 Train every employee (target 100%, due 2027-03-31): no measurement recorded');
+
+    // The minutes' actions reference objectives: one to bring the at-risk OBJ-1 back, and the change a member asked for on OBJ-2.
+    const reviewMail = (who: string) => mailTo(u.name, who, /Management review 2026-Q3 .*your decision is needed/);
+    const [rc, rf, ro] = await Promise.all([CLARA, FARID, OONA].map(reviewMail));
+    expect(await postDecision(rc, reviewForm('request-changes', 'OBJ-2 needs a training budget.'), { unitId: u.id })).toBe(303);
+    expect(await postDecision(rf, reviewForm('approve'), { unitId: u.id })).toBe(303);
+    expect(await postDecision(ro, reviewForm('approve'), { unitId: u.id })).toBe(303);
+    const minutes = await until('minutes', () => getMinutes(unitOf(u.id).runtime, reviewIdOf(u.id, '2026-Q3')));
+    expect(minutes.minutes.actions.map((a) => [a.title, a.objectiveIds])).toEqual([
+      ['Address the changes requested by Clara Weber', ['OBJ-2']],
+      ['Bring objective OBJ-1 back on track', ['OBJ-1']],
+    ]);
+    const open = await until('actions', async () => {
+      const all = (await openActions(unitOf(u.id).runtime)).filter((a) => a.reviewId === reviewIdOf(u.id, '2026-Q3'));
+      return all.length === 2 && all;
+    });
+    expect(open.map((a) => a.objectiveIds).sort()).toEqual([['OBJ-1'], ['OBJ-2']]);
   });
 });
