@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import {
+  BOARD,
   CLARA,
   FARID,
   FREE_PORTS,
@@ -36,6 +37,8 @@ const units = {
   approve: testUnit({ id: 'pa-approve', name: 'Unit pa-approve', ...calm, policyAudience: AUDIENCE, policyReviewInterval: '30s' }),
   self: testUnit({ id: 'pa-self', name: 'Unit pa-self', ...calm, policyQuorum: 'all' }),
   objectives: testUnit({ id: 'pa-objectives', name: 'Unit pa-objectives', ...calm, policyQuorum: 1 }),
+  // One reminder after 1 s, escalation after 2 s, the links expire after 4 s.
+  late: testUnit({ id: 'pa-late', name: 'Unit pa-late', reminders: { interval: '1s', maximum: 1 }, decisionLinkLifetime: '4s' }),
 };
 
 let lr: LocalRuntime;
@@ -381,5 +384,24 @@ describe('policy approval workflow', () => {
       return all.length === 2 && all;
     });
     expect(open.map((a) => a.objectiveIds).sort()).toEqual([['OBJ-1'], ['OBJ-2']]);
+  });
+
+  it.concurrent('nobody decides: reminded, escalated to the escalation contacts, then returned to the ISMS manager as not decided in time', async () => {
+    const u = units.late;
+    expect(
+      (await cli('policy submit', ['--bu', u.id, '--file', file('late.md', '# Late\n'), '--version', '1', '--summary', 'x'])).code,
+    ).toBe(0);
+    const d = await finished(u.id, executionNameOf(u.id, 'policy', '1'));
+    expect(d.status).toBe('SUCCEEDED');
+    expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'not-held-on-time', approvals: 0 });
+    for (const who of [CLARA, FARID, OONA]) await mailTo(u.name, who, /^Reminder 1: Information security policy, version 1/);
+    const escalation = await mailTo(u.name, BOARD, /^Overdue: Information security policy, version 1/);
+    expect(escalation.body.text).toContain('0 of 2 required approvals so far.');
+    await mailTo(u.name, IRENE, /^Not decided in time: Information security policy, version 1/);
+    const types = (await events(u.id, 'policy', '1')).map((e) => e.type);
+    expect(types.filter((t) => t === 'reminder.sent')).toHaveLength(3);
+    expect(types).toEqual(expect.arrayContaining(['policy.escalated', 'policy.not-held-on-time']));
+    expect(types).not.toContain('policy.communicated');
+    expect((await policyItem(u.id, 'policy', '1')).status).toBe('not-held-on-time');
   });
 });
