@@ -135,6 +135,10 @@ describe('policy approval workflow', () => {
     expect(body).not.toMatch(/href="javascript:/i);
     expect(body).not.toContain('<img');
     expect(body).toContain('<a href="https://example.com/isms">ok</a>');
+    // The document is behind the secret like the page: a wrong one gets the same 404 as an unknown link.
+    const wrong = new URL(link);
+    wrong.searchParams.set('k', 'x'.repeat(43));
+    expect((await fetch(wrong)).status).toBe(404);
     const confirmation = await (await fetch(decisionLink(c, u.id))).text();
     expect(confirmation).toContain('view=document');
     expect((await policyItem(u.id, 'policy', '1.0')).status).toBe('awaiting-decisions');
