@@ -13,6 +13,7 @@ import { commands as reportCommands } from '../cli/report-commands';
 import { commands as doctorCommands } from '../cli/doctor-commands';
 import { commands as absenceCommands } from '../cli/absence-commands';
 import { commands as sealCommands } from '../cli/seal-commands';
+import { commands as policyCommands } from '../cli/policy-commands';
 
 const COMMANDS: CliCommand[] = [
   ...reviewCommands,
@@ -24,6 +25,7 @@ const COMMANDS: CliCommand[] = [
   ...doctorCommands,
   ...absenceCommands,
   ...sealCommands,
+  ...policyCommands,
 ];
 
 function usage(): string {

@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { userInfo } from 'node:os';
 import type { BusinessUnitConfig } from '../core/config';
 import { loadBusinessUnits, selectUnits } from '../lib/config-files';
-import { stackName, tableName, type WorkflowName } from '../core/names';
+import { pascalCase, stackName, tableName, type WorkflowName } from '../core/names';
 import { terminalSafe } from '../core/text';
 import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
 
@@ -120,7 +120,7 @@ export function createCliContext(opts: {
         if (!arn) throw new Error(`The local runtime has no ${workflow} workflow for unit "${u.id}"; restart \`npm start\`.`);
         return arn;
       }
-      const key = workflow === 'management-review' ? 'ManagementReviewStateMachineArn' : 'ResourceApprovalStateMachineArn';
+      const key = `${pascalCase(workflow)}StateMachineArn`;
       const arn = (await stackOutputs(u))[key];
       if (!arn) throw new Error(`Stack ${stackName(u.id)} has no output ${key}; deploy the current version.`);
       return arn;

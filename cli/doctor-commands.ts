@@ -400,6 +400,22 @@ const QUEUES: Array<{ output: string; what: string; todo: (unit: BusinessUnitCon
     what: 'workflow-failed',
     todo: () => 'a failed workflow was not recorded nor emailed: read the message (its execution ARN) and restart that review or request',
   },
+  {
+    output: 'EmailEventsDeadLetterQueueUrl',
+    what: 'email-events',
+    todo: () =>
+      'an SES delivery event was not recorded (a bounce may be unknown): read the message and check `review status` / `request status`',
+  },
+  {
+    output: 'SealScheduleDeadLetterQueueUrl',
+    what: 'seal schedule',
+    todo: (u) => `a sealing run did not start; the next run catches up: check with \`npx isms evidence verify --bu ${u.id}\``,
+  },
+  {
+    output: 'PolicyCheckDeadLetterQueueUrl',
+    what: 'policy check',
+    todo: (u) => `a daily re-confirmation check did not run; the next one catches up: see \`npx isms policy status --bu ${u.id}\``,
+  },
 ];
 
 /** No dead-letter queue of the unit holds a message. */
@@ -480,6 +496,7 @@ export async function checkUnitOnAws(unit: BusinessUnitConfig, ctx: CliContext, 
   const arns: Record<WorkflowName, string | undefined> = {
     'management-review': outputs.ManagementReviewStateMachineArn,
     'resource-approval': outputs.ResourceApprovalStateMachineArn,
+    'policy-approval': outputs.PolicyApprovalStateMachineArn,
   };
   const groups = await Promise.all([
     guarded('ses sender', 'ses:GetEmailIdentity', () => sesSenderCheck(u)),

@@ -140,6 +140,18 @@ const baseSchema = z.strictObject({
     ),
     '1h',
   ),
+  /** Approvals the information security policy and the objectives need (5.2, 6.2); @default the review's quorum. */
+  policyQuorum: z.optional(
+    z.union([z.literal('all'), z.int().check(z.minimum(1))], {
+      error: (iss) => `${show(iss.input)} is not a quorum: a whole number of members from 1, or "all"`,
+    }),
+  ),
+  /** Who an approved policy is communicated to (5.2 d): one email per address; distribution lists are fine. @default nobody */
+  policyAudience: z.optional(z.array(email).check(z.maxLength(50))),
+  /** How long an approved policy stands before top management re-confirms it: "12mo" (calendar months) or a duration. @default 12mo */
+  policyReviewInterval: z.optional(
+    matching(/^([1-9]\d{0,2}mo|[1-9]\d{0,6}(s|m|h|d))$/, (v) => `${v} is not an interval like "12mo" (months), "90d" or "30s"`),
+  ),
 });
 
 /** How a schedule expression is checked: its form only (checkScheduleForm), or also its fields by croner. */
@@ -194,6 +206,9 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
   }
   if (typeof unit.quorum === 'number' && members.length > 0 && unit.quorum > members.length) {
     issue(['quorum'], `${unit.quorum} is larger than the ${members.length} members of topManagement`);
+  }
+  if (typeof unit.policyQuorum === 'number' && members.length > 0 && unit.policyQuorum > members.length) {
+    issue(['policyQuorum'], `${unit.policyQuorum} is larger than the ${members.length} members of topManagement`);
   }
   if (typeof unit.reviewSchedule === 'string' || unit.reviewSchedule === undefined) {
     try {
@@ -444,6 +459,12 @@ export function waitLeftSeconds(unit: BusinessUnitConfig, stage: LinkStage): num
 
 export function requiredApprovals(unit: BusinessUnitConfig): number {
   return unit.quorum === 'all' ? unit.topManagement.length : unit.quorum;
+}
+
+/** Approvals a policy or objectives submission needs: policyQuorum, else the review's quorum. */
+export function policyApprovals(unit: BusinessUnitConfig): number {
+  const q = unit.policyQuorum ?? unit.quorum;
+  return q === 'all' ? unit.topManagement.length : q;
 }
 
 export class ConfigError extends Error {

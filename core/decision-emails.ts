@@ -6,12 +6,20 @@ import { emailSubject, layoutEmail } from './email-layout';
 import { html } from './html';
 import { DECIDED, type DecisionRecord, type LinkItem } from './decisions';
 import { formatMoney, formatTime } from './format';
+import { documentTitle } from './policy-render';
 
 /** What was decided on, in words: "the management review 2026-Q4" or "level 1 (ISMS sponsor) of the resource request …". */
 function decidedOn(link: LinkItem, subject: Record<string, unknown>): { short: string; long: string } {
   if (link.subjectType === 'review') {
     const period = String(subject.period ?? link.subjectId);
     return { short: `management review ${period}`, long: `the management review ${period} (ISO/IEC 27001 9.3)` };
+  }
+  if (link.subjectType === 'policy') {
+    const what = documentTitle({
+      documentKind: subject.documentKind === 'objectives' ? 'objectives' : 'policy',
+      version: String(subject.version ?? ''),
+    });
+    return { short: what, long: `${what} (SHA-256 ${String(subject.sha256 ?? '')})` };
   }
   const title = String(subject.title ?? link.subjectId);
   const amount = typeof subject.amount === 'number' ? ` (${formatMoney(subject.amount, String(subject.currency ?? ''))})` : '';

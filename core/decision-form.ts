@@ -11,6 +11,7 @@ export const FORM_MAX_BYTES = 32 * 1024;
 export const CHOICES: Record<SubjectType, readonly Choice[]> = {
   review: ['approve', 'request-changes'],
   request: ['approve', 'reject'],
+  policy: ['approve', 'request-changes'],
 };
 export const ADEQUACY: readonly Adequacy[] = ['adequate', 'inadequate'];
 
@@ -71,7 +72,11 @@ function schemaFor(type: SubjectType) {
   return z.strictObject(shape);
 }
 
-const SCHEMAS: Record<SubjectType, ReturnType<typeof schemaFor>> = { review: schemaFor('review'), request: schemaFor('request') };
+const SCHEMAS: Record<SubjectType, ReturnType<typeof schemaFor>> = {
+  review: schemaFor('review'),
+  request: schemaFor('request'),
+  policy: schemaFor('policy'),
+};
 
 /** The fields of a form body, or the names given more than once (a form from our page never repeats one). */
 export function formFields(body: string): { values: Record<string, string>; repeated: string[] } {
@@ -119,5 +124,6 @@ function missingMessage(type: SubjectType, field: string): string {
 
 function unknownFieldMessage(type: SubjectType, key: string): string {
   if (type === 'request' && key.startsWith('adequacy-')) return 'is not a field of a resource request decision';
+  if (type === 'policy' && key.startsWith('adequacy-')) return 'is not a field of a policy or objectives decision';
   return 'is not a known field';
 }

@@ -12,6 +12,8 @@ import { requestChangesMeaning } from './decision-next';
 import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem } from './decision-form';
 import { actingLabel } from './seats';
 import { actingPart, handOverForm, seatHeldPart } from './delegation-pages';
+import { DOCUMENT_LABELS, POLICY_TERMINAL, type DocumentKind, type Objective, type PolicyDocumentItem, type PolicyStatus } from './policy';
+import { documentHtml, documentTitle, downloadName } from './policy-render';
 
 /**
  * The stylesheet is inline and allowed by its hash: one response renders the whole page (phones on slow
@@ -121,6 +123,7 @@ export interface DecisionView {
     requester: string;
     levelName?: string;
   };
+  policy?: { documentKind: DocumentKind; version: string; summary: string; sha256: string; submitter: string; format: string };
 }
 
 /** A plain function of the stored items, so the page can be tested without AWS. */
@@ -139,7 +142,16 @@ export function decisionView(
     ...(link.actingFor ? { actingFor: link.actingFor } : {}),
     ...(link.fingerprint ? { fingerprint: link.fingerprint } : {}),
   };
-  if (link.subjectType === 'review') {
+  if (link.subjectType === 'policy') {
+    view.policy = {
+      documentKind: (subject.documentKind === 'objectives' ? 'objectives' : 'policy') as DocumentKind,
+      version: String(subject.version ?? ''),
+      summary: String(subject.summary ?? ''),
+      sha256: String(subject.sha256 ?? ''),
+      submitter: String(subject.submitter ?? ''),
+      format: String(subject.format ?? ''),
+    };
+  } else if (link.subjectType === 'review') {
     view.review = {
       period: String(subject.period ?? ''),
       packSummary: Array.isArray(subject.packSummary) ? subject.packSummary : undefined,
@@ -172,6 +184,7 @@ export function subjectClosed(subject: Record<string, unknown>): boolean {
   if (subject.closedAt) return true;
   if (subject.kind === 'review') return TERMINAL_STATUSES.includes(subject.status as ReviewStatus);
   if (subject.kind === 'request') return subject.status !== undefined && subject.status !== 'pending';
+  if (subject.kind === 'policy') return POLICY_TERMINAL.includes(subject.status as PolicyStatus);
   return false;
 }
 
@@ -180,7 +193,27 @@ const categoryLabel = (c: string) => CATEGORY_LABELS[c as ResourceCategory] ?? c
 /** The pack's block that repeats the resource questions: the form asks each of them once, so the page leaves it out. */
 const isAdequacyBlock = (b: { heading: string }) => /^5\.1 c\) \/ 7\.1 /.test(String(b.heading));
 
-function subjectSummary(view: DecisionView, title = 'What you are deciding'): SafeHtml {
+function subjectSummary(view: DecisionView, title = 'What you are deciding', secret?: string): SafeHtml {
+  if (view.policy) {
+    const p = view.policy;
+    return html`<section aria-labelledby="what">
+<h2 id="what">${title}</h2>
+<dl>
+<dt>Business unit</dt><dd>${view.unitName}</dd>
+<dt>Document</dt><dd>${documentTitle(p)}</dd>
+<dt>What changed</dt><dd class="justification">${p.summary}</dd>
+<dt>Submitted by</dt><dd>${p.submitter}</dd>
+<dt>Fingerprint (SHA-256)</dt><dd><code>${p.sha256}</code></dd>
+</dl>
+${
+  secret
+    ? html`<p><a href="${view.decisionId}?k=${encodeURIComponent(secret)}&amp;view=document">${
+        p.format === 'pdf' ? 'Download the exact document (PDF)' : 'Read the exact document'
+      }</a> (opening it decides nothing).</p>`
+    : ''
+}
+</section>`;
+  }
   if (view.review) {
     const blocks = (view.review.packSummary ?? []).filter((b) => !isAdequacyBlock(b));
     return html`<section aria-labelledby="what">
@@ -223,6 +256,7 @@ function recipientLine(view: DecisionView): SafeHtml {
 }
 
 function heading(view: DecisionView): string {
+  if (view.policy) return documentTitle(view.policy);
   return view.subjectType === 'review'
     ? `Management review ${view.review?.period ?? ''}`.trim()
     : `Resource request: ${view.request?.title ?? ''}`;
@@ -243,6 +277,9 @@ function askedLine(view: DecisionView): string {
         ? ` ${view.review.requiredApprovals} of ${view.review.members ?? '?'} members must approve.`
         : '';
     return `You are asked to approve the management review ${view.review.period} of ${view.unitName} or to request changes, and to judge whether each kind of resource is adequate.${quorum}`;
+  }
+  if (view.policy) {
+    return `You are asked to approve ${documentTitle(view.policy)} of ${view.unitName} or to request changes; read the exact document first.`;
   }
   const r = view.request!;
   return `You are asked to approve or reject this resource request of ${formatMoney(r.amount, r.currency)}${r.levelName ? ` (approval level: ${r.levelName})` : ''}.`;
@@ -297,7 +334,7 @@ ${
 <p class="lead">${askedLine(view)} Decide by <strong>${deadline}</strong>.${
     view.review ? html` <a href="#pack">Read the review pack summary</a> below the form first if you need it.` : ''
   }</p>
-${view.request ? subjectSummary(view) : ''}
+${view.request || view.policy ? subjectSummary(view, undefined, secret) : ''}
 <form method="post" action="${view.decisionId}" aria-labelledby="decide">
 <h2 id="decide">Your decision</h2>
 <input type="hidden" name="k" value="${secret}">
@@ -418,6 +455,12 @@ export function closedBeforeDecisionPage(subject: Record<string, unknown>, unit:
 <p>Nothing was recorded through this link. You will receive the minutes of the review by email.</p>`;
     return page(410, 'Review closed', content);
   }
+  if (subject.kind === 'policy') {
+    const content = html`<h1>The decision closed before yours</h1>
+<p>${documentTitle({ documentKind: subject.documentKind === 'objectives' ? 'objectives' : 'policy', version: String(subject.version ?? '') })} of ${unit.name} closed${when} (${String(subject.outcome ?? subject.status ?? 'closed')}) before your decision.</p>
+<p>Nothing was recorded through this link.</p>`;
+    return page(410, 'Decision closed', content);
+  }
   const content = html`<h1>The request closed before your decision</h1>
 <p>The resource request ${String(subject.title ?? '')} closed${when} (${String(subject.status ?? 'closed')}) before your decision.</p>
 <p>Nothing was recorded through this link.</p>`;
@@ -493,3 +536,44 @@ export function indexPage(): PageResult {
 
 /** The page frame for pages built elsewhere (core/delegation-pages.ts). */
 export { page as decisionPage };
+
+/**
+ * The exact document behind a decision link (GET only: it shows, never decides). Markdown is rendered with raw HTML off
+ * and shown under the page's CSP (no script at all); a PDF is offered as a download, never rendered in the page.
+ */
+export function documentPage(
+  view: DecisionView,
+  doc: Pick<PolicyDocumentItem, 'format' | 'contentBase64' | 'sha256'>,
+  objectives?: readonly Objective[],
+): PageResult {
+  const p = view.policy!;
+  if (doc.format === 'pdf') {
+    return {
+      statusCode: 200,
+      headers: {
+        ...PAGE_HEADERS,
+        'content-type': 'application/pdf',
+        'content-disposition': `attachment; filename="${downloadName(p, 'pdf')}"`,
+      },
+      body: doc.contentBase64,
+      isBase64Encoded: true,
+    };
+  }
+  const content = html`<h1>${documentTitle(p)}</h1>
+<p class="note">${view.unitName}, ${DOCUMENT_LABELS[p.documentKind]} submitted for approval. Fingerprint (SHA-256): <code>${doc.sha256}</code>. Go back to the decision page to decide.</p>
+<article>
+${documentHtml(doc, objectives)}
+</article>`;
+  return page(200, documentTitle(p), content);
+}
+
+/** A policy decision link in the hands of whoever submitted the document: they may not approve it, nothing is recorded. */
+export function submitterRefusedPage(view: DecisionView): PageResult {
+  const title = view.policy ? documentTitle(view.policy) : 'This decision';
+  return page(
+    403,
+    'Not allowed',
+    html`<h1>You submitted this document</h1>
+<p>${title} was submitted by ${view.recipient.email}: the submitter may not approve it (segregation of duties, ISO/IEC 27001 A.5.3). Nothing was recorded.</p>`,
+  );
+}

@@ -3,7 +3,7 @@
 import type { ResourceCategory } from './config';
 import { keys } from './keys';
 
-export type SubjectType = 'review' | 'request';
+export type SubjectType = 'review' | 'request' | 'policy';
 export type Choice = 'approve' | 'request-changes' | 'reject';
 export type Adequacy = 'adequate' | 'inadequate';
 

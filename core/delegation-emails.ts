@@ -43,7 +43,11 @@ export function actingLine(original: Person, why: string): string {
   return `You decide acting for ${original.name} <${original.email}> (${why}). Your decision is recorded as yours, for them, and counts for their seat once.`;
 }
 
-export function fingerprintLine(what: 'pack' | 'request', hex: string | undefined): string[] {
+/** What a subject's fingerprint covers, in words. */
+export const fingerprintedWhat = (subjectType: string): 'pack' | 'request' | 'document' =>
+  subjectType === 'review' ? 'pack' : subjectType === 'policy' ? 'document' : 'request';
+
+export function fingerprintLine(what: 'pack' | 'request' | 'document', hex: string | undefined): string[] {
   return hex
     ? [`Fingerprint of the ${what} you decide on: ${shortFingerprint(hex)} (SHA-256; the decision page and the record show the same).`]
     : [];
@@ -77,6 +81,8 @@ export function informationCopyEmail(args: {
 /** What a link decides, in words: "the management review 2026-Q4", "level 2 (CFO) of the resource request "Laptops"". */
 export function decidedOnWords(link: { subjectType: string; subjectId: string; level?: number }, subject: Record<string, unknown>): string {
   if (link.subjectType === 'review') return `the management review ${String(subject.period ?? link.subjectId)}`;
+  if (link.subjectType === 'policy')
+    return `version ${String(subject.version ?? '')} of the ${subject.documentKind === 'objectives' ? 'objectives' : 'information security policy'}`;
   const levels: Array<{ name?: string }> = Array.isArray(subject.levels) ? subject.levels : [];
   const level =
     link.level !== undefined ? `level ${link.level + 1}${levels[link.level]?.name ? ` (${levels[link.level].name})` : ''} of ` : '';

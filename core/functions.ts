@@ -9,6 +9,7 @@ import { SEAL_INDEX } from './evidence-seal';
 export const SUBJECT_KEY_PREFIX: Record<WorkflowName, string> = {
   'management-review': keys.review('').pk,
   'resource-approval': keys.request('').pk,
+  'policy-approval': keys.policy('').pk,
 };
 
 /**
@@ -81,6 +82,13 @@ const request = (id: string, description: string, access: FunctionSpec['access']
   access,
 });
 
+const policy = (id: string, description: string, access: FunctionSpec['access']): FunctionSpec => ({
+  id: `policy-${id}`,
+  entry: `lambdas/policy-${id}.ts`,
+  description,
+  access,
+});
+
 export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'decision-endpoint',
@@ -92,7 +100,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: {
       evidence: 'append',
       links: 'mint',
-      resumes: ['management-review', 'resource-approval'],
+      resumes: ['management-review', 'resource-approval', 'policy-approval'],
       sendEmail: true,
     },
   },
@@ -160,6 +168,46 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     mintsLinks: true,
   }),
   request('finish', 'Records the outcome and emails the requester and the ISMS manager', { evidence: 'update', sendEmail: true }),
+  // Policy and objectives approval (statemachines/policy-approval.asl.json)
+  policy('open', 'Checks the stored document against its fingerprint and opens the submission of a version once', { evidence: 'update' }),
+  policy('issue-links', 'Emails each top manager but the submitter the summary, the fingerprint and a personal decision link', {
+    evidence: 'update',
+    links: 'mint',
+    sendEmail: true,
+    mintsLinks: true,
+  }),
+  policy('await', 'Stores the task token, then resumes at once if the recorded tally is already complete', {
+    evidence: 'read',
+    resumes: ['policy-approval'],
+    storesTaskTokens: true,
+  }),
+  policy(
+    'read-tally',
+    'Reads the tally from the recorded decisions after a wait is resumed; refuses a resume message the table does not support',
+    { evidence: 'append' },
+  ),
+  policy('remind', 'Reminds the members who have not decided, with a link to their same decision', {
+    evidence: 'update',
+    links: 'mint',
+    sendEmail: true,
+    mintsLinks: true,
+  }),
+  policy('escalate', 'Emails the escalation contacts, marks the submission overdue and keeps the links working to the end of the wait', {
+    evidence: 'update',
+    links: 'update',
+    sendEmail: true,
+  }),
+  policy('close', 'Records the outcome; approved: communicates the version to the audience; else returns it to the ISMS manager', {
+    evidence: 'update',
+    links: 'update',
+    sendEmail: true,
+    queriesIndex: true,
+  }),
+  policy('check-due', 'Daily: reminds the ISMS manager when the current policy or objectives are due or overdue for re-confirmation', {
+    evidence: 'append',
+    queriesIndex: true,
+    sendEmail: true,
+  }),
   // Operations: called by an EventBridge rule (lib/operations.ts) on AWS, by the local Step Functions service locally.
   {
     id: 'workflow-failed',

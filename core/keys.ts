@@ -6,6 +6,11 @@ export const keys = {
   reviewMinutes: (reviewId: string) => ({ pk: `REVIEW#${reviewId}`, sk: 'MINUTES' }),
   request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
   action: (actionId: string) => ({ pk: `ACTION#${actionId}`, sk: 'ACTION' }),
+  /** One submission of a version of the policy or the objectives (core/policy.ts), and its document beside it. */
+  policy: (submissionId: string) => ({ pk: `POLICY#${submissionId}`, sk: 'POLICY' }),
+  policyDocument: (submissionId: string) => ({ pk: `POLICY#${submissionId}`, sk: 'DOCUMENT' }),
+  /** One recorded measurement of an objective, in time order. */
+  objectiveProgress: (objectiveId: string, at: string) => ({ pk: `OBJECTIVE#${objectiveId}`, sk: `PROGRESS#${at}` }),
   link: (decisionId: string) => ({ pk: `LINK#${decisionId}`, sk: 'LINK' }),
   /** A decision lives in its subject's partition, so one strongly consistent query tallies a subject. */
   decision: (subjectPk: string, decisionId: string) => ({ pk: subjectPk, sk: `DECISION#${decisionId}` }),
@@ -18,7 +23,7 @@ export const keys = {
   undeliverable: (subjectPk: string, decisionId: string) => ({ pk: subjectPk, sk: `UNDELIVERABLE#${decisionId}` }),
 } as const;
 
-export const prefixes = { decision: 'DECISION#', event: 'EVENT#', inputs: 'INPUTS#', sent: 'SENT#' } as const;
+export const prefixes = { decision: 'DECISION#', event: 'EVENT#', inputs: 'INPUTS#', sent: 'SENT#', progress: 'PROGRESS#' } as const;
 
 /** GSI1 values: listings by kind and time. */
 export const gsi1 = {
@@ -27,6 +32,10 @@ export const gsi1 = {
   action: (status: 'OPEN' | 'CLOSED', dueDate: string, actionId: string) => ({
     gsi1pk: `ACTIONS#${status}`,
     gsi1sk: `${dueDate}#${actionId}`,
+  }),
+  policies: (documentKind: string, submittedAt: string, version: string) => ({
+    gsi1pk: 'POLICIES' as const,
+    gsi1sk: `${documentKind}#${submittedAt}#${version}`,
   }),
   audit: (at: string, eventId: string) => ({ gsi1pk: `AUDIT#${at.slice(0, 7)}`, gsi1sk: `${at}#${eventId}` }),
   /** A sent copy by its SES message id: an SES event whose tags are missing finds what it is about. */

@@ -1,7 +1,7 @@
 // The names of a unit's stack, workflows, functions, tables and schedule, and the ARNs Step Functions gives executions:
 // one place, so that CDK, the handlers, the CLI and the local runtime name the same things the same way.
 
-export type WorkflowName = 'management-review' | 'resource-approval';
+export type WorkflowName = 'management-review' | 'resource-approval' | 'policy-approval';
 
 /** review-open → ReviewOpen: kebab-case ids as CDK construct ids and ASL placeholders spell them. */
 export function pascalCase(kebab: string): string {
@@ -50,6 +50,11 @@ export function linksTableName(buId: string): string {
 /** Scheduler allows 64 characters; unit ids have at most 32. */
 export function reviewScheduleName(unitId: string): string {
   return `isms-${unitId}-management-review`;
+}
+
+/** The daily re-confirmation check of the policy and objectives. */
+export function policyCheckScheduleName(unitId: string): string {
+  return `isms-${unitId}-policy-check`;
 }
 
 /**

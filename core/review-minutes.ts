@@ -33,7 +33,10 @@ export interface MinutesAction {
   dueDate: string;
   source:
     | { kind: 'resource-inadequate'; category: ResourceCategory; judgedBy: string[] }
-    | { kind: 'changes-requested'; by: string; decisionId: string };
+    | { kind: 'changes-requested'; by: string; decisionId: string }
+    | { kind: 'objective-off-track'; objectiveId: string; status: string };
+  /** The approved objectives (6.2) the action serves: an objective off track, or named by id in a member's comment. */
+  objectiveIds?: string[];
 }
 
 export interface Minutes {
@@ -143,8 +146,22 @@ export function buildMinutes(args: {
       owner,
       dueDate,
       source: { kind: 'changes-requested', by: m.name, decisionId: m.decisionId! },
+      ...objectivesNamed(pack, comment),
     });
   });
+  // An objective the pack shows at risk or missed gets an action to bring it back (6.2: monitored and acted on).
+  for (const o of pack.objectives?.objectives ?? []) {
+    if (o.latest?.status !== 'at-risk' && o.latest?.status !== 'missed') continue;
+    actions.push({
+      actionId: nextId(),
+      title: `Bring objective ${o.id} back on track`,
+      detail: `${o.id} "${o.text}" is ${o.latest.status} (${o.latest.value}; target ${o.target}, due ${o.due}).`,
+      owner,
+      dueDate,
+      source: { kind: 'objective-off-track', objectiveId: o.id, status: o.latest.status },
+      objectiveIds: [o.id],
+    });
+  }
   const t = tally(review, args.decisions);
   const decisions = [
     OUTCOME_TEXT[args.outcome],
@@ -181,6 +198,14 @@ export function buildMinutes(args: {
   };
 }
 
+/** The current objectives a comment names by id ("OBJ-2 needs a budget"), so its action references them. */
+function objectivesNamed(pack: ReviewPack, comment: string): { objectiveIds?: string[] } {
+  const ids = (pack.objectives?.objectives ?? [])
+    .map((o) => o.id)
+    .filter((id) => new RegExp(`(^|[^A-Za-z0-9._-])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`).test(comment));
+  return ids.length ? { objectiveIds: ids } : {};
+}
+
 /** Action items as stored (ACTION#<id>, GSI1 ACTIONS#OPEN): carried into the next pack as input a). */
 export interface ActionItem extends ActionSummary {
   pk: string;
@@ -211,5 +236,6 @@ export function actionItem(m: Minutes, a: MinutesAction, createdAt: string): Act
     status: 'open',
     createdAt,
     source: a.source,
+    ...(a.objectiveIds?.length ? { objectiveIds: a.objectiveIds } : {}),
   };
 }

@@ -16,6 +16,8 @@ export interface ActionSummary {
   period: string;
   status: 'open' | 'closed';
   requestIds?: string[];
+  /** The approved objectives the action serves. */
+  objectiveIds?: string[];
 }
 
 export interface RequestSummary {
@@ -52,6 +54,29 @@ export interface ReviewPack {
   openActions: ActionSummary[];
   requests: RequestSummary[];
   sections: PackSection[];
+  /** The approved objectives when the pack was compiled, each with its latest measurement (9.3.2 d, 6.2). */
+  objectives?: CurrentObjectives;
+}
+
+/** The current objectives version and each objective's latest recorded status and value. */
+export interface CurrentObjectives {
+  version: string;
+  approvedAt: string;
+  objectives: Array<{
+    id: string;
+    text: string;
+    target: string;
+    due: string;
+    latest?: { status: string; value: string; recordedAt: string };
+  }>;
+}
+
+/** One line per objective: "OBJ-1 Patch fast (target <= 7 days, due 2027-06-30): at-risk, 9 days (measured 2026-11-30)". */
+export function objectiveLine(o: CurrentObjectives['objectives'][number]): string {
+  const latest = o.latest
+    ? `${o.latest.status}, ${o.latest.value} (measured ${o.latest.recordedAt.slice(0, 10)})`
+    : 'no measurement recorded';
+  return `${o.id} ${o.text} (target ${o.target}, due ${o.due}): ${latest}`;
 }
 
 export const NO_INPUT = 'No input submitted.';
@@ -67,7 +92,8 @@ export function requestLine(r: RequestSummary): string {
 
 export function actionLine(a: ActionSummary): string {
   const requests = a.requestIds?.length ? `; requests ${a.requestIds.join(', ')}` : '';
-  return `${a.title} (from ${a.period}; owner ${a.owner.name}; due ${a.dueDate}${requests})`;
+  const objectives = a.objectiveIds?.length ? `; objective ${a.objectiveIds.join(', ')}` : '';
+  return `${a.title} (from ${a.period}; owner ${a.owner.name}; due ${a.dueDate}${requests}${objectives})`;
 }
 
 export function requestSummary(r: RequestItem): RequestSummary {
@@ -93,6 +119,7 @@ export function compilePack(args: {
   inputs?: { submittedAt: string; submittedBy: string; inputs: ReviewInputs };
   openActions: ActionSummary[];
   requests: RequestSummary[];
+  objectives?: CurrentObjectives;
 }): ReviewPack {
   const { inputs } = args;
   const sections: PackSection[] = [];
@@ -117,6 +144,17 @@ export function compilePack(args: {
       blocks,
       empty: part.parts.every((p) => p.get(inputs.inputs).length === 0),
     });
+  }
+  // 9.3.2 d) fulfilment of objectives: what top management approved, and where each stands by its latest measurement.
+  // Only once objectives were approved: a unit that keeps its objectives elsewhere sees the pack as before.
+  const performance = sections.find((s) => s.clause === '9.3.2 d)');
+  const o = args.objectives;
+  if (performance && o) {
+    performance.blocks.push({
+      label: `Approved objectives (version ${o.version}, approved ${o.approvedAt.slice(0, 10)}): latest status`,
+      lines: o.objectives.length ? o.objectives.map(objectiveLine) : ['No objectives.'],
+    });
+    if (o.objectives.length) performance.empty = false;
   }
   const sinceText = args.since ? `since the last review (${args.since.slice(0, 10)})` : 'so far (this is the first review)';
   sections.push({
@@ -150,6 +188,7 @@ export function compilePack(args: {
     openActions: args.openActions,
     requests: args.requests,
     sections,
+    ...(args.objectives ? { objectives: args.objectives } : {}),
   };
 }
 
@@ -167,6 +206,16 @@ export function packSummary(pack: ReviewPack, maxLines = 4, maxChars = 160): Arr
 }
 
 export function actionSummary(item: ActionSummary): ActionSummary {
-  const { actionId, title, detail, owner, dueDate, period, status, requestIds } = item;
-  return { actionId, title, detail, owner, dueDate, period, status, ...(requestIds?.length ? { requestIds } : {}) };
+  const { actionId, title, detail, owner, dueDate, period, status, requestIds, objectiveIds } = item;
+  return {
+    actionId,
+    title,
+    detail,
+    owner,
+    dueDate,
+    period,
+    status,
+    ...(requestIds?.length ? { requestIds } : {}),
+    ...(objectiveIds?.length ? { objectiveIds } : {}),
+  };
 }

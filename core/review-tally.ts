@@ -1,5 +1,5 @@
 // The quorum tally of a management review, from its recorded decisions only (docs/architecture.md#one-wait-per-review, #outcomes-only-from-stored-decisions). No AWS here.
-import type { DecisionRecord } from './decisions';
+import type { DecisionRecord, SubjectType } from './decisions';
 import { TERMINAL_STATUSES } from './review-start';
 import type { ReviewItem, ReviewMember } from './subjects';
 import { seatDecision } from './seats';
@@ -20,10 +20,15 @@ export interface Tally {
 
 /**
  * Counts only decisions on a member's own seat, one per seat: the member's or their deputy's, whichever was recorded
- * (core/seats.ts; both are recorded under the seat, so never both). Stray records count for nobody.
+ * (core/seats.ts; both are recorded under the seat, so never both). Stray records count for nobody. Any subject with
+ * members and a quorum is tallied so: a review, a policy or objectives submission (`subjectType`).
  */
-export function tally(subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>, decisions: DecisionRecord[]): Tally {
-  const reviewDecisions = decisions.filter((d) => d.subjectType === 'review');
+export function tally(
+  subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>,
+  decisions: DecisionRecord[],
+  subjectType: SubjectType = 'review',
+): Tally {
+  const reviewDecisions = decisions.filter((d) => d.subjectType === subjectType);
   let approvals = 0;
   let changesRequested = 0;
   let decided = 0;
@@ -56,14 +61,45 @@ export function tally(subject: Pick<ReviewItem, 'members' | 'requiredApprovals'>
  * still record their assessment of resources for the minutes, so an impossible quorum alone does not end it.
  */
 export function reviewWaitOutcome(subject: object, decisions: DecisionRecord[]): { complete: boolean; output: Record<string, unknown> } {
-  const review = subject as ReviewItem;
-  if (!Array.isArray(review.members) || typeof review.requiredApprovals !== 'number' || TERMINAL_STATUSES.includes(review.status)) {
+  return quorumWaitOutcome(subject, decisions, REVIEW_QUORUM);
+}
+
+/** How a subject with members and a quorum ends its one wait. */
+export interface QuorumRule {
+  subjectType: SubjectType;
+  /** Statuses after which nothing is collected any more. */
+  terminal: readonly string[];
+  /** The outcome when the quorum is not reached. */
+  notApproved: string;
+  /**
+   * End as soon as the quorum can no longer be reached. A review waits for everyone (the members' assessment of
+   * resources goes into the minutes); a policy goes back to the ISMS manager at once.
+   */
+  endWhenImpossible: boolean;
+}
+
+const REVIEW_QUORUM: QuorumRule = {
+  subjectType: 'review',
+  terminal: TERMINAL_STATUSES,
+  notApproved: 'not-approved',
+  endWhenImpossible: false,
+};
+
+export function quorumWaitOutcome(
+  subject: object,
+  decisions: DecisionRecord[],
+  rule: QuorumRule,
+): { complete: boolean; output: Record<string, unknown> } {
+  const s = subject as Pick<ReviewItem, 'members' | 'requiredApprovals'> & { status?: string };
+  if (!Array.isArray(s.members) || typeof s.requiredApprovals !== 'number' || rule.terminal.includes(String(s.status))) {
     return { complete: false, output: {} };
   }
-  const t = tally(review, decisions);
+  const t = tally(s, decisions, rule.subjectType);
   const output = { approvals: t.approvals, required: t.required, decided: t.decided, members: t.members };
   if (t.approvals >= t.required) return { complete: true, output: { outcome: 'approved', ...output } };
-  if (t.decided === t.members) return { complete: true, output: { outcome: 'not-approved', ...output } };
+  if (t.decided === t.members || (rule.endWhenImpossible && t.quorumImpossible)) {
+    return { complete: true, output: { outcome: rule.notApproved, ...output } };
+  }
   return { complete: false, output: { outcome: 'waiting', ...output } };
 }
 
@@ -74,7 +110,11 @@ export function reviewWaitOutcome(subject: object, decisions: DecisionRecord[]):
  * counts the table does not have, is not supported.
  */
 export function reviewResumeSupported(subject: object, decisions: DecisionRecord[], claimed: unknown): boolean {
-  const now = reviewWaitOutcome(subject, decisions);
+  return quorumResumeSupported(reviewWaitOutcome(subject, decisions), claimed);
+}
+
+/** reviewResumeSupported for any quorum subject, given its wait outcome as read from the table now. */
+export function quorumResumeSupported(now: { complete: boolean; output: Record<string, unknown> }, claimed: unknown): boolean {
   if (!now.complete || typeof claimed !== 'object' || claimed === null || Array.isArray(claimed)) return false;
   const c = claimed as Record<string, unknown>;
   const o = now.output as { outcome: string; approvals: number; required: number; decided: number; members: number };

@@ -10,6 +10,7 @@ import { html, type SafeHtml } from './html';
 import { REQUEST_ID_PATTERN } from './request';
 import { resolvePeriod, reviewStartSchema } from './review-start';
 import { clip } from './text';
+import { DOCUMENT_KINDS, DOCUMENT_LABELS, VERSION_PATTERN, submissionIdOf, type DocumentKind } from './policy';
 
 /** EventBridge's detail-type for Step Functions status changes; the rule (lib/operations.ts) and the local service use it. */
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
@@ -44,10 +45,13 @@ export const isFailedStatus = (status: string): status is FailedStatus => (FAILE
 /** Which of the unit's workflows an ARN names, or undefined for any other state machine. */
 export function workflowOf(unitId: string, stateMachineArn: string): WorkflowName | undefined {
   const name = stateMachineArn.split(':').at(-1);
-  return (['management-review', 'resource-approval'] as const).find((w) => stateMachineName(unitId, w) === name);
+  return (['management-review', 'resource-approval', 'policy-approval'] as const).find((w) => stateMachineName(unitId, w) === name);
 }
 
-export type FailedSubject = { kind: 'review'; reviewId: string; period: string } | { kind: 'request'; requestId: string };
+export type FailedSubject =
+  | { kind: 'review'; reviewId: string; period: string }
+  | { kind: 'request'; requestId: string }
+  | { kind: 'policy'; submissionId: string; documentKind: DocumentKind; version: string };
 
 /**
  * The review or request an execution was for, read from its input the way the workflow reads it: a review by
@@ -71,6 +75,14 @@ export function identifySubject(
     if (parsed.data.bu !== unit.id) return { problem: `the input is for unit "${parsed.data.bu}", not "${unit.id}"` };
     const period = resolvePeriod(parsed.data, unit.timeZone);
     return { subject: { kind: 'review', reviewId: reviewIdOf(unit.id, period), period } };
+  }
+  if (workflow === 'policy-approval') {
+    const i = (input ?? {}) as { bu?: unknown; documentKind?: unknown; version?: unknown };
+    const kind = DOCUMENT_KINDS.find((k) => k === i.documentKind);
+    if (i.bu !== unit.id || !kind || typeof i.version !== 'string' || !VERSION_PATTERN.test(i.version)) {
+      return { problem: 'the input names no submission of this unit (bu, documentKind, version)' };
+    }
+    return { subject: { kind: 'policy', submissionId: submissionIdOf(unit.id, kind, i.version), documentKind: kind, version: i.version } };
   }
   const given = (input as { requestId?: unknown } | null)?.requestId;
   const requestId = typeof given === 'string' ? given : REQUEST_ID_PATTERN.test(detail.name) ? detail.name : undefined;
@@ -97,24 +109,30 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
   const { unit, workflow, detail, at, subject, current, problem } = args;
   const word = STATUS_WORDS[detail.status];
   const what =
-    subject?.kind === 'review'
-      ? `The management review ${subject.period} of ${unit.name}`
-      : subject
-        ? `The resource request ${subject.requestId}`
-        : `A ${workflow} workflow of ${unit.name}`;
+    subject?.kind === 'policy'
+      ? `The approval of the ${DOCUMENT_LABELS[subject.documentKind]}, version ${subject.version}, of ${unit.name}`
+      : subject?.kind === 'review'
+        ? `The management review ${subject.period} of ${unit.name}`
+        : subject
+          ? `The resource request ${subject.requestId}`
+          : `A ${workflow} workflow of ${unit.name}`;
   const subjectLine = !subject
     ? `ISMS ${unit.id}: a ${workflow} workflow ${word}`
-    : subject.kind === 'review'
-      ? `ISMS ${unit.id}: the workflow of management review ${subject.period} ${word}`
-      : `ISMS ${unit.id}: the approval workflow of request ${subject.requestId} ${word}`;
+    : subject.kind === 'policy'
+      ? `ISMS ${unit.id}: the approval workflow of ${subject.documentKind} version ${subject.version} ${word}`
+      : subject.kind === 'review'
+        ? `ISMS ${unit.id}: the workflow of management review ${subject.period} ${word}`
+        : `ISMS ${unit.id}: the approval workflow of request ${subject.requestId} ${word}`;
   const facts: Array<[string, string]> = [
     [
       'What',
-      subject?.kind === 'review'
-        ? `Management review ${subject.reviewId}`
-        : subject
-          ? `Resource request ${subject.requestId}`
-          : 'Unknown (see below)',
+      subject?.kind === 'policy'
+        ? `Submission ${subject.submissionId}`
+        : subject?.kind === 'review'
+          ? `Management review ${subject.reviewId}`
+          : subject
+            ? `Resource request ${subject.requestId}`
+            : 'Unknown (see below)',
     ],
     [
       'Status',
@@ -130,6 +148,14 @@ export function workflowFailedEmail(args: FailureEmailArgs): Email {
   if (!subject) {
     meaning.push(`${what} ${word}, and its input did not say which review or request it was for (${problem ?? 'unreadable input'}).`);
     todo.push('Find out who or what started this execution (the execution name above) and start it again with valid input.');
+  } else if (subject.kind === 'policy') {
+    meaning.push(
+      `${what} ${word}. No workflow waits for decisions on it any more; decisions already recorded are kept, and nothing was communicated.`,
+    );
+    todo.push(
+      "Find the cause in the execution's history (Step Functions console, execution above) and fix it.",
+      `Then submit the document again as a new version (isms ${subject.documentKind} submit); "isms policy status --bu ${unit.id}" shows what is recorded.`,
+    );
   } else if (subject.kind === 'review' && current) {
     meaning.push(
       `${what} ${word}. No workflow waits for decisions any more: no reminders, no escalation and no minutes will follow. Decisions already recorded are kept.`,

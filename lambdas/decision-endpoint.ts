@@ -28,12 +28,16 @@ import {
   unavailablePage,
   unsupportedMediaPage,
   PAGE_HEADERS,
+  documentPage,
+  submitterRefusedPage,
   type PageResult,
 } from '../core/decision-pages';
 import { seatHeldBy, seatOf } from '../core/seats';
 import { passedOnPage, seatHeldPage } from '../core/delegation-pages';
 import { deputiesOf } from '../core/config';
 import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
+import { isSubmitter, type PolicyItem } from '../core/policy';
+import { getDocument } from './shared/policy-store';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({
@@ -91,7 +95,10 @@ async function route(rt: Runtime, event: HttpEvent, method: string): Promise<Pag
   }
   const decisionId = event.pathParameters?.id;
   if (!decisionId || !DECISION_ID_PATTERN.test(decisionId)) return notFoundPage();
-  if (method === 'GET' || method === 'HEAD') return show(rt, decisionId, single(new URLSearchParams(event.rawQueryString), 'k'));
+  if (method === 'GET' || method === 'HEAD') {
+    const query = new URLSearchParams(event.rawQueryString);
+    return show(rt, decisionId, single(query, 'k'), single(query, 'view') === 'document');
+  }
   if (method === 'POST') return decide(rt, event, decisionId);
   return methodNotAllowedPage();
 }
@@ -123,10 +130,15 @@ async function load(rt: Runtime, decisionId: string, secret: string): Promise<Lo
   return { link, subject };
 }
 
-async function show(rt: Runtime, decisionId: string, secret: string): Promise<PageResult> {
+async function show(rt: Runtime, decisionId: string, secret: string, documentView = false): Promise<PageResult> {
   const loaded = await load(rt, decisionId, secret);
   if (!('link' in loaded)) return loaded;
   const view = decisionView(loaded.link, loaded.subject ?? {}, rt.config);
+  if (loaded.link.subjectType === 'policy') {
+    if (documentView) return showDocument(rt, loaded, view);
+    if (!loaded.decision && isSubmitter(rt.config, policyParties(loaded.subject), loaded.link.recipient.email))
+      return submitterRefusedPage(view);
+  }
   if (loaded.decision) return recordedPage(view, loaded.decision, await nextSteps(rt, loaded.link, loaded.decision));
   return confirmationPage({ ...view, deputies: deputiesOf(rt.config, loaded.link.recipient.email) }, secret);
 }
@@ -141,6 +153,20 @@ async function nextSteps(rt: Runtime, link: LinkItem, decision: DecisionRecord):
     return [];
   }
 }
+
+/** The policy's document behind its link (docs/architecture.md#get-never-decides): the same checks as the page, then the stored document. */
+async function showDocument(rt: Runtime, loaded: Loaded, view: ReturnType<typeof decisionView>): Promise<PageResult> {
+  const subject = (loaded.subject ?? {}) as Partial<PolicyItem>;
+  const doc = typeof subject.submissionId === 'string' ? await getDocument(rt, subject.submissionId) : undefined;
+  if (!doc) return notFoundPage();
+  return documentPage(view, doc, subject.objectives);
+}
+
+/** Who submitted a policy subject, as isSubmitter reads it. */
+const policyParties = (subject: Record<string, unknown> | undefined) => ({
+  submitter: String(subject?.submitter ?? ''),
+  submittedBy: typeof subject?.submittedBy === 'string' ? subject.submittedBy : undefined,
+});
 
 async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promise<PageResult> {
   const headers = event.headers;
@@ -169,6 +195,11 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     return alreadyDecidedPage(loaded.decision, rt.config.timeZone, await nextSteps(rt, link, loaded.decision));
   }
 
+  // Whoever submitted a policy may not approve it, even through a link that reached them (a delegation, a forward).
+  if (link.subjectType === 'policy' && isSubmitter(rt.config, policyParties(loaded.subject), link.recipient.email)) {
+    rt.logger.warn('decision refused: the submitter may not decide their own policy', { decisionId, subjectPk: link.subjectPk });
+    return submitterRefusedPage(decisionView(link, loaded.subject ?? {}, rt.config));
+  }
   const base = linkBaseOf(rt.config, event.requestContext.domainName, event.rawPath);
   if (values.action === 'pass' && !repeated.includes('deputy')) return handOver(rt, link, loaded.subject ?? {}, values.deputy ?? '', base);
   const changed = await contentChanged(rt, link, loaded.subject ?? {}, base);

@@ -13,6 +13,7 @@ import {
   requireReview,
   storePackOnce,
 } from './shared/review-store';
+import { currentObjectives } from './shared/policy-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
@@ -59,6 +60,7 @@ async function compile(rt: Runtime, reviewId: string, period: string): Promise<R
   ]);
   const since = previous?.openedAt;
   const requests = await requestsSince(rt, since);
+  const objectives = await currentObjectives(rt);
   return compilePack({
     unit: rt.config,
     period,
@@ -68,6 +70,17 @@ async function compile(rt: Runtime, reviewId: string, period: string): Promise<R
     // Actions of this very review do not exist yet; the filter only guards a re-run after a manual reset.
     openActions: actions.filter((a) => a.reviewId !== reviewId).map(actionSummary),
     requests: requests.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt)).map(requestSummary),
+    objectives: objectives && {
+      version: objectives.version,
+      approvedAt: objectives.approvedAt,
+      objectives: objectives.objectives.map(({ id, text, target, due, latest }) => ({
+        id,
+        text,
+        target,
+        due,
+        ...(latest ? { latest: { status: latest.status, value: latest.value, recordedAt: latest.recordedAt } } : {}),
+      })),
+    },
   });
 }
 

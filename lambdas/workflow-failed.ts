@@ -47,13 +47,22 @@ export const createHandler =
     if (!workflow) throw new WorkflowError('UnknownStateMachine', `${detail.stateMachineArn} is not a workflow of unit "${rt.config.id}"`);
 
     const { subject, problem } = identifySubject(rt.config, workflow, detail);
-    const key = subject?.kind === 'review' ? keys.review(subject.reviewId) : subject ? keys.request(subject.requestId) : undefined;
+    const key =
+      subject?.kind === 'review'
+        ? keys.review(subject.reviewId)
+        : subject?.kind === 'policy'
+          ? keys.policy(subject.submissionId)
+          : subject
+            ? keys.request(subject.requestId)
+            : undefined;
     const item = key ? await getItem<SubjectItem>(rt, key) : undefined;
     // Only the execution that owns the item speaks for it: a duplicate start of a review (another execution opened it)
     // or a refused duplicate request failing says nothing about the subject's own workflow.
     const owned =
       Boolean(item) &&
-      (subject?.kind === 'review' ? !item!.executionId || item!.executionId === detail.executionArn : detail.error !== 'DuplicateRequest');
+      (subject?.kind === 'review' || subject?.kind === 'policy'
+        ? !item!.executionId || item!.executionId === detail.executionArn
+        : detail.error !== 'DuplicateRequest');
     const subjectPk = owned ? item!.pk : keys.workflow(detail.name).pk;
 
     // The stop time keys the event with the execution ARN, so a redelivered event writes nothing new.
@@ -61,7 +70,7 @@ export const createHandler =
     const failure = { status, error: detail.error ?? '', cause: clip(detail.cause ?? '', 4000) };
     const eventId = `workflow-failed-${createHash('sha256').update(detail.executionArn).digest('hex').slice(0, 24)}`;
     const recorded = await recordEvent(rt, {
-      type: `${workflow === 'management-review' ? 'review' : 'request'}.workflow-failed`,
+      type: `${workflow === 'management-review' ? 'review' : workflow === 'policy-approval' ? 'policy' : 'request'}.workflow-failed`,
       subjectPk,
       actor: 'system',
       at,
@@ -137,6 +146,8 @@ export const createHandler =
 
 function subjectDetail(subject: FailedSubject | undefined): Record<string, string> {
   if (!subject) return {};
+  if (subject.kind === 'policy')
+    return { submissionId: subject.submissionId, documentKind: subject.documentKind, version: subject.version };
   return subject.kind === 'review' ? { reviewId: subject.reviewId, period: subject.period } : { requestId: subject.requestId };
 }
 

@@ -5,7 +5,7 @@ import { timing, type BusinessUnitConfig } from '../core/config';
 import type { WorkflowName } from '../core/names';
 
 export const STATEMACHINE_DIR = path.join(import.meta.dirname, '..', 'statemachines');
-export const WORKFLOWS: readonly WorkflowName[] = ['management-review', 'resource-approval'];
+export const WORKFLOWS: readonly WorkflowName[] = ['management-review', 'resource-approval', 'policy-approval'];
 
 /** Numbers known at synth time per unit. CloudFormation substitutions carry strings, so we fill these ourselves. */
 export function numericSubstitutions(unit: BusinessUnitConfig): Record<string, number> {

@@ -37,6 +37,8 @@ export interface OperationsProps {
   functionLogs: ReadonlyArray<{ id: string; logGroup: logs.ILogGroup }>;
   /** The review schedule's dead-letter queue: a message there is a quarterly review that did not start. */
   scheduleDeadLetterQueue: sqs.IQueue;
+  /** The daily policy check's dead-letter queue: a message there is a re-confirmation check that did not run. */
+  policyCheckDeadLetterQueue?: sqs.IQueue;
   /**
    * How often EventBridge retries delivering a failure event to workflow-failed before it goes to the dead-letter queue.
    * @default 8
@@ -173,6 +175,13 @@ export class Operations extends Construct {
       oldestMessage(props.scheduleDeadLetterQueue),
       'a quarterly review schedule fire could not start the management review (a message in the schedule dead-letter queue; drain it once handled)',
     );
+    if (props.policyCheckDeadLetterQueue) {
+      alarm(
+        'PolicyCheckDeadLetterAlarm',
+        oldestMessage(props.policyCheckDeadLetterQueue),
+        'the daily policy re-confirmation check could not run (a message in its dead-letter queue; drain it once handled)',
+      );
+    }
     alarm(
       'WorkflowFailedDeadLetterAlarm',
       oldestMessage(this.deadLetterQueue),

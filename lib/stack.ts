@@ -10,6 +10,7 @@ import { IsmsFunction } from './isms-function';
 import { DecisionApi } from './decision-api';
 import { Workflow } from './workflow';
 import { ReviewSchedule } from './review-schedule';
+import { PolicyCheckSchedule } from './policy-check-schedule';
 import { Operations } from './operations';
 import { EmailDelivery } from './email-delivery';
 import { OperationsDashboard } from './dashboard';
@@ -68,15 +69,22 @@ export class IsmsLeadershipStack extends Stack {
     const fns = [...this.functions.values()];
     const review = new Workflow(this, 'ManagementReview', { workflow: 'management-review', unit, functions: fns, table });
     const approval = new Workflow(this, 'ResourceApproval', { workflow: 'resource-approval', unit, functions: fns, table });
+    const policy = new Workflow(this, 'PolicyApproval', { workflow: 'policy-approval', unit, functions: fns, table });
     const schedule = new ReviewSchedule(this, 'ReviewSchedule', { unit, stateMachine: review.stateMachine });
+    const policyCheck = new PolicyCheckSchedule(this, 'PolicyCheckSchedule', { unit, checkDue: this.functions.get('policy-check-due')! });
     const operations = new Operations(this, 'Operations', {
       unit,
-      stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
+      stateMachines: {
+        'management-review': review.stateMachine,
+        'resource-approval': approval.stateMachine,
+        'policy-approval': policy.stateMachine,
+      },
       workflowFailed: this.functions.get('workflow-failed')!,
       decisionEndpoint: endpoint,
       decisionApi: api.api,
       functionLogs: [...this.functions.values()].map((fn) => ({ id: fn.spec.id, logGroup: fn.logGroup })),
       scheduleDeadLetterQueue: schedule.deadLetterQueue,
+      policyCheckDeadLetterQueue: policyCheck.deadLetterQueue,
     });
     const seal = new EvidenceSeal(this, 'EvidenceSeal', {
       unit,
@@ -91,13 +99,18 @@ export class IsmsLeadershipStack extends Stack {
     });
     new OperationsDashboard(this, 'OperationsDashboard', {
       unit,
-      stateMachines: { 'management-review': review.stateMachine, 'resource-approval': approval.stateMachine },
+      stateMachines: {
+        'management-review': review.stateMachine,
+        'resource-approval': approval.stateMachine,
+        'policy-approval': policy.stateMachine,
+      },
       decisionApi: api.api,
       deadLetterQueues: {
         'review schedule': schedule.deadLetterQueue,
         'workflow-failed': operations.deadLetterQueue,
         'email-events': email.deadLetterQueue,
         'seal schedule': seal.deadLetterQueue,
+        'policy check': policyCheck.deadLetterQueue,
       },
       alarms: [...operations.alarms, ...email.alarms, ...seal.alarms],
     });
@@ -105,6 +118,7 @@ export class IsmsLeadershipStack extends Stack {
     // The CLI finds these by output key (isms review start / request submit without --local).
     new CfnOutput(this, 'ManagementReviewStateMachineArn', { value: review.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ResourceApprovalStateMachineArn', { value: approval.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'PolicyApprovalStateMachineArn', { value: policy.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceTableName', { value: table.tableName });
     new CfnOutput(this, 'LinksTableName', { value: links.tableName });
     new CfnOutput(this, 'DecisionBaseUrl', { value: api.url });
@@ -135,6 +149,9 @@ export class IsmsLeadershipStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
     new CfnOutput(this, 'ReviewScheduleDeadLetterQueueUrl', { value: schedule.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'WorkflowFailedDeadLetterQueueUrl', { value: operations.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'EmailEventsDeadLetterQueueUrl', { value: email.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SealScheduleDeadLetterQueueUrl', { value: seal.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'PolicyCheckDeadLetterQueueUrl', { value: policyCheck.deadLetterQueue.queueUrl });
     if (api.domain) {
       // DNS is the operator's: a CNAME (or a Route 53 alias with the zone id) from the custom name to this target.
       new CfnOutput(this, 'DecisionDomainTarget', { value: api.domain.regionalDomainName });

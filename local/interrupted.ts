@@ -7,6 +7,7 @@ import { queryAll } from '../lambdas/shared/store';
 import type { ExecutionStatusChange } from '../core/workflow-failure';
 import { executionArnOf, type WorkflowName } from '../core/names';
 import type { LocalUnit } from './runtime';
+import { POLICY_TERMINAL } from '../core/policy';
 
 export interface InterruptedWorkflow {
   unitId: string;
@@ -16,6 +17,8 @@ export interface InterruptedWorkflow {
   executionArn: string;
   /** What brings it back, for the console. */
   next: string;
+  /** The execution input workflow-failed reads the subject from, when it is not the review's or request's. */
+  input?: Record<string, string>;
 }
 
 type Subject = {
@@ -25,6 +28,8 @@ type Subject = {
   workflowFailedExecution?: string;
   period?: string;
   requestId?: string;
+  documentKind?: string;
+  version?: string;
   pk: string;
 };
 
@@ -74,9 +79,25 @@ export async function recordInterruptedWorkflows(
       next: `npx isms request restart --bu ${u.unit.id} --id ${request.requestId} --local`,
     });
   }
+  const submissions = await queryAll<Subject>(u.runtime, {
+    IndexName: GSI1,
+    KeyConditionExpression: 'gsi1pk = :p',
+    ExpressionAttributeValues: { ':p': 'POLICIES' },
+  });
+  for (const s of submissions) {
+    if (POLICY_TERMINAL.includes(s.status as never) || !s.executionId || s.workflowFailedExecution === s.executionId) continue;
+    found.push({
+      unitId: u.unit.id,
+      workflow: 'policy-approval',
+      subject: `${s.documentKind} ${s.version}`,
+      executionArn: s.executionId,
+      next: `submit it again as a new version: npx isms ${s.documentKind} submit --bu ${u.unit.id} … --local`,
+      input: { bu: u.unit.id, documentKind: String(s.documentKind), version: String(s.version) },
+    });
+  }
 
   for (const w of found) {
-    const input = w.workflow === 'management-review' ? { bu: w.unitId, period: w.subject } : { requestId: w.subject };
+    const input = w.input ?? (w.workflow === 'management-review' ? { bu: w.unitId, period: w.subject } : { requestId: w.subject });
     await onFailure({
       source: 'aws.states',
       'detail-type': 'Step Functions Execution Status Change',

@@ -104,6 +104,8 @@ export interface LocalRuntime {
   emails(): Promise<StoredEmail[]>;
   /** Resolves once every SES event the mailbox simulator produced so far was handled by email-events. */
   sesEventsSettled(): Promise<void>;
+  /** Invokes a unit's catalogue function as its schedule would (with the catalogue's access enforced). */
+  invoke(unitId: string, fnId: string, payload: unknown): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -337,6 +339,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         return ((await res.json()) as { emails: StoredEmail[] }).emails;
       },
       sesEventsSettled: () => simulator.settled(),
+      async invoke(unitId, fnId, payload) {
+        const handler = handlers.get(localFunctionArn(unitId, fnId));
+        if (!handler) throw new Error(`No function ${fnId} in unit ${unitId}`);
+        return handler(payload);
+      },
       close,
     };
     if (opts.consolePort !== undefined) {
@@ -347,6 +354,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     }
     const { openCurrentReviews, startLocalScheduler } = await import('./review-trigger');
     if (opts.scheduler) closers.push(startLocalScheduler(runtime, log));
+    if (opts.scheduler) closers.push((await import('./policy-check')).startLocalPolicyCheck(runtime, log));
     if (opts.openReviews) await openCurrentReviews(runtime, new Date(), log);
     const sealed = localUnits.map((u) => u.unit.id);
     if (opts.sealTimer ?? opts.scheduler) closers.push(startSealTimer(runtime.seal, sealed, sealInterval, log));

@@ -132,7 +132,7 @@ async function main(): Promise<number> {
     const interrupted = runtime.interrupted.length
       ? `
   Stopped with the last run (recorded, and the ISMS manager emailed); to carry on:
-${runtime.interrupted.map((w) => `    ${w.unitId} ${w.workflow === 'management-review' ? 'review' : 'request'} ${w.subject}: ${w.next}`).join('\n')}
+${runtime.interrupted.map((w) => `    ${w.unitId} ${w.workflow === 'management-review' ? 'review' : w.workflow === 'policy-approval' ? 'policy' : 'request'} ${w.subject}: ${w.next}`).join('\n')}
 `
       : '';
     console.log(`

@@ -5,7 +5,7 @@ import type { Runtime } from './runtime';
 import { getItem, putOnce } from './store';
 
 /** The subject item's sort key by type: a link names its subject by partition and type. */
-export const SUBJECT_SK = { review: 'REVIEW', request: 'REQUEST' } as const;
+export const SUBJECT_SK = { review: 'REVIEW', request: 'REQUEST', policy: 'POLICY' } as const;
 
 /** Stores the decision once; false when one is recorded already (a double submit, a second device: the first click won). */
 export const recordDecision = (rt: Runtime, record: DecisionRecord): Promise<boolean> => putOnce(rt, record);

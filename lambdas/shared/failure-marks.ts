@@ -6,6 +6,7 @@ import { updateOnce } from './store';
 const OPEN_STATUSES = {
   review: ['open', 'awaiting-decisions', 'overdue'],
   request: ['pending'],
+  policy: ['open', 'awaiting-decisions', 'overdue'],
 } as const;
 
 /**
@@ -28,7 +29,7 @@ export async function markWorkflowFailed(
     `#s IN (${open.map((_s, i) => `:s${i}`).join(', ')})`,
     '(attribute_not_exists(workflowFailedExecution) OR workflowFailedExecution <> :arn)',
   ];
-  if (kind === 'review') conditions.push('(attribute_not_exists(executionId) OR executionId = :arn)');
+  if (kind === 'review' || kind === 'policy') conditions.push('(attribute_not_exists(executionId) OR executionId = :arn)');
   if (kind === 'request') {
     // After `isms request restart` only the execution that took the request over speaks for it: a late redelivery of the
     // failure it replaced, or a stray second restart, is recorded but marks nothing.

@@ -2,7 +2,14 @@
 // These are the only ways the public endpoint mints a link, each bound to the link's own holder, seat and subject.
 import { deputiesOf, unitIdentities } from '../../core/config';
 import type { LinkItem } from '../../core/decisions';
-import { actingLine, decidedOnWords, fingerprintLine, informationCopyEmail, passedLinkEmail } from '../../core/delegation-emails';
+import {
+  actingLine,
+  decidedOnWords,
+  fingerprintedWhat,
+  fingerprintLine,
+  informationCopyEmail,
+  passedLinkEmail,
+} from '../../core/delegation-emails';
 import { contentChangedPage, handedOverPage, handOverRefusedPage } from '../../core/delegation-pages';
 import { gonePage, type PageResult } from '../../core/decision-pages';
 import { packFingerprint, requestFingerprint } from '../../core/fingerprint';
@@ -25,7 +32,8 @@ export async function currentFingerprint(rt: Runtime, link: LinkItem, subject: R
     return pack ? packFingerprint(pack) : undefined;
   }
   if (link.subjectType === 'request') return requestFingerprint(subject);
-  // Another workflow on these links (policy approval) adds its own content here; until then its links are not checked.
+  // A policy or objectives submission: the document's SHA-256, as stored with the submission.
+  if (link.subjectType === 'policy') return typeof subject.sha256 === 'string' ? subject.sha256 : undefined;
   return undefined;
 }
 
@@ -90,7 +98,7 @@ export async function handOver(
         unit: rt.config,
         to: pick.to!,
         what,
-        lead: [actingLine(link.recipient, why), ...fingerprintLine(link.subjectType === 'review' ? 'pack' : 'request', link.fingerprint)],
+        lead: [actingLine(link.recipient, why), ...fingerprintLine(fingerprintedWhat(link.subjectType), link.fingerprint)],
         url: passed.url,
         expiresAt: passed.expiresAt,
       }),
@@ -124,7 +132,7 @@ export async function contentChanged(
   if (!link.fingerprint) return undefined;
   const now = await currentFingerprint(rt, link, subject);
   if (!now || now === link.fingerprint) return undefined;
-  const what = link.subjectType === 'review' ? 'review pack' : 'request';
+  const what = link.subjectType === 'review' ? 'review pack' : link.subjectType === 'policy' ? 'document' : 'request';
   const passed = await passSeat(
     rt,
     link,
@@ -146,7 +154,7 @@ export async function contentChanged(
           lead: [
             `The ${what} changed after your earlier link was issued, so that link no longer works. Please look again and decide on the current ${what}.`,
             ...(link.actingFor ? [actingLine(link.actingFor, 'as before')] : []),
-            ...fingerprintLine(link.subjectType === 'review' ? 'pack' : 'request', now),
+            ...fingerprintLine(fingerprintedWhat(link.subjectType), now),
           ],
           url: passed.url,
           expiresAt: passed.expiresAt,

@@ -6,12 +6,13 @@ import { prefixes } from '../../core/keys';
 import type { DecisionRecord, SubjectType } from '../../core/decisions';
 import { reviewWaitOutcome } from '../../core/review-tally';
 import { requestWaitOutcome } from '../../core/request';
+import { policyWaitOutcome } from '../../core/policy';
 import { taskTokenOf } from './task-tokens';
 
 /** Given the subject item and its decisions, is the current wait over, and with what task output? */
 export type WaitRule = (subject: object, decisions: DecisionRecord[]) => { complete: boolean; output: Record<string, unknown> };
 
-const RULES: Record<SubjectType, WaitRule> = { review: reviewWaitOutcome, request: requestWaitOutcome };
+const RULES: Record<SubjectType, WaitRule> = { review: reviewWaitOutcome, request: requestWaitOutcome, policy: policyWaitOutcome };
 
 export async function loadSubject(rt: Runtime, subjectPk: string, subjectSk: string) {
   const [subject, decisions] = await Promise.all([

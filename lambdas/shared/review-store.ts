@@ -144,7 +144,12 @@ export async function getMinutes(rt: Runtime, reviewId: string): Promise<StoredM
 
 // ---------------------------------------------------------------- the workflow's writes, one named step each
 
-const reviewKey = (reviewId: string) => keys.review(reviewId);
+/**
+ * A review by its id, or any subject with members and a quorum by its key (a policy submission): the member, reminder
+ * and escalation writes below are the same for both, so the policy workflow calls these rather than copies of them.
+ */
+export type QuorumSubjectRef = string | { pk: string; sk: string };
+const reviewKey = (ref: QuorumSubjectRef) => (typeof ref === 'string' ? keys.review(ref) : ref);
 const STATUS = { '#s': 'status' };
 
 /**
@@ -202,7 +207,7 @@ export async function markPackCompiled(
  */
 export async function claimMemberDecision(
   rt: Runtime,
-  reviewId: string,
+  reviewId: QuorumSubjectRef,
   member: { index: number; email: string; decisionId: string; replacing?: NonNullable<ReviewMember['replaced']> },
 ): Promise<boolean> {
   const m = `#m[${member.index}]`;
@@ -222,7 +227,7 @@ export async function claimMemberDecision(
 }
 
 /** When member `index`'s invitation went out (the send's own mark time). */
-export async function markMemberInvited(rt: Runtime, reviewId: string, index: number, at: string): Promise<void> {
+export async function markMemberInvited(rt: Runtime, reviewId: QuorumSubjectRef, index: number, at: string): Promise<void> {
   await rt.ddb.send(
     new UpdateCommand({
       TableName: rt.tableName,
@@ -238,7 +243,11 @@ export async function markMemberInvited(rt: Runtime, reviewId: string, index: nu
  * open or awaiting-decisions → awaiting-decisions, keeping the first `awaitingSince`. Undefined for any other status
  * (an overdue review that was restarted keeps its status).
  */
-export async function markAwaitingDecisions(rt: Runtime, reviewId: string, at: string): Promise<{ awaitingSince: string } | undefined> {
+export async function markAwaitingDecisions(
+  rt: Runtime,
+  reviewId: QuorumSubjectRef,
+  at: string,
+): Promise<{ awaitingSince: string } | undefined> {
   return updateOnce<{ awaitingSince: string }>(rt, {
     Key: reviewKey(reviewId),
     UpdateExpression: 'SET #s = :awaiting, awaitingSince = if_not_exists(awaitingSince, :at)',
@@ -250,7 +259,7 @@ export async function markAwaitingDecisions(rt: Runtime, reviewId: string, at: s
 }
 
 /** Counts reminder `n` as sent; a retry, or a reminder counted already, changes nothing. */
-export async function markRemindersSent(rt: Runtime, reviewId: string, n: number): Promise<void> {
+export async function markRemindersSent(rt: Runtime, reviewId: QuorumSubjectRef, n: number): Promise<void> {
   await updateOnce(rt, {
     Key: reviewKey(reviewId),
     UpdateExpression: 'SET remindersSent = :n',
@@ -262,7 +271,7 @@ export async function markRemindersSent(rt: Runtime, reviewId: string, n: number
 /** A waiting review becomes overdue; the first escalation's time stays. Undefined when the review is missing or closed. */
 export async function markEscalated(
   rt: Runtime,
-  reviewId: string,
+  reviewId: QuorumSubjectRef,
   at: string,
 ): Promise<(StoredReview & { escalatedAt: string }) | undefined> {
   return updateOnce<StoredReview & { escalatedAt: string }>(rt, {
@@ -276,7 +285,7 @@ export async function markEscalated(
 }
 
 /** The escalation contacts have their copies; the first time stays. */
-export async function markEscalationEmailed(rt: Runtime, reviewId: string, at: string): Promise<void> {
+export async function markEscalationEmailed(rt: Runtime, reviewId: QuorumSubjectRef, at: string): Promise<void> {
   await setOnce(rt, reviewId, 'escalationEmailedAt', at);
 }
 
@@ -317,7 +326,12 @@ export async function markReviewClosed(rt: Runtime, reviewId: string, args: { ou
 }
 
 /** Sets a time attribute of the review unless it is set already. */
-async function setOnce(rt: Runtime, reviewId: string, attribute: 'escalationEmailedAt' | 'minutesEmailedAt', at: string): Promise<void> {
+async function setOnce(
+  rt: Runtime,
+  reviewId: QuorumSubjectRef,
+  attribute: 'escalationEmailedAt' | 'minutesEmailedAt',
+  at: string,
+): Promise<void> {
   await rt.ddb.send(
     new UpdateCommand({
       TableName: rt.tableName,

@@ -21,6 +21,7 @@ describe.each(units)('operations of $id', (unit) => {
   let workflowFailedFn: string;
   let reviewMachine: string;
   let approvalMachine: string;
+  let policyMachine: string;
   let topic: string;
 
   beforeAll(() => {
@@ -30,10 +31,11 @@ describe.each(units)('operations of $id', (unit) => {
     workflowFailedFn = logicalId('AWS::Lambda::Function', { FunctionName: functionName(unit.id, 'workflow-failed') });
     reviewMachine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: `isms-${unit.id}-management-review` });
     approvalMachine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: `isms-${unit.id}-resource-approval` });
+    policyMachine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: `isms-${unit.id}-policy-approval` });
     topic = logicalId('AWS::SNS::Topic', {});
   });
 
-  it('sends failed, timed-out and stopped executions of exactly this unit’s two workflows to workflow-failed, with retries and a dead-letter queue', () => {
+  it('sends failed, timed-out and stopped executions of exactly this unit’s three workflows to workflow-failed, with retries and a dead-letter queue', () => {
     // The unit's other rule takes SES events (tests/cdk/email-delivery.test.ts).
     const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }));
     expect(rules).toHaveLength(1);
@@ -42,7 +44,10 @@ describe.each(units)('operations of $id', (unit) => {
     expect(rule.EventPattern).toEqual({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
-      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: reviewMachine }, { Ref: approvalMachine }] },
+      detail: {
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        stateMachineArn: [{ Ref: reviewMachine }, { Ref: approvalMachine }, { Ref: policyMachine }],
+      },
     });
     expect(rule.Targets).toHaveLength(1);
     const [target] = rule.Targets;
@@ -106,6 +111,7 @@ describe.each(units)('operations of $id', (unit) => {
         `AWS/SQS ApproximateAgeOfOldestMessage Maximum ${JSON.stringify({ 'Fn::GetAtt': [scheduleDlq, 'QueueName'] })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: reviewMachine })}`,
         `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: approvalMachine })}`,
+        `AWS/States ExecutionsFailed Sum ${JSON.stringify({ Ref: policyMachine })}`,
         `AWS/Lambda Errors Sum ${JSON.stringify({ Ref: endpoint })}`,
         // The endpoint never throws (it answers 503), so the HTTP API's 5xx count is what shows a failed decision.
         `AWS/ApiGateway 5xx Sum ${JSON.stringify({ Ref: api })}`,
@@ -114,9 +120,9 @@ describe.each(units)('operations of $id', (unit) => {
     const api5xx = alarms.find((a) => a.MetricName === '5xx')!;
     expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
     // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines;
-    // and the smoke test's alarm; the email-events dead-letter queue's (lib/email-delivery.ts); and sealed evidence's two
-    // (lag, its schedule's DLQ).
-    expect(alarms).toHaveLength(10 + FUNCTIONS.length);
+    // and the smoke test's alarm; the email-events dead-letter queue's (lib/email-delivery.ts); sealed evidence's two
+    // (lag, its schedule's DLQ); the policy re-confirmation check's DLQ.
+    expect(alarms).toHaveLength(11 + FUNCTIONS.length);
   });
 
   it('has a smoke-test alarm of a fixed name on a metric nothing emits, to the same topic, output as SmokeTestAlarmName', () => {
@@ -139,9 +145,9 @@ describe.each(units)('operations of $id', (unit) => {
     template.hasOutput('SmokeTestAlarmName', { Value: { Ref: alarm } });
   });
 
-  it('alarms on a message in every dead-letter queue (schedule, workflow-failed, email-events, seal schedule) by its age, which SQS reports as long as the message stays', () => {
+  it('alarms on a message in every dead-letter queue (review schedule, workflow-failed, email-events, seal schedule, policy check) by its age, which SQS reports as long as the message stays', () => {
     const dlqs = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(dlqs).toHaveLength(4);
+    expect(dlqs).toHaveLength(5);
     const sqsAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/SQS' } })).map(
       (a) => a.Properties,
     );
@@ -160,7 +166,7 @@ describe.each(units)('operations of $id', (unit) => {
       });
       expect(a.AlarmDescription).toContain('drain it once handled');
     }
-    expect(sqsAlarms).toHaveLength(4);
+    expect(sqsAlarms).toHaveLength(5);
   });
 
   it.each(FUNCTIONS.map((f) => f.id))('counts ERROR log lines of %s from its own log group, and alarms on one', (fnId) => {

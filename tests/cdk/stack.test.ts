@@ -243,14 +243,15 @@ describe.each(units)('stack of $id', (unit) => {
     const email = ['ses:SendEmail sender'];
     const review = `isms-${unit.id}-management-review`;
     const approval = `isms-${unit.id}-resource-approval`;
+    const policy = `isms-${unit.id}-policy-approval`;
     const expected: Record<string, string[]> = {
       // Records decisions, their events and the confirmation's sent-mark, resumes, and emails the confirmation: never
       // updates evidence, never writes a token. Mints a link only to pass a seat on (issue 15: hand-over, changed content).
       'decision-endpoint': [
         ...append,
         ...linksMint,
-        'GetItem links TOKEN#REQUEST#* TOKEN#REVIEW#*',
-        `states:SendTaskSuccess ${review} ${approval}`,
+        'GetItem links TOKEN#POLICY#* TOKEN#REQUEST#* TOKEN#REVIEW#*',
+        `states:SendTaskSuccess ${review} ${policy} ${approval}`,
         ...email,
       ],
       'review-open': update,
@@ -287,16 +288,28 @@ describe.each(units)('stack of $id', (unit) => {
         's3:ListBucket seal bucket digests/*',
         's3:PutObject seal bucket digests/*',
       ],
+      // Policy approval: the review's shape, its own tokens and state machine.
+      'policy-open': update,
+      'policy-issue-links': [...update, ...linksMint, ...email],
+      'policy-await': [...read, 'GetItem links TOKEN#POLICY#*', 'PutItem links TOKEN#POLICY#*', `states:SendTaskSuccess ${policy}`],
+      'policy-read-tally': append,
+      'policy-remind': [...update, ...linksMint, ...email],
+      'policy-escalate': [...update, ...linksUpdate, ...email],
+      // Finds the version approved before (the index of submissions) and communicates; never mints a link.
+      'policy-close': [...withIndex(update), ...linksUpdate, ...email],
+      // The daily re-confirmation check: reads submissions, writes sent-marks and events, emails the ISMS manager.
+      'policy-check-due': [...withIndex(append), ...email],
     };
     expect(Object.keys(expected).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
     for (const [fnId, want] of Object.entries(expected))
       expect({ fnId, grants: grants(fnId) }).toEqual({ fnId, grants: [...log, ...want].sort() });
   });
 
-  it('lets only the three functions that resume a workflow send task success, each only to its own state machines; only email-events fails a wait (resource approval), nobody heartbeats', () => {
+  it('lets only the four functions that resume a workflow send task success, each only to its own state machines; only email-events fails a wait (resource approval), nobody heartbeats', () => {
     const senders = statementsOf(template).filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:SendTask')));
     expect(senders.flatMap(({ statement }) => actionsOf(statement)).sort()).toEqual([
       'states:SendTaskFailure',
+      'states:SendTaskSuccess',
       'states:SendTaskSuccess',
       'states:SendTaskSuccess',
       'states:SendTaskSuccess',
@@ -306,10 +319,11 @@ describe.each(units)('stack of $id', (unit) => {
     );
     const arn = (w: string) => `arn:aws:states:${unit.region}:111111111111:stateMachine:isms-${unit.id}-${w}`;
     expect(byPolicy).toEqual({
-      DecisionEndpoint: [arn('management-review'), arn('resource-approval')],
+      DecisionEndpoint: [arn('management-review'), arn('policy-approval'), arn('resource-approval')],
       ReviewAwait: arn('management-review'),
       RequestAwait: arn('resource-approval'),
       EmailEvents: arn('resource-approval'),
+      PolicyAwait: arn('policy-approval'),
     });
   });
 
@@ -322,8 +336,8 @@ describe.each(units)('stack of $id', (unit) => {
     }
   });
 
-  it('defines both workflows with numbers from the unit config and logs without execution data (no task tokens)', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+  it('defines the three workflows with numbers from the unit config and logs without execution data (no task tokens)', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     for (const sm of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
       expect(sm.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
       expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: true });
@@ -343,6 +357,7 @@ describe.each(units)('stack of $id', (unit) => {
     const names = machines.map((sm) => resources[groupOf(sm.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn)]);
     expect(names.map((g) => g.Properties.LogGroupName).sort()).toEqual([
       `/aws/vendedlogs/states/isms-${unit.id}-management-review`,
+      `/aws/vendedlogs/states/isms-${unit.id}-policy-approval`,
       `/aws/vendedlogs/states/isms-${unit.id}-resource-approval`,
     ]);
     const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0].Properties;

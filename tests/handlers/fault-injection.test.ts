@@ -24,6 +24,11 @@ import { createHandler as escalateRequest } from '../../lambdas/request-escalate
 import { createHandler as finishRequest } from '../../lambdas/request-finish';
 import { createHandler as workflowFailed } from '../../lambdas/workflow-failed';
 import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
+import { createHandler as openPolicy } from '../../lambdas/policy-open';
+import { createHandler as issuePolicyLinks } from '../../lambdas/policy-issue-links';
+import { createHandler as closePolicy } from '../../lambdas/policy-close';
+import { fingerprint, submissionIdOf, type PolicyItem } from '../../core/policy';
+import { getPolicy, storeDocumentOnce } from '../../lambdas/shared/policy-store';
 import { EXECUTION_STATUS_CHANGE } from '../../core/workflow-failure';
 import type { StoredReview } from '../../lambdas/shared/review-store';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
@@ -549,6 +554,94 @@ describe('fault injection: DynamoDB failures at each write of the decision POST,
         const items = await scanAll(rt);
         expect(items.filter((i) => i.kind === 'decision' && i.decisionId === ctx.decisionId)).toMatchObject([{ choice: 'approve' }]);
         expect(items.filter((i) => i.type === 'decision.recorded' && i.detail.decisionId === ctx.decisionId)).toHaveLength(1);
+      },
+    });
+  });
+});
+
+// ---------------------------------------------------------------- policy approval
+
+const POLICY_DOC = Buffer.from('# Information security policy\n');
+const POLICY_ID = submissionIdOf(unit.id, 'policy', '1');
+
+async function policyOpened(rt: Runtime): Promise<void> {
+  await storeDocumentOnce(rt, {
+    ...keys.policyDocument(POLICY_ID),
+    sk: 'DOCUMENT',
+    kind: 'policy-document',
+    submissionId: POLICY_ID,
+    documentKind: 'policy',
+    version: '1',
+    format: 'markdown',
+    fileName: 'policy.md',
+    bytes: POLICY_DOC.length,
+    sha256: fingerprint(POLICY_DOC),
+    contentBase64: POLICY_DOC.toString('base64'),
+    storedAt: NOW.toISOString(),
+    storedBy: 'local:test',
+  });
+  const input = {
+    bu: unit.id,
+    documentKind: 'policy',
+    version: '1',
+    summary: 'First',
+    sha256: fingerprint(POLICY_DOC),
+    submitter: unit.ismsManager.email,
+    submittedAt: NOW.toISOString(),
+  };
+  await openPolicy(rt)({ input, executionId: 'exec-policy-1' });
+}
+
+async function policyInvited(rt: Runtime): Promise<PolicyItem> {
+  await policyOpened(rt);
+  await issuePolicyLinks(rt)({ submissionId: POLICY_ID });
+  return (await getPolicy(rt, POLICY_ID))!;
+}
+
+describe('fault injection: policy fan-outs', () => {
+  it('invitations', async () => {
+    await check({
+      name: 'policy-issue-links',
+      setup: async (rt) => {
+        await policyOpened(rt);
+      },
+      run: (rt) => issuePolicyLinks(rt)({ submissionId: POLICY_ID }),
+      baseline: (result) => {
+        expect(result).toMatchObject({ members: 3 });
+      },
+    });
+  });
+
+  it('communication on approval: one copy per address, recorded once', async () => {
+    await check({
+      name: 'policy-close',
+      setup: async (rt) => {
+        const policy = await policyInvited(rt);
+        for (const m of policy.members.slice(0, 2)) {
+          await rt.ddb.send(
+            new PutCommand({
+              TableName: rt.tableName,
+              Item: {
+                ...keys.decision(policy.pk, m.decisionId!),
+                kind: 'decision',
+                decisionId: m.decisionId,
+                subjectType: 'policy',
+                subjectId: POLICY_ID,
+                recipient: { name: m.name, email: m.email, role: m.role },
+                choice: 'approve',
+                comment: '',
+                decidedAt: NOW.toISOString(),
+                sourceIp: '198.51.100.7',
+                userAgent: 'test',
+              },
+            }),
+          );
+        }
+      },
+      run: (rt) => closePolicy(rt)({ submissionId: POLICY_ID, outcome: 'approved' }),
+      baseline: (result, ses) => {
+        expect(result).toMatchObject({ outcome: 'approved', approvals: 2 });
+        expect(ses.mails.map((m) => m.to).sort()).toEqual([...unit.topManagement.map((m) => m.email), unit.ismsManager.email].sort());
       },
     });
   });

@@ -93,8 +93,10 @@ describe('npm start', () => {
     );
     expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual([
       'isms-example-apac-management-review',
+      'isms-example-apac-policy-approval',
       'isms-example-apac-resource-approval',
       'isms-example-emea-management-review',
+      'isms-example-emea-policy-approval',
       'isms-example-emea-resource-approval',
     ]);
 

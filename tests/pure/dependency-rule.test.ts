@@ -55,7 +55,8 @@ interface Rule {
   breaks(imp: Import, to: { path?: string; pkg?: string }): boolean;
 }
 
-const CORE_PACKAGES = ['zod', 'croner', 'node:crypto'];
+// markdown-it: the policy document rendered with raw HTML off (core/policy-render.ts); pure, no I/O.
+const CORE_PACKAGES = ['zod', 'croner', 'node:crypto', 'markdown-it'];
 
 const RULES: Rule[] = [
   {

@@ -1,0 +1,226 @@
+// The policy and objectives domain: document checks, fingerprint, approvers, audience, re-confirmation, objectives, rendering.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  DOCUMENT_MAX_BYTES,
+  checkPolicyDocument,
+  documentMatches,
+  fingerprint,
+  isSubmitter,
+  parseObjectives,
+  policyApprovers,
+  policyAudience,
+  policyWaitOutcome,
+  reconfirmationDue,
+  reconfirmationState,
+} from '../../core/policy';
+import { documentHtml, renderMarkdown } from '../../core/policy-render';
+import { documentPage } from '../../core/decision-pages';
+import { validateUnit } from '../../core/config';
+import type { DecisionRecord } from '../../core/decisions';
+import { testUnit } from '../support/units';
+import { identifySubject, workflowFailedEmail, workflowOf } from '../../core/workflow-failure';
+
+const bytes = (s: string) => Buffer.from(s, 'utf8');
+
+describe('policy documents', () => {
+  it('accepts Markdown by name and PDF by its magic bytes, with the SHA-256 of the exact bytes', () => {
+    const md = checkPolicyDocument('policy.md', bytes('# Policy\r\n\tText\n'));
+    expect(md).toEqual({ ok: true, format: 'markdown', sha256: createHash('sha256').update('# Policy\r\n\tText\n').digest('hex') });
+    const pdf = checkPolicyDocument('policy.bin', Buffer.concat([bytes('%PDF-1.7\n'), Buffer.from([0, 255, 1])]));
+    expect(pdf).toMatchObject({ ok: true, format: 'pdf' });
+  });
+
+  it('refuses a file over the limit naming the limit and its size, and other formats, empty or non-UTF-8 files, control characters', () => {
+    const big = checkPolicyDocument('big.md', Buffer.alloc(DOCUMENT_MAX_BYTES + 1, 'a'));
+    expect(big).toEqual({
+      ok: false,
+      problems: [
+        expect.stringMatching(
+          /^--file: big\.md is 262145 bytes \(256\.0 KiB\); the limit is 262144 bytes \(256 KiB\), because the document is kept in the evidence table/,
+        ),
+      ],
+    });
+    expect(checkPolicyDocument('ok.md', Buffer.alloc(DOCUMENT_MAX_BYTES, 'a')).ok).toBe(true);
+    expect(checkPolicyDocument('policy.docx', bytes('PK..'))).toEqual({
+      ok: false,
+      problems: ['--file: policy.docx is neither Markdown (a .md or .markdown file) nor PDF (a file starting with %PDF-)'],
+    });
+    expect(checkPolicyDocument('e.md', Buffer.alloc(0))).toMatchObject({ ok: false, problems: ['--file: e.md is empty'] });
+    expect(checkPolicyDocument('x.md', Buffer.from([0xc3, 0x28]))).toMatchObject({
+      ok: false,
+      problems: ['--file: x.md is not valid UTF-8 text'],
+    });
+    const esc = checkPolicyDocument('x.md', bytes('ok\n\u001b[31mred'));
+    expect(esc).toMatchObject({ ok: false, problems: [expect.stringContaining('U+001B')] });
+    expect(checkPolicyDocument('x.md', bytes('a\u202Eb'))).toMatchObject({ ok: false, problems: [expect.stringContaining('U+202E')] });
+  });
+
+  it('a stored document matches its fingerprint only while its bytes are unchanged', () => {
+    const content = bytes('# v1\n');
+    const sha = fingerprint(content);
+    expect(documentMatches(content.toString('base64'), sha)).toBe(true);
+    expect(documentMatches(bytes('# v1 \n').toString('base64'), sha)).toBe(false);
+  });
+
+  it('renders Markdown inert: raw HTML escaped, javascript: and data: links not links, no autolinks', () => {
+    const out = renderMarkdown(
+      '<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](JAVASCRIPT:alert(1)) [z](data:text/html,<b>) [ok](https://example.com)\n\nhttps://auto.example.com <img src=x onerror=alert(2)>',
+    ).value;
+    expect(out).not.toMatch(/<script|<img|href="javascript|href="data:|href="JAVASCRIPT/i);
+    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(out).toContain('<a href="https://example.com">ok</a>');
+    expect(out).not.toContain('href="https://auto.example.com"');
+  });
+
+  it('a PDF is offered as an attachment, never rendered in the page', () => {
+    const view = {
+      decisionId: 'd'.repeat(22),
+      subjectType: 'policy' as const,
+      unitName: 'U',
+      timeZone: 'UTC',
+      recipient: { name: 'A', email: 'a@example.com' },
+      expiresAt: '2026-12-31T00:00:00Z',
+      policy: { documentKind: 'policy' as const, version: '2.1', summary: 's', sha256: 'x', submitter: 'i@example.com', format: 'pdf' },
+    };
+    const res = documentPage(view, { format: 'pdf', contentBase64: bytes('%PDF-1.7').toString('base64'), sha256: 'x' });
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="policy-2.1.pdf"');
+    expect(res.isBase64Encoded).toBe(true);
+    expect(documentHtml({ format: 'markdown', contentBase64: bytes('# T').toString('base64') }).value).toContain('<h1>T</h1>');
+  });
+});
+
+describe('who approves and who hears of it', () => {
+  const unit = testUnit({ policyQuorum: 'all' });
+
+  it('leaves the submitter out by any spelling of their address or their AWS principal, and caps the quorum at those left', () => {
+    const a = policyApprovers(unit, { submitter: 'OONA.Byrne+x@example.com' });
+    expect(a.members.map((m) => m.email)).toEqual(['clara.weber@example.com', 'farid.haddad@example.com']);
+    expect(a.requiredApprovals).toBe(2);
+    expect(a.excluded).toEqual([{ email: 'oona.byrne@example.com', reason: expect.stringContaining('may not approve') }]);
+    const b = policyApprovers(testUnit(), {
+      submitter: 'irene.schulz@example.com',
+      submittedBy: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_1/clara.weber@example.com',
+    });
+    expect(b.members.map((m) => m.email)).toEqual(['farid.haddad@example.com', 'oona.byrne@example.com']);
+    expect(b.requiredApprovals).toBe(2);
+    expect(isSubmitter(unit, { submitter: 'irene.schulz@example.com' }, 'Irene.Schulz+a@EXAMPLE.com')).toBe(true);
+    expect(isSubmitter(unit, { submitter: 'irene.schulz@example.com' }, 'clara.weber@example.com')).toBe(false);
+  });
+
+  it('policyQuorum, else the review quorum', () => {
+    expect(policyApprovers(testUnit({ policyQuorum: 1 }), { submitter: 'irene.schulz@example.com' }).requiredApprovals).toBe(1);
+    expect(policyApprovers(testUnit(), { submitter: 'irene.schulz@example.com' }).requiredApprovals).toBe(2);
+  });
+
+  it('expands the audience to one address each (case and plus-tags are the same mailbox), else top management and the ISMS manager', () => {
+    expect(
+      policyAudience(testUnit({ policyAudience: ['All@example.com', 'all@EXAMPLE.com', 'all+x@example.com', 'b@example.com'] })),
+    ).toEqual(['All@example.com', 'b@example.com']);
+    expect(policyAudience(testUnit())).toEqual([
+      'clara.weber@example.com',
+      'farid.haddad@example.com',
+      'oona.byrne@example.com',
+      'irene.schulz@example.com',
+    ]);
+  });
+
+  it('goes back to the ISMS manager as soon as the quorum cannot be reached', () => {
+    const subject = {
+      status: 'awaiting-decisions',
+      requiredApprovals: 2,
+      members: ['a', 'b', 'c'].map((x) => ({ name: x, email: `${x}@example.com`, role: 'r', decisionId: x })),
+    };
+    const d = (id: string, choice: 'approve' | 'request-changes') => ({ decisionId: id, subjectType: 'policy', choice }) as DecisionRecord;
+    expect(policyWaitOutcome(subject, [d('a', 'request-changes')])).toMatchObject({ complete: false });
+    expect(policyWaitOutcome(subject, [d('a', 'request-changes'), d('b', 'request-changes')])).toMatchObject({
+      complete: true,
+      output: { outcome: 'changes-requested' },
+    });
+    expect(policyWaitOutcome(subject, [d('a', 'approve'), d('c', 'approve')])).toMatchObject({ output: { outcome: 'approved' } });
+    // A review's decisions in the same partition count for nothing.
+    expect(policyWaitOutcome(subject, [{ ...d('a', 'approve'), subjectType: 'review' }, d('c', 'approve')])).toMatchObject({
+      complete: false,
+    });
+  });
+
+  it('config: policyQuorum larger than top management, a bad audience address or interval are named', () => {
+    const raw = { ...testUnit(), policyQuorum: 4, policyAudience: ['not-an-address'], policyReviewInterval: '12 months' };
+    expect(validateUnit(raw, 'u.json').problems).toEqual(
+      expect.arrayContaining([
+        'u.json: policyQuorum: 4 is larger than the 3 members of topManagement',
+        'u.json: policyAudience[0]: "not-an-address" is not an email address',
+        'u.json: policyReviewInterval: "12 months" is not an interval like "12mo" (months), "90d" or "30s"',
+      ]),
+    );
+  });
+});
+
+describe('re-confirmation', () => {
+  it('is due a calendar interval after approval (12 months by default; 31 Jan + 1 month is the end of February)', () => {
+    expect(reconfirmationDue(testUnit(), '2026-03-15T10:00:00.000Z')).toBe('2027-03-15T10:00:00.000Z');
+    expect(reconfirmationDue(testUnit({ policyReviewInterval: '1mo' }), '2027-01-31T10:00:00.000Z')).toBe('2027-02-28T10:00:00.000Z');
+    expect(reconfirmationDue(testUnit({ policyReviewInterval: '30s' }), '2026-03-15T10:00:00.000Z')).toBe('2026-03-15T10:00:30.000Z');
+  });
+
+  it('is "due" from a month before, "overdue" from the due date', () => {
+    const approved = '2026-01-01T00:00:00.000Z';
+    const due = '2027-01-01T00:00:00.000Z';
+    expect(reconfirmationState(approved, due, new Date('2026-11-30T00:00:00Z'))).toBe('current');
+    expect(reconfirmationState(approved, due, new Date('2026-12-05T00:00:00Z'))).toBe('due');
+    expect(reconfirmationState(approved, due, new Date('2027-01-01T00:00:00Z'))).toBe('overdue');
+  });
+});
+
+describe('objectives', () => {
+  const good = { id: 'O-1', text: 'Patch fast', measure: 'days to patch', target: '<= 7', owner: 'a@example.com', due: '2027-06-30' };
+
+  it('accepts a valid list', () => {
+    expect(parseObjectives({ objectives: [good] })).toEqual({ objectives: [good], problems: [] });
+  });
+
+  it('names every problem with its path', () => {
+    const r = parseObjectives({
+      objectives: [good, { ...good, owner: 'x', due: '2027-13-01', colour: 'red' }, { id: 'O-1', text: '' }],
+      extra: true,
+    });
+    expect(r.objectives).toBeUndefined();
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        'extra: is not a known field (id, text, measure, target, owner, due)',
+        'objectives[1].owner: "x" is not an email address',
+        'objectives[1].due: "2027-13-01" is not a date like 2027-06-30',
+        'objectives[1].colour: is not a known field (id, text, measure, target, owner, due)',
+        'objectives[2].text: must not be empty',
+        'objectives[2].measure: is required (string)',
+        'objectives[2].id: "O-1" is used by objectives[0] already',
+      ]),
+    );
+    expect(parseObjectives({ objectives: [] }).problems).toEqual(['objectives: must list at least one objective']);
+  });
+});
+
+describe('a failed policy approval', () => {
+  it('names its submission from the execution input, and the email says to submit a new version', () => {
+    const unit = testUnit();
+    const input = JSON.stringify({ bu: unit.id, documentKind: 'policy', version: '2.1' });
+    const { subject } = identifySubject(unit, 'policy-approval', { input, name: 'x' });
+    expect(subject).toEqual({ kind: 'policy', submissionId: `${unit.id}#policy#2.1`, documentKind: 'policy', version: '2.1' });
+    expect(
+      identifySubject(unit, 'policy-approval', { input: JSON.stringify({ bu: 'other', documentKind: 'policy', version: '1' }), name: 'x' })
+        .problem,
+    ).toMatch(/names no submission of this unit/);
+    expect(workflowOf(unit.id, `arn:aws:states:eu-west-1:1:stateMachine:isms-${unit.id}-policy-approval`)).toBe('policy-approval');
+    const email = workflowFailedEmail({
+      unit,
+      workflow: 'policy-approval',
+      detail: { executionArn: 'arn', name: 'x', status: 'FAILED', error: 'E', cause: 'C' },
+      at: '2026-12-01T00:00:00Z',
+      subject,
+      current: { status: 'awaiting-decisions' },
+    });
+    expect(email.subject).toBe(`ISMS ${unit.id}: the approval workflow of policy version 2.1 failed`);
+    expect(email.text).toContain('submit the document again as a new version (isms policy submit)');
+  });
+});
