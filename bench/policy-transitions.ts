@@ -66,7 +66,7 @@ try {
     const r = await runCli(lr, commands, 'policy submit', ['--bu', unit.id, '--file', file, '--version', '1', '--summary', 'bench']);
     if (r.code !== 0) throw new Error(r.err.join('\n'));
     const invitations = await until(async () => {
-      const mails = (await lr.emails()).filter((e) => e.subject.includes(`(${unit.name}): your approval is needed`));
+      const mails = (await lr.emails()).filter((e) => e.subject.startsWith('Decision needed: ') && e.subject.endsWith(`(${unit.name})`));
       return mails.length === n && mails;
     });
     for (const m of invitations.slice(0, Math.floor(n / 2) + 1)) await postDecision(m, { choice: 'approve' }, { unitId: unit.id });

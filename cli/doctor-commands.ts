@@ -33,7 +33,7 @@ export interface CheckResult {
 /** What tests replace: the clock, and how many units are checked at once. */
 export const doctorDeps = { now: (): Date => new Date(), concurrency: 4 };
 
-const WORKFLOWS: WorkflowName[] = ['management-review', 'resource-approval'];
+const WORKFLOWS: WorkflowName[] = ['management-review', 'resource-approval', 'policy-approval'];
 const usage =
   'doctor --bu <id>|all [--since 24h] [--local]   checks each unit: stack version, SES, alarm subscription, schedule, endpoint, workflows, dead letters, sealing, data schema';
 

@@ -13,7 +13,7 @@ import { ADEQUACY, CHOICES, COMMENT_MAX_CHARS, adequacyField, type FormProblem }
 import { actingLabel } from './seats';
 import { actingPart, handOverForm, seatHeldPart } from './delegation-pages';
 import { DOCUMENT_LABELS, POLICY_TERMINAL, type DocumentKind, type Objective, type PolicyDocumentItem, type PolicyStatus } from './policy';
-import { documentHtml, documentTitle, downloadName } from './policy-render';
+import { documentTitle, downloadName, objectivesHtml } from './policy-render';
 
 /**
  * The stylesheet is inline and allowed by its hash: one response renders the whole page (phones on slow
@@ -545,15 +545,19 @@ export function documentPage(
   view: DecisionView,
   doc: Pick<PolicyDocumentItem, 'format' | 'contentBase64' | 'sha256'>,
   objectives?: readonly Objective[],
+  /** The Markdown as policy-open rendered it (core/policy-markdown.ts), when it was rendered from these very bytes. */
+  renderedHtml?: string,
 ): PageResult {
   const p = view.policy!;
-  if (doc.format === 'pdf') {
+  // Markdown that could not be shown as HTML (too large to store rendered) is offered as the file itself.
+  if (doc.format === 'pdf' || (doc.format === 'markdown' && renderedHtml === undefined)) {
+    const pdf = doc.format === 'pdf';
     return {
       statusCode: 200,
       headers: {
         ...PAGE_HEADERS,
-        'content-type': 'application/pdf',
-        'content-disposition': `attachment; filename="${downloadName(p, 'pdf')}"`,
+        'content-type': pdf ? 'application/pdf' : 'text/markdown; charset=utf-8',
+        'content-disposition': `attachment; filename="${downloadName(p, doc.format)}"`,
       },
       body: doc.contentBase64,
       isBase64Encoded: true,
@@ -562,7 +566,7 @@ export function documentPage(
   const content = html`<h1>${documentTitle(p)}</h1>
 <p class="note">${view.unitName}, ${DOCUMENT_LABELS[p.documentKind]} submitted for approval. Fingerprint (SHA-256): <code>${doc.sha256}</code>. Go back to the decision page to decide.</p>
 <article>
-${documentHtml(doc, objectives)}
+${doc.format === 'json' && objectives ? objectivesHtml(objectives) : new SafeHtml(renderedHtml ?? '')}
 </article>`;
   return page(200, documentTitle(p), content);
 }

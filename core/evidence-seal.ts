@@ -19,6 +19,10 @@ export const SEALED_RECORD_TYPES = [
   { type: 'review pack', sk: 'PACK', exact: true },
   { type: 'review minutes', sk: 'MINUTES', exact: true },
   { type: 'email sent mark', sk: 'SENT#', exact: false },
+  { type: 'undeliverable mark', sk: 'UNDELIVERABLE#', exact: false },
+  { type: 'policy document', sk: 'DOCUMENT', exact: true },
+  { type: 'policy document as rendered', sk: 'DOCUMENT#HTML', exact: true },
+  { type: 'objective progress', sk: 'PROGRESS#', exact: false },
 ] as const;
 
 /** Items whose state changes (each change is also an audit event, which is sealed): never sealed. */
@@ -26,6 +30,10 @@ export const MUTABLE_ITEM_TYPES = [
   { type: 'review', sk: 'REVIEW', exact: true },
   { type: 'resource request', sk: 'REQUEST', exact: true },
   { type: 'action', sk: 'ACTION', exact: true },
+  { type: 'policy submission', sk: 'POLICY', exact: true },
+  // The data's schema version and the migration lock (core/schema-version.ts): operations state, not evidence.
+  { type: 'schema version', sk: 'VERSION', exact: true },
+  { type: 'migration lock', sk: 'LOCK', exact: true },
   // Links moved to the links table; old link items left in the evidence table get updated hashes, never evidence.
   { type: 'decision link (legacy)', sk: 'LINK', exact: true },
 ] as const;

@@ -9,6 +9,8 @@ export const keys = {
   /** One submission of a version of the policy or the objectives (core/policy.ts), and its document beside it. */
   policy: (submissionId: string) => ({ pk: `POLICY#${submissionId}`, sk: 'POLICY' }),
   policyDocument: (submissionId: string) => ({ pk: `POLICY#${submissionId}`, sk: 'DOCUMENT' }),
+  /** The Markdown document as rendered once by policy-open (core/policy-markdown.ts), served by the decision endpoint. */
+  policyDocumentHtml: (submissionId: string) => ({ pk: `POLICY#${submissionId}`, sk: 'DOCUMENT#HTML' }),
   /** One recorded measurement of an objective, in time order. */
   objectiveProgress: (objectiveId: string, at: string) => ({ pk: `OBJECTIVE#${objectiveId}`, sk: `PROGRESS#${at}` }),
   link: (decisionId: string) => ({ pk: `LINK#${decisionId}`, sk: 'LINK' }),

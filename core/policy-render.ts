@@ -1,23 +1,12 @@
 // The policy and objectives as people read them: the document behind a decision link (Markdown rendered, PDF as a
 // download), and the emails of the policy approval. Every value escaped; Markdown rendered with raw HTML off.
-import MarkdownIt from 'markdown-it';
 import type { BusinessUnitConfig } from './config';
 import { decisionButton, type Email } from './email';
-import { html, SafeHtml } from './html';
+import { html, type SafeHtml } from './html';
 import { formatTime } from './format';
+import { emailSubject, layoutHtml } from './email-layout';
 import { DOCUMENT_LABELS, type Objective, type PolicyDocumentItem, type PolicyItem } from './policy';
 import type { ReviewMember } from './subjects';
-
-/**
- * html: false escapes every tag a document holds (a <script> is shown as text); linkify off, so only links the author
- * wrote become links; markdown-it's own validateLink stays, which refuses javascript:, vbscript:, file: and data: (but
- * images) URLs. The page's CSP forbids script anyway: this is the second line.
- */
-const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
-
-export function renderMarkdown(text: string): SafeHtml {
-  return new SafeHtml(md.render(text));
-}
 
 export const documentTitle = (p: Pick<PolicyItem, 'documentKind' | 'version'>) =>
   `${DOCUMENT_LABELS[p.documentKind].replace(/^./, (c) => c.toUpperCase())}, version ${p.version}`;
@@ -38,13 +27,6 @@ export function objectivesText(objectives: readonly Objective[]): string {
     .join('\n');
 }
 
-/** The document as HTML: Markdown rendered, objectives as a table; a PDF has no HTML form (it is downloaded). */
-export function documentHtml(doc: Pick<PolicyDocumentItem, 'format' | 'contentBase64'>, objectives?: readonly Objective[]): SafeHtml {
-  if (doc.format === 'json' && objectives) return objectivesHtml(objectives);
-  if (doc.format === 'markdown') return renderMarkdown(Buffer.from(doc.contentBase64, 'base64').toString('utf8'));
-  return html`<p>The document is a PDF.</p>`;
-}
-
 /** A download name that no header can be broken by: the kind and version only. */
 export const downloadName = (p: Pick<PolicyItem, 'documentKind' | 'version'>, format: string) =>
   `${p.documentKind}-${p.version}.${format === 'pdf' ? 'pdf' : format === 'json' ? 'json' : 'md'}`;
@@ -53,8 +35,9 @@ export const downloadName = (p: Pick<PolicyItem, 'documentKind' | 'version'>, fo
 
 const when = (iso: string, unit: BusinessUnitConfig) => formatTime(iso, unit.timeZone);
 
-const page = (title: string, body: SafeHtml) =>
-  html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`.value;
+// The one email layout of every email (core/email-layout.ts): viewport, product and unit header, readable on a phone.
+const page = (unit: BusinessUnitConfig, title: string, body: SafeHtml) =>
+  layoutHtml({ unitName: unit.name, subject: title, heading: title, body });
 
 const WHAT_YOU_DECIDE =
   'Open the link to read the exact document and to record your decision: approve it or request changes, with a comment. ' +
@@ -80,13 +63,14 @@ export function policyInvitationEmail(args: {
 }): Email {
   const { unit, policy, member, url, expiresAt, reminder } = args;
   const what = documentTitle(policy);
-  const subject = `${reminder ? `Reminder ${reminder}: ` : ''}${what} (${unit.name}): your approval is needed`;
+  const subject = emailSubject(reminder ? `Decision needed (reminder ${reminder})` : 'Decision needed', what, unit.name);
   const rows = facts(policy, unit);
   const clause = policy.documentKind === 'policy' ? 'ISO/IEC 27001 5.2' : 'ISO/IEC 27001 6.2';
   return {
     to: [member.email],
     subject,
     html: page(
+      unit,
       subject,
       html`<p>Dear ${member.name},</p>
 <p>The ${DOCUMENT_LABELS[policy.documentKind]} of ${unit.name} is submitted for top management's approval (${clause}).</p>
@@ -130,6 +114,7 @@ export function policyEscalationEmail(args: {
     cc: [unit.ismsManager.email],
     subject,
     html: page(
+      unit,
       subject,
       html`<p>${documentTitle(policy)} of ${unit.name}, submitted ${when(policy.submittedAt, unit)}, is overdue. ${status}</p>
 <p>Not yet decided:</p><ul>${lines.map((l) => html`<li>${l}</li>`)}</ul>
@@ -169,6 +154,7 @@ export function policyReturnedEmail(args: {
     to: [unit.ismsManager.email, policy.submitter],
     subject,
     html: page(
+      unit,
       subject,
       html`<p>${lead}</p>
 <h2>Decisions</h2>
@@ -197,6 +183,8 @@ export function policyCommunicationEmail(args: {
   doc: Pick<PolicyDocumentItem, 'format' | 'contentBase64'>;
   approvers: Array<{ name: string; email: string; decidedAt: string }>;
   approvedAt: string;
+  /** The document as HTML (core/policy-markdown.ts documentHtml), rendered by the caller: this module has no Markdown parser. */
+  rendered: SafeHtml;
 }): Email {
   const { unit, policy, doc, approvers, approvedAt } = args;
   const what = documentTitle(policy);
@@ -212,11 +200,12 @@ export function policyCommunicationEmail(args: {
     to: [],
     subject,
     html: page(
+      unit,
       subject,
       html`<p>${approved}</p>
 <p>What changed: ${policy.summary}</p>
 <hr>
-${doc.format === 'pdf' ? html`<p>${body}</p>` : documentHtml(doc, policy.objectives)}
+${doc.format === 'pdf' ? html`<p>${body}</p>` : args.rendered}
 <hr>
 <p style="font-size: 0.9em; color: #555">Fingerprint (SHA-256) of this version: ${policy.sha256}. Questions: ${unit.ismsManager.name} &lt;${unit.ismsManager.email}&gt;, ISMS manager.</p>`,
     ),
@@ -255,7 +244,7 @@ export function reconfirmationEmail(args: {
   return {
     to: [unit.ismsManager.email],
     subject,
-    html: page(subject, html`<p>${lead}</p><p>${ask}</p>`),
+    html: page(unit, subject, html`<p>${lead}</p><p>${ask}</p>`),
     text: [lead, '', ask, ''].join('\n'),
   };
 }

@@ -37,7 +37,7 @@ import { passedOnPage, seatHeldPage } from '../core/delegation-pages';
 import { deputiesOf } from '../core/config';
 import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
 import { isSubmitter, type PolicyItem } from '../core/policy';
-import { getDocument } from './shared/policy-store';
+import { getDocument, getRendered } from './shared/policy-store';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({
@@ -159,7 +159,8 @@ async function showDocument(rt: Runtime, loaded: Loaded, view: ReturnType<typeof
   const subject = (loaded.subject ?? {}) as Partial<PolicyItem>;
   const doc = typeof subject.submissionId === 'string' ? await getDocument(rt, subject.submissionId) : undefined;
   if (!doc) return notFoundPage();
-  return documentPage(view, doc, subject.objectives);
+  const rendered = doc.format === 'markdown' ? await getRendered(rt, subject.submissionId as string) : undefined;
+  return documentPage(view, doc, subject.objectives, rendered?.sha256 === doc.sha256 ? rendered.html : undefined);
 }
 
 /** Who submitted a policy subject, as isSubmitter reads it. */

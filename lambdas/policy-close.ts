@@ -6,6 +6,7 @@ import { DECIDED } from '../core/decisions';
 import { policyAudience, policyWaitOutcome, type PolicyItem, type PolicyOutcome } from '../core/policy';
 import { tally } from '../core/review-tally';
 import { policyCommunicationEmail, policyReturnedEmail } from '../core/policy-render';
+import { documentHtml } from '../core/policy-markdown';
 import { recordEvent } from './shared/audit';
 import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
@@ -76,7 +77,17 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     if (!doc) throw new WorkflowError('DocumentNotFound', `${submissionId} has no document`);
     const previous = currentOf((await submissionsOf(rt, policy.documentKind)).filter((s) => s.submissionId !== submissionId));
     const audience = policyAudience(rt.config);
-    const email = { ...policyCommunicationEmail({ unit: rt.config, policy, doc, approvers, approvedAt: closedAt }), to: audience };
+    const email = {
+      ...policyCommunicationEmail({
+        unit: rt.config,
+        policy,
+        doc,
+        approvers,
+        approvedAt: closedAt,
+        rendered: documentHtml(doc, policy.objectives),
+      }),
+      to: audience,
+    };
     // Per address: a retry after SES throttled at the n-th copy sends only the copies not yet marked (docs/architecture.md#every-fan-out-is-resumable).
     const fanOut = await sendOnce(rt, { subjectPk: key.pk, message: 'communicated' }, email);
     const copies = [...fanOut.skipped, ...fanOut.sent];

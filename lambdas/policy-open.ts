@@ -12,7 +12,8 @@ import {
   type PolicyItem,
 } from '../core/policy';
 import { recordEvent } from './shared/audit';
-import { createPolicy, getDocument, getPolicy } from './shared/policy-store';
+import { createPolicy, getDocument, getPolicy, storeRenderedOnce } from './shared/policy-store';
+import { renderMarkdown } from '../core/policy-markdown';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 
@@ -29,6 +30,9 @@ export const policyStartSchema = z.strictObject({
 });
 
 const eventSchema = z.object({ input: z.unknown(), executionId: z.string().check(z.minLength(1)) });
+
+/** What one item may hold of rendered HTML beside its other attributes (DynamoDB's item limit is 400 KB). */
+const RENDERED_MAX_BYTES = 350_000;
 
 export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const { input: raw, executionId } = parseEvent(eventSchema, event, 'policy-open', 'InvalidPolicyInput');
@@ -48,6 +52,22 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const parsed = parseObjectives(JSON.parse(Buffer.from(doc.contentBase64, 'base64').toString('utf8')));
     if (!parsed.objectives) throw new WorkflowError('InvalidObjectives', `${submissionId}: ${parsed.problems.join('; ')}`);
     objectives = parsed.objectives;
+  }
+  if (doc.format === 'markdown') {
+    // Rendered here, once, from the bytes just checked against the fingerprint: the public endpoint serves this HTML and
+    // carries no Markdown parser. Too large for one item (a 400 KB limit): the page offers the Markdown file instead.
+    const rendered = renderMarkdown(Buffer.from(doc.contentBase64, 'base64').toString('utf8')).value;
+    if (Buffer.byteLength(rendered) <= RENDERED_MAX_BYTES) {
+      await storeRenderedOnce(rt, {
+        ...keys.policyDocumentHtml(submissionId),
+        sk: 'DOCUMENT#HTML',
+        kind: 'policy-document-html',
+        submissionId,
+        sha256: doc.sha256,
+        html: rendered,
+        renderedAt: rt.now().toISOString(),
+      });
+    }
   }
   let approvers: ReturnType<typeof policyApprovers>;
   try {

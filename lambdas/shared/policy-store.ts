@@ -12,6 +12,23 @@ export const storeDocumentOnce = (rt: Runtime, item: PolicyDocumentItem): Promis
 export const getDocument = (rt: Runtime, submissionId: string): Promise<PolicyDocumentItem | undefined> =>
   getItem<PolicyDocumentItem>(rt, keys.policyDocument(submissionId));
 
+/** The rendered Markdown, stored once beside the document (written by policy-open, read by the decision endpoint). */
+export interface RenderedDocumentItem {
+  pk: string;
+  sk: 'DOCUMENT#HTML';
+  kind: 'policy-document-html';
+  submissionId: string;
+  /** SHA-256 of the Markdown it was rendered from: the page shows only HTML rendered from the approved bytes. */
+  sha256: string;
+  html: string;
+  renderedAt: string;
+}
+
+export const storeRenderedOnce = (rt: Runtime, item: RenderedDocumentItem): Promise<boolean> => putOnce(rt, item);
+
+export const getRendered = (rt: Runtime, submissionId: string): Promise<RenderedDocumentItem | undefined> =>
+  getItem<RenderedDocumentItem>(rt, keys.policyDocumentHtml(submissionId));
+
 /** Opens the submission once (deterministic key): false when it exists. */
 export const createPolicy = (rt: Runtime, item: PolicyItem): Promise<boolean> => putOnce(rt, item);
 

@@ -56,7 +56,7 @@ describe.each(units)('operations of $id, seen from the dashboard', (unit) => {
   it('shows the API’s latency, 4xx and 5xx, every dead-letter queue, SES reputation, and every alarm', () => {
     expect(metricsOf(titled(/Decision API/)).map((m) => m[1])).toEqual(['Latency', 'Latency', '4xx', '5xx']);
     const dlqs = titled(/Dead-letter/).metrics;
-    expect(dlqs).toHaveLength(4);
+    expect(dlqs).toHaveLength(5);
     for (const m of dlqs) expect(m[1]).toBe('ApproximateNumberOfMessagesVisible');
     expect(metricsOf(titled(/Email delivery/)).map((m) => m[1])).toEqual(
       expect.arrayContaining(['Reputation.BounceRate', 'Reputation.ComplaintRate', METRIC.emailsBounced]),

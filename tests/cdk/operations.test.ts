@@ -121,8 +121,8 @@ describe.each(units)('operations of $id', (unit) => {
     expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: api } }]);
     // Five more: failure events workflow-failed could not take (its own DLQ), and one per function for its ERROR lines;
     // and the smoke test's alarm; the email-events dead-letter queue's (lib/email-delivery.ts); sealed evidence's two
-    // (lag, its schedule's DLQ); the policy re-confirmation check's DLQ.
-    expect(alarms).toHaveLength(11 + FUNCTIONS.length);
+    // (lag, its schedule's DLQ); the policy workflow's failed executions and its re-confirmation check's DLQ.
+    expect(alarms).toHaveLength(12 + FUNCTIONS.length);
   });
 
   it('has a smoke-test alarm of a fixed name on a metric nothing emits, to the same topic, output as SmokeTestAlarmName', () => {

@@ -40,6 +40,10 @@ const REVIEW_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:isms-exam
 const APPROVAL_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:isms-example-emea-resource-approval';
 const SCHEDULE_DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/schedule-dlq';
 const FAILED_DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/failed-dlq';
+const POLICY_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:isms-example-emea-policy-approval';
+const EMAIL_DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/email-events-dlq';
+const SEAL_DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/seal-dlq';
+const POLICY_DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/policy-check-dlq';
 const DEFAULT_SMOKE = { ...smokeTestDeps };
 const DEFAULT_DOCTOR = { ...doctorDeps };
 
@@ -49,9 +53,13 @@ const outputsOf = (unitId: string, extra: Record<string, string | undefined> = {
     AlarmTopicArn: TOPIC,
     ReviewScheduleDeadLetterQueueUrl: SCHEDULE_DLQ,
     WorkflowFailedDeadLetterQueueUrl: FAILED_DLQ,
+    EmailEventsDeadLetterQueueUrl: EMAIL_DLQ,
+    SealScheduleDeadLetterQueueUrl: SEAL_DLQ,
+    PolicyCheckDeadLetterQueueUrl: POLICY_DLQ,
     DecisionBaseUrl: `https://${unitId}.execute-api.eu-west-1.amazonaws.com/`,
     ManagementReviewStateMachineArn: REVIEW_ARN,
     ResourceApprovalStateMachineArn: APPROVAL_ARN,
+    PolicyApprovalStateMachineArn: POLICY_ARN,
     ...extra,
   })
     .filter(([, v]) => v !== undefined)
@@ -146,8 +154,12 @@ describe('isms doctor against a healthy unit', () => {
       'OK decision endpoint',
       'OK workflow management-review',
       'OK workflow resource-approval',
+      'OK workflow policy-approval',
       'OK dead letters review schedule',
       'OK dead letters workflow-failed',
+      'OK dead letters email-events',
+      'OK dead letters seal schedule',
+      'OK dead letters policy check',
       'INFO sealing',
       'OK data schema',
     ]);
@@ -164,7 +176,7 @@ describe('isms doctor against a healthy unit', () => {
         .commandCalls(ListExecutionsCommand)
         .map((c) => c.args[0].input.statusFilter)
         .sort(),
-    ).toEqual(['ABORTED', 'ABORTED', 'FAILED', 'FAILED', 'TIMED_OUT', 'TIMED_OUT']);
+    ).toEqual(['ABORTED', 'ABORTED', 'ABORTED', 'FAILED', 'FAILED', 'FAILED', 'TIMED_OUT', 'TIMED_OUT', 'TIMED_OUT']);
     expect(lineOf(r.out, 'workflow management-review')).toContain('since 2026-11-30T06:00:00.000Z');
   });
 

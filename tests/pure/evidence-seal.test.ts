@@ -24,6 +24,7 @@ import {
   windowEndAt,
 } from '../../core/evidence-seal';
 import { keys } from '../../core/keys';
+import { schemaKeys } from '../../core/schema-version';
 
 const HOUR = 3600;
 const item = (sk: string, writtenAt?: string, extra: object = {}) => ({
@@ -46,6 +47,13 @@ describe('which items are sealed', () => {
       keys.decision('REVIEW#r', 'd'),
       keys.event('REVIEW#r', '2026-12-01T00:00:00.000Z', 'e'),
       keys.sent('REVIEW#r', 'minutes', 'A@example.com'),
+      keys.undeliverable('REQUEST#q', 'd'),
+      keys.policy('p'),
+      keys.policyDocument('p'),
+      keys.policyDocumentHtml('p'),
+      keys.objectiveProgress('o', '2026-12-01T00:00:00.000Z'),
+      schemaKeys.version,
+      schemaKeys.lock,
     ];
     const mutable = (sk: string) => MUTABLE_ITEM_TYPES.some((t) => (t.exact ? sk === t.sk : sk.startsWith(t.sk)));
     for (const k of built) expect({ sk: k.sk, sealed: Boolean(sealedRecordType(k.sk)) }).toEqual({ sk: k.sk, sealed: !mutable(k.sk) });
@@ -56,8 +64,12 @@ describe('which items are sealed', () => {
       'review pack',
       'review minutes',
       'email sent mark',
+      'undeliverable mark',
+      'policy document',
+      'policy document as rendered',
+      'objective progress',
     ]);
-    expect(built.filter((k) => sealedRecordType(k.sk)).length).toBe(6);
+    expect(built.filter((k) => sealedRecordType(k.sk)).length).toBe(10);
   });
 
   it('the write path stamps only sealed items with writtenAt and the sealing partition', () => {

@@ -14,7 +14,7 @@ import {
   reconfirmationDue,
   reconfirmationState,
 } from '../../core/policy';
-import { documentHtml, renderMarkdown } from '../../core/policy-render';
+import { documentHtml, renderMarkdown } from '../../core/policy-markdown';
 import { documentPage } from '../../core/decision-pages';
 import { validateUnit } from '../../core/config';
 import type { DecisionRecord } from '../../core/decisions';

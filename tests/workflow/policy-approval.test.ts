@@ -116,7 +116,7 @@ describe('policy approval workflow', () => {
       'First policy',
     ]);
     expect(submit).toMatchObject({ code: 0, out: [submissionIdOf(u.id, 'policy', '1.0')] });
-    const subject = /Information security policy, version 1\.0 \(Unit pa-approve\): your approval is needed/;
+    const subject = /^Decision needed: Information security policy, version 1\.0 \(Unit pa-approve\)/;
     const [c, f, o] = await Promise.all([CLARA, FARID, OONA].map((who) => mailTo(u.name, who, subject)));
     expect(c.body.text).toContain('What changed: First policy');
     expect(c.body.text).toMatch(/Fingerprint \(SHA-256\): [0-9a-f]{64}/);
@@ -196,7 +196,7 @@ describe('policy approval workflow', () => {
         ])
       ).code,
     ).toBe(0);
-    const s2 = /version 2\.0 \(Unit pa-approve\): your approval is needed/;
+    const s2 = /^Decision needed: .*version 2\.0 \(Unit pa-approve\)/;
     const [c2, f2] = await Promise.all([CLARA, FARID].map((who) => mailTo(u.name, who, s2)));
     expect(await postDecision(c2, { choice: 'request-changes', comment: 'Name the scope & owners.' }, { unitId: u.id })).toBe(303);
     expect(await postDecision(f2, { choice: 'request-changes', comment: 'Too short.' }, { unitId: u.id })).toBe(303);
@@ -274,7 +274,7 @@ describe('policy approval workflow', () => {
     expect(item.members.map((m) => m.email)).toEqual([CLARA, FARID]);
     expect(item.requiredApprovals).toBe(2);
     expect(item.excluded).toEqual([{ email: OONA, reason: expect.stringContaining('submitted it and may not approve it') }]);
-    await mailTo(u.name, CLARA, /your approval is needed/);
+    await mailTo(u.name, CLARA, /^Decision needed: /);
     expect((await mails(u.name)).some((e) => e.destination.to.includes(OONA))).toBe(false);
 
     // A link for the submitter (as a delegation could hand them): the page refuses and a POST records nothing.
@@ -327,11 +327,7 @@ describe('policy approval workflow', () => {
     };
     const r = await cli('objectives submit', ['--bu', u.id, '--file', file('objectives.json', JSON.stringify(objectives))]);
     expect(r).toMatchObject({ code: 0, out: [submissionIdOf(u.id, 'objectives', '1')] });
-    const invite = await mailTo(
-      u.name,
-      FARID,
-      /Information security objectives, version 1 \(Unit pa-objectives\): your approval is needed/,
-    );
+    const invite = await mailTo(u.name, FARID, /^Decision needed: Information security objectives, version 1 \(Unit pa-objectives\)/);
     const doc = decisionLink(invite, u.id);
     doc.searchParams.set('view', 'document');
     expect(await (await fetch(doc)).text()).toContain('<td>Patch critical vulnerabilities fast</td>');
@@ -373,7 +369,7 @@ describe('policy approval workflow', () => {
     expect(lines).toContain('OBJ-2 Train every employee (target 100%, due 2027-03-31): no measurement recorded');
 
     // The minutes' actions reference objectives: one to bring the at-risk OBJ-1 back, and the change a member asked for on OBJ-2.
-    const reviewMail = (who: string) => mailTo(u.name, who, /Management review 2026-Q3 .*your decision is needed/);
+    const reviewMail = (who: string) => mailTo(u.name, who, /^Decision needed: management review 2026-Q3/);
     const [rc, rf, ro] = await Promise.all([CLARA, FARID, OONA].map(reviewMail));
     expect(await postDecision(rc, reviewForm('request-changes', 'OBJ-2 needs a training budget.'), { unitId: u.id })).toBe(303);
     expect(await postDecision(rf, reviewForm('approve'), { unitId: u.id })).toBe(303);
@@ -398,7 +394,8 @@ describe('policy approval workflow', () => {
     const d = await finished(u.id, executionNameOf(u.id, 'policy', '1'));
     expect(d.status).toBe('SUCCEEDED');
     expect(JSON.parse(d.output!)).toMatchObject({ outcome: 'not-held-on-time', approvals: 0 });
-    for (const who of [CLARA, FARID, OONA]) await mailTo(u.name, who, /^Reminder 1: Information security policy, version 1/);
+    for (const who of [CLARA, FARID, OONA])
+      await mailTo(u.name, who, /^Decision needed \(reminder 1\): Information security policy, version 1/);
     const escalation = await mailTo(u.name, BOARD, /^Overdue: Information security policy, version 1/);
     expect(escalation.body.text).toContain('0 of 2 required approvals so far.');
     await mailTo(u.name, IRENE, /^Not decided in time: Information security policy, version 1/);
