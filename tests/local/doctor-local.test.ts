@@ -30,6 +30,7 @@ describe('isms doctor --local', () => {
       'OK decision endpoint',
       'OK workflow management-review',
       'OK workflow resource-approval',
+      'OK workflow policy-approval',
       'OK data schema',
     ]);
     expect(r.out[0]).toBe(`${unit.id} (IsmsLeadership-${unit.id}, local runtime)`);
