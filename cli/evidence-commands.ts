@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import { exportEvidence, monthsBetween } from '../lambdas/shared/evidence';
 import type { CliCommand } from './context';
 import { renderEvidenceHtml } from './evidence-report';
+import { optionsOf, usageOf } from './manifest';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-const usage =
-  'evidence export --bu <id> [--from YYYY-MM] [--to YYYY-MM] [--format json|html] [--out FILE] [--local]   audit events, packs, decisions, minutes and requests (default: the last 12 months, JSON, to stdout)';
+const usage = usageOf('evidence export');
 const FORMATS = ['json', 'html'];
 
 function monthOf(d: Date): string {
@@ -22,14 +22,7 @@ export const evidenceExport: CliCommand = {
     try {
       values = parseArgs({
         args,
-        options: {
-          bu: { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          out: { type: 'string' },
-          format: { type: 'string' },
-          local: { type: 'boolean' },
-        },
+        options: optionsOf('evidence export'),
         strict: true,
       }).values;
     } catch (err) {

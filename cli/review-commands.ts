@@ -1,6 +1,5 @@
 // CLI commands of the management review: `isms review start` (which also restarts a review whose workflow failed) and `isms inputs submit`.
 import { readFileSync } from 'node:fs';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { reviewIdOf } from '../core/period';
 import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../core/review-start';
@@ -11,9 +10,9 @@ import { MAX_RESTART_NAMES, startRestart } from './restart';
 import type { CliCommand, CliContext } from './context';
 import { bu, parseFlags, parseReviewTarget, period } from './flags';
 import { executionArnOf } from '../core/names';
+import { optionsOf, usageOf } from './manifest';
 
-const startUsage =
-  'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
+const startUsage = usageOf('review start');
 
 const reviewStart: CliCommand = {
   name: 'review start',
@@ -33,6 +32,8 @@ const reviewStart: CliCommand = {
     }
     const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
     const { name, input } = startReviewInput(unit, p, 'cli');
+    // Loaded here, not with the module: `inputs submit` shares the module and never starts a workflow.
+    const { DescribeExecutionCommand, StartExecutionCommand } = await import('./sdk-sfn');
     try {
       const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
       ctx.out(`Started the management review ${id}: execution ${out.executionArn}`);
@@ -76,8 +77,7 @@ async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, fai
   return 1;
 }
 
-const submitUsage =
-  "inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager's review inputs (9.3.2 b-g)";
+const submitUsage = usageOf('inputs submit');
 
 const inputsSubmit: CliCommand = {
   name: 'inputs submit',
@@ -85,7 +85,7 @@ const inputsSubmit: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('inputs submit'),
       z.object({
         bu,
         period: z.string({ error: '--period: is required (a period like "2026-Q4")' }).pipe(period),
