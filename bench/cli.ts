@@ -70,7 +70,7 @@ if (!existsSync(path.join(ROOT, 'node_modules', '.bin', 'isms'))) {
 }
 
 // Built before timing: the first call after a change would build, which is not what a person waits for each time.
-const build = spawnSync(process.execPath, ['scripts/build-cli.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 
 const runtime = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--json', ...FREE], {

@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { BusinessUnitConfig } from '../core/config';
 import { loadBusinessUnits } from '../lib/config-files';
-import { definitionText, substitute, WORKFLOWS } from '../lib/definitions';
+import { definitionText, WORKFLOWS } from '../lib/definitions';
 import { arnPlaceholder, FUNCTIONS, functionEnvironment, type FunctionSpec } from '../core/functions';
 import { functionName, type WorkflowName, stateMachineName } from '../core/names';
 import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
@@ -19,6 +19,7 @@ import { createDecisionServer } from './decision-server';
 import { recordInterruptedWorkflows, type InterruptedWorkflow } from './interrupted';
 import { enforceCatalogueAccess } from './catalogue-access';
 import { ensureUnitTables } from './tables';
+import { assertValidDefinition, substituteChecked } from './definition-check';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -119,8 +120,14 @@ export function localFunctionArn(unitId: string, fnId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName(unitId, fnId)}`;
 }
 
+/**
+ * Where a function's handler module is imported from: its source file (tsx, tests), or its built file when the runtime
+ * runs from the bundle that `npm start` builds (local/start.ts sets it there).
+ */
+export const handlerModules = { url: (entry: string): string => pathToFileURL(path.join(REPO_ROOT, entry)).href };
+
 async function loadHandlerFactory(spec: FunctionSpec): Promise<(rt: Runtime) => Handler> {
-  const mod = await import(pathToFileURL(path.join(REPO_ROOT, spec.entry)).href);
+  const mod = await import(handlerModules.url(spec.entry));
   if (typeof mod.createHandler !== 'function') throw new Error(`${spec.entry} does not export createHandler(rt)`);
   return mod.createHandler;
 }
@@ -212,8 +219,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       }
       const stateMachineArns = {} as Record<WorkflowName, string>;
       for (const workflow of WORKFLOWS) {
-        const definition = substitute(definitionText(workflow, unit), substitutions);
-        stateMachineArns[workflow] = sfnService.registerStateMachine(stateMachineName(unit.id, workflow), definition);
+        // Validated once per text (and remembered across starts), then filled with values that cannot change its structure.
+        const text = definitionText(workflow, unit);
+        const label = `${workflow} (unit ${unit.id})`;
+        assertValidDefinition(text, label);
+        const definition = substituteChecked(text, substitutions, label);
+        stateMachineArns[workflow] = sfnService.registerStateMachine(stateMachineName(unit.id, workflow), definition, undefined, {
+          validated: true,
+        });
         failureHandlers.set(stateMachineArns[workflow], handlers.get(localFunctionArn(unit.id, 'workflow-failed'))!);
       }
       const runtime = runtimeFrom({
