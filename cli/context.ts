@@ -13,6 +13,8 @@ export interface CliContext {
   /** The unit's config; an unknown id throws a message listing the known ones. */
   unit(id: string): BusinessUnitConfig;
   local: boolean;
+  /** With --local: the web inbox of `npm start`, where people open their emails and decide (for "what next" lines). */
+  inboxUrl?: string;
   /**
    * Step Functions of the unit: the local endpoint, or AWS in the unit's region (where its state machines are). Only
    * `send` is offered: the client is made (and its SDK module loaded) on the first send, so that a command that never
@@ -118,6 +120,7 @@ export function createCliContext(opts: {
   return {
     unit,
     local: Boolean(local),
+    inboxUrl: local?.urls.inbox,
     sfn,
     stackOutputs: (unitId) => stackOutputs(unit(unitId)),
     async stateMachineArn(unitId, workflow) {

@@ -1,5 +1,6 @@
 // `isms evidence export`: what an auditor asks for, as one JSON document per unit and time range.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportEvidence, monthsBetween } from '../lambdas/shared/evidence';
 import type { CliCommand } from './context';
@@ -66,6 +67,8 @@ export const evidenceExport: CliCommand = {
     const evidence = await exportEvidence(ctx.runtime(unitId), { from, to });
     const json = format === 'html' ? renderEvidenceHtml(evidence) : JSON.stringify(evidence, null, 2);
     if (values.out) {
+      // `--out out/evidence.json` works on a fresh clone: out/ is git-ignored and made here.
+      mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
       writeFileSync(values.out, json);
       ctx.err(
         `${evidence.events.length} events and ${Object.keys(evidence.subjects).length} reviews/requests/actions of ${unitId}, ${from} to ${to}, written to ${values.out}`,

@@ -12,6 +12,7 @@ import { terminalSafe } from '../core/text';
 import { bu, parseFlags } from './flags';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 import { optionsOf, usageOf } from './manifest';
+import { amountProblem, readCategory, readPeriod } from './inputs';
 
 const SUBMIT_USAGE = usageOf('request submit');
 const STATUS_USAGE = usageOf('request status');
@@ -66,9 +67,23 @@ export const submitCommand: CliCommand = {
     if (!values) return 2;
     const unit = unitOrFail(ctx, name, values.bu);
     if (!unit) return 2;
+    // People's spellings (cli/inputs.ts): "Equipment" is the category; "25,000" and "Q3 2026" get the form to use.
+    const early: string[] = [];
+    const amountIssue = typeof values.amount === 'string' ? amountProblem(values.amount) : undefined;
+    if (amountIssue) early.push(amountIssue);
+    if (typeof values.review === 'string') {
+      const read = readPeriod('--review', values.review);
+      if ('value' in read) values.review = read.value;
+      else early.push(read.problem);
+    }
+    if (early.length) {
+      for (const p of early) ctx.err(`isms ${name}: ${p}`);
+      ctx.err(`Usage: isms ${SUBMIT_USAGE}`);
+      return 2;
+    }
     const raw: Record<string, unknown> = {
       bu: values.bu,
-      category: values.category,
+      category: readCategory(values.category),
       title: values.title,
       justification: values.justification,
       amount: values.amount,
@@ -100,6 +115,10 @@ export const submitCommand: CliCommand = {
     ctx.out(requestId);
     ctx.err(
       `Submitted ${request.category} request "${request.title}" for ${formatAmount(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`,
+    );
+    // On stderr like the line above: stdout is the request id alone, for scripts.
+    ctx.err(
+      `The first approver gets an email with a decision link now${ctx.inboxUrl ? `; open ${ctx.inboxUrl} to decide` : ''}. Follow it with: isms request status --bu ${unit.id} --id ${requestId}${ctx.local ? ' --local' : ''}`,
     );
     return 0;
   },

@@ -37,6 +37,7 @@ const reviewStart: CliCommand = {
     try {
       const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
       ctx.out(`Started the management review ${id}: execution ${out.executionArn}`);
+      ctx.out(nextForReview(ctx, unit, p));
       return 0;
     } catch (err) {
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
@@ -49,6 +50,13 @@ const reviewStart: CliCommand = {
     }
   },
 };
+
+/** What happens now and what to do: who gets the pack, where to decide, how to follow it. */
+function nextForReview(ctx: CliContext, unit: BusinessUnitConfig, p: string): string {
+  const members = unit.topManagement.length;
+  const where = ctx.inboxUrl ? `open ${ctx.inboxUrl} to decide` : 'each decides from the email';
+  return `${members} invitation${members === 1 ? '' : 's'} with the pack go out now, one personal decision link each; ${where}. Follow it with: isms review status --bu ${unit.id} --period ${p}${ctx.local ? ' --local' : ''}`;
+}
 
 /**
  * The review's workflow failed for good: a new execution `<bu>-<period>-restart-<n>` takes it over (review-open checks
@@ -123,6 +131,10 @@ const inputsSubmit: CliCommand = {
     if (pack) {
       ctx.out(
         `Note: the pack of this review was compiled at ${pack.compiledAt}, before this submission; these inputs are kept as evidence but are not in its pack.`,
+      );
+    } else {
+      ctx.out(
+        `They go into the pack when the review opens: isms review start --bu ${unit.id} --period ${opts.period}${ctx.local ? ' --local' : ''}`,
       );
     }
     return 0;

@@ -83,24 +83,30 @@ process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 process.env.AWS_REGION ??= LOCAL_REGION;
 
-/** Fails with the port's name before anything starts, so a half-started runtime never lingers. */
+/**
+ * Fails before anything starts, naming every busy port at once with the flag that moves it, so that a half-started
+ * runtime never lingers and a person fixes all of them in one go.
+ */
 async function assertPortsFree(ports: Record<string, number>): Promise<void> {
+  const busy: Array<{ name: string; port: number }> = [];
   for (const [name, port] of Object.entries(ports)) {
     if (port === 0) continue;
     await new Promise<void>((resolve, reject) => {
       const probe = createServer();
-      probe.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          new Error(
-            err.code === 'EADDRINUSE'
-              ? `Port ${port} (${name}) is in use; pick another with --${name}-port or stop what uses it`
-              : `Port ${port} (${name}): ${err.message}`,
-          ),
-        ),
-      );
+      probe.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE') reject(new Error(`Port ${port} (${name}): ${err.message}`));
+        busy.push({ name, port });
+        resolve();
+      });
       probe.listen(port, HOST, () => probe.close(() => resolve()));
     });
   }
+  if (!busy.length) return;
+  const list = busy.map((b) => `${b.port} (${b.name})`);
+  throw new Error(
+    `${busy.length === 1 ? `Port ${list[0]} is` : `Ports ${list.join(', ')} are`} in use (another npm start?). ` +
+      `Stop what uses ${busy.length === 1 ? 'it' : 'them'}, or pick others: npm start -- ${busy.map((b) => `--${b.name}-port 0`).join(' ')} (0 picks a free port)`,
+  );
 }
 
 const listen = (server: Server, port: number) =>
