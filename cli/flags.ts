@@ -1,12 +1,12 @@
 // Flag parsing shared by the CLI commands: strict flags, zod rules, one line per problem naming the flag.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { periodOf, reviewIdOf } from '../core/period';
-import { readPeriod } from './inputs';
+import { reviewIdOf } from '../core/period';
+import { readPeriod, resolvePeriod } from './inputs';
 import type { BusinessUnitConfig } from '../core/config';
 import type { CliContext } from './context';
 
-/** `--period`: "2026-Q4", in any case; "Q4 2026" is answered with the form to use (cli/inputs.ts). */
+/** `--period`: "2026-Q4" in any case, or current/next/previous (resolvePeriod); "Q4 2026" is answered with the form to use. */
 export const period = z.string().transform((input, ctx) => {
   const read = readPeriod('--period', input);
   if ('value' in read) return read.value;
@@ -71,6 +71,6 @@ export function parseReviewTarget(
     usage,
   );
   if (!parsed) return undefined;
-  const p = parsed.opts.period ?? periodOf(new Date(), parsed.unit.timeZone);
+  const p = resolvePeriod(parsed.opts.period ?? 'CURRENT', parsed.unit.timeZone);
   return { unit: parsed.unit, period: p, reviewId: reviewIdOf(parsed.unit.id, p) };
 }

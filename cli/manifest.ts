@@ -28,7 +28,8 @@ const unitFlags = { bu: 'string', local: 'boolean' } as const;
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'review start',
-    summary: 'open the management review of a period (default: the current quarter), or restart one whose workflow failed',
+    summary:
+      'open the management review of a period (YYYY-Qn, current, next; default: the current quarter), or restart one whose workflow failed',
     usage: 'review start --bu <id> [--period YYYY-Qn] [--local]',
     flags: { ...unitFlags, period: 'string' },
     load: () => import('./review-commands'),

@@ -12,7 +12,7 @@ import { terminalSafe } from '../core/text';
 import { bu, parseFlags } from './flags';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 import { optionsOf, usageOf } from './manifest';
-import { amountProblem, readCategory, readPeriod } from './inputs';
+import { amountProblem, readCategory, readPeriod, resolvePeriod } from './inputs';
 
 const SUBMIT_USAGE = usageOf('request submit');
 const STATUS_USAGE = usageOf('request status');
@@ -73,7 +73,7 @@ export const submitCommand: CliCommand = {
     if (amountIssue) early.push(amountIssue);
     if (typeof values.review === 'string') {
       const read = readPeriod('--review', values.review);
-      if ('value' in read) values.review = read.value;
+      if ('value' in read) values.review = resolvePeriod(read.value, unit.timeZone);
       else early.push(read.problem);
     }
     if (early.length) {

@@ -11,6 +11,7 @@ import type { CliCommand, CliContext } from './context';
 import { bu, parseFlags, parseReviewTarget, period } from './flags';
 import { executionArnOf } from '../core/names';
 import { optionsOf, usageOf } from './manifest';
+import { resolvePeriod } from './inputs';
 
 const startUsage = usageOf('review start');
 
@@ -106,6 +107,7 @@ const inputsSubmit: CliCommand = {
     );
     if (!parsed) return 2;
     const { opts, unit } = parsed;
+    const forPeriod = resolvePeriod(opts.period, unit.timeZone);
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(opts.file, 'utf8'));
@@ -125,8 +127,8 @@ const inputsSubmit: CliCommand = {
       return 2;
     }
     const rt = ctx.runtime(unit.id);
-    const item = await submitInputs(rt, { period: opts.period, inputs, submittedBy: opts.by ?? unit.ismsManager.email });
-    ctx.out(`Stored the review inputs of ${unit.id} for ${opts.period}, submitted at ${item.submittedAt} by ${item.submittedBy}.`);
+    const item = await submitInputs(rt, { period: forPeriod, inputs, submittedBy: opts.by ?? unit.ismsManager.email });
+    ctx.out(`Stored the review inputs of ${unit.id} for ${forPeriod}, submitted at ${item.submittedAt} by ${item.submittedBy}.`);
     const pack = await getPack(rt, item.reviewId);
     if (pack) {
       ctx.out(
@@ -134,7 +136,7 @@ const inputsSubmit: CliCommand = {
       );
     } else {
       ctx.out(
-        `They go into the pack when the review opens: isms review start --bu ${unit.id} --period ${opts.period}${ctx.local ? ' --local' : ''}`,
+        `They go into the pack when the review opens: isms review start --bu ${unit.id} --period ${forPeriod}${ctx.local ? ' --local' : ''}`,
       );
     }
     return 0;

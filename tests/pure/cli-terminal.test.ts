@@ -78,12 +78,13 @@ describe('help', () => {
 
 describe('typos', () => {
   it('an unknown command says so and suggests the nearest one (misspelt, swapped, plural, a first word only)', async () => {
-    for (const [typed, meant] of [
+    const cases: Array<[string[], string]> = [
       [['reveiw', 'status'], 'review status'],
       [['status', 'review'], 'review status'],
       [['request', 'list'], 'requests list'],
       [['smoketest'], 'smoke-test'],
-    ]) {
+    ];
+    for (const [typed, meant] of cases) {
       const r = await run(...typed, '--bu', 'example-emea');
       expect(r.code).toBe(2);
       expect(r.out).toBe('');

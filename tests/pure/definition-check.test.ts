@@ -6,6 +6,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertValidDefinition, substituteChecked } from '../../local/definition-check';
 
+/** `${name}` as the definitions write it (built, so that it reads as a placeholder and not as a mistyped template). */
+const placeholder = (name: string) => ['$', '{', name, '}'].join('');
+
 /** A small definition with a placeholder, made unique per test (the check also remembers texts per process). */
 const definition = (marker: string, next = 'Done') =>
   JSON.stringify({
@@ -15,7 +18,7 @@ const definition = (marker: string, next = 'Done') =>
       Call: {
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke',
-        Parameters: { FunctionName: '${CallFunctionArn}' },
+        Parameters: { FunctionName: placeholder('CallFunctionArn') },
         TimeoutSeconds: 60,
         Next: next,
       },
@@ -49,9 +52,9 @@ describe('substituteChecked', () => {
   });
 
   it('refuses a value that could leave its JSON string and change the validated structure', () => {
-    for (const value of ['x", "Next": "Elsewhere', 'a\\b', 'has space', '${Other}']) {
+    for (const value of ['x", "Next": "Elsewhere', 'a\\b', 'has space', placeholder('Other')]) {
       expect(() => substituteChecked(text, { CallFunctionArn: value }, 'review (unit y)')).toThrow(
-        'Workflow definition review (unit y): the value for ${CallFunctionArn} is not an ARN or a name',
+        `Workflow definition review (unit y): the value for ${placeholder('CallFunctionArn')} is not an ARN or a name`,
       );
     }
   });
