@@ -102,8 +102,9 @@ function isFresh(target, stamp) {
 
 /**
  * Dependencies are bundled too (one file per chunk loads faster than node_modules' many files), so `import.meta.dirname`
- * of a source file would be the bundle's folder: it is replaced by that source file's folder, computed from where the
- * chunk lies (dist/<target>/<build>/, three levels below the root), so that the repository may move after a build.
+ * of a source file would be the folder of whichever chunk its code lands in: it is replaced by that source file's own
+ * folder, joined to the repository root that each chunk's banner finds above its dist/<target>/ (so that the repository
+ * may move after a build).
  */
 const sourceDirname = {
   name: 'source-dirname',
@@ -113,7 +114,7 @@ const sourceDirname = {
       if (rel.startsWith('..') || rel.split(path.sep)[0] === 'node_modules') return undefined;
       const contents = readFileSync(args.path, 'utf8').replaceAll(
         'import.meta.dirname',
-        `__isms_fileURLToPath(new URL(${JSON.stringify(`../../../${rel.split(path.sep).join('/')}`)}, import.meta.url))`,
+        `__isms_path.join(__isms_root, ${JSON.stringify(rel.split(path.sep).join('/'))})`,
       );
       return { contents, loader: 'ts' };
     });
@@ -150,7 +151,9 @@ export async function build(target, { log = () => {} } = {}) {
       js: [
         "import { createRequire as __isms_createRequire } from 'node:module';",
         "import { fileURLToPath as __isms_fileURLToPath } from 'node:url';",
+        "import __isms_path from 'node:path';",
         'const require = __isms_createRequire(import.meta.url);',
+        "const __isms_root = __isms_fileURLToPath(import.meta.url).replace(/[\\\\/]dist[\\\\/][a-z]+[\\\\/]build-[^\\\\/]+[\\\\/].*$/, '');",
       ].join(' '),
     },
     chunkNames: 'chunks/[name]-[hash]',
@@ -162,6 +165,8 @@ export async function build(target, { log = () => {} } = {}) {
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.startsWith('node_modules/') && !f.includes('/node_modules/'))
     .sort();
+  // What each chunk imports, for tests/local/cli-bundle.test.ts (a command loads only its own module and SDK clients).
+  writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify(result.metafile));
   const hash = hashInputs(inputs);
   const dir = `build-${hash}`;
   try {
