@@ -11,10 +11,13 @@
 // metafile) with the time the build started. A call stats those files (about 100) and compares; only when one is newer
 // does it hash their contents, and only when the hash differs does it build again (a `git checkout` that touches files
 // without changing them costs a hash, not a build). node_modules is represented by npm's lock files.
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// node:crypto costs ~10 ms to load, and a fresh build (the common case) needs none of it.
+const crypto = () => createRequire(import.meta.url)('node:crypto');
 
 export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Dependencies are bundled, so a change of node_modules (npm ci, npm install) must rebuild: npm rewrites these files. */
@@ -63,14 +66,14 @@ function readStamp(target) {
 
 function writeStamp(target, stamp) {
   const file = stampOf(target);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const tmp = `${file}.${process.pid}.${crypto().randomBytes(4).toString('hex')}`;
   writeFileSync(tmp, JSON.stringify(stamp, null, 1));
   renameSync(tmp, file); // atomic: a concurrent reader sees the old stamp or the new one
 }
 
 /** Content hash of the inputs; a missing file hashes as missing (a deleted source makes the build stale). */
 function hashInputs(inputs) {
-  const h = createHash('sha256');
+  const h = crypto().createHash('sha256');
   for (const f of [...new Set([...inputs, ...ALWAYS_WATCHED])].sort()) {
     h.update(`${f}\0`);
     try {
@@ -133,7 +136,7 @@ export async function build(target, { log = () => {} } = {}) {
   const startedAt = Date.now();
   const dist = distOf(target);
   mkdirSync(dist, { recursive: true });
-  const tmp = path.join(dist, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = path.join(dist, `.tmp-${process.pid}-${crypto().randomBytes(4).toString('hex')}`);
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: spec.entryPoints(),
