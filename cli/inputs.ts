@@ -16,7 +16,7 @@ export function readPeriod(flag: string, input: string): { value: string } | { p
     const [year, quarter] = m[1].length === 4 ? [m[1], m[2]] : [m[2], m[1]];
     return { problem: `${flag}: ${JSON.stringify(input)} is not a period like "2026-Q4"; did you mean ${year}-Q${quarter}?` };
   }
-  return { problem: `${flag}: ${JSON.stringify(input)} is not a period like "2026-Q4" (or current, next, previous)` };
+  return { problem: `${flag}: ${JSON.stringify(input)} is not a period like "2026-Q4"` };
 }
 
 /** The period a value of readPeriod names: "NEXT" is the quarter after the current one in the unit's time zone. */

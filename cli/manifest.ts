@@ -36,7 +36,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'review status',
-    summary: 'status, decisions, reminders and actions of a review (default: the current quarter)',
+    summary: 'status, decisions, reminders and actions of a review (--period YYYY-Qn, current, next or previous; default: current)',
     usage: 'review status --bu <id> [--period YYYY-Qn] [--local]',
     flags: { ...unitFlags, period: 'string' },
     load: () => import('./action-commands'),

@@ -9,7 +9,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../bin/isms';
 import { COMMANDS } from '../../cli/manifest';
 import { editDistance, nearest } from '../../cli/suggest';
-import { amountProblem, readPeriod } from '../../cli/inputs';
+import { amountProblem, readPeriod, resolvePeriod } from '../../cli/inputs';
+import { nextPeriod, periodOf } from '../../core/period';
 
 const cfn = mockClient(CloudFormationClient);
 const sfn = mockClient(SFNClient);
@@ -129,6 +130,18 @@ describe('what people type', () => {
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('did you mean 2026-Q3?');
     expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it("current, next and previous name quarters in the unit's time zone, so a walk-through works on any date", async () => {
+    // 23:30 UTC on 31 Dec is already the next year's first quarter in Berlin.
+    const at = new Date('2026-12-31T23:30:00Z');
+    expect(resolvePeriod('CURRENT', 'Europe/Berlin', at)).toBe('2027-Q1');
+    expect(resolvePeriod('NEXT', 'Europe/Berlin', at)).toBe('2027-Q2');
+    expect(resolvePeriod('PREVIOUS', 'UTC', at)).toBe('2026-Q3');
+    const next = nextPeriod(periodOf(new Date(), 'Europe/Berlin'));
+    expect((await run('review', 'status', '--bu', 'example-emea', '--period', 'next')).err).toContain(
+      `no review for ${next} in example-emea`,
+    );
   });
 
   it('an amount with a thousands separator is answered with the digits to type, and nothing starts', async () => {
