@@ -81,7 +81,9 @@ export function createCliContext(opts: {
   err?: (l: string) => void;
   localStateFile?: string;
 }): CliContext {
-  const units = () => loadBusinessUnits();
+  // Read and validated once per command (every file, so that an unknown id can list the known ones).
+  let loaded: BusinessUnitConfig[] | undefined;
+  const units = () => (loaded ??= loadBusinessUnits());
   const unit = (id: string) => selectUnits(units(), id)[0];
   const local = opts.local ? readLocalState(opts.localStateFile) : undefined;
   /** One client per region (or the local endpoint), made on the first send. */
