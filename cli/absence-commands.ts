@@ -4,6 +4,7 @@ import { checkAbsence, type Absence } from '../core/absence';
 import { dayIn } from '../core/period';
 import { deputiesOf } from '../core/config';
 import { endAbsence, listAbsences, setAbsence } from '../lambdas/shared/delegation';
+import { usageOf } from './manifest';
 import type { CliCommand } from './context';
 import { bu, parseFlags } from './flags';
 
@@ -22,7 +23,7 @@ const setUsage =
 
 const absenceSet: CliCommand = {
   name: 'absence set',
-  usage: setUsage,
+  usage: usageOf('absence set'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
@@ -80,7 +81,7 @@ const listUsage = 'absence list --bu <id> [--local]   absences of the unit (NOW 
 
 const absenceList: CliCommand = {
   name: 'absence list',
-  usage: listUsage,
+  usage: usageOf('absence list'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
@@ -106,7 +107,7 @@ const endUsage = 'absence end --bu <id> --id <absence id> [--local]   end an abs
 
 const absenceEnd: CliCommand = {
   name: 'absence end',
-  usage: endUsage,
+  usage: usageOf('absence end'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,

@@ -21,11 +21,11 @@ import type { CliCommand } from './context';
 import { bu, parseFlags, parseReviewTarget } from './flags';
 import { deliveryEvents } from '../lambdas/shared/delivery-store';
 import { deliveryStatus } from '../core/email-delivery';
+import { optionsOf, usageOf } from './manifest';
 
 // ---------------------------------------------------------------- actions list
 
-const listUsage =
-  'actions list --bu <id> [--status open|closed|all] [--local]   review actions with owner, due date and linked requests (default: open)';
+const listUsage = usageOf('actions list');
 
 const actionsList: CliCommand = {
   name: 'actions list',
@@ -33,7 +33,7 @@ const actionsList: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, status: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('actions list'),
       z.object({
         bu,
         status: z
@@ -63,7 +63,7 @@ const actionsList: CliCommand = {
 
 // ---------------------------------------------------------------- action close
 
-const closeUsage = `action close --bu <id> --action <actionId> --note <text, 1-${CLOSING_NOTE_MAX} chars> [--by EMAIL] [--local]   close an open review action (default --by: the unit's ISMS manager)`;
+const closeUsage = usageOf('action close');
 
 const actionClose: CliCommand = {
   name: 'action close',
@@ -71,7 +71,7 @@ const actionClose: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, action: { type: 'string' }, note: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('action close'),
       z.object({
         bu,
         action: z
@@ -116,8 +116,7 @@ const actionClose: CliCommand = {
 
 // ---------------------------------------------------------------- review status
 
-const statusUsage =
-  'review status --bu <id> [--period YYYY-Qn] [--local]   status, decisions, reminders and actions of a review (default: the current quarter)';
+const statusUsage = usageOf('review status');
 
 const reviewStatus: CliCommand = {
   name: 'review status',

@@ -1,9 +1,7 @@
 // What CLI commands run with: the unit's config and, locally or on AWS, its state machines and table.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { userInfo } from 'node:os';
 import type { BusinessUnitConfig } from '../core/config';
 import { loadBusinessUnits, selectUnits } from '../lib/config-files';
@@ -17,8 +15,14 @@ export interface CliContext {
   /** Every configured unit (what `--bu all` means). */
   units?(): BusinessUnitConfig[];
   local: boolean;
-  /** Step Functions of the unit: the local endpoint, or AWS in the unit's region (where its state machines are). */
-  sfn(unitId: string): SFNClient;
+  /** With --local: the web inbox of `npm start`, where people open their emails and decide (for "what next" lines). */
+  inboxUrl?: string;
+  /**
+   * Step Functions of the unit: the local endpoint, or AWS in the unit's region (where its state machines are). Only
+   * `send` is offered: the client is made (and its SDK module loaded) on the first send, so that a command that never
+   * starts a workflow does not load it.
+   */
+  sfn(unitId: string): Pick<SFNClient, 'send'>;
   stateMachineArn(unitId: string, workflow: WorkflowName): Promise<string>;
   /** The outputs of the unit's deployed stack (CloudFormation, in the unit's region); throws how to deploy it. AWS only. */
   stackOutputs(unitId: string): Promise<Record<string, string>>;
@@ -81,25 +85,37 @@ export function createCliContext(opts: {
   err?: (l: string) => void;
   localStateFile?: string;
 }): CliContext {
-  const units = () => loadBusinessUnits();
+  // Read and validated once per command (every file, so that an unknown id can list the known ones).
+  let loaded: BusinessUnitConfig[] | undefined;
+  const units = () => (loaded ??= loadBusinessUnits());
   const unit = (id: string) => selectUnits(units(), id)[0];
   const local = opts.local ? readLocalState(opts.localStateFile) : undefined;
-  const localSfn = local && new SFNClient({ endpoint: local.urls.stepFunctions, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  const sfnByRegion = new Map<string, SFNClient>();
-  const sfn = (unitId: string): SFNClient => {
-    if (localSfn) return localSfn;
-    const region = unit(unitId).region ?? '';
-    if (!sfnByRegion.has(region)) sfnByRegion.set(region, new SFNClient(region ? { region } : {}));
-    return sfnByRegion.get(region)!;
+  /** One client per region (or the local endpoint), made on the first send. */
+  const sfnClients = new Map<string, Promise<SFNClient>>();
+  const sfn = (unitId: string): Pick<SFNClient, 'send'> => {
+    const region = local ? 'local' : (unit(unitId).region ?? '');
+    const client = async () => {
+      const { SFNClient } = await import('./sdk-sfn');
+      if (local) return new SFNClient({ endpoint: local.urls.stepFunctions, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+      return new SFNClient(region ? { region } : {});
+    };
+    if (!sfnClients.has(region)) sfnClients.set(region, client());
+    const send = async (...args: Parameters<SFNClient['send']>) => {
+      const c = await sfnClients.get(region)!;
+      return (c.send as (...a: unknown[]) => unknown).apply(c, args);
+    };
+    return { send: send as SFNClient['send'] };
   };
   const outputs = new Map<string, Record<string, string>>();
 
   async function stackOutputs(u: BusinessUnitConfig): Promise<Record<string, string>> {
     const cached = outputs.get(u.id);
     if (cached) return cached;
+    const { CloudFormationClient, DescribeStacksCommand } = await import('./sdk-cloudformation');
     const cfn = new CloudFormationClient(u.region ? { region: u.region } : {});
     const name = stackName(u.id);
     const res = await cfn.send(new DescribeStacksCommand({ StackName: name })).catch((e: Error) => {
+      if (isMissingCredentials(e)) throw new AwsCredentialsError(u, e);
       throw new Error(`Cannot read stack ${name}: ${e.message}. Deploy it with \`npx cdk deploy ${name}\`, or use --local.`);
     });
     const map = Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
@@ -111,6 +127,7 @@ export function createCliContext(opts: {
     unit,
     units,
     local: Boolean(local),
+    inboxUrl: local?.urls.inbox,
     sfn,
     stackOutputs: (unitId) => stackOutputs(unit(unitId)),
     async stateMachineArn(unitId, workflow) {
@@ -149,8 +166,10 @@ export function createCliContext(opts: {
     },
     async caller(unitId) {
       if (local) return localCaller();
-      const region = unit(unitId).region;
-      const out = await new STSClient(region ? { region } : {}).send(new GetCallerIdentityCommand({})).catch((e: Error) => {
+      const u = unit(unitId);
+      const { GetCallerIdentityCommand, STSClient } = await import('./sdk-sts');
+      const out = await new STSClient(u.region ? { region: u.region } : {}).send(new GetCallerIdentityCommand({})).catch((e: Error) => {
+        if (isMissingCredentials(e)) throw new AwsCredentialsError(u, e);
         throw new Error(
           `Cannot read your AWS identity (STS GetCallerIdentity): ${e.message}. The request records who submitted it; check your AWS credentials, or use --local.`,
         );
@@ -182,4 +201,26 @@ export function localCaller(): string {
     name = process.env.USER ?? process.env.USERNAME ?? `uid-${process.getuid?.() ?? 'unknown'}`;
   }
   return `local:${name.replace(/[^\x21-\x7e]/g, '_').slice(0, 256) || 'unknown'}`;
+}
+
+/** The SDK found no credentials anywhere it looks (environment, profiles, SSO, instance role). */
+export function isMissingCredentials(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return e?.name === 'CredentialsProviderError' || /Could not load credentials from any providers/.test(e?.message ?? '');
+}
+
+/**
+ * A command without --local tried AWS and found no credentials: say that, and that --local is what talks to `npm start`
+ * (the usual mistake: the local runtime is running and --local was forgotten).
+ */
+export class AwsCredentialsError extends Error {
+  constructor(unit: BusinessUnitConfig | undefined, cause: unknown) {
+    const where = unit ? ` (the deployed stack ${stackName(unit.id)}${unit.region ? ` in ${unit.region}` : ''})` : '';
+    super(
+      `tried AWS${where} and found no AWS credentials. ` +
+        'To use the local runtime that `npm start` runs, add --local. To use AWS, configure credentials (aws configure, aws sso login, or AWS_PROFILE).',
+      { cause },
+    );
+    this.name = 'AwsCredentialsError';
+  }
 }

@@ -21,6 +21,7 @@ import { getItem } from '../lambdas/shared/store';
 import { loadBusinessUnits } from '../lib/config-files';
 import { buildInfo } from '../lib/build-info';
 import type { CliCommand, CliContext } from './context';
+import { usageOf } from './manifest';
 import { decisionEndpointStep } from './smoke-commands';
 
 export type Status = 'OK' | 'WARN' | 'FAIL' | 'INFO';
@@ -356,7 +357,7 @@ function restartHint(unit: BusinessUnitConfig, workflow: WorkflowName, execution
 /** Each state machine exists, and none of its executions ended FAILED, TIMED_OUT or ABORTED since `since`. */
 async function stateMachineCheck(
   unit: BusinessUnitConfig,
-  sfn: SFNClient,
+  sfn: Pick<SFNClient, 'send'>,
   arn: string | undefined,
   workflow: WorkflowName,
   since: Date,
@@ -567,7 +568,7 @@ export async function pool<T, R>(items: readonly T[], limit: number, work: (item
 
 const doctor: CliCommand = {
   name: 'doctor',
-  usage,
+  usage: usageOf('doctor'),
   async run(args, ctx) {
     let values: { bu?: string; since?: string; local?: boolean };
     try {

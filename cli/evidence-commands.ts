@@ -1,15 +1,16 @@
 // `isms evidence export`: what an auditor asks for, as one JSON document per unit and time range.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportEvidence, monthsBetween } from '../lambdas/shared/evidence';
 import type { CliCommand } from './context';
 import { renderEvidenceHtml, type SealStatus } from './evidence-report';
 import { exportBundle, verifyLive } from './seal-bundle';
 import { sealTargetFor } from './seal-commands';
+import { optionsOf, usageOf } from './manifest';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-const usage =
-  'evidence export --bu <id> [--from YYYY-MM] [--to YYYY-MM] [--format json|html|bundle] [--out FILE|DIR] [--local]   audit events, packs, decisions, minutes and requests (default: the last 12 months, JSON, to stdout); bundle: sealed records, digests, signatures, public key and VERIFY.md in DIR';
+const usage = usageOf('evidence export');
 const FORMATS = ['json', 'html', 'bundle'];
 
 function monthOf(d: Date): string {
@@ -41,14 +42,7 @@ export const evidenceExport: CliCommand = {
     try {
       values = parseArgs({
         args,
-        options: {
-          bu: { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          out: { type: 'string' },
-          format: { type: 'string' },
-          local: { type: 'boolean' },
-        },
+        options: optionsOf('evidence export'),
         strict: true,
       }).values;
     } catch (err) {
@@ -106,6 +100,8 @@ export const evidenceExport: CliCommand = {
     const evidence = await exportEvidence(ctx.runtime(unitId), { from, to });
     const json = format === 'html' ? renderEvidenceHtml(evidence, await sealStatus(ctx, unitId)) : JSON.stringify(evidence, null, 2);
     if (values.out) {
+      // `--out out/evidence.json` works on a fresh clone: out/ is git-ignored and made here.
+      mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
       writeFileSync(values.out, json);
       ctx.err(
         `${evidence.events.length} events and ${Object.keys(evidence.subjects).length} reviews/requests/actions of ${unitId}, ${from} to ${to}, written to ${values.out}`,

@@ -1,13 +1,18 @@
 // Flag parsing shared by the CLI commands: strict flags, zod rules, one line per problem naming the flag.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { PERIOD_PATTERN, periodOf, reviewIdOf } from '../core/period';
+import { reviewIdOf } from '../core/period';
+import { readPeriod, resolvePeriod } from './inputs';
 import type { BusinessUnitConfig } from '../core/config';
 import type { CliContext } from './context';
 
-export const period = z
-  .string()
-  .regex(PERIOD_PATTERN, { error: (iss) => `--period: ${JSON.stringify(iss.input)} is not a period like "2026-Q4"` });
+/** `--period`: "2026-Q4" in any case, or current/next/previous (resolvePeriod); "Q4 2026" is answered with the form to use. */
+export const period = z.string().transform((input, ctx) => {
+  const read = readPeriod('--period', input);
+  if ('value' in read) return read.value;
+  ctx.addIssue({ code: 'custom', message: read.problem, input });
+  return z.NEVER;
+});
 export const bu = z.string({ error: '--bu: is required (a business-unit id)' }).min(1, { error: '--bu: must not be empty' });
 
 /**
@@ -66,6 +71,6 @@ export function parseReviewTarget(
     usage,
   );
   if (!parsed) return undefined;
-  const p = parsed.opts.period ?? periodOf(new Date(), parsed.unit.timeZone);
+  const p = resolvePeriod(parsed.opts.period ?? 'CURRENT', parsed.unit.timeZone);
   return { unit: parsed.unit, period: p, reviewId: reviewIdOf(parsed.unit.id, p) };
 }

@@ -6,6 +6,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { BusinessUnitConfig } from '../core/config';
 import type { CliCommand, CliContext } from './context';
+import { usageOf } from './manifest';
 import { keys, prefixes } from '../core/keys';
 import { formatTime } from '../core/format';
 import type { DecisionRecord } from '../core/decisions';
@@ -148,7 +149,7 @@ async function submitDocument(
 
 export const policySubmit: CliCommand = {
   name: 'policy submit',
-  usage: POLICY_SUBMIT_USAGE,
+  usage: usageOf('policy submit'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
@@ -180,7 +181,7 @@ export const policySubmit: CliCommand = {
 
 export const objectivesSubmit: CliCommand = {
   name: 'objectives submit',
-  usage: OBJECTIVES_SUBMIT_USAGE,
+  usage: usageOf('objectives submit'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
@@ -289,7 +290,7 @@ async function statusLines(rt: Runtime, unit: BusinessUnitConfig, kind: Document
 
 export const policyStatus: CliCommand = {
   name: 'policy status',
-  usage: POLICY_STATUS_USAGE,
+  usage: usageOf('policy status'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
@@ -308,7 +309,7 @@ export const policyStatus: CliCommand = {
 
 export const objectivesUpdate: CliCommand = {
   name: 'objectives update',
-  usage: OBJECTIVES_UPDATE_USAGE,
+  usage: usageOf('objectives update'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
@@ -386,7 +387,7 @@ export const objectivesUpdate: CliCommand = {
 
 export const objectivesList: CliCommand = {
   name: 'objectives list',
-  usage: OBJECTIVES_LIST_USAGE,
+  usage: usageOf('objectives list'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,

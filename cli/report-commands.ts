@@ -11,6 +11,7 @@ import { listActions } from '../lambdas/shared/actions';
 import { exportEvidence, monthsBetween, type EvidenceExport } from '../lambdas/shared/evidence';
 import { loadBusinessUnits } from '../lib/config-files';
 import type { CliCommand, CliContext } from './context';
+import { usageOf } from './manifest';
 import { renderCharts } from './report-svg';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -45,7 +46,7 @@ export function dataFileOf(out: string): string {
 
 export const reportCommand: CliCommand = {
   name: 'report',
-  usage,
+  usage: usageOf('report'),
   async run(args, ctx) {
     let values: { bu?: string; from?: string; to?: string; out?: string };
     try {

@@ -1,8 +1,6 @@
 // `isms request submit` and `isms request status`: resource requests from the command line, validated before anything starts.
 import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { RESOURCE_CATEGORIES } from '../core/config';
 import type { CliCommand, CliContext } from './context';
 import { keys } from '../core/keys';
 import { newRequestId, parseRequest, REQUEST_ID_PATTERN } from '../core/request';
@@ -16,24 +14,14 @@ import { bu, parseFlags } from './flags';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 import { deliveryEvents } from '../lambdas/shared/delivery-store';
 import { deliveryStatus } from '../core/email-delivery';
+import { optionsOf, usageOf } from './manifest';
+import { amountProblem, readCategory, readPeriod, resolvePeriod } from './inputs';
 
-const SUBMIT_USAGE =
-  `request submit --bu <id> --category ${RESOURCE_CATEGORIES.join('|')} --title <text> --justification <text> ` +
-  '--amount <number> --currency <code> --requester <email> [--review YYYY-Qn] [--local]';
-const STATUS_USAGE = 'request status --bu <id> --id <request id> [--local]';
+const SUBMIT_USAGE = usageOf('request submit');
+const STATUS_USAGE = usageOf('request status');
 
-/** Options that take a value; all are strings until the shared request schema has checked them. */
-const SUBMIT_OPTIONS = {
-  bu: { type: 'string' },
-  category: { type: 'string' },
-  title: { type: 'string' },
-  justification: { type: 'string' },
-  amount: { type: 'string' },
-  currency: { type: 'string' },
-  requester: { type: 'string' },
-  review: { type: 'string' },
-  local: { type: 'boolean' },
-} as const;
+/** Options that take a value are all strings until the shared request schema has checked them. */
+const SUBMIT_OPTIONS = optionsOf('request submit');
 
 /** parseArgs in strict mode, with its error as one line naming the flag; undefined when the arguments are unusable. */
 function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>, name: string, ctx: CliContext) {
@@ -82,9 +70,23 @@ export const submitCommand: CliCommand = {
     if (!values) return 2;
     const unit = unitOrFail(ctx, name, values.bu);
     if (!unit) return 2;
+    // People's spellings (cli/inputs.ts): "Equipment" is the category; "25,000" and "Q3 2026" get the form to use.
+    const early: string[] = [];
+    const amountIssue = typeof values.amount === 'string' ? amountProblem(values.amount) : undefined;
+    if (amountIssue) early.push(amountIssue);
+    if (typeof values.review === 'string') {
+      const read = readPeriod('--review', values.review);
+      if ('value' in read) values.review = resolvePeriod(read.value, unit.timeZone);
+      else early.push(read.problem);
+    }
+    if (early.length) {
+      for (const p of early) ctx.err(`isms ${name}: ${p}`);
+      ctx.err(`Usage: isms ${SUBMIT_USAGE}`);
+      return 2;
+    }
     const raw: Record<string, unknown> = {
       bu: values.bu,
-      category: values.category,
+      category: readCategory(values.category),
       title: values.title,
       justification: values.justification,
       amount: values.amount,
@@ -103,6 +105,8 @@ export const submitCommand: CliCommand = {
     const stateMachineArn = await ctx.stateMachineArn(unit.id, 'resource-approval');
     // The requester is an address anyone may type; who ran this is evidence too (issue 9): read before anything starts.
     const submittedBy = await ctx.caller(unit.id);
+    // Loaded on use: `requests list` and `request status` share this module and only read the table.
+    const { StartExecutionCommand } = await import('./sdk-sfn');
     // The execution is named after the request, so the id is the handle on both, and a repeated start is refused.
     const started = await ctx.sfn(unit.id).send(
       new StartExecutionCommand({
@@ -115,6 +119,10 @@ export const submitCommand: CliCommand = {
     ctx.err(
       `Submitted ${request.category} request "${request.title}" for ${formatMoney(request.amount, request.currency)} to ${unit.id}; execution ${started.executionArn}`,
     );
+    // On stderr like the line above: stdout is the request id alone, for scripts.
+    ctx.err(
+      `The first approver gets an email with a decision link now${ctx.inboxUrl ? `; open ${ctx.inboxUrl} to decide` : ''}. Follow it with: isms request status --bu ${unit.id} --id ${requestId}${ctx.local ? ' --local' : ''}`,
+    );
     return 0;
   },
 };
@@ -124,7 +132,7 @@ export const statusCommand: CliCommand = {
   usage: STATUS_USAGE,
   async run(args, ctx) {
     const name = 'request status';
-    const values = parse(args, { bu: { type: 'string' }, id: { type: 'string' }, local: { type: 'boolean' } } as const, name, ctx);
+    const values = parse(args, optionsOf(name), name, ctx);
     if (!values) return 2;
     const unit = unitOrFail(ctx, name, values.bu);
     if (!unit) return 2;
@@ -175,8 +183,7 @@ export const statusCommand: CliCommand = {
   },
 };
 
-const LIST_USAGE =
-  'requests list --bu <id> [--status pending|approved|rejected|expired|all] [--since YYYY-MM-DD] [--local]   resource requests, newest first (default: all)';
+const LIST_USAGE = usageOf('requests list');
 const LIST_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'all'] as const;
 
 export const listCommand: CliCommand = {
@@ -185,7 +192,7 @@ export const listCommand: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, status: { type: 'string' }, since: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('requests list'),
       z.object({
         bu,
         status: z
@@ -228,8 +235,7 @@ export function requestListLine(r: StoredRequest, timeZone = 'UTC'): string {
   );
 }
 
-const RESTART_USAGE =
-  'request restart --bu <id> --id <request id> [--local]   carry on a pending request whose workflow failed, at the level it waited at';
+const RESTART_USAGE = usageOf('request restart');
 
 /** Room for "-restart-<n>" within the 80 characters of an execution name. */
 const restartName = (requestId: string, n: number) => `${requestId.slice(0, 64)}-restart-${n}`;
@@ -240,7 +246,7 @@ export const restartCommand: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, id: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('request restart'),
       z.object({
         bu,
         id: z

@@ -1,5 +1,4 @@
 // Starting the restart execution of a review or request whose workflow failed, shared by both CLI commands.
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type WorkflowName, executionArnOf } from '../core/names';
 import type { CliContext } from './context';
 
@@ -25,6 +24,8 @@ export async function startRestart(
 ): Promise<RestartStart> {
   const stateMachineArn = await ctx.stateMachineArn(unitId, workflow);
   const sfn = ctx.sfn(unitId);
+  // Loaded on use: the modules that import this one hold commands that never start a workflow.
+  const { DescribeExecutionCommand, StartExecutionCommand } = await import('./sdk-sfn');
   for (let n = restarts + 1; n <= restarts + MAX_RESTART_NAMES; n++) {
     const { name, input } = execution(n);
     try {

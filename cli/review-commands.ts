@@ -1,6 +1,5 @@
 // CLI commands of the management review: `isms review start` (which also restarts a review whose workflow failed) and `isms inputs submit`.
 import { readFileSync } from 'node:fs';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { reviewIdOf } from '../core/period';
 import { restartReviewInput, startReviewInput, TERMINAL_STATUSES } from '../core/review-start';
@@ -12,9 +11,10 @@ import type { CliCommand, CliContext } from './context';
 import { bu, parseFlags, parseReviewTarget, period } from './flags';
 import { executionArnOf } from '../core/names';
 import { formatTime } from '../core/format';
+import { optionsOf, usageOf } from './manifest';
+import { resolvePeriod } from './inputs';
 
-const startUsage =
-  'review start --bu <id> [--period YYYY-Qn] [--local]   open the management review of a period (default: the current quarter), or restart one whose workflow failed';
+const startUsage = usageOf('review start');
 
 const reviewStart: CliCommand = {
   name: 'review start',
@@ -36,9 +36,12 @@ const reviewStart: CliCommand = {
     }
     const stateMachineArn = await ctx.stateMachineArn(unit.id, 'management-review');
     const { name, input } = startReviewInput(unit, p, 'cli');
+    // Loaded here, not with the module: `inputs submit` shares the module and never starts a workflow.
+    const { DescribeExecutionCommand, StartExecutionCommand } = await import('./sdk-sfn');
     try {
       const out = await ctx.sfn(unit.id).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
       ctx.out(`Started the management review ${id}: execution ${out.executionArn}`);
+      ctx.out(nextForReview(ctx, unit, p));
       return 0;
     } catch (err) {
       if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
@@ -51,6 +54,13 @@ const reviewStart: CliCommand = {
     }
   },
 };
+
+/** What happens now and what to do: who gets the pack, where to decide, how to follow it. */
+function nextForReview(ctx: CliContext, unit: BusinessUnitConfig, p: string): string {
+  const members = unit.topManagement.length;
+  const where = ctx.inboxUrl ? `open ${ctx.inboxUrl} to decide` : 'each decides from the email';
+  return `${members} invitation${members === 1 ? '' : 's'} with the pack go out now, one personal decision link each; ${where}. Follow it with: isms review status --bu ${unit.id} --period ${p}${ctx.local ? ' --local' : ''}`;
+}
 
 /**
  * The review's workflow failed for good: a new execution `<bu>-<period>-restart-<n>` takes it over (review-open checks
@@ -79,8 +89,7 @@ async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, fai
   return 1;
 }
 
-const submitUsage =
-  "inputs submit --bu <id> --period YYYY-Qn --file inputs.json [--by EMAIL] [--local]   store the ISMS manager's review inputs (9.3.2 b-g)";
+const submitUsage = usageOf('inputs submit');
 
 const inputsSubmit: CliCommand = {
   name: 'inputs submit',
@@ -88,7 +97,7 @@ const inputsSubmit: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' }, by: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('inputs submit'),
       z.object({
         bu,
         period: z.string({ error: '--period: is required (a period like "2026-Q4")' }).pipe(period),
@@ -101,6 +110,7 @@ const inputsSubmit: CliCommand = {
     );
     if (!parsed) return 2;
     const { opts, unit } = parsed;
+    const forPeriod = resolvePeriod(opts.period, unit.timeZone);
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(opts.file, 'utf8'));
@@ -120,14 +130,18 @@ const inputsSubmit: CliCommand = {
       return 2;
     }
     const rt = ctx.runtime(unit.id);
-    const item = await submitInputs(rt, { period: opts.period, inputs, submittedBy: opts.by ?? unit.ismsManager.email });
+    const item = await submitInputs(rt, { period: forPeriod, inputs, submittedBy: opts.by ?? unit.ismsManager.email });
     ctx.out(
-      `Stored the review inputs of ${unit.id} for ${opts.period}, submitted at ${formatTime(item.submittedAt, unit.timeZone)} by ${item.submittedBy}.`,
+      `Stored the review inputs of ${unit.id} for ${forPeriod}, submitted at ${formatTime(item.submittedAt, unit.timeZone)} by ${item.submittedBy}.`,
     );
     const pack = await getPack(rt, item.reviewId);
     if (pack) {
       ctx.out(
         `Note: the pack of this review was compiled at ${formatTime(pack.compiledAt, unit.timeZone)}, before this submission; these inputs are kept as evidence but are not in its pack.`,
+      );
+    } else {
+      ctx.out(
+        `They go into the pack when the review opens: isms review start --bu ${unit.id} --period ${forPeriod}${ctx.local ? ' --local' : ''}`,
       );
     }
     return 0;

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { digestName, type Finding, type VerifyResult } from '../core/evidence-seal';
 import { sealClients, type SealTarget } from '../lambdas/shared/seal-store';
 import type { CliCommand, CliContext } from './context';
+import { usageOf } from './manifest';
 import { verifyBundle, verifyLive } from './seal-bundle';
 
 /** The unit's digest bucket and signing key: from `npm start`'s state file, or the deployed stack's outputs. */
@@ -69,7 +70,7 @@ const usage =
 
 export const evidenceVerify: CliCommand = {
   name: 'evidence verify',
-  usage,
+  usage: usageOf('evidence verify'),
   async run(args, ctx) {
     let parsed: { values: { bu?: string; local?: boolean }; positionals: string[] };
     try {

@@ -13,6 +13,7 @@ import { sendCopy } from '../lambdas/shared/email';
 import type { Runtime } from '../lambdas/shared/runtime';
 import type { CliCommand } from './context';
 import { bu, parseFlags } from './flags';
+import { optionsOf, usageOf } from './manifest';
 
 /** What the smoke test waits with; tests replace these so that no test waits a minute. */
 export const smokeTestDeps = {
@@ -32,20 +33,13 @@ interface StepResult {
   detail: string;
 }
 
-const usage =
-  'smoke-test --bu <id> [--local]   after a deploy: an alarm reaches the topic, the sender can email the ISMS manager, decision links reach the endpoint';
+const usage = usageOf('smoke-test');
 
 const smokeTest: CliCommand = {
   name: 'smoke-test',
   usage,
   async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      { bu: { type: 'string' }, local: { type: 'boolean' } },
-      z.object({ bu, local: z.boolean().optional() }),
-      ctx,
-      usage,
-    );
+    const parsed = parseFlags(args, optionsOf('smoke-test'), z.object({ bu, local: z.boolean().optional() }), ctx, usage);
     if (!parsed) return 2;
     const { unit } = parsed;
     const rt = ctx.runtime(unit.id);

@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { BusinessUnitConfig } from '../core/config';
 import { loadBusinessUnits } from '../lib/config-files';
-import { definitionText, substitute, WORKFLOWS } from '../lib/definitions';
+import { definitionText, WORKFLOWS } from '../lib/definitions';
 import { arnPlaceholder, FUNCTIONS, functionEnvironment, type FunctionSpec } from '../core/functions';
 import { functionName, type WorkflowName, stateMachineName } from '../core/names';
 import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
@@ -26,6 +26,7 @@ import { withMetrics } from '../lambdas/shared/observability';
 import { startSealServices, startSealTimer } from './seal';
 import { sealEnvironment } from '../core/evidence-seal';
 import type { SealResult } from '../lambdas/shared/seal-store';
+import { assertValidDefinition, substituteChecked } from './definition-check';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = path.join(import.meta.dirname, '..');
@@ -115,24 +116,30 @@ process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 process.env.AWS_REGION ??= LOCAL_REGION;
 
-/** Fails with the port's name before anything starts, so a half-started runtime never lingers. */
+/**
+ * Fails before anything starts, naming every busy port at once with the flag that moves it, so that a half-started
+ * runtime never lingers and a person fixes all of them in one go.
+ */
 async function assertPortsFree(ports: Record<string, number>): Promise<void> {
+  const busy: Array<{ name: string; port: number }> = [];
   for (const [name, port] of Object.entries(ports)) {
     if (port === 0) continue;
     await new Promise<void>((resolve, reject) => {
       const probe = createServer();
-      probe.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          new Error(
-            err.code === 'EADDRINUSE'
-              ? `Port ${port} (${name}) is in use; pick another with --${name}-port or stop what uses it`
-              : `Port ${port} (${name}): ${err.message}`,
-          ),
-        ),
-      );
+      probe.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE') reject(new Error(`Port ${port} (${name}): ${err.message}`));
+        busy.push({ name, port });
+        resolve();
+      });
       probe.listen(port, HOST, () => probe.close(() => resolve()));
     });
   }
+  if (!busy.length) return;
+  const list = busy.map((b) => `${b.port} (${b.name})`);
+  throw new Error(
+    `${busy.length === 1 ? `Port ${list[0]} is` : `Ports ${list.join(', ')} are`} in use (another npm start?). ` +
+      `Stop what uses ${busy.length === 1 ? 'it' : 'them'}, or pick others: npm start -- ${busy.map((b) => `--${b.name}-port 0`).join(' ')} (0 picks a free port)`,
+  );
 }
 
 const listen = (server: Server, port: number) =>
@@ -158,8 +165,14 @@ export function localFunctionArn(unitId: string, fnId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName(unitId, fnId)}`;
 }
 
+/**
+ * Where a function's handler module is imported from: its source file (tsx, tests), or its built file when the runtime
+ * runs from the bundle that `npm start` builds (local/start.ts sets it there).
+ */
+export const handlerModules = { url: (entry: string): string => pathToFileURL(path.join(REPO_ROOT, entry)).href };
+
 async function loadHandlerFactory(spec: FunctionSpec): Promise<(rt: Runtime) => Handler> {
-  const mod = await import(pathToFileURL(path.join(REPO_ROOT, spec.entry)).href);
+  const mod = await import(handlerModules.url(spec.entry));
   if (typeof mod.createHandler !== 'function') throw new Error(`${spec.entry} does not export createHandler(rt)`);
   return mod.createHandler;
 }
@@ -291,8 +304,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       }
       const stateMachineArns = {} as Record<WorkflowName, string>;
       for (const workflow of WORKFLOWS) {
-        const definition = substitute(definitionText(workflow, unit), substitutions);
-        stateMachineArns[workflow] = sfnService.registerStateMachine(stateMachineName(unit.id, workflow), definition);
+        // Validated once per text (and remembered across starts), then filled with values that cannot change its structure.
+        const text = definitionText(workflow, unit);
+        const label = `${workflow} (unit ${unit.id})`;
+        assertValidDefinition(text, label);
+        const definition = substituteChecked(text, substitutions, label);
+        stateMachineArns[workflow] = sfnService.registerStateMachine(stateMachineName(unit.id, workflow), definition, undefined, {
+          validated: true,
+        });
         failureHandlers.set(stateMachineArns[workflow], handlers.get(localFunctionArn(unit.id, 'workflow-failed'))!);
       }
       const runtime = runtimeFrom({

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config';
 import { LOCAL_STATE_FILE, type LocalState } from '../cli/context';
-import { DEFAULT_PORTS, startLocalRuntime } from './runtime';
+import { DEFAULT_PORTS, handlerModules, startLocalRuntime } from './runtime';
+
+// Run from its bundle (scripts/build.mjs, target start), the handlers are built beside this file as lambdas/<name>.js.
+if (import.meta.url.endsWith('.js')) handlerModules.url = (entry) => new URL(entry.replace(/\.ts$/, '.js'), import.meta.url).href;
 
 const USAGE = `Usage: npm start -- [--json] [--no-reviews] [--data-dir DIR] [--config-dir DIR]
                     [--dynamodb-port N] [--ses-port N] [--sfn-port N] [--decisions-port N] [--console-port N]   (0 = a free port)

@@ -58,8 +58,12 @@ export interface ExecutionStatusChangeEvent {
 }
 
 export interface LocalStepFunctions {
-  /** Returns arn:aws:states:<region>:<acct>:stateMachine:<name>; registering a name again replaces its definition for new executions. */
-  registerStateMachine(name: string, definition: string | object, roleArn?: string): string;
+  /**
+   * Returns arn:aws:states:<region>:<acct>:stateMachine:<name>; registering a name again replaces its definition for new
+   * executions. `validated: true` skips the validator: the caller has validated the same definition before its ARNs and
+   * names were substituted (local/definition-check.ts).
+   */
+  registerStateMachine(name: string, definition: string | object, roleArn?: string, opts?: { validated?: boolean }): string;
   listen(port: number, host?: string): Promise<{ url: string; port: number; close(): Promise<void> }>;
   /** The AWS API actions in process: same bodies and answers as the wire (timestamps in epoch seconds); errors are SfnServiceError named as AWS names them. */
   handle(action: string, body: any): Promise<any>;
@@ -158,7 +162,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
   /** Appends the AWS history events of one interpreter event; a task that ended closes its token. */
   const record = historyRecorder({ region, closeToken: (token) => closeCallback(token) });
 
-  function registerStateMachine(name: string, definition: string | object, roleArn?: string): string {
+  function registerStateMachine(name: string, definition: string | object, roleArn?: string, how?: { validated?: boolean }): string {
     if (!/^[\w-]{1,80}$/.test(name)) throw new Error(`State machine name '${name}' is invalid: use 1-80 of A-Z a-z 0-9 _ -`);
     const problem = (what: string) => new Error(`State machine '${name}': ${what}`);
     let def: any;
@@ -172,7 +176,9 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     let machine: StateMachine;
     let tasks: Map<string, TaskSpec>;
     try {
-      machine = new StateMachine(def, { validationOptions: validDefinitions.has(key) ? { noValidate: true } : { checkArn: false } });
+      machine = new StateMachine(def, {
+        validationOptions: how?.validated || validDefinitions.has(key) ? { noValidate: true } : { checkArn: false },
+      });
       validDefinitions.add(key);
       tasks = collectTaskSpecs(def);
     } catch (err: any) {

@@ -109,14 +109,24 @@ describe('npm start', () => {
   });
 
   // The three refusals start nothing and share nothing: they run side by side (each is mostly npm and tsx starting up).
-  it.concurrent('fails before starting anything when a port is in use, naming it', async () => {
-    const blocker = createServer().listen(0, '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
-    const port = String((blocker.address() as { port: number }).port);
-    const { exit, stderr } = start(['--json', '--no-reviews', ...FREE.slice(0, 6), '--decisions-port', port]);
+  it.concurrent('fails before starting anything when ports are in use, naming all of them with the flags to use', async () => {
+    const blockers = [createServer().listen(0, '127.0.0.1'), createServer().listen(0, '127.0.0.1')];
+    await Promise.all(blockers.map((b) => new Promise((r) => b.once('listening', r))));
+    const [ses, decisions] = blockers.map((b) => String((b.address() as { port: number }).port));
+    const { exit, stderr } = start([
+      '--json',
+      '--no-reviews',
+      ...FREE.slice(0, 2),
+      '--ses-port',
+      ses,
+      ...FREE.slice(4, 6),
+      '--decisions-port',
+      decisions,
+    ]);
     expect(await exit).toBe(1);
-    expect(stderr()).toContain(`Port ${port} (decisions) is in use`);
-    blocker.close();
+    expect(stderr()).toContain(`Ports ${ses} (ses), ${decisions} (decisions) are in use`);
+    expect(stderr()).toContain('npm start -- --ses-port 0 --decisions-port 0 (0 picks a free port)');
+    for (const b of blockers) b.close();
   });
 
   it.concurrent('fails before starting anything on a bad config, naming the file and field', async () => {

@@ -30,23 +30,26 @@ describe('isms', () => {
       expect(out).toContain(c);
   });
 
-  it('shows the usage of each new review command on --help', async () => {
+  it('shows the usage of each new review command on --help, on stdout, exit 0', async () => {
     for (const [c, flags] of [
       ['actions list', '--status open|closed|all'],
       ['action close', '--note <text, 1-2000 chars>'],
       ['review status', '[--period YYYY-Qn]'],
     ]) {
-      const { code, err } = await run([...c.split(' '), '--help']);
+      const { code, out, err } = await run([...c.split(' '), '--help']);
       expect(code).toBe(0);
-      expect(err).toContain(`${c} --bu <id> `);
-      expect(err).toContain(flags);
+      expect(err).toBe('');
+      expect(out).toContain(`Usage: isms ${c} --bu <id> `);
+      expect(out).toContain(flags);
     }
   });
 
-  it('refuses an unknown command with the list, exit 2', async () => {
-    const { code, err } = await run(['review stop']);
+  it('refuses an unknown command, suggesting the nearest, exit 2', async () => {
+    const { code, out, err } = await run(['review stop']);
     expect(code).toBe(2);
-    expect(err).toContain('Usage: isms <command>');
+    expect(out).toBe('');
+    expect(err).toContain('"review stop" is not a command. Did you mean "isms review start"?');
+    expect(err).toContain('isms --help');
   });
 
   it('--local without a running `npm start` says how to start one', () => {
