@@ -56,7 +56,7 @@ export const LOCAL_STATE_FILE = process.env.ISMS_LOCAL_STATE
 
 export interface LocalState {
   pid: number;
-  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; s3?: string; kms?: string };
+  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; s3?: string; kms?: string; console?: string };
   units: Record<string, { tableName: string; stateMachineArns: Record<WorkflowName, string>; seal?: { bucket: string; keyId: string } }>;
 }
 
@@ -127,7 +127,8 @@ export function createCliContext(opts: {
     unit,
     units,
     local: Boolean(local),
-    inboxUrl: local?.urls.inbox,
+    // The local console is where a person reads their mail and decides; the emulator's raw inbox when it is off.
+    inboxUrl: local?.urls.console ?? local?.urls.inbox,
     sfn,
     stackOutputs: (unitId) => stackOutputs(unit(unitId)),
     async stateMachineArn(unitId, workflow) {

@@ -513,7 +513,7 @@ describe('isms request submit refuses bad input', () => {
     ['title', { title: 'x'.repeat(201) }, /--title: must be at most 200 characters \(it has 201\)/],
     ['justification', { justification: 'j'.repeat(4001) }, /--justification: must be at most 4000 characters/],
     ['requester', { requester: 'nobody' }, /--requester: "nobody" is not an email address/],
-    ['review', { review: '2026-Q9' }, /--review: "2026-Q9" is not a review period/],
+    ['review', { review: '2026-Q9' }, /--review: "2026-Q9" is not a period like "2026-Q4"/],
     ['bu', { bu: 'nowhere' }, /--bu: Unknown business unit "nowhere"/],
     ['colour', { colour: 'blue' }, /Unknown option '--colour'/],
     ['requester (missing)', { requester: null }, /--requester: is required/],
