@@ -56,7 +56,16 @@ export const LOCAL_STATE_FILE = process.env.ISMS_LOCAL_STATE
 
 export interface LocalState {
   pid: number;
-  urls: { inbox: string; ses: string; dynamodb: string; stepFunctions: string; decisions: string; s3?: string; kms?: string; console?: string };
+  urls: {
+    inbox: string;
+    ses: string;
+    dynamodb: string;
+    stepFunctions: string;
+    decisions: string;
+    s3?: string;
+    kms?: string;
+    console?: string;
+  };
   units: Record<string, { tableName: string; stateMachineArns: Record<WorkflowName, string>; seal?: { bucket: string; keyId: string } }>;
 }
 
