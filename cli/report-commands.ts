@@ -11,6 +11,7 @@ import { listActions } from '../lambdas/shared/actions';
 import { exportEvidence, monthsBetween, type EvidenceExport } from '../lambdas/shared/evidence';
 import { loadBusinessUnits } from '../lib/config-files';
 import type { CliCommand, CliContext } from './context';
+import { sealStatus } from './evidence-commands';
 import { renderCharts } from './report-svg';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -127,7 +128,13 @@ export const reportCommand: CliCommand = {
     const reports: UnitReport[] = data.map((d) => {
       const u = units.find((x) => x.id === d.unit)!;
       return buildUnitReport({
-        unit: { id: u.id, name: u.name, timeZone: u.timeZone, reviewSchedule: u.reviewSchedule },
+        unit: {
+          id: u.id,
+          name: u.name,
+          timeZone: u.timeZone,
+          reviewSchedule: u.reviewSchedule,
+          policyReviewInterval: u.policyReviewInterval,
+        },
         from,
         to,
         evidence: d.evidence,
@@ -137,6 +144,14 @@ export const reportCommand: CliCommand = {
     });
     const dataJson = `${JSON.stringify({ format: 'isms-leadership/report-data@1', generatedAt, from, to, units: data, unreadable: failures }, null, 2)}\n`;
     const sha256 = createHash('sha256').update(dataJson).digest('hex');
+    // Each unit's live table against its sealed digests, as `isms evidence verify --bu` checks it; a unit whose sealing
+    // cannot be read (no digests yet, not deployed) says why, and the report is written all the same.
+    const seals = await Promise.all(
+      data.map(async (d) => {
+        const s = await sealStatus(ctx, d.unit);
+        return { unit: d.unit, ok: s.ok, summary: s.summary, keyFingerprint: s.publicKeySha256 };
+      }),
+    );
     const { svgs, problems: chartProblems } = await renderCharts(chartsOf(reports));
     for (const p of chartProblems) ctx.err(`chart ${p}`);
     const dataFile = dataFileOf(out);
@@ -147,7 +162,7 @@ export const reportCommand: CliCommand = {
       to,
       generatedAt,
       command: `isms report ${args.join(' ')}`,
-      integrity: { sha256, dataFile: path.basename(dataFile) },
+      integrity: { sha256, dataFile: path.basename(dataFile), seals },
       svgs,
     });
     mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
