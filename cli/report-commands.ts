@@ -8,7 +8,11 @@ import type { BusinessUnitConfig } from '../core/config';
 import { buildUnitReport, quarterStartMonth, type UnitReport } from '../core/report-model';
 import { chartsOf, renderReport } from '../core/report-render';
 import { listActions } from '../lambdas/shared/actions';
-import { exportEvidence, monthsBetween, type EvidenceExport } from '../lambdas/shared/evidence';
+import { exportEvidence, monthsBetween, withoutSecrets, type EvidenceExport } from '../lambdas/shared/evidence';
+import { DOCUMENT_KINDS } from '../core/policy';
+import { currentOf, submissionsOf } from '../lambdas/shared/policy-store';
+import { queryAll } from '../lambdas/shared/store';
+import type { Runtime } from '../lambdas/shared/runtime';
 import { loadBusinessUnits } from '../lib/config-files';
 import type { CliCommand, CliContext } from './context';
 import { sealStatus } from './evidence-commands';
@@ -29,6 +33,28 @@ export interface UnitData {
   unit: string;
   evidence: EvidenceExport;
   actions: Record<string, unknown>[];
+  /** Partitions of the policy and objectives versions approved before the range and in force at its start. */
+  inForce: Record<string, Record<string, unknown>[]>;
+}
+
+/**
+ * The version of each kind in force when the range begins, approved before it: its partition whole (decisions, the
+ * communication, a recorded re-confirmation), unless the export read it already because something of it is in the range.
+ */
+async function policiesInForce(rt: Runtime, start: string, read: Record<string, unknown>): Promise<UnitData['inForce']> {
+  const out: UnitData['inForce'] = {};
+  for (const kind of DOCUMENT_KINDS) {
+    const current = currentOf((await submissionsOf(rt, kind)).filter((s) => s.closedAt && s.closedAt < start));
+    if (!current || current.pk in read) continue;
+    out[current.pk] = (
+      await queryAll<Record<string, unknown>>(rt, {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': current.pk },
+        ConsistentRead: true,
+      })
+    ).map(withoutSecrets);
+  }
+  return out;
 }
 
 /** Reads one unit with the evidence export's own gathering, plus its actions (status and closing notes live on the action items). */
@@ -37,7 +63,8 @@ export async function gatherUnit(ctx: CliContext, unitId: string, range: { from:
   // From the start of the quarter, so a review opened before --from (in the same quarter) is read whole.
   const evidence = await exportEvidence(rt, { from: quarterStartMonth(range.from), to: range.to });
   const actions = (await listActions(rt, 'all')) as unknown as Record<string, unknown>[];
-  return { unit: unitId, evidence, actions };
+  const inForce = await policiesInForce(rt, `${evidence.from}-01T00:00:00.000Z`, evidence.subjects);
+  return { unit: unitId, evidence, actions, inForce };
 }
 
 export function dataFileOf(out: string): string {
@@ -139,6 +166,7 @@ export const reportCommand: CliCommand = {
         to,
         evidence: d.evidence,
         actions: d.actions,
+        inForce: d.inForce,
         generatedAt,
       });
     });

@@ -44,7 +44,7 @@ const unitPrefix = (c: ClauseContext, r: UnitReport) => (c.reports.length > 1 ? 
 function submissionText(s: PolicySubmissionView): string {
   const at = s.closedAt ? ` ${formatUtc(s.closedAt)}` : '';
   return s.status === 'approved'
-    ? `version ${s.version} approved${at} by ${s.approvals} of ${s.requiredApprovals} required (quorum reached)`
+    ? `version ${s.version} approved${at}${s.beforeRange ? ' (before this range, in force in it)' : ''} by ${s.approvals} of ${s.requiredApprovals} required (quorum reached)`
     : `version ${s.version} ${s.status}${at} (${s.approvals} of ${s.requiredApprovals} approvals)`;
 }
 

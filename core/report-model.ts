@@ -44,6 +44,11 @@ export interface ReportSource {
   actions?: Item[];
   /** When the report is made (ISO): "today" for overdue actions, the end of "not yet due". */
   generatedAt: string;
+  /**
+   * Whole partitions of the policy and objectives versions approved before the range and in force at its start: the
+   * export reads only partitions with events in the range, and an auditor asks for the policy in force all the same.
+   */
+  inForce?: Record<string, Item[]>;
 }
 
 export interface Person {
@@ -655,6 +660,7 @@ export function buildUnitReport(src: ReportSource): UnitReport {
     policy: buildPolicyReport({
       events,
       subjects: src.evidence.subjects as Record<string, Item[]>,
+      inForce: src.inForce,
       inRange: inMonths,
       rangeEnd,
       now: at,

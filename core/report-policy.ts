@@ -67,6 +67,8 @@ export interface PolicySubmissionView {
   /** For an approved version: when it is due for re-confirmation and its state when the report was made (a recorded overdue stays overdue). */
   reconfirmation?: { dueAt: string; state: ReconfirmationState; overdueRecordedAt?: string; dueRecordedAt?: string };
   objectives?: ObjectiveView[];
+  /** Approved before the range and still the version in force in it (its partition read beside the export's). */
+  beforeRange?: boolean;
 }
 
 export interface PolicyReport {
@@ -92,6 +94,8 @@ function actingForText(v: unknown): string | undefined {
 export function buildPolicyReport(args: {
   events: Item[];
   subjects: Record<string, Item[]>;
+  /** Whole partitions (events included) of versions approved before the range and in force in it. */
+  inForce?: Record<string, Item[]>;
   inRange: (iso: string | undefined) => boolean;
   rangeEnd: string;
   now: Date;
@@ -101,10 +105,16 @@ export function buildPolicyReport(args: {
     .flat()
     .filter((i) => i.kind === 'objective-progress' && str(i.recordedAt) <= args.rangeEnd);
   const submissions: PolicySubmissionView[] = [];
-  for (const [pk, items] of Object.entries(args.subjects)) {
+  const before = Object.entries(args.inForce ?? {}).filter(([pk]) => !(pk in args.subjects));
+  const partitions: Array<[string, Item[], boolean]> = [
+    ...Object.entries(args.subjects).map(([pk, items]): [string, Item[], boolean] => [pk, items, false]),
+    ...before.map(([pk, items]): [string, Item[], boolean] => [pk, items.filter((i) => i.kind !== 'event'), true]),
+  ];
+  const allEvents = [...args.events, ...before.flatMap(([, items]) => items.filter((i) => i.kind === 'event'))];
+  for (const [pk, items, beforeRange] of partitions) {
     const p = items.find((i) => i.kind === 'policy');
     if (!p) continue;
-    const events = args.events.filter((e) => e.subject === pk);
+    const events = allEvents.filter((e) => e.subject === pk);
     const byDecision = new Map(items.filter((i) => i.kind === 'decision').map((d) => [str(d.decisionId), d]));
     const members: PolicyMemberView[] = ((p.members ?? []) as Item[]).map((m) => {
       const d = m.decisionId ? byDecision.get(str(m.decisionId)) : undefined;
@@ -123,7 +133,7 @@ export function buildPolicyReport(args: {
               fingerprint: opt(d.fingerprint),
             }
           : undefined,
-        delivery: deliveryOf(args.events, pk, str(m.email)),
+        delivery: deliveryOf(allEvents, pk, str(m.email)),
       };
     });
     const approvals = members.filter((m) => m.decision?.choiceText === DECIDED.approve).length;
@@ -203,6 +213,7 @@ export function buildPolicyReport(args: {
         : {}),
       ...(reconfirmation ? { reconfirmation } : {}),
       ...(objectives ? { objectives } : {}),
+      ...(beforeRange ? { beforeRange } : {}),
     });
   }
   submissions.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.submissionId.localeCompare(b.submissionId));

@@ -468,7 +468,7 @@ function policyBlock(r: UnitReport, p: PolicySubmissionView): SafeHtml {
         ? html`<span class="tag bad">${p.status}</span>`
         : html`<span class="tag muted">${p.status}</span>`;
   return html`<article class="review" id="${unitAnchor(r.unit.id)}policy-${p.documentKind}-${p.version}">
-<h4>${p.label.replace(/^./, (c) => c.toUpperCase())}, version ${p.version} ${outcome}</h4>
+<h4>${p.label.replace(/^./, (c) => c.toUpperCase())}, version ${p.version} ${outcome}${p.beforeRange ? html` <span class="tag muted">approved before this range, in force in it</span>` : ''}</h4>
 <p>What changed: ${p.summary}</p>
 <p class="meta">${p.fileName} (${p.format}, ${p.bytes} bytes), SHA-256 <code>${p.sha256}</code>.<br>
 Submitted by ${p.submitter}${p.submittedBy ? html` (${p.submittedBy})` : ''} at ${at(p.submittedAt, tz)}${p.closedAt ? html`; closed ${at(p.closedAt, tz)}` : ''}.

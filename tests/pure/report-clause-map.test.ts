@@ -75,6 +75,42 @@ describe('clause map', () => {
     expect(p['9.3.2 d)'].links.map((l) => l.anchor)).toEqual(['emea-reviews', 'emea-policy']);
   });
 
+  it('a policy approved before the range and in force in it counts, says so, and its recorded overdue re-confirmation shows', () => {
+    const src = withPolicyEvidence(fixed());
+    const pk = 'POLICY#emea#policy#1.0';
+    // As the report command reads it: the whole partition, events included, beside an export that has nothing of it.
+    const events = src.evidence.events.filter((e) => e.subject === pk);
+    src.inForce = {
+      [pk]: [
+        ...src.evidence.subjects[pk],
+        ...events,
+        {
+          kind: 'event',
+          subject: pk,
+          type: 'policy.reconfirmation-overdue',
+          at: '2026-11-01T06:00:00.000Z',
+          detail: { dueAt: '2026-10-31T00:00:00.000Z' },
+        },
+      ],
+    };
+    delete src.evidence.subjects[pk];
+    src.evidence.events = src.evidence.events.filter((e) => e.subject !== pk);
+    const report = buildUnitReport(src);
+    const p = rowsOf([report]);
+    expect(p['5.2'].coverage).toBe('evidence');
+    expect(p['5.2'].evidence).toMatch(
+      /^information security policy version 1\.0 approved 2026-03-02 10:00 UTC \(before this range, in force in it\) by 2 of 2 required .*; communicated 2026-03-02 10:01 UTC to 2 addresses; re-confirmation due 2026-10-31 00:00 UTC \(OVERDUE\)$/,
+    );
+    expect(report.policy.submissions[0].members.map((m) => m.delivery.length)).toEqual([1, 0, 1]);
+    // A partition the export read already is not counted twice.
+    const twice = withPolicyEvidence(fixed());
+    twice.inForce = { [pk]: twice.evidence.subjects[pk] };
+    expect(buildUnitReport(twice).policy.submissions.map((s) => [s.version, s.beforeRange])).toEqual([
+      ['1.0', undefined],
+      ['1', undefined],
+    ]);
+  });
+
   it('a recorded re-confirmation overdue shows; a policy returned with changes requested is "partly", naming what is missing', () => {
     const src = withPolicyEvidence(fixed());
     src.evidence.events.push({

@@ -138,6 +138,12 @@ describe('the report page', () => {
     expect(p).toContain('<td>&lt;= 7 days</td>');
     expect(p).toMatch(/<span class="mono">OBJ-2<\/span><br>Train staff<\/td>.*<span class="muted">no measurement recorded<\/span>/);
     expect(p).toContain('<a href="#u-emea-policy">policy and objectives</a>');
+    const src = withPolicyEvidence(fixed());
+    src.inForce = { 'POLICY#emea#policy#1.0': src.evidence.subjects['POLICY#emea#policy#1.0'] };
+    delete src.evidence.subjects['POLICY#emea#policy#1.0'];
+    expect(page(src)).toContain(
+      '<h4>Information security policy, version 1.0 <span class="tag ok">approved</span> <span class="tag muted">approved before this range, in force in it</span></h4>',
+    );
   });
 
   it('runs nothing and fetches nothing: no script, no external resource', () => {
