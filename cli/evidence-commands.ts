@@ -17,10 +17,13 @@ function monthOf(d: Date): string {
   return d.toISOString().slice(0, 7);
 }
 
-/** The page's sealed-evidence line: the live table checked against the digests, or why it could not be. */
-async function sealStatus(ctx: Parameters<CliCommand['run']>[1], unitId: string): Promise<SealStatus> {
+/** The sealed-evidence line of a page (this export's, `isms report`'s): the live table checked against the digests, or why it could not be. */
+export async function sealStatus(ctx: Parameters<CliCommand['run']>[1], unitId: string): Promise<SealStatus> {
   try {
     const r = await verifyLive(ctx.runtime(unitId), await sealTargetFor(ctx, unitId));
+    // No digest yet is no proof either way: "not checked", with why, rather than "verified" on nothing.
+    if (!r.digests.length)
+      return { summary: `not sealed yet: ${r.problems.join('; ') || 'no digests yet'}`, publicKeySha256: r.publicKeySha256 };
     const problems = r.findings.length + r.problems.length;
     return {
       ok: r.ok,

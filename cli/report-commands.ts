@@ -8,10 +8,15 @@ import type { BusinessUnitConfig } from '../core/config';
 import { buildUnitReport, quarterStartMonth, type UnitReport } from '../core/report-model';
 import { chartsOf, renderReport } from '../core/report-render';
 import { listActions } from '../lambdas/shared/actions';
-import { exportEvidence, monthsBetween, type EvidenceExport } from '../lambdas/shared/evidence';
+import { exportEvidence, monthsBetween, withoutSecrets, type EvidenceExport } from '../lambdas/shared/evidence';
+import { DOCUMENT_KINDS } from '../core/policy';
+import { currentOf, submissionsOf } from '../lambdas/shared/policy-store';
+import { queryAll } from '../lambdas/shared/store';
+import type { Runtime } from '../lambdas/shared/runtime';
 import { loadBusinessUnits } from '../lib/config-files';
 import type { CliCommand, CliContext } from './context';
 import { usageOf } from './manifest';
+import { sealStatus } from './evidence-commands';
 import { renderCharts } from './report-svg';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -29,6 +34,28 @@ export interface UnitData {
   unit: string;
   evidence: EvidenceExport;
   actions: Record<string, unknown>[];
+  /** Partitions of the policy and objectives versions approved before the range and in force at its start. */
+  inForce: Record<string, Record<string, unknown>[]>;
+}
+
+/**
+ * The version of each kind in force when the range begins, approved before it: its partition whole (decisions, the
+ * communication, a recorded re-confirmation), unless the export read it already because something of it is in the range.
+ */
+async function policiesInForce(rt: Runtime, start: string, read: Record<string, unknown>): Promise<UnitData['inForce']> {
+  const out: UnitData['inForce'] = {};
+  for (const kind of DOCUMENT_KINDS) {
+    const current = currentOf((await submissionsOf(rt, kind)).filter((s) => s.closedAt && s.closedAt < start));
+    if (!current || current.pk in read) continue;
+    out[current.pk] = (
+      await queryAll<Record<string, unknown>>(rt, {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': current.pk },
+        ConsistentRead: true,
+      })
+    ).map(withoutSecrets);
+  }
+  return out;
 }
 
 /** Reads one unit with the evidence export's own gathering, plus its actions (status and closing notes live on the action items). */
@@ -37,7 +64,8 @@ export async function gatherUnit(ctx: CliContext, unitId: string, range: { from:
   // From the start of the quarter, so a review opened before --from (in the same quarter) is read whole.
   const evidence = await exportEvidence(rt, { from: quarterStartMonth(range.from), to: range.to });
   const actions = (await listActions(rt, 'all')) as unknown as Record<string, unknown>[];
-  return { unit: unitId, evidence, actions };
+  const inForce = await policiesInForce(rt, `${evidence.from}-01T00:00:00.000Z`, evidence.subjects);
+  return { unit: unitId, evidence, actions, inForce };
 }
 
 export function dataFileOf(out: string): string {
@@ -128,16 +156,31 @@ export const reportCommand: CliCommand = {
     const reports: UnitReport[] = data.map((d) => {
       const u = units.find((x) => x.id === d.unit)!;
       return buildUnitReport({
-        unit: { id: u.id, name: u.name, timeZone: u.timeZone, reviewSchedule: u.reviewSchedule },
+        unit: {
+          id: u.id,
+          name: u.name,
+          timeZone: u.timeZone,
+          reviewSchedule: u.reviewSchedule,
+          policyReviewInterval: u.policyReviewInterval,
+        },
         from,
         to,
         evidence: d.evidence,
         actions: d.actions,
+        inForce: d.inForce,
         generatedAt,
       });
     });
     const dataJson = `${JSON.stringify({ format: 'isms-leadership/report-data@1', generatedAt, from, to, units: data, unreadable: failures }, null, 2)}\n`;
     const sha256 = createHash('sha256').update(dataJson).digest('hex');
+    // Each unit's live table against its sealed digests, as `isms evidence verify --bu` checks it; a unit whose sealing
+    // cannot be read (no digests yet, not deployed) says why, and the report is written all the same.
+    const seals = await Promise.all(
+      data.map(async (d) => {
+        const s = await sealStatus(ctx, d.unit);
+        return { unit: d.unit, ok: s.ok, summary: s.summary, keyFingerprint: s.publicKeySha256 };
+      }),
+    );
     const { svgs, problems: chartProblems } = await renderCharts(chartsOf(reports));
     for (const p of chartProblems) ctx.err(`chart ${p}`);
     const dataFile = dataFileOf(out);
@@ -148,7 +191,7 @@ export const reportCommand: CliCommand = {
       to,
       generatedAt,
       command: `isms report ${args.join(' ')}`,
-      integrity: { sha256, dataFile: path.basename(dataFile) },
+      integrity: { sha256, dataFile: path.basename(dataFile), seals },
       svgs,
     });
     mkdirSync(path.dirname(path.resolve(out)), { recursive: true });

@@ -1,7 +1,9 @@
 // Which requirement of ISO/IEC 27001:2022 the system holds evidence for, and where in the report it is; plainly
 // "not covered by this system" where it holds none. One table: a new kind of evidence (policy approvals, objectives)
 // changes its row here and nowhere else. Requirements are paraphrased, not quoted.
+import { formatUtc } from './format';
 import type { UnitReport } from './report-model';
+import { approvedOf, type PolicySubmissionView } from './report-policy';
 
 export type Coverage = 'evidence' | 'partly' | 'none' | 'not covered';
 
@@ -17,19 +19,68 @@ export interface ClauseRow {
 
 export const NOT_COVERED = 'not covered by this system';
 
+type Section = 'summary' | 'reviews' | 'requests' | 'actions' | 'policy';
+
 /** Reports of one unit or several; the anchors are the unit's (`<prefix>reviews`, `<prefix>requests` ...). */
 interface ClauseContext {
   reports: UnitReport[];
-  anchor: (report: UnitReport, section: 'summary' | 'reviews' | 'requests' | 'actions') => string;
+  anchor: (report: UnitReport, section: Section) => string;
 }
 
 type RowDef = { clause: string; requirement: string; evaluate: (c: ClauseContext) => Omit<ClauseRow, 'clause' | 'requirement'> };
 
 const sum = (c: ClauseContext, f: (r: UnitReport) => number) => c.reports.reduce((n, r) => n + f(r), 0);
-const links = (c: ClauseContext, section: 'summary' | 'reviews' | 'requests' | 'actions', text: string) =>
-  c.reports.map((r) => ({ anchor: c.anchor(r, section), text: c.reports.length > 1 ? `${text} (${r.unit.id})` : text }));
+const links = (c: ClauseContext, section: Section, text: string, only?: (r: UnitReport) => boolean) =>
+  c.reports
+    .filter((r) => !only || only(r))
+    .map((r) => ({ anchor: c.anchor(r, section), text: c.reports.length > 1 ? `${text} (${r.unit.id})` : text }));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const notCovered = (askFor: string) => ({ coverage: 'not covered' as const, evidence: `${NOT_COVERED}; ${askFor}`, links: [] });
+
+const hasPolicy = (r: UnitReport) => r.policy.submissions.length > 0;
+const unitPrefix = (c: ClauseContext, r: UnitReport) => (c.reports.length > 1 ? `${r.unit.id}: ` : '');
+
+/** "version 1.0 approved 2026-03-02 by 2 of 2 required": what an approved (or pending, or returned) submission is. */
+function submissionText(s: PolicySubmissionView): string {
+  const at = s.closedAt ? ` ${formatUtc(s.closedAt)}` : '';
+  return s.status === 'approved'
+    ? `version ${s.version} approved${at}${s.beforeRange ? ' (before this range, in force in it)' : ''} by ${s.approvals} of ${s.requiredApprovals} required (quorum reached)`
+    : `version ${s.version} ${s.status}${at} (${s.approvals} of ${s.requiredApprovals} approvals)`;
+}
+
+/** Per unit: the approved version of `kind` (else the latest submission), or that there is none in the range. */
+function kindText(c: ClauseContext, r: UnitReport, kind: 'policy' | 'objectives'): string | undefined {
+  const approved = approvedOf(r.policy, kind);
+  const last = r.policy.submissions.filter((s) => s.documentKind === kind).at(-1);
+  const s = approved ?? last;
+  if (!s) return undefined;
+  return `${unitPrefix(c, r)}${s.label} ${submissionText(s)}`;
+}
+
+/**
+ * The rows backed by the policy-approval workflow: "evidence" when every unit has what `complete` asks, "partly" when
+ * some submission exists, and plainly "not covered" (with what to ask for) when no unit has any in the range.
+ */
+function policyRow(
+  askFor: string,
+  describe: (c: ClauseContext, r: UnitReport) => string[],
+  complete: (r: UnitReport) => boolean,
+): RowDef['evaluate'] {
+  return (c) => {
+    if (!c.reports.some(hasPolicy))
+      return {
+        coverage: 'not covered',
+        evidence: `${NOT_COVERED} in this range (no policy or objectives submitted through isms policy submit or isms objectives submit); ${askFor}`,
+        links: [],
+      };
+    const lines = c.reports.flatMap((r) => describe(c, r));
+    return {
+      coverage: c.reports.every(complete) ? 'evidence' : 'partly',
+      evidence: lines.join('; '),
+      links: links(c, 'policy', 'policy and objectives', hasPolicy),
+    };
+  };
+}
 
 /** Reviews held, with how many of them had inputs in the part `get` reads. */
 function inputRow(clause: string, what: string): RowDef['evaluate'] {
@@ -51,7 +102,18 @@ export const CLAUSE_ROWS: readonly RowDef[] = [
   {
     clause: '5.1 a)',
     requirement: 'Information security policy and objectives established and compatible with the strategic direction',
-    evaluate: () => notCovered('ask for the approved policy and objectives and the record of their approval'),
+    evaluate: policyRow(
+      'ask for the approved policy and objectives and the record of their approval',
+      (c, r) => {
+        const parts = (['policy', 'objectives'] as const).map((k) => kindText(c, r, k)).filter((x): x is string => Boolean(x));
+        const missing = (['policy', 'objectives'] as const).filter((k) => !approvedOf(r.policy, k));
+        return [
+          ...parts,
+          ...(hasPolicy(r) && missing.length ? [`${unitPrefix(c, r)}no approved ${missing.join(' or ')} in the range: ask for it`] : []),
+        ];
+      },
+      (r) => Boolean(approvedOf(r.policy, 'policy') && approvedOf(r.policy, 'objectives')),
+    ),
   },
   {
     clause: '5.1 b)',
@@ -138,12 +200,56 @@ export const CLAUSE_ROWS: readonly RowDef[] = [
   {
     clause: '5.2',
     requirement: 'Information security policy established by top management',
-    evaluate: () => notCovered('ask for the policy document and the record of its approval and communication'),
+    evaluate: policyRow(
+      'ask for the policy document and the record of its approval and communication',
+      (c, r) => {
+        const p = approvedOf(r.policy, 'policy');
+        if (!p) {
+          const t = kindText(c, r, 'policy');
+          return t ? [t] : hasPolicy(r) ? [`${unitPrefix(c, r)}no policy submitted in the range: ask for the policy in force`] : [];
+        }
+        const re = p.reconfirmation;
+        return [
+          `${unitPrefix(c, r)}${p.label} ${submissionText(p)}, SHA-256 ${p.sha256}`,
+          p.communicated
+            ? `communicated ${formatUtc(p.communicated.at)} to ${plural(p.communicated.recipients.length, 'address', 'addresses')}`
+            : 'not communicated yet',
+          ...(re
+            ? [
+                `re-confirmation due ${formatUtc(re.dueAt)}${re.state === 'overdue' ? ' (OVERDUE)' : re.state === 'due' ? ' (due soon)' : ''}`,
+              ]
+            : []),
+        ];
+      },
+      (r) => Boolean(approvedOf(r.policy, 'policy')?.communicated),
+    ),
   },
   {
     clause: '6.2',
     requirement: 'Information security objectives established and plans to achieve them',
-    evaluate: () => notCovered('ask for the objectives, their plans and how they are measured'),
+    evaluate: policyRow(
+      'ask for the objectives, their plans and how they are measured',
+      (c, r) => {
+        const o = approvedOf(r.policy, 'objectives');
+        if (!o) {
+          const t = kindText(c, r, 'objectives');
+          return t
+            ? [t]
+            : hasPolicy(r)
+              ? [`${unitPrefix(c, r)}no objectives submitted in the range: ask for the objectives and their plans`]
+              : [];
+        }
+        const list = o.objectives ?? [];
+        const measured = list.filter((x) => x.latest).length;
+        return [
+          `${unitPrefix(c, r)}${o.label} ${submissionText(o)}: ${plural(list.length, 'objective')}, each with measure, target, owner and due date; ${measured} with a recorded measurement, ${plural(r.policy.measurements, 'measurement')} in the range`,
+        ];
+      },
+      (r) => {
+        const o = approvedOf(r.policy, 'objectives');
+        return Boolean(o?.objectives?.length && o.objectives.every((x) => x.latest));
+      },
+    ),
   },
   {
     clause: '7.1',
@@ -191,7 +297,17 @@ export const CLAUSE_ROWS: readonly RowDef[] = [
   {
     clause: '9.3.2 d)',
     requirement: 'Input: information security performance (nonconformities, monitoring, audits, objectives)',
-    evaluate: inputRow('9.3.2 d)', 'performance information'),
+    evaluate: (c) => {
+      const row = inputRow('9.3.2 d)', 'performance information')(c);
+      const reviews = c.reports.flatMap((r) => r.reviews);
+      const withObjectives = reviews.filter((r) => r.packObjectives).length;
+      if (!withObjectives) return row;
+      return {
+        ...row,
+        evidence: `${row.evidence}; approved objectives with their latest status reported in the pack of ${withObjectives} of ${plural(reviews.length, 'review')}`,
+        links: [...row.links, ...links(c, 'policy', 'objectives', hasPolicy)],
+      };
+    },
   },
   { clause: '9.3.2 e)', requirement: 'Input: feedback from interested parties', evaluate: inputRow('9.3.2 e)', 'feedback') },
   {

@@ -222,7 +222,7 @@ export function policyAudience(unit: BusinessUnitConfig): string[] {
 export const DEFAULT_POLICY_REVIEW_INTERVAL = '12mo';
 
 /** When an approved version is due for re-confirmation: approval + policyReviewInterval (calendar months, or a duration). */
-export function reconfirmationDue(unit: BusinessUnitConfig, approvedAt: string): string {
+export function reconfirmationDue(unit: Pick<BusinessUnitConfig, 'policyReviewInterval'>, approvedAt: string): string {
   const interval = unit.policyReviewInterval ?? DEFAULT_POLICY_REVIEW_INTERVAL;
   const at = new Date(approvedAt);
   const months = /^(\d+)mo$/.exec(interval);

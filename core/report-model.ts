@@ -7,6 +7,8 @@ import { INPUT_PARTS, type ReviewInputs } from './review-inputs';
 import type { ReviewPack } from './review-pack';
 import { tally } from './review-tally';
 import { nextFire } from './schedule';
+import { deliveryOf, type DeliveryLine } from './report-delivery';
+import { buildPolicyReport, type PolicyReport } from './report-policy';
 
 // biome-ignore lint/suspicious/noExplicitAny: items read back from the table; each field is read defensively, as found
 export type Item = Record<string, any>;
@@ -28,6 +30,8 @@ export interface ReportUnitConfig {
   name: string;
   timeZone: string;
   reviewSchedule: string;
+  /** The unit's policyReviewInterval: when an approved policy is due for re-confirmation (default 12 months). */
+  policyReviewInterval?: string;
 }
 
 export interface ReportSource {
@@ -40,6 +44,11 @@ export interface ReportSource {
   actions?: Item[];
   /** When the report is made (ISO): "today" for overdue actions, the end of "not yet due". */
   generatedAt: string;
+  /**
+   * Whole partitions of the policy and objectives versions approved before the range and in force at its start: the
+   * export reads only partitions with events in the range, and an auditor asks for the policy in force all the same.
+   */
+  inForce?: Record<string, Item[]>;
 }
 
 export interface Person {
@@ -75,6 +84,8 @@ export interface MemberRow {
   invitedAt?: string;
   decision?: DecisionView;
   adequacy: AdequacyJudgement[];
+  /** What SES said of the emails to this member about this review. */
+  delivery: DeliveryLine[];
 }
 
 export interface InputSection {
@@ -123,6 +134,8 @@ export interface ReviewRow {
   /** Every submission of inputs (the pack holds one of them). */
   submissions: Array<{ submittedAt: string; submittedBy: string }>;
   packCompiledAt?: string;
+  /** The approved objectives the pack presented under 9.3.2 d), with their latest status. */
+  packObjectives?: { version: string; count: number };
   minutes?: { decisions: string[]; closedAt: string; outcome: string };
   actions: ActionRow[];
 }
@@ -137,6 +150,8 @@ export interface LevelRow {
   decidedAt?: string;
   comment?: string;
   fingerprint?: string;
+  /** What SES said of the emails to this level's approver about this request. */
+  delivery: DeliveryLine[];
 }
 
 export interface RequestRow {
@@ -209,6 +224,8 @@ export interface UnitReport {
   actions: ActionRow[];
   /** Open and closed actions at the end of each month of the range. */
   actionTimeline: Array<{ month: string; open: number; closed: number }>;
+  /** Policy and objectives submissions, decisions, communication and measurements of the range (5.1 a, 5.2, 6.2). */
+  policy: PolicyReport;
 }
 
 const DAY_MS = 86_400_000;
@@ -451,6 +468,7 @@ export function buildUnitReport(src: ReportSource): UnitReport {
           invitedAt: opt(m.invitedAt),
           decision: d ? decisionView(d, invitedAt) : undefined,
           adequacy: adequacyOf(d),
+          delivery: deliveryOf(events, pk, str(m.email)),
         };
       });
       const t = tally({ members: (r.members ?? []) as never, requiredApprovals: Number(r.requiredApprovals) || 0 }, decisions as never);
@@ -492,6 +510,12 @@ export function buildUnitReport(src: ReportSource): UnitReport {
         inputsSubmitted: held ? { submittedAt: str(held.submittedAt), submittedBy: str(held.submittedBy) } : undefined,
         submissions: submissions.map((s) => ({ submittedAt: str(s.submittedAt), submittedBy: str(s.submittedBy) })),
         packCompiledAt: pack ? str(pack.compiledAt) : undefined,
+        packObjectives: pack?.objectives
+          ? {
+              version: str(pack.objectives.version),
+              count: Array.isArray(pack.objectives.objectives) ? pack.objectives.objectives.length : 0,
+            }
+          : undefined,
         minutes: minutesItem
           ? {
               decisions: Array.isArray(minutesItem.decisions) ? minutesItem.decisions.map(str) : [],
@@ -512,16 +536,18 @@ export function buildUnitReport(src: ReportSource): UnitReport {
       const levels: LevelRow[] = ((r.levels ?? []) as Item[]).map((l) => {
         const d = l.decisionId ? byDecision.get(str(l.decisionId)) : undefined;
         const waiting = status === 'pending' && Number(l.index) === Number(r.currentLevel);
+        const approver = person(d?.recipient ?? l.approver);
         return {
           index: Number(l.index),
           name: str(l.name),
-          approver: person(d?.recipient ?? l.approver),
+          approver,
           actingFor: actingForText(d?.actingFor ?? l.actingFor),
           reroutedReason: opt(l.reroutedReason),
           decision: opt(l.outcome) ?? (d ? choiceText(d.choice) : waiting ? 'waiting' : 'not reached'),
           decidedAt: opt(l.decidedAt) ?? opt(d?.decidedAt),
           comment: d ? str(d.comment) : undefined,
           fingerprint: opt(d?.fingerprint),
+          delivery: deliveryOf(events, pk, approver.email),
         };
       });
       const decided = status === 'approved' || status === 'rejected';
@@ -631,5 +657,14 @@ export function buildUnitReport(src: ReportSource): UnitReport {
     requests,
     actions,
     actionTimeline,
+    policy: buildPolicyReport({
+      events,
+      subjects: src.evidence.subjects as Record<string, Item[]>,
+      inForce: src.inForce,
+      inRange: inMonths,
+      rangeEnd,
+      now: at,
+      policyReviewInterval: unit.policyReviewInterval,
+    }),
   };
 }

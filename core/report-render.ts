@@ -5,13 +5,18 @@ import { formatMoney, formatTime, formatUtc } from './format';
 import { html, SafeHtml } from './html';
 import { reportCharts, type Chart } from './report-charts';
 import { dayFigure, type ActionRow, type RequestRow, type ReviewRow, type UnitReport, type UnitSummary } from './report-model';
+import type { DeliveryLine } from './report-delivery';
+import type { PolicySubmissionView } from './report-policy';
 
 export interface Integrity {
   /** SHA-256 (hex) of the evidence data the report was made from, and the file that holds that data. */
   sha256: string;
   dataFile?: string;
-  /** The sealed-evidence verification, once the sealing exists; until then only the digest above is shown. */
-  seal?: { verified: boolean; result: string; keyFingerprint?: string };
+  /**
+   * Per unit, the sealed-evidence verification of its live table (what `isms evidence verify --bu` checks): ok undefined
+   * when it could not be checked (no digests yet, not deployed), with the reason in `summary`.
+   */
+  seals?: Array<{ unit: string; ok?: boolean; summary: string; keyFingerprint?: string }>;
 }
 
 export interface ReportInput {
@@ -81,6 +86,14 @@ nav ul{columns:2 220px;padding-left:1.2em}
 }`;
 
 const at = (iso: string | undefined, tz: string) => (iso ? formatTime(iso, tz) : '');
+/** SES's word on each email to one person: "delivered 1 Dec 2026, 14:05 CET (13:05 UTC) (invitation)"; failures stand out. */
+const deliveryCell = (lines: DeliveryLine[], tz: string) =>
+  lines.length
+    ? lines.map(
+        (d, i) =>
+          html`${i ? html`<br>` : ''}<span class="${d.failed ? 'bad' : 'ok'}">${d.label}</span> ${at(d.at, tz)}${d.message ? html` (${d.message})` : ''}${d.reason ? html`: ${d.reason}` : ''}`,
+      )
+    : html`<span class="muted">no delivery event recorded</span>`;
 const days = (n: number | undefined) => (n === undefined ? 'none decided' : `${dayFigure(n)} days`);
 const table = (head: Array<string | SafeHtml>, rows: unknown[][], numeric: number[] = []) =>
   html`<div class="scroll"><table><thead><tr>${head.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map(
@@ -204,12 +217,22 @@ ${table(
 }
 
 function integritySection(i: Integrity): SafeHtml {
+  const seals = i.seals ?? [];
+  const verdict = (ok: boolean | undefined) =>
+    ok === undefined
+      ? html`<strong class="warn">not checked</strong>`
+      : ok
+        ? html`<strong class="ok">verified</strong>`
+        : html`<strong class="bad">NOT verified</strong>`;
   return html`<section id="integrity"><h2>Integrity of the data</h2>
 ${
-  i.seal
-    ? html`<p>Sealed evidence verification: <strong class="${i.seal.verified ? 'ok' : 'bad'}">${i.seal.verified ? 'verified' : 'NOT verified'}</strong>: ${i.seal.result}</p>
-${i.seal.keyFingerprint ? html`<p>Signing key fingerprint: <code>${i.seal.keyFingerprint}</code></p>` : ''}`
-    : html`<p>The evidence is not sealed by this version; the report states the digest of the data it was made from.</p>`
+  seals.length
+    ? html`<p>Sealed evidence: each unit's table checked against its signed, chained digests (as <code>isms evidence verify --bu &lt;id&gt;</code> does) when the report was made.</p>
+<ul class="points">${seals.map(
+        (x) =>
+          html`<li>${x.unit}: ${verdict(x.ok)}: ${x.summary}${x.keyFingerprint ? html`<br>Signing key fingerprint (SHA-256 of its public key PEM): <code>${x.keyFingerprint}</code>` : ''}</li>`,
+      )}</ul>`
+    : html`<p>No sealed-evidence verification was made for this report; it states the digest of the data it was made from.</p>`
 }
 <p>SHA-256 of the evidence data${i.dataFile ? html` (<code>${i.dataFile}</code>, written beside this report; check it with <code>sha256sum</code>)` : ''}:<br><code>${i.sha256}</code></p>
 </section>`;
@@ -277,6 +300,12 @@ ${r.reviews.length ? r.reviews.map((v) => reviewBlock(r, v)) : html`<p>No manage
 ${r.actions.length ? actionTable(r, r.actions) : html`<p>No actions in this range.</p>`}
 <h3 id="${sectionAnchor(r, 'requests')}">Resource requests (5.1 c, 7.1)</h3>
 ${r.requests.length ? r.requests.map((q) => requestBlock(r, q)) : html`<p>No resource requests in this range.</p>`}
+<h3 id="${sectionAnchor(r, 'policy')}">Policy and objectives (5.1 a, 5.2, 6.2)</h3>
+${
+  r.policy.submissions.length
+    ? r.policy.submissions.map((p) => policyBlock(r, p))
+    : html`<p>No policy or objectives were submitted, decided or communicated in this range.</p>`
+}
 </section>`;
 }
 
@@ -291,6 +320,7 @@ function reviewBlock(r: UnitReport, v: ReviewRow): SafeHtml {
   const tz = r.unit.timeZone;
   const actingFor = v.members.some((m) => m.decision?.actingFor);
   const fingerprint = v.members.some((m) => m.decision?.fingerprint);
+  const delivery = v.members.some((m) => m.delivery.length);
   const categories = v.members[0]?.adequacy ?? [];
   return html`<article class="review" id="${unitAnchor(r.unit.id)}review-${v.period}">
 <header><h4>Review ${v.period}: ${v.status} ${HELD[v.held]}</h4>
@@ -325,6 +355,7 @@ ${table(
     'Comment',
     ...(actingFor ? ['Acting for'] : []),
     ...(fingerprint ? ['Content fingerprint'] : []),
+    ...(delivery ? ['Email delivery'] : []),
   ],
   v.members.map((m) => [
     html`${m.name}${m.chair ? ' (chair)' : ''}<br><span class="muted">${m.email}</span>`,
@@ -335,6 +366,7 @@ ${table(
     m.decision?.comment,
     ...(actingFor ? [m.decision?.actingFor] : []),
     ...(fingerprint ? [html`<code>${m.decision?.fingerprint}</code>`] : []),
+    ...(delivery ? [deliveryCell(m.delivery, tz)] : []),
   ]),
 )}
 <h4>Resource adequacy judgements (5.1 c, 7.1)</h4>
@@ -390,6 +422,7 @@ function requestBlock(r: UnitReport, q: RequestRow): SafeHtml {
   const tz = r.unit.timeZone;
   const actingFor = q.levels.some((l) => l.actingFor);
   const fingerprint = q.levels.some((l) => l.fingerprint);
+  const delivery = q.levels.some((l) => l.delivery.length);
   return html`<article class="request" id="${unitAnchor(r.unit.id)}request-${q.requestId}">
 <h4><span class="mono">${q.requestId}</span>: ${q.title}</h4>
 <p>${q.categoryLabel}, ${formatMoney(q.amount, q.currency)}; requested by ${q.requester}${q.submittedBy ? html` (submitted by ${q.submittedBy})` : ''} at ${at(q.submittedAt, tz)}.
@@ -398,7 +431,16 @@ ${q.reviewPeriod ? html`Raised for the ${q.reviewPeriod} review${q.answersAction
 ${q.remindersSent ? html`${q.remindersSent} reminder(s).` : ''} ${q.escalations ? html`${q.escalations} escalation(s).` : ''}</p>
 <p class="muted">Justification: ${q.justification}</p>
 ${table(
-  ['Level', 'Approver', ...(actingFor ? ['Acting for'] : []), 'Decision', 'At', 'Comment', ...(fingerprint ? ['Content fingerprint'] : [])],
+  [
+    'Level',
+    'Approver',
+    ...(actingFor ? ['Acting for'] : []),
+    'Decision',
+    'At',
+    'Comment',
+    ...(fingerprint ? ['Content fingerprint'] : []),
+    ...(delivery ? ['Email delivery'] : []),
+  ],
   q.levels.map((l) => [
     html`${l.index + 1}. ${l.name}`,
     html`${l.approver.name}${l.approver.name ? html`<br>` : ''}<span class="muted">${l.approver.email}</span>${l.reroutedReason ? html`<br><span class="warn">${l.reroutedReason}</span>` : ''}`,
@@ -407,7 +449,87 @@ ${table(
     at(l.decidedAt, tz),
     l.comment,
     ...(fingerprint ? [html`<code>${l.fingerprint}</code>`] : []),
+    ...(delivery ? [deliveryCell(l.delivery, tz)] : []),
   ]),
 )}
+</article>`;
+}
+
+function policyBlock(r: UnitReport, p: PolicySubmissionView): SafeHtml {
+  const tz = r.unit.timeZone;
+  const actingFor = p.members.some((m) => m.decision?.actingFor);
+  const fingerprint = p.members.some((m) => m.decision?.fingerprint);
+  const delivery = p.members.some((m) => m.delivery.length);
+  const re = p.reconfirmation;
+  const outcome =
+    p.status === 'approved'
+      ? html`<span class="tag ok">approved</span>`
+      : p.status === 'changes-requested' || p.status === 'not-held-on-time'
+        ? html`<span class="tag bad">${p.status}</span>`
+        : html`<span class="tag muted">${p.status}</span>`;
+  return html`<article class="review" id="${unitAnchor(r.unit.id)}policy-${p.documentKind}-${p.version}">
+<h4>${p.label.replace(/^./, (c) => c.toUpperCase())}, version ${p.version} ${outcome}${p.beforeRange ? html` <span class="tag muted">approved before this range, in force in it</span>` : ''}</h4>
+<p>What changed: ${p.summary}</p>
+<p class="meta">${p.fileName} (${p.format}, ${p.bytes} bytes), SHA-256 <code>${p.sha256}</code>.<br>
+Submitted by ${p.submitter}${p.submittedBy ? html` (${p.submittedBy})` : ''} at ${at(p.submittedAt, tz)}${p.closedAt ? html`; closed ${at(p.closedAt, tz)}` : ''}.
+${p.approvals} of ${p.members.length} members approved, ${p.requiredApprovals} required: quorum ${p.quorumReached ? 'reached' : 'not reached'}.
+${p.excluded.map((x) => html` ${x.email} did not decide: ${x.reason}.`)}</p>
+${table(
+  [
+    'Member',
+    'Role',
+    'Decision',
+    'At',
+    'Comment',
+    ...(actingFor ? ['Acting for'] : []),
+    ...(fingerprint ? ['Content fingerprint'] : []),
+    ...(delivery ? ['Email delivery'] : []),
+  ],
+  p.members.map((m) => [
+    html`${m.name}<br><span class="muted">${m.email}</span>`,
+    m.role,
+    m.decision ? m.decision.choiceText : html`<span class="muted">no decision</span>`,
+    at(m.decision?.decidedAt, tz),
+    m.decision?.comment,
+    ...(actingFor ? [m.decision?.actingFor] : []),
+    ...(fingerprint ? [html`<code>${m.decision?.fingerprint}</code>`] : []),
+    ...(delivery ? [deliveryCell(m.delivery, tz)] : []),
+  ]),
+)}
+${
+  p.communicated
+    ? html`<p>Communicated ${at(p.communicated.at, tz)} to ${p.communicated.recipients.length} address${p.communicated.recipients.length === 1 ? '' : 'es'}: ${p.communicated.recipients.join(', ')}.</p>`
+    : p.status === 'approved'
+      ? html`<p class="warn">Approved, but no communication is recorded in this range.</p>`
+      : ''
+}
+${
+  re
+    ? html`<p>Re-confirmation due ${at(re.dueAt, tz)}${
+        re.state === 'overdue'
+          ? html`: <strong class="bad">OVERDUE</strong>${re.overdueRecordedAt ? html` (recorded ${at(re.overdueRecordedAt, tz)})` : ''}`
+          : re.state === 'due'
+            ? html`: <span class="warn">due soon</span>`
+            : ''
+      }.</p>`
+    : ''
+}
+${
+  p.objectives?.length
+    ? table(
+        ['Objective', 'Measure', 'Target', 'Owner', 'Due', 'Latest measurement'],
+        p.objectives.map((o) => [
+          html`<span class="mono">${o.id}</span><br>${o.text}`,
+          o.measure,
+          o.target,
+          o.owner,
+          html`<span class="date">${o.due}</span>`,
+          o.latest
+            ? html`${o.latest.status}, ${o.latest.value} (${at(o.latest.recordedAt, tz)}, by ${o.latest.recordedBy})${o.latest.note ? html`: ${o.latest.note}` : ''}`
+            : html`<span class="muted">no measurement recorded</span>`,
+        ]),
+      )
+    : ''
+}
 </article>`;
 }

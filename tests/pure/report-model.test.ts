@@ -1,7 +1,8 @@
 // Every summary figure of the leadership report, on fixed evidence whose answers are worked out by hand.
 import { describe, expect, it } from 'vitest';
 import { buildUnitReport, dayFigure, median, periodsOverlapping, quarterStartMonth, reviewDue } from '../../core/report-model';
-import { fixed, REVIEWS, UNIT } from '../support/report-fixtures';
+import { fixed, REVIEWS, UNIT, withPolicyEvidence } from '../support/report-fixtures';
+import { deliveryOf } from '../../core/report-delivery';
 
 describe('the unit summary', () => {
   const report = buildUnitReport(fixed());
@@ -157,5 +158,70 @@ describe('when a review is due', () => {
 describe('the unit the report is about', () => {
   it('states the unit and its zone as given', () => {
     expect(buildUnitReport(fixed()).unit).toEqual(UNIT);
+  });
+});
+
+describe('email delivery per person', () => {
+  const ev = (type: string, at: string, detail: Record<string, unknown>, subject = 'REVIEW#emea#2026-Q1') => ({
+    kind: 'event',
+    subject,
+    type,
+    at,
+    detail,
+  });
+  it('final outcomes only, of that subject and address (any case), in time order; a failure carries its reason', () => {
+    const events = [
+      ev('email.bounced', '2026-01-02T00:00:00Z', { recipient: 'A@x.com', message: 'reminder-1', diagnosticCode: '550 gone' }),
+      ev('email.delivered', '2026-01-01T00:00:00Z', { recipient: 'a@x.com', message: 'pack', diagnosticCode: 'ignored' }),
+      ev('email.delayed', '2026-01-01T01:00:00Z', { recipient: 'a@x.com' }),
+      ev('email.soft-bounced', '2026-01-01T02:00:00Z', { recipient: 'a@x.com' }),
+      ev('email.delivered', '2026-01-01T00:00:00Z', { recipient: 'b@x.com' }),
+      ev('email.delivered', '2026-01-01T00:00:00Z', { recipient: 'a@x.com' }, 'REQUEST#r-1'),
+    ];
+    expect(deliveryOf(events, 'REVIEW#emea#2026-Q1', 'a@x.com')).toEqual([
+      { outcome: 'delivered', label: 'delivered', failed: false, at: '2026-01-01T00:00:00Z', message: 'pack' },
+      { outcome: 'bounced', label: 'BOUNCED', failed: true, at: '2026-01-02T00:00:00Z', message: 'reminder-1', reason: '550 gone' },
+    ]);
+    expect(deliveryOf(events, 'REVIEW#emea#2026-Q1', '')).toEqual([]);
+  });
+
+  it('each review member and request level gets the lines of its own address; none recorded is an empty list', () => {
+    const r = buildUnitReport(withPolicyEvidence(fixed()));
+    expect(r.reviews[0].members.map((m) => m.delivery.map((d) => d.outcome))).toEqual([['delivered'], ['complained'], []]);
+    expect(r.requests[0].levels[0].delivery.map((d) => d.message)).toEqual(['level-0']);
+    expect(r.reviews[0].packObjectives).toEqual({ version: '1', count: 2 });
+    expect(r.reviews[1].packObjectives).toBeUndefined();
+  });
+});
+
+describe('policy and objectives of the range', () => {
+  it("each submission, oldest first, with approvals, quorum, communication, re-confirmation and each objective's latest measurement", () => {
+    const p = buildUnitReport(withPolicyEvidence(fixed())).policy;
+    expect(p.measurements).toBe(2);
+    expect(p.submissions.map((s) => [s.documentKind, s.version, s.status, s.approvals, s.quorumReached])).toEqual([
+      ['policy', '1.0', 'approved', 2, true],
+      ['objectives', '1', 'approved', 2, true],
+    ]);
+    const [policy, objectives] = p.submissions;
+    expect(policy.members[1].decision).toMatchObject({ name: 'Dana', actingFor: 'Farid <farid@example.com>' });
+    expect(policy.communicated).toEqual({
+      at: '2026-03-02T10:01:00.000Z',
+      recipients: ['all-staff@example.com', 'contractors@example.com'],
+    });
+    expect(policy.reconfirmation).toEqual({ dueAt: '2027-03-02T10:00:00.000Z', state: 'current' });
+    expect(objectives.objectives?.map((o) => [o.id, o.latest?.status, o.measurements])).toEqual([
+      ['OBJ-1', 'at-risk', 2],
+      ['OBJ-2', undefined, 0],
+    ]);
+    // The unit's own interval: a month makes it overdue by the time the report is made.
+    const monthly = buildUnitReport(withPolicyEvidence(fixed({ unit: { ...UNIT, policyReviewInterval: '1mo' } as typeof UNIT })));
+    expect(monthly.policy.submissions[0].reconfirmation).toEqual({ dueAt: '2026-04-02T10:00:00.000Z', state: 'overdue' });
+  });
+
+  it('a measurement after the end of the range is not the latest of that range', () => {
+    const src = withPolicyEvidence(fixed({ to: '2026-07' }));
+    const o = buildUnitReport(src).policy.submissions[1].objectives![0];
+    expect(o.latest?.value).toBe('6 days');
+    expect(o.measurements).toBe(1);
   });
 });

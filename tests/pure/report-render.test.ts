@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { renderCharts, unsafeSvg } from '../../cli/report-svg';
 import { buildUnitReport, type ReportSource } from '../../core/report-model';
 import { chartsOf, renderReport, type ReportInput } from '../../core/report-render';
-import { fixed, UNIT } from '../support/report-fixtures';
+import { fixed, UNIT, withPolicyEvidence } from '../support/report-fixtures';
 
 const EVIL = '<script>alert(1)</script>';
 /** Keys whose values the model reads as structure (ids, kinds, times, states): everything else is free text and gets EVIL. */
 const STRUCTURE = new Set(
-  'kind pk sk subject type decisionId subjectType at decidedAt openedAt closedAt submittedAt createdAt escalatedAt invitedAt compiledAt dueDate period reviewId status choice level index currentLevel requiredApprovals amount remindersSent reminder'.split(
+  'kind pk sk subject type decisionId subjectType at decidedAt openedAt closedAt submittedAt createdAt escalatedAt invitedAt compiledAt dueDate period reviewId status choice level index currentLevel requiredApprovals amount remindersSent reminder recordedAt sentAt approvedAt documentKind'.split(
     ' ',
   ),
 );
@@ -22,7 +22,7 @@ function poison(v: unknown, key = ''): unknown {
 }
 /** The stored evidence poisoned; the unit's config is not stored data (its zone must stay a zone). */
 const hostileSource = (): ReportSource => {
-  const s = fixed();
+  const s = withPolicyEvidence(fixed());
   return { ...s, evidence: poison(s.evidence) as ReportSource['evidence'], actions: poison(s.actions) as ReportSource['actions'] };
 };
 
@@ -75,14 +75,75 @@ describe('the report page', () => {
     expect(text).toContain('EUR 2,000');
   });
 
-  it('integrity: the digest of the data until a seal verification is passed in, then the result and key fingerprint', () => {
+  it("integrity: the digest of the data, and each unit's seal verification with the key fingerprint, or why it was not checked", () => {
     expect(text).toContain(`<code>${'ab'.repeat(32)}</code>`);
-    expect(text).toContain('The evidence is not sealed by this version');
+    expect(text).toContain('No sealed-evidence verification was made for this report');
     const sealed = page(fixed(), {
-      integrity: { sha256: 'cd'.repeat(32), seal: { verified: true, result: '12 digests, chain intact', keyFingerprint: 'SHA256:xyz' } },
+      integrity: {
+        sha256: 'cd'.repeat(32),
+        seals: [
+          {
+            unit: 'emea',
+            ok: true,
+            summary: '40 sealed records of the table match 3 signed, chained digests',
+            keyFingerprint: 'ef'.repeat(32),
+          },
+          { unit: 'apac', summary: 'not sealed yet: nothing sealed yet' },
+          { unit: `x${EVIL}`, ok: false, summary: `1 problem(s): record changed ${EVIL}` },
+        ],
+      },
     });
-    expect(sealed).toContain('<strong class="ok">verified</strong>: 12 digests, chain intact');
-    expect(sealed).toContain('<code>SHA256:xyz</code>');
+    expect(sealed).toContain(
+      '<li>emea: <strong class="ok">verified</strong>: 40 sealed records of the table match 3 signed, chained digests',
+    );
+    expect(sealed).toContain(`Signing key fingerprint (SHA-256 of its public key PEM): <code>${'ef'.repeat(32)}</code>`);
+    expect(sealed).toContain('<li>apac: <strong class="warn">not checked</strong>: not sealed yet: nothing sealed yet</li>');
+    expect(sealed).toContain('<strong class="bad">NOT verified</strong>: 1 problem(s): record changed &lt;script&gt;');
+    expect(sealed).not.toMatch(/<script/);
+    expect(sealed).toContain(`<code>${'cd'.repeat(32)}</code>`);
+  });
+
+  it('email delivery per person in reviews, requests and policy decisions, only where SES said something', () => {
+    expect(text).not.toContain('Email delivery');
+    const d = page(withPolicyEvidence(fixed()));
+    expect(d).toContain('<th scope="col">Email delivery</th>');
+    // Q1: Clara's pack delivered, Farid's marked as spam, Mia: nothing recorded.
+    expect(d).toContain('<span class="ok">delivered</span> 1 Jan 2026, 09:01 CET (08:01 UTC) (pack)');
+    expect(d).toContain('<span class="bad">COMPLAINT (marked as spam)</span> 1 Jan 2026, 09:05 CET (08:05 UTC) (pack): abuse');
+    expect(d).toContain('<span class="muted">no delivery event recorded</span>');
+    // r-1's level approver.
+    expect(d).toContain('<span class="ok">delivered</span> 1 Feb 2026, 10:01 CET (09:01 UTC) (level-0)');
+    // The policy: the address in other letters still matches Clara; Mia's invitation bounced, with the server's reason.
+    expect(d).toContain('<span class="ok">delivered</span> 1 Mar 2026, 10:01 CET (09:01 UTC) (invitation)');
+    expect(d).toContain('<span class="bad">BOUNCED</span> 1 Mar 2026, 10:02 CET (09:02 UTC) (invitation): smtp; 550 5.1.1 user unknown');
+    // Q2 had no delivery events: its table has no such column (one per review with events, one per request with events, one per policy submission).
+    expect(d.match(/<th scope="col">Email delivery<\/th>/g)).toHaveLength(3);
+  });
+
+  it('policy and objectives: each submission with version, fingerprint, decisions with acting-for, outcome, communication, objectives', () => {
+    expect(text).toContain('<h3 id="u-emea-policy">Policy and objectives (5.1 a, 5.2, 6.2)</h3>');
+    expect(text).toContain('No policy or objectives were submitted, decided or communicated in this range.');
+    const p = page(withPolicyEvidence(fixed()));
+    expect(p).toContain('<h4>Information security policy, version 1.0 <span class="tag ok">approved</span></h4>');
+    expect(p).toContain(`SHA-256 <code>${'a1'.repeat(32)}</code>`);
+    expect(p).toContain('Submitted by isms@example.com at 1 Mar 2026, 10:00 CET (09:00 UTC); closed 2 Mar 2026, 11:00 CET (10:00 UTC).');
+    expect(p).toContain('2 of 3 members approved, 2 required: quorum reached.');
+    expect(p).toContain('isms@example.com did not decide: submitted it and may not approve it.');
+    expect(p).toContain('<td>Farid &lt;farid@example.com&gt;</td>');
+    expect(p).toContain(`<code>${'f0'.repeat(32)}</code>`);
+    expect(p).toContain('Communicated 2 Mar 2026, 11:01 CET (10:01 UTC) to 2 addresses: all-staff@example.com, contractors@example.com.');
+    expect(p).toContain('Re-confirmation due 2 Mar 2027, 11:00 CET (10:00 UTC).');
+    expect(p).toContain('<h4>Information security objectives, version 1 <span class="tag ok">approved</span></h4>');
+    expect(p).toContain('at-risk, 9 days (1 Sept 2026, 11:00 CEST (09:00 UTC), by irene@example.com): measured');
+    expect(p).toContain('<td>&lt;= 7 days</td>');
+    expect(p).toMatch(/<span class="mono">OBJ-2<\/span><br>Train staff<\/td>.*<span class="muted">no measurement recorded<\/span>/);
+    expect(p).toContain('<a href="#u-emea-policy">policy and objectives</a>');
+    const src = withPolicyEvidence(fixed());
+    src.inForce = { 'POLICY#emea#policy#1.0': src.evidence.subjects['POLICY#emea#policy#1.0'] };
+    delete src.evidence.subjects['POLICY#emea#policy#1.0'];
+    expect(page(src)).toContain(
+      '<h4>Information security policy, version 1.0 <span class="tag ok">approved</span> <span class="tag muted">approved before this range, in force in it</span></h4>',
+    );
   });
 
   it('runs nothing and fetches nothing: no script, no external resource', () => {
@@ -120,6 +181,16 @@ describe('the report page', () => {
       `Outcome approved.&lt;script&gt;`,
       `Farid&lt;script&gt;alert(1)&lt;/script&gt; &lt;farid@example.com`,
       `EMEA&lt;script&gt;`,
+      // Policy and objectives: summary, file name, fingerprint, submitter, comments, recipients, objectives, measurements, delivery.
+      `First policy&lt;script&gt;`,
+      `policy.md&lt;script&gt;`,
+      `${'a1'.repeat(32)}&lt;script&gt;`,
+      `Agreed&lt;script&gt;`,
+      `all-staff@example.com&lt;script&gt;`,
+      `Patch fast&lt;script&gt;`,
+      `9 days&lt;script&gt;`,
+      `smtp; 550 5.1.1 user unknown&lt;script&gt;`,
+      `submitted it and may not approve it&lt;script&gt;`,
     ])
       expect(hostile).toContain(shown);
   });

@@ -483,3 +483,127 @@ export const REQUESTS: RequestSpec[] = [
 const NOW = '2026-11-15T12:00:00.000Z';
 export const fixed = (over: Partial<Parameters<typeof source>[0]> = {}) =>
   source({ from: '2026-01', to: '2026-12', generatedAt: NOW, reviews: REVIEWS, requests: REQUESTS, ...over });
+
+/**
+ * The policy-approval and email-delivery evidence of `src`'s unit added to it, as the export reads it: policy 1.0 approved
+ * by Clara and by Dana for Farid (Mia never decided; her invitation bounced), communicated to two addresses; objectives 1
+ * approved with OBJ-1 measured twice; the Q1 pack reporting them under 9.3.2 d); SES events on the Q1 review and on r-1.
+ */
+export function withPolicyEvidence(src: ReportSource): ReportSource {
+  const bu = src.unit.id;
+  const ev = (subject: string, type: string, at: string, detail: Item = {}): Item => ({
+    kind: 'event',
+    subject,
+    type,
+    at,
+    actor: 'system',
+    detail,
+  });
+  const subjects = { ...src.evidence.subjects };
+  const events = [...src.evidence.events];
+  const submission = (kind: 'policy' | 'objectives', version: string, submittedAt: string, closedAt: string, extra: Item = {}) => {
+    const submissionId = `${bu}#${kind}#${version}`;
+    const pk = `POLICY#${submissionId}`;
+    const members = NAMES.map((n, i) => member(n, i, `${kind}-${version}-d${i}`, submittedAt));
+    const decision = (i: number, at: string, comment: string, over: Item = {}): Item => ({
+      pk,
+      sk: `DECISION#${kind}-${version}-d${i}`,
+      kind: 'decision',
+      decisionId: `${kind}-${version}-d${i}`,
+      subjectType: 'policy',
+      subjectId: submissionId,
+      recipient: { name: NAMES[i], email: `${NAMES[i].toLowerCase()}@example.com` },
+      choice: 'approve',
+      comment,
+      decidedAt: at,
+      ...over,
+    });
+    subjects[pk] = [
+      {
+        pk,
+        sk: 'POLICY',
+        kind: 'policy',
+        submissionId,
+        bu,
+        documentKind: kind,
+        version,
+        summary: `First ${kind}`,
+        format: kind === 'policy' ? 'markdown' : 'json',
+        fileName: kind === 'policy' ? 'policy.md' : 'objectives.json',
+        bytes: 1234,
+        sha256: (kind === 'policy' ? 'a1' : 'b2').repeat(32),
+        submitter: 'isms@example.com',
+        submittedAt,
+        status: 'approved',
+        outcome: 'approved',
+        closedAt,
+        requiredApprovals: 2,
+        members,
+        excluded: [{ email: 'isms@example.com', reason: 'submitted it and may not approve it' }],
+        ...extra,
+      },
+      decision(0, closedAt, 'Agreed'),
+      decision(1, closedAt, 'For Farid', {
+        recipient: { name: 'Dana', email: 'dana@example.com' },
+        actingFor: { name: 'Farid', email: 'farid@example.com' },
+        fingerprint: 'f0'.repeat(32),
+      }),
+    ];
+    events.push(ev(pk, 'policy.submitted', submittedAt), ev(pk, 'policy.approved', closedAt));
+    return pk;
+  };
+  const policyPk = submission('policy', '1.0', '2026-03-01T09:00:00.000Z', '2026-03-02T10:00:00.000Z');
+  events.push(
+    ev(policyPk, 'policy.communicated', '2026-03-02T10:01:00.000Z', {
+      recipients: [
+        { to: 'all-staff@example.com', sentAt: '2026-03-02T10:01:00.000Z' },
+        { to: 'contractors@example.com', sentAt: '2026-03-02T10:01:00.000Z' },
+      ],
+    }),
+    ev(policyPk, 'email.delivered', '2026-03-01T09:01:00.000Z', { recipient: 'Clara@example.com', message: 'invitation' }),
+    ev(policyPk, 'email.bounced', '2026-03-01T09:02:00.000Z', {
+      recipient: 'mia@example.com',
+      message: 'invitation',
+      diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+    }),
+  );
+  const objectives = [
+    { id: 'OBJ-1', text: 'Patch fast', measure: 'days to patch', target: '<= 7 days', owner: 'irene@example.com', due: '2027-06-30' },
+    { id: 'OBJ-2', text: 'Train staff', measure: 'share trained', target: '95%', owner: 'irene@example.com', due: '2027-03-31' },
+  ];
+  submission('objectives', '1', '2026-03-05T09:00:00.000Z', '2026-03-06T09:00:00.000Z', { objectives });
+  const progressPk = 'OBJECTIVE#OBJ-1';
+  subjects[progressPk] = [
+    ['2026-06-01T09:00:00.000Z', 'on-track', '6 days'],
+    ['2026-09-01T09:00:00.000Z', 'at-risk', '9 days'],
+  ].map(([recordedAt, status, value]) => ({
+    pk: progressPk,
+    sk: `PROGRESS#${recordedAt}`,
+    kind: 'objective-progress',
+    objectiveId: 'OBJ-1',
+    version: '1',
+    status,
+    value,
+    note: 'measured',
+    recordedAt,
+    recordedBy: 'irene@example.com',
+  }));
+  events.push(
+    ev(progressPk, 'objective.progress', '2026-06-01T09:00:00.000Z'),
+    ev(progressPk, 'objective.progress', '2026-09-01T09:00:00.000Z'),
+  );
+  // The Q1 pack reported the objectives (9.3.2 d), and SES said what became of two emails.
+  const q1 = `REVIEW#${bu}#2026-Q1`;
+  subjects[q1] = subjects[q1].map((i) =>
+    i.kind === 'review-pack'
+      ? { ...i, pack: { ...(i.pack as Item), objectives: { version: '1', approvedAt: '2026-03-06T09:00:00.000Z', objectives } } }
+      : i,
+  );
+  events.push(
+    ev(q1, 'email.delivered', '2026-01-01T08:01:00.000Z', { recipient: 'clara@example.com', message: 'pack' }),
+    ev(q1, 'email.complained', '2026-01-01T08:05:00.000Z', { recipient: 'farid@example.com', message: 'pack', feedbackType: 'abuse' }),
+    ev('REQUEST#r-1', 'email.delivered', '2026-02-01T09:01:00.000Z', { recipient: 'oona@example.com', message: 'level-0' }),
+  );
+  events.sort((a, b) => String(a.at).localeCompare(String(b.at)));
+  return { ...src, evidence: { ...src.evidence, subjects, events } };
+}

@@ -8,10 +8,13 @@ import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands as actionCommands } from '../../cli/action-commands';
 import type { CliContext } from '../../cli/context';
+import { commands as policyCommands } from '../../cli/policy-commands';
 import { reportCommand } from '../../cli/report-commands';
+import { evidenceVerify } from '../../cli/seal-commands';
 import { commands as requestCommands } from '../../cli/request-commands';
 import { commands as reviewCommands } from '../../cli/review-commands';
 import { executionArnOf } from '../../core/names';
+import { executionNameOf } from '../../core/policy';
 import { periodOf } from '../../core/period';
 import { quarterStartMonth } from '../../core/report-model';
 import { startLocalRuntime, type LocalRuntime, type LocalUnit, type StoredEmail } from '../../local/runtime';
@@ -36,7 +39,15 @@ const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const calm = { reminders: { interval: '60s', maximum: 1 }, decisionLinkLifetime: '300s' } as const;
 const ONE = testUnit({ id: 'rp-one', name: 'Report One', ...calm, quorum: 'all' });
-const TWO = testUnit({ id: 'rp-two', name: 'Report Two', ...calm });
+// A fourth member at SES's mailbox simulator: the local runtime records the delivery event SES would send for each email to her.
+const SAM = 'success@simulator.amazonses.com';
+const TWO_BASE = testUnit();
+const TWO = testUnit({
+  id: 'rp-two',
+  name: 'Report Two',
+  ...calm,
+  topManagement: [...TWO_BASE.topManagement, { name: 'Sam Success', email: SAM, role: 'Chief Technology Officer' }],
+});
 const GHOST = testUnit({ id: 'rp-ghost', name: 'Not deployed' });
 
 const now = new Date();
@@ -47,7 +58,8 @@ const FROM = quarterStartMonth(TO);
 let lr: LocalRuntime;
 let dir: string;
 const unitOf = (id: string): LocalUnit => lr.units.find((u) => u.unit.id === id)!;
-const cli = (name: string, args: string[]) => runCli(lr, [...reviewCommands, ...actionCommands, ...requestCommands], name, args);
+const cli = (name: string, args: string[]) =>
+  runCli(lr, [...reviewCommands, ...actionCommands, ...requestCommands, ...policyCommands], name, args);
 
 async function mail(pred: (e: StoredEmail) => boolean, what: string): Promise<StoredEmail> {
   return until(what, async () => (await lr.emails()).find(pred));
@@ -58,7 +70,7 @@ const invitation = (unit: typeof ONE, who: string) =>
     `invitation to ${who}`,
   );
 
-async function finished(unitId: string, workflow: 'management-review' | 'resource-approval', name: string) {
+async function finished(unitId: string, workflow: 'management-review' | 'resource-approval' | 'policy-approval', name: string) {
   const executionArn = executionArnOf(unitOf(unitId).stateMachineArns[workflow], name);
   return until(
     `${name} to finish`,
@@ -96,7 +108,8 @@ async function request(unit: typeof ONE, category: string, title: string, amount
 let requestIds: string[] = [];
 
 beforeAll(async () => {
-  lr = await startLocalRuntime({ units: [ONE, TWO], ports: FREE_PORTS });
+  // Seal windows of 1 s, sealed only when the test says (no timer): rp-two is sealed before the report, rp-one never.
+  lr = await startLocalRuntime({ units: [ONE, TWO], ports: FREE_PORTS, sealIntervalSeconds: 1, sealTimer: false });
   dir = mkdtempSync(path.join(tmpdir(), 'isms-report-'));
   const point = (s: string) => [`${s} ${EVIL}`];
   const inputs = {
@@ -140,10 +153,39 @@ beforeAll(async () => {
       expect(await postDecision(c2, reviewForm('approve', 'Two: approved'), { unitId: TWO.id })).toBe(303);
       expect(await postDecision(f2, reviewForm('approve'), { unitId: TWO.id })).toBe(303);
       await finished(TWO.id, 'management-review', `${TWO.id}-${PERIOD}`);
-      return [await request(TWO, 'financial', 'Pen test budget', '1500', 'approve', 'ok')];
+      const budget = await request(TWO, 'financial', 'Pen test budget', '1500', 'approve', 'ok');
+      // The policy of unit two, approved by two of its four members through their links (the quorum of 2).
+      const policyFile = path.join(dir, 'policy.md');
+      writeFileSync(policyFile, `# Information security policy\n\nWe protect information. ${EVIL}\n`);
+      const submitted = await cli('policy submit', [
+        '--bu',
+        TWO.id,
+        '--file',
+        policyFile,
+        '--version',
+        '1.0',
+        '--summary',
+        `First policy ${EVIL}`,
+      ]);
+      expect(submitted).toMatchObject({ code: 0 });
+      const policyMail = (who: string) =>
+        mail(
+          (e) =>
+            /^Decision needed: Information security policy, version 1\.0 \(Report Two\)/.test(e.subject) && e.destination.to.includes(who),
+          `policy invitation to ${who}`,
+        );
+      const [pc, pf] = await Promise.all([CLARA, FARID].map(policyMail));
+      expect(await postDecision(pc, { choice: 'approve', comment: `Agreed ${EVIL}` }, { unitId: TWO.id })).toBe(303);
+      expect(await postDecision(pf, { choice: 'approve', comment: '' }, { unitId: TWO.id })).toBe(303);
+      await finished(TWO.id, 'policy-approval', executionNameOf(TWO.id, 'policy', '1.0'));
+      return [budget];
     })(),
   ]);
   requestIds = [...ones, ...twos];
+  // Every simulated SES event handled, every record's window closed (1 s), then rp-two's records sealed.
+  await lr.sesEventsSettled();
+  await new Promise((r) => setTimeout(r, 1_100));
+  expect((await lr.seal(TWO.id)).sealed.length).toBeGreaterThan(0);
 }, 120_000);
 afterAll(() => lr?.close());
 
@@ -209,7 +251,7 @@ describe('isms report', () => {
 
   it('has the clause map and the charts as inline SVG; no script anywhere, nothing fetched', () => {
     expect(page).toContain('<span class="clause">9.3.2 g)</span>');
-    expect(page).toContain('not covered by this system; ask for the approved policy');
+    expect(page).toContain('<span class="clause">5.1 b)</span>');
     const svgs = page.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     expect(svgs.length).toBe(12); // four across units, four per unit
     expect(page).not.toMatch(/<script/i);
@@ -230,5 +272,45 @@ describe('isms report', () => {
     expect(err).toContain('--from: "2026-13" is not a month like "2026-11"');
     expect(err).toContain(`--out: "${path.join(dir, 'x.txt')}" must end in .html`);
     expect(err.some((l) => l.startsWith('--bu: Unknown business unit "nope"'))).toBe(true);
+  });
+
+  it('the policy approved through the links is in the clause map (5.2) and in the policy section, every stored value escaped', () => {
+    const row = /<span class="clause">5\.2<\/span><\/td>(.*?)<\/tr>/.exec(page)?.[1] ?? '';
+    // rp-one has no policy: the row is "partly" across both units, and names rp-two's approval and communication.
+    expect(row).toContain('<span class="tag warn">partly</span>');
+    expect(row).toMatch(
+      /rp-two: information security policy version 1\.0 approved \d{4}-\d\d-\d\d \d\d:\d\d UTC by 2 of 2 required \(quorum reached\), SHA-256 [0-9a-f]{64}; communicated .* to 5 addresses/,
+    );
+    expect(row).toContain('<a href="#u-rp-two-policy">policy and objectives (rp-two)</a>');
+    expect(page).toContain('<h4>Information security policy, version 1.0 <span class="tag ok">approved</span></h4>');
+    expect(page).toContain(`What changed: ${esc(`First policy ${EVIL}`)}`);
+    expect(page).toContain(`<td>${esc(`Agreed ${EVIL}`)}</td>`);
+    expect(page).toContain('2 of 4 members approved, 2 required: quorum reached.');
+    expect(page).toMatch(/Communicated .* to 5 addresses: .*success@simulator\.amazonses\.com/);
+    expect(page).toContain('<p>No policy or objectives were submitted, decided or communicated in this range.</p>');
+  });
+
+  it('each executive reached: SES delivery per person in the review and the policy decisions', () => {
+    const rows = [
+      ...page.matchAll(/<tr><td>Sam Success<br><span class="muted">success@simulator\.amazonses\.com<\/span><\/td>(.*?)<\/tr>/g),
+    ].map((m) => m[1]);
+    // Her review invitation and her policy invitation: one row in each decisions table, each with its delivery.
+    expect(rows).toHaveLength(2);
+    for (const r of rows)
+      expect(r).toMatch(/<td><span class="ok">delivered<\/span> \d+ \w+ \d{4}, \d\d:\d\d [A-Z+0-9]+ \(\d\d:\d\d UTC\) \(/);
+    expect(page).toContain('<span class="muted">no delivery event recorded</span>');
+  });
+
+  it('integrity: rp-two verified against its sealed digests, with the key fingerprint `isms evidence verify` prints; rp-one says why not', async () => {
+    const verify = { out: [] as string[], err: [] as string[] };
+    expect(await evidenceVerify.run(['--bu', TWO.id, '--local'], localCliContext(lr, verify))).toBe(0);
+    const key = /^public key SHA-256 ([0-9a-f]{64})$/.exec(verify.out[0])?.[1];
+    expect(key).toBeDefined();
+    expect(page).toMatch(
+      new RegExp(
+        `<li>rp-two: <strong class="ok">verified</strong>: \\d+ sealed records of the table match \\d+ signed, chained digests<br>Signing key fingerprint \\(SHA-256 of its public key PEM\\): <code>${key}</code></li>`,
+      ),
+    );
+    expect(page).toContain('<li>rp-one: <strong class="warn">not checked</strong>: not sealed yet: nothing sealed yet');
   });
 });
