@@ -261,7 +261,11 @@ async function statusLines(rt: Runtime, unit: BusinessUnitConfig, kind: Document
     lines.push(`  Fingerprint (SHA-256): ${current.sha256} (${current.format}, ${current.bytes} bytes)`);
     lines.push(`  What changed: ${current.summary}`);
     lines.push(`  Approved by (${approvals.length} of ${current.requiredApprovals} required):`);
-    for (const d of approvals) lines.push(`    ${d.recipient.name} <${d.recipient.email}>, ${when(d.decidedAt, unit)}`);
+    // A deputy's approval names both: who decided, and for whom (issue 15).
+    for (const d of approvals)
+      lines.push(
+        `    ${d.recipient.name} <${d.recipient.email}>${d.actingFor ? ` for ${d.actingFor.name} <${d.actingFor.email}>` : ''}, ${when(d.decidedAt, unit)}`,
+      );
     const communicated = events.find((e) => e.type === 'policy.communicated');
     const recipients: Array<{ to: string }> = communicated?.detail?.recipients ?? [];
     lines.push(

@@ -199,6 +199,20 @@ export function isSubmitter(unit: BusinessUnitConfig, submission: { submitter: s
 }
 
 /**
+ * Who may not act for a member on this submission (issue 15: every rule of the member applies to their deputy): whoever
+ * submitted it, so a deputy who is the submitter is passed over by pickDeputy and never gets the link. The reason, or undefined.
+ */
+export function policyDeputyBar(
+  unit: BusinessUnitConfig,
+  submission: { submitter: string; submittedBy?: string },
+): (identity: string) => string | undefined {
+  return (identity) =>
+    isSubmitter(unit, submission, identity)
+      ? 'submitted it and may not approve it (segregation of duties, ISO/IEC 27001 A.5.3)'
+      : undefined;
+}
+
+/**
  * Who an approved document is communicated to (5.2 d): each address of policyAudience once (case and plus-tags do not
  * make a second copy), in the order configured; without an audience, top management and the ISMS manager.
  */

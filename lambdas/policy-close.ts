@@ -5,6 +5,7 @@ import { keys } from '../core/keys';
 import { DECIDED } from '../core/decisions';
 import { policyAudience, policyWaitOutcome, type PolicyItem, type PolicyOutcome } from '../core/policy';
 import { tally } from '../core/review-tally';
+import { actingLabel } from '../core/seats';
 import { policyCommunicationEmail, policyReturnedEmail } from '../core/policy-render';
 import { documentHtml } from '../core/policy-markdown';
 import { recordEvent } from './shared/audit';
@@ -68,7 +69,18 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const decided = policy.members
     .map((m) => (m.decisionId ? byId.get(m.decisionId) : undefined))
     .filter((d) => d !== undefined)
-    .map((d) => ({ name: d.recipient.name, email: d.recipient.email, choice: d.choice, comment: d.comment, decidedAt: d.decidedAt }));
+    .map((d) => ({
+      name: d.recipient.name,
+      email: d.recipient.email,
+      // A deputy's decision names both people (issue 15), as the review's minutes do: "Dora Deputy for Clara Weber".
+      ...(d.actingFor
+        ? { actingFor: { name: d.actingFor.name, email: d.actingFor.email }, decidedBy: actingLabel(d.recipient, d.actingFor) }
+        : {}),
+      choice: d.choice,
+      comment: d.comment,
+      decidedAt: d.decidedAt,
+    }));
+  const named = <T extends { name: string; decidedBy?: string }>(d: T) => ({ ...d, name: d.decidedBy ?? d.name });
   const approvers = decided.filter((d) => d.choice === 'approve');
   let communicatedTo: string[] = [];
 
@@ -82,7 +94,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
         unit: rt.config,
         policy,
         doc,
-        approvers,
+        approvers: approvers.map(named),
         approvedAt: closedAt,
         rendered: documentHtml(doc, policy.objectives),
       }),
@@ -127,7 +139,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
         unit: rt.config,
         policy,
         outcome,
-        decisions: decided.map((d) => ({ ...d, choice: DECIDED[d.choice] ?? d.choice })),
+        decisions: decided.map((d) => ({ ...named(d), choice: DECIDED[d.choice] ?? d.choice })),
       }),
     );
   }

@@ -6,10 +6,11 @@ import { mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
 import { policyInvitationEmail } from '../core/policy-render';
 import { claimMemberDecision, markAwaitingDecisions, markMemberInvited } from './shared/review-store';
 import { requirePolicy } from './shared/policy-store';
-import { sendPersonalOnce } from './shared/sent-store';
+import { absentToday, sendSeatEmail } from './shared/delegation';
+import { decidedOnWords } from '../core/delegation-emails';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
-import type { PolicyItem } from '../core/policy';
+import { policyDeputyBar, type PolicyItem } from '../core/policy';
 import type { ReviewMember } from '../core/subjects';
 
 const eventSchema = z.object({ submissionId: z.string().check(z.minLength(1)) });
@@ -18,20 +19,32 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const { submissionId } = parseEvent(eventSchema, event, 'policy-issue-links');
   const policy = await requirePolicy(rt, submissionId);
   const key = keys.policy(submissionId);
+  const absent = await absentToday(rt);
+  const bar = policyDeputyBar(rt.config, policy);
+  const what = decidedOnWords({ subjectType: 'policy', subjectId: submissionId }, policy as unknown as Record<string, unknown>);
   let invited = 0;
   for (const [index, member] of policy.members.entries()) {
     if (member.invitedAt) continue;
     // The decision is minted and stored on the submission first: its id names the invitation, so a retry finds the copy that went out.
     const fresh = member.decisionId ? undefined : await mintFor(rt, policy, index, member);
     const decisionId = fresh?.decisionId ?? member.decisionId!;
-    const sent = await sendPersonalOnce(
-      rt,
-      { subjectPk: key.pk, message: `invitation-${decisionId}`, recipient: member.email, about: { role: 'member', decisionId } },
-      async () => {
-        const { url, expiresAt } = fresh ?? (await reissueLink(rt, decisionId, { kind: 'first' }));
-        return policyInvitationEmail({ unit: rt.config, policy, member, url, expiresAt });
-      },
-    );
+    // As the review's: an absent member's link goes to a deputy who may approve (never the submitter), acting for them.
+    const result = await sendSeatEmail(rt, {
+      subjectPk: key.pk,
+      message: `invitation-${decisionId}`,
+      about: { role: 'member', decisionId },
+      seatId: decisionId,
+      member,
+      absent,
+      bar,
+      stage: { kind: 'first' },
+      what,
+      fingerprint: { what: 'document', hex: policy.sha256 },
+      email: (to, { url, expiresAt }) => policyInvitationEmail({ unit: rt.config, policy, member: { ...member, ...to }, url, expiresAt }),
+      ownLink: async () => fresh ?? (await reissueLink(rt, decisionId, { kind: 'first' })),
+    });
+    if (!result) throw new WorkflowError('LinkStopped', `The link of ${member.email} in ${submissionId} is gone or stopped`);
+    const { sent } = result;
     await markMemberInvited(rt, key, index, sent.sentAt);
     if (sent.fresh) invited += 1;
   }

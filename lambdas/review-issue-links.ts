@@ -6,14 +6,11 @@ import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLi
 import { invitationEmail } from '../core/review-emails';
 import { claimMemberDecision, getPack, markAwaitingDecisions, markMemberInvited, requireReview } from './shared/review-store';
 import { getDecision } from './shared/decision-store';
-import { sendPersonalOnce } from './shared/sent-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
 import type { ReviewMember } from '../core/subjects';
-import { absentToday, passSeat, seatHolder } from './shared/delegation';
-import { pickDeputy } from '../core/seats';
+import { absentToday, seatHolder, sendSeatEmail } from './shared/delegation';
 import { packFingerprint } from '../core/fingerprint';
-import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../core/delegation-emails';
 
 const eventSchema = z.object({ reviewId: z.string().check(z.minLength(1)) });
 
@@ -40,59 +37,25 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const fresh =
       replacement ?? (member.decisionId ? undefined : await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint));
     const decisionId = fresh?.decisionId ?? member.decisionId!;
-    const away = absent(member.email);
-    const deputy = away ? pickDeputy(rt.config, member.email, () => undefined, away.deputy).to : undefined;
-    if (away && deputy) {
-      // Absent: the seat's link goes to the deputy, acting for the member, who gets a copy without a link.
-      const why = `${member.name} is absent ${away.from} to ${away.to}`;
-      const sent = await sendPersonalOnce(
-        rt,
-        { subjectPk, message: `invitation-${decisionId}`, recipient: deputy.email, about: { role: 'member', decisionId } },
-        async () => {
-          const seatLink = await getLink(rt, decisionId);
-          if (!seatLink) throw new WorkflowError('LinkNotFound', `The decision ${decisionId} of ${member.email} has no link item`);
-          const passed = await passSeat(
-            rt,
-            seatLink,
-            { ...deputy, role: member.role },
-            { kind: 'absence', reason: why, by: away.setBy },
-            { kind: 'first' },
-          );
-          if (!passed)
-            throw new WorkflowError(
-              'LinkStopped',
-              `The link of ${member.email} in ${review.reviewId} was stopped before it could pass to ${deputy.email}`,
-            );
-          const asDeputy = { ...member, name: deputy.name, email: deputy.email };
-          return withLeadLines(
-            invitationEmail({ unit: rt.config, review, member: asDeputy, pack, url: passed.url, expiresAt: passed.expiresAt }),
-            [actingLine(member, why), ...fingerprintLine('pack', fingerprint)],
-            `[acting for ${member.name}] `,
-          );
-        },
-      );
-      await sendPersonalOnce(rt, { subjectPk, message: `absence-copy-${decisionId}`, recipient: member.email }, () =>
-        informationCopyEmail({ unit: rt.config, original: member, deputy, what: `the management review ${review.period}`, why }),
-      );
-      await markMemberInvited(rt, review.reviewId, index, sent.sentAt);
-      if (sent.fresh) invited += 1;
-      rt.logger.info('review invitation sent to a deputy', { reviewId: review.reviewId, decisionId });
-      continue;
-    }
-    const sent = await sendPersonalOnce(
-      rt,
-      { subjectPk, message: `invitation-${decisionId}`, recipient: member.email, about: { role: 'member', decisionId } },
-      async () => {
-        const { url, expiresAt } = fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint));
-        return withLeadLines(
-          invitationEmail({ unit: rt.config, review, member, pack, url, expiresAt }),
-          fingerprintLine('pack', fingerprint),
-        );
-      },
-    );
+    // Absent: the seat's link goes to the deputy, acting for the member, who gets a copy without a link.
+    const result = await sendSeatEmail(rt, {
+      subjectPk,
+      message: `invitation-${decisionId}`,
+      about: { role: 'member', decisionId },
+      seatId: decisionId,
+      member,
+      absent,
+      stage: { kind: 'first' },
+      what: `the management review ${review.period}`,
+      fingerprint: { what: 'pack', hex: fingerprint },
+      email: (to, { url, expiresAt }) => invitationEmail({ unit: rt.config, review, member: { ...member, ...to }, pack, url, expiresAt }),
+      ownLink: async () => fresh ?? (await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint)),
+    });
+    if (!result) throw new WorkflowError('LinkStopped', `The link of ${member.email} in ${review.reviewId} is gone or stopped`);
+    const { sent } = result;
     await markMemberInvited(rt, review.reviewId, index, sent.sentAt);
     if (sent.fresh) invited += 1;
-    rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId });
+    rt.logger.info('review invitation sent', { reviewId: review.reviewId, decisionId, to: result.actingFor ? 'deputy' : 'member' });
   }
   const openedAt = rt.now().toISOString();
   // Overdue (a restarted review) keeps its status; the condition then simply does not hold.

@@ -1,13 +1,18 @@
 // Seats passed to deputies (issue 15): absences read from the evidence, and the one move that hands a seat's link over.
 import type { Absence, AbsenceEvent } from '../../core/absence';
 import { ABSENCES_PK, absenceOn, foldAbsences } from '../../core/absence';
-import type { LinkStage, Person } from '../../core/config';
+import { unitIdentities, type LinkStage, type Person } from '../../core/config';
 import type { LinkItem } from '../../core/decisions';
+import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../../core/delegation-emails';
+import type { Email } from '../../core/email';
+import type { EmailAbout } from '../../core/email-delivery';
 import { prefixes } from '../../core/keys';
 import { dayIn } from '../../core/period';
+import { pickDeputy } from '../../core/seats';
 import { recordEventOnce } from './audit';
 import { getLink, handOverLink, mintDecisionLink, newDecisionId, reissueLink, type MintedLink } from './links';
-import type { Runtime } from './runtime';
+import { WorkflowError, type Runtime } from './runtime';
+import { sendPersonalOnce, type SentItem } from './sent-store';
 import { queryAll } from './store';
 
 /** Every absence of the unit (set and ended), from its append-only events. */
@@ -156,4 +161,85 @@ export async function endAbsence(rt: Runtime, absenceId: string, by: string): Pr
     detail: { absenceId },
   });
   return { ...absence, endedAt: at, endedBy: by };
+}
+
+/**
+ * One seat's invitation or reminder (issue 15), the same for every workflow of members' seats (review, policy): to the
+ * member; or, when they are absent today and a deputy may act for them (`bar` names who may not: every rule of the member
+ * applies to the deputy), to that deputy "[acting for <member>]", the seat's link passing to them at this send, and the
+ * member gets a copy for information without a link. A seat passed already (an earlier absence step, a hand-over) is sent
+ * to its holder, acting as before. Without a deputy who may act, the member keeps their seat and is emailed (as the
+ * request levels do). Undefined when the seat's link is gone or stopped: there is nobody to send it to.
+ */
+export async function sendSeatEmail(
+  rt: Runtime,
+  args: {
+    subjectPk: string;
+    /** Names the send (`invitation-<decisionId>`, `reminder-<n>`): a retry finds the copy that went out. */
+    message: string;
+    about: EmailAbout;
+    /** The member's own decision id (the seat). */
+    seatId: string;
+    member: Person & { role?: string };
+    absent: (address: string) => Absence | undefined;
+    bar?: (identity: string) => string | undefined;
+    stage: LinkStage;
+    /** What the seat decides, in words, for the absent member's copy: "the management review 2026-Q3". */
+    what: string;
+    fingerprint: { what: 'pack' | 'request' | 'document'; hex?: string };
+    /** The email of the workflow, addressed to `to` (the member or the deputy), carrying `link`. */
+    email: (to: Person & { role?: string }, link: { url: string; expiresAt: string }) => Email;
+    /** The member's link when the seat stays with them (a link just minted); else a further link to the holder's decision. */
+    ownLink?: () => Promise<{ url: string; expiresAt: string }>;
+  },
+): Promise<{ sent: SentItem & { fresh: boolean }; to: Person; actingFor?: Person } | undefined> {
+  const { member } = args;
+  const seatLink = await getLink(rt, args.seatId);
+  const holder = seatLink?.handedTo ? await seatHolder(rt, args.seatId) : seatLink;
+  if (!holder || holder.supersededAt) return undefined;
+  // Absences are read at each send: one that started while the seat waits passes it at the next reminder.
+  const away = args.absent(member.email);
+  const pick = away ? pickDeputy(rt.config, member.email, args.bar ?? (() => undefined), away.deputy) : undefined;
+  if (away && !pick?.to) rt.logger.warn('member is absent and nobody may act for them: the member keeps the seat', { why: pick?.skipped });
+  const deputy = pick?.to;
+  const why = away ? `${member.name} is absent ${away.from} to ${away.to}` : '';
+  // The seat passes now while the member holds it; once a deputy holds it (a retry of this step, an earlier one) it stays theirs.
+  const passTo = deputy && !holder.actingFor ? deputy : undefined;
+  const ids = unitIdentities(rt.config);
+  const forAbsence = Boolean(passTo || (deputy && holder.actingFor && ids.same(holder.recipient.email, deputy.email)));
+  const actingFor = passTo ? { name: member.name, email: member.email } : holder.actingFor;
+  const to = passTo ?? { name: holder.recipient.name, email: holder.recipient.email };
+  const sent = await sendPersonalOnce(
+    rt,
+    { subjectPk: args.subjectPk, message: args.message, recipient: to.email, about: args.about },
+    async () => {
+      let link: { url: string; expiresAt: string };
+      if (passTo) {
+        const passed = await passSeat(
+          rt,
+          holder,
+          { ...passTo, role: member.role },
+          { kind: 'absence', reason: why, by: away!.setBy },
+          args.stage,
+        );
+        if (!passed)
+          throw new WorkflowError('LinkStopped', `The link of ${member.email} was stopped before it could pass to ${passTo.email}`);
+        link = passed;
+      } else {
+        link = holder === seatLink && args.ownLink ? await args.ownLink() : await reissueLink(rt, holder.decisionId, args.stage);
+      }
+      const lead = [
+        ...(actingFor ? [actingLine(actingFor, forAbsence ? why : 'as before')] : []),
+        ...fingerprintLine(args.fingerprint.what, args.fingerprint.hex ?? holder.fingerprint),
+      ];
+      return withLeadLines(args.email({ ...to, role: member.role }, link), lead, actingFor ? `[acting for ${actingFor.name}] ` : '');
+    },
+  );
+  // Once per seat, whichever send passed it (a retry sends the copy an earlier attempt did not).
+  if (forAbsence && deputy) {
+    await sendPersonalOnce(rt, { subjectPk: args.subjectPk, message: `absence-copy-${args.seatId}`, recipient: member.email }, () =>
+      informationCopyEmail({ unit: rt.config, original: member, deputy, what: args.what, why }),
+    );
+  }
+  return { sent, to, actingFor };
 }

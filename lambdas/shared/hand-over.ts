@@ -14,6 +14,7 @@ import { contentChangedPage, handedOverPage, handOverRefusedPage } from '../../c
 import { gonePage, type PageResult } from '../../core/decision-pages';
 import { packFingerprint, requestFingerprint } from '../../core/fingerprint';
 import { deputyBar } from '../../core/request';
+import { policyDeputyBar } from '../../core/policy';
 import { handOverRefusal, pickDeputy, seatOf } from '../../core/seats';
 import type { EmailAbout } from '../../core/email-delivery';
 import type { RequestItem } from '../../core/subjects';
@@ -74,7 +75,12 @@ export async function handOver(
   const bar =
     link.subjectType === 'request' && link.level !== undefined
       ? deputyBar(rt.config, subject as unknown as RequestItem, link.level)
-      : () => undefined;
+      : link.subjectType === 'policy'
+        ? policyDeputyBar(rt.config, {
+            submitter: String(subject.submitter ?? ''),
+            submittedBy: typeof subject.submittedBy === 'string' ? subject.submittedBy : undefined,
+          })
+        : () => undefined;
   const pick = pickDeputy(rt.config, link.recipient.email, bar, named);
   if (!pick.to) return handOverRefusedPage(pick.skipped.join('; '));
   const what = decidedOnWords(link, subject);

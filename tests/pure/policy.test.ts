@@ -10,6 +10,7 @@ import {
   parseObjectives,
   policyApprovers,
   policyAudience,
+  policyDeputyBar,
   policyWaitOutcome,
   reconfirmationDue,
   reconfirmationState,
@@ -19,6 +20,7 @@ import { documentPage } from '../../core/decision-pages';
 import { validateUnit } from '../../core/config';
 import type { DecisionRecord } from '../../core/decisions';
 import { testUnit } from '../support/units';
+import { pickDeputy } from '../../core/seats';
 import { identifySubject, workflowFailedEmail, workflowOf } from '../../core/workflow-failure';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
@@ -107,6 +109,32 @@ describe('who approves and who hears of it', () => {
     expect(b.requiredApprovals).toBe(2);
     expect(isSubmitter(unit, { submitter: 'irene.schulz@example.com' }, 'Irene.Schulz+a@EXAMPLE.com')).toBe(true);
     expect(isSubmitter(unit, { submitter: 'irene.schulz@example.com' }, 'clara.weber@example.com')).toBe(false);
+  });
+
+  it("passes over a deputy who submitted it (by address or AWS principal) to the member's next deputy, else leaves the seat with the member", () => {
+    const IRENE = { name: 'Irene Schulz', email: 'irene.schulz@example.com' };
+    const DORA = { name: 'Dora Deputy', email: 'dora.deputy@example.com' };
+    const deputies = (list: Array<{ name: string; email: string }>) =>
+      testUnit({ topManagement: testUnit().topManagement.map((m, i) => (i === 0 ? { ...m, deputies: list } : m)) });
+    const clara = 'clara.weber@example.com';
+    const u = deputies([IRENE, DORA]);
+    const bySubmitter = pickDeputy(u, clara, policyDeputyBar(u, { submitter: 'Irene.Schulz+policy@example.com' }));
+    expect(bySubmitter.to).toEqual(DORA);
+    expect(bySubmitter.skipped).toEqual([
+      `deputy ${IRENE.email} submitted it and may not approve it (segregation of duties, ISO/IEC 27001 A.5.3)`,
+    ]);
+    // Named for the absence, she is still the submitter: the configured deputies follow.
+    expect(pickDeputy(u, clara, policyDeputyBar(u, { submitter: IRENE.email }), IRENE).to).toEqual(DORA);
+    // The address in the AWS principal that ran the CLI is the submitter's too.
+    const principal = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_1/dora.deputy@example.com';
+    expect(pickDeputy(u, clara, policyDeputyBar(u, { submitter: 'oona.byrne@example.com', submittedBy: principal })).to).toEqual(IRENE);
+    // Nobody left who may act: nobody gets the link, the member keeps it.
+    const only = deputies([IRENE]);
+    expect(pickDeputy(only, clara, policyDeputyBar(only, { submitter: IRENE.email }))).toEqual({
+      skipped: [`deputy ${IRENE.email} submitted it and may not approve it (segregation of duties, ISO/IEC 27001 A.5.3)`],
+    });
+    // Anyone else may act, as in the review.
+    expect(pickDeputy(u, clara, policyDeputyBar(u, { submitter: 'oona.byrne@example.com' })).to).toEqual(IRENE);
   });
 
   it('policyQuorum, else the review quorum', () => {
