@@ -164,6 +164,24 @@ describe('sealed evidence on the local runtime', () => {
     for (const d of [first, next]) expect(verify('sha256', Buffer.from(d.json, 'utf8'), pem, Buffer.from(d.signature!))).toBe(true);
   });
 
+  it("refuses to continue another unit's chain (a sealBucketName naming the wrong bucket), writing nothing", async () => {
+    const u = runtime.units[0];
+    const env = {
+      ...u.runtime.env,
+      ...sealEnvironment({ ...u.seal, intervalSeconds: INTERVAL, lagMetric: false }),
+      AWS_ENDPOINT_URL_S3: runtime.urls.s3,
+      AWS_ENDPOINT_URL_KMS: runtime.urls.kms,
+    };
+    const reader = { ...u.seal, ...sealClients(env) };
+    const n = await latestSequence(reader);
+    await pause(INTERVAL * 1000 + 100);
+    const other = { ...u.runtime, env, config: { ...u.runtime.config, id: 'another-unit' } };
+    await expect(createSealer(other)({ source: 'schedule' })).rejects.toThrow(
+      `is of unit ${unit.id}, not another-unit: this is another unit's chain (check sealBucketName)`,
+    );
+    expect(await latestSequence(reader)).toBe(n);
+  });
+
   it('exports a bundle that `isms evidence verify` and VERIFY.md (openssl, sha256sum) both find whole', async () => {
     const exported = await cli(evidenceExport as typeof evidenceVerify, [
       '--bu',
