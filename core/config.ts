@@ -4,6 +4,7 @@ import { DURATION_PATTERN, parseDuration } from './duration';
 import { Identities, type KnownPerson } from './identity';
 import { checkScheduleForm, validateScheduleExpression } from './schedule';
 import { checkText, show } from './text';
+import { bucketNameProblem, KMS_KEY_ARN, keyArnProblem, reattachRules, reattachWarnings, S3_BUCKET_NAME } from './reattach';
 
 export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
 export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
@@ -131,6 +132,9 @@ const baseSchema = z.strictObject({
    * (fixed names) instead of creating them, which would fail because they exist. @default false
    */
   reattach: z.optional(z.boolean()),
+  /** With `reattach`: the digest bucket and signing key the deleted stack retained, so sealing continues their chain (core/reattach.ts). */
+  sealBucketName: z.optional(matching(S3_BUCKET_NAME, bucketNameProblem)),
+  sealKeyArn: z.optional(matching(KMS_KEY_ARN, keyArnProblem)),
   /** How often evidence is sealed into a signed digest (docs/evidence-sealing.md); whole minutes, 1m to 24h. @default 1h */
   sealInterval: z._default(
     duration.check(
@@ -198,6 +202,7 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
     );
   }
   deputyRules(unit, people.identities, issue);
+  reattachRules(unit, issue);
   // DMARC passes only when the From domain is the one DKIM signs for (or a subdomain of it).
   const from = typeof unit.sender === 'string' ? unit.sender.split('@')[1]?.toLowerCase() : undefined;
   const signed = unit.senderDomain?.domain;
@@ -403,6 +408,7 @@ export function deployWarnings(unit: BusinessUnitConfig): string[] {
       `ismsManager.email: ${unit.ismsManager.email} of unit ${unit.id} is at ${manager}, a domain reserved for examples: nobody can confirm the alarm subscription or read the unit's reports; replace it before cdk deploy`,
     );
   }
+  warnings.push(...reattachWarnings(unit));
   return warnings;
 }
 

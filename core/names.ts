@@ -39,6 +39,14 @@ export function functionName(unitId: string, id: string): string {
   return `isms-${unitId}-${id}`;
 }
 
+/**
+ * The sealer's IAM role: a fixed name, because the retained signing key's policy lets only this role ARN sign (by
+ * aws:PrincipalArn), and a re-attached stack's new sealer role must match it (lib/evidence-seal.ts). IAM allows 64.
+ */
+export function sealerRoleName(unitId: string): string {
+  return `isms-${unitId}-evidence-seal`;
+}
+
 export function tableName(buId: string): string {
   return `isms-${buId}-evidence`;
 }

@@ -1,6 +1,6 @@
 // Sealed evidence on AWS (docs/evidence-sealing.md): the unit's signing key, the object-locked digest bucket, the sealer's
 // schedule with retries and a dead-letter queue, and the alarm when sealing falls behind.
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BusinessUnitConfig } from '../core/config';
 import { sealEnvironment, sealIntervalSeconds, sealKeyAlias } from '../core/evidence-seal';
+import { sealerRoleName } from '../core/names';
 import { deadLetterQueue } from './dead-letter-queue';
 import { retentionDays } from './evidence-backup';
 import type { IsmsFunction } from './isms-function';
@@ -29,8 +30,10 @@ export interface EvidenceSealProps {
 export const SEAL_LAG_METRIC = { namespace: 'IsmsLeadership', metricName: 'SealLagSeconds', service: 'isms-evidence-seal' } as const;
 
 export class EvidenceSeal extends Construct {
-  readonly key: kms.Key;
-  readonly bucket: s3.Bucket;
+  /** The unit's signing key: made by this stack, or the one a deleted stack retained (`sealKeyArn`). */
+  readonly key: kms.IKey;
+  /** The object-locked digest bucket: made by this stack, or the one a deleted stack retained (`sealBucketName`). */
+  readonly bucket: s3.IBucket;
   readonly schedule: scheduler.Schedule;
   readonly deadLetterQueue: sqs.Queue;
   readonly lagAlarm: cloudwatch.Alarm;
@@ -43,72 +46,51 @@ export class EvidenceSeal extends Construct {
     const interval = sealIntervalSeconds(unit);
     const sealerRole = sealer.role!;
 
-    // Only the sealer may sign, and nobody may schedule the key's deletion: both are denied to every principal by the key
-    // policy itself, so an IAM policy cannot grant them; changing that takes a change of this policy, i.e. of the stack.
-    // The account keeps every other action (so CloudFormation can manage the key and the CLI can read the public key).
-    const policy = new iam.PolicyDocument({
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'AccountAdministersButNeitherSignsNorDeletes',
-          principals: [new iam.AccountRootPrincipal()],
-          notActions: ['kms:Sign', 'kms:ScheduleKeyDeletion'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'SealerSigns',
-          principals: [new iam.ArnPrincipal(sealerRole.roleArn)],
-          actions: ['kms:Sign'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'NobodyElseSigns',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['kms:Sign'],
-          resources: ['*'],
-          conditions: { ArnNotEquals: { 'aws:PrincipalArn': sealerRole.roleArn } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'NobodyDeletesTheKey',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['kms:ScheduleKeyDeletion'],
-          resources: ['*'],
-        }),
-      ],
-    });
-    this.key = new kms.Key(this, 'Key', {
-      description: `Signs the sealed-evidence digests of ${unit.id}`,
-      keySpec: kms.KeySpec.ECC_NIST_P256,
-      keyUsage: kms.KeyUsage.SIGN_VERIFY,
-      alias: sealKeyAlias(unit.id),
-      policy,
-      // Every signature ever made must stay verifiable: the key outlives the stack. Retained even after a rolled-back first
-      // create, because its policy denies CloudFormation the deletion too.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.key).acknowledge({
-      id: 'AwsSolutions-KMS5',
-      reason: 'An asymmetric signing key cannot rotate automatically; its public key is in every bundle and must stay the same.',
-    });
+    // The sealer's role by its fixed name (lib/isms-function.ts): the key policy names this ARN, which a re-attached stack's
+    // new sealer role has too. Checked here, so that the two can never drift apart.
+    const roleName = sealerRoleName(unit.id);
+    if ((sealerRole.node.defaultChild as iam.CfnRole).roleName !== roleName)
+      throw new Error(`The sealer of ${unit.id} must have the role name ${roleName}: the signing key's policy names it`);
+    const sealerRoleArn = Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: roleName });
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      // Compliance mode: nobody, root included, can delete or overwrite a digest before its retention ends.
-      objectLockEnabled: true,
-      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(retentionDays(unit.evidenceRetentionYears))),
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      // Kept when the stack goes (object lock keeps its digests anyway); not after a rolled-back first create, when it is empty.
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'Only the sealer writes here, one object-locked digest per interval; its grants allow nothing else and CloudTrail records every KMS Sign, so access logs would add a second bucket without adding evidence.',
-    });
+    if (unit.reattach && unit.sealBucketName && unit.sealKeyArn) {
+      // Re-attached (core/reattach.ts): the key and bucket the deleted stack retained, so that the sealer finds the last
+      // digest there and continues the same chain under the same key. CDK cannot change an imported key's policy; the one
+      // written below when the key was made already lets this stack's sealer role sign (same name, same ARN).
+      this.key = kms.Key.fromKeyArn(this, 'Key', unit.sealKeyArn);
+      this.bucket = s3.Bucket.fromBucketName(this, 'Bucket', unit.sealBucketName);
+      // The alias went with the deleted stack; the TLS-only bucket policy too (the bucket and its locked digests stay).
+      new kms.Alias(this, 'KeyAlias', { aliasName: sealKeyAlias(unit.id), targetKey: this.key });
+      const bucketPolicy = new s3.BucketPolicy(this, 'BucketPolicy', { bucket: this.bucket });
+      bucketPolicy.document.addStatements(
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:*'],
+          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+          conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    } else {
+      const key = newSigningKey(this, unit.id, sealerRoleArn);
+      this.key = key;
+      this.bucket = new s3.Bucket(this, 'Bucket', {
+        // Compliance mode: nobody, root included, can delete or overwrite a digest before its retention ends.
+        objectLockEnabled: true,
+        objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(retentionDays(unit.evidenceRetentionYears))),
+        versioned: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        // Kept when the stack goes (object lock keeps its digests anyway); not after a rolled-back first create, when it is empty.
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      });
+      Validations.of(this.bucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'Only the sealer writes here, one object-locked digest per interval; its grants allow nothing else and CloudTrail records every KMS Sign, so access logs would add a second bucket without adding evidence.',
+      });
+    }
 
     // The sealer's grants beyond the table: sign with this key; put digests; read and list them to find the last one
     // (the bucket is the sealer's only state: it never writes the table).
@@ -129,7 +111,7 @@ export class EvidenceSeal extends Construct {
       }),
     );
     Validations.of(sealerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/digests/*]`,
+      id: `AwsSolutions-IAM5[Resource::${digestsFinding(this.bucket, unit.sealBucketName)}]`,
       reason:
         'The digests of this unit: one object per sequence number, which the sealer finds, reads and adds; no other key of the bucket.',
     });
@@ -201,4 +183,76 @@ export class EvidenceSeal extends Construct {
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName }).overrideLogicalId('EvidenceSealBucketName');
     new CfnOutput(this, 'KeyArn', { value: this.key.keyArn }).overrideLogicalId('EvidenceSealKeyArn');
   }
+}
+
+/** cdk-nag's finding for the digests/* resource: the bucket's logical id when this stack made it, else its ARN by name. */
+function digestsFinding(bucket: s3.IBucket, importedName: string | undefined): string {
+  if (bucket.node.defaultChild) return `<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/digests/*`;
+  const partition = Stack.of(bucket).partition;
+  return `arn:${Token.isUnresolved(partition) ? '<AWS::Partition>' : partition}:s3:::${importedName}/digests/*`;
+}
+
+/**
+ * The unit's signing key, which outlives the stack. Only the sealer may sign, and nobody may schedule the key's deletion:
+ * both are denied to every principal by the key policy itself, so an IAM policy cannot grant them; changing that takes a
+ * change of this policy, i.e. of the stack (or an administrator's PutKeyPolicy, which CloudTrail records). The account
+ * keeps every other action (so CloudFormation can manage the key and the CLI can read the public key).
+ *
+ * The signer is named by `aws:PrincipalArn` of the sealer role's fixed name, not as a principal ARN: KMS stores a role
+ * principal as the role's unique id, so after the stack (and its role) is deleted no new role could ever sign and the
+ * retained chain could not continue. The condition on the ARN lets exactly one role sign: the one of that name in this
+ * account, which also needs kms:Sign on this key in its own IAM policy (the account principal delegates to IAM). Who can
+ * create a role of that name can also change the key policy (the account administers it), so this gives nobody more.
+ */
+function newSigningKey(scope: Construct, unitId: string, sealerRoleArn: string): kms.Key {
+  const policy = new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'AccountAdministersButNeitherSignsNorDeletes',
+        principals: [new iam.AccountRootPrincipal()],
+        notActions: ['kms:Sign', 'kms:ScheduleKeyDeletion'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'SealerSigns',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' },
+          ArnEquals: { 'aws:PrincipalArn': sealerRoleArn },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'NobodyElseSigns',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': sealerRoleArn } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'NobodyDeletesTheKey',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:ScheduleKeyDeletion'],
+        resources: ['*'],
+      }),
+    ],
+  });
+  const key = new kms.Key(scope, 'Key', {
+    description: `Signs the sealed-evidence digests of ${unitId}`,
+    keySpec: kms.KeySpec.ECC_NIST_P256,
+    keyUsage: kms.KeyUsage.SIGN_VERIFY,
+    alias: sealKeyAlias(unitId),
+    policy,
+    // Every signature ever made must stay verifiable: the key outlives the stack. Retained even after a rolled-back first
+    // create, because its policy denies CloudFormation the deletion too.
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  Validations.of(key).acknowledge({
+    id: 'AwsSolutions-KMS5',
+    reason: 'An asymmetric signing key cannot rotate automatically; its public key is in every bundle and must stay the same.',
+  });
+  return key;
 }

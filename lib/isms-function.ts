@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import path from 'node:path';
 import type { BusinessUnitConfig } from '../core/config';
 import { tableGrants, type FunctionSpec } from '../core/functions';
-import { functionName, stateMachineName } from '../core/names';
+import { functionName, sealerRoleName, stateMachineName } from '../core/names';
 
 export const REPO_ROOT = path.join(import.meta.dirname, '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -50,6 +50,8 @@ export class IsmsFunction extends NodejsFunction {
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${spec.id} for business unit ${unit.id}`,
+      // The sealer's role has a fixed name: the signing key outlives the stack and names it (lib/evidence-seal.ts).
+      roleName: spec.access.seals ? sealerRoleName(unit.id) : undefined,
     });
     super(scope, id, {
       functionName: functionName(unit.id, spec.id),

@@ -245,6 +245,12 @@ export async function sealDue(rt: Runtime, t: SealTarget, intervalSeconds: numbe
     lastSeq = 1;
   } else {
     last = await finishSignature(t, (await readDigest(t, lastSeq))!);
+    // A re-attached stack names its bucket in the config (sealBucketName): never continue another unit's chain with this
+    // unit's records.
+    if (last.digest.unit !== rt.config.id)
+      throw new Error(
+        `Digest ${lastSeq} in ${t.bucket} is of unit ${last.digest.unit}, not ${rt.config.id}: this is another unit's chain (check sealBucketName); sealing stops until someone looks`,
+      );
   }
   // The digests that may hold a late record of the next window's lookback, newest last.
   const recent: StoredDigest[] = [last];

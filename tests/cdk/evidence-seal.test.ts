@@ -27,16 +27,21 @@ describe('sealed evidence stack resources', () => {
       Effect: 'Allow',
       NotAction: ['kms:Sign', 'kms:ScheduleKeyDeletion'],
     });
+    // The sealer by its role's fixed name, not as a principal (KMS would store the role's unique id, which no role of a
+    // re-attached stack could ever match): the account delegates Sign to IAM for that one role ARN, and denies it to all else.
+    const sealerArn = `arn:aws:iam::111111111111:role/isms-${unit.id}-evidence-seal`;
+    expect(resources[sealerRole].Properties.RoleName).toBe(`isms-${unit.id}-evidence-seal`);
     expect(sid('SealerSigns')).toMatchObject({
       Effect: 'Allow',
       Action: 'kms:Sign',
-      Principal: { AWS: { 'Fn::GetAtt': [sealerRole, 'Arn'] } },
+      Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+      Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' }, ArnEquals: { 'aws:PrincipalArn': sealerArn } },
     });
     expect(sid('NobodyElseSigns')).toMatchObject({
       Effect: 'Deny',
       Action: 'kms:Sign',
       Principal: { AWS: '*' },
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [sealerRole, 'Arn'] } } },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': sealerArn } },
     });
     expect(sid('NobodyDeletesTheKey')).toMatchObject({ Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Principal: { AWS: '*' } });
     // No statement allows deletion or signing to anyone else.

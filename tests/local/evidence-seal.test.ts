@@ -4,6 +4,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash, verify } from 'node:crypto';
 import path from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
@@ -14,7 +15,9 @@ import { evidenceExport } from '../../cli/evidence-commands';
 import { evidenceVerify } from '../../cli/seal-commands';
 import { submitCommand } from '../../cli/request-commands';
 import { recordEvent } from '../../lambdas/shared/audit';
-import { latestSequence, readDigest, sealClients, sealDue } from '../../lambdas/shared/seal-store';
+import { latestSequence, publicKeyPem, readDigest, sealClients, sealDue } from '../../lambdas/shared/seal-store';
+import { createHandler as createSealer } from '../../lambdas/evidence-seal';
+import { sealEnvironment } from '../../core/evidence-seal';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { executionArnOf } from '../../core/names';
 import { testUnit } from '../support/units';
@@ -131,6 +134,52 @@ describe('sealed evidence on the local runtime', () => {
     const after = await readDigest(crashing, n);
     expect(after?.json).toBe(written?.json);
     expect(after?.signature).toBeDefined();
+  });
+
+  it("a re-attached stack's sealer (cold: new clients, nothing remembered) given the same bucket and key continues the chain", async () => {
+    // Issue 16: the new stack's sealer gets the retained bucket and key (sealBucketName, sealKeyArn) in its environment, as
+    // lib/evidence-seal.ts sets it; it must find digest N there and write N+1 after it, never a second chain start.
+    const u = runtime.units[0];
+    const env = {
+      ...u.runtime.env,
+      ...sealEnvironment({ ...u.seal, intervalSeconds: INTERVAL, lagMetric: false }),
+      AWS_ENDPOINT_URL_S3: runtime.urls.s3,
+      AWS_ENDPOINT_URL_KMS: runtime.urls.kms,
+    };
+    const reader = { ...u.seal, ...sealClients(env) };
+    const n = await latestSequence(reader);
+    const last = (await readDigest(reader, n))!;
+    await pause(INTERVAL * 1000 + 100);
+    const result = await createSealer({ ...u.runtime, env })({ source: 'schedule' });
+    expect(result.sealed.map((d) => d.sequence)[0]).toBe(n + 1);
+    const next = (await readDigest(reader, n + 1))!;
+    expect(next.digest.chainStart).toBe(false);
+    expect(next.digest.previous).toEqual({
+      sha256: createHash('sha256').update(last.json, 'utf8').digest('hex'),
+      signature: Buffer.from(last.signature!).toString('base64'),
+    });
+    // Signed by the same key as the chain start: one chain, one public key for the auditor.
+    const pem = await publicKeyPem(reader);
+    const first = (await readDigest(reader, 1))!;
+    for (const d of [first, next]) expect(verify('sha256', Buffer.from(d.json, 'utf8'), pem, Buffer.from(d.signature!))).toBe(true);
+  });
+
+  it("refuses to continue another unit's chain (a sealBucketName naming the wrong bucket), writing nothing", async () => {
+    const u = runtime.units[0];
+    const env = {
+      ...u.runtime.env,
+      ...sealEnvironment({ ...u.seal, intervalSeconds: INTERVAL, lagMetric: false }),
+      AWS_ENDPOINT_URL_S3: runtime.urls.s3,
+      AWS_ENDPOINT_URL_KMS: runtime.urls.kms,
+    };
+    const reader = { ...u.seal, ...sealClients(env) };
+    const n = await latestSequence(reader);
+    await pause(INTERVAL * 1000 + 100);
+    const other = { ...u.runtime, env, config: { ...u.runtime.config, id: 'another-unit' } };
+    await expect(createSealer(other)({ source: 'schedule' })).rejects.toThrow(
+      `is of unit ${unit.id}, not another-unit: this is another unit's chain (check sealBucketName)`,
+    );
+    expect(await latestSequence(reader)).toBe(n);
   });
 
   it('exports a bundle that `isms evidence verify` and VERIFY.md (openssl, sha256sum) both find whole', async () => {
