@@ -4,9 +4,8 @@ import { keys } from '../core/keys';
 import { policyDeputyBar, policyWaitOutcome, type PolicyItem } from '../core/policy';
 import { tally } from '../core/review-tally';
 import { policyInvitationEmail } from '../core/policy-render';
-import { recordEvent } from './shared/audit';
 import { loadSubject } from './shared/resume';
-import { absentToday, sendSeatEmail } from './shared/delegation';
+import { remindSeats } from './shared/delegation';
 import { decidedOnWords } from '../core/delegation-emails';
 import { markRemindersSent } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
@@ -24,42 +23,16 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   if ((policy.remindersSent ?? 0) >= reminder) return { remindersSent: policy.remindersSent!, reminded: 0 };
   if (policyWaitOutcome(policy, decisions).complete) return { remindersSent: input.remindersSent, reminded: 0 };
   const undecided = tally(policy, decisions, 'policy').undecided.filter((m) => m.decisionId);
-  // Read at each reminder: an absence that started while the submission waits passes the seat now (as in the review).
-  const absent = await absentToday(rt);
-  const bar = policyDeputyBar(rt.config, policy);
-  const what = decidedOnWords({ subjectType: 'policy', subjectId: policy.submissionId }, policy as unknown as Record<string, unknown>);
-  for (const member of undecided) {
-    const decisionId = member.decisionId!;
-    const result = await sendSeatEmail(rt, {
-      subjectPk: key.pk,
-      message: `reminder-${reminder}`,
-      about: { role: 'member', decisionId },
-      seatId: decisionId,
-      member,
-      absent,
-      bar,
-      stage: { kind: 'reminder', reminder },
-      what,
-      fingerprint: { what: 'document' },
-      email: (to, { url, expiresAt }) =>
-        policyInvitationEmail({ unit: rt.config, policy, member: { ...member, ...to }, url, expiresAt, reminder }),
-    });
-    if (!result) continue;
-    await recordEvent(rt, {
-      type: 'reminder.sent',
-      subjectPk: key.pk,
-      actor: 'system',
-      at: result.sent.sentAt,
-      eventId: `reminder-${reminder}-${decisionId}`,
-      detail: {
-        reminder,
-        recipient: result.to.email,
-        decisionId,
-        sesMessageId: result.sent.sesMessageId,
-        ...(result.actingFor ? { actingFor: member.email } : {}),
-      },
-    });
-  }
+  await remindSeats(rt, {
+    subjectPk: key.pk,
+    reminder,
+    members: undecided,
+    bar: policyDeputyBar(rt.config, policy),
+    what: decidedOnWords({ subjectType: 'policy', subjectId: policy.submissionId }, policy as unknown as Record<string, unknown>),
+    fingerprint: { what: 'document' },
+    email: (member, to, { url, expiresAt }) =>
+      policyInvitationEmail({ unit: rt.config, policy, member: { ...member, ...to }, url, expiresAt, reminder }),
+  });
   await markRemindersSent(rt, key, reminder);
   return { remindersSent: reminder, reminded: undecided.length };
 };

@@ -9,7 +9,7 @@ import type { EmailAbout } from '../../core/email-delivery';
 import { prefixes } from '../../core/keys';
 import { dayIn } from '../../core/period';
 import { pickDeputy } from '../../core/seats';
-import { recordEventOnce } from './audit';
+import { recordEvent, recordEventOnce } from './audit';
 import { getLink, handOverLink, mintDecisionLink, newDecisionId, reissueLink, type MintedLink } from './links';
 import { WorkflowError, type Runtime } from './runtime';
 import { sendPersonalOnce, type SentItem } from './sent-store';
@@ -242,4 +242,60 @@ export async function sendSeatEmail(
     );
   }
   return { sent, to, actingFor };
+}
+
+/**
+ * Reminder `reminder` to each undecided member of a quorum subject (a review, a policy or objectives submission): each
+ * through sendSeatEmail (to the deputy of an absent member), each recorded as one `reminder.sent` event keyed by the
+ * send, so a retry of the step (SES throttled at a later member) skips the members its first attempt reminded and
+ * rewrites the same events.
+ */
+export async function remindSeats<M extends Person & { role?: string; decisionId?: string }>(
+  rt: Runtime,
+  args: {
+    subjectPk: string;
+    reminder: number;
+    members: M[];
+    bar?: (identity: string) => string | undefined;
+    what: string;
+    fingerprint: { what: 'pack' | 'request' | 'document' };
+    email: (member: M, to: Person & { role?: string }, link: { url: string; expiresAt: string }) => Email;
+  },
+): Promise<void> {
+  const { reminder } = args;
+  // Absences are read when the reminder runs: one that started while the subject waits passes the seat now.
+  const absent = await absentToday(rt);
+  for (const member of args.members) {
+    const decisionId = member.decisionId;
+    if (!decisionId) continue;
+    const result = await sendSeatEmail(rt, {
+      subjectPk: args.subjectPk,
+      message: `reminder-${reminder}`,
+      about: { role: 'member', decisionId },
+      seatId: decisionId,
+      member,
+      absent,
+      bar: args.bar,
+      stage: { kind: 'reminder', reminder },
+      what: args.what,
+      fingerprint: args.fingerprint,
+      email: (to, link) => args.email(member, to, link),
+    });
+    // The seat's link is gone or stopped (closed, escalated away): nobody to remind.
+    if (!result) continue;
+    await recordEvent(rt, {
+      type: 'reminder.sent',
+      subjectPk: args.subjectPk,
+      actor: 'system',
+      at: result.sent.sentAt,
+      eventId: `reminder-${reminder}-${decisionId}`,
+      detail: {
+        reminder,
+        recipient: result.to.email,
+        decisionId,
+        sesMessageId: result.sent.sesMessageId,
+        ...(result.actingFor ? { actingFor: member.email } : {}),
+      },
+    });
+  }
 }
