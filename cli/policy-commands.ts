@@ -144,6 +144,10 @@ async function submitDocument(
   ctx.err(
     `Submitted ${DOCUMENT_LABELS[args.kind]} version ${args.version} of ${unit.id} (${args.format}, ${args.bytes.length} bytes, SHA-256 ${sha256}) for top management's approval.`,
   );
+  // What happens now and what to do, as the other submit commands say it.
+  ctx.err(
+    `Each top manager but the submitter gets a personal decision link now${ctx.inboxUrl ? `; open ${ctx.inboxUrl} to decide` : ''}. Follow it with: isms policy status --bu ${unit.id}${ctx.local ? ' --local' : ''}`,
+  );
   return 0;
 }
 
