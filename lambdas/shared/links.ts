@@ -136,7 +136,7 @@ export async function reissueLink(
  * until when the members' links work) and a review's restart (its workflow waits the whole lifetime again). Never
  * shortens a link, and a superseded link stays dead; false when nothing changed.
  */
-export async function extendLink(rt: Runtime, decisionId: string, expiresAt: string): Promise<boolean> {
+export async function extendLink(rt: Runtime, decisionId: string, expiresAt: string, hops = 0): Promise<boolean> {
   try {
     await rt.ddb.send(
       new UpdateCommand({
@@ -149,8 +149,11 @@ export async function extendLink(rt: Runtime, decisionId: string, expiresAt: str
     );
     return true;
   } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
+    if (!isConditionFailure(err)) throw err;
+    // A seat passed to a deputy (absence, hand-over) or re-issued after its content changed: the wait its holder serves
+    // is extended on the holder's link, as supersedeLink stops it there. A few hops at most.
+    const handedTo = hops < 4 ? (await getLink(rt, decisionId))?.handedTo : undefined;
+    return handedTo ? extendLink(rt, handedTo, expiresAt, hops + 1) : false;
   }
 }
 

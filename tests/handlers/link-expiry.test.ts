@@ -8,6 +8,7 @@ import type { Runtime } from '../../lambdas/shared/runtime';
 import { keys } from '../../core/keys';
 import { formatTime } from '../../core/format';
 import { getLink } from '../../lambdas/shared/links';
+import { passSeat } from '../../lambdas/shared/delegation';
 import type { StoredRequest } from '../../lambdas/shared/request-store';
 import { getReview } from '../../lambdas/shared/review-store';
 import { createHandler as record } from '../../lambdas/request-record';
@@ -176,6 +177,27 @@ describe('links and emails state the end of the wait', () => {
     expect((await links()).map((l) => l.expiresAt)).toEqual(Array(3).fill(iso(end + 60_000)));
     // The escalation email went once: one copy to the contact, one to the ISMS manager.
     expect((await ses.emails()).filter((e) => /overdue/.test(e.subject))).toHaveLength(2);
+  });
+
+  it('review: escalation extends the link of a deputy who holds a seat, as it extends the members’ own', async () => {
+    const id = `${unit.id}#2026-Q4`;
+    await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
+    await compilePack(rt)({ reviewId: id });
+    await issueLinks(rt)({ reviewId: id });
+    const member = (await getReview(rt, id))!.members[0];
+    // The member is away: their seat passes to a deputy, whose new link serves the rest of the wait.
+    const passed = await passSeat(
+      rt,
+      (await getLink(rt, member.decisionId!))!,
+      { name: 'Dora Deputy', email: 'dora.deputy@example.com' },
+      { kind: 'absence', reason: `${member.name} is absent`, by: 'test' },
+      { kind: 'first' },
+    );
+    expect(passed).toBeDefined();
+    clock = new Date(T0 + 6 * DAY + 2 * HOUR);
+    await reviewEscalate(rt)({ reviewId: id });
+    // Without it the deputy's link would stop at the first wait's end while the escalated wait runs on.
+    expect((await getLink(rt, passed!.decisionId))!.expiresAt).toBe(iso(clock.getTime() + 8 * DAY));
   });
 
   it('restarts: the workflow waits the whole lifetime again, so the links still open work until then', async () => {
