@@ -4,7 +4,7 @@ import { checkAbsence, type Absence } from '../core/absence';
 import { dayIn } from '../core/period';
 import { deputiesOf } from '../core/config';
 import { endAbsence, listAbsences, setAbsence } from '../lambdas/shared/delegation';
-import { usageOf } from './manifest';
+import { optionsOf, usageOf } from './manifest';
 import type { CliCommand } from './context';
 import { bu, parseFlags } from './flags';
 
@@ -18,24 +18,13 @@ const line = (a: Absence, today: string) =>
     a.endedAt ? `  ENDED ${a.endedAt} by ${a.endedBy}` : a.from <= today && today <= a.to ? '  NOW' : ''
   }`;
 
-const setUsage =
-  'absence set --bu <id> --person EMAIL --from YYYY-MM-DD --to YYYY-MM-DD [--deputy EMAIL] [--confirm] [--local]   mark a top manager or approver absent: invitations, reminders and request levels go to their deputy (one of their configured deputies; another person only with --confirm, which records that the ISMS manager confirms them)';
-
 const absenceSet: CliCommand = {
   name: 'absence set',
   usage: usageOf('absence set'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      {
-        bu: { type: 'string' },
-        person: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        deputy: { type: 'string' },
-        confirm: { type: 'boolean' },
-        local: { type: 'boolean' },
-      },
+      optionsOf('absence set'),
       z.object({
         bu,
         person: z.email({ error: (iss) => `--person: ${JSON.stringify(iss.input ?? '')} is not an email address` }),
@@ -46,7 +35,7 @@ const absenceSet: CliCommand = {
         local: z.boolean().optional(),
       }),
       ctx,
-      setUsage,
+      usageOf('absence set'),
     );
     if (!parsed) return 2;
     const { opts, unit } = parsed;
@@ -77,18 +66,16 @@ const absenceSet: CliCommand = {
   },
 };
 
-const listUsage = 'absence list --bu <id> [--local]   absences of the unit (NOW marks those in effect today)';
-
 const absenceList: CliCommand = {
   name: 'absence list',
   usage: usageOf('absence list'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('absence list'),
       z.object({ bu, local: z.boolean().optional() }),
       ctx,
-      listUsage,
+      usageOf('absence list'),
     );
     if (!parsed) return 2;
     const { unit } = parsed;
@@ -103,15 +90,13 @@ const absenceList: CliCommand = {
   },
 };
 
-const endUsage = 'absence end --bu <id> --id <absence id> [--local]   end an absence now (the id as absence list prints it)';
-
 const absenceEnd: CliCommand = {
   name: 'absence end',
   usage: usageOf('absence end'),
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, id: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('absence end'),
       z.object({
         bu,
         id: z.string({ error: '--id: is required (an absence id as absence list prints it)' }).regex(/^abs-\d{8}-[a-z0-9]{8}$/, {
@@ -120,7 +105,7 @@ const absenceEnd: CliCommand = {
         local: z.boolean().optional(),
       }),
       ctx,
-      endUsage,
+      usageOf('absence end'),
     );
     if (!parsed) return 2;
     const { opts, unit } = parsed;

@@ -21,7 +21,7 @@ import { getItem } from '../lambdas/shared/store';
 import { loadBusinessUnits } from '../lib/config-files';
 import { buildInfo } from '../lib/build-info';
 import type { CliCommand, CliContext } from './context';
-import { usageOf } from './manifest';
+import { optionsOf, usageOf } from './manifest';
 import { decisionEndpointStep } from './smoke-commands';
 
 export type Status = 'OK' | 'WARN' | 'FAIL' | 'INFO';
@@ -35,8 +35,7 @@ export interface CheckResult {
 export const doctorDeps = { now: (): Date => new Date(), concurrency: 4 };
 
 const WORKFLOWS: WorkflowName[] = ['management-review', 'resource-approval', 'policy-approval'];
-const usage =
-  'doctor --bu <id>|all [--since 24h] [--local]   checks each unit: stack version, SES, alarm subscription, schedule, endpoint, workflows, dead letters, sealing, data schema';
+const usage = usageOf('doctor');
 
 /** A client made on first use, in the unit's region: a unit whose stack is missing never builds the others. */
 function lazy<T>(make: () => T): () => T {
@@ -574,7 +573,7 @@ const doctor: CliCommand = {
     try {
       values = parseArgs({
         args,
-        options: { bu: { type: 'string' }, since: { type: 'string' }, local: { type: 'boolean' } },
+        options: optionsOf('doctor'),
         strict: true,
         allowPositionals: false,
       }).values;

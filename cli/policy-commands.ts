@@ -6,14 +6,13 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { BusinessUnitConfig } from '../core/config';
 import type { CliCommand, CliContext } from './context';
-import { usageOf } from './manifest';
+import { optionsOf, usageOf } from './manifest';
 import { keys, prefixes } from '../core/keys';
 import { formatTime } from '../core/format';
 import type { DecisionRecord } from '../core/decisions';
 import { textProblem } from '../core/text';
 import {
   DOCUMENT_LABELS,
-  OBJECTIVE_STATUSES,
   VERSION_PATTERN,
   checkPolicyDocument,
   executionNameOf,
@@ -33,14 +32,6 @@ import { recordEvent } from '../lambdas/shared/audit';
 import { getItem, queryAll } from '../lambdas/shared/store';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { bu, parseFlags } from './flags';
-
-const POLICY_SUBMIT_USAGE =
-  'policy submit --bu <id> --file <policy.md|policy.pdf> --version <version> --summary <what changed> [--by <email>] [--local]';
-const POLICY_STATUS_USAGE = 'policy status --bu <id> [--local]';
-const OBJECTIVES_SUBMIT_USAGE =
-  'objectives submit --bu <id> --file <objectives.json> [--version <version>] [--summary <what changed>] [--by <email>] [--local]';
-const OBJECTIVES_UPDATE_USAGE = `objectives update --bu <id> --id <objective> --status ${OBJECTIVE_STATUSES.join('|')} --value <measured> [--note <text>] [--by <email>] [--local]`;
-const OBJECTIVES_LIST_USAGE = 'objectives list --bu <id> [--local]';
 
 const version = z.string({ error: '--version: is required (like "2.1")' }).regex(VERSION_PATTERN, {
   error: (iss) => `--version: ${JSON.stringify(iss.input)} is not a version: 1-32 letters, digits, ".", "-", "_"`,
@@ -157,17 +148,10 @@ export const policySubmit: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      {
-        bu: { type: 'string' },
-        file: { type: 'string' },
-        version: { type: 'string' },
-        summary: { type: 'string' },
-        by: { type: 'string' },
-        local: { type: 'boolean' },
-      },
+      optionsOf('policy submit'),
       z.object({ bu, file, version, summary, by, local: z.boolean().optional() }),
       ctx,
-      POLICY_SUBMIT_USAGE,
+      usageOf('policy submit'),
     );
     if (!parsed) return 2;
     const { opts, unit } = parsed;
@@ -189,17 +173,10 @@ export const objectivesSubmit: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      {
-        bu: { type: 'string' },
-        file: { type: 'string' },
-        version: { type: 'string' },
-        summary: { type: 'string' },
-        by: { type: 'string' },
-        local: { type: 'boolean' },
-      },
+      optionsOf('objectives submit'),
       z.object({ bu, file, version: version.optional(), summary: summary.optional(), by, local: z.boolean().optional() }),
       ctx,
-      OBJECTIVES_SUBMIT_USAGE,
+      usageOf('objectives submit'),
     );
     if (!parsed) return 2;
     const { opts, unit } = parsed;
@@ -302,10 +279,10 @@ export const policyStatus: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('policy status'),
       z.object({ bu, local: z.boolean().optional() }),
       ctx,
-      POLICY_STATUS_USAGE,
+      usageOf('policy status'),
     );
     if (!parsed) return 2;
     const rt = ctx.runtime(parsed.unit.id);
@@ -321,15 +298,7 @@ export const objectivesUpdate: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      {
-        bu: { type: 'string' },
-        id: { type: 'string' },
-        status: { type: 'string' },
-        value: { type: 'string' },
-        note: { type: 'string' },
-        by: { type: 'string' },
-        local: { type: 'boolean' },
-      },
+      optionsOf('objectives update'),
       z
         .object({
           bu,
@@ -339,7 +308,7 @@ export const objectivesUpdate: CliCommand = {
         })
         .passthrough(),
       ctx,
-      OBJECTIVES_UPDATE_USAGE,
+      usageOf('objectives update'),
     );
     if (!parsed) return 2;
     const { opts, unit } = parsed;
@@ -350,7 +319,7 @@ export const objectivesUpdate: CliCommand = {
         const field = String(iss.path[0]);
         ctx.err(`--${field}: ${iss.code === 'invalid_type' && values[field] === undefined ? 'is required' : iss.message}`);
       }
-      ctx.err(`usage: ${OBJECTIVES_UPDATE_USAGE}`);
+      ctx.err(`usage: ${usageOf('objectives update')}`);
       return 2;
     }
     const rt = ctx.runtime(unit.id);
@@ -399,10 +368,10 @@ export const objectivesList: CliCommand = {
   async run(args, ctx) {
     const parsed = parseFlags(
       args,
-      { bu: { type: 'string' }, local: { type: 'boolean' } },
+      optionsOf('objectives list'),
       z.object({ bu, local: z.boolean().optional() }),
       ctx,
-      OBJECTIVES_LIST_USAGE,
+      usageOf('objectives list'),
     );
     if (!parsed) return 2;
     const { unit } = parsed;

@@ -15,14 +15,14 @@ import { queryAll } from '../lambdas/shared/store';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { loadBusinessUnits } from '../lib/config-files';
 import type { CliCommand, CliContext } from './context';
-import { usageOf } from './manifest';
+import { optionsOf, usageOf } from './manifest';
 import { sealStatus } from './evidence-commands';
 import { renderCharts } from './report-svg';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 /** Under out/, which git ignores: a report holds names, comments and amounts that do not belong in a commit. */
 export const DEFAULT_OUT = path.join('out', 'report.html');
-const usage = `report --bu <id>|all [--from YYYY-MM] [--to YYYY-MM] [--out FILE] [--local]   the leadership report as one printable HTML file (default: the last 12 months, to ${DEFAULT_OUT}), with the data it was made from beside it`;
+const usage = usageOf('report');
 
 /** Units read at the same time by `--bu all`. */
 const GATHER_CONCURRENCY = 4;
@@ -80,13 +80,7 @@ export const reportCommand: CliCommand = {
     try {
       values = parseArgs({
         args,
-        options: {
-          bu: { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          out: { type: 'string' },
-          local: { type: 'boolean' },
-        },
+        options: optionsOf('report'),
         strict: true,
         allowPositionals: false,
       }).values;

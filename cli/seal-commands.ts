@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { digestName, type Finding, type VerifyResult } from '../core/evidence-seal';
 import { sealClients, type SealTarget } from '../lambdas/shared/seal-store';
 import type { CliCommand, CliContext } from './context';
-import { usageOf } from './manifest';
+import { optionsOf, usageOf } from './manifest';
 import { verifyBundle, verifyLive } from './seal-bundle';
 
 /** The unit's digest bucket and signing key: from `npm start`'s state file, or the deployed stack's outputs. */
@@ -65,8 +65,7 @@ export function printVerification(ctx: CliContext, result: VerifyResult & { prob
   return result.ok ? 0 : 1;
 }
 
-const usage =
-  'evidence verify DIR | --bu <id> [--local]   checks a sealed-evidence bundle (signatures, chain, windows, every record), or the live table against the digests';
+const usage = usageOf('evidence verify');
 
 export const evidenceVerify: CliCommand = {
   name: 'evidence verify',
@@ -74,7 +73,7 @@ export const evidenceVerify: CliCommand = {
   async run(args, ctx) {
     let parsed: { values: { bu?: string; local?: boolean }; positionals: string[] };
     try {
-      parsed = parseArgs({ args, options: { bu: { type: 'string' }, local: { type: 'boolean' } }, strict: true, allowPositionals: true });
+      parsed = parseArgs({ args, options: optionsOf('evidence verify'), strict: true, allowPositionals: true });
     } catch (err) {
       ctx.err((err as Error).message);
       ctx.err(`usage: ${usage}`);

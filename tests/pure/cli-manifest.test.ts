@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OBJECTIVE_STATUSES } from '../../core/policy';
 import { RESOURCE_CATEGORIES } from '../../core/config';
 import { CLOSING_NOTE_MAX } from '../../lambdas/shared/actions';
 import { COMMANDS } from '../../cli/manifest';
@@ -44,5 +45,6 @@ describe('cli/manifest.ts', () => {
     const usage = (name: string) => COMMANDS.find((c) => c.name === name)!.usage;
     expect(usage('request submit')).toContain(`--category ${RESOURCE_CATEGORIES.join('|')} `);
     expect(usage('action close')).toContain(`--note <text, 1-${CLOSING_NOTE_MAX} chars>`);
+    expect(usage('objectives update')).toContain(`--status ${OBJECTIVE_STATUSES.join('|')} `);
   });
 });
