@@ -2,20 +2,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportEvidence, monthsBetween } from '../lambdas/shared/evidence';
+import { exportEvidence } from '../lambdas/shared/evidence';
+import { readMonthRange } from './inputs';
 import type { CliCommand } from './context';
 import { renderEvidenceHtml, type SealStatus } from './evidence-report';
 import { exportBundle, verifyLive } from './seal-bundle';
 import { sealTargetFor } from './seal-commands';
 import { optionsOf, usageOf } from './manifest';
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const usage = usageOf('evidence export');
 const FORMATS = ['json', 'html', 'bundle'];
-
-function monthOf(d: Date): string {
-  return d.toISOString().slice(0, 7);
-}
 
 /** The sealed-evidence line of a page (this export's, `isms report`'s): the live table checked against the digests, or why it could not be. */
 export async function sealStatus(ctx: Parameters<CliCommand['run']>[1], unitId: string): Promise<SealStatus> {
@@ -54,25 +50,10 @@ export const evidenceExport: CliCommand = {
       return 2;
     }
     const now = new Date();
-    const to = values.to ?? monthOf(now);
-    const from = values.from ?? monthOf(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1)));
-    const problems: string[] = [];
+    const { from, to, problems } = readMonthRange(values, now);
     if (!values.bu) problems.push('--bu: is required (a business-unit id)');
     const format = values.format ?? 'json';
     if (!FORMATS.includes(format)) problems.push(`--format: ${JSON.stringify(format)} is not one of ${FORMATS.join(', ')}`);
-    for (const [flag, v] of [
-      ['--from', from],
-      ['--to', to],
-    ] as const) {
-      if (!MONTH.test(v)) problems.push(`${flag}: ${JSON.stringify(v)} is not a month like "2026-11"`);
-    }
-    if (!problems.length) {
-      try {
-        monthsBetween(from, to);
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
     if (format === 'bundle' && !values.out) problems.push('--out: is required with --format bundle (a folder to write the bundle to)');
     let unitId = '';
     if (values.bu) {

@@ -1,6 +1,7 @@
 // What a person plausibly types for a period, an amount or a category: accepted when it means one thing, otherwise
 // answered with the form to use. The workflow's own schemas stay strict; only the CLI reads people's spellings.
 import { nextPeriod, PERIOD_PATTERN, periodOf, previousPeriod } from '../core/period';
+import { monthsBetween } from '../lambdas/shared/evidence';
 
 const RELATIVE = ['CURRENT', 'NEXT', 'PREVIOUS'];
 
@@ -41,3 +42,30 @@ export function amountProblem(input: string): string | undefined {
 
 /** A category in any case ("Equipment") is that category; the schema answers anything else with the list. */
 export const readCategory = (input: unknown) => (typeof input === 'string' ? input.trim().toLowerCase() : input);
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const monthOf = (d: Date) => d.toISOString().slice(0, 7);
+
+/**
+ * --from and --to of the evidence export and the report: months YYYY-MM, by default the last 12 months to this one;
+ * every problem named with its flag (an empty list when the range holds).
+ */
+export function readMonthRange(values: { from?: string; to?: string }, now = new Date()): { from: string; to: string; problems: string[] } {
+  const to = values.to ?? monthOf(now);
+  const from = values.from ?? monthOf(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1)));
+  const problems: string[] = [];
+  for (const [flag, v] of [
+    ['--from', from],
+    ['--to', to],
+  ] as const) {
+    if (!MONTH.test(v)) problems.push(`${flag}: ${JSON.stringify(v)} is not a month like "2026-11"`);
+  }
+  if (!problems.length) {
+    try {
+      monthsBetween(from, to);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return { from, to, problems };
+}

@@ -8,7 +8,8 @@ import type { BusinessUnitConfig } from '../core/config';
 import { buildUnitReport, quarterStartMonth, type UnitReport } from '../core/report-model';
 import { chartsOf, renderReport } from '../core/report-render';
 import { listActions } from '../lambdas/shared/actions';
-import { exportEvidence, monthsBetween, withoutSecrets, type EvidenceExport } from '../lambdas/shared/evidence';
+import { exportEvidence, withoutSecrets, type EvidenceExport } from '../lambdas/shared/evidence';
+import { readMonthRange } from './inputs';
 import { DOCUMENT_KINDS } from '../core/policy';
 import { currentOf, submissionsOf } from '../lambdas/shared/policy-store';
 import { queryAll } from '../lambdas/shared/store';
@@ -19,15 +20,12 @@ import { optionsOf, usageOf } from './manifest';
 import { sealStatus } from './evidence-commands';
 import { renderCharts } from './report-svg';
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 /** Under out/, which git ignores: a report holds names, comments and amounts that do not belong in a commit. */
 export const DEFAULT_OUT = path.join('out', 'report.html');
 const usage = usageOf('report');
 
 /** Units read at the same time by `--bu all`. */
 const GATHER_CONCURRENCY = 4;
-
-const monthOf = (d: Date) => d.toISOString().slice(0, 7);
 
 /** What the report is made from, per unit: the evidence export of the range (from the start of its first quarter) and the unit's actions. */
 export interface UnitData {
@@ -90,23 +88,8 @@ export const reportCommand: CliCommand = {
       return 2;
     }
     const now = new Date();
-    const to = values.to ?? monthOf(now);
-    const from = values.from ?? monthOf(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1)));
-    const problems: string[] = [];
+    const { from, to, problems } = readMonthRange(values, now);
     if (!values.bu) problems.push('--bu: is required (a business-unit id, or "all")');
-    for (const [flag, v] of [
-      ['--from', from],
-      ['--to', to],
-    ] as const) {
-      if (!MONTH.test(v)) problems.push(`${flag}: ${JSON.stringify(v)} is not a month like "2026-11"`);
-    }
-    if (!problems.length) {
-      try {
-        monthsBetween(from, to);
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
     let units: BusinessUnitConfig[] = [];
     if (values.bu === 'all') {
       units = ctx.units?.() ?? loadBusinessUnits();
