@@ -16,7 +16,7 @@ import { checkText, normaliseLineBreaks, terminalSafe } from '../core/text';
 import { DECIDED, type DecisionRecord } from '../core/decisions';
 import { formatTime } from '../core/format';
 import { getMinutes, getReview } from '../lambdas/shared/review-store';
-import { queryAll } from '../lambdas/shared/store';
+import { itemsWithPrefix } from '../lambdas/shared/store';
 import type { CliCommand } from './context';
 import { bu, parseFlags, parseReviewTarget } from './flags';
 import { deliveryEvents } from '../lambdas/shared/delivery-store';
@@ -133,11 +133,7 @@ const reviewStatus: CliCommand = {
     }
     const pk = keys.review(id).pk;
     const [decisions, minutes, deliveries] = await Promise.all([
-      queryAll<DecisionRecord>(rt, {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
-        ExpressionAttributeValues: { ':pk': pk, ':d': prefixes.decision },
-        ConsistentRead: true,
-      }),
+      itemsWithPrefix<DecisionRecord>(rt, pk, prefixes.decision),
       getMinutes(rt, id),
       deliveryEvents(rt, pk),
     ]);

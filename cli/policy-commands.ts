@@ -29,7 +29,7 @@ import {
 } from '../core/policy';
 import { currentObjectives, currentOf, getPolicy, recordProgress, storeDocumentOnce, submissionsOf } from '../lambdas/shared/policy-store';
 import { recordEvent } from '../lambdas/shared/audit';
-import { getItem, queryAll } from '../lambdas/shared/store';
+import { getItem, itemsWithPrefix } from '../lambdas/shared/store';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { bu, parseFlags } from './flags';
 
@@ -217,14 +217,6 @@ export const objectivesSubmit: CliCommand = {
   },
 };
 
-async function partition<T>(rt: Runtime, pk: string, prefix: string): Promise<T[]> {
-  return queryAll<T>(rt, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
-    ConsistentRead: true,
-  });
-}
-
 /** What an auditor asks top management for: the current version, who approved it when, to whom it was communicated, when it is due again. */
 async function statusLines(rt: Runtime, unit: BusinessUnitConfig, kind: DocumentKind, now: Date): Promise<string[]> {
   const all = await submissionsOf(rt, kind);
@@ -235,8 +227,12 @@ async function statusLines(rt: Runtime, unit: BusinessUnitConfig, kind: Document
     lines.push('  Current version: none approved yet');
   } else {
     const pk = keys.policy(current.submissionId).pk;
-    const decisions = await partition<DecisionRecord>(rt, pk, prefixes.decision);
-    const events = await partition<{ type: string; at: string; detail: { recipients?: Array<{ to: string }> } }>(rt, pk, prefixes.event);
+    const decisions = await itemsWithPrefix<DecisionRecord>(rt, pk, prefixes.decision);
+    const events = await itemsWithPrefix<{ type: string; at: string; detail: { recipients?: Array<{ to: string }> } }>(
+      rt,
+      pk,
+      prefixes.event,
+    );
     const approvals = decisions.filter((d) => d.choice === 'approve').sort((a, b) => a.decidedAt.localeCompare(b.decidedAt));
     lines.push(`  Current version: ${current.version}, approved ${when(current.closedAt, unit)}`);
     lines.push(`  Fingerprint (SHA-256): ${current.sha256} (${current.format}, ${current.bytes} bytes)`);

@@ -8,11 +8,10 @@ import type { BusinessUnitConfig } from '../core/config';
 import { buildUnitReport, quarterStartMonth, type UnitReport } from '../core/report-model';
 import { chartsOf, renderReport } from '../core/report-render';
 import { listActions } from '../lambdas/shared/actions';
-import { exportEvidence, withoutSecrets, type EvidenceExport } from '../lambdas/shared/evidence';
+import { exportEvidence, subjectEvidence, type EvidenceExport } from '../lambdas/shared/evidence';
 import { readMonthRange } from './inputs';
 import { DOCUMENT_KINDS } from '../core/policy';
 import { currentOf, submissionsOf } from '../lambdas/shared/policy-store';
-import { queryAll } from '../lambdas/shared/store';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { loadBusinessUnits } from '../lib/config-files';
 import type { CliCommand, CliContext } from './context';
@@ -45,13 +44,7 @@ async function policiesInForce(rt: Runtime, start: string, read: Record<string, 
   for (const kind of DOCUMENT_KINDS) {
     const current = currentOf((await submissionsOf(rt, kind)).filter((s) => s.closedAt && s.closedAt < start));
     if (!current || current.pk in read) continue;
-    out[current.pk] = (
-      await queryAll<Record<string, unknown>>(rt, {
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': current.pk },
-        ConsistentRead: true,
-      })
-    ).map(withoutSecrets);
+    out[current.pk] = await subjectEvidence(rt, current.pk);
   }
   return out;
 }

@@ -52,13 +52,8 @@ export async function exportEvidence(rt: Runtime, range: { from: string; to: str
   }
   const subjects: EvidenceExport['subjects'] = {};
   for (const pk of [...new Set(events.map((e) => String(e.subject)))].sort()) {
-    const items = await queryAll<Record<string, unknown>>(rt, {
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ConsistentRead: true,
-    });
     // The subject's own events are already in `events`; keep the partition's other evidence here.
-    subjects[pk] = items.filter((i) => i.kind !== 'event').map(withoutSecrets);
+    subjects[pk] = (await subjectEvidence(rt, pk)).filter((i) => i.kind !== 'event');
   }
   return {
     format: 'isms-leadership/evidence-export@1',
@@ -71,4 +66,14 @@ export async function exportEvidence(rt: Runtime, range: { from: string; to: str
     events: events.map(withoutSecrets),
     subjects,
   };
+}
+
+/** Every item of one subject's partition (a review, a request, a policy submission), as an export shows it: no secrets. */
+export async function subjectEvidence(rt: Runtime, pk: string): Promise<Record<string, unknown>[]> {
+  const items = await queryAll<Record<string, unknown>>(rt, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });
+  return items.map(withoutSecrets);
 }

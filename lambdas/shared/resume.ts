@@ -1,5 +1,6 @@
 // Resumes a waiting workflow once its subject's recorded decisions complete the wait (docs/architecture.md#record-first-then-resume, docs/architecture.md#one-wait-per-review).
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { GetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { getItem, itemsWithPrefix } from './store';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { clientConfig, type Runtime } from './runtime';
 import { prefixes } from '../../core/keys';
@@ -15,18 +16,13 @@ export type WaitRule = (subject: object, decisions: DecisionRecord[]) => { compl
 const RULES: Record<SubjectType, WaitRule> = { review: reviewWaitOutcome, request: requestWaitOutcome, policy: policyWaitOutcome };
 
 export async function loadSubject(rt: Runtime, subjectPk: string, subjectSk: string) {
+  // Every page of decisions: one page would drop decisions past 1 MB, and the outcome is computed from them.
   const [subject, decisions] = await Promise.all([
-    rt.ddb.send(new GetCommand({ TableName: rt.tableName, Key: { pk: subjectPk, sk: subjectSk }, ConsistentRead: true })),
-    rt.ddb.send(
-      new QueryCommand({
-        TableName: rt.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
-        ExpressionAttributeValues: { ':pk': subjectPk, ':d': prefixes.decision },
-        ConsistentRead: true,
-      }),
-    ),
+    // The item as the SDK types one (`Record<string, any>`): each caller knows which subject it loaded.
+    getItem<NonNullable<GetCommandOutput['Item']>>(rt, { pk: subjectPk, sk: subjectSk }),
+    itemsWithPrefix<DecisionRecord>(rt, subjectPk, prefixes.decision),
   ]);
-  return { subject: subject.Item, decisions: (decisions.Items ?? []) as DecisionRecord[] };
+  return { subject, decisions };
 }
 
 /** The function's Step Functions client, made on first use: only functions that resume a workflow bundle and load it. */

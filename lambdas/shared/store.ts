@@ -66,3 +66,12 @@ export async function queryAll<T>(rt: Runtime, input: Omit<QueryCommandInput, 'T
   } while (ExclusiveStartKey);
   return items;
 }
+
+/** The items of one partition whose sort key starts with `prefix` (its decisions, its events), every page, read consistently. */
+export function itemsWithPrefix<T>(rt: Runtime, pk: string, prefix: string): Promise<T[]> {
+  return queryAll<T>(rt, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+    ConsistentRead: true,
+  });
+}
