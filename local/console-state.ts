@@ -1,12 +1,13 @@
 // What the local console shows, read from the local tables through the store reads the CLI uses, and from the SES
 // emulator's API: each unit's reviews and requests (who has decided, what waits on whom), events in words, mailboxes.
-import { GSI1, gsi1, prefixes } from '../core/keys';
+import { prefixes } from '../core/keys';
 import { DECIDED, type DecisionRecord } from '../core/decisions';
 import { formatLocalTime, formatMoney } from '../core/format';
 import { tally } from '../core/review-tally';
 import type { RequestItem, ReviewItem } from '../core/subjects';
-import { getReview, requestsSince } from '../lambdas/shared/review-store';
-import { queryAll } from '../lambdas/shared/store';
+import { getReview, listReviews, requestsSince } from '../lambdas/shared/review-store';
+import { auditEventsOfMonth } from '../lambdas/shared/evidence';
+import { itemsWithPrefix } from '../lambdas/shared/store';
 import type { LocalRuntime, LocalUnit, StoredEmail } from './runtime';
 
 export interface ConsoleReview {
@@ -44,22 +45,13 @@ export interface ConsoleState {
 
 /** The reviews of a unit, newest period first: the same GSI listing `previousReview` reads. */
 async function reviewsOf(u: LocalUnit): Promise<ReviewItem[]> {
-  const items = await queryAll<ReviewItem>(u.runtime, {
-    IndexName: GSI1,
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': gsi1.reviews('').gsi1pk },
-  });
+  const items = await listReviews(u.runtime);
   // The index is eventually consistent; the item itself is what `isms review status` reads.
   const fresh = await Promise.all(items.map((r) => getReview(u.runtime, r.reviewId)));
   return fresh.filter((r): r is NonNullable<typeof r> => Boolean(r)).sort((a, b) => b.period.localeCompare(a.period));
 }
 
-const decisionsOf = (u: LocalUnit, pk: string) =>
-  queryAll<DecisionRecord>(u.runtime, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
-    ExpressionAttributeValues: { ':pk': pk, ':d': prefixes.decision },
-    ConsistentRead: true,
-  });
+const decisionsOf = (u: LocalUnit, pk: string) => itemsWithPrefix<DecisionRecord>(u.runtime, pk, prefixes.decision);
 
 async function reviewView(u: LocalUnit, review: ReviewItem & { minutesEmailedAt?: string }): Promise<ConsoleReview> {
   const decisions = await decisionsOf(u, review.pk);
@@ -147,17 +139,7 @@ export function eventText(e: Record<string, unknown>): string | undefined {
 /** This month's and last month's audit events of each unit, newest first (one index query per month, as the export). */
 async function eventsOf(u: LocalUnit, now: Date): Promise<ConsoleEvent[]> {
   const months = [new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)), now].map((m) => m.toISOString());
-  const items = (
-    await Promise.all(
-      months.map((m) =>
-        queryAll<Record<string, unknown>>(u.runtime, {
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': gsi1.audit(m, '').gsi1pk },
-        }),
-      ),
-    )
-  ).flat();
+  const items = (await Promise.all(months.map((m) => auditEventsOfMonth(u.runtime, m.slice(0, 7))))).flat();
   return items.flatMap((e) => {
     const text = eventText(e);
     const at = String(e.at ?? '');

@@ -40,16 +40,7 @@ export function withoutSecrets(item: Record<string, unknown>): Record<string, un
 /** Reads by index and partition only (no scan): one query per month of events, one per subject. */
 export async function exportEvidence(rt: Runtime, range: { from: string; to: string }): Promise<EvidenceExport> {
   const events: Record<string, unknown>[] = [];
-  for (const month of monthsBetween(range.from, range.to)) {
-    const { gsi1pk } = gsi1.audit(`${month}-01T00:00:00.000Z`, '');
-    events.push(
-      ...(await queryAll<Record<string, unknown>>(rt, {
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': gsi1pk },
-      })),
-    );
-  }
+  for (const month of monthsBetween(range.from, range.to)) events.push(...(await auditEventsOfMonth(rt, month)));
   const subjects: EvidenceExport['subjects'] = {};
   for (const pk of [...new Set(events.map((e) => String(e.subject)))].sort()) {
     // The subject's own events are already in `events`; keep the partition's other evidence here.
@@ -76,4 +67,13 @@ export async function subjectEvidence(rt: Runtime, pk: string): Promise<Record<s
     ConsistentRead: true,
   });
   return items.map(withoutSecrets);
+}
+
+/** One month's audit events of the unit (`YYYY-MM`), by the audit index: what the export and the local console list. */
+export function auditEventsOfMonth(rt: Runtime, month: string): Promise<Record<string, unknown>[]> {
+  return queryAll<Record<string, unknown>>(rt, {
+    IndexName: GSI1,
+    KeyConditionExpression: 'gsi1pk = :p',
+    ExpressionAttributeValues: { ':p': gsi1.audit(`${month}-01T00:00:00.000Z`, '').gsi1pk },
+  });
 }

@@ -104,6 +104,15 @@ export async function requestsSince(rt: Runtime, since: string | undefined): Pro
   );
 }
 
+/** Every review of the unit, from the reviews index (eventually consistent: read an item itself for its state). */
+export function listReviews(rt: Runtime): Promise<ReviewItem[]> {
+  return queryAll<ReviewItem>(rt, {
+    IndexName: GSI1,
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': gsi1.reviews('').gsi1pk },
+  });
+}
+
 /** The most recent review of an earlier period, if any. */
 export async function previousReview(rt: Runtime, period: string): Promise<StoredReview | undefined> {
   const out = await rt.ddb.send(
