@@ -73,3 +73,27 @@ export function handOverRefusal(
   }
   return undefined;
 }
+
+type Bar = (identity: string) => string | undefined;
+
+/**
+ * The seats of a quorum subject (a review, a policy or objectives submission) are one per member: a member who holds a
+ * seat of their own may not act for another member too, or one person would count twice towards the quorum. (A request's
+ * rule, one level per person, is the same rule for levels: core/request.ts deputyBar.)
+ */
+export function memberSeatBar(unit: BusinessUnitConfig, members: ReadonlyArray<{ email: string }>): Bar {
+  const ids = unitIdentities(unit);
+  const seated = new Set(members.map((m) => ids.of(m.email)));
+  return (identity) => (seated.has(identity) ? 'holds a seat of their own here (one person, one seat)' : undefined);
+}
+
+/** The first reason any of the bars gives. */
+export const anyBar =
+  (...bars: Bar[]): Bar =>
+  (identity) => {
+    for (const bar of bars) {
+      const why = bar(identity);
+      if (why) return why;
+    }
+    return undefined;
+  };

@@ -1,5 +1,6 @@
 // Emails each member (top management but the submitter) a personal decision link; a retry re-sends only what did not go out.
 import * as z from '../core/zod';
+import { anyBar, memberSeatBar } from '../core/seats';
 import { keys } from '../core/keys';
 import { recordEvent } from './shared/audit';
 import { mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
@@ -20,7 +21,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const policy = await requirePolicy(rt, submissionId);
   const key = keys.policy(submissionId);
   const absent = await absentToday(rt);
-  const bar = policyDeputyBar(rt.config, policy);
+  const bar = anyBar(policyDeputyBar(rt.config, policy), memberSeatBar(rt.config, policy.members));
   const what = decidedOnWords({ subjectType: 'policy', subjectId: submissionId }, policy as unknown as Record<string, unknown>);
   let invited = 0;
   for (const [index, member] of policy.members.entries()) {

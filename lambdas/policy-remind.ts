@@ -1,5 +1,6 @@
 // Reminds the members who have not decided, each with a further link to their same decision.
 import * as z from '../core/zod';
+import { anyBar, memberSeatBar } from '../core/seats';
 import { keys } from '../core/keys';
 import { policyDeputyBar, policyWaitOutcome, type PolicyItem } from '../core/policy';
 import { tally } from '../core/review-tally';
@@ -27,7 +28,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     subjectPk: key.pk,
     reminder,
     members: undecided,
-    bar: policyDeputyBar(rt.config, policy),
+    bar: anyBar(policyDeputyBar(rt.config, policy), memberSeatBar(rt.config, policy.members)),
     what: decidedOnWords({ subjectType: 'policy', subjectId: policy.submissionId }, policy as unknown as Record<string, unknown>),
     fingerprint: { what: 'document' },
     email: (member, to, { url, expiresAt }) =>

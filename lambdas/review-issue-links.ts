@@ -1,5 +1,6 @@
 // Emails each top manager the pack summary and a personal decision link; a retry re-sends only what did not go out.
 import * as z from '../core/zod';
+import { memberSeatBar } from '../core/seats';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { extendLink, getLink, linkExpiry, linkState, mintDecisionLink, reissueLink, supersedeLink } from './shared/links';
@@ -45,6 +46,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       seatId: decisionId,
       member,
       absent,
+      bar: memberSeatBar(rt.config, review.members),
       stage: { kind: 'first' },
       what: `the management review ${review.period}`,
       fingerprint: { what: 'pack', hex: fingerprint },

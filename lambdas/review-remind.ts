@@ -1,5 +1,6 @@
 // Reminds the members who have not decided, each with a further link to their same decision.
 import * as z from '../core/zod';
+import { memberSeatBar } from '../core/seats';
 import { keys } from '../core/keys';
 import { loadSubject } from './shared/resume';
 import { reviewWaitOutcome, tally } from '../core/review-tally';
@@ -29,6 +30,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     subjectPk: key.pk,
     reminder,
     members: undecided,
+    bar: memberSeatBar(rt.config, review.members),
     what: `the management review ${review.period}`,
     fingerprint: { what: 'pack' },
     email: (member, to, { url, expiresAt }) =>

@@ -15,7 +15,7 @@ import { gonePage, type PageResult } from '../../core/decision-pages';
 import { packFingerprint, requestFingerprint } from '../../core/fingerprint';
 import { deputyBar } from '../../core/request';
 import { policyDeputyBar } from '../../core/policy';
-import { handOverRefusal, pickDeputy, seatOf } from '../../core/seats';
+import { anyBar, handOverRefusal, memberSeatBar, pickDeputy, seatOf } from '../../core/seats';
 import type { EmailAbout } from '../../core/email-delivery';
 import type { RequestItem } from '../../core/subjects';
 import { passSeat } from './delegation';
@@ -72,15 +72,20 @@ export async function handOver(
   if (refused) return handOverRefusedPage(refused);
   const ids = unitIdentities(rt.config);
   const named = deputiesOf(rt.config, link.recipient.email).find((d) => ids.same(d.email, deputyEmail))!;
+  // A review's or a policy's members hold one seat each: a deputy who is a member too may not take a second one.
+  const seats = memberSeatBar(rt.config, Array.isArray(subject.members) ? (subject.members as Array<{ email: string }>) : []);
   const bar =
     link.subjectType === 'request' && link.level !== undefined
       ? deputyBar(rt.config, subject as unknown as RequestItem, link.level)
       : link.subjectType === 'policy'
-        ? policyDeputyBar(rt.config, {
-            submitter: String(subject.submitter ?? ''),
-            submittedBy: typeof subject.submittedBy === 'string' ? subject.submittedBy : undefined,
-          })
-        : () => undefined;
+        ? anyBar(
+            policyDeputyBar(rt.config, {
+              submitter: String(subject.submitter ?? ''),
+              submittedBy: typeof subject.submittedBy === 'string' ? subject.submittedBy : undefined,
+            }),
+            seats,
+          )
+        : seats;
   const pick = pickDeputy(rt.config, link.recipient.email, bar, named);
   if (!pick.to) return handOverRefusedPage(pick.skipped.join('; '));
   const what = decidedOnWords(link, subject);
