@@ -136,7 +136,11 @@ describe('a request whose level-1 approver bounces', () => {
     );
     // The wait was a minute: only the bounce can have moved the level this soon.
     expect(Date.now() - t0).toBeLessThan(30_000);
-    const events = await eventsOf(request.id, pk);
+    // The escalate step emails the contact, then records request.escalated: wait for the record, not only the email.
+    const events = await until('the escalation recorded', async () => {
+      const all = await eventsOf(request.id, pk);
+      return all.some((e) => e.type === 'request.escalated') ? all : undefined;
+    });
     expect(events.find((e) => e.type === 'email.bounced')!.detail).toMatchObject({ recipient: BOUNCE, role: 'level', level: 0 });
     expect(events.find((e) => e.type === 'request.escalated')!.detail.reason).toMatch(/not delivered \(bounced\); escalated at once/);
     expect((await mailsTo(IRENE, /Decision email bounced: Oona Byrne.*Bounce laptops/))[0].body.text).toMatch(
