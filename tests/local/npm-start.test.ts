@@ -122,6 +122,7 @@ describe('npm start', () => {
       ...FREE.slice(4, 6),
       '--decisions-port',
       decisions,
+      ...FREE.slice(8, 10),
     ]);
     expect(await exit).toBe(1);
     expect(stderr()).toContain(`Ports ${ses} (ses), ${decisions} (decisions) are in use`);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const STATE = path.join(mkdtempSync(path.join(tmpdir(), 'isms-walkthrough-')), 'runtime.json');
-const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0'];
+const FREE = ['--dynamodb-port', '0', '--ses-port', '0', '--sfn-port', '0', '--decisions-port', '0', '--console-port', '0'];
 /** The pack emails npm start sends for the two example units' current reviews (2 + 3 top managers). */
 const PACK_EMAILS = 5;
 /** Commands that only read: a person runs them seconds after the step before; here they may be asked again until then. */
