@@ -1,7 +1,7 @@
 // Test runner settings: one project per cost layer, each with its own script (`npm run test:<layer>`); `npm test`
 // runs them all in one pool. The folder of a test file is its layer:
 //   pure      no emulator, no synth, no server: domain logic, config, CLI against mocked SDK clients
-//   handlers  Lambda handlers on dynalite and the SES emulator, one of each for the whole run (emulators.setup.ts)
+//   handlers  Lambda handlers on dynalite (one per worker, in process) and the SES emulator (one per run: emulators.setup.ts)
 //   cdk       synth, assertions, cdk-nag, the one real bundling
 //   workflow  both workflows end to end on the local runtime (Step Functions, emulators, decision pages)
 //   local     the local runtime's own services and `npm start`
@@ -27,12 +27,10 @@ export default defineConfig({
         name,
         include: [`tests/${name}/**/*.test.ts`],
         ...(name === 'handlers' ? { globalSetup: ['tests/support/emulators.setup.ts'] } : {}),
-        // Pure, handler and CDK files leave nothing behind (servers closed, patched streams and env restored, each test
-        // its own App or tables): one process per worker imports the shared modules once. aws-cdk-lib alone is ~2 s of
-        // CPU per file: the CDK layer takes ~26 s of CPU instead of ~58 s, handlers ~26 s instead of ~35 s, pure 1.4 s
-        // instead of 4.5 s. Workflow, local and e2e files keep a process each: every local runtime's SES emulator
-        // stores emails in its module, so two runtimes in one process would see each other's mail.
-        ...(name === 'pure' || name === 'handlers' || name === 'cdk' ? { isolate: false } : {}),
+        // Every file leaves nothing behind (servers closed, patched streams and env restored, each test its own App,
+        // tables or local runtime, each runtime a fresh SES inbox: local/runtime.ts): one process per worker imports the
+        // shared modules once. aws-cdk-lib alone is ~2 s of CPU per file, a local runtime's modules ~1 s.
+        isolate: false,
       },
     })),
   },

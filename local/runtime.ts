@@ -202,6 +202,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const dynamoPort = await listen(dynalite, ports.dynamodb);
     closers.push(() => closeServer(dynalite));
     const sesModule = require('aws-ses-v2-local');
+    // The emulator keeps its mail in its module, not its server: a runtime started after another one closed in the same
+    // process (test files sharing a worker) would otherwise list the earlier runtime's mail as its own.
+    const sesStore = require('aws-ses-v2-local/dist/store');
+    sesStore.clearStore();
     const sesServer: Server = await (sesModule.default ?? sesModule)({ port: ports.ses, host: HOST });
     const sesPort = (sesServer.address() as AddressInfo).port;
     closers.push(() => closeServer(sesServer));
@@ -353,9 +357,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       },
       interrupted,
       sfn,
+      // The emulator's store in this process, as its GET /store serves it, without the JSON round trip per call (tests poll
+      // this every 50 ms; over HTTP each poll serialised every email so far).
       async emails() {
-        const res = await fetch(`${urls.ses}/store`);
-        return ((await res.json()) as { emails: StoredEmail[] }).emails;
+        return [...(sesStore.getStoreReadonly().emails as StoredEmail[])];
       },
       sesEventsSettled: () => simulator.settled(),
       async invoke(unitId, fnId, payload) {
