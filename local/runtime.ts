@@ -13,6 +13,7 @@ import { definitionText, WORKFLOWS } from '../lib/definitions';
 import { arnPlaceholder, FUNCTIONS, functionEnvironment, type FunctionSpec } from '../core/functions';
 import { functionName, type WorkflowName, stateMachineName } from '../core/names';
 import { runtimeFrom, type Runtime } from '../lambdas/shared/runtime';
+import { inProcessHandler, serveInProcess } from './in-process-http';
 import { isFailedStatus } from '../core/workflow-failure';
 import { createLocalStepFunctions } from './step-functions';
 import { createDecisionServer } from './decision-server';
@@ -234,7 +235,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       stepFunctions: '',
       decisions: `http://${HOST}:${decisionsPort}`,
     };
-    const ddb = new DynamoDBClient({ endpoint: urls.dynamodb, region: LOCAL_REGION });
+    // Handlers, the Step Functions service and the console run in this process: they reach dynalite without a socket.
+    const unserve = serveInProcess(urls.dynamodb, dynalite);
+    closers.push(unserve);
+    const ddb = new DynamoDBClient({ endpoint: urls.dynamodb, region: LOCAL_REGION, requestHandler: inProcessHandler(urls.dynamodb) });
     const handlers = new Map<string, Handler>();
     /** State machine ARN → its unit's workflow-failed handler: what the EventBridge rule of lib/operations.ts routes on AWS. */
     const failureHandlers = new Map<string, Handler>();

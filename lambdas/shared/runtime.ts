@@ -102,9 +102,25 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
   return rt;
 }
 
-/** Region and endpoint of an SDK client: the regional endpoint on AWS, the emulator's URL locally. */
-export function clientConfig(env: Pick<HandlerEnv, 'AWS_REGION'>, endpoint: string | undefined): { region: string; endpoint?: string } {
-  return { region: env.AWS_REGION ?? 'us-east-1', endpoint };
+/** A request handler for an emulator in this process (local/in-process-http.ts); unset on AWS. */
+type LocalTransport = (endpoint: string) => object | undefined;
+let localTransport: LocalTransport | undefined;
+
+/** The local runtime only: clients for an emulator running in the same process call it without a socket. */
+export function setLocalTransport(transport: LocalTransport): void {
+  localTransport = transport;
+}
+
+/**
+ * Region and endpoint of an SDK client: the regional endpoint on AWS, the emulator's URL locally (and, when that
+ * emulator runs in this process, its in-process request handler).
+ */
+export function clientConfig(
+  env: Pick<HandlerEnv, 'AWS_REGION'>,
+  endpoint: string | undefined,
+): { region: string; endpoint?: string; requestHandler?: object } {
+  const requestHandler = endpoint ? localTransport?.(endpoint) : undefined;
+  return { region: env.AWS_REGION ?? 'us-east-1', endpoint, ...(requestHandler ? { requestHandler } : {}) };
 }
 
 /**
