@@ -7,7 +7,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTa
 import type { BusinessUnitConfig } from '../../core/config';
 import { testUnit } from './units';
 import { createTableInput, LINKS_TABLE_SCHEMA, TABLE_SCHEMA } from '../../core/table-schema';
-import { runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
+import { clientConfig, runtimeFrom, type Runtime } from '../../lambdas/shared/runtime';
 import type { StoredEmail } from '../../local/runtime';
 
 const require = createRequire(import.meta.url);
@@ -15,11 +15,11 @@ process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 process.env.AWS_REGION ??= 'us-east-1';
 
-export async function startDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startDynalite(): Promise<{ endpoint: string; server: Server; close(): Promise<void> }> {
   const server: Server = require('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return { endpoint: `http://127.0.0.1:${port}`, server, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 export type { StoredEmail };
@@ -71,7 +71,7 @@ export async function testRuntime(opts: {
 }): Promise<Runtime> {
   const tableName = `test-${randomBytes(6).toString('hex')}`;
   const linksTableName = `${tableName}-links`;
-  const ddb = new DynamoDBClient({ endpoint: opts.dynamoEndpoint, region: 'us-east-1' });
+  const ddb = new DynamoDBClient(clientConfig({ AWS_REGION: 'us-east-1' }, opts.dynamoEndpoint));
   await createActiveTable(ddb, createTableInput(tableName, TABLE_SCHEMA));
   await createActiveTable(ddb, createTableInput(linksTableName, LINKS_TABLE_SCHEMA));
   const env = {

@@ -1,13 +1,31 @@
-// The handlers project's emulators (started once by emulators.setup.ts), as a test file sees them: the same shape as
-// startDynalite() and startSesLocal(), so a file only changes which one it calls.
+// The handlers project's emulators, as a test file sees them: the same shape as startDynalite() and startSesLocal(), so
+// a file only changes which one it calls.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
-import type { StoredEmail } from './local-aws';
+import { startDynalite, type StoredEmail } from './local-aws';
+import { serveInProcess } from '../../local/in-process-http';
 
-/** The shared dynalite. Fresh tables per file come from testRuntime(); closing is the global teardown's job. */
-export function sharedDynalite(): { endpoint: string; close(): Promise<void> } {
-  return { endpoint: inject('dynamoEndpoint'), close: async () => {} };
+const WORKER_DYNALITE = Symbol.for('isms-leadership.tests.worker-dynalite');
+type WorkerDynalite = Awaited<ReturnType<typeof startDynalite>>;
+
+/**
+ * One dynalite per test worker (the files of a worker share its process: vitest.config.ts, isolate: false), reached
+ * in process by the clients runtimeFrom() builds, as the local runtime's handlers reach theirs: each file's handlers
+ * make thousands of calls (fault-injection.test.ts about ten thousand), and over loopback HTTP each one cost about half a
+ * millisecond of CPU (`npm run bench -- in-process`). Fresh tables per file come from testRuntime(); the server ends
+ * with the worker.
+ */
+export async function sharedDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const slot = globalThis as { [WORKER_DYNALITE]?: Promise<WorkerDynalite> };
+  slot[WORKER_DYNALITE] ??= startDynalite().then((d) => {
+    d.server.unref();
+    return d;
+  });
+  const dynalite = await slot[WORKER_DYNALITE];
+  // Again for each file: a file may load its own copy of the transport module.
+  serveInProcess(dynalite.endpoint, dynalite.server);
+  return { endpoint: dynalite.endpoint, close: async () => {} };
 }
 
 const readBody = (req: IncomingMessage) =>
