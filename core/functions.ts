@@ -325,6 +325,8 @@ export function functionEnvironment(
     BU_CONFIG: JSON.stringify(unit),
     POWERTOOLS_SERVICE_NAME: `isms-${spec.id}`,
     POWERTOOLS_LOG_LEVEL: 'INFO',
+    // Responses carry decision pages, links and names: never in a trace (lambdas/shared/observability.ts).
+    POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
   };
   if (spec.access.mintsLinks) {
     if (!ctx.decisionBaseUrl) throw new Error(`${spec.id} mints decision links and needs a decision base URL`);

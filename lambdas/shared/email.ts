@@ -1,5 +1,6 @@
 // Sends one email (HTML and plain text) from the unit's sender through SES.
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { traced } from './observability';
 import { clientConfig, type Runtime } from './runtime';
 import { subjectLine } from '../../core/text';
 import { recipients, type Email } from '../../core/email';
@@ -7,7 +8,7 @@ import { configurationSetName, emailTags, TAG, type EmailAbout } from '../../cor
 
 /** The function's SES client, made on first use: only functions that send email bundle and load it. */
 export function sesClient(rt: Runtime): SESClient {
-  rt.ses ??= new SESClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SES));
+  rt.ses ??= traced(new SESClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SES)));
   return rt.ses;
 }
 

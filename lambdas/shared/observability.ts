@@ -1,11 +1,14 @@
-// Powertools Metrics beside the Logger: made once per Runtime, with the namespace and dimensions of core/metrics.ts.
+// Powertools Metrics and Tracer beside the Logger: Metrics made once per Runtime, with the namespace and dimensions of
+// core/metrics.ts; one Tracer per process, which traces each invocation and the SDK calls of the clients it captures.
 //
-// No Powertools Tracer: it brings aws-xray-sdk-core (with semver and cls-hooked), about 115 KB minified in every bundle,
-// which puts the decision endpoint over the 600 KB budget of tests/cdk/bundling.test.ts and every function over the 1.3x
-// goal of `npm run bench -- bundles`. Lambda's active tracing (lib/isms-function.ts) still traces each invocation.
+// The Tracer is not in the function bundles: it brings aws-xray-sdk-core (with semver and cls-hooked), about 125 KB
+// minified, which would put every function over issue 14's 1.3x budget (`npm run bench -- bundles`). It comes from the
+// stack's own layer instead (lib/tracer-layer.ts: one bundled file at /opt/nodejs/node_modules/@aws-lambda-powertools/tracer),
+// and the bundles keep its import external (lib/isms-function.ts BUNDLING).
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, METRICS_SERVICE, metricDimensions, type MetricName } from '../../core/metrics';
 import type { Runtime } from './runtime';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 export function createMetrics(unitId: string): Metrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
@@ -46,6 +49,53 @@ export function withMetrics<E, R>(rt: Runtime, handler: (event: E) => Promise<R>
       return await handler(event);
     } finally {
       flushMetrics(rt);
+    }
+  };
+}
+
+/**
+ * The Tracer on Lambda, where AWS_EXECUTION_ENV is set; undefined elsewhere. Outside Lambda the Tracer disables itself,
+ * so the local runtime, the CLI and the tests do not load it at all (unbundled, the X-Ray SDK costs tens of ms to import).
+ * Never a response in a trace: a decision page or an event can carry links and names (POWERTOOLS_TRACER_CAPTURE_RESPONSE
+ * is false on every function too). No HTTP(S) patching: every call a handler makes goes through a captured SDK client.
+ */
+export const tracer: Tracer | undefined = process.env.AWS_EXECUTION_ENV
+  ? new (await import('@aws-lambda-powertools/tracer')).Tracer({
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'isms-leadership',
+      captureHTTPsRequests: false,
+    })
+  : undefined;
+
+/** An SDK client whose calls appear as subsegments of the invocation (service, operation, table, retries, errors). */
+export function traced<C>(client: C): C {
+  return tracer ? tracer.captureAWSv3Client(client) : client;
+}
+
+/**
+ * The handler inside its own subsegment (`## <handler>`, as Powertools' captureLambdaHandler names it), annotated with
+ * ColdStart, Service and BusinessUnit so that X-Ray can filter on them (`annotation.BusinessUnit = "emea"`); an error
+ * is recorded on the subsegment and thrown on. The handler's result is never recorded.
+ */
+export function withTracing<E, R>(rt: Runtime, handler: (event: E) => Promise<R>): (event: E) => Promise<R> {
+  const t = tracer;
+  if (!t) return handler;
+  return async (event: E) => {
+    const segment = t.getSegment();
+    const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
+    if (subsegment) t.setSegment(subsegment);
+    t.annotateColdStart();
+    t.addServiceNameAnnotation();
+    t.putAnnotation('BusinessUnit', rt.config.id);
+    try {
+      return await handler(event);
+    } catch (err) {
+      t.addErrorAsMetadata(err as Error);
+      throw err;
+    } finally {
+      if (segment && subsegment) {
+        subsegment.close();
+        t.setSegment(segment);
+      }
     }
   };
 }

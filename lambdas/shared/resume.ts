@@ -2,6 +2,7 @@
 import type { GetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { getItem, itemsWithPrefix } from './store';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { traced } from './observability';
 import { clientConfig, type Runtime } from './runtime';
 import { prefixes } from '../../core/keys';
 import type { DecisionRecord, SubjectType } from '../../core/decisions';
@@ -27,7 +28,7 @@ export async function loadSubject(rt: Runtime, subjectPk: string, subjectSk: str
 
 /** The function's Step Functions client, made on first use: only functions that resume a workflow bundle and load it. */
 export function sfnClient(rt: Runtime): SFNClient {
-  rt.sfn ??= new SFNClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SFN));
+  rt.sfn ??= traced(new SFNClient(clientConfig(rt.env, rt.env.AWS_ENDPOINT_URL_SFN)));
   return rt.sfn;
 }
 

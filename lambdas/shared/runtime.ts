@@ -5,7 +5,7 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createMetrics, withMetrics } from './observability';
+import { createMetrics, traced, withMetrics, withTracing } from './observability';
 import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
 
 /** The environment every function gets (see core/functions.ts, which fills it for CDK and the local runtime). */
@@ -85,7 +85,7 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
     tableName: env.TABLE_NAME,
     linksTableName: env.LINKS_TABLE_NAME,
     // Every function reads or writes the tables, so this client is made here; SES and SFN by their adapters.
-    ddb: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(env, env.AWS_ENDPOINT_URL_DYNAMODB)), {
+    ddb: DynamoDBDocumentClient.from(traced(new DynamoDBClient(clientConfig(env, env.AWS_ENDPOINT_URL_DYNAMODB))), {
       marshallOptions: { removeUndefinedValues: true },
     }),
     logger: new Logger({
@@ -132,7 +132,7 @@ export function lambdaHandler<E, R>(create: (rt: Runtime) => (event: E) => Promi
   return (event: E) => {
     if (!built) {
       const rt = runtimeFrom(process.env);
-      built = withMetrics(rt, create(rt));
+      built = withMetrics(rt, withTracing(rt, create(rt)));
     }
     return built(event);
   };

@@ -21,6 +21,7 @@ import {
   windowEndAt,
   CHAIN_EPOCH,
 } from '../../core/evidence-seal';
+import { traced } from './observability';
 import { clientConfig, type Runtime } from './runtime';
 import { queryAll } from './store';
 
@@ -48,8 +49,8 @@ export interface SealTarget {
 /** S3 and KMS clients for the seal bucket and key: AWS in the unit's region, or the local endpoints (path-style for s3rver). */
 export function sealClients(env: SealEnv & { AWS_REGION?: string }): { s3: S3Client; kms: KMSClient } {
   return {
-    s3: new S3Client({ ...clientConfig(env, env.AWS_ENDPOINT_URL_S3), forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }),
-    kms: new KMSClient(clientConfig(env, env.AWS_ENDPOINT_URL_KMS)),
+    s3: traced(new S3Client({ ...clientConfig(env, env.AWS_ENDPOINT_URL_S3), forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) })),
+    kms: traced(new KMSClient(clientConfig(env, env.AWS_ENDPOINT_URL_KMS))),
   };
 }
 

@@ -1,6 +1,7 @@
 // Each function bundles only what it uses (issue 14): the SDK clients its catalogue entry lets it call, zod/mini and not
 // the full zod, croner only where a schedule is computed. Sizes and import times are measured by `npm run bench -- bundles`.
 import { build, type Metafile } from 'esbuild';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../core/functions';
@@ -12,6 +13,8 @@ const COMPUTES_SCHEDULE = new Set(['review-close']);
 
 /** Per function id, the node_modules files in its bundle. */
 const packages = new Map<string, string[]>();
+/** Per function id, what its bundle still imports at run time (Node built-ins and externals). */
+const externals = new Map<string, string[]>();
 
 /**
  * The files of node_modules with code in the bundle, as "package/path" ("zod/v4/mini/schemas.js", "@aws-sdk/client-ses/…").
@@ -36,7 +39,13 @@ describe('what each function bundles', () => {
       write: false,
     });
     for (const [file, output] of Object.entries(result.metafile!.outputs)) {
-      if (file.endsWith('.mjs')) packages.set(path.basename(path.dirname(file)), moduleFiles(output));
+      if (!file.endsWith('.mjs')) continue;
+      const id = path.basename(path.dirname(file));
+      packages.set(id, moduleFiles(output));
+      externals.set(
+        id,
+        output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path),
+      );
     }
     expect([...packages.keys()].sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
   }, 60_000);
@@ -61,4 +70,11 @@ describe('what each function bundles', () => {
       ).toEqual([]);
     },
   );
+
+  it.each(FUNCTIONS.map((f) => [f.id] as const))('%s: imports the Powertools Tracer from the layer, with no X-Ray SDK of its own', (id) => {
+    const files = packages.get(id)!;
+    expect(files.filter((f) => f.startsWith('aws-xray-sdk-core/') || f.startsWith('@aws-lambda-powertools/tracer/'))).toEqual([]);
+    // Only the Tracer is left to Lambda to resolve (from /opt/nodejs/node_modules, lib/tracer-layer.ts).
+    expect(externals.get(id)).toEqual(['@aws-lambda-powertools/tracer']);
+  });
 });

@@ -171,6 +171,30 @@ describe.each(units)('stack of $id', (unit) => {
     for (const g of groups) expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
+  it('traces every function with the Tracer of the stack’s one layer, and never a response', () => {
+    const layers = template.findResources('AWS::Lambda::LayerVersion');
+    expect(Object.keys(layers)).toHaveLength(1);
+    const [layerId, layer] = Object.entries(layers)[0];
+    expect(layer.Properties).toMatchObject({
+      CompatibleRuntimes: ['nodejs24.x'],
+      CompatibleArchitectures: ['arm64'],
+      Description: expect.stringMatching(/^Powertools for AWS Lambda Tracer \d+\.\d+\.\d+, bundled into one ESM file/),
+    });
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: Match.stringLikeRegexp(`^isms-${unit.id}-`) },
+    });
+    expect(Object.keys(fns)).toHaveLength(FUNCTIONS.length);
+    for (const fn of Object.values(fns)) {
+      const name = fn.Properties.FunctionName;
+      expect(fn.Properties.Layers, name).toEqual([{ Ref: layerId }]);
+      expect(fn.Properties.TracingConfig, name).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables, name).toMatchObject({
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_SERVICE_NAME: name.replace(`isms-${unit.id}-`, 'isms-'),
+      });
+    }
+  });
+
   it('grants no function a delete, a wildcard action or a managed policy: evidence is append-only', () => {
     for (const { statement } of statementsOf(template)) {
       for (const action of actionsOf(statement)) {
