@@ -2,7 +2,7 @@
 // download), and the emails of the policy approval. Every value escaped; Markdown rendered with raw HTML off.
 import type { BusinessUnitConfig } from './config';
 import { decisionButton, type Email } from './email';
-import { html, type SafeHtml } from './html';
+import { html, SafeHtml } from './html';
 import { formatTime } from './format';
 import { emailSubject, layoutHtml } from './email-layout';
 import { DOCUMENT_LABELS, type Objective, type PolicyDocumentItem, type PolicyItem } from './policy';
@@ -174,6 +174,22 @@ ${decisions.length ? html`<ul>${decisions.map((d) => html`<li>${d.name} &lt;${d.
 }
 
 /**
+ * The document as the communication email shows it, without a Markdown parser (policy-close carries none): objectives as
+ * a table; Markdown as policy-open rendered and stored it, when it was rendered from these very bytes, else (too large to
+ * store rendered) the Markdown itself as preformatted text; a PDF is named, not shown.
+ */
+export function communicatedDocumentHtml(
+  doc: Pick<PolicyDocumentItem, 'format' | 'contentBase64' | 'sha256'>,
+  objectives: readonly Objective[] | undefined,
+  rendered: { sha256: string; html: string } | undefined,
+): SafeHtml {
+  if (doc.format === 'json' && objectives) return objectivesHtml(objectives);
+  if (doc.format !== 'markdown') return html`<p>The document is a PDF.</p>`;
+  if (rendered?.sha256 === doc.sha256) return new SafeHtml(rendered.html);
+  return html`<pre style="white-space: pre-wrap">${Buffer.from(doc.contentBase64, 'base64').toString('utf8')}</pre>`;
+}
+
+/**
  * Communicated (5.2 d): one copy per audience address, with the document (Markdown inline, objectives as a table; a PDF
  * is named by its fingerprint, since SES SendEmail carries no attachment), its version and who approved it when.
  */
@@ -183,7 +199,7 @@ export function policyCommunicationEmail(args: {
   doc: Pick<PolicyDocumentItem, 'format' | 'contentBase64'>;
   approvers: Array<{ name: string; email: string; decidedAt: string }>;
   approvedAt: string;
-  /** The document as HTML (core/policy-markdown.ts documentHtml), rendered by the caller: this module has no Markdown parser. */
+  /** The document as HTML (communicatedDocumentHtml): this module has no Markdown parser. */
   rendered: SafeHtml;
 }): Email {
   const { unit, policy, doc, approvers, approvedAt } = args;

@@ -1,7 +1,6 @@
 // The minutes of a management review and the actions they raise, built deterministically from review, pack and decisions. No AWS here.
 import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
 import { dayIn, nextPeriod, periodStart } from './period';
-import { nextFire } from './schedule';
 import { gsi1, keys } from './keys';
 import type { Adequacy, Choice, DecisionRecord } from './decisions';
 import type { ActionSummary, PackSection, ReviewPack } from './review-pack';
@@ -67,24 +66,23 @@ export const OUTCOME_TEXT: Record<ReviewOutcome, string> = {
 };
 
 /**
- * Actions are due at the next review: the unit's next scheduled review after the minutes are written (a
- * review closed late must not get actions that are already overdue), or the start of the next period
- * when the schedule is not a cron expression.
+ * Actions are due at the next review: the unit's next scheduled review after the minutes are written (a review closed
+ * late must not get actions that are already overdue), or the start of the next period when the schedule is not a cron
+ * expression. The scheduled times are those review-open stored (ReviewItem.nextReviews): this module computes no cron.
  */
-export function nextReviewDate(unit: Pick<BusinessUnitConfig, 'reviewSchedule' | 'timeZone'>, period: string, closedAt: string): string {
-  const fallback = periodStart(nextPeriod(period));
-  if (!unit.reviewSchedule.startsWith('cron(')) return fallback;
-  const at = nextFire(unit.reviewSchedule, unit.timeZone, new Date(closedAt));
+export function nextReviewDate(review: Pick<ReviewItem, 'period' | 'nextReviews'>, timeZone: string, closedAt: string): string {
+  const fallback = periodStart(nextPeriod(review.period));
+  const at = review.nextReviews?.find((fire) => Date.parse(fire) > Date.parse(closedAt));
   if (!at) return fallback;
-  const day = dayIn(at, unit.timeZone);
+  const day = dayIn(new Date(at), timeZone);
   // biome-ignore lint/complexity/useMathMinMax: day and fallback are YYYY-MM-DD strings (compared as text); Math.max would return NaN
   return day > fallback ? day : fallback;
 }
 
 /** Deterministic: the same review, pack and decisions give the same minutes and action ids, so a retried close creates nothing twice. */
 export function buildMinutes(args: {
-  unit: Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'actionOwner' | 'reviewSchedule' | 'timeZone'>;
-  review: Pick<ReviewItem, 'reviewId' | 'period' | 'openedAt' | 'members' | 'requiredApprovals'>;
+  unit: Pick<BusinessUnitConfig, 'id' | 'name' | 'ismsManager' | 'actionOwner' | 'timeZone'>;
+  review: Pick<ReviewItem, 'reviewId' | 'period' | 'openedAt' | 'members' | 'requiredApprovals' | 'nextReviews'>;
   pack: ReviewPack;
   decisions: DecisionRecord[];
   outcome: ReviewOutcome;
@@ -120,7 +118,7 @@ export function buildMinutes(args: {
     notAssessed: members.filter((m) => !m.decision?.resourceAdequacy[category]).map((m) => m.name),
   }));
   const owner = unit.actionOwner ?? unit.ismsManager;
-  const dueDate = nextReviewDate(unit, review.period, args.closedAt);
+  const dueDate = nextReviewDate(review, unit.timeZone, args.closedAt);
   const actions: MinutesAction[] = [];
   const nextId = () => `${review.reviewId}#A${actions.length + 1}`;
   for (const a of adequacy) {

@@ -76,6 +76,7 @@ export function newReviewItem(
   openedAt: string,
   executionId: string,
   required: number,
+  nextReviews: string[],
 ): ReviewItem & { executionId: string } {
   const id = reviewIdOf(unit.id, period);
   return {
@@ -90,6 +91,7 @@ export function newReviewItem(
     status: 'open',
     openedAt,
     trigger,
+    nextReviews,
     requiredApprovals: required,
     members: unit.topManagement.map((m) => ({ name: m.name, email: m.email, role: m.role, ...(m.chair ? { chair: true } : {}) })),
     remindersSent: 0,

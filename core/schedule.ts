@@ -67,6 +67,18 @@ export function nextFire(expression: string, timeZone: string, from: Date): Date
   return at;
 }
 
+/**
+ * The next `count` fire times after `from` as ISO instants, for cron expressions (none for rate(...) and at(...)).
+ * review-open stores them on the review so that review-close dates the actions without a cron parser in its bundle.
+ */
+export function upcomingFires(expression: string, timeZone: string, from: Date, count: number): string[] {
+  if (!expression.startsWith('cron(')) return [];
+  const fires: string[] = [];
+  let at: Date | null = from;
+  while (fires.length < count && (at = nextFire(expression, timeZone, at))) fires.push(at.toISOString());
+  return fires;
+}
+
 function yearMatches(years: string, year: number): boolean {
   return years.split(',').some((part) => {
     const [lo, hi] = part.split('-').map(Number);

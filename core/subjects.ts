@@ -29,6 +29,12 @@ export interface ReviewItem {
   status: ReviewStatus;
   openedAt: string;
   trigger: string;
+  /**
+   * The unit's next scheduled reviews after opening (or after a restart), ISO instants: the minutes' actions are due at
+   * the first one after the close (core/review-minutes.ts nextReviewDate). Empty for a rate(...) or at(...) schedule;
+   * absent on reviews opened before it was stored (their actions are due at the start of the next period).
+   */
+  nextReviews?: string[];
   /** Snapshot at opening of who must decide and how many approvals are needed (the config may change later). */
   requiredApprovals: number;
   members: ReviewMember[];

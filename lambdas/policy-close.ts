@@ -6,14 +6,14 @@ import { DECIDED } from '../core/decisions';
 import { policyAudience, policyWaitOutcome, type PolicyItem, type PolicyOutcome } from '../core/policy';
 import { tally } from '../core/review-tally';
 import { actingLabel } from '../core/seats';
-import { policyCommunicationEmail, policyReturnedEmail } from '../core/policy-render';
-import { documentHtml } from '../core/policy-markdown';
+import { communicatedDocumentHtml, policyCommunicationEmail, policyReturnedEmail } from '../core/policy-render';
 import { recordEvent } from './shared/audit';
 import { supersedeLink } from './shared/links';
 import { loadSubject } from './shared/resume';
 import {
   fixPolicyClosing,
   getDocument,
+  getRendered,
   markCommunicated,
   markPolicyClosed,
   requirePolicy,
@@ -96,7 +96,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
         doc,
         approvers: approvers.map(named),
         approvedAt: closedAt,
-        rendered: documentHtml(doc, policy.objectives),
+        rendered: communicatedDocumentHtml(doc, policy.objectives, await getRendered(rt, submissionId)),
       }),
       to: audience,
     };

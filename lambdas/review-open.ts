@@ -5,6 +5,7 @@ import { reviewIdOf } from '../core/period';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
 import { newReviewItem, resolvePeriod, reviewStartSchema } from '../core/review-start';
+import { upcomingFires } from '../core/schedule';
 import { createReview, getReview, takeOverReview, type StoredReview } from './shared/review-store';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
@@ -23,6 +24,9 @@ export interface ReviewOpenResult {
   openedBy: string | null;
 }
 
+/** Enough scheduled reviews to outlast any decision window: a quarterly schedule's next two years. */
+const NEXT_REVIEWS = 8;
+
 export const createHandler =
   (rt: Runtime) =>
   async (event: unknown): Promise<ReviewOpenResult> => {
@@ -33,7 +37,10 @@ export const createHandler =
     }
     const period = resolvePeriod(input, rt.config.timeZone);
     const reviewId = reviewIdOf(rt.config.id, period);
-    const item = newReviewItem(rt.config, period, input.trigger, rt.now().toISOString(), executionId, requiredApprovals(rt.config));
+    const openedAt = rt.now().toISOString();
+    // The next scheduled reviews, for the minutes' due dates: computed here so that review-close carries no cron parser.
+    const nextReviews = upcomingFires(rt.config.reviewSchedule, rt.config.timeZone, new Date(openedAt), NEXT_REVIEWS);
+    const item = newReviewItem(rt.config, period, input.trigger, openedAt, executionId, requiredApprovals(rt.config), nextReviews);
     const subjectPk = keys.review(reviewId).pk;
 
     if (await createReview(rt, item)) {
@@ -52,7 +59,12 @@ export const createHandler =
     if (input.restartOf) {
       // A restart takes the review over only from the failed execution it names, and only while the review still owes an outcome.
       const restartedAt = rt.now().toISOString();
-      const old = await takeOverReview(rt, reviewId, { failedExecution: input.restartOf, executionId, at: restartedAt });
+      const old = await takeOverReview(rt, reviewId, {
+        failedExecution: input.restartOf,
+        executionId,
+        at: restartedAt,
+        nextReviews: upcomingFires(rt.config.reviewSchedule, rt.config.timeZone, new Date(restartedAt), NEXT_REVIEWS),
+      });
       if (old) {
         await recordRestarted(rt, subjectPk, { ...old, restarts: (old.restarts ?? 0) + 1, restartedAt }, executionId, input.restartOf, old);
         return { reviewId, period, opened: true, status: old.status, openedAt: old.openedAt, openedBy: executionId };

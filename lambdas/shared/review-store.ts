@@ -162,13 +162,14 @@ const reviewKey = (ref: QuorumSubjectRef) => (typeof ref === 'string' ? keys.rev
 const STATUS = { '#s': 'status' };
 
 /**
- * One conditional update: the review becomes this execution's, its failure mark goes, and the restart is counted.
+ * One conditional update: the review becomes this execution's, its failure mark goes, the restart is counted and the
+ * next scheduled reviews (for the actions' due dates) are those after the restart.
  * Returns the item as it was, or undefined when it is not marked failed by `failedExecution` or has a final status.
  */
 export async function takeOverReview(
   rt: Runtime,
   reviewId: string,
-  args: { failedExecution: string; executionId: string; at: string },
+  args: { failedExecution: string; executionId: string; at: string; nextReviews: string[] },
 ): Promise<StoredReview | undefined> {
   const terminal: Record<string, string> = {};
   TERMINAL_STATUSES.forEach((s, i) => {
@@ -177,12 +178,13 @@ export async function takeOverReview(
   return updateOnce<StoredReview>(rt, {
     Key: reviewKey(reviewId),
     UpdateExpression:
-      'SET executionId = :exec, restartedAt = :now, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
+      'SET executionId = :exec, restartedAt = :now, nextReviews = :next, restarts = if_not_exists(restarts, :zero) + :one REMOVE workflowFailedAt, workflowError, workflowFailedExecution',
     ConditionExpression: `workflowFailedExecution = :failed AND NOT (#s IN (${Object.keys(terminal).join(', ')}))`,
     ExpressionAttributeNames: STATUS,
     ExpressionAttributeValues: {
       ':exec': args.executionId,
       ':now': args.at,
+      ':next': args.nextReviews,
       ':zero': 0,
       ':one': 1,
       ':failed': args.failedExecution,

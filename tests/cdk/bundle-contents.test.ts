@@ -9,7 +9,10 @@ import { REPO_ROOT } from '../../lib/isms-function';
 import { functionBuildOptions } from '../support/bundling';
 
 /** The functions that compute a schedule: review-close names the next review's date in the minutes (nextFire). */
-const COMPUTES_SCHEDULE = new Set(['review-close']);
+// review-open stores the next scheduled reviews on the review, so that review-close dates the actions without croner.
+const COMPUTES_SCHEDULE = new Set(['review-open']);
+// policy-open renders the Markdown once and stores it; the decision endpoint and policy-close send that stored HTML.
+const RENDERS_MARKDOWN = new Set(['policy-open']);
 
 /** Per function id, the node_modules files in its bundle. */
 const packages = new Map<string, string[]>();
@@ -51,7 +54,7 @@ describe('what each function bundles', () => {
   }, 60_000);
 
   it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
-    '%s: the SDK clients its catalogue entry allows, zod/mini, croner only for a schedule',
+    '%s: the SDK clients its catalogue entry allows, zod/mini, croner and markdown-it only where used',
     (id, spec) => {
       const files = packages.get(id)!;
       const has = (prefix: string) => files.some((f) => f.startsWith(prefix));
@@ -59,6 +62,7 @@ describe('what each function bundles', () => {
       expect(has('@aws-sdk/client-ses/'), 'SES client').toBe(Boolean(spec.access.sendEmail));
       expect(has('@aws-sdk/client-sfn/'), 'SFN client').toBe(Boolean(spec.access.resumes?.length || spec.access.failsWaits?.length));
       expect(has('croner/'), 'croner').toBe(COMPUTES_SCHEDULE.has(id));
+      expect(has('markdown-it/'), 'markdown-it').toBe(RENDERS_MARKDOWN.has(id));
       // The full zod (its classic API) is about 90 KB and all its locales 258 KB; zod/mini with English is about 30.
       expect(
         files.filter((f) => f.startsWith('zod/v4/classic/')),

@@ -143,6 +143,9 @@ describe('review-open restarting a review whose workflow failed', () => {
     await ses.clear();
     await linksHandler(rt)({ reviewId: id });
     const before = (await getReview(rt, id))!;
+    // The next scheduled reviews after the opening, for the actions' due dates (review-close computes no schedule).
+    expect(before.nextReviews).toHaveLength(8);
+    expect(before.nextReviews![0] > before.openedAt).toBe(true);
     // Clara decided before the workflow failed.
     const clara = before.members[0];
     await rt.ddb.send(
@@ -174,7 +177,8 @@ describe('review-open restarting a review whose workflow failed', () => {
         new UpdateCommand({
           TableName: rt.tableName,
           Key: keys.review(id),
-          UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :e, workflowFailedExecution = :arn',
+          // As on a review opened before the next reviews were stored: the restart stores them.
+          UpdateExpression: 'SET workflowFailedAt = :at, workflowError = :e, workflowFailedExecution = :arn REMOVE nextReviews',
           ExpressionAttributeValues: { ':at': clock.toISOString(), ':e': 'ABORTED', ':arn': arn },
         }),
       );
@@ -194,6 +198,8 @@ describe('review-open restarting a review whose workflow failed', () => {
     const after = (await getReview(rt, id))!;
     expect(after).toMatchObject({ executionId: 'exec-r1', restarts: 1, restartedAt: clock.toISOString() });
     expect(after.workflowFailedExecution).toBeUndefined();
+    expect(after.nextReviews).toHaveLength(8);
+    expect(after.nextReviews![0] > clock.toISOString()).toBe(true);
     const events = (await items(rt, keys.review(id).pk, prefixes.event)).map((e) => e.type);
     expect(events.filter((t) => t === 'review.restarted')).toHaveLength(1);
     expect(events.filter((t) => t === 'review.duplicate-start')).toHaveLength(3);

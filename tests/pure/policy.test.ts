@@ -15,7 +15,8 @@ import {
   reconfirmationDue,
   reconfirmationState,
 } from '../../core/policy';
-import { documentHtml, renderMarkdown } from '../../core/policy-markdown';
+import { renderMarkdown } from '../../core/policy-markdown';
+import { communicatedDocumentHtml } from '../../core/policy-render';
 import { documentPage } from '../../core/decision-pages';
 import { validateUnit } from '../../core/config';
 import type { DecisionRecord } from '../../core/decisions';
@@ -89,7 +90,20 @@ describe('policy documents', () => {
     expect(res.headers['content-type']).toBe('application/pdf');
     expect(res.headers['content-disposition']).toBe('attachment; filename="policy-2.1.pdf"');
     expect(res.isBase64Encoded).toBe(true);
-    expect(documentHtml({ format: 'markdown', contentBase64: bytes('# T').toString('base64') }).value).toContain('<h1>T</h1>');
+  });
+
+  it('communicates the Markdown as policy-open rendered it from these bytes, else as escaped text, with no parser', () => {
+    const source = bytes('# T\n\n<b>x</b>');
+    const doc = { format: 'markdown' as const, contentBase64: source.toString('base64'), sha256: fingerprint(source) };
+    const stored = { sha256: doc.sha256, html: renderMarkdown('# T\n\n<b>x</b>').value };
+    expect(communicatedDocumentHtml(doc, undefined, stored).value).toBe(stored.html);
+    expect(stored.html).toContain('<h1>T</h1>');
+    // Rendered from other bytes (or never stored: too large): the source itself, escaped, never that HTML.
+    for (const other of [{ sha256: 'f'.repeat(64), html: '<h1>Other</h1>' }, undefined]) {
+      const out = communicatedDocumentHtml(doc, undefined, other).value;
+      expect(out).toBe('<pre style="white-space: pre-wrap"># T\n\n&lt;b&gt;x&lt;/b&gt;</pre>');
+    }
+    expect(communicatedDocumentHtml({ ...doc, format: 'pdf' }, undefined, stored).value).toBe('<p>The document is a PDF.</p>');
   });
 });
 

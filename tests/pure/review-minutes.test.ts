@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePack } from '../../core/review-pack';
 import { buildMinutes, actionItem, nextReviewDate } from '../../core/review-minutes';
+import { upcomingFires } from '../../core/schedule';
 import { renderMinutesHtml, renderMinutesText } from '../../core/review-render';
 import type { DecisionRecord } from '../../core/decisions';
 import type { BusinessUnitConfig } from '../../core/config';
@@ -19,7 +20,10 @@ const members = [
   { name: 'Farid Haddad', email: 'farid@example.com', role: 'CFO', decisionId: 'd1' },
   { name: 'Oona Byrne', email: 'oona@example.com', role: 'COO', decisionId: 'd2' },
 ];
-const review = { reviewId: 'example-emea#2026-Q4', period: '2026-Q4', openedAt: '2026-10-01T07:00:00.000Z', members, requiredApprovals: 2 };
+const openedAt = '2026-10-01T07:00:00.000Z';
+// As review-open stores them: the schedule's next fires after the opening.
+const nextReviews = upcomingFires(unit.reviewSchedule, unit.timeZone, new Date(openedAt), 8);
+const review = { reviewId: 'example-emea#2026-Q4', period: '2026-Q4', openedAt, members, requiredApprovals: 2, nextReviews };
 const pack = compilePack({ unit, period: '2026-Q4', compiledAt: '2026-10-01T07:00:05.000Z', openActions: [], requests: [] });
 
 const decision = (i: number, d: Partial<DecisionRecord>): DecisionRecord => ({
@@ -90,10 +94,31 @@ describe('buildMinutes', () => {
   });
 
   it('makes actions due at the next review: the next period, or the next scheduled review when closed late', () => {
-    expect(nextReviewDate(unit, '2026-Q4', '2026-10-03T08:00:00.000Z')).toBe('2027-01-01');
+    expect(nextReviewDate(review, unit.timeZone, '2026-10-03T08:00:00.000Z')).toBe('2027-01-01');
     // Closed in February for Q4: due at the April review, not on 1 January (already past).
-    expect(nextReviewDate(unit, '2026-Q4', '2027-02-10T08:00:00.000Z')).toBe('2027-04-01');
-    expect(nextReviewDate({ ...unit, reviewSchedule: 'rate(90 days)' }, '2026-Q4', '2027-02-10T08:00:00.000Z')).toBe('2027-01-01');
+    expect(nextReviewDate(review, unit.timeZone, '2027-02-10T08:00:00.000Z')).toBe('2027-04-01');
+    // A rate(...) schedule stores no fires; a review opened before the fires were stored has none: the next period.
+    expect(nextReviewDate({ ...review, nextReviews: [] }, unit.timeZone, '2027-02-10T08:00:00.000Z')).toBe('2027-01-01');
+    expect(nextReviewDate({ period: '2026-Q4' }, unit.timeZone, '2027-02-10T08:00:00.000Z')).toBe('2027-01-01');
+    // Closed after every stored fire (two years late): never a date before the next period.
+    expect(nextReviewDate(review, unit.timeZone, '2029-01-01T00:00:00.000Z')).toBe('2027-01-01');
+  });
+
+  it('stores the next scheduled reviews in the time zone of the unit, none for a rate or a one-off schedule', () => {
+    expect(nextReviews).toEqual([
+      '2027-01-01T08:00:00.000Z',
+      '2027-04-01T07:00:00.000Z',
+      '2027-07-01T07:00:00.000Z',
+      '2027-10-01T07:00:00.000Z',
+      '2028-01-01T08:00:00.000Z',
+      '2028-04-01T07:00:00.000Z',
+      '2028-07-01T07:00:00.000Z',
+      '2028-10-01T07:00:00.000Z',
+    ]);
+    expect(upcomingFires('rate(90 days)', unit.timeZone, new Date(openedAt), 8)).toEqual([]);
+    expect(upcomingFires('at(2027-01-05T09:00:00)', unit.timeZone, new Date(openedAt), 8)).toEqual([]);
+    // A year field ends the list early.
+    expect(upcomingFires('cron(0 9 1 1,4,7,10 ? 2027)', unit.timeZone, new Date(openedAt), 8)).toHaveLength(4);
   });
 
   it('gives actions to the action owner when the unit names one, and a clear task when changes came without a comment', () => {

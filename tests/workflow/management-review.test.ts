@@ -217,7 +217,7 @@ describe('management review workflow', () => {
     const actions = (await openActions(unitOf(u).runtime)).sort((a, b) => a.actionId.localeCompare(b.actionId));
     const minutes: Minutes = (await getMinutes(unitOf(u).runtime, reviewIdOf(u, '2025-Q3')))!.minutes;
     // This 2025-Q3 review closes late (today), so its actions are due at the next scheduled review, not in the past.
-    const due = nextReviewDate(unitOf(u).unit, '2025-Q3', minutes.closedAt);
+    const due = nextReviewDate((await review(u, '2025-Q3'))!, unitOf(u).unit.timeZone, minutes.closedAt);
     expect(due > minutes.closedAt.slice(0, 10)).toBe(true);
     expect(actions.map((a: ActionItem) => [a.actionId, a.title, a.owner.email, a.dueDate])).toEqual([
       ['mr-changes#2025-Q3#A1', 'Raise a resource request for human resources', 'alex.owner@example.com', due],
