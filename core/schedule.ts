@@ -74,8 +74,9 @@ export function nextFire(expression: string, timeZone: string, from: Date): Date
 export function upcomingFires(expression: string, timeZone: string, from: Date, count: number): string[] {
   if (!expression.startsWith('cron(')) return [];
   const fires: string[] = [];
-  let at: Date | null = from;
-  while (fires.length < count && (at = nextFire(expression, timeZone, at))) fires.push(at.toISOString());
+  for (let at = nextFire(expression, timeZone, from); at && fires.length < count; at = nextFire(expression, timeZone, at)) {
+    fires.push(at.toISOString());
+  }
   return fires;
 }
 
