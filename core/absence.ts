@@ -1,5 +1,5 @@
 // Absences (issue 15): who is away from when to when and who decides for them, folded from append-only absence events.
-import { deputiesOf, unitIdentities, type BusinessUnitConfig, type Person } from './config';
+import { deputiesOf, unitIdentities, type BusinessUnitConfig, type Person } from './unit';
 import { show } from './text';
 
 export const ABSENCES_PK = 'ABSENCES';

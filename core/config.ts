@@ -1,21 +1,14 @@
 // Business-unit configuration: the zod schema and its checks, reporting every problem at once (the file loader is lib/config-files.ts).
 import * as z from './zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
-import { Identities, type KnownPerson } from './identity';
+import { Identities } from './identity';
 import { checkScheduleForm, validateScheduleExpression } from './schedule';
 import { checkText, show } from './text';
+import { RESOURCE_CATEGORIES, configuredPeople, formatPath, isTimeZone, unitIdentities, type PersonPath } from './unit';
 import { bucketNameProblem, KMS_KEY_ARN, keyArnProblem, reattachRules, reattachWarnings, S3_BUCKET_NAME } from './reattach';
 
-export const RESOURCE_CATEGORIES = ['financial', 'human', 'equipment', 'infrastructure-technology'] as const;
-export type ResourceCategory = (typeof RESOURCE_CATEGORIES)[number];
-
-/** How packs, minutes, pages and emails name a category. */
-export const CATEGORY_LABELS: Record<ResourceCategory, string> = {
-  financial: 'Financial',
-  human: 'Human',
-  equipment: 'Equipment',
-  'infrastructure-technology': 'Infrastructure technology',
-};
+// The validated unit's helpers live in core/unit.ts (no zod); re-exported for synth, the CLI and tests.
+export * from './unit';
 
 export const DEFAULT_REVIEW_SCHEDULE = 'cron(0 9 1 1,4,7,10 ? *)';
 
@@ -166,11 +159,9 @@ const unitSchema = (checkSchedule: ScheduleCheck) =>
   baseSchema.check(z.superRefine((unit, ctx) => crossFieldRules(unit as Partial<Draft>, ctx, checkSchedule), { when: () => true }));
 
 /**
- * The unit's config as every function checks it at cold start (BU_CONFIG), and as tests build one. The same fields and
- * rules as the files are checked with (validateUnit), except that the review schedule's fields are not parsed by croner:
- * its form is checked (cron/rate/at, six fields, one "?", weekdays 1-7). The config a function gets is the one synth
- * validated in full; croner parses the fields again where a schedule is computed (nextFire), and only the functions
- * that compute one bundle croner.
+ * The unit's config as tests build one: the same fields and rules as the files are checked with (validateUnit), except
+ * that the review schedule's fields are not parsed by croner, only its form (cron/rate/at, six fields, one "?",
+ * weekdays 1-7). Functions do not run it: they read the config synth validated in full (core/unit.ts readUnitConfig).
  */
 export const businessUnitSchema = unitSchema(checkScheduleForm);
 
@@ -179,6 +170,8 @@ let fileSchema: typeof businessUnitSchema | undefined;
 const unitFileSchema = () => (fileSchema ??= unitSchema(validateScheduleExpression));
 
 type Draft = z.input<typeof baseSchema>;
+/** A config as written, before validation (the cross-field rules read it defensively). */
+export type UnitDraft = Draft;
 function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknown>, checkSchedule: ScheduleCheck) {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const members = Array.isArray(unit.topManagement) ? unit.topManagement.filter((m) => m && typeof m === 'object') : [];
@@ -258,8 +251,6 @@ function crossFieldRules(unit: Partial<Draft>, ctx: z.core.$RefinementCtx<unknow
   }
 }
 
-type PersonPath = Array<string | number>;
-
 /** Every entry that may name deputies (top managers, level approvers), with where. */
 function deputyHolders(unit: Partial<Draft>): Array<{ entry: { email?: unknown; name?: unknown; deputies?: unknown }; where: PersonPath }> {
   const list = (v: unknown) => (Array.isArray(v) ? v : []);
@@ -291,65 +282,6 @@ function deputyRules(unit: Partial<Draft>, ids: Identities, issue: (path: Proper
       seen.add(id);
     });
   }
-}
-
-/** Every person the config names, with where: the ISMS manager, action owner, members, escalation contacts, each level's two. */
-function configuredPeople(unit: Partial<Draft>): Array<{ person: KnownPerson; where: PersonPath }> {
-  const out: Array<{ person: KnownPerson; where: PersonPath }> = [];
-  const add = (p: unknown, where: PersonPath) => {
-    if (p && typeof p === 'object' && typeof (p as KnownPerson).email === 'string') out.push({ person: p as KnownPerson, where });
-  };
-  add(unit.ismsManager, ['ismsManager']);
-  add(unit.actionOwner, ['actionOwner']);
-  const list = (v: unknown) => (Array.isArray(v) ? v : []);
-  list(unit.topManagement).forEach((m, i) => {
-    add(m, ['topManagement', i]);
-  });
-  list(unit.escalationContacts).forEach((c, i) => {
-    add(c, ['escalationContacts', i]);
-  });
-  list(unit.resourceApproval?.levels).forEach((l, i) => {
-    add(l?.approver, ['resourceApproval', 'levels', i, 'approver']);
-    add(l?.escalationContact, ['resourceApproval', 'levels', i, 'escalationContact']);
-  });
-  // Deputies are not added: an address of theirs that is someone's alias is that someone (deputyRules refuses it).
-  return out;
-}
-
-/**
- * The configured deputies of the person `address` stands for, in the order listed (the deputies of every entry of that
- * person: a top manager who also approves a level has the deputies of both). Empty when none are configured.
- */
-export function deputiesOf(unit: BusinessUnitConfig, address: string): Person[] {
-  const ids = unitIdentities(unit);
-  const id = ids.of(address);
-  const out: Person[] = [];
-  const holders: Array<{ email: string; deputies?: Array<{ name: string; email: string }> }> = [
-    ...unit.topManagement,
-    ...unit.resourceApproval.levels.map((l) => l.approver),
-  ];
-  for (const h of holders) {
-    if (ids.of(h.email) !== id) continue;
-    for (const d of h.deputies ?? []) {
-      if (!out.some((o) => ids.same(o.email, d.email))) out.push({ name: d.name, email: d.email });
-    }
-  }
-  return out;
-}
-
-const directories = new WeakMap<BusinessUnitConfig, Identities>();
-
-/**
- * Who an address is in this unit: the configured person it is an address or alias of, else the address itself (canonical).
- * Built once per validated config object (routing asks for every request; a handler's config never changes).
- */
-export function unitIdentities(unit: BusinessUnitConfig): Identities {
-  let ids = directories.get(unit);
-  if (!ids) {
-    ids = Identities.build(configuredPeople(unit)).identities;
-    directories.set(unit, ids);
-  }
-  return ids;
 }
 
 /**
@@ -421,68 +353,11 @@ export type Person = z.output<typeof person>;
 export type Member = z.output<typeof member>;
 export type ApprovalLevel = z.output<typeof level>;
 
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Numbers the workflows need, derived once so CDK and the local runtime agree. */
-export function timing(unit: BusinessUnitConfig) {
-  const reminderIntervalSeconds = parseDuration(unit.reminders.interval);
-  const maxReminders = unit.reminders.maximum;
-  const linkLifetimeSeconds = parseDuration(unit.decisionLinkLifetime);
-  return {
-    reminderIntervalSeconds,
-    maxReminders,
-    linkLifetimeSeconds,
-    /** After escalation the workflow waits for the rest of the link lifetime, then closes as not decided in time. */
-    afterEscalationSeconds: linkLifetimeSeconds - reminderIntervalSeconds * (maxReminders + 1),
-  };
-}
-
-/**
- * Where a link is sent from in the workflow: the first email (or its re-send), reminder n (1-based), or the
- * escalation (the contact's new link, the overdue notice, or the review's escalation email).
- */
-export type LinkStage = { kind: 'first' } | { kind: 'reminder'; reminder: number } | { kind: 'escalation' };
-
-/**
- * How long the workflow still waits for a link sent at `stage`: the waits left in the definition (one reminder
- * interval per wait before escalation, then the wait after escalation). A link expires at the end of the wait it
- * serves: a click after that would find the workflow gone, a link that ends earlier would lock a person out while
- * the workflow still waits. The email is sent just before the wait starts, so it never expires after the wait ends.
- */
-export function waitLeftSeconds(unit: BusinessUnitConfig, stage: LinkStage): number {
-  const t = timing(unit);
-  if (stage.kind === 'escalation') return t.afterEscalationSeconds;
-  const remindersLeft = stage.kind === 'first' ? t.maxReminders : t.maxReminders - stage.reminder;
-  return t.reminderIntervalSeconds * (Math.max(remindersLeft, 0) + 1) + t.afterEscalationSeconds;
-}
-
-export function requiredApprovals(unit: BusinessUnitConfig): number {
-  return unit.quorum === 'all' ? unit.topManagement.length : unit.quorum;
-}
-
-/** Approvals a policy or objectives submission needs: policyQuorum, else the review's quorum. */
-export function policyApprovals(unit: BusinessUnitConfig): number {
-  const q = unit.policyQuorum ?? unit.quorum;
-  return q === 'all' ? unit.topManagement.length : q;
-}
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Business-unit configuration is invalid:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
   }
-}
-
-/** "topManagement[1].email" from a zod path. */
-export function formatPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
 /** Validates one parsed file; returns the unit or the problems, each "file: path: message". */

@@ -1,5 +1,5 @@
 // The email confirming a recorded decision to the link's recipient: a forwarded link used by someone else is noticed at once.
-import { CATEGORY_LABELS, type BusinessUnitConfig, type ResourceCategory } from './config';
+import { CATEGORY_LABELS, type BusinessUnitConfig, type ResourceCategory } from './unit';
 import { terminalSafe } from './text';
 import type { Email } from './email';
 import { emailSubject, layoutEmail } from './email-layout';

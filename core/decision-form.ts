@@ -1,6 +1,6 @@
 // The decision form a confirmation page posts: field names, the zod schema per subject type, and problems that name the field.
 import * as z from './zod';
-import { RESOURCE_CATEGORIES, type ResourceCategory } from './config';
+import { RESOURCE_CATEGORIES, type ResourceCategory } from './unit';
 import { checkText } from './text';
 import type { Adequacy, Choice, SubjectType } from './decisions';
 

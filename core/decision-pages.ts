@@ -1,7 +1,7 @@
 // Pages of the decision endpoint: the confirmation form, the result and every error, with the headers every answer carries.
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type ResourceCategory } from './config';
+import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type ResourceCategory } from './unit';
 import { html, SafeHtml } from './html';
 import { DECIDED, type Choice, type DecisionRecord, type LinkItem, type LinkRecipient, type SubjectType } from './decisions';
 import { TERMINAL_STATUSES } from './review-start';

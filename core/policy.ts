@@ -2,7 +2,7 @@
 // approval's members and quorum, the audience, re-confirmation and the objectives schema. Pure: no AWS, no fs.
 import { createHash } from 'node:crypto';
 import * as z from './zod';
-import { policyApprovals, unitIdentities, type BusinessUnitConfig } from './config';
+import { policyApprovals, unitIdentities, type BusinessUnitConfig } from './unit';
 import { canonicalAddress, principalAddress } from './identity';
 import { checkText, show, textProblem } from './text';
 import { quorumResumeSupported, quorumWaitOutcome, type QuorumRule } from './review-tally';

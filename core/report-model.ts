@@ -1,6 +1,6 @@
 // The leadership report's figures, computed from a unit's evidence (the evidence export's items) and nothing else. No AWS, no fs.
 // Fields other parts of the system add later (actingFor and fingerprint on decisions, seal results) are read when present.
-import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type ResourceCategory } from './config';
+import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type ResourceCategory } from './unit';
 import { DECIDED, type Choice } from './decisions';
 import { dayIn, nextPeriod, periodOf, periodStart } from './period';
 import { INPUT_PARTS, type ReviewInputs } from './review-inputs';

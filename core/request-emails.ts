@@ -1,5 +1,5 @@
 // The resource-approval emails (approval request, reminder, escalation, outcome), rendered as HTML and plain text with no AWS import.
-import { CATEGORY_LABELS, unitIdentities, type BusinessUnitConfig } from './config';
+import { CATEGORY_LABELS, unitIdentities, type BusinessUnitConfig } from './unit';
 import { html, type SafeHtml } from './html';
 import { decisionButton, type Email } from './email';
 import { emailSubject, layoutEmail } from './email-layout';

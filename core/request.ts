@@ -1,6 +1,6 @@
 // Resource request domain: the request schema (CLI and workflow alike), approval routing, segregation of duties, the wait rule.
 import * as z from './zod';
-import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { RESOURCE_CATEGORIES, formatPath, unitIdentities, type BusinessUnitConfig, type Person, type ResourceCategory } from './unit';
 import { principalAddress, type Identities } from './identity';
 import { PERIOD_PATTERN } from './period';
 import { checkText, normaliseLineBreaks, show, type TextKind } from './text';

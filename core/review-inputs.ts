@@ -1,6 +1,6 @@
 // The ISMS manager's review inputs (ISO/IEC 27001 9.3.2 b-g): strict zod schema and messages that name each field.
 import * as z from './zod';
-import { formatPath } from './config';
+import { formatPath } from './unit';
 import { checkText, normaliseLineBreaks, show } from './text';
 
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);

@@ -1,5 +1,5 @@
 // The minutes of a management review and the actions they raise, built deterministically from review, pack and decisions. No AWS here.
-import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './unit';
 import { dayIn, nextPeriod, periodStart } from './period';
 import { gsi1, keys } from './keys';
 import type { Adequacy, Choice, DecisionRecord } from './decisions';

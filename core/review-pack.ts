@@ -1,5 +1,5 @@
 // The review pack (9.3.2 a-g, resource requests, the adequacy question per category) and its short summary. No AWS here.
-import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './config';
+import { CATEGORY_LABELS, RESOURCE_CATEGORIES, type BusinessUnitConfig, type Person, type ResourceCategory } from './unit';
 import { clip } from './text';
 import { formatMoney } from './format';
 import { reviewIdOf } from './period';

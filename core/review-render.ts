@@ -3,7 +3,7 @@ import { html, type SafeHtml } from './html';
 import { DECIDED } from './decisions';
 import { OUTCOME_TEXT, type Minutes, type MinutesAction, type MinutesMember } from './review-minutes';
 import type { PackSection } from './review-pack';
-import { CATEGORY_LABELS } from './config';
+import { CATEGORY_LABELS } from './unit';
 import { layoutHtml, layoutText } from './email-layout';
 import { formatTime } from './format';
 import { shortFingerprint } from './fingerprint';

@@ -1,6 +1,6 @@
 // Seats (issue 15): a seat is the original person's decision; they or their deputy may hold it, never both. Pure: used by
 // the review tally, the request levels and any workflow built on the same decision links.
-import { deputiesOf, unitIdentities, type BusinessUnitConfig, type Person } from './config';
+import { deputiesOf, unitIdentities, type BusinessUnitConfig, type Person } from './unit';
 import type { DecisionRecord, LinkItem, LinkRecipient } from './decisions';
 
 /** The seat a link decides: a deputy's link decides the original's seat, any other link its own. */

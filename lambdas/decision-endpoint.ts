@@ -34,7 +34,7 @@ import {
 } from '../core/decision-pages';
 import { seatHeldBy, seatOf } from '../core/seats';
 import { passedOnPage, seatHeldPage } from '../core/delegation-pages';
-import { deputiesOf } from '../core/config';
+import { deputiesOf } from '../core/unit';
 import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
 import { isSubmitter, type PolicyItem } from '../core/policy';
 import { getDocument, getRendered } from './shared/policy-store';

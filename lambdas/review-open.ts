@@ -1,6 +1,6 @@
 // Opens the review of a period once: deterministic key and a conditional write (docs/architecture.md#idempotent-by-key); a restart takes over a review whose workflow failed.
 import * as z from '../core/zod';
-import { requiredApprovals } from '../core/config';
+import { requiredApprovals } from '../core/unit';
 import { reviewIdOf } from '../core/period';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';

@@ -1,7 +1,7 @@
 // Seats passed to deputies (issue 15): absences read from the evidence, and the one move that hands a seat's link over.
 import type { Absence, AbsenceEvent } from '../../core/absence';
 import { ABSENCES_PK, absenceOn, foldAbsences } from '../../core/absence';
-import { unitIdentities, type LinkStage, type Person } from '../../core/config';
+import { unitIdentities, type LinkStage, type Person } from '../../core/unit';
 import type { LinkItem } from '../../core/decisions';
 import { actingLine, fingerprintLine, informationCopyEmail, withLeadLines } from '../../core/delegation-emails';
 import type { Email } from '../../core/email';

@@ -1,6 +1,6 @@
 // What the decision endpoint does for issue 15: a hand-over to a configured deputy, and a new link when the content changed.
 // These are the only ways the public endpoint mints a link, each bound to the link's own holder, seat and subject.
-import { deputiesOf, unitIdentities } from '../../core/config';
+import { deputiesOf, unitIdentities } from '../../core/unit';
 import type { LinkItem } from '../../core/decisions';
 import {
   actingLine,

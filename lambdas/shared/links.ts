@@ -1,7 +1,7 @@
 // Decision links: a random id and a 256-bit secret per recipient; only the secret's SHA-256 is stored (docs/architecture.md#task-tokens-never-leave-the-server).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { waitLeftSeconds, type LinkStage } from '../../core/config';
+import { waitLeftSeconds, type LinkStage } from '../../core/unit';
 import type { LinkItem, LinkRecipient, SubjectType } from '../../core/decisions';
 import { linksTableOf, type Runtime } from './runtime';
 import { keys } from '../../core/keys';

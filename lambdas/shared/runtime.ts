@@ -6,7 +6,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createMetrics, traced, withMetrics, withTracing } from './observability';
-import { businessUnitSchema, type BusinessUnitConfig } from '../../core/config';
+import { readUnitConfig, type BusinessUnitConfig } from '../../core/unit';
 
 /** The environment every function gets (see core/functions.ts, which fills it for CDK and the local runtime). */
 export interface HandlerEnv {
@@ -78,7 +78,8 @@ export function runtimeFrom(env: Record<string, string | undefined>, overrides: 
   const cached = cache.get(key);
   if (cached && Object.keys(overrides).length === 0) return cached;
   if (!env.TABLE_NAME || !env.BU_CONFIG) throw new Error('TABLE_NAME and BU_CONFIG must be set in the function environment');
-  const config = businessUnitSchema.parse(JSON.parse(env.BU_CONFIG));
+  // Validated in full where it was written (synth, the local runtime, the CLI): docs/architecture.md#the-config-is-validated-where-it-is-written.
+  const config = readUnitConfig(env.BU_CONFIG);
   const rt: Runtime = {
     env: env as unknown as HandlerEnv,
     config,

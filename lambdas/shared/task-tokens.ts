@@ -1,6 +1,6 @@
 // The task token of a subject's current wait, kept in the links table where only the functions that resume a workflow may read it.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { timing } from '../../core/config';
+import { timing } from '../../core/unit';
 import { LINKS_KEY_PREFIX } from '../../core/table-schema';
 import { linksTableOf, type Runtime } from './runtime';
 import { SCHEMA_VERSION } from '../../core/schema-version';

@@ -16,6 +16,7 @@ import {
 import { loadBusinessUnits, selectUnits } from '../../lib/config-files';
 import { numericSubstitutions } from '../../lib/definitions';
 import { checkEnvironmentSize, FUNCTIONS, functionEnvironment } from '../../core/functions';
+import { readUnitConfig } from '../../core/unit';
 
 const units = loadBusinessUnits();
 const emea = units.find((u) => u.id === 'example-emea')!;
@@ -381,5 +382,23 @@ describe('loading a folder', () => {
   it('selects one unit, or names the known ones for an unknown id', () => {
     expect(selectUnits(units, 'example-apac').map((u) => u.id)).toEqual(['example-apac']);
     expect(() => selectUnits(units, 'nope')).toThrow('Unknown business unit "nope". Known units: example-apac, example-emea');
+  });
+});
+
+describe("a function's config (BU_CONFIG)", () => {
+  it('is read as synth wrote it, the validated config with its defaults, without running the schema again', () => {
+    const unit = loadBusinessUnits().find((u) => u.id === 'example-emea')!;
+    const env = functionEnvironment(FUNCTIONS[0], unit, { tableName: 't', linksTableName: 'l', decisionBaseUrl: 'https://d.example.com' });
+    expect(readUnitConfig(env.BU_CONFIG)).toEqual(unit);
+  });
+
+  it('refuses what is not a unit config, naming BU_CONFIG and what it needs', () => {
+    expect(() => readUnitConfig(undefined)).toThrow('BU_CONFIG is not JSON');
+    expect(() => readUnitConfig('{"id":')).toThrow('BU_CONFIG is not JSON');
+    for (const bad of ['null', '[]', '"example-emea"', '{"id":"x","timeZone":"UTC","topManagement":[]}']) {
+      expect(() => readUnitConfig(bad), bad).toThrow(
+        'BU_CONFIG is not a unit config: it needs id, timeZone, topManagement and resourceApproval.levels',
+      );
+    }
   });
 });
