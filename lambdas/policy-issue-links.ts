@@ -24,11 +24,14 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const bar = anyBar(policyDeputyBar(rt.config, policy), memberSeatBar(rt.config, policy.members));
   const what = decidedOnWords({ subjectType: 'policy', subjectId: submissionId }, policy as unknown as Record<string, unknown>);
   let invited = 0;
+  // The subject's seats so far, growing as this step mints them: a deputy takes one seat at most (actingElsewhereBar).
+  const seats = policy.members.flatMap((m) => (m.decisionId ? [m.decisionId] : []));
   for (const [index, member] of policy.members.entries()) {
     if (member.invitedAt) continue;
     // The decision is minted and stored on the submission first: its id names the invitation, so a retry finds the copy that went out.
     const fresh = member.decisionId ? undefined : await mintFor(rt, policy, index, member);
     const decisionId = fresh?.decisionId ?? member.decisionId!;
+    if (!seats.includes(decisionId)) seats.push(decisionId);
     // As the review's: an absent member's link goes to a deputy who may approve (never the submitter), acting for them.
     const result = await sendSeatEmail(rt, {
       subjectPk: key.pk,
@@ -38,6 +41,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       member,
       absent,
       bar,
+      seats,
       stage: { kind: 'first' },
       what,
       fingerprint: { what: 'document', hex: policy.sha256 },

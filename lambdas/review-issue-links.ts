@@ -25,6 +25,8 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   const fingerprint = packFingerprint(pack);
   const absent = await absentToday(rt);
   let invited = 0;
+  // The review's seats so far, growing as this step mints them: a deputy takes one seat at most (actingElsewhereBar).
+  const seats = review.members.flatMap((m) => (m.decisionId ? [m.decisionId] : []));
   for (const [index, member] of review.members.entries()) {
     // Invited members keep their link (after a restart too); only an undecided member whose link no longer works gets a new one.
     const replacement = member.invitedAt ? await replaceDeadLink(rt, review.reviewId, subjectPk, index, member, fingerprint) : undefined;
@@ -38,6 +40,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
     const fresh =
       replacement ?? (member.decisionId ? undefined : await linkFor(rt, review.reviewId, subjectPk, index, member, fingerprint));
     const decisionId = fresh?.decisionId ?? member.decisionId!;
+    if (!seats.includes(decisionId)) seats.push(decisionId);
     // Absent: the seat's link goes to the deputy, acting for the member, who gets a copy without a link.
     const result = await sendSeatEmail(rt, {
       subjectPk,
@@ -47,6 +50,7 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
       member,
       absent,
       bar: memberSeatBar(rt.config, review.members),
+      seats,
       stage: { kind: 'first' },
       what: `the management review ${review.period}`,
       fingerprint: { what: 'pack', hex: fingerprint },

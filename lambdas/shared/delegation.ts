@@ -8,7 +8,7 @@ import type { Email } from '../../core/email';
 import type { EmailAbout } from '../../core/email-delivery';
 import { prefixes } from '../../core/keys';
 import { dayIn } from '../../core/period';
-import { pickDeputy } from '../../core/seats';
+import { anyBar, pickDeputy } from '../../core/seats';
 import { recordEvent, recordEventOnce } from './audit';
 import { getLink, handOverLink, mintDecisionLink, newDecisionId, reissueLink, type MintedLink } from './links';
 import { WorkflowError, type Runtime } from './runtime';
@@ -30,6 +30,24 @@ export async function absentToday(rt: Runtime): Promise<(address: string) => Abs
   const absences = await listAbsences(rt);
   const day = dayIn(rt.now(), rt.config.timeZone);
   return (address) => absenceOn(rt.config, absences, address, day);
+}
+
+/**
+ * One person, one seat, for deputies too: a deputy who acts for one member of a quorum subject already may not take a
+ * second member's seat, or one person would count twice towards the quorum (as memberSeatBar keeps a member to their
+ * own seat). `seatIds` are the subject's other seats; each is read where it is held now.
+ */
+export async function actingElsewhereBar(rt: Runtime, seatIds: readonly string[]): Promise<(identity: string) => string | undefined> {
+  const ids = unitIdentities(rt.config);
+  const acting = new Map<string, string>();
+  for (const seatId of new Set(seatIds)) {
+    const holder = await seatHolder(rt, seatId);
+    if (holder?.actingFor && !holder.supersededAt) acting.set(ids.of(holder.recipient.email), holder.actingFor.name);
+  }
+  return (identity) => {
+    const other = acting.get(identity);
+    return other ? `acts for ${other} here already (one person, one seat)` : undefined;
+  };
 }
 
 export type PassKind = 'absence' | 'handover' | 'content-changed';
@@ -183,6 +201,8 @@ export async function sendSeatEmail(
     member: Person & { role?: string };
     absent: (address: string) => Absence | undefined;
     bar?: (identity: string) => string | undefined;
+    /** Every seat of the subject (decision ids, this one included): a deputy acting for another seat may not take this one. */
+    seats?: readonly string[];
     stage: LinkStage;
     /** What the seat decides, in words, for the absent member's copy: "the management review 2026-Q3". */
     what: string;
@@ -199,7 +219,9 @@ export async function sendSeatEmail(
   if (!holder || holder.supersededAt) return undefined;
   // Absences are read at each send: one that started while the seat waits passes it at the next reminder.
   const away = args.absent(member.email);
-  const pick = away ? pickDeputy(rt.config, member.email, args.bar ?? (() => undefined), away.deputy) : undefined;
+  const otherSeats = (args.seats ?? []).filter((s) => s !== args.seatId);
+  const bar = away ? anyBar(args.bar ?? (() => undefined), await actingElsewhereBar(rt, otherSeats)) : undefined;
+  const pick = away && bar ? pickDeputy(rt.config, member.email, bar, away.deputy) : undefined;
   if (away && !pick?.to) rt.logger.warn('member is absent and nobody may act for them: the member keeps the seat', { why: pick?.skipped });
   const deputy = pick?.to;
   const why = away ? `${member.name} is absent ${away.from} to ${away.to}` : '';
@@ -276,6 +298,7 @@ export async function remindSeats<M extends Person & { role?: string; decisionId
       member,
       absent,
       bar: args.bar,
+      seats: args.members.flatMap((m) => (m.decisionId ? [m.decisionId] : [])),
       stage: { kind: 'reminder', reminder },
       what: args.what,
       fingerprint: args.fingerprint,

@@ -18,7 +18,7 @@ import { policyDeputyBar } from '../../core/policy';
 import { anyBar, handOverRefusal, memberSeatBar, pickDeputy, seatOf } from '../../core/seats';
 import type { EmailAbout } from '../../core/email-delivery';
 import type { RequestItem } from '../../core/subjects';
-import { passSeat } from './delegation';
+import { actingElsewhereBar, passSeat } from './delegation';
 import { getItem } from './store';
 import { keys } from '../../core/keys';
 import type { ReviewPack } from '../../core/review-pack';
@@ -73,7 +73,10 @@ export async function handOver(
   const ids = unitIdentities(rt.config);
   const named = deputiesOf(rt.config, link.recipient.email).find((d) => ids.same(d.email, deputyEmail))!;
   // A review's or a policy's members hold one seat each: a deputy who is a member too may not take a second one.
-  const seats = memberSeatBar(rt.config, Array.isArray(subject.members) ? (subject.members as Array<{ email: string }>) : []);
+  // A deputy acting for another member's seat already may not take this one too (one person, one seat).
+  const members = Array.isArray(subject.members) ? (subject.members as Array<{ email: string; decisionId?: string }>) : [];
+  const otherSeats = members.flatMap((m) => (m.decisionId && m.decisionId !== link.decisionId ? [m.decisionId] : []));
+  const seats = anyBar(memberSeatBar(rt.config, members), await actingElsewhereBar(rt, otherSeats));
   const bar =
     link.subjectType === 'request' && link.level !== undefined
       ? deputyBar(rt.config, subject as unknown as RequestItem, link.level)

@@ -1,9 +1,11 @@
 // One person, one seat (issue 15): a deputy who is also a member of the review holds their own seat and may not take an
-// absent member's too, or they would count twice towards the quorum. The absent member keeps their seat instead.
+// absent member's too, or they would count twice towards the quorum; nor may a deputy act for two absent members. The
+// next deputy takes the seat, or the absent member keeps it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { getLink } from '../../lambdas/shared/links';
 import { setAbsence } from '../../lambdas/shared/delegation';
+import { handOver } from '../../lambdas/shared/hand-over';
 import { getReview } from '../../lambdas/shared/review-store';
 import { createHandler as openReview } from '../../lambdas/review-open';
 import { createHandler as compilePack } from '../../lambdas/review-compile-pack';
@@ -15,12 +17,16 @@ import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 const CLARA = { name: 'Clara Weber', email: 'clara.weber@example.com' };
 const FARID = { name: 'Farid Haddad', email: 'farid.haddad@example.com' };
 const HANNAH = { name: 'Hannah Vogel', email: 'hannah.vogel@example.com' };
+const OONA = { name: 'Oona Byrne', email: 'oona.byrne@example.com' };
 
 describe('one seat per person', () => {
   // Clara's first deputy is Farid, himself a member; her second is Hannah, who is not.
   const base = testUnit();
   const unit = testUnit({
-    topManagement: base.topManagement.map((m) => (m.email === CLARA.email ? { ...m, deputies: [FARID, HANNAH] } : m)),
+    // Oona's only deputy is Hannah too: Hannah may act for one of the two, never for both.
+    topManagement: base.topManagement.map((m) =>
+      m.email === CLARA.email ? { ...m, deputies: [FARID, HANNAH] } : m.email === OONA.email ? { ...m, deputies: [HANNAH] } : m,
+    ),
   });
 
   it('bars a member as deputy of another member, and picks the next deputy who is not one', () => {
@@ -72,6 +78,46 @@ describe('one seat per person', () => {
       // Farid was invited to his own seat only.
       const toFarid = (await ses.emails()).filter((e) => e.destination.to.includes(FARID.email));
       expect(toFarid.map((e) => e.subject)).toEqual([expect.stringMatching(/^Decision needed: /)]);
+    });
+
+    it('a deputy absent members share acts for one of them only; the other keeps their seat', async () => {
+      for (const person of [CLARA, OONA]) {
+        await setAbsence(rt, { person, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, setBy: 'local:test' });
+      }
+      const id = `${unit.id}#2026-Q4`;
+      await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
+      await compilePack(rt)({ reviewId: id });
+      await issueLinks(rt)({ reviewId: id });
+      // A retried step changes nothing: Hannah still holds one seat.
+      await issueLinks(rt)({ reviewId: id });
+      const members = (await getReview(rt, id))!.members;
+      const holders = await Promise.all(
+        members.map(async (m) => {
+          const seat = (await getLink(rt, m.decisionId!))!;
+          return seat.handedTo ? (await getLink(rt, seat.handedTo))! : seat;
+        }),
+      );
+      expect(holders.filter((h) => h.recipient.email === HANNAH.email).map((h) => h.actingFor?.email)).toEqual([CLARA.email]);
+      expect(holders.find((h) => h.actingFor === undefined && h.recipient.email === OONA.email)).toBeDefined();
+      const toHannah = (await ses.emails()).filter((e) => e.destination.to.includes(HANNAH.email));
+      expect(toHannah.map((e) => e.subject)).toEqual([expect.stringMatching(/^\[acting for Clara Weber\] /)]);
+    });
+
+    it("a member may not hand their seat to a deputy who acts for another member's seat already", async () => {
+      await setAbsence(rt, { person: CLARA, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, setBy: 'local:test' });
+      const id = `${unit.id}#2026-Q4`;
+      await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
+      await compilePack(rt)({ reviewId: id });
+      await issueLinks(rt)({ reviewId: id });
+      const review = (await getReview(rt, id))!;
+      const oona = (await getLink(rt, review.members.find((m) => m.email === OONA.email)!.decisionId!))!;
+      const page = await handOver(rt, oona, review as unknown as Record<string, unknown>, HANNAH.email, 'http://localhost');
+      expect(page.statusCode).toBe(403);
+      expect(page.body).toContain('acts for Clara Weber here already (one person, one seat)');
+      // Nothing changed: Oona keeps her link.
+      const after = (await getLink(rt, oona.decisionId))!;
+      expect(after.handedTo).toBeUndefined();
+      expect(after.supersededAt).toBeUndefined();
     });
   });
 });
