@@ -8,7 +8,6 @@ import { FUNCTIONS } from '../../core/functions';
 import { REPO_ROOT } from '../../lib/isms-function';
 import { functionBuildOptions } from '../support/bundling';
 
-/** The functions that compute a schedule: review-close names the next review's date in the minutes (nextFire). */
 // review-open stores the next scheduled reviews on the review, so that review-close dates the actions without croner.
 const COMPUTES_SCHEDULE = new Set(['review-open']);
 // policy-open renders the Markdown once and stores it; the decision endpoint and policy-close send that stored HTML.
