@@ -14,8 +14,9 @@
 // --enable-source-maps, as the deployed functions run (NODE_OPTIONS in lib/isms-function.ts: Node then reads the
 // map, whose size grows with the bundle's). The goal column checks size and import (wall), as issue 14 states it.
 //
-// The Powertools Tracer is not in the function bundles but in the stack's layer (lib/tracer-layer.ts), built here by the
-// same function CDK runs and put where Node resolves the bundles' bare import as Lambda does from /opt/nodejs/node_modules:
+// Powertools (Logger, Metrics, Tracer) is not in the function bundles but in the stack's layer (lib/powertools-layer.ts),
+// built here by the same function CDK runs and put where Node resolves the bundles' bare imports as Lambda does from
+// /opt/nodejs/node_modules:
 // bundles are <work>/fn/<id>/index.mjs and the layer's node_modules is <work>/node_modules (never the repository's). Each
 // import runs with AWS_EXECUTION_ENV and LAMBDA_TASK_ROOT set, so the function loads the Tracer from the layer and
 // starts it, as on Lambda. "size" is the function's own bundle (the goal); "+layer" adds the layer, one per stack and
@@ -29,7 +30,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { FUNCTIONS } from '../core/functions';
 import { REPO_ROOT } from '../lib/isms-function';
-import { buildTracerLayer, TRACER_PACKAGE } from '../lib/tracer-layer';
+import { buildPowertoolsLayer, layerBytes, POWERTOOLS_PACKAGES } from '../lib/powertools-layer';
 import { functionBuildOptions } from '../tests/support/bundling';
 
 // BENCH_ROUNDS=0 prints sizes and contributors only (a quick look while changing imports).
@@ -55,7 +56,7 @@ interface Bundle {
   file: string;
   bytes: number;
   metafile: Metafile;
-  /** It imports the Tracer from the layer (a baseline revision from before the layer does not). */
+  /** It imports Powertools from the layer (a baseline revision from before the layer does not). */
   usesLayer: boolean;
   plainMs: number[];
   /** CPU time (user + system) of the same runs: less shaken than wall time when other work shares the cores. */
@@ -78,7 +79,8 @@ async function bundle(id: string, entry: string | { source: string }, root = REP
     outfile: file,
   });
   const metafile = result.metafile!;
-  const usesLayer = Object.values(metafile.outputs).some((o) => o.imports.some((i) => i.external && i.path === TRACER_PACKAGE));
+  const external = new Set<string>(POWERTOOLS_PACKAGES);
+  const usesLayer = Object.values(metafile.outputs).some((o) => o.imports.some((i) => i.external && external.has(i.path)));
   return { id, file, bytes: statSync(file).size, metafile, usesLayer, plainMs: [], cpuMs: [], mapsMs: [], mapsCpuMs: [] };
 }
 
@@ -120,8 +122,7 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
 
 try {
-  const layerFile = buildTracerLayer(path.join(work, 'layer'));
-  const layerBytes = statSync(layerFile).size;
+  const layerSize = layerBytes(buildPowertoolsLayer(path.join(work, 'layer')));
   symlinkSync(path.join(work, 'layer', 'nodejs', 'node_modules'), path.join(work, 'node_modules'));
   const floor = await bundle('floor', { source: FLOOR });
   const bundles: Bundle[] = [];
@@ -157,7 +158,7 @@ try {
   const floorMaps = median(floor.mapsMs);
   const floorMapsCpu = median(floor.mapsCpuMs);
   console.log(`Node ${spawnSync(NODE, ['--version']).stdout.toString().trim()}, ${ROUNDS} rounds; goal: within ${GOAL}× of the floor`);
-  console.log(`Tracer layer (lib/tracer-layer.ts, one per stack, shared by its functions): ${kb(layerBytes)}\n`);
+  console.log(`Powertools layer (lib/powertools-layer.ts, one per stack, shared by its functions): ${kb(layerSize)}\n`);
   console.log(
     `${pad('function', 30)}${lpad('size', 10)}${lpad('×floor', 8)}${lpad('+layer', 9)}${lpad('×floor', 8)}${lpad('import', 10)}${lpad('×floor', 8)}${lpad('cpu', 9)}${lpad('×floor', 8)}${lpad('+maps', 9)}${lpad('×floor', 8)}${lpad('cpu', 9)}${lpad('×floor', 8)}  goal`,
   );
@@ -171,7 +172,7 @@ try {
       `${pad(b.id, 30)}${lpad(kb(b.bytes), 10)}${lpad(ratio(b.bytes, floor.bytes), 8)}` +
         (!b.usesLayer
           ? `${lpad('', 9)}${lpad('', 8)}`
-          : `${lpad(kb(b.bytes + layerBytes), 9)}${lpad(ratio(b.bytes + layerBytes, floor.bytes), 8)}`) +
+          : `${lpad(kb(b.bytes + layerSize), 9)}${lpad(ratio(b.bytes + layerSize, floor.bytes), 8)}`) +
         `${lpad(msOf(plain), 10)}${lpad(ratio(plain, floorPlain), 8)}` +
         `${lpad(msOf(cpu), 9)}${lpad(ratio(cpu, floorCpu), 8)}` +
         `${lpad(msOf(maps), 9)}${lpad(ratio(maps, floorMaps), 8)}${lpad(msOf(mapsCpu), 9)}${lpad(ratio(mapsCpu, floorMapsCpu), 8)}  ${b === floor ? '' : ok ? 'ok' : 'OVER'}`,

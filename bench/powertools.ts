@@ -2,13 +2,13 @@
 // invocation, against the same handler without the Tracer and without either, side by side, medians.
 // Run: npm run bench -- powertools   (about a minute; builds in a temporary directory and removes it)
 //
-// Builds of lambdas/decision-endpoint.ts with the deployed settings (tests/support/bundling.ts), and the stack's Tracer
-// layer (lib/tracer-layer.ts) where Node resolves the bundle's import of it, as Lambda does from /opt/nodejs/node_modules:
-// - deployed:   Metrics bundled, the Tracer from the layer, run with what Lambda sets (AWS_EXECUTION_ENV, the task root,
+// Builds of lambdas/decision-endpoint.ts with the deployed settings (tests/support/bundling.ts), and the stack's Powertools
+// layer (lib/powertools-layer.ts) where Node resolves the bundle's imports of it, as Lambda does from /opt/nodejs/node_modules:
+// - deployed:   Logger, Metrics and Tracer from the layer, run with what Lambda sets (AWS_EXECUTION_ENV, the task root,
 //               a sampled trace header): the Tracer loads, annotates a subsegment per invocation and sends it (to a UDP
 //               port nobody reads, as the X-Ray daemon would get it);
 // - no tracer:  the same bundle without AWS_EXECUTION_ENV: the Tracer is not loaded (as locally), Metrics as deployed;
-// - without:    lambdas/shared/observability.ts replaced by no-ops: neither Metrics nor Tracer.
+// - without:    lambdas/shared/observability.ts replaced by no-ops: neither Metrics nor Tracer (the Logger from the layer).
 // Cold import: a whole `node -e "await import(...)"` process, median of ROUNDS, the variants interleaved per round.
 // Warm invocation: one process per variant imports the bundle, invokes the handler once (cold), then INVOCATIONS
 // times; median per invocation. The request is a GET of a malformed decision link (a 404 page, no SDK call), so what is
@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { REPO_ROOT } from '../lib/isms-function';
-import { buildTracerLayer } from '../lib/tracer-layer';
+import { buildPowertoolsLayer, layerBytes } from '../lib/powertools-layer';
 import { functionBuildOptions } from '../tests/support/bundling';
 import { testUnit } from '../tests/support/units';
 
@@ -131,7 +131,7 @@ process.stderr.write(JSON.stringify({ status: first.statusCode, coldMs, warmUs: 
 }
 
 try {
-  const layerFile = buildTracerLayer(path.join(work, 'layer'));
+  const layerSize = layerBytes(buildPowertoolsLayer(path.join(work, 'layer')));
   symlinkSync(path.join(work, 'layer', 'nodejs', 'node_modules'), path.join(work, 'node_modules'));
   const deployed = await bundle('deployed', []);
   const files: Record<Variant, string> = { without: await bundle('without', [withoutObservability]), 'no tracer': deployed, deployed };
@@ -146,7 +146,7 @@ try {
     `decision endpoint, Node ${spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim()}; cold import: median of ${ROUNDS}; warm: median of ${INVOCATIONS} invocations`,
   );
   console.log(
-    `Tracer layer (shared by the stack's functions, loaded by "deployed" only): ${Math.round(statSync(layerFile).size / 1024)} KB`,
+    `Powertools layer (shared by the stack's functions; its Tracer loaded by "deployed" only): ${Math.round(layerSize / 1024)} KB`,
   );
   console.log(
     `${'variant'.padEnd(10)} ${'bundle'.padStart(9)} ${'×'.padStart(6)} ${'import ms'.padStart(10)} ${'×'.padStart(6)} ${'1st call ms'.padStart(12)} ${'warm µs'.padStart(9)} ${'×'.padStart(6)}`,

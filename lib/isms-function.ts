@@ -9,16 +9,16 @@ import path from 'node:path';
 import type { BusinessUnitConfig } from '../core/config';
 import { tableGrants, type FunctionSpec } from '../core/functions';
 import { functionName, sealerRoleName, stateMachineName } from '../core/names';
-import { ESM_REQUIRE_BANNER, TRACER_PACKAGE, TracerLayer } from './tracer-layer';
+import { ESM_REQUIRE_BANNER, POWERTOOLS_PACKAGES, PowertoolsLayer } from './powertools-layer';
 
 export const REPO_ROOT = path.join(import.meta.dirname, '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
  * ESM and minified so that tree-shaking drops unused SDK and zod code; the SDK is bundled (not the runtime's copy) so
- * that what was tested is what runs. The banner gives CJS dependencies a `require`. The Powertools Tracer alone stays
- * external: the stack's layer holds it, bundled once (lib/tracer-layer.ts). Exported so that bench/bundles.ts
- * measures exactly what is deployed.
+ * that what was tested is what runs. The banner gives CJS dependencies a `require`. Powertools (Logger, Metrics,
+ * Tracer) stays external: the stack's layer holds it, bundled once (lib/powertools-layer.ts). Exported so that
+ * bench/bundles.ts measures exactly what is deployed.
  */
 export const BUNDLING = {
   format: OutputFormat.ESM,
@@ -26,7 +26,7 @@ export const BUNDLING = {
   sourceMap: true,
   target: 'node24',
   mainFields: ['module', 'main'],
-  externalModules: [TRACER_PACKAGE],
+  externalModules: [...POWERTOOLS_PACKAGES],
   banner: ESM_REQUIRE_BANNER,
 } satisfies BundlingOptions;
 
@@ -68,9 +68,9 @@ export class IsmsFunction extends NodejsFunction {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       // X-Ray traces (CDK grants the role PutTraceSegments): Lambda's segment per invocation, and from the Tracer of the
-      // stack's layer the handler's subsegment and one per SDK call (lambdas/shared/observability.ts).
+      // stack's Powertools layer the handler's subsegment and one per SDK call (lambdas/shared/observability.ts).
       tracing: lambda.Tracing.ACTIVE,
-      layers: [TracerLayer.of(scope, { runtime: LAMBDA_RUNTIME, architecture: lambda.Architecture.ARM_64 })],
+      layers: [PowertoolsLayer.of(scope, { runtime: LAMBDA_RUNTIME, architecture: lambda.Architecture.ARM_64 })],
       // POWERTOOLS_SERVICE_NAME and POWERTOOLS_TRACER_CAPTURE_RESPONSE=false come with the catalogue's environment.
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       projectRoot: REPO_ROOT,

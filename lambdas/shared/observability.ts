@@ -3,8 +3,8 @@
 //
 // The Tracer is not in the function bundles: it brings aws-xray-sdk-core (with semver and cls-hooked), about 125 KB
 // minified, which would put every function over issue 14's 1.3x budget (`npm run bench -- bundles`). It comes from the
-// stack's own layer instead (lib/tracer-layer.ts: one bundled file at /opt/nodejs/node_modules/@aws-lambda-powertools/tracer),
-// and the bundles keep its import external (lib/isms-function.ts BUNDLING).
+// stack's own Powertools layer instead, with the Logger and Metrics (lib/powertools-layer.ts, at
+// /opt/nodejs/node_modules/@aws-lambda-powertools/), and the bundles keep their imports external (lib/isms-function.ts BUNDLING).
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, METRICS_SERVICE, metricDimensions, type MetricName } from '../../core/metrics';
 import type { Runtime } from './runtime';

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../core/functions';
 import { REPO_ROOT } from '../../lib/isms-function';
 import { functionBuildOptions } from '../support/bundling';
+import { POWERTOOLS_PACKAGES } from '../../lib/powertools-layer';
 
 // review-open stores the next scheduled reviews on the review, so that review-close dates the actions without croner.
 const COMPUTES_SCHEDULE = new Set(['review-open']);
@@ -74,10 +75,15 @@ describe('what each function bundles', () => {
     },
   );
 
-  it.each(FUNCTIONS.map((f) => [f.id] as const))('%s: imports the Powertools Tracer from the layer, with no X-Ray SDK of its own', (id) => {
-    const files = packages.get(id)!;
-    expect(files.filter((f) => f.startsWith('aws-xray-sdk-core/') || f.startsWith('@aws-lambda-powertools/tracer/'))).toEqual([]);
-    // Only the Tracer is left to Lambda to resolve (from /opt/nodejs/node_modules, lib/tracer-layer.ts).
-    expect(externals.get(id)).toEqual(['@aws-lambda-powertools/tracer']);
-  });
+  it.each(FUNCTIONS.map((f) => [f.id] as const))(
+    '%s: imports Powertools from the layer, with no Powertools or X-Ray SDK of its own',
+    (id) => {
+      const files = packages.get(id)!;
+      expect(files.filter((f) => f.startsWith('aws-xray-sdk-core/') || f.startsWith('@aws-lambda-powertools/'))).toEqual([]);
+      // Only Powertools is left to Lambda to resolve (from /opt/nodejs/node_modules, lib/powertools-layer.ts): the Logger
+      // everywhere, Metrics where a metric is counted, the Tracer wherever the handler runs on Lambda.
+      expect(externals.get(id)!.filter((e) => !POWERTOOLS_PACKAGES.includes(e as never))).toEqual([]);
+      expect(externals.get(id)).toEqual(expect.arrayContaining(['@aws-lambda-powertools/logger', '@aws-lambda-powertools/tracer']));
+    },
+  );
 });

@@ -1,5 +1,5 @@
 // One test bundles for real: the ESM artifact Lambda would run loads and answers, outside our source tree; so does the
-// stack's Tracer layer, and the two together trace as on Lambda.
+// stack's Powertools layer (Logger, Metrics, Tracer), and the two together log, count and trace as on Lambda.
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -122,21 +122,28 @@ describe('bundled functions', () => {
     });
   }
 
-  it('builds the Tracer layer as one bundled file with its package.json, which imports with nothing else beside it', async () => {
+  it('builds the Powertools layer as one bundle per package and their shared chunk, which import with nothing else beside them', async () => {
     const files = (readdirSync(layerDir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
       .filter((d) => d.isFile())
       .map((d) => path.relative(layerDir, path.join(d.parentPath, d.name)))
       .sort();
-    expect(files).toEqual([
-      'nodejs/node_modules/@aws-lambda-powertools/tracer/index.mjs',
-      'nodejs/node_modules/@aws-lambda-powertools/tracer/package.json',
-    ]);
+    const base = 'nodejs/node_modules/@aws-lambda-powertools';
+    expect(files.filter((f) => !f.startsWith(`${base}/_chunks/`))).toEqual(
+      ['logger', 'metrics', 'tracer'].flatMap((p) => [`${base}/${p}/index.mjs`, `${base}/${p}/package.json`]),
+    );
+    expect(files.filter((f) => f.startsWith(`${base}/_chunks/`)).every((f) => f.endsWith('.mjs'))).toBe(true);
     const { root, task } = lambdaTree();
     try {
       const probe = path.join(task, 'probe.mjs');
       writeFileSync(
         probe,
         `import { Tracer } from '@aws-lambda-powertools/tracer';
+        import { Logger } from '@aws-lambda-powertools/logger';
+        import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+        new Logger({ serviceName: 'probe' }).info('from the layer');
+        const metrics = new Metrics({ namespace: 'Probe', serviceName: 'probe' });
+        metrics.addMetric('probes', MetricUnit.Count, 1);
+        metrics.publishStoredMetrics();
         const local = new Tracer({ serviceName: 'probe' });
         process.env.AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
         const onLambda = new Tracer({ serviceName: 'probe' });
@@ -148,7 +155,10 @@ describe('bundled functions', () => {
       );
       const run = await runNode(probe, {});
       expect(run.stderr).toBe('');
-      expect(JSON.parse(run.stdout)).toEqual({ local: false, onLambda: true, captures: 'function' });
+      const [log, emf, traced] = run.stdout.trim().split('\n');
+      expect(JSON.parse(log)).toMatchObject({ level: 'INFO', message: 'from the layer', service: 'probe' });
+      expect(JSON.parse(emf)).toMatchObject({ probes: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'Probe' }] } });
+      expect(JSON.parse(traced)).toEqual({ local: false, onLambda: true, captures: 'function' });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

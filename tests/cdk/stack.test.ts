@@ -171,14 +171,14 @@ describe.each(units)('stack of $id', (unit) => {
     for (const g of groups) expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
-  it('traces every function with the Tracer of the stack’s one layer, and never a response', () => {
+  it('traces every function with the Tracer of the stack’s one Powertools layer, and never a response', () => {
     const layers = template.findResources('AWS::Lambda::LayerVersion');
     expect(Object.keys(layers)).toHaveLength(1);
     const [layerId, layer] = Object.entries(layers)[0];
     expect(layer.Properties).toMatchObject({
       CompatibleRuntimes: ['nodejs24.x'],
       CompatibleArchitectures: ['arm64'],
-      Description: expect.stringMatching(/^Powertools for AWS Lambda Tracer \d+\.\d+\.\d+, bundled into one ESM file/),
+      Description: expect.stringMatching(/^Powertools for AWS Lambda \d+\.\d+\.\d+ \(Logger, Metrics, Tracer\), bundled as ES modules/),
     });
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { FunctionName: Match.stringLikeRegexp(`^isms-${unit.id}-`) },

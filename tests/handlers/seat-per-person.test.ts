@@ -82,7 +82,7 @@ describe('one seat per person', () => {
 
     it('a deputy absent members share acts for one of them only; the other keeps their seat', async () => {
       for (const person of [CLARA, OONA]) {
-        await setAbsence(rt, { person, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, setBy: 'local:test' });
+        await setAbsence(rt, { person, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, confirmed: false, setBy: 'local:test' });
       }
       const id = `${unit.id}#2026-Q4`;
       await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
@@ -104,7 +104,7 @@ describe('one seat per person', () => {
     });
 
     it("a member may not hand their seat to a deputy who acts for another member's seat already", async () => {
-      await setAbsence(rt, { person: CLARA, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, setBy: 'local:test' });
+      await setAbsence(rt, { person: CLARA, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, confirmed: false, setBy: 'local:test' });
       const id = `${unit.id}#2026-Q4`;
       await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
       await compilePack(rt)({ reviewId: id });
