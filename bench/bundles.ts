@@ -3,7 +3,8 @@
 // does nothing; issue 14's goal is every bundle within 1.3× of it in size and import time.
 // Run: npm run bench -- bundles   (about a minute; builds in a temporary directory and removes it)
 //      BUNDLES_BASELINE=main npm run bench -- bundles   also bundles the functions of that git revision (its tree, with
-//      today's node_modules) and measures them in the same rounds: before and after, side by side (two minutes).
+//      today's node_modules, its own external modules) and measures them in the same rounds: before and after, side by
+//      side (five minutes).
 //
 // Bundles are built with the deployed settings (lib/isms-function.ts BUNDLING through tests/support/bundling.ts, so the
 // two cannot drift): ESM, minified, target node24, the banner, and an external source map as NodejsFunction writes it. Size is index.mjs
@@ -69,18 +70,19 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'isms-bundles-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** Bundles a handler file, or the floor's source (resolved from the repository, as if it were a file there). */
-async function bundle(id: string, entry: string | { source: string }, root = REPO_ROOT): Promise<Bundle> {
+async function bundle(id: string, entry: string | { source: string }, root = REPO_ROOT, external?: string[]): Promise<Bundle> {
   const file = path.join(work, 'fn', id, 'index.mjs');
   const result = await build({
     ...functionBuildOptions(root),
+    ...(external ? { external } : {}),
     ...(typeof entry === 'string'
       ? { entryPoints: [entry] }
       : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, sourcefile: 'floor.ts', loader: 'ts' as const } }),
     outfile: file,
   });
   const metafile = result.metafile!;
-  const external = new Set<string>(POWERTOOLS_PACKAGES);
-  const usesLayer = Object.values(metafile.outputs).some((o) => o.imports.some((i) => i.external && external.has(i.path)));
+  const layered = new Set<string>(POWERTOOLS_PACKAGES);
+  const usesLayer = Object.values(metafile.outputs).some((o) => o.imports.some((i) => i.external && layered.has(i.path)));
   return { id, file, bytes: statSync(file).size, metafile, usesLayer, plainMs: [], cpuMs: [], mapsMs: [], mapsCpuMs: [] };
 }
 
@@ -133,9 +135,13 @@ try {
     execFileSync('mkdir', ['-p', root]);
     execFileSync('bash', ['-c', 'git -C "$0" archive "$1" | tar -x -C "$2"', REPO_ROOT, BASELINE, root]);
     symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    // What that revision left external (its Powertools layer held less, or nothing): built as it deployed them.
+    const baselineExternal: string[] = [
+      ...((await import(pathToFileURL(path.join(root, 'lib', 'isms-function.ts')).href)).BUNDLING?.externalModules ?? []),
+    ];
     for (const spec of FUNCTIONS) {
       const entry = path.join(root, spec.entry);
-      if (existsSync(entry)) bundles.push(await bundle(`${spec.id} @${BASELINE}`, entry, root));
+      if (existsSync(entry)) bundles.push(await bundle(`${spec.id} @${BASELINE}`, entry, root, baselineExternal));
     }
   }
 
