@@ -61,8 +61,10 @@ export function nextFire(expression: string, timeZone: string, from: Date): Date
   const { pattern, years } = toCronerPattern(expression);
   const cron = new Cron(pattern, { timezone: timeZone, paused: true });
   let at: Date | null = cron.nextRun(from);
-  // The year field is rare; honour a plain list or range of years by skipping the others.
-  while (at && years && !yearMatches(years, at.getUTCFullYear())) at = cron.nextRun(at);
+  // The year field is rare; honour a plain list or range of years by skipping the others, and stop after the last
+  // (croner would go on to its own limit, centuries of fires away).
+  const last = years ? Math.max(...years.split(/[,-]/).map(Number)) : Number.POSITIVE_INFINITY;
+  while (at && years && !yearMatches(years, at.getUTCFullYear())) at = at.getUTCFullYear() > last ? null : cron.nextRun(at);
   cron.stop();
   return at;
 }

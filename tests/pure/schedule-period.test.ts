@@ -33,6 +33,9 @@ describe('schedule expressions', () => {
   it('honour the year field', () => {
     const at = nextFire('cron(0 9 1 1,4,7,10 ? 2028)', 'UTC', new Date('2026-11-27T12:00:00Z'));
     expect(at?.toISOString()).toBe('2028-01-01T09:00:00.000Z');
+    // After the last year listed there is no fire (found at once, not by skipping croner's fires up to its own limit).
+    expect(nextFire('cron(0 9 1 1,4,7,10 ? 2027,2028)', 'UTC', new Date('2028-10-01T10:00:00Z'))).toBeNull();
+    expect(nextFire('cron(0 9 1 1,4,7,10 ? 2026-2027)', 'UTC', new Date('2027-10-01T10:00:00Z'))).toBeNull();
   });
 
   it('accept rate and at, and refuse the rest with a reason', () => {
