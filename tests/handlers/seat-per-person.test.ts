@@ -63,13 +63,18 @@ describe('one seat per person', () => {
       });
       await ses.clear();
     });
-
-    it('an absence naming a member as deputy (even confirmed) leaves the seat with the next deputy, never with that member', async () => {
-      await setAbsence(rt, { person: CLARA, from: '2026-11-30', to: '2026-12-10', deputy: FARID, confirmed: true, setBy: 'local:test' });
+    /** Opens the unit's 2026-Q4 review and sends its invitations, as the workflow's first steps do. */
+    const openAndInvite = async () => {
       const id = `${unit.id}#2026-Q4`;
       await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
       await compilePack(rt)({ reviewId: id });
       await issueLinks(rt)({ reviewId: id });
+      return id;
+    };
+
+    it('an absence naming a member as deputy (even confirmed) leaves the seat with the next deputy, never with that member', async () => {
+      await setAbsence(rt, { person: CLARA, from: '2026-11-30', to: '2026-12-10', deputy: FARID, confirmed: true, setBy: 'local:test' });
+      const id = await openAndInvite();
       const clara = (await getReview(rt, id))!.members.find((m) => m.email === CLARA.email)!;
       const seat = (await getLink(rt, clara.decisionId!))!;
       const holder = (await getLink(rt, seat.handedTo!))!;
@@ -84,10 +89,7 @@ describe('one seat per person', () => {
       for (const person of [CLARA, OONA]) {
         await setAbsence(rt, { person, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, confirmed: false, setBy: 'local:test' });
       }
-      const id = `${unit.id}#2026-Q4`;
-      await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
-      await compilePack(rt)({ reviewId: id });
-      await issueLinks(rt)({ reviewId: id });
+      const id = await openAndInvite();
       // A retried step changes nothing: Hannah still holds one seat.
       await issueLinks(rt)({ reviewId: id });
       const members = (await getReview(rt, id))!.members;
@@ -105,10 +107,7 @@ describe('one seat per person', () => {
 
     it("a member may not hand their seat to a deputy who acts for another member's seat already", async () => {
       await setAbsence(rt, { person: CLARA, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, confirmed: false, setBy: 'local:test' });
-      const id = `${unit.id}#2026-Q4`;
-      await openReview(rt)({ input: { bu: unit.id, period: '2026-Q4', trigger: 'cli' }, executionId: 'e' });
-      await compilePack(rt)({ reviewId: id });
-      await issueLinks(rt)({ reviewId: id });
+      const id = await openAndInvite();
       const review = (await getReview(rt, id))!;
       const oona = (await getLink(rt, review.members.find((m) => m.email === OONA.email)!.decisionId!))!;
       const page = await handOver(rt, oona, review as unknown as Record<string, unknown>, HANNAH.email, 'http://localhost');
