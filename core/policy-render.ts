@@ -173,6 +173,45 @@ ${decisions.length ? html`<ul>${decisions.map((d) => html`<li>${d.name} &lt;${d.
   };
 }
 
+const MARKDOWN_TAGS = new Set(
+  'p h1 h2 h3 h4 h5 h6 blockquote ul ol li pre code em strong s a img hr br table thead tbody tr th td'.split(' '),
+);
+/** A URL as markdown-it writes it: percent-encoded, `&` as `&amp;` and no other reference, no space, one of these schemes. */
+const safeUrl = (schemes: RegExp) => (v: string) => {
+  if (/\s|&(?!amp;)/.test(v) || [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return false;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(v);
+  return !scheme || schemes.test(scheme[1]);
+};
+const ATTRIBUTE_VALUE: Record<string, (value: string) => boolean> = {
+  href: safeUrl(/^(?:https?|mailto)$/i),
+  src: safeUrl(/^https?$/i),
+  alt: () => true,
+  title: () => true,
+  start: (v) => /^\d{1,9}$/.test(v),
+  style: (v) => /^text-align:(?:left|center|right)$/.test(v),
+  class: (v) => /^language-[\w+#.-]{1,40}$/.test(v),
+};
+
+/**
+ * Whether stored HTML is what markdown-it (html off) writes: only its tags, only its attributes with the values it
+ * writes, every other `<` escaped. Checked before the stored rendering of a policy is shown or sent, so that an item
+ * changed in the table behind the code (docs/architecture.md#evidence-is-append-only) cannot put a form, a script, an
+ * event handler or a javascript: link in front of top management or the audience; such HTML is not used.
+ */
+export function isMarkdownHtml(stored: string): boolean {
+  const parts = stored.split('<').slice(1);
+  for (const part of parts) {
+    const m = /^(\/?)([a-z][a-z0-9]*)((?:\s+[a-z]+="[^"<>]*")*)\s*\/?>/.exec(part);
+    if (!m || !MARKDOWN_TAGS.has(m[2])) return false;
+    if (m[1] && m[3]) return false;
+    for (const a of m[3].matchAll(/([a-z]+)="([^"]*)"/g)) {
+      const rule = ATTRIBUTE_VALUE[a[1]];
+      if (!rule?.(a[2])) return false;
+    }
+  }
+  return true;
+}
+
 /**
  * The document as the communication email shows it, without a Markdown parser (policy-close carries none): objectives as
  * a table; Markdown as policy-open rendered and stored it, when it was rendered from these very bytes, else (too large to
@@ -185,7 +224,7 @@ export function communicatedDocumentHtml(
 ): SafeHtml {
   if (doc.format === 'json' && objectives) return objectivesHtml(objectives);
   if (doc.format !== 'markdown') return html`<p>The document is a PDF.</p>`;
-  if (rendered?.sha256 === doc.sha256) return new SafeHtml(rendered.html);
+  if (rendered?.sha256 === doc.sha256 && isMarkdownHtml(rendered.html)) return new SafeHtml(rendered.html);
   return html`<pre style="white-space: pre-wrap">${Buffer.from(doc.contentBase64, 'base64').toString('utf8')}</pre>`;
 }
 

@@ -38,6 +38,7 @@ import { deputiesOf } from '../core/unit';
 import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
 import { isSubmitter, type PolicyItem } from '../core/policy';
 import { getDocument, getRendered } from './shared/policy-store';
+import { isMarkdownHtml } from '../core/policy-render';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the endpoint reads; the rest is ignored. */
 const eventSchema = z.object({
@@ -160,7 +161,9 @@ async function showDocument(rt: Runtime, loaded: Loaded, view: ReturnType<typeof
   const doc = typeof subject.submissionId === 'string' ? await getDocument(rt, subject.submissionId) : undefined;
   if (!doc) return notFoundPage();
   const rendered = doc.format === 'markdown' ? await getRendered(rt, subject.submissionId as string) : undefined;
-  return documentPage(view, doc, subject.objectives, rendered?.sha256 === doc.sha256 ? rendered.html : undefined);
+  // Only HTML rendered from these very bytes, and only what markdown-it writes; else the page offers the Markdown file.
+  const usable = rendered?.sha256 === doc.sha256 && isMarkdownHtml(rendered.html) ? rendered.html : undefined;
+  return documentPage(view, doc, subject.objectives, usable);
 }
 
 /** Who submitted a policy subject, as isSubmitter reads it. */

@@ -16,7 +16,7 @@ import {
   reconfirmationState,
 } from '../../core/policy';
 import { renderMarkdown } from '../../core/policy-markdown';
-import { communicatedDocumentHtml } from '../../core/policy-render';
+import { communicatedDocumentHtml, isMarkdownHtml } from '../../core/policy-render';
 import { documentPage } from '../../core/decision-pages';
 import { validateUnit } from '../../core/config';
 import type { DecisionRecord } from '../../core/decisions';
@@ -92,6 +92,61 @@ describe('policy documents', () => {
     expect(res.isBase64Encoded).toBe(true);
   });
 
+  it('knows what markdown-it writes, and refuses stored HTML that markdown-it could not have written', () => {
+    const doc = [
+      '# Policy',
+      '',
+      '## 1. Scope & aims',
+      '',
+      'Text with *emphasis*, **strong**, ~~gone~~, `code` and a  ',
+      'hard break.',
+      '',
+      '3. third',
+      '4. fourth',
+      '',
+      '- a',
+      '- b',
+      '',
+      '> quoted',
+      '',
+      '---',
+      '',
+      '| left | centre | right |',
+      '| :--- | :---: | ---: |',
+      '| 1 | 2 | 3 |',
+      '',
+      '```ts',
+      'const a = 1 < 2 && "x";',
+      '```',
+      '',
+      '[site](https://example.com/a?x=1&y="2") [mail](mailto:isms@example.com) [rel](../annex.md#a) [top](#policy)',
+      '![logo](https://example.com/logo.png "Logo")',
+      '',
+      '<script>alert(1)</script> [bad](javascript:alert(1)) [data](data:text/html,x) jav&#x61;script: &eacute;',
+    ].join('\n');
+    const rendered = renderMarkdown(doc).value;
+    expect(rendered).toContain('<ol start="3">');
+    expect(rendered).toContain('style="text-align:center"');
+    expect(rendered).toContain('class="language-ts"');
+    expect(isMarkdownHtml(rendered)).toBe(true);
+    for (const forged of [
+      '<p>x</p><script>alert(1)</script>',
+      '<form action="https://evil.example.com"><input name="k"></form>',
+      '<img src="x" onerror="alert(1)">',
+      '<a href="javascript:alert(1)">x</a>',
+      '<a href="JaVaScRiPt:alert(1)">x</a>',
+      '<a href="jav&#x61;script:alert(1)">x</a>',
+      '<a href="java\tscript:alert(1)">x</a>',
+      '<img src="data:image/svg+xml,x">',
+      '<p style="background:url(https://evil.example.com/t)">x</p>',
+      '<iframe src="https://evil.example.com"></iframe>',
+      '<!-- x --><p>x</p>',
+      '<p>a < b</p>',
+    ]) {
+      expect(isMarkdownHtml(forged), forged).toBe(false);
+    }
+  });
+
   it('communicates the Markdown as policy-open rendered it from these bytes, else as escaped text, with no parser', () => {
     const source = bytes('# T\n\n<b>x</b>');
     const doc = { format: 'markdown' as const, contentBase64: source.toString('base64'), sha256: fingerprint(source) };
@@ -99,7 +154,9 @@ describe('policy documents', () => {
     expect(communicatedDocumentHtml(doc, undefined, stored).value).toBe(stored.html);
     expect(stored.html).toContain('<h1>T</h1>');
     // Rendered from other bytes (or never stored: too large): the source itself, escaped, never that HTML.
-    for (const other of [{ sha256: 'f'.repeat(64), html: '<h1>Other</h1>' }, undefined]) {
+    // Rendered from other bytes, never stored (too large), or changed in the table into what markdown-it never writes.
+    const forged = { sha256: doc.sha256, html: '<h1>T</h1><a href="javascript:alert(1)">x</a>' };
+    for (const other of [{ sha256: 'f'.repeat(64), html: '<h1>Other</h1>' }, undefined, forged]) {
       const out = communicatedDocumentHtml(doc, undefined, other).value;
       expect(out).toBe('<pre style="white-space: pre-wrap"># T\n\n&lt;b&gt;x&lt;/b&gt;</pre>');
     }

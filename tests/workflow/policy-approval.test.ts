@@ -24,7 +24,8 @@ import { commands as reviewCommands } from '../../cli/review-commands';
 import { executionArnOf } from '../../core/names';
 import { keys, prefixes } from '../../core/keys';
 import { executionNameOf, submissionIdOf, type PolicyItem } from '../../core/policy';
-import { getPolicy } from '../../lambdas/shared/policy-store';
+import { getPolicy, getRendered } from '../../lambdas/shared/policy-store';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mintDecisionLink } from '../../lambdas/shared/links';
 import { createHandler as checkDue } from '../../lambdas/policy-check-due';
 import { getMinutes, getPack, openActions } from '../../lambdas/shared/review-store';
@@ -139,6 +140,16 @@ describe('policy approval workflow', () => {
     const wrong = new URL(link);
     wrong.searchParams.set('k', 'x'.repeat(43));
     expect((await fetch(wrong)).status).toBe(404);
+    // The stored rendering changed in the table behind the code (same fingerprint, HTML markdown-it never writes): the
+    // page does not show it, it offers the Markdown file instead.
+    const unitRt = unitOf(u.id).runtime;
+    const stored = (await getRendered(unitRt, submissionIdOf(u.id, 'policy', '1.0')))!;
+    const put = (item: object) => unitRt.ddb.send(new PutCommand({ TableName: unitRt.tableName, Item: item }));
+    await put({ ...stored, html: '<h1>Sign in again</h1><form action="https://evil.example.com"><input name="password"></form>' });
+    const forged = await fetch(link);
+    expect(forged.headers.get('content-disposition')).toMatch(/^attachment; filename="policy-1\.0\.md"$/);
+    expect(await forged.text()).not.toContain('<form');
+    await put(stored);
     const confirmation = await (await fetch(decisionLink(c, u.id))).text();
     expect(confirmation).toContain('view=document');
     expect((await policyItem(u.id, 'policy', '1.0')).status).toBe('awaiting-decisions');
