@@ -8,7 +8,7 @@ const DOW_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
  * into a croner pattern (day-of-week 0-6 = SUN-SAT, no year). Numbers in the day-of-week field
  * become names so that the off-by-one between the two conventions cannot slip through.
  */
-export function toCronerPattern(expression: string): { pattern: string; years?: string } {
+export function toCronerPattern(expression: string): { pattern: string; years?: YearField } {
   const match = /^cron\((.+)\)$/.exec(expression.trim());
   if (!match) throw new Error(`"${expression}" is not a cron(...) expression`);
   const fields = match[1].trim().split(/\s+/);
@@ -29,7 +29,30 @@ export function toCronerPattern(expression: string): { pattern: string; years?: 
     if (i < 1 || i > 7) throw new Error(`"${expression}": day-of-week ${n} is outside 1-7 (SUN-SAT)`);
     return DOW_NAMES[i - 1];
   });
-  return { pattern: `${min} ${hour} ${dom} ${month} ${dowNamed}`, years: year === '*' ? undefined : year };
+  return { pattern: `${min} ${hour} ${dom} ${month} ${dowNamed}`, years: year === '*' ? undefined : yearField(expression, year) };
+}
+
+/** The year field of an AWS cron expression: which years match, and the last one that can (2199, AWS's limit). */
+export interface YearField {
+  matches: (year: number) => boolean;
+  last: number;
+}
+
+const FIRST_YEAR = 1970;
+const LAST_YEAR = 2199;
+
+/** `2027`, `2027-2029`, `2026/2`, `*\/2` and comma lists of them, as EventBridge takes them; anything else names the part. */
+function yearField(expression: string, field: string): YearField {
+  const parts = field.split(',').map((part) => {
+    const m = /^(?:(\d{4})(?:-(\d{4}))?|(\d{4}|\*)\/([1-9]\d{0,2}))$/.exec(part);
+    const [lo, hi] = m?.[1] ? [Number(m[1]), Number(m[2] ?? m[1])] : [m?.[3] === '*' ? FIRST_YEAR : Number(m?.[3]), LAST_YEAR];
+    if (!m || lo < FIRST_YEAR || hi > LAST_YEAR || hi < lo) {
+      throw new Error(`"${expression}": year ${part} is not a year, a range or a step of years within ${FIRST_YEAR}-${LAST_YEAR}`);
+    }
+    const step = m[4] ? Number(m[4]) : 1;
+    return { matches: (y: number) => y >= lo && y <= hi && (y - lo) % step === 0, last: hi };
+  });
+  return { matches: (y) => parts.some((p) => p.matches(y)), last: Math.max(...parts.map((p) => p.last)) };
 }
 
 /**
@@ -56,17 +79,26 @@ export function validateScheduleExpression(expression: string, timeZone: string)
   }
 }
 
-/** The next fire time after `from`, for cron expressions only (what the local scheduler runs). */
-export function nextFire(expression: string, timeZone: string, from: Date): Date | null {
+/**
+ * The fire times after `from`, for cron expressions only, from one croner instance. The year field is rare: fires in
+ * other years are skipped, and none come after its last year (croner would go on to its own limit, centuries away).
+ */
+function* fires(expression: string, timeZone: string, from: Date): Generator<Date> {
   const { pattern, years } = toCronerPattern(expression);
   const cron = new Cron(pattern, { timezone: timeZone, paused: true });
-  let at: Date | null = cron.nextRun(from);
-  // The year field is rare; honour a plain list or range of years by skipping the others, and stop after the last
-  // (croner would go on to its own limit, centuries of fires away).
-  const last = years ? Math.max(...years.split(/[,-]/).map(Number)) : Number.POSITIVE_INFINITY;
-  while (at && years && !yearMatches(years, at.getUTCFullYear())) at = at.getUTCFullYear() > last ? null : cron.nextRun(at);
-  cron.stop();
-  return at;
+  try {
+    for (let at = cron.nextRun(from); at; at = cron.nextRun(at)) {
+      if (years && at.getUTCFullYear() > years.last) return;
+      if (!years || years.matches(at.getUTCFullYear())) yield at;
+    }
+  } finally {
+    cron.stop();
+  }
+}
+
+/** The next fire time after `from`, for cron expressions only (what the local scheduler runs). */
+export function nextFire(expression: string, timeZone: string, from: Date): Date | null {
+  return fires(expression, timeZone, from).next().value ?? null;
 }
 
 /**
@@ -74,17 +106,11 @@ export function nextFire(expression: string, timeZone: string, from: Date): Date
  * review-open stores them on the review so that review-close dates the actions without a cron parser in its bundle.
  */
 export function upcomingFires(expression: string, timeZone: string, from: Date, count: number): string[] {
-  if (!expression.startsWith('cron(')) return [];
-  const fires: string[] = [];
-  for (let at = nextFire(expression, timeZone, from); at && fires.length < count; at = nextFire(expression, timeZone, at)) {
-    fires.push(at.toISOString());
+  if (!expression.startsWith('cron(') || count < 1) return [];
+  const out: string[] = [];
+  for (const at of fires(expression, timeZone, from)) {
+    out.push(at.toISOString());
+    if (out.length === count) break;
   }
-  return fires;
-}
-
-function yearMatches(years: string, year: number): boolean {
-  return years.split(',').some((part) => {
-    const [lo, hi] = part.split('-').map(Number);
-    return hi === undefined ? year === lo : year >= lo && year <= hi;
-  });
+  return out;
 }

@@ -38,6 +38,18 @@ describe('schedule expressions', () => {
     expect(nextFire('cron(0 9 1 1,4,7,10 ? 2026-2027)', 'UTC', new Date('2027-10-01T10:00:00Z'))).toBeNull();
   });
 
+  it('take a step of years as EventBridge does, and refuse a year field it would not take, naming the part', () => {
+    const every2 = (from: string) => nextFire('cron(0 9 1 1 ? 2026/2)', 'UTC', new Date(from))?.toISOString();
+    expect(every2('2026-06-01T00:00:00Z')).toBe('2028-01-01T09:00:00.000Z');
+    // */3 counts from 1970, the first year AWS takes: 2027 is 1970 + 57.
+    expect(nextFire('cron(0 9 1 1 ? */3)', 'UTC', new Date('2026-06-01T00:00:00Z'))?.toISOString()).toBe('2027-01-01T09:00:00.000Z');
+    for (const year of ['20x', '1969', '2200', '2029-2027', '2026/0', '2026-2030/2']) {
+      expect(() => validateScheduleExpression(`cron(0 9 1 1 ? ${year})`, 'UTC'), year).toThrow(
+        `year ${year} is not a year, a range or a step of years within 1970-2199`,
+      );
+    }
+  });
+
   it('accept rate and at, and refuse the rest with a reason', () => {
     expect(() => validateScheduleExpression('rate(7 days)', 'UTC')).not.toThrow();
     expect(() => validateScheduleExpression('at(2027-01-01T09:00:00)', 'UTC')).not.toThrow();
