@@ -176,14 +176,17 @@ ${decisions.length ? html`<ul>${decisions.map((d) => html`<li>${d.name} &lt;${d.
 const MARKDOWN_TAGS = new Set(
   'p h1 h2 h3 h4 h5 h6 blockquote ul ol li pre code em strong s a img hr br table thead tbody tr th td'.split(' '),
 );
-/** A URL as markdown-it writes it: percent-encoded, `&` as `&amp;` and no other reference, no space, one of these schemes. */
+/**
+ * A URL as markdown-it writes it: percent-encoded, `&` as `&amp;` and no other reference, no space; relative, or with one
+ * of these schemes, or an inline image of the four kinds markdown-it lets through (data:image/gif, png, jpeg, webp).
+ */
 const safeUrl = (schemes: RegExp) => (v: string) => {
   if (/\s|&(?!amp;)/.test(v) || [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return false;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(v);
-  return !scheme || schemes.test(scheme[1]);
+  return !scheme || schemes.test(scheme[1]) || /^data:image\/(?:gif|png|jpeg|webp);/i.test(v);
 };
 const ATTRIBUTE_VALUE: Record<string, (value: string) => boolean> = {
-  href: safeUrl(/^(?:https?|mailto)$/i),
+  href: safeUrl(/^(?:https?|mailto|tel)$/i),
   src: safeUrl(/^https?$/i),
   alt: () => true,
   title: () => true,

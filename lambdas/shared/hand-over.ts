@@ -76,7 +76,7 @@ export async function handOver(
   // A deputy acting for another member's seat already may not take this one too (one person, one seat).
   const members = Array.isArray(subject.members) ? (subject.members as Array<{ email: string; decisionId?: string }>) : [];
   const otherSeats = members.flatMap((m) => (m.decisionId && m.decisionId !== link.decisionId ? [m.decisionId] : []));
-  const seats = anyBar(memberSeatBar(rt.config, members), await actingElsewhereBar(rt, otherSeats));
+  const oneSeat = anyBar(memberSeatBar(rt.config, members), await actingElsewhereBar(rt, otherSeats));
   const bar =
     link.subjectType === 'request' && link.level !== undefined
       ? deputyBar(rt.config, subject as unknown as RequestItem, link.level)
@@ -86,9 +86,9 @@ export async function handOver(
               submitter: String(subject.submitter ?? ''),
               submittedBy: typeof subject.submittedBy === 'string' ? subject.submittedBy : undefined,
             }),
-            seats,
+            oneSeat,
           )
-        : seats;
+        : oneSeat;
   const pick = pickDeputy(rt.config, link.recipient.email, bar, named);
   if (!pick.to) return handOverRefusedPage(pick.skipped.join('; '));
   const what = decidedOnWords(link, subject);

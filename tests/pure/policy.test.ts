@@ -120,7 +120,7 @@ describe('policy documents', () => {
       '```',
       '',
       '[site](https://example.com/a?x=1&y="2") [mail](mailto:isms@example.com) [rel](../annex.md#a) [top](#policy)',
-      '![logo](https://example.com/logo.png "Logo")',
+      '![logo](https://example.com/logo.png "Logo") ![dot](data:image/png;base64,iVBORw0KGgo=) [call](tel:+4930123)',
       '',
       '<script>alert(1)</script> [bad](javascript:alert(1)) [data](data:text/html,x) jav&#x61;script: &eacute;',
     ].join('\n');
@@ -128,6 +128,8 @@ describe('policy documents', () => {
     expect(rendered).toContain('<ol start="3">');
     expect(rendered).toContain('style="text-align:center"');
     expect(rendered).toContain('class="language-ts"');
+    expect(rendered).toContain('src="data:image/png;base64,');
+    expect(rendered).toContain('href="tel:+4930123"');
     expect(isMarkdownHtml(rendered)).toBe(true);
     for (const forged of [
       '<p>x</p><script>alert(1)</script>',
