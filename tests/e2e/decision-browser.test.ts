@@ -3,13 +3,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessUnitSchema } from '../../core/config';
 import { submitCommand } from '../../cli/request-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../local/runtime';
 import { keys } from '../../core/keys';
 import { startReviewInput } from '../../core/review-start';
+import { launchChromium, screenshot } from '../support/browser';
 import { testUnit } from '../support/units';
 import { FREE_PORTS, IRENE, OONA, localCliContext, until, waitingToken } from '../support/workflow';
 import { executionArnOf } from '../../core/names';
@@ -47,10 +48,7 @@ describe('deciding in a real browser', () => {
       ports: FREE_PORTS,
       log: (l) => logLines.push(l),
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 390, height: 844 } }); // a phone
     context.on('page', (p) =>
       p.on('dialog', (d) => {
@@ -82,7 +80,7 @@ describe('deciding in a real browser', () => {
     const frame = inbox.frameLocator(`[id="${email.messageId}-html-iframe"]`);
     const link = frame.getByRole('link', { name: /decide/i }).first();
     await link.waitFor();
-    await inbox.screenshot({ path: path.join(ARTIFACTS, `${shot}-inbox.png`), fullPage: true });
+    await screenshot(inbox, ARTIFACTS, `${shot}-inbox.png`);
     // Mail links open in a new tab, as in a mail client; the decision page refuses to be framed.
     const [page] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await page.waitForLoadState('domcontentloaded');
@@ -122,7 +120,7 @@ describe('deciding in a real browser', () => {
     // The hostile title is shown as text and never became an element.
     expect(await page.locator('main').textContent()).toContain(EVIL_TITLE);
     expect(await page.locator('img').count()).toBe(0);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'request-confirm.png'), fullPage: true });
+    await screenshot(page, ARTIFACTS, 'request-confirm.png');
 
     await page.getByLabel(/^approve/i).check();
     await page.getByLabel(/comment/i).fill('Fine by me <b>really</b>');
@@ -130,7 +128,7 @@ describe('deciding in a real browser', () => {
     await page.waitForLoadState('domcontentloaded');
     expect(await page.locator('h1').textContent()).toMatch(/decision recorded/i);
     pagesSeen.push(await page.content());
-    await page.screenshot({ path: path.join(ARTIFACTS, 'request-recorded.png'), fullPage: true });
+    await screenshot(page, ARTIFACTS, 'request-recorded.png');
 
     const rt = runtime.units[0].runtime;
     const decisions = await rt.ddb.send(
@@ -177,7 +175,7 @@ describe('deciding in a real browser', () => {
 
     const page = await followLinkFromInbox('clara.weber@example.com', /review/i, 'review');
     pagesSeen.push(await page.content());
-    await page.screenshot({ path: path.join(ARTIFACTS, 'review-confirm.png'), fullPage: true });
+    await screenshot(page, ARTIFACTS, 'review-confirm.png');
     await page.getByLabel(/^approve/i).check();
     for (const fieldset of await page.locator('fieldset', { hasText: /financial|human|equipment|infrastructure/i }).all()) {
       const choice = (await fieldset.textContent())?.match(/human/i) ? /^inadequate/i : /^adequate/i;
@@ -187,7 +185,7 @@ describe('deciding in a real browser', () => {
     await page.waitForLoadState('domcontentloaded');
     expect(await page.locator('h1').textContent()).toMatch(/decision recorded/i);
     pagesSeen.push(await page.content());
-    await page.screenshot({ path: path.join(ARTIFACTS, 'review-recorded.png'), fullPage: true });
+    await screenshot(page, ARTIFACTS, 'review-recorded.png');
 
     const decisions = await rt.ddb.send(
       new QueryCommand({

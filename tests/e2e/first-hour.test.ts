@@ -6,13 +6,14 @@ import { get } from 'node:http';
 import path from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessUnitSchema } from '../../core/config';
 import { submitCommand } from '../../cli/request-commands';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../../local/runtime';
 import { keys } from '../../core/keys';
 import { startReviewInput } from '../../core/review-start';
+import { launchChromium, screenshot } from '../support/browser';
 import { testUnit } from '../support/units';
 import { CLARA, FARID, FREE_PORTS, IRENE, OONA, localCliContext, postDecision, reviewForm, until, waitingToken } from '../support/workflow';
 
@@ -57,10 +58,7 @@ describe('the first hour, in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     runtime = await startLocalRuntime({ units: [unit], ports: FREE_PORTS, consolePort: 0 });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     const { name, input } = startReviewInput(unit, PERIOD, 'e2e');
     await runtime.sfn.send(
       new StartExecutionCommand({
@@ -93,7 +91,7 @@ describe('the first hour, in Chromium', () => {
     expect(await frame.locator('h1').textContent()).toBe(`Your decision is needed: management review ${PERIOD}`);
     // The review card says who is still to decide.
     await expect.poll(() => consolePage.locator(`[data-review="${unit.id}#${PERIOD}"]`).textContent()).toContain('Waiting on: Clara Weber');
-    await consolePage.screenshot({ path: path.join(ARTIFACTS, 'console-1280.png'), fullPage: true });
+    await screenshot(consolePage, ARTIFACTS, 'console-1280.png');
 
     const [page] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await page.waitForLoadState('domcontentloaded');
@@ -118,7 +116,7 @@ describe('the first hour, in Chromium', () => {
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 800 });
       expect(await layoutProblems(page), `confirmation page at ${width}px`).toEqual([]);
-      await page.screenshot({ path: path.join(ARTIFACTS, `review-confirm-${width}.png`), fullPage: true });
+      await screenshot(page, ARTIFACTS, `review-confirm-${width}.png`);
     }
 
     await page.getByLabel(/^approve/i).check();
@@ -134,7 +132,7 @@ describe('the first hour, in Chromium', () => {
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 800 });
       expect(await layoutProblems(page), `recorded page at ${width}px`).toEqual([]);
-      await page.screenshot({ path: path.join(ARTIFACTS, `review-recorded-${width}.png`), fullPage: true });
+      await screenshot(page, ARTIFACTS, `review-recorded-${width}.png`);
     }
 
     // The console follows: Clara's decision is listed, and she is no longer waited on.
@@ -142,10 +140,10 @@ describe('the first hour, in Chromium', () => {
     await expect.poll(() => card.textContent(), { timeout: 10_000 }).toMatch(/Decided: Clara Weber approved/);
     expect(await card.textContent()).not.toContain('Waiting on: Clara Weber');
     await expect.poll(() => consolePage.locator('#events').textContent()).toContain(`decision recorded: ${CLARA} approved`);
-    await consolePage.screenshot({ path: path.join(ARTIFACTS, 'console-after-decision-1280.png'), fullPage: true });
+    await screenshot(consolePage, ARTIFACTS, 'console-after-decision-1280.png');
     await consolePage.setViewportSize({ width: 390, height: 844 });
     expect(await consolePage.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
-    await consolePage.screenshot({ path: path.join(ARTIFACTS, 'console-after-decision-390.png'), fullPage: true });
+    await screenshot(consolePage, ARTIFACTS, 'console-after-decision-390.png');
     await context.close();
   });
 
@@ -193,7 +191,7 @@ describe('the first hour, in Chromium', () => {
       'The request is passed to Farid Haddad (Chief Financial Officer) for level 2.',
     );
     expect(await layoutProblems(level1)).toEqual([]);
-    await level1.screenshot({ path: path.join(ARTIFACTS, 'request-recorded-390.png'), fullPage: true });
+    await screenshot(level1, ARTIFACTS, 'request-recorded-390.png');
 
     await decideFrom(await emailOf(FARID, /^Approve or reject: Replacement laptops/), 'Within budget.');
     const outcome = await emailOf(IRENE, /^Request approved: Replacement laptops \(/);
@@ -263,10 +261,7 @@ describe('the first hour, in Chromium', () => {
       for (const width of WIDTHS) {
         await page.setViewportSize({ width, height: 800 });
         expect(await layoutProblems(page), `${kind} at ${width}px`).toEqual([]);
-        await page.screenshot({
-          path: path.join(ARTIFACTS, `email-${kind.replace(/\W+/g, '-').toLowerCase()}-${width}.png`),
-          fullPage: true,
-        });
+        await screenshot(page, ARTIFACTS, `email-${kind.replace(/\W+/g, '-').toLowerCase()}-${width}.png`);
       }
       // The plain-text part says the same: the same header and heading.
       expect(email.body.text).toMatch(/^ISMS leadership · /);

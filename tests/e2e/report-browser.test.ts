@@ -3,12 +3,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCharts } from '../../cli/report-svg';
 import { buildUnitReport, type Item } from '../../core/report-model';
 import { chartsOf, renderReport } from '../../core/report-render';
 import { fixed, UNIT } from '../support/report-fixtures';
+import { launchChromium, screenshot } from '../support/browser';
 
 const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'report');
 const LONG = `${'unbroken'.repeat(40)} <script>alert(1)</script> <img src=x onerror=alert(2)>`;
@@ -61,10 +62,7 @@ beforeAll(async () => {
       svgs,
     }),
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -104,9 +102,9 @@ describe('the report in a browser', () => {
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       expect(requests).toHaveLength(1);
       expect(dialogs).toEqual([]);
-      await page.screenshot({ path: path.join(ARTIFACTS, `report-${name}-top.png`) });
+      await screenshot(page, ARTIFACTS, `report-${name}-top.png`, { fullPage: false });
       await page.locator('#group-chart-requests').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: path.join(ARTIFACTS, `report-${name}-chart.png`) });
+      await screenshot(page, ARTIFACTS, `report-${name}-chart.png`, { fullPage: false });
       await context.close();
     });
   }
