@@ -34,8 +34,10 @@ function moduleFiles(output: Metafile['outputs'][string]): string[] {
 describe('what each function bundles', () => {
   beforeAll(async () => {
     // One build of every entry, in memory: esbuild parses the shared modules once (a few seconds, not one build each).
+    // Without the source maps, which change no input's bytes in the output: 2.2-2.4 s against 4.3-6.9 s (2 runs each).
     const result = await build({
       ...functionBuildOptions(),
+      sourcemap: false,
       entryPoints: FUNCTIONS.map((f) => ({ in: path.join(REPO_ROOT, f.entry), out: `${f.id}/index` })),
       outExtension: { '.js': '.mjs' },
       outdir: 'bundles',
