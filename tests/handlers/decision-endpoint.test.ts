@@ -85,7 +85,7 @@ beforeAll(async () => {
   handle = async (e) => (await h(e)) as never;
 });
 afterAll(async () => {
-  // The handlers project shares a process between files (vitest.config.ts): the next file writes to the real streams.
+  // Test files share a worker process (vitest.config.ts): the next file writes to the real streams.
   for (const restore of restoreStreams) restore();
   await dynalite?.close();
   await new Promise((r) => sfn.server.close(r));

@@ -26,7 +26,7 @@ let links: MintedLink[];
 let server: Server;
 let base: string;
 
-// Restored after the file: the handlers project shares a process between files (vitest.config.ts).
+// Restored after the file: test files share a worker process (vitest.config.ts, isolate: false).
 let logLevelBefore: string | undefined;
 beforeAll(async () => {
   logLevelBefore = process.env.POWERTOOLS_LOG_LEVEL;

@@ -14,7 +14,7 @@ let dynalite: Awaited<ReturnType<typeof sharedDynalite>>;
 let rt: Runtime;
 const clock = new Date('2026-11-27T10:00:00.000Z');
 
-// Restored after the file: the handlers project shares a process between files (vitest.config.ts).
+// Restored after the file: test files share a worker process (vitest.config.ts, isolate: false).
 let logLevelBefore: string | undefined;
 beforeAll(async () => {
   logLevelBefore = process.env.POWERTOOLS_LOG_LEVEL;

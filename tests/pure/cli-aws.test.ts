@@ -55,7 +55,7 @@ afterEach(() => {
   ddb.reset();
   sts.reset();
 });
-// The pure project shares a process between files (isolate: false): give the next file the real clients back.
+// Test files share a worker process (isolate: false): give the next file the real clients back.
 afterAll(() => {
   for (const mock of [cfn, sfn, ddb, sts]) mock.restore();
 });

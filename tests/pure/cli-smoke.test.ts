@@ -93,7 +93,7 @@ afterEach(() => {
   for (const m of MOCKS) m.reset();
   Object.assign(smokeTestDeps, DEFAULT_DEPS);
 });
-// The pure project shares a process between files (isolate: false): give the next file the real clients back.
+// Test files share a worker process (isolate: false): give the next file the real clients back.
 afterAll(() => {
   for (const m of MOCKS) m.restore();
 });

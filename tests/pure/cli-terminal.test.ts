@@ -43,7 +43,7 @@ beforeEach(() => {
   sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::123456789012:assumed-role/IsmsRequesters/irene' });
   ddb.on(GetCommand).resolves({});
 });
-// The pure project shares a process between files (isolate: false): give the next file the real clients back.
+// Test files share a worker process (isolate: false): give the next file the real clients back.
 afterAll(() => {
   for (const m of [cfn, sfn, ddb, sts]) m.restore();
 });

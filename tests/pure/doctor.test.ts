@@ -133,7 +133,7 @@ afterEach(() => {
   Object.assign(smokeTestDeps, DEFAULT_SMOKE);
   Object.assign(doctorDeps, DEFAULT_DOCTOR);
 });
-// The pure project shares a process between files (isolate: false): give the next file the real clients back.
+// Test files share a worker process (isolate: false): give the next file the real clients back.
 afterAll(() => {
   for (const m of MOCKS) m.restore();
 });

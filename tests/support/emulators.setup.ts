@@ -1,4 +1,4 @@
-// Global setup of the handlers project: one SES emulator for all its files, started once per run. Loading
+// Global setup of the handlers layer, and of `npm test`: one SES emulator for all its files, started once per run. Loading
 // aws-ses-v2-local (express) costs about a second per test process; each file sees only the emails it sent (sharedSes()
 // in shared-emulators.ts). DynamoDB is one dynalite per worker, in process (sharedDynalite()).
 import type { TestProject } from 'vitest/node';

@@ -1,5 +1,5 @@
-// Longest files first across all layers. Vitest's own order runs the projects one after another (by name), so the
-// workflow layer's two longest files, mostly real waits, started last and ran alone at the end of `npm test`.
+// Longest files first, so that no long file starts last and runs alone at the end of `npm test` (with six projects,
+// vitest's own order ran them one after another by name, and the workflow layer's two longest files started last).
 import { statSync } from 'node:fs';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 

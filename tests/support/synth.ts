@@ -1,5 +1,5 @@
 // One synth-only app with every example unit's stack, built once per test process and read by every CDK test file that
-// only looks at templates (the CDK project shares a process between files, so the files of one worker share it too).
+// only looks at templates (test files share a worker process: vitest.config.ts, isolate: false; so the files of one worker share it).
 // Bundling is skipped (STYLE.md: one test, tests/cdk/bundling.test.ts, bundles for real).
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
