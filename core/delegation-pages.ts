@@ -51,6 +51,15 @@ export function seatHeldPage(reason: string): PageResult {
   return decisionPage(409, 'Decided already', html`<h1>Decided already</h1><p>${reason}.</p>`);
 }
 
+/** 409: the person posting decides another person's seat in this subject already (one person, one seat). */
+export function oneSeatPage(heldFor: string): PageResult {
+  return decisionPage(
+    409,
+    'One seat each',
+    html`<h1>You decide one seat here already</h1><p>You decide for ${heldFor} in this already; one person counts once, so nothing was recorded through this link. Tell the ISMS manager, who can end the absence or name another deputy.</p>`,
+  );
+}
+
 /** 409: what the link was issued on changed since; a new link went out by email. */
 export function contentChangedPage(what: string, issued: string, now: string, sentTo: string): PageResult {
   return decisionPage(

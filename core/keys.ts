@@ -16,6 +16,8 @@ export const keys = {
   link: (decisionId: string) => ({ pk: `LINK#${decisionId}`, sk: 'LINK' }),
   /** A decision lives in its subject's partition, so one strongly consistent query tallies a subject. */
   decision: (subjectPk: string, decisionId: string) => ({ pk: subjectPk, sk: `DECISION#${decisionId}` }),
+  /** Who decides in a review or policy, once per person (`identity`, canonical): written just before their decision. */
+  decider: (subjectPk: string, identity: string) => ({ pk: subjectPk, sk: `DECIDER#${identity}` }),
   /** Where a failed execution's audit event goes when its review or request was never stored. */
   workflow: (executionName: string) => ({ pk: `WORKFLOW#${executionName}` }),
   event: (subjectPk: string, at: string, eventId: string) => ({ pk: subjectPk, sk: `EVENT#${at}#${eventId}` }),

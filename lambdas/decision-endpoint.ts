@@ -3,7 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from '../core/zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
 import { checkLink, getLink } from './shared/links';
-import { getDecision, getLinkSubject, recordDecision, SUBJECT_SK } from './shared/decision-store';
+import { claimDecider, getDecision, getLinkSubject, recordDecision, SUBJECT_SK } from './shared/decision-store';
 import { loadSubject } from './shared/resume';
 import { whatHappensNext } from '../core/decision-next';
 import { auditDecision, confirmDecision, confirmMissedDecision, errorSummary, resumeAfterDecision } from './shared/decision-follow-up';
@@ -33,8 +33,8 @@ import {
   type PageResult,
 } from '../core/decision-pages';
 import { seatHeldBy, seatOf } from '../core/seats';
-import { passedOnPage, seatHeldPage } from '../core/delegation-pages';
-import { deputiesOf } from '../core/unit';
+import { oneSeatPage, passedOnPage, seatHeldPage } from '../core/delegation-pages';
+import { deputiesOf, unitIdentities } from '../core/unit';
 import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
 import { isSubmitter, type PolicyItem } from '../core/policy';
 import { getDocument, getRendered } from './shared/policy-store';
@@ -223,6 +223,24 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: (event.requestContext.http.userAgent || headers['user-agent'] || '').slice(0, USER_AGENT_MAX),
   });
+  // A review's or a policy's quorum counts people: two hand-overs at one moment could each pass actingElsewhereBar and give
+  // a deputy two seats; the claim written before the decision lets them decide one (docs/architecture.md#a-seat-counts-once).
+  if (link.subjectType !== 'request') {
+    const ids = unitIdentities(rt.config);
+    const person = link.actingFor ?? link.recipient;
+    const held = await claimDecider(rt, link.subjectPk, {
+      decider: ids.of(link.recipient.email),
+      for: ids.of(person.email),
+      seat: record.decisionId,
+    });
+    if (held) {
+      rt.logger.warn('decision refused: the person decides another seat of this subject already', {
+        decisionId,
+        subjectPk: link.subjectPk,
+      });
+      return oneSeatPage(ids.nameOf(held.for) ?? held.for);
+    }
+  }
   if (!(await recordDecision(rt, record))) {
     // Another click won (a double submit, a second device): show what was recorded.
     const winner = await getDecision(rt, link.subjectPk, record.decisionId);

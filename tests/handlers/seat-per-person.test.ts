@@ -4,7 +4,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { getLink } from '../../lambdas/shared/links';
-import { setAbsence } from '../../lambdas/shared/delegation';
+import { passSeat, setAbsence } from '../../lambdas/shared/delegation';
+import { getDecision } from '../../lambdas/shared/decision-store';
+import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
+import { keys } from '../../core/keys';
+import { getItem } from '../../lambdas/shared/store';
+import { formBody, httpEvent, REVIEW_FORM } from '../support/decision-fixtures';
 import { handOver } from '../../lambdas/shared/hand-over';
 import { getReview } from '../../lambdas/shared/review-store';
 import { createHandler as openReview } from '../../lambdas/review-open';
@@ -117,6 +122,53 @@ describe('one seat per person', () => {
       const after = (await getLink(rt, oona.decisionId))!;
       expect(after.handedTo).toBeUndefined();
       expect(after.supersededAt).toBeUndefined();
+    });
+
+    it('two hand-overs at one moment that give a deputy two seats still let her decide one: the second POST is refused, nothing recorded', async () => {
+      // Clara is away and Hannah acts for her. Oona passes her seat to Hannah at the same moment, before Hannah's first seat
+      // was written, so that hand-over passed actingElsewhereBar: passSeat is what it then does, without the bar.
+      await setAbsence(rt, { person: CLARA, from: '2026-11-30', to: '2026-12-10', deputy: HANNAH, confirmed: false, setBy: 'local:test' });
+      const id = await openAndInvite();
+      const review = (await getReview(rt, id))!;
+      const seatOf = (email: string) => review.members.find((m) => m.email === email)!.decisionId!;
+      const forClara = (await ses.emails()).find((e) => e.destination.to.includes(HANNAH.email))!;
+      const claraUrl = new URL(/https?:\/\/\S+\/decisions\/\S+/.exec(forClara.body.text!)![0]);
+      const oona = (await getLink(rt, seatOf(OONA.email)))!;
+      const raced = await passSeat(
+        rt,
+        oona,
+        HANNAH,
+        { kind: 'handover', reason: 'Oona Byrne passed it on from the decision page', by: OONA.email },
+        { kind: 'first' },
+        undefined,
+        'http://localhost',
+      );
+      const oonaUrl = new URL(raced!.url);
+      const post = (url: URL) =>
+        decisionEndpoint(rt)(
+          httpEvent({
+            method: 'POST',
+            path: url.pathname,
+            body: formBody({ ...REVIEW_FORM, k: url.searchParams.get('k')! }),
+            domainName: '127.0.0.1:3000',
+          }),
+        );
+
+      expect((await post(claraUrl)).statusCode).toBe(303);
+      const second = await post(oonaUrl);
+      expect(second.statusCode).toBe(409);
+      expect(second.body).toContain('You decide for Clara Weber in this already; one person counts once, so nothing was recorded');
+      expect(await getDecision(rt, review.pk, seatOf(OONA.email))).toBeUndefined();
+      expect((await getDecision(rt, review.pk, seatOf(CLARA.email)))?.recipient.email).toBe(HANNAH.email);
+      // The claim is evidence of who decided for whom; posting the first seat again changes nothing.
+      expect(await getItem(rt, keys.decider(review.pk, HANNAH.email))).toMatchObject({
+        decider: HANNAH.email,
+        for: CLARA.email,
+        seat: seatOf(CLARA.email),
+      });
+      expect((await post(claraUrl)).body).toContain('Already decided');
+      expect((await post(oonaUrl)).body).toContain('You decide for Clara Weber');
+      expect(await getDecision(rt, review.pk, seatOf(OONA.email))).toBeUndefined();
     });
   });
 });
