@@ -1,8 +1,8 @@
 // `isms absence set|list|end`: who is away, from when to when, and who decides for them (issue 15), kept as evidence events.
 import { z } from 'zod';
-import { checkAbsence, type Absence } from '../core/absence';
+import { checkAbsence, confirmRefusal, type Absence } from '../core/absence';
 import { dayIn } from '../core/period';
-import { deputiesOf } from '../core/config';
+import { deputiesOf, unitIdentities } from '../core/config';
 import { endAbsence, listAbsences, setAbsence } from '../lambdas/shared/delegation';
 import { optionsOf, usageOf } from './manifest';
 import type { CliCommand } from './context';
@@ -44,6 +44,17 @@ const absenceSet: CliCommand = {
       for (const p of checked.problems) ctx.err(p);
       return 2;
     }
+    const setBy = await ctx.caller(unit.id);
+    // Only a deputy the config does not name needs the ISMS manager's confirmation, and only they may give it.
+    const ids = unitIdentities(unit);
+    const unnamed = Boolean(
+      checked.deputy && !deputiesOf(unit, checked.person.email).some((d) => ids.same(d.email, checked.deputy!.email)),
+    );
+    const refused = unnamed ? confirmRefusal(unit, setBy) : undefined;
+    if (refused) {
+      ctx.err(refused);
+      return 2;
+    }
     const rt = ctx.runtime(unit.id);
     const absence = await setAbsence(rt, {
       person: checked.person,
@@ -51,7 +62,7 @@ const absenceSet: CliCommand = {
       to: opts.to,
       deputy: checked.deputy,
       confirmed: Boolean(opts.confirm && checked.deputy && opts.deputy),
-      setBy: await ctx.caller(unit.id),
+      setBy,
     });
     ctx.out(
       `Absence ${absence.absenceId}: ${absence.person.name} is away ${absence.from} to ${absence.to}; ${

@@ -1,5 +1,6 @@
 // Absences (issue 15): who is away from when to when and who decides for them, folded from append-only absence events.
 import { deputiesOf, unitIdentities, type BusinessUnitConfig, type Person } from './unit';
+import { principalAddress } from './identity';
 import { show } from './text';
 
 export const ABSENCES_PK = 'ABSENCES';
@@ -104,4 +105,17 @@ export function checkAbsence(
   }
   if (problems.length || !person) return { problems };
   return { person, deputy, problems: [] };
+}
+
+/**
+ * Why `caller` may not confirm a deputy the config does not name (--confirm), or undefined when they may: the evidence
+ * records the confirmation as the ISMS manager's, so on AWS the caller's principal must carry the ISMS manager's address
+ * (an IAM Identity Center session or an IAM user named by email: principalAddress). The local runtime has no
+ * authenticated caller ("local:<OS user>"): whoever runs it is its ISMS manager.
+ */
+export function confirmRefusal(unit: BusinessUnitConfig, caller: string): string | undefined {
+  if (caller.startsWith('local:')) return undefined;
+  const address = principalAddress(caller);
+  if (address && unitIdentities(unit).same(address, unit.ismsManager.email)) return undefined;
+  return `--confirm: only the ISMS manager (${unit.ismsManager.name} <${unit.ismsManager.email}>) confirms a deputy the config does not name, and you are ${caller}${address ? '' : ', whose name is no email address'}; nothing was stored. Name a configured deputy instead, or ask the ISMS manager`;
 }

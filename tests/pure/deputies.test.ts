@@ -1,7 +1,7 @@
 // Deputies, seats, absences and content fingerprints (issue 15): the pure rules every workflow's decisions rely on.
 import { describe, expect, it } from 'vitest';
 import { deputiesOf, validateUnit } from '../../core/config';
-import { absenceOn, checkAbsence, foldAbsences } from '../../core/absence';
+import { absenceOn, checkAbsence, confirmRefusal, foldAbsences } from '../../core/absence';
 import { canonicalJson } from '../../core/canonical-json';
 import { fingerprint, requestFingerprint, shortFingerprint } from '../../core/fingerprint';
 import { actingLabel, handOverRefusal, pickDeputy, seatDecision, seatHeldBy } from '../../core/seats';
@@ -166,6 +166,25 @@ describe('seats', () => {
 });
 
 describe('absences', () => {
+  it('a deputy the config does not name is confirmed by the ISMS manager only: on AWS, the principal carries her address', () => {
+    const u = testUnit();
+    const sso = (name: string) => `arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_IsmsOps_0123456789abcdef/${name}`;
+    expect(confirmRefusal(u, sso('irene.schulz@example.com'))).toBeUndefined();
+    // Any spelling of her address, and an IAM user named by it.
+    expect(confirmRefusal(u, sso('Irene.Schulz+ops@Example.com'))).toBeUndefined();
+    expect(confirmRefusal(u, 'arn:aws:iam::123456789012:user/irene.schulz@example.com')).toBeUndefined();
+    // The local runtime has no authenticated caller: whoever runs it is its ISMS manager.
+    expect(confirmRefusal(u, 'local:irene')).toBeUndefined();
+    expect(confirmRefusal(u, sso('mallory@example.com'))).toBe(
+      `--confirm: only the ISMS manager (Irene Schulz <irene.schulz@example.com>) confirms a deputy the config does not name, and you are ${sso('mallory@example.com')}; nothing was stored. Name a configured deputy instead, or ask the ISMS manager`,
+    );
+    expect(confirmRefusal(u, 'arn:aws:iam::123456789012:user/deploy-bot')).toContain(
+      ', whose name is no email address; nothing was stored',
+    );
+    // A name that only looks like local: is still an ARN, refused.
+    expect(confirmRefusal(u, 'arn:aws:sts::123456789012:assumed-role/local:irene/x')).toBeDefined();
+  });
+
   const events = [
     {
       type: 'absence.set',

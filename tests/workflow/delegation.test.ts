@@ -31,6 +31,7 @@ import {
   IRENE,
   OONA,
   decisionLink,
+  localCliContext,
   partitionItems,
   postDecision,
   reviewForm,
@@ -392,6 +393,31 @@ describe('delegation and absence', () => {
     ]);
     expect(await partitionItems(rt, ABSENCES_PK)).toEqual([]);
 
+    // On AWS, only the ISMS manager's own principal confirms a deputy the config does not name; a configured one needs nobody.
+    const as = async (caller: string, args: string[]) => {
+      const lines = { out: [] as string[], err: [] as string[] };
+      const ctx = { ...localCliContext(lr, lines), caller: async () => caller };
+      const code = await absenceCommands.find((c) => c.name === 'absence set')!.run(['--bu', u.id, ...args, '--local'], ctx);
+      return { code, ...lines };
+    };
+    const mallory = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_IsmsOps_0123456789abcdef/mallory@example.com';
+    const unnamed = await as(mallory, [
+      '--person',
+      CLARA,
+      '--from',
+      '2026-12-01',
+      '--to',
+      '2026-12-05',
+      '--deputy',
+      'eve@example.com',
+      '--confirm',
+    ]);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.err).toEqual([
+      expect.stringMatching(/^--confirm: only the ISMS manager \(Irene Schulz <irene\.schulz@example\.com>\) confirms/),
+    ]);
+    expect(await partitionItems(rt, ABSENCES_PK)).toEqual([]);
+
     const set = await absence([
       'set',
       '--person',
@@ -417,6 +443,21 @@ describe('delegation and absence', () => {
       new RegExp(
         `^${id}  Clara Weber <${CLARA}>  2026-12-01 to 2026-12-05  deputy: eve@example.com <eve@example.com> \\(confirmed by the ISMS manager\\)  set by local:.*  ENDED `,
       ),
+    );
+    // A deputy the config names needs nobody's confirmation, whoever sets the absence (recorded as set by them).
+    const named = await as(mallory, [
+      '--person',
+      CLARA,
+      '--from',
+      '2026-12-06',
+      '--to',
+      '2026-12-08',
+      '--deputy',
+      'dora.deputy@example.com',
+    ]);
+    expect(named).toMatchObject({ code: 0, err: [] });
+    expect((await absence(['list'])).out.join('\n')).toContain(
+      `2026-12-06 to 2026-12-08  deputy: Dora Deputy <dora.deputy@example.com>  set by ${mallory}`,
     );
   });
 });
