@@ -7,7 +7,7 @@
 //   local     the local runtime's own services and `npm start`
 //   e2e       a real browser (Chromium) on the local runtime
 import { defineConfig } from 'vitest/config';
-import LongestFirst from './tests/support/sequencer';
+import LongestFirst from './tests/support/sequencer.ts';
 
 const LAYERS = ['pure', 'handlers', 'cdk', 'workflow', 'local', 'e2e'] as const;
 /**
