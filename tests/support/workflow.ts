@@ -78,12 +78,14 @@ export async function runCli(
   commands: readonly CliCommand[],
   name: string,
   args: string[],
-  { local = true } = {},
+  /** `caller`: who the command says runs it (an AWS principal ARN), instead of the local runtime's `local:<user>`. */
+  { local = true, caller }: { local?: boolean; caller?: string } = {},
 ): Promise<CliResult> {
   const command = commands.find((c) => c.name === name);
   if (!command) throw new Error(`No CLI command "${name}" among: ${commands.map((c) => c.name).join(', ')}`);
   const lines: CliLines = { out: [], err: [] };
-  const code = await command.run(local ? [...args, '--local'] : args, localCliContext(lr, lines));
+  const ctx = localCliContext(lr, lines);
+  const code = await command.run(local ? [...args, '--local'] : args, caller ? { ...ctx, caller: async () => caller } : ctx);
   return { code, ...lines };
 }
 

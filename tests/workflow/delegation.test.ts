@@ -31,7 +31,6 @@ import {
   IRENE,
   OONA,
   decisionLink,
-  localCliContext,
   partitionItems,
   postDecision,
   reviewForm,
@@ -394,42 +393,18 @@ describe('delegation and absence', () => {
     expect(await partitionItems(rt, ABSENCES_PK)).toEqual([]);
 
     // On AWS, only the ISMS manager's own principal confirms a deputy the config does not name; a configured one needs nobody.
-    const as = async (caller: string, args: string[]) => {
-      const lines = { out: [] as string[], err: [] as string[] };
-      const ctx = { ...localCliContext(lr, lines), caller: async () => caller };
-      const code = await absenceCommands.find((c) => c.name === 'absence set')!.run(['--bu', u.id, ...args, '--local'], ctx);
-      return { code, ...lines };
-    };
+    const as = (caller: string, args: string[]) => runCli(lr, absenceCommands, 'absence set', ['--bu', u.id, ...args], { caller });
     const mallory = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_IsmsOps_0123456789abcdef/mallory@example.com';
-    const unnamed = await as(mallory, [
-      '--person',
-      CLARA,
-      '--from',
-      '2026-12-01',
-      '--to',
-      '2026-12-05',
-      '--deputy',
-      'eve@example.com',
-      '--confirm',
-    ]);
+    // Eve is no configured deputy of Clara's: only the ISMS manager may confirm her.
+    const eveConfirmed = ['--person', CLARA, '--from', '2026-12-01', '--to', '2026-12-05', '--deputy', 'eve@example.com', '--confirm'];
+    const unnamed = await as(mallory, eveConfirmed);
     expect(unnamed.code).toBe(2);
     expect(unnamed.err).toEqual([
       expect.stringMatching(/^--confirm: only the ISMS manager \(Irene Schulz <irene\.schulz@example\.com>\) confirms/),
     ]);
     expect(await partitionItems(rt, ABSENCES_PK)).toEqual([]);
 
-    const set = await absence([
-      'set',
-      '--person',
-      CLARA,
-      '--from',
-      '2026-12-01',
-      '--to',
-      '2026-12-05',
-      '--deputy',
-      'eve@example.com',
-      '--confirm',
-    ]);
+    const set = await absence(['set', ...eveConfirmed]);
     expect(set.code).toBe(0);
     const id = /^Absence (abs-\d{8}-[a-z0-9]{8}):/.exec(set.out[0])![1];
     const [event] = await partitionItems(rt, ABSENCES_PK, prefixes.event);
