@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { checkAbsence, confirmRefusal, type Absence } from '../core/absence';
 import { dayIn } from '../core/period';
-import { deputiesOf, unitIdentities } from '../core/config';
+import { deputiesOf } from '../core/config';
 import { endAbsence, listAbsences, setAbsence } from '../lambdas/shared/delegation';
 import { optionsOf, usageOf } from './manifest';
 import type { CliCommand } from './context';
@@ -46,11 +46,7 @@ const absenceSet: CliCommand = {
     }
     const setBy = await ctx.caller(unit.id);
     // Only a deputy the config does not name needs the ISMS manager's confirmation, and only they may give it.
-    const ids = unitIdentities(unit);
-    const unnamed = Boolean(
-      checked.deputy && !deputiesOf(unit, checked.person.email).some((d) => ids.same(d.email, checked.deputy!.email)),
-    );
-    const refused = unnamed ? confirmRefusal(unit, setBy) : undefined;
+    const refused = checked.unnamed ? confirmRefusal(unit, setBy) : undefined;
     if (refused) {
       ctx.err(refused);
       return 2;
@@ -61,7 +57,8 @@ const absenceSet: CliCommand = {
       from: opts.from,
       to: opts.to,
       deputy: checked.deputy,
-      confirmed: Boolean(opts.confirm && checked.deputy && opts.deputy),
+      // Recorded as the ISMS manager's confirmation only where one was needed and given (a configured deputy needs none).
+      confirmed: checked.unnamed,
       setBy,
     });
     ctx.out(

@@ -78,7 +78,7 @@ function decider(unit: BusinessUnitConfig, address: string): Person | undefined 
 export function checkAbsence(
   unit: BusinessUnitConfig,
   input: { person: string; from: string; to: string; deputy?: string; confirm?: boolean },
-): { person: Person; deputy?: Person; problems: [] } | { problems: string[] } {
+): { person: Person; deputy?: Person; unnamed: boolean; problems: [] } | { problems: string[] } {
   const problems: string[] = [];
   const ids = unitIdentities(unit);
   const person = decider(unit, input.person);
@@ -88,14 +88,18 @@ export function checkAbsence(
   if (!DAY.test(input.to) || Number.isNaN(Date.parse(input.to))) problems.push(`--to: ${show(input.to)} is not a day like 2027-01-06`);
   else if (DAY.test(input.from) && input.to < input.from) problems.push(`--to: ${input.to} is before --from ${input.from}`);
   let deputy: Person | undefined;
+  /** A deputy the config does not name for the person: only with --confirm, the ISMS manager's (confirmRefusal). */
+  let unnamed = false;
   if (person) {
     const configured = deputiesOf(unit, person.email);
     if (input.deputy !== undefined) {
       const d = configured.find((c) => ids.same(c.email, input.deputy!));
       if (ids.same(input.deputy, person.email)) problems.push(`--deputy: ${show(input.deputy)} is ${person.name} themself`);
       else if (d) deputy = d;
-      else if (input.confirm) deputy = { name: ids.nameOf(input.deputy) ?? input.deputy, email: input.deputy };
-      else
+      else if (input.confirm) {
+        deputy = { name: ids.nameOf(input.deputy) ?? input.deputy, email: input.deputy };
+        unnamed = true;
+      } else
         problems.push(
           `--deputy: ${show(input.deputy)} is not a configured deputy of ${person.name} (${configured.map((c) => c.email).join(', ') || 'none configured'}); add --confirm to confirm them as the ISMS manager`,
         );
@@ -104,7 +108,7 @@ export function checkAbsence(
     }
   }
   if (problems.length || !person) return { problems };
-  return { person, deputy, problems: [] };
+  return { person, deputy, unnamed, problems: [] };
 }
 
 /**

@@ -231,6 +231,7 @@ describe('absences', () => {
     expect(checkAbsence(u, { person: 'clara.weber@example.com', from: '2026-12-01', to: '2026-12-05' })).toEqual({
       person: { name: 'Clara Weber', email: 'clara.weber@example.com' },
       deputy: undefined,
+      unnamed: false,
       problems: [],
     });
     expect(checkAbsence(u, { person: 'nobody@example.com', from: '2026-12-05', to: '2026-12-01' }).problems).toEqual([
@@ -252,8 +253,19 @@ describe('absences', () => {
       }),
     ).toMatchObject({
       deputy: { email: 'eve@example.com' },
+      unnamed: true,
       problems: [],
     });
+    // A configured deputy needs no confirmation, --confirm or not: nothing is recorded as the ISMS manager's.
+    expect(
+      checkAbsence(u, {
+        person: 'clara.weber@example.com',
+        from: '2026-12-01',
+        to: '2026-12-05',
+        deputy: 'Mark.Stand@example.com',
+        confirm: true,
+      }),
+    ).toMatchObject({ deputy: { email: 'mark.stand@example.com' }, unnamed: false, problems: [] });
     expect(checkAbsence(u, { person: 'farid.haddad@example.com', from: '2026-12-01', to: '2026-12-05' }).problems).toEqual([
       '--deputy: Farid Haddad has no configured deputy; name one with --deputy <email> --confirm',
     ]);
