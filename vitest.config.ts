@@ -13,9 +13,9 @@ const LAYERS = ['pure', 'handlers', 'cdk', 'workflow', 'local', 'e2e'] as const;
 /**
  * Layers are projects only when a run names one (`--project pure`). Vitest reuses a worker only for files of the same
  * project, so `npm test` with six projects, longest file first across them, ended a worker at nearly every file and
- * started another that imported aws-cdk-lib, the SDK and the local runtime again: 45 workers for 86 files. As one
- * project, 3 workers run them all: 118 s and 178 s of CPU against 152 s and 252 s (`/usr/bin/time npx vitest run`, one
- * run each, 2 cores).
+ * started another that imported aws-cdk-lib, the SDK and the local runtime again: 53 worker processes for 86 files
+ * (counted with pgrep while `npx vitest run` named all six). As one project, 3 workers run them all: 118 s and 178 s
+ * of CPU against 152 s and 252 s (`/usr/bin/time npx vitest run`, one run each, 2 cores).
  */
 const selectsLayer = process.argv.some((a) => a === '--project' || a.startsWith('--project='));
 
