@@ -1,5 +1,4 @@
 // A person reads the email in the local web inbox, follows the link, confirms on the page, and the workflow moves.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -33,7 +32,6 @@ describe('deciding in a real browser', () => {
   const restoreWrites: Array<() => void> = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     // Everything the handlers log goes through stdout/stderr; keep it to look for task tokens afterwards.
     for (const stream of [process.stdout, process.stderr]) {
       const write = stream.write.bind(stream);

@@ -1,7 +1,6 @@
 // The first hour on a phone and at a desk (issue 12): the local console shows each mailbox with the email rendered, its
 // link opens the decision page, which leads with the decision and says what happens next; emails and pages neither
 // overflow nor wrap a word letter by letter at 320, 390 and 1280 px; the console's list follows the decisions live.
-import { mkdirSync } from 'node:fs';
 import { get } from 'node:http';
 import path from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -56,7 +55,6 @@ describe('the first hour, in Chromium', () => {
     );
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     runtime = await startLocalRuntime({ units: [unit], ports: FREE_PORTS, consolePort: 0 });
     browser = await launchChromium();
     const { name, input } = startReviewInput(unit, PERIOD, 'e2e');

@@ -1,4 +1,5 @@
 // Chromium for the e2e layer, launched one way by every file, and the screenshots its tests take for a person to look at.
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -20,5 +21,7 @@ export function launchChromium(): Promise<Browser> {
  * from /proc over `npx vitest run --project e2e`, one run each).
  */
 export async function screenshot(page: Page, dir: string, name: string, { fullPage = true } = {}): Promise<void> {
-  if (process.env.ISMS_SCREENSHOTS === '1') await page.screenshot({ path: path.join(dir, name), fullPage });
+  if (process.env.ISMS_SCREENSHOTS !== '1') return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, name), fullPage });
 }
