@@ -21,8 +21,9 @@ const selectsLayer = process.argv.some((a) => a === '--project' || a.startsWith(
 
 export default defineConfig({
   test: {
-    // Two cores here and on CI. Workflow files spend most of their time waiting on real reminder timers, so a third
-    // worker uses the CPU they leave idle: the suite took 71 s with 3 workers, 84 s with 2 and 74 s with 4 (one run each, idle machine).
+    // Two cores here and on CI. Workflow files wait on real reminder timers, so a third worker uses the CPU they leave
+    // idle; the suite is now mostly CPU (~230 s of it), so 2 and 3 workers come out close: `SUITE_ROUNDS=3 npm run bench --
+    // suite` gave 126, 128, 157 s with 3 and 125, 153 s with 2 (a third round of 2 was disturbed); kept at 3.
     // The pure layer alone waits on nothing, so `npm run test:pure` runs one worker per core (--maxWorkers=100%):
     // 4.2 s here against 5.6-6.0 s with 3 workers (vitest's duration, 3 runs each).
     pool: 'forks',
