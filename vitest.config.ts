@@ -32,6 +32,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Longest files first across layers, so that no long file starts last (tests/support/sequencer.ts).
     sequence: { sequencer: LongestFirst },
+    // The handlers' JSON log lines out of the output (ISMS_TEST_LOGS=1 prints them): tests/support/quiet-logs.ts.
+    setupFiles: ['tests/support/quiet-logs.ts'],
     projects: (selectsLayer ? LAYERS : (['all'] as const)).map((name) => ({
       extends: true,
       test: {
