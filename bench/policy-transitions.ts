@@ -4,21 +4,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { startLocalRuntime } from '../local/runtime';
 import { commands } from '../cli/policy-commands';
 import { executionArnOf } from '../core/names';
 import { executionNameOf } from '../core/policy';
 import { FREE_PORTS, postDecision, runCli } from '../tests/support/workflow';
 import { testUnit } from '../tests/support/units';
-
-const members = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `Member ${i + 1}`,
-    email: `member${i + 1}@example.com`,
-    role: `Director ${i + 1}`,
-    ...(i === 0 ? { chair: true } : {}),
-  }));
+import { history, members, until } from './support';
 
 const SIZES = [3, 10, 30];
 const units = SIZES.map((n) =>
@@ -32,27 +25,6 @@ const units = SIZES.map((n) =>
     decisionLinkLifetime: '300s',
   }),
 );
-
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function history(lr: LocalRuntime, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
 
 const lr = await startLocalRuntime({ units, ports: FREE_PORTS });
 const dir = mkdtempSync(path.join(tmpdir(), 'policy-bench-'));

@@ -1,8 +1,9 @@
 // State transitions and Lambda invocations per resource request (1 and 3 levels, and a request that expires), from GetExecutionHistory.
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { startLocalRuntime, type LocalRuntime, type StoredEmail } from '../local/runtime';
 import { newRequestId } from '../core/request';
 import { testUnit } from '../tests/support/local-aws';
+import { history } from './support';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
@@ -68,13 +69,7 @@ async function run(lr: LocalRuntime, unitId: string, amount: number, approve: bo
     await sleep(20);
   }
   const seconds = (performance.now() - started) / 1000;
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const events = await history(lr, executionArn!);
   const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
   return {
     // Standard workflows bill one transition per state entered.

@@ -1,7 +1,7 @@
 // State transitions, Lambda invocations, emails and DynamoDB request units per management review, for 3, 10 and 30
 // members, from GetExecutionHistory, the SES inbox and an SDK middleware on the handlers; and the list-price cost of one review.
 // Run: npx tsx bench/review-transitions.ts   (local runtime on free ports; about 45 s)
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalRuntime, LOCAL_REGION, type LocalRuntime, type StoredEmail } from '../local/runtime';
@@ -10,6 +10,7 @@ import { FUNCTIONS, checkEnvironmentSize, functionEnvironment } from '../core/fu
 import { runtimeFrom } from '../lambdas/shared/runtime';
 import { startReviewInput } from '../core/review-start';
 import { testUnit } from '../tests/support/local-aws';
+import { history, members, until } from './support';
 
 // List prices, us-east-1, on-demand, no free tier, no savings plans, as given in the issue and recorded here on 2026-11-27
 // (the Step Functions and DynamoDB figures, the latter as cut in November 2024, agree with copies of their pricing pages; the
@@ -32,14 +33,6 @@ const USD_PER_EMAIL = 0.1 / 1_000;
 const USD_PER_API_REQUEST = 1 / 1_000_000;
 /** Management reviews a unit holds a year (one a quarter). */
 const REVIEWS_PER_YEAR = 4;
-
-const members = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `Member ${i + 1}`,
-    email: `member${i + 1}@example.com`,
-    role: `Director ${i + 1}`,
-    ...(i === 0 ? { chair: true } : {}),
-  }));
 
 interface Scenario {
   label: string;
@@ -89,16 +82,6 @@ for (const n of [3, 10, 30]) {
       decisionLinkLifetime: '5s',
     }),
   });
-}
-
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** What one member's decision costs at the edge: API Gateway requests, each one decision-endpoint invocation. */
@@ -208,17 +191,6 @@ async function settleGsiWrites(lr: LocalRuntime, unitId: string, meter: DdbMeter
   }
   meter.updated = [];
   doc.destroy();
-}
-
-async function history(lr: LocalRuntime, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
 }
 
 async function run(lr: LocalRuntime, s: Scenario) {

@@ -1,0 +1,35 @@
+// What the transition benches share: units of n members, waiting for a probe, and an execution's whole history.
+import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { LocalRuntime } from '../local/runtime';
+
+/** n top managers, the first the chair. */
+export const members = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `Member ${i + 1}`,
+    email: `member${i + 1}@example.com`,
+    role: `Director ${i + 1}`,
+    ...(i === 0 ? { chair: true } : {}),
+  }));
+
+/** The probe's first truthy answer, asked every 25 ms for up to 30 s. */
+export async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Every event of an execution, page by page. */
+export async function history(lr: LocalRuntime, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await lr.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
