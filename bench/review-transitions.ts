@@ -211,7 +211,7 @@ async function run(lr: LocalRuntime, s: Scenario) {
     return m.length === s.unit.topManagement.length && m;
   });
   if (s.afterReminders > 0) {
-    const re = new RegExp(`^Reminder ${s.afterReminders}:`);
+    const re = new RegExp(`^Decision needed \\(reminder ${s.afterReminders}\\): `); // core/review-emails.ts
     links = await until(async () => {
       const m = await mine(re);
       return m.length === s.unit.topManagement.length && m;
