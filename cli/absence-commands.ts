@@ -4,9 +4,8 @@ import { checkAbsence, confirmRefusal, type Absence } from '../core/absence';
 import { dayIn } from '../core/period';
 import { deputiesOf } from '../core/config';
 import { endAbsence, listAbsences, setAbsence } from '../lambdas/shared/delegation';
-import { optionsOf, usageOf } from './manifest';
 import type { CliCommand } from './context';
-import { bu, parseFlags } from './flags';
+import { bu, flagCommand } from './flags';
 
 const day = (flag: string) =>
   z
@@ -18,26 +17,18 @@ const line = (a: Absence, today: string) =>
     a.endedAt ? `  ENDED ${a.endedAt} by ${a.endedBy}` : a.from <= today && today <= a.to ? '  NOW' : ''
   }`;
 
-const absenceSet: CliCommand = {
-  name: 'absence set',
-  usage: usageOf('absence set'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('absence set'),
-      z.object({
-        bu,
-        person: z.email({ error: (iss) => `--person: ${JSON.stringify(iss.input ?? '')} is not an email address` }),
-        from: day('from'),
-        to: day('to'),
-        deputy: z.email({ error: (iss) => `--deputy: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
-        confirm: z.boolean().optional(),
-        local: z.boolean().optional(),
-      }),
-      ctx,
-      usageOf('absence set'),
-    );
-    if (!parsed) return 2;
+const absenceSet = flagCommand(
+  'absence set',
+  z.object({
+    bu,
+    person: z.email({ error: (iss) => `--person: ${JSON.stringify(iss.input ?? '')} is not an email address` }),
+    from: day('from'),
+    to: day('to'),
+    deputy: z.email({ error: (iss) => `--deputy: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
+    confirm: z.boolean().optional(),
+    local: z.boolean().optional(),
+  }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const checked = checkAbsence(unit, opts);
     if (checked.problems.length || !('person' in checked)) {
@@ -72,50 +63,30 @@ const absenceSet: CliCommand = {
     );
     return 0;
   },
-};
+);
 
-const absenceList: CliCommand = {
-  name: 'absence list',
-  usage: usageOf('absence list'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('absence list'),
-      z.object({ bu, local: z.boolean().optional() }),
-      ctx,
-      usageOf('absence list'),
-    );
-    if (!parsed) return 2;
-    const { unit } = parsed;
-    const absences = await listAbsences(ctx.runtime(unit.id));
-    if (!absences.length) {
-      ctx.out(`No absences in ${unit.id}.`);
-      return 0;
-    }
-    const today = dayIn(new Date(), unit.timeZone);
-    for (const a of absences) ctx.out(line(a, today));
+const absenceList = flagCommand('absence list', z.object({ bu, local: z.boolean().optional() }), async (parsed, ctx) => {
+  const { unit } = parsed;
+  const absences = await listAbsences(ctx.runtime(unit.id));
+  if (!absences.length) {
+    ctx.out(`No absences in ${unit.id}.`);
     return 0;
-  },
-};
+  }
+  const today = dayIn(new Date(), unit.timeZone);
+  for (const a of absences) ctx.out(line(a, today));
+  return 0;
+});
 
-const absenceEnd: CliCommand = {
-  name: 'absence end',
-  usage: usageOf('absence end'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('absence end'),
-      z.object({
-        bu,
-        id: z.string({ error: '--id: is required (an absence id as absence list prints it)' }).regex(/^abs-\d{8}-[a-z0-9]{8}$/, {
-          error: (iss) => `--id: ${JSON.stringify(iss.input)} is not an absence id like "abs-20261224-k3f9a2c1"`,
-        }),
-        local: z.boolean().optional(),
-      }),
-      ctx,
-      usageOf('absence end'),
-    );
-    if (!parsed) return 2;
+const absenceEnd = flagCommand(
+  'absence end',
+  z.object({
+    bu,
+    id: z.string({ error: '--id: is required (an absence id as absence list prints it)' }).regex(/^abs-\d{8}-[a-z0-9]{8}$/, {
+      error: (iss) => `--id: ${JSON.stringify(iss.input)} is not an absence id like "abs-20261224-k3f9a2c1"`,
+    }),
+    local: z.boolean().optional(),
+  }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const ended = await endAbsence(ctx.runtime(unit.id), opts.id, await ctx.caller(unit.id));
     if (!ended) {
@@ -125,6 +96,6 @@ const absenceEnd: CliCommand = {
     ctx.out(`Ended absence ${ended.absenceId} of ${ended.person.name} at ${ended.endedAt}.`);
     return 0;
   },
-};
+);
 
 export const commands: CliCommand[] = [absenceSet, absenceList, absenceEnd];

@@ -18,35 +18,25 @@ import { formatTime } from '../core/format';
 import { getMinutes, getReview } from '../lambdas/shared/review-store';
 import { itemsWithPrefix } from '../lambdas/shared/store';
 import type { CliCommand } from './context';
-import { bu, parseFlags, parseReviewTarget } from './flags';
+import { bu, flagCommand, parseReviewTarget } from './flags';
 import { deliveryEvents } from '../lambdas/shared/delivery-store';
 import { deliveryStatus } from '../core/email-delivery';
-import { optionsOf, usageOf } from './manifest';
+import { usageOf } from './manifest';
 
 // ---------------------------------------------------------------- actions list
 
-const listUsage = usageOf('actions list');
-
-const actionsList: CliCommand = {
-  name: 'actions list',
-  usage: listUsage,
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('actions list'),
-      z.object({
-        bu,
-        status: z
-          .enum(['open', 'closed', 'all'], {
-            error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${ACTION_STATUS_FILTERS.join(', ')}`,
-          })
-          .optional(),
-        local: z.boolean().optional(),
-      }),
-      ctx,
-      listUsage,
-    );
-    if (!parsed) return 2;
+const actionsList = flagCommand(
+  'actions list',
+  z.object({
+    bu,
+    status: z
+      .enum(['open', 'closed', 'all'], {
+        error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${ACTION_STATUS_FILTERS.join(', ')}`,
+      })
+      .optional(),
+    local: z.boolean().optional(),
+  }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const status = opts.status ?? 'open';
     const rt = ctx.runtime(unit.id);
@@ -59,41 +49,31 @@ const actionsList: CliCommand = {
     for (const a of actions) ctx.out(actionListLine(a, today, unit.timeZone));
     return 0;
   },
-};
+);
 
 // ---------------------------------------------------------------- action close
 
-const closeUsage = usageOf('action close');
-
-const actionClose: CliCommand = {
-  name: 'action close',
-  usage: closeUsage,
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('action close'),
-      z.object({
-        bu,
-        action: z
-          .string({ error: '--action: is required (an action id as printed by actions list, like "example-emea#2026-Q4#A1")' })
-          .min(1, { error: '--action: must not be empty' })
-          .max(300, { error: '--action: is longer than 300 characters; not an action id' }),
-        note: z
-          .string({ error: `--note: is required (what was done, 1-${CLOSING_NOTE_MAX} characters)` })
-          .overwrite(normaliseLineBreaks)
-          .trim()
-          .min(1, { error: '--note: must not be empty' })
-          .max(CLOSING_NOTE_MAX, {
-            error: (iss) => `--note: is ${String((iss.input as string).length)} characters long; at most ${CLOSING_NOTE_MAX} are allowed`,
-          })
-          .superRefine(checkText('multi-line')),
-        by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
-        local: z.boolean().optional(),
-      }),
-      ctx,
-      closeUsage,
-    );
-    if (!parsed) return 2;
+const actionClose = flagCommand(
+  'action close',
+  z.object({
+    bu,
+    action: z
+      .string({ error: '--action: is required (an action id as printed by actions list, like "example-emea#2026-Q4#A1")' })
+      .min(1, { error: '--action: must not be empty' })
+      .max(300, { error: '--action: is longer than 300 characters; not an action id' }),
+    note: z
+      .string({ error: `--note: is required (what was done, 1-${CLOSING_NOTE_MAX} characters)` })
+      .overwrite(normaliseLineBreaks)
+      .trim()
+      .min(1, { error: '--note: must not be empty' })
+      .max(CLOSING_NOTE_MAX, {
+        error: (iss) => `--note: is ${String((iss.input as string).length)} characters long; at most ${CLOSING_NOTE_MAX} are allowed`,
+      })
+      .superRefine(checkText('multi-line')),
+    by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
+    local: z.boolean().optional(),
+  }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const rt = ctx.runtime(unit.id);
     const by = opts.by ?? unit.ismsManager.email;
@@ -112,7 +92,7 @@ const actionClose: CliCommand = {
     );
     return 0;
   },
-};
+);
 
 // ---------------------------------------------------------------- review status
 

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { reviewIdOf } from '../core/period';
 import { readPeriod, resolvePeriod } from './inputs';
 import type { BusinessUnitConfig } from '../core/config';
-import type { CliContext } from './context';
+import type { CliCommand, CliContext } from './context';
+import { optionsOf, usageOf } from './manifest';
 
 /** `--period`: "2026-Q4" in any case, or current/next/previous (resolvePeriod); "Q4 2026" is answered with the form to use. */
 export const period = z.string().transform((input, ctx) => {
@@ -73,4 +74,24 @@ export function parseReviewTarget(
   if (!parsed) return undefined;
   const p = resolvePeriod(parsed.opts.period ?? 'CURRENT', parsed.unit.timeZone);
   return { unit: parsed.unit, period: p, reviewId: reviewIdOf(parsed.unit.id, p) };
+}
+
+/**
+ * A command whose flags are its manifest entry's (cli/manifest.ts), checked by `schema` with parseFlags(): `run` gets
+ * the options and the unit, or the command prints each problem and its usage and exits 2, running nothing.
+ */
+export function flagCommand<T extends z.ZodType>(
+  name: string,
+  schema: T,
+  run: (parsed: { opts: z.output<T>; unit: BusinessUnitConfig }, ctx: CliContext) => Promise<number>,
+): CliCommand {
+  const usage = usageOf(name);
+  return {
+    name,
+    usage,
+    async run(args, ctx) {
+      const parsed = parseFlags(args, optionsOf(name), schema, ctx, usage);
+      return parsed ? run(parsed, ctx) : 2;
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { BusinessUnitConfig } from '../core/config';
 import type { CliCommand, CliContext } from './context';
-import { optionsOf, usageOf } from './manifest';
+import { usageOf } from './manifest';
 import { keys, prefixes } from '../core/keys';
 import { formatTime } from '../core/format';
 import type { DecisionRecord } from '../core/decisions';
@@ -31,7 +31,7 @@ import { currentObjectives, currentOf, getPolicy, recordProgress, storeDocumentO
 import { recordEvent } from '../lambdas/shared/audit';
 import { getItem, itemsWithPrefix } from '../lambdas/shared/store';
 import type { Runtime } from '../lambdas/shared/runtime';
-import { bu, parseFlags } from './flags';
+import { bu, flagCommand } from './flags';
 
 const version = z.string({ error: '--version: is required (like "2.1")' }).regex(VERSION_PATTERN, {
   error: (iss) => `--version: ${JSON.stringify(iss.input)} is not a version: 1-32 letters, digits, ".", "-", "_"`,
@@ -142,18 +142,10 @@ async function submitDocument(
   return 0;
 }
 
-export const policySubmit: CliCommand = {
-  name: 'policy submit',
-  usage: usageOf('policy submit'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('policy submit'),
-      z.object({ bu, file, version, summary, by, local: z.boolean().optional() }),
-      ctx,
-      usageOf('policy submit'),
-    );
-    if (!parsed) return 2;
+export const policySubmit = flagCommand(
+  'policy submit',
+  z.object({ bu, file, version, summary, by, local: z.boolean().optional() }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const bytes = readFile(ctx, opts.file);
     if (!bytes) return 2;
@@ -165,20 +157,12 @@ export const policySubmit: CliCommand = {
     }
     return submitDocument(ctx, unit, { kind: 'policy', fileName: opts.file, bytes, format: checked.format, ...opts });
   },
-};
+);
 
-export const objectivesSubmit: CliCommand = {
-  name: 'objectives submit',
-  usage: usageOf('objectives submit'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('objectives submit'),
-      z.object({ bu, file, version: version.optional(), summary: summary.optional(), by, local: z.boolean().optional() }),
-      ctx,
-      usageOf('objectives submit'),
-    );
-    if (!parsed) return 2;
+export const objectivesSubmit = flagCommand(
+  'objectives submit',
+  z.object({ bu, file, version: version.optional(), summary: summary.optional(), by, local: z.boolean().optional() }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const bytes = readFile(ctx, opts.file);
     if (!bytes) return 2;
@@ -215,7 +199,7 @@ export const objectivesSubmit: CliCommand = {
       by: opts.by,
     });
   },
-};
+);
 
 /** What an auditor asks top management for: the current version, who approved it when, to whom it was communicated, when it is due again. */
 async function statusLines(rt: Runtime, unit: BusinessUnitConfig, kind: DocumentKind, now: Date): Promise<string[]> {
@@ -269,44 +253,24 @@ async function statusLines(rt: Runtime, unit: BusinessUnitConfig, kind: Document
   return lines;
 }
 
-export const policyStatus: CliCommand = {
-  name: 'policy status',
-  usage: usageOf('policy status'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('policy status'),
-      z.object({ bu, local: z.boolean().optional() }),
-      ctx,
-      usageOf('policy status'),
-    );
-    if (!parsed) return 2;
-    const rt = ctx.runtime(parsed.unit.id);
-    const now = new Date();
-    for (const kind of ['policy', 'objectives'] as const) for (const l of await statusLines(rt, parsed.unit, kind, now)) ctx.out(l);
-    return 0;
-  },
-};
+export const policyStatus = flagCommand('policy status', z.object({ bu, local: z.boolean().optional() }), async (parsed, ctx) => {
+  const rt = ctx.runtime(parsed.unit.id);
+  const now = new Date();
+  for (const kind of ['policy', 'objectives'] as const) for (const l of await statusLines(rt, parsed.unit, kind, now)) ctx.out(l);
+  return 0;
+});
 
-export const objectivesUpdate: CliCommand = {
-  name: 'objectives update',
-  usage: usageOf('objectives update'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('objectives update'),
-      z
-        .object({
-          bu,
-          id: z.string({ error: '--id: is required (an objective id, see objectives list)' }),
-          by,
-          local: z.boolean().optional(),
-        })
-        .passthrough(),
-      ctx,
-      usageOf('objectives update'),
-    );
-    if (!parsed) return 2;
+export const objectivesUpdate = flagCommand(
+  'objectives update',
+  z
+    .object({
+      bu,
+      id: z.string({ error: '--id: is required (an objective id, see objectives list)' }),
+      by,
+      local: z.boolean().optional(),
+    })
+    .passthrough(),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const values = opts as Record<string, unknown>;
     const progress = objectiveProgressSchema.safeParse({ status: values.status, value: values.value, note: values.note });
@@ -356,38 +320,26 @@ export const objectivesUpdate: CliCommand = {
     ctx.out(`Recorded ${opts.id}: ${progress.data.status}, ${progress.data.value} (${when(recordedAt, unit)}).`);
     return 0;
   },
-};
+);
 
-export const objectivesList: CliCommand = {
-  name: 'objectives list',
-  usage: usageOf('objectives list'),
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('objectives list'),
-      z.object({ bu, local: z.boolean().optional() }),
-      ctx,
-      usageOf('objectives list'),
-    );
-    if (!parsed) return 2;
-    const { unit } = parsed;
-    const current = await currentObjectives(ctx.runtime(unit.id));
-    if (!current) {
-      ctx.out(`No approved objectives in ${unit.id} yet.`);
-      return 0;
-    }
-    ctx.out(`Objectives of ${unit.id}, version ${current.version}, approved ${when(current.approvedAt, unit)}:`);
-    for (const o of current.objectives) {
-      ctx.out(`  ${o.id}: ${o.text}`);
-      ctx.out(`    measure: ${o.measure}; target: ${o.target}; owner: ${o.owner}; due: ${o.due}`);
-      ctx.out(
-        o.latest
-          ? `    latest: ${o.latest.status}, ${o.latest.value} (${when(o.latest.recordedAt, unit)}, by ${o.latest.recordedBy})${o.latest.note ? `: ${o.latest.note}` : ''}`
-          : '    latest: no measurement recorded',
-      );
-    }
+export const objectivesList = flagCommand('objectives list', z.object({ bu, local: z.boolean().optional() }), async (parsed, ctx) => {
+  const { unit } = parsed;
+  const current = await currentObjectives(ctx.runtime(unit.id));
+  if (!current) {
+    ctx.out(`No approved objectives in ${unit.id} yet.`);
     return 0;
-  },
-};
+  }
+  ctx.out(`Objectives of ${unit.id}, version ${current.version}, approved ${when(current.approvedAt, unit)}:`);
+  for (const o of current.objectives) {
+    ctx.out(`  ${o.id}: ${o.text}`);
+    ctx.out(`    measure: ${o.measure}; target: ${o.target}; owner: ${o.owner}; due: ${o.due}`);
+    ctx.out(
+      o.latest
+        ? `    latest: ${o.latest.status}, ${o.latest.value} (${when(o.latest.recordedAt, unit)}, by ${o.latest.recordedBy})${o.latest.note ? `: ${o.latest.note}` : ''}`
+        : '    latest: no measurement recorded',
+    );
+  }
+  return 0;
+});
 
 export const commands: CliCommand[] = [policySubmit, policyStatus, objectivesSubmit, objectivesUpdate, objectivesList];

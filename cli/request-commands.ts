@@ -10,7 +10,7 @@ import { getItem } from '../lambdas/shared/store';
 import { requestsSince } from '../lambdas/shared/review-store';
 import { z } from 'zod';
 import { terminalSafe } from '../core/text';
-import { bu, parseFlags } from './flags';
+import { bu, flagCommand } from './flags';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 import { deliveryEvents } from '../lambdas/shared/delivery-store';
 import { deliveryStatus } from '../core/email-delivery';
@@ -183,28 +183,19 @@ export const statusCommand: CliCommand = {
   },
 };
 
-const LIST_USAGE = usageOf('requests list');
 const LIST_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'all'] as const;
 
-export const listCommand: CliCommand = {
-  name: 'requests list',
-  usage: LIST_USAGE,
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('requests list'),
-      z.object({
-        bu,
-        status: z
-          .enum(LIST_STATUSES, { error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${LIST_STATUSES.join(', ')}` })
-          .optional(),
-        since: z.iso.date({ error: (iss) => `--since: ${JSON.stringify(iss.input)} is not a date like "2026-10-01"` }).optional(),
-        local: z.boolean().optional(),
-      }),
-      ctx,
-      LIST_USAGE,
-    );
-    if (!parsed) return 2;
+export const listCommand = flagCommand(
+  'requests list',
+  z.object({
+    bu,
+    status: z
+      .enum(LIST_STATUSES, { error: (iss) => `--status: ${JSON.stringify(iss.input)} is not one of ${LIST_STATUSES.join(', ')}` })
+      .optional(),
+    since: z.iso.date({ error: (iss) => `--since: ${JSON.stringify(iss.input)} is not a date like "2026-10-01"` }).optional(),
+    local: z.boolean().optional(),
+  }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const status = opts.status ?? 'all';
     // Submitted on or after the day (UTC); GSI1 REQUESTS is ordered by submission time.
@@ -217,7 +208,7 @@ export const listCommand: CliCommand = {
     for (const r of shown) ctx.out(requestListLine(r, unit.timeZone));
     return 0;
   },
-};
+);
 
 /** One line per request: what, how much, who asked, and where it stands (the level it waits at, or its outcome). */
 export function requestListLine(r: StoredRequest, timeZone = 'UTC'): string {
@@ -235,29 +226,19 @@ export function requestListLine(r: StoredRequest, timeZone = 'UTC'): string {
   );
 }
 
-const RESTART_USAGE = usageOf('request restart');
-
 /** Room for "-restart-<n>" within the 80 characters of an execution name. */
 const restartName = (requestId: string, n: number) => `${requestId.slice(0, 64)}-restart-${n}`;
 
-export const restartCommand: CliCommand = {
-  name: 'request restart',
-  usage: RESTART_USAGE,
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('request restart'),
-      z.object({
-        bu,
-        id: z
-          .string({ error: '--id: is required (a request id as printed by request submit or requests list)' })
-          .regex(REQUEST_ID_PATTERN, { error: (iss) => `--id: ${JSON.stringify(iss.input)} is not a request id` }),
-        local: z.boolean().optional(),
-      }),
-      ctx,
-      RESTART_USAGE,
-    );
-    if (!parsed) return 2;
+export const restartCommand = flagCommand(
+  'request restart',
+  z.object({
+    bu,
+    id: z
+      .string({ error: '--id: is required (a request id as printed by request submit or requests list)' })
+      .regex(REQUEST_ID_PATTERN, { error: (iss) => `--id: ${JSON.stringify(iss.input)} is not a request id` }),
+    local: z.boolean().optional(),
+  }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const rt = ctx.runtime(unit.id);
     const item = await getItem<StoredRequest>(rt, keys.request(opts.id));
@@ -288,6 +269,6 @@ export const restartCommand: CliCommand = {
     );
     return 1;
   },
-};
+);
 
 export const commands: CliCommand[] = [submitCommand, statusCommand, listCommand, restartCommand];

@@ -8,10 +8,10 @@ import { getPack, getReview, submitInputs } from '../lambdas/shared/review-store
 import type { BusinessUnitConfig } from '../core/config';
 import { MAX_RESTART_NAMES, startRestart } from './restart';
 import type { CliCommand, CliContext } from './context';
-import { bu, parseFlags, parseReviewTarget, period } from './flags';
+import { bu, flagCommand, parseReviewTarget, period } from './flags';
 import { executionArnOf } from '../core/names';
 import { formatTime } from '../core/format';
-import { optionsOf, usageOf } from './manifest';
+import { usageOf } from './manifest';
 import { resolvePeriod } from './inputs';
 
 const startUsage = usageOf('review start');
@@ -89,26 +89,16 @@ async function restart(ctx: CliContext, unit: BusinessUnitConfig, p: string, fai
   return 1;
 }
 
-const submitUsage = usageOf('inputs submit');
-
-const inputsSubmit: CliCommand = {
-  name: 'inputs submit',
-  usage: submitUsage,
-  async run(args, ctx) {
-    const parsed = parseFlags(
-      args,
-      optionsOf('inputs submit'),
-      z.object({
-        bu,
-        period: z.string({ error: '--period: is required (a period like "2026-Q4")' }).pipe(period),
-        file: z.string({ error: '--file: is required (a JSON file like config/examples/review-inputs.json)' }).min(1),
-        by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
-        local: z.boolean().optional(),
-      }),
-      ctx,
-      submitUsage,
-    );
-    if (!parsed) return 2;
+const inputsSubmit = flagCommand(
+  'inputs submit',
+  z.object({
+    bu,
+    period: z.string({ error: '--period: is required (a period like "2026-Q4")' }).pipe(period),
+    file: z.string({ error: '--file: is required (a JSON file like config/examples/review-inputs.json)' }).min(1),
+    by: z.email({ error: (iss) => `--by: ${JSON.stringify(iss.input)} is not an email address` }).optional(),
+    local: z.boolean().optional(),
+  }),
+  async (parsed, ctx) => {
     const { opts, unit } = parsed;
     const forPeriod = resolvePeriod(opts.period, unit.timeZone);
     let raw: unknown;
@@ -146,6 +136,6 @@ const inputsSubmit: CliCommand = {
     }
     return 0;
   },
-};
+);
 
 export const commands: CliCommand[] = [reviewStart, inputsSubmit];
