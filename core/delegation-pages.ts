@@ -60,6 +60,15 @@ export function oneSeatPage(heldFor: string): PageResult {
   );
 }
 
+/** 409: a request decision by someone who may not decide it (requestDeciderBar): nothing recorded. */
+export function oneLevelPage(why: string): PageResult {
+  return decisionPage(
+    409,
+    'Not yours to decide',
+    html`<h1>You may not decide this request</h1><p>You ${why}, so nothing was recorded through this link. Tell the ISMS manager, who can end the absence or name another deputy.</p>`,
+  );
+}
+
 /** 409: what the link was issued on changed since; a new link went out by email. */
 export function contentChangedPage(what: string, issued: string, now: string, sentTo: string): PageResult {
   return decisionPage(

@@ -275,6 +275,33 @@ export function deputyBar(
     parties.has(id) ? `${parties.get(id)} (${SOD})` : others.has(id) ? `${others.get(id)} (one person, one level; ${SOD})` : undefined;
 }
 
+/**
+ * Why `person` may not decide level `index` of the request, read from what is recorded: they asked for it (requester,
+ * submitter), or a recorded decision of another level is theirs (one person, one level). The decision endpoint asks it
+ * before it records a request decision, whichever way the link reached them (a deputy of two absent approvers, a link
+ * passed on, a forward), so that no routing or hand-over slip can let one person approve a request twice or their own.
+ * Undefined when they may.
+ */
+export function requestDeciderBar(
+  unit: BusinessUnitConfig,
+  request: Pick<RequestItem, 'requester' | 'submittedBy' | 'levels'>,
+  index: number,
+  decisions: DecisionRecord[],
+  person: string,
+): string | undefined {
+  const ids = unitIdentities(unit);
+  const id = ids.of(person);
+  const parties = partiesOf(ids, request);
+  if (parties.has(id)) return `${parties.get(id)} (${SOD})`;
+  for (let i = 0; i < request.levels.length; i++) {
+    if (i === index) continue;
+    const decided = levelDecision(request, i, decisions);
+    if (decided && ids.of(decided.decidedBy) === id)
+      return `decided level ${i + 1} "${request.levels[i].name}" (one person, one level; ${SOD})`;
+  }
+  return undefined;
+}
+
 /** What the wait task returns when the current level is decided (request-await's output, via SendTaskSuccess). */
 export interface LevelDecision {
   level: number;

@@ -33,10 +33,12 @@ import {
   type PageResult,
 } from '../core/decision-pages';
 import { seatHeldBy, seatOf } from '../core/seats';
-import { oneSeatPage, passedOnPage, seatHeldPage } from '../core/delegation-pages';
+import { oneLevelPage, oneSeatPage, passedOnPage, seatHeldPage } from '../core/delegation-pages';
 import { deputiesOf, unitIdentities } from '../core/unit';
 import { contentChanged, handOver, linkBaseOf } from './shared/hand-over';
 import { isSubmitter, type PolicyItem } from '../core/policy';
+import { requestDeciderBar } from '../core/request';
+import type { RequestItem } from '../core/subjects';
 import { getDocument, getRendered } from './shared/policy-store';
 import { isMarkdownHtml } from '../core/policy-render';
 
@@ -239,6 +241,17 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
         subjectPk: link.subjectPk,
       });
       return oneSeatPage(ids.nameOf(held.for) ?? held.for);
+    }
+  }
+  // One person, one level, and never one's own request: checked here against the recorded decisions as well as where
+  // links are routed and handed over, since a link may reach someone those checks read stale (two absent approvers
+  // sharing a deputy: docs/architecture.md#a-seat-counts-once).
+  if (link.subjectType === 'request' && link.level !== undefined) {
+    const { subject, decisions } = await loadSubject(rt, link.subjectPk, SUBJECT_SK.request);
+    const barred = requestDeciderBar(rt.config, subject as unknown as RequestItem, link.level, decisions, link.recipient.email);
+    if (barred) {
+      rt.logger.warn('decision refused: the person may not decide this level of the request', { decisionId, subjectPk: link.subjectPk });
+      return oneLevelPage(barred);
     }
   }
   if (!(await recordDecision(rt, record))) {

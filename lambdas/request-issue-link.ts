@@ -74,6 +74,9 @@ export const createHandler =
         );
       }
       await recordPreviousApproval(rt, item, previous);
+      // Read again: the deputy bar below must see who approved the level below, or a deputy of both approvers would be
+      // handed this level too (one person, one level).
+      item = await getRequest(rt, requestId);
     }
 
     let url: string;

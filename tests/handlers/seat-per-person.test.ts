@@ -3,7 +3,6 @@
 // next deputy takes the seat, or the absent member keeps it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { getLink } from '../../lambdas/shared/links';
 import { passSeat, setAbsence } from '../../lambdas/shared/delegation';
 import { getDecision } from '../../lambdas/shared/decision-store';
 import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
@@ -16,6 +15,10 @@ import { createHandler as openReview } from '../../lambdas/review-open';
 import { createHandler as compilePack } from '../../lambdas/review-compile-pack';
 import { createHandler as issueLinks } from '../../lambdas/review-issue-links';
 import { anyBar, memberSeatBar, pickDeputy } from '../../core/seats';
+import { createHandler as recordRequest } from '../../lambdas/request-record';
+import { createHandler as issueLink } from '../../lambdas/request-issue-link';
+import { getRequest } from '../../lambdas/shared/request-store';
+import { getLink, reissueLink } from '../../lambdas/shared/links';
 import { testRuntime, testUnit } from '../support/local-aws';
 import { sharedDynalite, sharedSes } from '../support/shared-emulators';
 
@@ -23,6 +26,7 @@ const CLARA = { name: 'Clara Weber', email: 'clara.weber@example.com' };
 const FARID = { name: 'Farid Haddad', email: 'farid.haddad@example.com' };
 const HANNAH = { name: 'Hannah Vogel', email: 'hannah.vogel@example.com' };
 const OONA = { name: 'Oona Byrne', email: 'oona.byrne@example.com' };
+const DORA = { name: 'Dora Deputy', email: 'dora.deputy@example.com' };
 
 describe('one seat per person', () => {
   // Clara's first deputy is Farid, himself a member; her second is Hannah, who is not.
@@ -170,5 +174,124 @@ describe('one seat per person', () => {
       expect((await post(oonaUrl)).body).toContain('You decide for Clara Weber');
       expect(await getDecision(rt, review.pk, seatOf(OONA.email))).toBeUndefined();
     });
+  });
+});
+
+describe('one level per person in a resource request', () => {
+  // Oona (level 1) and Farid (level 2) are both away, and each has Dora as deputy: she may act for one of them only.
+  const base = testUnit();
+  const unit = testUnit({
+    resourceApproval: {
+      ...base.resourceApproval,
+      levels: base.resourceApproval.levels.map((l) => ({ ...l, approver: { ...l.approver, deputies: [DORA] } })),
+    },
+  });
+  let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+  let ses: Awaited<ReturnType<typeof sharedSes>>;
+  let rt: Runtime;
+  let n = 0;
+  beforeAll(async () => {
+    [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
+  });
+  afterAll(async () => {
+    await Promise.all([dynamo?.close(), ses?.close()]);
+  });
+  beforeEach(async () => {
+    rt = await testRuntime({
+      dynamoEndpoint: dynamo.endpoint,
+      sesEndpoint: ses.endpoint,
+      unit,
+      now: () => new Date('2026-12-01T09:00:00Z'),
+    });
+    await ses.clear();
+    for (const person of [OONA, FARID])
+      await setAbsence(rt, { person, from: '2026-11-30', to: '2026-12-10', confirmed: false, setBy: 'local:test' });
+  });
+
+  /** A two-level request (EUR 15 000) by Irene, its level 1 issued: with Oona away, to Dora. */
+  const twoLevels = async () => {
+    const requestId = `req-sod-${++n}`;
+    const request = {
+      requestId,
+      bu: unit.id,
+      category: 'equipment',
+      title: 'Two HSMs',
+      justification: 'Key custody',
+      amount: 15000,
+      currency: 'EUR',
+      requester: 'irene.schulz@example.com',
+      submittedAt: '2026-11-27T10:00:00.000Z',
+    };
+    await recordRequest(rt)({ request, executionName: requestId });
+    await issueLink(rt)({ requestId, level: 0 });
+    return requestId;
+  };
+  /** A further link to the seat's holder (the deputy it was handed to, else the approver), as a reminder sends. */
+  const holderUrl = async (requestId: string, level: number) => {
+    const seat = (await getLink(rt, (await getRequest(rt, requestId)).levels[level].decisionId!))!;
+    const holder = seat.handedTo ? (await getLink(rt, seat.handedTo))! : seat;
+    return { holder, url: new URL((await reissueLink(rt, holder.decisionId, { kind: 'first' })).url) };
+  };
+  const approve = (url: URL) =>
+    decisionEndpoint(rt)(
+      httpEvent({ method: 'POST', path: url.pathname, body: formBody({ k: url.searchParams.get('k')!, choice: 'approve', comment: '' }) }),
+    );
+
+  it('the deputy of both absent approvers decides level 1 only: level 2 stays with Farid, who has no other deputy', async () => {
+    const requestId = await twoLevels();
+    const first = await holderUrl(requestId, 0);
+    expect(first.holder.recipient.email).toBe(DORA.email);
+    expect((await approve(first.url)).statusCode).toBe(303);
+    // The workflow moves up: the level-2 link is issued after Dora's approval was recorded.
+    await issueLink(rt)({ requestId, level: 1 });
+    const second = await holderUrl(requestId, 1);
+    expect(second.holder.recipient.email).toBe(FARID.email);
+    expect((await ses.emails()).filter((e) => e.destination.to.includes(DORA.email) && /level 2|Level 2/.test(e.body.text ?? ''))).toEqual(
+      [],
+    );
+  });
+
+  it('a level-2 link that reaches the level-1 approver anyway (a stale hand-over) is refused at the POST: 409, nothing recorded', async () => {
+    const requestId = await twoLevels();
+    expect((await approve((await holderUrl(requestId, 0)).url)).statusCode).toBe(303);
+    await issueLink(rt)({ requestId, level: 1 });
+    const seat = (await getLink(rt, (await getRequest(rt, requestId)).levels[1].decisionId!))!;
+    // What a hand-over that read the request before Dora's approval would do: pass Farid's level to her.
+    const passed = await passSeat(
+      rt,
+      seat,
+      DORA,
+      { kind: 'handover', reason: 'Farid Haddad passed it on from the decision page', by: FARID.email },
+      { kind: 'first' },
+      undefined,
+      'http://localhost',
+    );
+    const res = await approve(new URL(passed!.url));
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toContain('decided level 1 &quot;');
+    expect(res.body).toContain('one person, one level');
+    const { levels } = await getRequest(rt, requestId);
+    for (const id of [seat.decisionId, new URL(passed!.url).pathname.split('/').pop()!])
+      expect(await getDecision(rt, keys.request(requestId).pk, id)).toBeUndefined();
+    expect(levels[1].decisionId).toBe(seat.decisionId);
+  });
+
+  it('a link passed to the requester is refused at the POST: nobody approves their own request', async () => {
+    const requestId = await twoLevels();
+    const seat = (await getLink(rt, (await getRequest(rt, requestId)).levels[0].decisionId!))!;
+    const holder = (await getLink(rt, seat.handedTo!))!;
+    const passed = await passSeat(
+      rt,
+      holder,
+      { name: 'Irene Schulz', email: 'irene.schulz@example.com' },
+      { kind: 'handover', reason: 'Dora Deputy passed it on from the decision page', by: DORA.email },
+      { kind: 'first' },
+      undefined,
+      'http://localhost',
+    );
+    const res = await approve(new URL(passed!.url));
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toContain('is the requester');
+    expect(await getDecision(rt, keys.request(requestId).pk, new URL(passed!.url).pathname.split('/').pop()!)).toBeUndefined();
   });
 });
