@@ -39,6 +39,11 @@ export interface LinkItem {
   supersededAt?: string;
   supersededReason?: string;
   /**
+   * When something that ends the seat's wait (escalation, close, expiry) stopped this link: set by supersedeLink only,
+   * never by a hand-over, so that a hand-over in flight can tell that its seat was taken away meanwhile (passSeat).
+   */
+  stoppedAt?: string;
+  /**
    * A deputy's link: the decision (seat) it decides, which is the original person's decision id. One decision is recorded
    * per seat (DECISION#<seat>), so the original and their deputy can never both count (core/seats.ts).
    */

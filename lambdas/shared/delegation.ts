@@ -10,7 +10,7 @@ import { prefixes } from '../../core/keys';
 import { dayIn } from '../../core/period';
 import { anyBar, pickDeputy } from '../../core/seats';
 import { recordEvent, recordEventOnce } from './audit';
-import { getLink, handOverLink, mintDecisionLink, newDecisionId, reissueLink, type MintedLink } from './links';
+import { getLink, handOverLink, mintDecisionLink, newDecisionId, reissueLink, supersedeLink, type MintedLink } from './links';
 import { WorkflowError, type Runtime } from './runtime';
 import { sendPersonalOnce, type SentItem } from './sent-store';
 import { queryAll } from './store';
@@ -114,6 +114,12 @@ export async function passSeat(
         fingerprint: fingerprint ?? seatLink.fingerprint,
         baseUrl,
       });
+  // An escalation or a close that stopped the seat between the hand-over's stop and this mint found no successor to stop
+  // (supersedeLink): the seat was taken away, so its successor stops too, before anyone has its secret.
+  if ((await getLink(rt, seatLink.decisionId))?.stoppedAt) {
+    await supersedeLink(rt, minted.decisionId, 'the seat was stopped while it was being passed on');
+    return undefined;
+  }
   await recordEventOnce(rt, {
     type: why.kind === 'content-changed' ? 'link.reissued' : 'decision.delegated',
     subjectPk: seatLink.subjectPk,

@@ -166,14 +166,16 @@ export async function supersedeLink(rt: Runtime, decisionId: string, reason: str
     new UpdateCommand({
       TableName: linksTableOf(rt, 'supersede decision links'),
       Key: keys.link(decisionId),
-      UpdateExpression: 'SET supersededAt = if_not_exists(supersededAt, :at), supersededReason = if_not_exists(supersededReason, :r)',
+      UpdateExpression:
+        'SET supersededAt = if_not_exists(supersededAt, :at), supersededReason = if_not_exists(supersededReason, :r), stoppedAt = if_not_exists(stoppedAt, :at)',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':at': rt.now().toISOString(), ':r': reason },
       ReturnValues: 'ALL_NEW',
     }),
   );
   const handedTo = (out.Attributes as LinkItem | undefined)?.handedTo;
-  // The deputy's link may not be minted yet (a hand-over cut short): then there is nothing of theirs to stop.
+  // The deputy's link may not be minted yet (a hand-over in flight, or cut short): then there is nothing of theirs to
+  // stop here; the hand-over sees stoppedAt on this link once it has minted, and stops its own (passSeat).
   if (handedTo) await supersedeLink(rt, handedTo, reason).catch((err) => (isConditionFailure(err) ? undefined : Promise.reject(err)));
 }
 

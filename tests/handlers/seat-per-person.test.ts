@@ -3,7 +3,7 @@
 // next deputy takes the seat, or the absent member keeps it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../lambdas/shared/runtime';
-import { passSeat, setAbsence } from '../../lambdas/shared/delegation';
+import { endAbsence, listAbsences, passSeat, setAbsence } from '../../lambdas/shared/delegation';
 import { getDecision } from '../../lambdas/shared/decision-store';
 import { createHandler as decisionEndpoint } from '../../lambdas/decision-endpoint';
 import { keys } from '../../core/keys';
@@ -17,6 +17,8 @@ import { createHandler as issueLinks } from '../../lambdas/review-issue-links';
 import { anyBar, memberSeatBar, pickDeputy } from '../../core/seats';
 import { createHandler as recordRequest } from '../../lambdas/request-record';
 import { createHandler as issueLink } from '../../lambdas/request-issue-link';
+import { createHandler as escalateRequest } from '../../lambdas/request-escalate';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getRequest } from '../../lambdas/shared/request-store';
 import { getLink, reissueLink } from '../../lambdas/shared/links';
 import { testRuntime, testUnit } from '../support/local-aws';
@@ -293,5 +295,45 @@ describe('one level per person in a resource request', () => {
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('is the requester');
     expect(await getDecision(rt, keys.request(requestId).pk, new URL(passed!.url).pathname.split('/').pop()!)).toBeUndefined();
+  });
+
+  it('an escalation that stops the level while its approver passes it on leaves the deputy no link that decides: the page answers 410, no email, nothing recorded', async () => {
+    // Oona is back: she holds level 1 and passes it to Dora from the page; the escalation runs between the stop of her
+    // link and the mint of Dora's, finding no deputy's link to stop.
+    for (const a of await listAbsences(rt)) await endAbsence(rt, a.absenceId, 'local:test');
+    const requestId = await twoLevels();
+    const { holder, url } = await holderUrl(requestId, 0);
+    expect(holder.recipient.email).toBe(OONA.email);
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const atGate = new Promise<void>((r) => (reached = r));
+    const ddb = Object.create(rt.ddb) as Runtime['ddb'];
+    ddb.send = (async (command: any, ...rest: any[]) => {
+      if (command instanceof PutCommand && command.input.Item?.kind === 'link' && command.input.Item?.actingFor) {
+        reached();
+        await gate;
+      }
+      return (rt.ddb.send as any)(command, ...rest);
+    }) as Runtime['ddb']['send'];
+    const handing = decisionEndpoint({ ...rt, ddb })(
+      httpEvent({
+        method: 'POST',
+        path: url.pathname,
+        body: formBody({ k: url.searchParams.get('k')!, action: 'pass', deputy: DORA.email }),
+      }),
+    );
+    await atGate;
+    await escalateRequest(rt)({ requestId, level: 0 });
+    release();
+    const page = await handing;
+    expect(page.statusCode).toBe(410);
+    const dora = (await getLink(rt, (await getLink(rt, holder.decisionId))!.handedTo!))!;
+    expect(dora.recipient.email).toBe(DORA.email);
+    expect(dora.supersededAt).toBeDefined();
+    // Stopped before anyone had its secret: no email went to Dora, and no link to her decides (a reissue is refused too).
+    await expect(reissueLink(rt, dora.decisionId, { kind: 'first' })).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(await getDecision(rt, keys.request(requestId).pk, holder.decisionId)).toBeUndefined();
+    expect((await ses.emails()).filter((e) => e.destination.to.includes(DORA.email))).toEqual([]);
   });
 });
