@@ -43,6 +43,8 @@ export interface LinkItem {
    * never by a hand-over, so that a hand-over in flight can tell that its seat was taken away meanwhile (passSeat).
    */
   stoppedAt?: string;
+  /** When a POST through this link last passed its checks, just before it wrote its decision (markDeciding). */
+  decidingAt?: string;
   /**
    * A deputy's link: the decision (seat) it decides, which is the original person's decision id. One decision is recorded
    * per seat (DECISION#<seat>), so the original and their deputy can never both count (core/seats.ts).

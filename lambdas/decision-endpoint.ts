@@ -2,7 +2,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from '../core/zod';
 import { lambdaHandler, type Runtime } from './shared/runtime';
-import { checkLink, getLink } from './shared/links';
+import { checkLink, getLink, markDeciding } from './shared/links';
 import { claimDecider, getDecision, getLinkSubject, recordDecision, SUBJECT_SK } from './shared/decision-store';
 import { loadSubject } from './shared/resume';
 import { whatHappensNext } from '../core/decision-next';
@@ -225,6 +225,12 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: (event.requestContext.http.userAgent || headers['user-agent'] || '').slice(0, USER_AGENT_MAX),
   });
+  // A close or an expiry that stopped this link since it was read above gets nothing; one that stops it from now on
+  // waits for this decision (markDeciding, docs/architecture.md#a-decision-in-flight-is-counted-or-refused).
+  if (!(await markDeciding(rt, link.decisionId))) {
+    rt.logger.warn('decision refused: the link stopped while the decision was being recorded', { decisionId, subjectPk: link.subjectPk });
+    return gonePage('superseded');
+  }
   // A review's or a policy's quorum counts people: two hand-overs at one moment could each pass actingElsewhereBar and give
   // a deputy two seats; the claim written before the decision lets them decide one (docs/architecture.md#a-seat-counts-once).
   if (link.subjectType !== 'request') {

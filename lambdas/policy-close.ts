@@ -8,7 +8,7 @@ import { tally } from '../core/review-tally';
 import { actingLabel } from '../core/seats';
 import { communicatedDocumentHtml, policyCommunicationEmail, policyReturnedEmail } from '../core/policy-render';
 import { recordEvent } from './shared/audit';
-import { supersedeLink } from './shared/links';
+import { awaitInFlight, seatIds, stopSeats } from './shared/links';
 import { loadSubject } from './shared/resume';
 import {
   fixPolicyClosing,
@@ -41,10 +41,9 @@ async function outcomeFromTable(rt: Runtime, policy: PolicyItem, claimed: Policy
     );
   }
   if (now.complete) return now.output.outcome as PolicyOutcome;
-  for (const m of tally(policy, decisions, 'policy').undecided) {
-    if (m.decisionId) await supersedeLink(rt, m.decisionId, 'the submission closed before this decision');
-  }
+  const inFlight = await stopSeats(rt, seatIds(tally(policy, decisions, 'policy').undecided), 'the submission closed before this decision');
   ({ decisions } = await loadSubject(rt, key.pk, key.sk));
+  awaitInFlight(inFlight, decisions, policy.submissionId);
   now = policyWaitOutcome(policy, decisions);
   return now.complete ? (now.output.outcome as PolicyOutcome) : 'not-held-on-time';
 }
@@ -61,10 +60,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
 
   // Links of members who did not decide stop working: no decision may arrive that the outcome cannot show.
   const before = await loadSubject(rt, key.pk, key.sk);
-  for (const m of tally(policy, before.decisions, 'policy').undecided) {
-    if (m.decisionId) await supersedeLink(rt, m.decisionId, `the submission closed (${outcome}) before this decision`);
-  }
+  const inFlight = await stopSeats(
+    rt,
+    seatIds(tally(policy, before.decisions, 'policy').undecided),
+    `the submission closed (${outcome}) before this decision`,
+  );
   const { decisions } = await loadSubject(rt, key.pk, key.sk);
+  awaitInFlight(inFlight, decisions, submissionId);
   const byId = new Map(decisions.filter((d) => d.subjectType === 'policy').map((d) => [d.decisionId, d]));
   const decided = policy.members
     .map((m) => (m.decisionId ? byId.get(m.decisionId) : undefined))

@@ -2,7 +2,7 @@
 import * as z from '../core/zod';
 import { lambdaHandler, WorkflowError, type Runtime } from './shared/runtime';
 import { parseEvent } from './shared/event';
-import { supersedeLink } from './shared/links';
+import { awaitInFlight, stopSeats } from './shared/links';
 import { levelDecision, levelDecisionIds, requestResumeSupported } from '../core/request';
 import { getRequest, requestPk } from './shared/request-store';
 import { loadSubject } from './shared/resume';
@@ -44,15 +44,20 @@ export const createHandler =
       nextLevel: index + 1,
     });
 
-    if (ifUndecided === 'expire') {
-      // The last wait is over: stop the level's links first, then look, so that a click landing now either counts here
-      // or is refused by its link; a decision recorded during the wait whose resume failed counts (issue 9, finding 4).
-      for (const decisionId of levelDecisionIds(item.levels[index])) {
-        await supersedeLink(rt, decisionId, 'the request expired: no decision was recorded before the links expired');
-      }
-    }
+    // The last wait is over: stop the level's links first, then look, so that a click landing now either counts here
+    // or is refused by its link (one already writing is waited for); a decision recorded during the wait whose resume
+    // failed counts (issue 9, finding 4).
+    const inFlight =
+      ifUndecided === 'expire'
+        ? await stopSeats(
+            rt,
+            levelDecisionIds(item.levels[index]),
+            'the request expired: no decision was recorded before the links expired',
+          )
+        : [];
     const { subject, decisions } = await loadSubject(rt, requestPk(requestId), 'REQUEST');
     if (!subject) throw new WorkflowError('RequestNotFound', `No request ${requestId} in ${rt.tableName}`);
+    awaitInFlight(inFlight, decisions, requestId);
     const decision = levelDecision(item, index, decisions);
 
     if (resume && !requestResumeSupported(subject, decisions, resume.claimed)) {

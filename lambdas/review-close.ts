@@ -2,7 +2,7 @@
 import * as z from '../core/zod';
 import { recordEvent } from './shared/audit';
 import { keys } from '../core/keys';
-import { supersedeLink } from './shared/links';
+import { awaitInFlight, seatIds, stopSeats } from './shared/links';
 import { loadSubject } from './shared/resume';
 import { reviewWaitOutcome, tally, type ReviewOutcome } from '../core/review-tally';
 import { actionItem, buildMinutes, type Minutes } from '../core/review-minutes';
@@ -52,10 +52,9 @@ async function outcomeFromTable(rt: Runtime, review: StoredReview, claimed: Revi
     );
   }
   if (now.complete) return now.output.outcome as ReviewOutcome;
-  for (const m of tally(review, decisions).undecided) {
-    if (m.decisionId) await supersedeLink(rt, m.decisionId, 'the review closed before this decision');
-  }
+  const inFlight = await stopSeats(rt, seatIds(tally(review, decisions).undecided), 'the review closed before this decision');
   ({ decisions } = await loadSubject(rt, key.pk, key.sk));
+  awaitInFlight(inFlight, decisions, review.reviewId);
   now = reviewWaitOutcome(review, decisions);
   return now.complete ? (now.output.outcome as ReviewOutcome) : 'not-held-on-time';
 }
@@ -77,10 +76,13 @@ export const createHandler = (rt: Runtime) => async (event: unknown) => {
   if (!stored) {
     // Links of members who did not decide stop working, so that no decision arrives that the minutes cannot show.
     const before = await loadSubject(rt, key.pk, key.sk);
-    for (const m of tally(review, before.decisions).undecided) {
-      if (m.decisionId) await supersedeLink(rt, m.decisionId, `the review closed (${outcome}) before this decision`);
-    }
+    const inFlight = await stopSeats(
+      rt,
+      seatIds(tally(review, before.decisions).undecided),
+      `the review closed (${outcome}) before this decision`,
+    );
     const { decisions } = await loadSubject(rt, key.pk, key.sk);
+    awaitInFlight(inFlight, decisions, reviewId);
     const pack = await getPack(rt, reviewId);
     if (!pack) throw new WorkflowError('PackNotFound', `${reviewId} has no pack`);
     const minutes = buildMinutes({ unit: rt.config, review, pack, decisions, outcome, closedAt });

@@ -2,8 +2,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { waitLeftSeconds, type LinkStage } from '../../core/unit';
-import type { LinkItem, LinkRecipient, SubjectType } from '../../core/decisions';
-import { linksTableOf, type Runtime } from './runtime';
+import type { DecisionRecord, LinkItem, LinkRecipient, SubjectType } from '../../core/decisions';
+import { linksTableOf, WorkflowError, type Runtime } from './runtime';
 import { keys } from '../../core/keys';
 import { recordEvent } from './audit';
 import { isConditionFailure } from './store';
@@ -159,9 +159,10 @@ export async function extendLink(rt: Runtime, decisionId: string, expiresAt: str
 
 /**
  * Stops a link from working (escalation moves the decision to someone else); it then answers 410. A link passed to a
- * deputy stops with it: the deputy holds the same seat, and whatever ends the seat's wait ends theirs.
+ * deputy stops with it: the deputy holds the same seat, and whatever ends the seat's wait ends theirs. Returns the
+ * latest `decidingAt` along the chain: when a POST through one of these links last passed its checks (markDeciding).
  */
-export async function supersedeLink(rt: Runtime, decisionId: string, reason: string): Promise<void> {
+export async function supersedeLink(rt: Runtime, decisionId: string, reason: string): Promise<string | undefined> {
   const out = await rt.ddb.send(
     new UpdateCommand({
       TableName: linksTableOf(rt, 'supersede decision links'),
@@ -173,10 +174,76 @@ export async function supersedeLink(rt: Runtime, decisionId: string, reason: str
       ReturnValues: 'ALL_NEW',
     }),
   );
-  const handedTo = (out.Attributes as LinkItem | undefined)?.handedTo;
+  const link = out.Attributes as LinkItem | undefined;
   // The deputy's link may not be minted yet (a hand-over in flight, or cut short): then there is nothing of theirs to
   // stop here; the hand-over sees stoppedAt on this link once it has minted, and stops its own (passSeat).
-  if (handedTo) await supersedeLink(rt, handedTo, reason).catch((err) => (isConditionFailure(err) ? undefined : Promise.reject(err)));
+  const next = link?.handedTo
+    ? await supersedeLink(rt, link.handedTo, reason).catch((err) => (isConditionFailure(err) ? undefined : Promise.reject(err)))
+    : undefined;
+  return [link?.decidingAt, next]
+    .filter((t): t is string => Boolean(t))
+    .sort()
+    .pop();
+}
+
+/**
+ * How long after a POST marked its link deciding its decision may still be written: the decision endpoint's timeout
+ * (30 s, lib/isms-function.ts; API Gateway's integration timeout is the same) and a margin for a write sent just before.
+ */
+export const DECIDING_WINDOW_MS = 40_000;
+
+/**
+ * The decision endpoint, once a POST has passed every check and just before it writes the decision: marks the link
+ * deciding, unless something that ends the seat's wait stopped it since the POST read it (false: nothing may be
+ * recorded). What stops links and then reads the decisions (a close, an expiry) sees the mark (stopSeats) and waits for
+ * that decision, so that a click which passed its link's check before the stop is either counted or refused, never
+ * recorded unseen by the minutes or the outcome.
+ */
+export async function markDeciding(rt: Runtime, decisionId: string): Promise<boolean> {
+  try {
+    await rt.ddb.send(
+      new UpdateCommand({
+        TableName: linksTableOf(rt, 'mark decision links deciding'),
+        Key: keys.link(decisionId),
+        UpdateExpression: 'SET decidingAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(stoppedAt)',
+        ExpressionAttributeValues: { ':at': rt.now().toISOString() },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+/** The decision ids (seats) of these members, where they have one. */
+export const seatIds = (members: Array<{ decisionId?: string }>): string[] => members.flatMap((m) => (m.decisionId ? [m.decisionId] : []));
+
+/**
+ * Stops the links of these seats (a close, an expiry) and returns the seats a decision may still be arriving through:
+ * one of their links was marked deciding within DECIDING_WINDOW_MS. Read the decisions after this, then awaitInFlight.
+ */
+export async function stopSeats(rt: Runtime, seats: string[], reason: string): Promise<string[]> {
+  const inFlight: string[] = [];
+  for (const seat of seats) {
+    const deciding = await supersedeLink(rt, seat, reason);
+    if (deciding && rt.now().getTime() - Date.parse(deciding) < DECIDING_WINDOW_MS) inFlight.push(seat);
+  }
+  return inFlight;
+}
+
+/**
+ * Throws DecisionInFlight (the workflow retries the step) while a seat stopped with a POST in flight has no recorded
+ * decision yet: the retry counts it once written, or goes on once the window has passed (the POST died).
+ */
+export function awaitInFlight(inFlight: string[], decisions: Pick<DecisionRecord, 'decisionId'>[], what: string): void {
+  const waiting = inFlight.filter((seat) => !decisions.some((d) => d.decisionId === seat));
+  if (waiting.length)
+    throw new WorkflowError(
+      'DecisionInFlight',
+      `${what}: a decision on ${waiting.join(', ')} was being recorded as its link stopped; this step is retried until it is recorded or ${DECIDING_WINDOW_MS / 1000} s have passed`,
+    );
 }
 
 /**
