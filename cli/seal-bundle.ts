@@ -179,7 +179,8 @@ nothing was written, so an empty digest proves that nothing was written then.${
 ## 4. Every record: sealed, unchanged, none missing
 
 \`\`\`sh
-while IFS= read -r line; do printf '%s' "$line" | sha256sum | cut -d' ' -f1; done < records.jsonl | sort > records.hashes
+while IFS= read -r line || [ -n "$line" ]; do printf '%s' "$line" | sha256sum | cut -d' ' -f1; done < records.jsonl | sort > records.hashes
+tr -d '\\000' < records.jsonl | cmp -s - records.jsonl || echo "FAIL records.jsonl holds NUL bytes (changed)"
 for d in ${covered.join(' ')}; do
   grep -o '"sha256":"[0-9a-f]\\{64\\}"}' "$d.json" | sed 's/"sha256":"\\([0-9a-f]*\\)"}/\\1/'
 done | sort > sealed.hashes
@@ -190,7 +191,8 @@ comm -3 sealed.hashes records.hashes | sed 's/^\\t/FAIL not sealed (or changed):
 \`OK records N\` means every line of \`records.jsonl\` is, byte for byte, a record sealed in digests ${m.firstSequence} to
 ${m.lastSequence}, and every record those digests sealed is there. A \`FAIL missing\` hash is sealed but no line has it: a
 record was removed or changed. A \`FAIL not sealed\` hash is a line no digest sealed: a record was added or changed (a
-changed record shows as one of each). \`isms evidence verify <this folder>\` names the record (its key) for each.
+changed record shows as one of each). \`FAIL records.jsonl holds NUL bytes\` means bytes the shell cannot read were
+put into a line. \`isms evidence verify <this folder>\` names the record (its key) for each.
 
 Together: if steps 1 to 4 print only \`OK\` lines and \`Verified OK\`, every record in \`records.jsonl\` is exactly what was
 written, and none written between the start of digest ${m.firstSequence} and the end of digest ${m.lastSequence} is missing.
@@ -216,7 +218,13 @@ export function verifyBundle(dir: string): VerifyResult & { manifest?: BundleMan
         .filter((m) => m)
         .map((m) => Number(m![1]))
     : [];
-  const last = Math.max(manifest.lastSequence, ...inFolder);
+  // Digests past the bundle's range are checked while they follow on without a gap; a file far beyond (a name of ten
+  // digits) is named, never walked to.
+  let last = manifest.lastSequence;
+  const present = new Set(inFolder);
+  while (present.has(last + 1)) last++;
+  for (const s of [...present].filter((s) => s > last + 1).sort((a, b) => a - b))
+    problems.push(`digests/${digestName(s)}: past the bundle's last digest ${manifest.lastSequence} and not in sequence`);
   const digests: DigestFile[] = [];
   for (let s = firstFile; s <= last; s++) {
     digests.push({
@@ -243,6 +251,9 @@ export function verifyBundle(dir: string): VerifyResult & { manifest?: BundleMan
   return { ...result, ok: result.ok && problems.length === 0, manifest, problems };
 }
 
+/** How far ahead of the verifier's clock a record's writtenAt may be and still count as on its way into a digest. */
+const FUTURE_STAMP_MARGIN_MS = 15 * 60_000;
+
 /** Checks the live table against every digest in the bucket: a record changed, removed or never sealed is named. */
 export async function verifyLive(rt: Runtime, t: SealTarget): Promise<VerifyResult & { publicKeySha256: string; problems: string[] }> {
   const latest = await latestSequence(t);
@@ -265,6 +276,8 @@ export async function verifyLive(rt: Runtime, t: SealTarget): Promise<VerifyResu
     anchor: false,
     // Records of the newest lookback may still be on their way into the next digest.
     sealedBefore: queryFrom({ start: lastEnd }),
+    // A writer's clock may run a little ahead of this one; a stamp beyond that the sealer would never reach in time.
+    notAfter: new Date(Date.now() + FUTURE_STAMP_MARGIN_MS).toISOString(),
   });
   return { ...result, publicKeySha256: sha256Hex(pem), problems: [] };
 }

@@ -219,7 +219,9 @@ export interface Finding {
     | 'bad signature'
     | 'broken chain'
     | 'gap in time'
-    | 'bad record line';
+    | 'bad record line'
+    | 'record sealed twice'
+    | 'record line repeated';
   detail: string;
 }
 
@@ -272,6 +274,8 @@ export function verifyEvidence(args: {
   recordLines: string[];
   anchor: boolean;
   sealedBefore?: string;
+  /** With sealedBefore: a writtenAt after this (the verifier's clock and a margin) is no record on its way, but a forged stamp. */
+  notAfter?: string;
 }): VerifyResult {
   const findings: Finding[] = [];
   const out: VerifyResult['digests'] = [];
@@ -365,7 +369,20 @@ export function verifyEvidence(args: {
       });
     }
     out.push({ sequence: d.sequence, start: d.start, end: d.end, records: d.records.length, anchor });
-    if (!anchor) for (const r of d.records) sealed.set(keyId(r.key), { sha256: r.sha256, sequence: d.sequence, key: r.key });
+    if (!anchor)
+      for (const r of d.records) {
+        const id = keyId(r.key);
+        const earlier = sealed.get(id);
+        // Evidence is written once (putOnce): a key sealed again was written again after it was sealed. The first seal stays
+        // the one records are checked against, so the rewritten line also shows as changed.
+        if (earlier)
+          findings.push({
+            sequence: d.sequence,
+            problem: 'record sealed twice',
+            detail: `record ${showKey(r.key)} is sealed in digest ${earlier.sequence} and again in digest ${d.sequence}: it was written again after it was sealed`,
+          });
+        else sealed.set(id, { sha256: r.sha256, sequence: d.sequence, key: r.key });
+      }
     previous = { file, digest: d };
   }
 
@@ -380,11 +397,23 @@ export function verifyEvidence(args: {
     }
     const k = { pk: String(item?.pk), sk: String(item?.sk) };
     const id = keyId(k);
+    if (seenKeys.has(id))
+      findings.push({ problem: 'record line repeated', detail: `record ${showKey(k)} is on more than one line (line ${n + 1})` });
     seenKeys.add(id);
     const seal = sealed.get(id);
     if (!seal) {
-      if (args.sealedBefore && typeof item.writtenAt === 'string' && item.writtenAt >= args.sealedBefore) continue;
-      findings.push({ problem: 'record not sealed', detail: `record ${showKey(k)} (line ${n + 1}) is in no digest` });
+      // Not sealed yet: only a record stamped with a real time since the last digest's lookback and not in the future
+      // (a stamp the sealer will never reach, or not a time at all, would hide a forged record for ever).
+      const writtenAt = typeof item.writtenAt === 'string' && ISO_MS.test(item.writtenAt) ? item.writtenAt : undefined;
+      if (args.sealedBefore && writtenAt && writtenAt >= args.sealedBefore && (!args.notAfter || writtenAt <= args.notAfter)) continue;
+      findings.push({
+        problem: 'record not sealed',
+        detail: `record ${showKey(k)} (line ${n + 1}) is in no digest${
+          args.sealedBefore && typeof item.writtenAt === 'string' && !writtenAt
+            ? ` (its writtenAt ${JSON.stringify(item.writtenAt).slice(0, 40)} is not a time)`
+            : ''
+        }${writtenAt && args.notAfter && writtenAt > args.notAfter ? ` (its writtenAt ${writtenAt} is in the future)` : ''}`,
+      });
       continue;
     }
     if (sha256Hex(line) !== seal.sha256)

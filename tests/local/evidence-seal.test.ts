@@ -255,6 +255,32 @@ describe('sealed evidence on the local runtime', () => {
     ],
     ['a digest file removed', 'digest missing', (d: string) => rmSync(path.join(d, 'digests', digestFiles(d)[1]))],
     [
+      'a forged record appended without a final newline',
+      'record not sealed',
+      (d: string) => {
+        const f = path.join(d, 'records.jsonl');
+        const forged = JSON.parse(readFileSync(f, 'utf8').split('\n')[0]);
+        writeFileSync(f, `${readFileSync(f, 'utf8')}${JSON.stringify({ ...forged, sk: `${forged.sk}-forged` })}`);
+      },
+    ],
+    [
+      'a record line given twice',
+      'record line repeated',
+      (d: string) => {
+        const f = path.join(d, 'records.jsonl');
+        const text = readFileSync(f, 'utf8');
+        writeFileSync(f, `${text}${text.split('\n')[0]}\n`);
+      },
+    ],
+    [
+      'a NUL byte put into a record line',
+      'bad record line',
+      (d: string) => {
+        const f = path.join(d, 'records.jsonl');
+        writeFileSync(f, readFileSync(f, 'utf8').replace('"approve"', '"appr\u0000ove"'));
+      },
+    ],
+    [
       'a digest edited',
       'bad signature',
       (d: string) => {
@@ -284,6 +310,13 @@ describe('sealed evidence on the local runtime', () => {
     expect(verified.out).toContain(problem.toUpperCase());
     expect(verified.out).toMatch(/^FAILED: /m);
     expect(runVerifyMd(d)).toMatch(/FAIL|Verification failure|No such file|Can't open/);
+  });
+
+  it('a digest file named far past the range is named, not walked to (a name of ten digits)', async () => {
+    const d = tampered('far-digest', (b) => writeFileSync(path.join(b, 'digests', '9999999999.sig'), ''));
+    const verified = await cli(evidenceVerify, [d]);
+    expect(verified.code).toBe(1);
+    expect(verified.out).toMatch(/PROBLEM: digests\/9999999999: past the bundle's last digest \d+ and not in sequence/);
   });
 
   it('names the record changed when a record is changed with the right key; `verify --bu` finds a change made in DynamoDB', async () => {

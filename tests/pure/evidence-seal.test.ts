@@ -256,4 +256,44 @@ describe('digests, chain and verification', () => {
     // Without the digest before, a digest that does not start the chain is not anchored.
     expect(problems(verify(files.slice(1), [recordLine(r2)]))).toEqual(['2 broken chain']);
   });
+
+  it('a record written again after it was sealed, and sealed again, is named, as is a line given twice', () => {
+    const { files } = chain();
+    // r1 (sealed in digest 1) put again with other content and a stamp in digest 3's window, and sealed there.
+    const again = { ...r1, actor: 'mallory', writtenAt: '2026-12-01T11:30:00.000Z' };
+    const d3 = buildDigest({
+      unit: 'u',
+      sequence: 3,
+      start: '2026-12-01T11:00:00.000Z',
+      end: '2026-12-01T12:00:00.000Z',
+      previous: { bytes: files[1].json!, signature: files[1].signature! },
+      records: selectRecords([again], { end: '2026-12-01T12:00:00.000Z' }, new Set()),
+    });
+    const j3 = digestBytes(d3);
+    const resealed = [files[0], files[1], { sequence: 3, json: j3, signature: sig(j3) }];
+    expect(problems(verify(resealed, [recordLine(again), recordLine(r2)]))).toEqual(['3 record sealed twice', '1 record changed']);
+    expect(problems(verify(files, [recordLine(r1), recordLine(r2), recordLine(r2)]))).toEqual(['- record line repeated']);
+  });
+
+  it('a record not sealed yet is excused only with a real stamp since the last lookback and not in the future', () => {
+    const { files } = chain();
+    const live = (extra: Record<string, unknown>) =>
+      verifyEvidence({
+        unit: 'u',
+        digests: files,
+        publicKeyPem: pem,
+        recordLines: [recordLine(r1), recordLine(r2), recordLine(item('EVENT#9', undefined, extra))],
+        anchor: false,
+        sealedBefore: '2026-12-01T11:40:00.000Z',
+        notAfter: '2026-12-01T12:15:00.000Z',
+      });
+    expect(live({ writtenAt: '2026-12-01T12:05:00.000Z' }).ok).toBe(true); // on its way into the next digest
+    expect(live({ writtenAt: '9999-01-01T00:00:00.000Z' }).findings).toEqual([
+      expect.objectContaining({ problem: 'record not sealed', detail: expect.stringContaining('is in the future') }),
+    ]);
+    expect(live({ writtenAt: 'zzz' }).findings).toEqual([
+      expect.objectContaining({ problem: 'record not sealed', detail: expect.stringContaining('is not a time') }),
+    ]);
+    expect(live({ writtenAt: '2026-12-01T11:00:00.000Z' }).findings.map((f) => f.problem)).toEqual(['record not sealed']);
+  });
 });
