@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { canonicalJson } from '../core/canonical-json';
+import { CanonicalJsonError, canonicalJson } from '../core/canonical-json';
 import {
   digestName,
   type DigestFile,
@@ -268,16 +268,27 @@ export async function verifyLive(rt: Runtime, t: SealTarget): Promise<VerifyResu
     if (d) lastEnd = d.digest.end;
   }
   const items = (await scanAllItems(rt)).filter((i) => sealedRecordType(String(i.sk)));
+  // An item canonical JSON cannot hold has no line and was never sealed (the sealer logged it): named, not a crash.
+  const lines: string[] = [];
+  const unsealable: string[] = [];
+  for (const item of items) {
+    try {
+      lines.push(recordLine(item));
+    } catch (err) {
+      if (!(err instanceof CanonicalJsonError)) throw err;
+      unsealable.push(`record ${String(item.pk)} / ${String(item.sk)} is not sealed: ${err.message}`);
+    }
+  }
   const result = verifyEvidence({
     unit: rt.config.id,
     digests,
     publicKeyPem: pem,
-    recordLines: items.map(recordLine),
+    recordLines: lines,
     anchor: false,
     // Records of the newest lookback may still be on their way into the next digest.
     sealedBefore: queryFrom({ start: lastEnd }),
     // A writer's clock may run a little ahead of this one; a stamp beyond that the sealer would never reach in time.
     notAfter: new Date(Date.now() + FUTURE_STAMP_MARGIN_MS).toISOString(),
   });
-  return { ...result, publicKeySha256: sha256Hex(pem), problems: [] };
+  return { ...result, ok: result.ok && unsealable.length === 0, publicKeySha256: sha256Hex(pem), problems: unsealable };
 }

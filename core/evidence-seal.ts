@@ -2,7 +2,7 @@
 // windowed, and how a set of digests and records is checked. The format is docs/evidence-sealing.md; the sealer
 // (lambdas/evidence-seal.ts), the CLI and the local runtime only move bytes to and from here.
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { canonicalJson } from './canonical-json';
+import { CanonicalJsonError, canonicalJson } from './canonical-json';
 
 /** The evidence table's index the sealer queries: one unit's sealed records by the time they were written. */
 export const SEAL_INDEX = { indexName: 'sealing', partitionKey: 'sealPk', sortKey: 'writtenAt' } as const;
@@ -133,6 +133,8 @@ export function selectRecords(
   items: ReadonlyArray<Record<string, unknown>>,
   window: { end: string },
   alreadySealed: ReadonlySet<string>,
+  /** An item canonical JSON cannot hold (a number beyond 2^53 read as a bigint): told here and left out, not halting the sealer. */
+  unsealable?: (key: RecordKey, problem: string) => void,
 ): DigestRecord[] {
   const seen = new Set<string>();
   const records: DigestRecord[] = [];
@@ -144,7 +146,15 @@ export function selectRecords(
     const id = keyId(key);
     if (alreadySealed.has(id) || seen.has(id)) continue;
     seen.add(id);
-    records.push({ key, sha256: recordHash(item) });
+    let sha256: string;
+    try {
+      sha256 = recordHash(item);
+    } catch (err) {
+      if (!unsealable || !(err instanceof CanonicalJsonError)) throw err;
+      unsealable(key, err.message);
+      continue;
+    }
+    records.push({ key, sha256 });
   }
   return records.sort(compareKeys);
 }

@@ -230,6 +230,13 @@ async function finishSignature(t: SealTarget, stored: StoredDigest): Promise<Sto
 }
 
 /**
+ * An item no digest can hold (canonical JSON refuses it: a number beyond 2^53) is logged as an ERROR (the unit's error
+ * alarm counts it) and left out; the sealer goes on with the rest. `isms evidence verify --bu` names it as not sealed.
+ */
+const unsealable = (rt: Runtime) => (key: { pk: string; sk: string }, problem: string) =>
+  rt.logger.error('record cannot be sealed: it is left out of the digest', { pk: key.pk, sk: key.sk, problem });
+
+/**
  * Seals every window that is due at `now`: the chain start first if the bucket is empty (a scan of the table), then one
  * digest per interval, each with the records written in its window and the late ones of its lookback that no digest has.
  */
@@ -239,7 +246,7 @@ export async function sealDue(rt: Runtime, t: SealTarget, intervalSeconds: numbe
   let last: StoredDigest;
   if (lastSeq === 0) {
     const end = windowEndAt(now, intervalSeconds);
-    const records = selectRecords(await scanAllItems(rt), { end }, new Set());
+    const records = selectRecords(await scanAllItems(rt), { end }, new Set(), unsealable(rt));
     const digest = buildDigest({ unit: rt.config.id, sequence: 1, start: CHAIN_EPOCH, end, previous: null, records });
     last = await writeDigest(t, digest);
     sealed.push({ sequence: 1, start: digest.start, end, records: records.length });
@@ -271,7 +278,7 @@ export async function sealDue(rt: Runtime, t: SealTarget, intervalSeconds: numbe
       recent.filter((d) => digestsToExclude(d.digest, window)).flatMap((d) => d.digest.records.map((r) => keyId(r.key))),
     );
     const items = await recordsWrittenBetween(rt, queryFrom(window), window.end);
-    const records = selectRecords(items, window, already);
+    const records = selectRecords(items, window, already, unsealable(rt));
     const digest = buildDigest({
       unit: rt.config.id,
       sequence: last.sequence + 1,

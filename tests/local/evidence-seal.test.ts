@@ -8,7 +8,7 @@ import { createHash, verify } from 'node:crypto';
 import path from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { NumberValue, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessUnitSchema } from '../../core/config';
 import { evidenceExport } from '../../cli/evidence-commands';
@@ -17,7 +17,7 @@ import { submitCommand } from '../../cli/request-commands';
 import { recordEvent } from '../../lambdas/shared/audit';
 import { latestSequence, publicKeyPem, readDigest, sealClients, sealDue } from '../../lambdas/shared/seal-store';
 import { createHandler as createSealer } from '../../lambdas/evidence-seal';
-import { sealEnvironment } from '../../core/evidence-seal';
+import { sealEnvironment, sealingAttributes } from '../../core/evidence-seal';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { executionArnOf } from '../../core/names';
 import { testUnit } from '../support/units';
@@ -388,5 +388,28 @@ describe('sealed evidence on the local runtime', () => {
     );
     expect(JSON.parse(out)).toMatchObject({ KeyId: keyId, KeySpec: 'ECC_NIST_P256' });
     kms.destroy();
+  });
+
+  it('an item no digest can hold (a number beyond 2^53) halts nothing: the sealer seals the rest and `verify --bu` names it', async () => {
+    const u = runtime.units[0];
+    const key = { pk: 'REQUEST#req-huge', sk: 'EVENT#2026-12-02T10:00:00.000Z#huge' };
+    await u.runtime.ddb.send(
+      new PutCommand({
+        TableName: u.tableName,
+        Item: {
+          ...key,
+          type: 'request.noted',
+          n: NumberValue.from('1000000000000000000000000000000'),
+          ...sealingAttributes(key, unit.id, new Date()),
+        },
+      }),
+    );
+    await recordEvent(u.runtime, { type: 'test.after-huge', subjectPk: 'TEST#after-huge', actor: 'system', detail: {} });
+    await new Promise((r) => setTimeout(r, INTERVAL * 1000 + 100));
+    const result = await runtime.seal(unit.id);
+    expect(result.sealed.reduce((n, d) => n + d.records, 0)).toBeGreaterThanOrEqual(1); // the event after it is sealed
+    const live = await cli(evidenceVerify, ['--bu', unit.id, '--local']);
+    expect(live.code).toBe(1);
+    expect(live.out).toMatch(/PROBLEM: record REQUEST#req-huge \/ EVENT#\S+ is not sealed: canonical JSON: n is a bigint/);
   });
 });
