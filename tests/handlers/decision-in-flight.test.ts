@@ -2,6 +2,8 @@
 // that passed its link's checks while a close or an expiry stopped the links either writes a decision the close then
 // waits for and counts, or is refused with 410 and records nothing. Never "Decision recorded" for a decision the minutes
 // or the outcome do not show.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../../lambdas/shared/runtime';
@@ -141,5 +143,22 @@ describe('a decision in flight as the links stop', () => {
     held.release();
     expect((await posting).statusCode).toBe(303);
     expect(await readDecision(rt)({ requestId, level: 0, ifUndecided: 'expire' })).toMatchObject({ decided: 'approve' });
+  });
+
+  it('each step that may throw DecisionInFlight retries it for longer than the window (else the workflow would fail)', () => {
+    for (const [workflow, state] of [
+      ['management-review', 'CloseReview'],
+      ['policy-approval', 'ClosePolicy'],
+      ['resource-approval', 'ReadDecisionAtExpiry'],
+    ]) {
+      const asl = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'statemachines', `${workflow}.asl.json`), 'utf8'));
+      const retrier = (
+        asl.States[state].Retry as Array<{ ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate?: number }>
+      ).find((r) => r.ErrorEquals.includes('DecisionInFlight'));
+      expect(retrier, `${workflow}: ${state}`).toBeDefined();
+      let waited = 0;
+      for (let i = 0; i < retrier!.MaxAttempts; i++) waited += retrier!.IntervalSeconds * (retrier!.BackoffRate ?? 2) ** i;
+      expect(waited * 1000, `${workflow}: ${state}`).toBeGreaterThan(DECIDING_WINDOW_MS);
+    }
   });
 });
