@@ -30,6 +30,26 @@ const HANNAH = { name: 'Hannah Vogel', email: 'hannah.vogel@example.com' };
 const OONA = { name: 'Oona Byrne', email: 'oona.byrne@example.com' };
 const DORA = { name: 'Dora Deputy', email: 'dora.deputy@example.com' };
 
+let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
+let ses: Awaited<ReturnType<typeof sharedSes>>;
+beforeAll(async () => {
+  [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
+});
+afterAll(async () => {
+  await Promise.all([dynamo?.close(), ses?.close()]);
+});
+/** A runtime of `unit` on fresh tables at 1 Dec 2026, its SES inbox cleared. */
+async function freshRuntime(unit: ReturnType<typeof testUnit>): Promise<Runtime> {
+  const rt = await testRuntime({
+    dynamoEndpoint: dynamo.endpoint,
+    sesEndpoint: ses.endpoint,
+    unit,
+    now: () => new Date('2026-12-01T09:00:00Z'),
+  });
+  await ses.clear();
+  return rt;
+}
+
 describe('one seat per person', () => {
   // Clara's first deputy is Farid, himself a member; her second is Hannah, who is not.
   const base = testUnit();
@@ -56,23 +76,9 @@ describe('one seat per person', () => {
   });
 
   describe('in a review', () => {
-    let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
-    let ses: Awaited<ReturnType<typeof sharedSes>>;
     let rt: Runtime;
-    beforeAll(async () => {
-      [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
-    });
-    afterAll(async () => {
-      await Promise.all([dynamo?.close(), ses?.close()]);
-    });
     beforeEach(async () => {
-      rt = await testRuntime({
-        dynamoEndpoint: dynamo.endpoint,
-        sesEndpoint: ses.endpoint,
-        unit,
-        now: () => new Date('2026-12-01T09:00:00Z'),
-      });
-      await ses.clear();
+      rt = await freshRuntime(unit);
     });
     /** Opens the unit's 2026-Q4 review and sends its invitations, as the workflow's first steps do. */
     const openAndInvite = async () => {
@@ -188,24 +194,10 @@ describe('one level per person in a resource request', () => {
       levels: base.resourceApproval.levels.map((l) => ({ ...l, approver: { ...l.approver, deputies: [DORA] } })),
     },
   });
-  let dynamo: Awaited<ReturnType<typeof sharedDynalite>>;
-  let ses: Awaited<ReturnType<typeof sharedSes>>;
   let rt: Runtime;
   let n = 0;
-  beforeAll(async () => {
-    [dynamo, ses] = await Promise.all([sharedDynalite(), sharedSes()]);
-  });
-  afterAll(async () => {
-    await Promise.all([dynamo?.close(), ses?.close()]);
-  });
   beforeEach(async () => {
-    rt = await testRuntime({
-      dynamoEndpoint: dynamo.endpoint,
-      sesEndpoint: ses.endpoint,
-      unit,
-      now: () => new Date('2026-12-01T09:00:00Z'),
-    });
-    await ses.clear();
+    rt = await freshRuntime(unit);
     for (const person of [OONA, FARID])
       await setAbsence(rt, { person, from: '2026-11-30', to: '2026-12-10', confirmed: false, setBy: 'local:test' });
   });
