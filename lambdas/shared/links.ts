@@ -6,7 +6,7 @@ import type { DecisionRecord, LinkItem, LinkRecipient, SubjectType } from '../..
 import { linksTableOf, WorkflowError, type Runtime } from './runtime';
 import { keys } from '../../core/keys';
 import { recordEvent } from './audit';
-import { isConditionFailure } from './store';
+import { isConditionFailure, updateOnce } from './store';
 import { SCHEMA_VERSION } from '../../core/schema-version';
 
 /** Kept after expiry so that a late click gets "expired" (410) rather than "unknown" (404). */
@@ -200,21 +200,14 @@ export const DECIDING_WINDOW_MS = 40_000;
  * recorded unseen by the minutes or the outcome.
  */
 export async function markDeciding(rt: Runtime, decisionId: string): Promise<boolean> {
-  try {
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: linksTableOf(rt, 'mark decision links deciding'),
-        Key: keys.link(decisionId),
-        UpdateExpression: 'SET decidingAt = :at',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(stoppedAt)',
-        ExpressionAttributeValues: { ':at': rt.now().toISOString() },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
-  }
+  const applied = await updateOnce(rt, {
+    TableName: linksTableOf(rt, 'mark decision links deciding'),
+    Key: keys.link(decisionId),
+    UpdateExpression: 'SET decidingAt = :at',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(stoppedAt)',
+    ExpressionAttributeValues: { ':at': rt.now().toISOString() },
+  });
+  return applied !== undefined;
 }
 
 /** The decision ids (seats) of these members, where they have one. */
@@ -252,21 +245,14 @@ export function awaitInFlight(inFlight: string[], decisions: Pick<DecisionRecord
  * stopped already (used up by a hand-over, an escalation, a close).
  */
 export async function handOverLink(rt: Runtime, decisionId: string, to: string, reason: string): Promise<boolean> {
-  try {
-    await rt.ddb.send(
-      new UpdateCommand({
-        TableName: linksTableOf(rt, 'hand decision links over'),
-        Key: keys.link(decisionId),
-        UpdateExpression: 'SET supersededAt = :at, supersededReason = :r, handedTo = :to',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
-        ExpressionAttributeValues: { ':at': rt.now().toISOString(), ':r': reason, ':to': to },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailure(err)) return false;
-    throw err;
-  }
+  const applied = await updateOnce(rt, {
+    TableName: linksTableOf(rt, 'hand decision links over'),
+    Key: keys.link(decisionId),
+    UpdateExpression: 'SET supersededAt = :at, supersededReason = :r, handedTo = :to',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(supersededAt)',
+    ExpressionAttributeValues: { ':at': rt.now().toISOString(), ':r': reason, ':to': to },
+  });
+  return applied !== undefined;
 }
 
 export async function getLink(rt: Runtime, decisionId: string): Promise<LinkItem | undefined> {

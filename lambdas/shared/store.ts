@@ -40,7 +40,8 @@ export async function putOnce(rt: Runtime, item: object): Promise<boolean> {
  */
 export async function updateOnce<T = Record<string, unknown>>(
   rt: Runtime,
-  input: Omit<UpdateCommandInput, 'TableName'>,
+  /** The evidence table unless a TableName is given (the links table: linksTableOf). */
+  input: Omit<UpdateCommandInput, 'TableName'> & { TableName?: string },
 ): Promise<T | undefined> {
   try {
     const out = await rt.ddb.send(new UpdateCommand({ TableName: rt.tableName, ...input }));
