@@ -9,9 +9,9 @@ import { startLocalRuntime } from '../local/runtime';
 import { commands } from '../cli/policy-commands';
 import { executionArnOf } from '../core/names';
 import { executionNameOf } from '../core/policy';
-import { FREE_PORTS, postDecision, runCli } from '../tests/support/workflow';
+import { FREE_PORTS, postDecision, runCli, until } from '../tests/support/workflow';
 import { testUnit } from '../tests/support/units';
-import { history, members, until } from './support';
+import { history, members } from './support';
 
 const SIZES = [3, 10, 30];
 const units = SIZES.map((n) =>
@@ -37,19 +37,29 @@ try {
     const started = Date.now();
     const r = await runCli(lr, commands, 'policy submit', ['--bu', unit.id, '--file', file, '--version', '1', '--summary', 'bench']);
     if (r.code !== 0) throw new Error(r.err.join('\n'));
-    const invitations = await until(async () => {
-      const mails = (await lr.emails()).filter((e) => e.subject.startsWith('Decision needed: ') && e.subject.endsWith(`(${unit.name})`));
-      return mails.length === n && mails;
-    });
+    const invitations = await until(
+      'every invitation',
+      async () => {
+        const mails = (await lr.emails()).filter((e) => e.subject.startsWith('Decision needed: ') && e.subject.endsWith(`(${unit.name})`));
+        return mails.length === n && mails;
+      },
+      30_000,
+      25,
+    );
     for (const m of invitations.slice(0, Math.floor(n / 2) + 1)) await postDecision(m, { choice: 'approve' }, { unitId: unit.id });
     const arn = executionArnOf(
       lr.units.find((u) => u.unit.id === unit.id)!.stateMachineArns['policy-approval'],
       executionNameOf(unit.id, 'policy', '1'),
     );
-    const done = await until(async () => {
-      const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-      return d.status !== 'RUNNING' && d;
-    });
+    const done = await until(
+      'the execution to end',
+      async () => {
+        const d = await lr.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+        return d.status !== 'RUNNING' && d;
+      },
+      30_000,
+      25,
+    );
     const events = await history(lr, arn);
     const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;
     const tasks = events.filter((e) => e.type === 'TaskScheduled' || e.type === 'LambdaFunctionScheduled').length;

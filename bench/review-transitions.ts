@@ -10,7 +10,8 @@ import { FUNCTIONS, checkEnvironmentSize, functionEnvironment } from '../core/fu
 import { runtimeFrom } from '../lambdas/shared/runtime';
 import { startReviewInput } from '../core/review-start';
 import { testUnit } from '../tests/support/local-aws';
-import { history, members, until } from './support';
+import { history, members } from './support';
+import { until } from '../tests/support/workflow';
 
 // List prices, us-east-1, on-demand, no free tier, no savings plans, as given in the issue and recorded here on 2026-11-27
 // (the Step Functions and DynamoDB figures, the latter as cut in November 2024, agree with copies of their pricing pages; the
@@ -206,23 +207,38 @@ async function run(lr: LocalRuntime, s: Scenario) {
   const mine = async (subject: RegExp) =>
     (await lr.emails()).filter((e) => e.subject.includes(`(${s.unit.name})`) && subject.test(e.subject));
   const quorum = s.unit.quorum as number;
-  let links = await until(async () => {
-    const m = await mine(/^Decision needed: /);
-    return m.length === s.unit.topManagement.length && m;
-  });
+  let links = await until(
+    'every invitation',
+    async () => {
+      const m = await mine(/^Decision needed: /);
+      return m.length === s.unit.topManagement.length && m;
+    },
+    30_000,
+    25,
+  );
   if (s.afterReminders > 0) {
     const re = new RegExp(`^Decision needed \\(reminder ${s.afterReminders}\\): `); // core/review-emails.ts
-    links = await until(async () => {
-      const m = await mine(re);
-      return m.length === s.unit.topManagement.length && m;
-    });
+    links = await until(
+      'every reminder',
+      async () => {
+        const m = await mine(re);
+        return m.length === s.unit.topManagement.length && m;
+      },
+      30_000,
+      25,
+    );
   }
   const deciders = s.afterReminders < 0 ? 0 : quorum;
   for (const email of links.slice(0, deciders)) await decide(email);
-  const d = await until(async () => {
-    const x = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return x.status !== 'RUNNING' && x;
-  });
+  const d = await until(
+    'the execution to end',
+    async () => {
+      const x = await lr.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return x.status !== 'RUNNING' && x;
+    },
+    30_000,
+    25,
+  );
   const wallMs = Date.now() - started;
   const events = await history(lr, executionArn!);
   const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;

@@ -1,4 +1,5 @@
-// What the transition benches share: units of n members, waiting for a probe, and an execution's whole history.
+// What the transition benches share: units of n members and an execution's whole history (waiting: until() of
+// tests/support/workflow.ts).
 import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import type { LocalRuntime } from '../local/runtime';
 
@@ -10,17 +11,6 @@ export const members = (n: number) =>
     role: `Director ${i + 1}`,
     ...(i === 0 ? { chair: true } : {}),
   }));
-
-/** The probe's first truthy answer, asked every 25 ms for up to 30 s. */
-export async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Every event of an execution, page by page. */
 export async function history(lr: LocalRuntime, executionArn: string): Promise<HistoryEvent[]> {

@@ -6,8 +6,7 @@ const INSTALLED = Symbol.for('isms-leadership.tests.quiet-logs');
 const slot = globalThis as { [INSTALLED]?: boolean };
 
 /** A line of Powertools Logger's JSON: `{"level":"ERROR","message":…,"service":…}`. */
-export const isLogLine = (chunk: unknown): boolean =>
-  typeof chunk === 'string' && chunk.startsWith('{"level":"') && chunk.includes('"service":"');
+const isLogLine = (chunk: unknown): boolean => typeof chunk === 'string' && chunk.startsWith('{"level":"') && chunk.includes('"service":"');
 
 // Test files share their worker's process (vitest.config.ts, isolate: false): install once.
 if (process.env.ISMS_TEST_LOGS !== '1' && !slot[INSTALLED]) {
