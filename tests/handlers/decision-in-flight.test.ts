@@ -94,6 +94,27 @@ describe('a decision in flight as the links stop', () => {
     expect(await getDecision(rt, keys.review(reviewId).pk, seat)).toMatchObject({ choice: 'approve' });
   });
 
+  it("after the quorum: the close that stops the last member's link while her decision is written waits, then lists it in the minutes", async () => {
+    const { reviewId, url } = await invited();
+    const review = (await getReview(rt, reviewId))!;
+    // Farid and Oona approve: the quorum (2 of 3) is reached, and the workflow closes the review "approved".
+    for (const m of review.members.filter((x) => x.email !== CLARA)) {
+      const other = new URL((await reissueLink(rt, m.decisionId!, { kind: 'first' })).url);
+      expect((await post(rt, other, REVIEW_FORM)).statusCode).toBe(303);
+    }
+    const held = heldAt(rt, decisionWrite);
+    const posting = post(held.rt, url, { ...REVIEW_FORM, choice: 'request-changes', comment: 'Add the supplier risks.' });
+    await held.atGate;
+    // The outcome is fixed on this first attempt, before the members' links stop; the minutes wait for Clara's decision.
+    await expect(closeReview(rt)({ reviewId, outcome: 'approved' })).rejects.toMatchObject({ name: 'DecisionInFlight' });
+    held.release();
+    expect((await posting).statusCode).toBe(303);
+    await closeReview(rt)({ reviewId, outcome: 'approved' });
+    const { minutes } = (await getMinutes(rt, reviewId))!;
+    expect(minutes.outcome).toBe('approved');
+    expect(minutes.members.find((m) => m.name === 'Clara Weber')?.decision).toMatchObject({ choice: 'request-changes' });
+  });
+
   it('a POST that read its link before the close stopped it, and had not marked it yet, is refused: 410, nothing recorded', async () => {
     const { reviewId, seat, url } = await invited();
     const held = heldAt(rt, decidingMark);
