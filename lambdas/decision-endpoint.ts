@@ -225,12 +225,6 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: (event.requestContext.http.userAgent || headers['user-agent'] || '').slice(0, USER_AGENT_MAX),
   });
-  // A close or an expiry that stopped this link since it was read above gets nothing; one that stops it from now on
-  // waits for this decision (markDeciding, docs/architecture.md#a-decision-in-flight-is-counted-or-refused).
-  if (!(await markDeciding(rt, link.decisionId))) {
-    rt.logger.warn('decision refused: the link stopped while the decision was being recorded', { decisionId, subjectPk: link.subjectPk });
-    return gonePage('superseded');
-  }
   // A review's or a policy's quorum counts people: two hand-overs at one moment could each pass actingElsewhereBar and give
   // a deputy two seats; the claim written before the decision lets them decide one (docs/architecture.md#a-seat-counts-once).
   if (link.subjectType !== 'request') {
@@ -259,6 +253,13 @@ async function decide(rt: Runtime, event: HttpEvent, decisionId: string): Promis
       rt.logger.warn('decision refused: the person may not decide this level of the request', { decisionId, subjectPk: link.subjectPk });
       return oneLevelPage(barred);
     }
+  }
+  // Last, just before the write, so that only a POST that will record marks its link (a refused one, posted again and
+  // again, must not hold a close): a close or an expiry that stopped this link since it was read above gets nothing;
+  // one that stops it from now on waits for this decision (markDeciding, docs/architecture.md#a-decision-in-flight-is-counted-or-refused).
+  if (!(await markDeciding(rt, link.decisionId))) {
+    rt.logger.warn('decision refused: the link stopped while the decision was being recorded', { decisionId, subjectPk: link.subjectPk });
+    return gonePage('superseded');
   }
   if (!(await recordDecision(rt, record))) {
     // Another click won (a double submit, a second device): show what was recorded.

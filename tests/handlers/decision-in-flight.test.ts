@@ -16,7 +16,8 @@ import { createHandler as recordRequest } from '../../lambdas/request-record';
 import { createHandler as issueLink } from '../../lambdas/request-issue-link';
 import { createHandler as readDecision } from '../../lambdas/request-read-decision';
 import { getDecision } from '../../lambdas/shared/decision-store';
-import { DECIDING_WINDOW_MS, markDeciding, reissueLink } from '../../lambdas/shared/links';
+import { DECIDING_WINDOW_MS, getLink, markDeciding, reissueLink } from '../../lambdas/shared/links';
+import { passSeat } from '../../lambdas/shared/delegation';
 import { getMinutes, getReview } from '../../lambdas/shared/review-store';
 import { getRequest } from '../../lambdas/shared/request-store';
 import { keys } from '../../core/keys';
@@ -138,7 +139,8 @@ describe('a decision in flight as the links stop', () => {
     expect((await getMinutes(rt, reviewId))!.minutes.outcome).toBe('not-held-on-time');
   });
 
-  it('a request: an approval being written as the level expires is waited for and counts; the request is not expired under it', async () => {
+  /** A one-level request (EUR 5 000, Irene's) with its link issued to Oona: its id and Oona's seat. */
+  const issuedRequest = async () => {
     const requestId = `req-inflight-${++n}`;
     await recordRequest(rt)({
       request: {
@@ -156,6 +158,11 @@ describe('a decision in flight as the links stop', () => {
     });
     await issueLink(rt)({ requestId, level: 0 });
     const seat = (await getRequest(rt, requestId)).levels[0].decisionId!;
+    return { requestId, seat };
+  };
+
+  it('a request: an approval being written as the level expires is waited for and counts; the request is not expired under it', async () => {
+    const { requestId, seat } = await issuedRequest();
     const url = new URL((await reissueLink(rt, seat, { kind: 'first' })).url);
     const held = heldAt(rt, decisionWrite);
     const posting = post(held.rt, url, { choice: 'approve', comment: '' });
@@ -164,6 +171,21 @@ describe('a decision in flight as the links stop', () => {
     held.release();
     expect((await posting).statusCode).toBe(303);
     expect(await readDecision(rt)({ requestId, level: 0, ifUndecided: 'expire' })).toMatchObject({ decided: 'approve' });
+  });
+
+  it('a POST refused for who posts it (the requester, through a link passed to her) marks nothing: the expiry does not wait', async () => {
+    const { requestId, seat } = await issuedRequest();
+    const passed = await passSeat(
+      rt,
+      (await getLink(rt, seat))!,
+      { name: 'Irene Schulz', email: 'irene.schulz@example.com' },
+      { kind: 'handover', reason: 'Oona Byrne passed it on from the decision page', by: 'oona.byrne@example.com' },
+      { kind: 'first' },
+      undefined,
+      'http://localhost',
+    );
+    for (let i = 0; i < 3; i++) expect((await post(rt, new URL(passed!.url), { choice: 'approve', comment: '' })).statusCode).toBe(409);
+    expect(await readDecision(rt)({ requestId, level: 0, ifUndecided: 'expire' })).toMatchObject({ decided: 'none' });
   });
 
   it('each step that may throw DecisionInFlight retries it for longer than the window (else the workflow would fail)', () => {
